@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests use when they are missing:
+# Debian's docker-registry, skopeo, SoftHSM2 and OpenSC, htpasswd, python3-requests,
+# and, from Debian's next release (unpacked under /opt, apt sources untouched),
+# python-tuf and oras. Safe to re-run; does nothing when everything is present.
+set -euo pipefail
+
+need=()
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v skopeo >/dev/null || need+=(skopeo)
+command -v softhsm2-util >/dev/null || need+=(softhsm2)
+command -v pkcs11-tool >/dev/null || need+=(opensc)
+command -v htpasswd >/dev/null || need+=(apache2-utils)
+/usr/bin/python3 -c 'import requests' 2>/dev/null || need+=(python3-requests)
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+updated=0
+apt_update() {
+  if [ $updated = 0 ]; then
+    $SUDO apt-get update -qq || { sleep 5; $SUDO apt-get update -qq; }
+    updated=1
+  fi
+}
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup-system: installing ${need[*]}"
+  apt_update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# debian-next PREFIX PACKAGE...: unpack packages from Debian's next release under PREFIX.
+debian_next() {
+  local prefix=$1; shift
+  local uri work
+  uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  [ -n "$uri" ] || uri=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  [ -n "$uri" ] || { echo "setup-system: no Debian archive in apt sources" >&2; return 1; }
+  work=$(mktemp -d)
+  mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri trixie main" >"$work/sources.list"
+  local O=(-o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o Debug::NoLocking=1)
+  apt-get "${O[@]}" -qq update
+  $SUDO mkdir -p "$prefix"
+  (cd "$work" && apt-get "${O[@]}" -qq download "$@")
+  for deb in "$work"/*.deb; do $SUDO dpkg-deb -x "$deb" "$prefix"; done
+  rm -rf "$work"
+}
+
+if ! PYTHONPATH=/opt/tuf-py/usr/lib/python3/dist-packages /usr/bin/python3 -c 'import tuf.ngclient' 2>/dev/null; then
+  echo "setup-system: unpacking python-tuf under /opt/tuf-py"
+  debian_next /opt/tuf-py python3-tuf python3-securesystemslib python3-cryptography
+fi
+if [ ! -x /opt/oras/usr/bin/oras ]; then
+  echo "setup-system: unpacking oras under /opt/oras"
+  debian_next /opt/oras oras
+fi
+echo "setup-system: ok"
