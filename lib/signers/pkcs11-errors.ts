@@ -1,0 +1,150 @@
+/**
+ * PKCS#11 failures turned into messages for the person holding the token. The
+ * mapping functions are pure (codes and flags in, UserError out) so every message
+ * is unit tested without a token that can really lock or time out.
+ */
+import pkcs11js from 'pkcs11js';
+import { UserError } from './signer.js';
+
+const CKR_NAMES = new Map<number, string>();
+for (const [name, value] of Object.entries(pkcs11js)) {
+  if (name.startsWith('CKR_') && typeof value === 'number') CKR_NAMES.set(value, name);
+}
+
+/** "CKR_PIN_INCORRECT" for 0xa0; the hex code when the name is unknown. */
+export function ckrName(code: number): string {
+  return CKR_NAMES.get(code) ?? `0x${code.toString(16).padStart(8, '0')}`;
+}
+
+/** The CKR_* code of an error pkcs11js threw, if it carries one. */
+export function pkcs11ErrorCode(err: unknown): number | undefined {
+  if (err instanceof pkcs11js.Pkcs11Error) return err.code;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+const quote = (s: string): string => JSON.stringify(s);
+
+export function moduleLoadError(modulePath: string, exists: boolean, detail: string): UserError {
+  const what = exists
+    ? `Cannot load the PKCS#11 module ${modulePath}: ${detail}.`
+    : `The PKCS#11 module ${modulePath} was not found.`;
+  return new UserError(
+    `${what} For a YubiKey install Yubico's ykcs11 (package ykcs11 or yubico-piv-tool), ` +
+      `or set the module path in the configuration to the module of your token.`,
+  );
+}
+
+export function moduleInitError(modulePath: string, code: number): UserError {
+  return new UserError(
+    `The PKCS#11 module ${modulePath} failed to start (${ckrName(code)}). ` +
+      `For a YubiKey, check that pcscd is running and the key is inserted.`,
+  );
+}
+
+/** What a token's flags say about its user PIN, or undefined when all is well. */
+export function pinStatusNote(tokenFlags: number): string | undefined {
+  if (tokenFlags & pkcs11js.CKF_USER_PIN_LOCKED) return 'the PIN is locked';
+  if (tokenFlags & pkcs11js.CKF_USER_PIN_FINAL_TRY) {
+    return 'final try: one more wrong PIN locks the PIN';
+  }
+  if (tokenFlags & pkcs11js.CKF_USER_PIN_COUNT_LOW) {
+    return 'few tries left: the token reports that wrong PINs were entered';
+  }
+  return undefined;
+}
+
+export function pinLockedError(token: string): UserError {
+  return new UserError(
+    `The PIN of token ${quote(token)} is locked after too many wrong PINs. ` +
+      `Unblock it with the PUK (for a YubiKey: ykman piv access unblock-pin), then retry.`,
+  );
+}
+
+/**
+ * A failed C_Login. `tokenFlagsAfter` are the token's flags read after the failure
+ * (they carry the PIN retry state), or undefined when they could not be read.
+ */
+export function loginError(code: number, token: string, tokenFlagsAfter?: number): UserError {
+  const flags = tokenFlagsAfter ?? 0;
+  if (code === pkcs11js.CKR_PIN_LOCKED || flags & pkcs11js.CKF_USER_PIN_LOCKED) {
+    return pinLockedError(token);
+  }
+  if (code === pkcs11js.CKR_PIN_INCORRECT) {
+    const note = pinStatusNote(flags);
+    return new UserError(`Wrong PIN for token ${quote(token)}${note ? ` (${note})` : ''}.`);
+  }
+  if (code === pkcs11js.CKR_PIN_INVALID || code === pkcs11js.CKR_PIN_LEN_RANGE) {
+    return new UserError(
+      `The token ${quote(token)} rejected the PIN's format or length (${ckrName(code)}); ` +
+        `a YubiKey PIV PIN has 6 to 8 characters.`,
+    );
+  }
+  if (code === pkcs11js.CKR_PIN_EXPIRED) {
+    return new UserError(`The PIN of token ${quote(token)} has expired: change it, then retry.`);
+  }
+  if (code === pkcs11js.CKR_DEVICE_REMOVED || code === pkcs11js.CKR_TOKEN_NOT_PRESENT) {
+    return new UserError(`The token ${quote(token)} was removed: insert it and retry.`);
+  }
+  return new UserError(`Logging in to token ${quote(token)} failed (${ckrName(code)}).`);
+}
+
+const TOUCH_CODES = new Set<number>([
+  pkcs11js.CKR_FUNCTION_FAILED,
+  pkcs11js.CKR_DEVICE_ERROR,
+  pkcs11js.CKR_FUNCTION_CANCELED,
+  pkcs11js.CKR_CANCEL,
+  pkcs11js.CKR_GENERAL_ERROR,
+]);
+
+/**
+ * A failed C_SignInit / C_Sign. ykcs11 reports a touch that never came (the YubiKey
+ * waits about 15 seconds) as CKR_FUNCTION_FAILED or a device error, so those codes
+ * ask the person to touch the key and retry.
+ */
+export function signError(code: number, token: string, key: string): UserError {
+  const what = `Signing with ${key} on token ${quote(token)} failed (${ckrName(code)})`;
+  if (TOUCH_CODES.has(code)) {
+    return new UserError(
+      `${what}. If the key requires touch, touch it when it blinks (within about 15 seconds) ` +
+        `and retry.`,
+    );
+  }
+  if (code === pkcs11js.CKR_DEVICE_REMOVED || code === pkcs11js.CKR_TOKEN_NOT_PRESENT) {
+    return new UserError(`${what}: the token was removed. Insert it and retry.`);
+  }
+  if (code === pkcs11js.CKR_USER_NOT_LOGGED_IN || code === pkcs11js.CKR_PIN_EXPIRED) {
+    return new UserError(`${what}: the token wants the PIN again for this signature. Retry.`);
+  }
+  if (
+    code === pkcs11js.CKR_KEY_FUNCTION_NOT_PERMITTED ||
+    code === pkcs11js.CKR_KEY_TYPE_INCONSISTENT ||
+    code === pkcs11js.CKR_MECHANISM_INVALID
+  ) {
+    return new UserError(`${what}: this key may not sign with plain ECDSA (CKM_ECDSA).`);
+  }
+  return new UserError(`${what}.`);
+}
+
+/** No usable token: `readers` are slots without a token, `blank` counts uninitialized tokens. */
+export function noTokenError(modulePath: string, readers: string[], blank: number): UserError {
+  if (blank > 0) {
+    return new UserError(
+      `The token found through ${modulePath} is not initialized; initialize it or insert another.`,
+    );
+  }
+  if (readers.length > 0) {
+    return new UserError(
+      `No token in reader ${readers.map(quote).join(', ')}: insert your YubiKey (or token) and retry.`,
+    );
+  }
+  return new UserError(
+    `No token or reader found through the PKCS#11 module ${modulePath}: insert your YubiKey ` +
+      `(and check that pcscd is running), then retry.`,
+  );
+}
+
+export function tokenNotFoundError(wanted: string, present: string[]): UserError {
+  const there = present.length > 0 ? `tokens present: ${present.map(quote).join(', ')}` : 'none';
+  return new UserError(`No token labelled ${quote(wanted)}; ${there}.`);
+}
