@@ -1,0 +1,56 @@
+/**
+ * lib/oci: an OCI distribution-spec 1.1 client on global fetch, and OCI image-layout
+ * directories, behind one interface (OciStore).
+ */
+export type {
+  BlobReadOptions,
+  ManifestResult,
+  OciStore,
+  PutBlobOptions,
+  PutManifestOptions,
+  ReferrersOptions,
+} from './store.js';
+export { RegistryClient, openRegistryRepository, type RegistryOptions } from './registry-client.js';
+export { RegistryRepository } from './registry-repository.js';
+export type { RegistrySettings } from './registry-handle.js';
+export { OciLayoutStore, type LayoutOptions } from './layout-store.js';
+export { OciError, type OciErrorKind, type OciErrorContext } from './errors.js';
+export type { HttpOptions, OciLogger } from './http.js';
+export { redactUrl } from './http.js';
+export type { RetryPolicy } from './retry-policy.js';
+export {
+  resolveCredentials,
+  dockerConfigPath,
+  ENV_USERNAME,
+  ENV_PASSWORD,
+  type Credentials,
+  type CredentialSources,
+} from './credentials.js';
+export { parseChallenges, type Challenge } from './auth.js';
+export {
+  parseReference,
+  formatReference,
+  isValidTag,
+  isValidRepository,
+  isLoopbackHost,
+  referrersTag,
+  tagForName,
+  type Reference,
+} from './reference.js';
+export { digestOf, digestOfFile, isDigest, parseDigest } from './digest.js';
+export {
+  MEDIA_TYPE,
+  MANIFEST_MEDIA_TYPES,
+  REF_NAME_ANNOTATION,
+  TITLE_ANNOTATION,
+  EMPTY_JSON,
+  emptyIndex,
+  isIndexMediaType,
+  type Descriptor,
+  type ImageIndex,
+  type ImageManifest,
+  type Manifest,
+  type Platform,
+} from './media-types.js';
+export { encodeJson, parseManifest, manifestMediaType } from './manifest.js';
+export { referrerDescriptor, addReferrer, removeReferrer, filterReferrers } from './referrers.js';

@@ -1,0 +1,68 @@
+/** Reading blobs from a registry: HEAD, GET into memory, GET streamed to a file. */
+import { errorFromResponse, readBody, readBodyToFile } from './body.js';
+import { isDigest } from './digest.js';
+import { OciError } from './errors.js';
+import { discard } from './http.js';
+import type { Descriptor } from './media-types.js';
+import type { RepoHandle } from './registry-handle.js';
+import type { BlobReadOptions } from './store.js';
+
+const OCTET_STREAM = 'application/octet-stream';
+
+function checkDigest(repo: RepoHandle, operation: string, digest: string): void {
+  if (!isDigest(digest))
+    throw new OciError('invalid', repo.context(operation, digest), 'not a digest');
+}
+
+export async function statBlob(repo: RepoHandle, digest: string): Promise<Descriptor | undefined> {
+  const context = repo.context('HEAD blob', digest);
+  checkDigest(repo, context.operation, digest);
+  return repo.transport.request(
+    { method: 'HEAD', url: repo.url(`blobs/${digest}`), scopes: repo.pull, context },
+    async (res) => {
+      await discard(res);
+      if (res.status === 404) return undefined;
+      if (res.status !== 200) throw await errorFromResponse(res, context);
+      const size = Number(res.headers.get('content-length') ?? NaN);
+      if (!Number.isSafeInteger(size) || size < 0) {
+        throw new OciError('invalid', context, 'registry gave no Content-Length');
+      }
+      return { mediaType: OCTET_STREAM, digest, size };
+    },
+  );
+}
+
+export async function getBlob(
+  repo: RepoHandle,
+  digest: string,
+  options: BlobReadOptions = {},
+): Promise<Uint8Array> {
+  const context = repo.context('GET blob', digest);
+  checkDigest(repo, context.operation, digest);
+  const limits = { ...options, maxSize: options.maxSize ?? repo.settings.maxBlobSize, digest };
+  return repo.transport.request(
+    { method: 'GET', url: repo.url(`blobs/${digest}`), scopes: repo.pull, context },
+    async (res) => {
+      if (res.status !== 200) throw await errorFromResponse(res, context);
+      return readBody(res, limits, context);
+    },
+  );
+}
+
+export async function getBlobToFile(
+  repo: RepoHandle,
+  digest: string,
+  path: string,
+  options: BlobReadOptions = {},
+): Promise<number> {
+  const context = repo.context('GET blob', digest);
+  checkDigest(repo, context.operation, digest);
+  const limits = { ...options, maxSize: options.maxSize ?? repo.settings.maxBlobSize, digest };
+  return repo.transport.request(
+    { method: 'GET', url: repo.url(`blobs/${digest}`), scopes: repo.pull, context },
+    async (res) => {
+      if (res.status !== 200) throw await errorFromResponse(res, context);
+      return readBodyToFile(res, path, limits, context);
+    },
+  );
+}

@@ -1,0 +1,138 @@
+/** One repository on a registry, as an OciStore. */
+import { bytesSource, fileSource } from './blob-source.js';
+import { digestOf, digestOfFile, isDigest } from './digest.js';
+import { OciError } from './errors.js';
+import { manifestMediaType, parseManifest } from './manifest.js';
+import type { Descriptor } from './media-types.js';
+import { getBlob, getBlobToFile, statBlob } from './registry-blobs.js';
+import type { RepoHandle } from './registry-handle.js';
+import * as manifests from './registry-manifests.js';
+import {
+  addToFallbackTag,
+  referrersFromApi,
+  referrersFromFallbackTag,
+} from './registry-referrers.js';
+import { referrerDescriptor } from './referrers.js';
+import type {
+  BlobReadOptions,
+  ManifestResult,
+  OciStore,
+  PutBlobOptions,
+  PutManifestOptions,
+  ReferrersOptions,
+} from './store.js';
+import { uploadBlob } from './upload.js';
+
+const OCTET_STREAM = 'application/octet-stream';
+
+export class RegistryRepository implements OciStore {
+  readonly description: string;
+  /** Whether the registry answered the referrers API; undefined until asked. */
+  private referrersApi?: boolean;
+
+  constructor(readonly handle: RepoHandle) {
+    this.description = `${handle.registry}/${handle.name}`;
+  }
+
+  statBlob(digest: string): Promise<Descriptor | undefined> {
+    return statBlob(this.handle, digest);
+  }
+
+  async hasBlob(digest: string): Promise<boolean> {
+    return (await statBlob(this.handle, digest)) !== undefined;
+  }
+
+  getBlob(digest: string, options?: BlobReadOptions): Promise<Uint8Array> {
+    return getBlob(this.handle, digest, options);
+  }
+
+  getBlobToFile(digest: string, path: string, options?: BlobReadOptions): Promise<number> {
+    return getBlobToFile(this.handle, digest, path, options);
+  }
+
+  async putBlob(data: Uint8Array, options: PutBlobOptions = {}): Promise<Descriptor> {
+    const digest = this.checkedDigest(digestOf(data), options.digest);
+    await uploadBlob(this.handle, bytesSource(data), digest, options.mountFrom);
+    return { mediaType: options.mediaType ?? OCTET_STREAM, digest, size: data.length };
+  }
+
+  async putBlobFile(path: string, options: PutBlobOptions = {}): Promise<Descriptor> {
+    const computed = await digestOfFile(path);
+    const digest = this.checkedDigest(computed.digest, options.digest);
+    const source = await fileSource(path);
+    try {
+      if (source.size !== computed.size) {
+        throw new OciError(
+          'invalid',
+          this.handle.context('upload blob', digest),
+          `${path} changed while read`,
+        );
+      }
+      await uploadBlob(this.handle, source, digest, options.mountFrom);
+    } finally {
+      await source.close();
+    }
+    return { mediaType: options.mediaType ?? OCTET_STREAM, digest, size: computed.size };
+  }
+
+  getManifest(reference: string, options: { maxSize?: number } = {}): Promise<ManifestResult> {
+    return manifests.getManifest(this.handle, reference, options.maxSize);
+  }
+
+  headManifest(reference: string): Promise<Descriptor | undefined> {
+    return manifests.headManifest(this.handle, reference);
+  }
+
+  async putManifest(bytes: Uint8Array, options: PutManifestOptions = {}): Promise<Descriptor> {
+    const context = this.handle.context('PUT manifest', options.tag);
+    const manifest = parseManifest(bytes, context);
+    const mediaType = options.mediaType ?? manifestMediaType(manifest);
+    const reference = options.tag ?? digestOf(bytes);
+    const { descriptor, subjectProcessed } = await manifests.putManifest(
+      this.handle,
+      bytes,
+      mediaType,
+      reference,
+      options.ifMatch,
+    );
+    if (manifest.subject && isDigest(manifest.subject.digest)) {
+      if (subjectProcessed) {
+        this.referrersApi = true;
+      } else {
+        await addToFallbackTag(
+          this.handle,
+          manifest.subject.digest,
+          referrerDescriptor(manifest, descriptor),
+        );
+      }
+    }
+    return descriptor;
+  }
+
+  listTags(options: { pageSize?: number } = {}): Promise<string[]> {
+    return manifests.listTags(this.handle, options.pageSize);
+  }
+
+  async referrers(digest: string, options: ReferrersOptions = {}): Promise<Descriptor[]> {
+    if (!isDigest(digest)) {
+      throw new OciError('invalid', this.handle.context('GET referrers', digest), 'not a digest');
+    }
+    if (this.referrersApi !== false) {
+      const list = await referrersFromApi(this.handle, digest, options.artifactType);
+      this.referrersApi = list !== undefined;
+      if (list) return list;
+    }
+    return referrersFromFallbackTag(this.handle, digest, options.artifactType);
+  }
+
+  private checkedDigest(computed: string, given: string | undefined): string {
+    if (given && given !== computed) {
+      throw new OciError(
+        'digest-mismatch',
+        this.handle.context('upload blob', given),
+        `content is ${computed}`,
+      );
+    }
+    return computed;
+  }
+}
