@@ -42,14 +42,27 @@ export function moduleInitError(modulePath: string, code: number): UserError {
   );
 }
 
-/** What a token's flags say about its user PIN, or undefined when all is well. */
-export function pinStatusNote(tokenFlags: number): string | undefined {
+/** Whether a token is a YubiKey through ykcs11, whose PIN flags encode exact retry counts. */
+export function isYubico(manufacturer: string): boolean {
+  return manufacturer.trim().startsWith('Yubico');
+}
+
+/**
+ * What a token's flags say about its user PIN, or undefined when all is well.
+ * PKCS#11 carries no retry count, only flags; ykcs11 sets them from the YubiKey's
+ * counter (LOCKED at 0 tries left, FINAL_TRY at 1, COUNT_LOW at 2), so for a YubiKey
+ * (`exactCounts`) the note names the number. Elsewhere COUNT_LOW only means that a
+ * wrong PIN was entered since the last successful login.
+ */
+export function pinStatusNote(tokenFlags: number, exactCounts = false): string | undefined {
   if (tokenFlags & pkcs11js.CKF_USER_PIN_LOCKED) return 'the PIN is locked';
   if (tokenFlags & pkcs11js.CKF_USER_PIN_FINAL_TRY) {
-    return 'final try: one more wrong PIN locks the PIN';
+    return 'final try: 1 try left, one more wrong PIN locks the PIN';
   }
   if (tokenFlags & pkcs11js.CKF_USER_PIN_COUNT_LOW) {
-    return 'few tries left: the token reports that wrong PINs were entered';
+    return exactCounts
+      ? '2 tries left before the PIN locks'
+      : 'the token reports wrong PINs since the last login, so few tries may be left';
   }
   return undefined;
 }
@@ -65,13 +78,18 @@ export function pinLockedError(token: string): UserError {
  * A failed C_Login. `tokenFlagsAfter` are the token's flags read after the failure
  * (they carry the PIN retry state), or undefined when they could not be read.
  */
-export function loginError(code: number, token: string, tokenFlagsAfter?: number): UserError {
+export function loginError(
+  code: number,
+  token: string,
+  tokenFlagsAfter?: number,
+  exactCounts = false,
+): UserError {
   const flags = tokenFlagsAfter ?? 0;
   if (code === pkcs11js.CKR_PIN_LOCKED || flags & pkcs11js.CKF_USER_PIN_LOCKED) {
     return pinLockedError(token);
   }
   if (code === pkcs11js.CKR_PIN_INCORRECT) {
-    const note = pinStatusNote(flags);
+    const note = pinStatusNote(flags, exactCounts);
     return new UserError(`Wrong PIN for token ${quote(token)}${note ? ` (${note})` : ''}.`);
   }
   if (code === pkcs11js.CKR_PIN_INVALID || code === pkcs11js.CKR_PIN_LEN_RANGE) {
@@ -104,6 +122,7 @@ const TOUCH_CODES = new Set<number>([
  */
 export function signError(code: number, token: string, key: string): UserError {
   const what = `Signing with ${key} on token ${quote(token)} failed (${ckrName(code)})`;
+  if (code === pkcs11js.CKR_PIN_LOCKED) return pinLockedError(token);
   if (TOUCH_CODES.has(code)) {
     return new UserError(
       `${what}. If the key requires touch, touch it when it blinks (within about 15 seconds) ` +
@@ -130,7 +149,8 @@ export function signError(code: number, token: string, key: string): UserError {
 export function noTokenError(modulePath: string, readers: string[], blank: number): UserError {
   if (blank > 0) {
     return new UserError(
-      `The token found through ${modulePath} is not initialized; initialize it or insert another.`,
+      `No usable token found through the PKCS#11 module ${modulePath}: the token present is ` +
+        `not initialized. Initialize it, or insert your YubiKey (or token) and retry.`,
     );
   }
   if (readers.length > 0) {
@@ -147,4 +167,61 @@ export function noTokenError(modulePath: string, readers: string[], blank: numbe
 export function tokenNotFoundError(wanted: string, present: string[]): UserError {
   const there = present.length > 0 ? `tokens present: ${present.map(quote).join(', ')}` : 'none';
   return new UserError(`No token labelled ${quote(wanted)}; ${there}.`);
+}
+
+/** The part of a token key an error message names. */
+export interface KeySummary {
+  label: string;
+  id: string;
+  keyType: string;
+  curve?: { name: string };
+}
+
+/** `"tuf-p256" (id 01, EC P-256)` */
+export function describeKey(key: KeySummary): string {
+  const kind = key.keyType === 'EC' && key.curve ? `EC ${key.curve.name}` : key.keyType;
+  return `${quote(key.label)} (id ${key.id === '' ? 'none' : key.id}, ${kind})`;
+}
+
+/**
+ * No key matched. `searched` says what was looked for, `tokens` what each token holds;
+ * `pivDefault` adds how a YubiKey gets its slot 9c key.
+ */
+export function keyNotFoundError(
+  searched: string,
+  tokens: { token: string; keys: KeySummary[] }[],
+  pivDefault: boolean,
+): UserError {
+  const where =
+    tokens.length === 1 ? `on token ${quote(tokens[0]!.token)}` : 'on any of the tokens present';
+  const holdings = tokens.map(({ token, keys }) => {
+    const what = keys.length > 0 ? keys.map(describeKey).join(', ') : 'no keys visible';
+    return tokens.length === 1 ? `Keys there: ${what}.` : `Token ${quote(token)}: ${what}.`;
+  });
+  const hint = pivDefault
+    ? ' For a YubiKey, generate a P-256 key in PIV slot 9c (ykman piv keys generate -a ECCP256 9c) ' +
+      'and a certificate for it, or select another key by label or id.'
+    : '';
+  return new UserError(`No key ${searched} ${where}. ${holdings.join(' ')}${hint}`);
+}
+
+export function ambiguousKeyError(searched: string, token: string, keys: KeySummary[]): UserError {
+  return new UserError(
+    `${keys.length} keys ${searched} on token ${quote(token)}: ${keys.map(describeKey).join(', ')}. ` +
+      `Select one by id.`,
+  );
+}
+
+/** The key is there but this project cannot sign with it: name its type or curve. */
+export function unsupportedKeyError(key: KeySummary, token: string): UserError {
+  // Key types are acronyms, read letter by letter: "an RSA key", "a DSA key".
+  const article = /^[AEFHILMNORSXu]/.test(key.keyType) ? 'an' : 'a';
+  const what =
+    key.keyType === 'EC'
+      ? `an EC key on curve ${key.curve?.name ?? 'unknown'}`
+      : `${article} ${key.keyType} key`;
+  return new UserError(
+    `The key ${quote(key.label)} (id ${key.id}) on token ${quote(token)} is ${what}; ` +
+      `TUF signing with a token needs an EC key on P-256 or P-384.`,
+  );
 }
