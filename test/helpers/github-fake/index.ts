@@ -1,0 +1,31 @@
+// The GitHub REST API fake for tests: see server.ts (startGitHubFake) and types.ts.
+
+import type { GitHubFake } from './server.js';
+import type { Violation } from './types.js';
+
+export { startGitHubFake, allRoutes, type GitHubFake } from './server.js';
+export { loadDescription, descriptionPath } from './openapi-description.js';
+export type { GitHubFakeOptions, RecordedRequest, Violation, ViolationKind } from './types.js';
+export type {
+  CommentRecord,
+  FakeState,
+  IssueRecord,
+  LabelRecord,
+  PullRequestRecord,
+  RepositoryDispatchRecord,
+  WorkflowDispatchRecord,
+} from './state.js';
+export type { UserActions } from './user-actions.js';
+
+export function formatViolations(violations: Violation[]): string {
+  return violations.map((v) => `- [${v.kind}] ${v.method} ${v.path}: ${v.message}`).join('\n');
+}
+
+/** Throws, listing every violation, unless the fake saw only conforming requests. */
+export function assertNoViolations(fake: Pick<GitHubFake, 'violations'>): void {
+  if (fake.violations.length > 0) {
+    throw new Error(
+      `github-fake recorded ${fake.violations.length} violation(s):\n${formatViolations(fake.violations)}`,
+    );
+  }
+}
