@@ -38,12 +38,20 @@ export interface TufKeyInfo {
   curve: CurveInfo & Required<Pick<CurveInfo, 'scheme' | 'hash' | 'size'>>;
 }
 
-/** The TUF key of a token key; a UserError when its type or curve cannot sign TUF metadata. */
-export function tufKeyOf(key: TokenKey, token: string): TufKeyInfo {
+type UsableCurve = TufKeyInfo['curve'];
+
+/** The key's curve when this project can sign with it; a UserError naming its type or curve otherwise. */
+export function usableCurve(key: TokenKey, token: string): UsableCurve {
   const curve = key.curve;
   if (key.keyType !== 'EC' || !curve?.scheme || !curve.hash || !curve.size) {
     throw unsupportedKeyError(key, token);
   }
+  return { ...curve, scheme: curve.scheme, hash: curve.hash, size: curve.size };
+}
+
+/** The TUF key of a token key; a UserError when its type or curve cannot sign TUF metadata. */
+export function tufKeyOf(key: TokenKey, token: string): TufKeyInfo {
+  const curve = usableCurve(key, token);
   if (!key.ecPoint) {
     throw new UserError(
       `The token "${token}" shows no public key for ${describeKey(key)}, so its TUF key cannot ` +
@@ -61,12 +69,7 @@ export function tufKeyOf(key: TokenKey, token: string): TufKeyInfo {
       `The public key of ${describeKey(key)} on token "${token}" is unusable: ${why}.`,
     );
   }
-  return {
-    key: tufKey,
-    keyid: keyId(tufKey),
-    spkiPem,
-    curve: { ...curve, scheme: curve.scheme, hash: curve.hash, size: curve.size },
-  };
+  return { key: tufKey, keyid: keyId(tufKey), spkiPem, curve };
 }
 
 /** What an operation gets once its key is found. */
@@ -143,6 +146,7 @@ export async function locateKey<T>(
       seen.push({ token: token.label, keys });
       const key = pick(keys, opts.selector, token.label);
       if (!key) return NOT_HERE;
+      usableCurve(key, token.label); // refuse an unusable key before asking for the PIN
       if (opts.login) return loggedIn(token, session, true);
       return fn({ token, session, key });
     });

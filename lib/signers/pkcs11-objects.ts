@@ -105,7 +105,7 @@ function readObject(p: Pkcs11, session: Handle, handle: Handle, cls: RawObject['
   };
 }
 
-/** All keys the session can see, public and private objects paired by CKA_ID. */
+/** All keys the session can see, public and private objects paired by CKA_ID, in id order. */
 export function listKeys(p: Pkcs11, session: Handle): TokenKey[] {
   const objects = [
     ...findObjects(p, session, pkcs11js.CKO_PRIVATE_KEY).map((h) =>
@@ -146,7 +146,7 @@ export function listKeys(p: Pkcs11, session: Handle): TokenKey[] {
     if (!key.curve && o.curve) key.curve = o.curve;
     if (!key.labels.includes(o.label)) key.labels.push(o.label);
   }
-  return keys;
+  return keys.sort((a, b) => a.id.localeCompare(b.id) || a.label.localeCompare(b.label));
 }
 
 /**
