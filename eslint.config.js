@@ -17,10 +17,7 @@ export default tseslint.config(
         'error',
         { name: 'process', message: 'lib/ is given env, clock and I/O; it never reads process.' },
       ],
-      'no-restricted-imports': [
-        'error',
-        { patterns: ['**/signer-cli/**', '**/actions/**'] },
-      ],
+      'no-restricted-imports': ['error', { patterns: ['**/signer-cli/**', '**/actions/**'] }],
     },
   },
 );

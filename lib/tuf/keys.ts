@@ -26,15 +26,25 @@ export function tufKeyFromPublicPem(pem: string): TufPublicKey {
   const key = createPublicKey(pem);
   if (key.asymmetricKeyType === 'ed25519') {
     const der = key.export({ format: 'der', type: 'spki' });
-    return { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: der.subarray(-32).toString('hex') } };
+    return {
+      keytype: 'ed25519',
+      scheme: 'ed25519',
+      keyval: { public: der.subarray(-32).toString('hex') },
+    };
   }
   if (key.asymmetricKeyType === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
     const scheme =
-      curve === 'prime256v1' ? 'ecdsa-sha2-nistp256' : curve === 'secp384r1' ? 'ecdsa-sha2-nistp384' : undefined;
+      curve === 'prime256v1'
+        ? 'ecdsa-sha2-nistp256'
+        : curve === 'secp384r1'
+          ? 'ecdsa-sha2-nistp384'
+          : undefined;
     if (!scheme) throw new Error(`unsupported EC curve ${curve ?? 'unknown'}: use P-256 or P-384`);
     const spki = key.export({ format: 'pem', type: 'spki' }).toString();
     return { keytype: 'ecdsa', scheme, keyval: { public: spki } };
   }
-  throw new Error(`unsupported key type ${key.asymmetricKeyType ?? 'unknown'}: use ed25519 or ECDSA P-256`);
+  throw new Error(
+    `unsupported key type ${key.asymmetricKeyType ?? 'unknown'}: use ed25519 or ECDSA P-256`,
+  );
 }

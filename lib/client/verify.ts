@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Updater } from 'tuf-js';
+import type { Fetcher } from 'tuf-js';
+import { UserError } from '../signers/signer.js';
+import { parseEnvelope } from '../tuf/envelope.js';
+
+export interface VerifyOptions {
+  /** Trusted root.json bytes, pinned out of band. */
+  trustedRoot: Uint8Array;
+  metadataBaseUrl: string;
+  targetBaseUrl: string;
+  /** Where the client keeps its metadata cache and downloads. */
+  workDir: string;
+  fetcher?: Fetcher;
+  /** Target to download and check; none: only refresh the metadata. */
+  targetPath?: string;
+}
+
+export interface VerifyResult {
+  timestampVersion?: number;
+  target?: {
+    path: string;
+    length: number;
+    sha256: string;
+    file: string;
+    custom?: Record<string, unknown>;
+  };
+}
+
+/** Explains tuf-js errors in plain words. */
+function explain(e: unknown): string {
+  const err = e as Error;
+  const name = err.constructor?.name ?? 'Error';
+  const hints: Record<string, string> = {
+    ExpiredMetadataError: 'metadata has expired',
+    BadVersionError: 'a version went backwards (rollback)',
+    EqualVersionError: 'a version went backwards (rollback)',
+    UnsignedMetadataError: 'signatures do not meet the threshold',
+    LengthOrHashMismatchError: 'downloaded bytes do not match the signed length or hash',
+    DownloadLengthMismatchError: 'downloaded bytes exceed the signed length',
+    RepositoryError: 'the repository is inconsistent',
+    DownloadHTTPError: 'a file could not be downloaded',
+  };
+  return `${hints[name] ?? name}: ${err.message}`;
+}
+
+/** Runs a TUF client update (tuf-js) against a published repository and downloads one target. */
+export async function verifyRepository(o: VerifyOptions): Promise<VerifyResult> {
+  parseEnvelope(Buffer.from(o.trustedRoot).toString('utf8'), 'trusted root', 'root');
+  const metadataDir = join(o.workDir, 'metadata');
+  const targetDir = join(o.workDir, 'targets');
+  mkdirSync(metadataDir, { recursive: true });
+  mkdirSync(targetDir, { recursive: true });
+  writeFileSync(join(metadataDir, 'root.json'), o.trustedRoot);
+  const updater = new Updater({
+    metadataDir,
+    metadataBaseUrl: o.metadataBaseUrl,
+    targetDir,
+    targetBaseUrl: o.targetBaseUrl,
+    ...(o.fetcher ? { fetcher: o.fetcher } : {}),
+  });
+  const result: VerifyResult = {};
+  try {
+    await updater.refresh();
+    const ts = JSON.parse(readFileSync(join(metadataDir, 'timestamp.json'), 'utf8')) as {
+      signed: { version: number };
+    };
+    result.timestampVersion = ts.signed.version;
+    if (o.targetPath) {
+      const info = await updater.getTargetInfo(o.targetPath);
+      if (!info)
+        throw new UserError(
+          `target "${o.targetPath}": not found in the repository's signed metadata`,
+        );
+      const file = join(targetDir, createHash('sha256').update(o.targetPath).digest('hex'));
+      await updater.downloadTarget(info, file);
+      result.target = {
+        path: o.targetPath,
+        length: info.length,
+        sha256: info.hashes.sha256 ?? '',
+        file,
+        custom: info.custom as Record<string, unknown>,
+      };
+    }
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`verification failed: ${explain(e)}`);
+  }
+  return result;
+}

@@ -1,0 +1,46 @@
+import type { Git } from '../git/git.js';
+import { parseEnvelope } from '../tuf/envelope.js';
+import type { MetadataReader } from '../tuf/repo.js';
+import { roleType } from '../tuf/types.js';
+import type { Envelope } from '../tuf/types.js';
+import { parseInvites } from './invites.js';
+import type { Invites } from './invites.js';
+import { STATE_FILE } from './invites.js';
+
+/** Metadata as it is at one git revision (the known-good state of an event). */
+export class GitRevReader implements MetadataReader {
+  constructor(
+    private readonly git: Git,
+    readonly rev: string | undefined,
+  ) {}
+
+  async read(role: string): Promise<Envelope | undefined> {
+    if (!this.rev) return undefined;
+    const text = await this.git.show(this.rev, `metadata/${role}.json`);
+    if (text === undefined) return undefined;
+    return parseEnvelope(text, `metadata/${role}.json at ${this.rev.slice(0, 10)}`, roleType(role));
+  }
+
+  async invites(): Promise<Invites> {
+    if (!this.rev) return {};
+    return parseInvites(await this.git.show(this.rev, STATE_FILE));
+  }
+}
+
+/** An empty known-good state: the event creates the repository (bootstrap). */
+export const NO_BASE: MetadataReader = { read: async () => undefined };
+
+/**
+ * The known-good state of the event checked out in `git`: the merge base of HEAD
+ * with the remote's default branch (never a hard-coded "main").
+ */
+export async function knownGood(
+  git: Git,
+  remote: string,
+  defaultBranch?: string,
+): Promise<GitRevReader> {
+  const branch = defaultBranch ?? (await git.defaultBranch(remote));
+  const ref = `${remote}/${branch}`;
+  const rev = (await git.revExists(ref)) ? await git.mergeBase('HEAD', ref) : undefined;
+  return new GitRevReader(git, rev);
+}

@@ -1,0 +1,9 @@
+import type { RepoDir } from '../tuf/repo.js';
+import type { Envelope } from '../tuf/types.js';
+
+/** All offline roles of the work tree (root, targets, delegated), parsed and validated. */
+export function loadOfflineRoles(repo: RepoDir): Map<string, Envelope> {
+  const roles = new Map<string, Envelope>();
+  for (const role of repo.offlineRoles()) roles.set(role, repo.readRole(role));
+  return roles;
+}

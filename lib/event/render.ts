@@ -1,0 +1,109 @@
+import { describeChanges } from './changes.js';
+import type { RoleChanges } from './changes.js';
+import { missingSigners } from './status.js';
+import type { EventStatus, Requirement, RoleStatus } from './status.js';
+
+function reqLine(label: string, q: Requirement): string {
+  const signed = q.signers.filter((s) => s.signed).map((s) => s.name);
+  const unsigned = q.signers.filter((s) => !s.signed).map((s) => s.name);
+  return `${label}${q.signedCount} of ${q.threshold} needed${q.met ? ' (met)' : ''}; signed: ${signed.join(', ') || 'nobody'}; not signed: ${unsigned.join(', ') || 'nobody'}`;
+}
+
+/** Plain-text status for the terminal. */
+export function statusText(event: string, s: EventStatus): string[] {
+  const lines = [
+    `Signing event ${event}: ${s.complete ? 'COMPLETE, ready to merge' : 'not complete'}`,
+  ];
+  if (!s.roles.length) lines.push('  No role changed in this event.');
+  for (const r of s.roles) {
+    lines.push(
+      `  ${r.role} v${r.version} (expires ${r.expires}): ${r.complete ? 'signed' : 'needs signatures'}`,
+    );
+    lines.push(reqLine('    signatures: ', r.current));
+    if (r.previous) lines.push(reqLine('    previous root: ', r.previous));
+    if (r.invites.length) lines.push(`    invited, key not yet added: ${r.invites.join(', ')}`);
+  }
+  const missing = missingSigners(s);
+  if (!s.complete && missing.length) lines.push(`  Waiting for: ${missing.join(', ')}`);
+  return lines;
+}
+
+const mdEsc = (s: string): string => s.replace(/[|`*_<>[\]]/g, (c) => `\\${c}`);
+
+function mdReq(q: Requirement): string {
+  return (
+    q.signers.map((s) => `${s.signed ? '✅' : '⬜'} ${mdEsc(s.name)}`).join('<br>') +
+    ` (${q.signedCount}/${q.threshold})`
+  );
+}
+
+function roleRow(r: RoleStatus): string {
+  const state = r.complete
+    ? '✅ signed'
+    : r.invites.length
+      ? '✉️ invites pending'
+      : '⏳ needs signatures';
+  const who = mdReq(r.current) + (r.previous ? `<br>previous root: ${mdReq(r.previous)}` : '');
+  const inv = r.invites.length ? `<br>invited: ${r.invites.map(mdEsc).join(', ')}` : '';
+  return `| ${mdEsc(r.role)} | ${r.version} | ${r.expires.slice(0, 10)} | ${state} | ${who}${inv} |`;
+}
+
+export interface ReportInput {
+  event: string;
+  status: EventStatus;
+  changes: RoleChanges[];
+  /** How a signer runs the signer CLI, e.g. `npx tufci`. */
+  cli?: string;
+  /** Default-branch roles' expiries, for the timeline: role → ISO date. */
+  timeline?: { role: string; from: string; expires: string }[];
+}
+
+/** The markdown report for the PR comment and the job summary. */
+export function statusMarkdown(i: ReportInput): string {
+  const s = i.status;
+  const cli = i.cli ?? 'tufci';
+  const out: string[] = [];
+  out.push(
+    `### Signing event \`${i.event}\`: ${s.complete ? '✅ complete, ready to merge' : '⏳ waiting for signatures'}`,
+  );
+  out.push('');
+  if (!s.roles.length) out.push('No role changed in this event yet.');
+  else {
+    out.push('| Role | Version | Expires | State | Signers |');
+    out.push('| --- | --- | --- | --- | --- |');
+    for (const r of s.roles) out.push(roleRow(r));
+  }
+  const missing = missingSigners(s);
+  if (missing.length) {
+    out.push('');
+    out.push('#### Still needed');
+    for (const u of missing) {
+      const invited = s.invites[u]?.length
+        ? ` (accept the invite for ${s.invites[u]!.join(', ')})`
+        : '';
+      out.push(`- ${mdEsc(u)}${invited}: \`${cli} sign ${i.event}\``);
+    }
+  }
+  if (i.changes.length) {
+    out.push('');
+    out.push('<details><summary>What changed</summary>');
+    out.push('');
+    out.push('```');
+    for (const c of i.changes) out.push(...describeChanges(c));
+    out.push('```');
+    out.push('</details>');
+  }
+  if (i.timeline?.length) {
+    out.push('');
+    out.push('```mermaid');
+    out.push('gantt');
+    out.push('  dateFormat YYYY-MM-DD');
+    out.push('  title Metadata validity after this event');
+    for (const t of i.timeline)
+      out.push(
+        `  ${t.role.replace(/[:#]/g, '_')} : ${t.from.slice(0, 10)}, ${t.expires.slice(0, 10)}`,
+      );
+    out.push('```');
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,32 @@
+import type { MetadataReader, RepoDir } from '../tuf/repo.js';
+import { roleChanges } from './changes.js';
+import type { RoleChanges } from './changes.js';
+import { readInvites } from './invites.js';
+import { loadOfflineRoles } from './load.js';
+import { eventStatus } from './status.js';
+import type { EventStatus } from './status.js';
+
+export interface EventReport {
+  status: EventStatus;
+  changes: RoleChanges[];
+  timeline: { role: string; from: string; expires: string }[];
+}
+
+/** Status, changes and expiry timeline of the event checked out in `repo`, against its known-good state. */
+export async function eventReport(
+  repo: RepoDir,
+  base: MetadataReader,
+  now: Date,
+): Promise<EventReport> {
+  const roles = loadOfflineRoles(repo);
+  const status = await eventStatus(roles, base, readInvites(repo.dir));
+  const changes: RoleChanges[] = [];
+  for (const r of status.roles)
+    changes.push(roleChanges(r.role, await base.read(r.role), roles.get(r.role)!));
+  const timeline = [...roles].map(([role, env]) => ({
+    role,
+    from: now.toISOString(),
+    expires: env.signed.expires,
+  }));
+  return { status, changes, timeline };
+}

@@ -1,0 +1,122 @@
+import { UserError } from '../signers/signer.js';
+import type { Signer } from '../signers/signer.js';
+import { signedBytes } from '../tuf/envelope.js';
+import { keyId } from '../tuf/keys.js';
+import type { MetadataReader, RepoDir } from '../tuf/repo.js';
+import { KEYOWNER } from '../tuf/types.js';
+import type { Envelope, KeyJson } from '../tuf/types.js';
+import { roleChanges } from './changes.js';
+import type { RoleChanges } from './changes.js';
+import { readInvites, writeInvites } from './invites.js';
+import { loadOfflineRoles } from './load.js';
+import { eventStatus, unsignedKeysOf } from './status.js';
+import type { EventStatus } from './status.js';
+
+/**
+ * Accepts `user`'s invites: adds the signer's public key (with its owner) to each
+ * role the user was invited to, and removes the invites. Returns the roles joined.
+ */
+export async function acceptInvites(
+  repo: RepoDir,
+  user: string,
+  signer: Signer,
+): Promise<string[]> {
+  const invites = readInvites(repo.dir);
+  const roles = invites[user] ?? [];
+  if (!roles.length) return [];
+  const pub = await signer.publicKey();
+  const id = keyId(pub);
+  const key: KeyJson = { ...pub, [KEYOWNER]: user };
+  const root = repo.root();
+  const targets = repo.has('targets') ? repo.targets() : undefined;
+  let rootTouched = false;
+  let targetsTouched = false;
+  for (const role of roles) {
+    const entry = root.signed.roles[role];
+    if (entry) {
+      root.signed.keys[id] = key;
+      if (!entry.keyids.includes(id)) entry.keyids.push(id);
+      rootTouched = true;
+      continue;
+    }
+    const d = targets?.signed.delegations?.roles?.find((r) => r.name === role);
+    if (!d || !targets?.signed.delegations) {
+      throw new UserError(
+        `metadata/.signing-event-state: ${user} is invited to role ${role}, which is not delegated`,
+      );
+    }
+    targets.signed.delegations.keys[id] = key;
+    if (!d.keyids.includes(id)) d.keyids.push(id);
+    targetsTouched = true;
+  }
+  delete invites[user];
+  if (rootTouched) repo.writeRole('root', root);
+  if (targetsTouched && targets) repo.writeRole('targets', targets);
+  writeInvites(repo.dir, invites);
+  return roles;
+}
+
+export interface SignPlan {
+  status: EventStatus;
+  /** Roles this signer will sign, with what changed in each. */
+  toSign: RoleChanges[];
+  /** The exact envelopes shown and signed. */
+  roles: Map<string, Envelope>;
+  keyid: string;
+}
+
+/** Works out which roles `user` must sign with `signer`'s key, and what they change. */
+export async function planSigning(
+  repo: RepoDir,
+  base: MetadataReader,
+  user: string,
+  signer: Signer,
+): Promise<SignPlan> {
+  const roles = loadOfflineRoles(repo);
+  const status = await eventStatus(roles, base, readInvites(repo.dir));
+  const keyid = keyId(await signer.publicKey());
+  const toSign: RoleChanges[] = [];
+  const mismatched: string[] = [];
+  for (const r of status.roles) {
+    const mine = unsignedKeysOf(r, user);
+    if (!mine.length) continue;
+    if (mine.includes(keyid))
+      toSign.push(roleChanges(r.role, await base.read(r.role), roles.get(r.role)!));
+    else
+      mismatched.push(`${r.role} (expects keyid ${mine.map((k) => k.slice(0, 12)).join(' or ')})`);
+  }
+  if (!toSign.length && mismatched.length) {
+    throw new UserError(
+      `${signer.description} (keyid ${keyid.slice(0, 12)}) is not ${user}'s key in: ${mismatched.join(', ')}`,
+    );
+  }
+  return { status, toSign, roles, keyid };
+}
+
+/** Signs exactly the envelopes of the plan (the bytes that were shown) and writes them. */
+export async function applySignatures(
+  repo: RepoDir,
+  plan: SignPlan,
+  signer: Signer,
+  now: Date,
+): Promise<string[]> {
+  const signedRoles: string[] = [];
+  const pending: [string, Envelope][] = [];
+  for (const c of plan.toSign) {
+    const env = plan.roles.get(c.role)!;
+    if (new Date(env.signed.expires) <= now) {
+      throw new UserError(
+        `metadata/${c.role}.json: role ${c.role} expired on ${env.signed.expires}; run \`tufci event update\` to refresh it`,
+      );
+    }
+    const sig = await signer.sign(signedBytes(env));
+    env.signatures = [
+      ...env.signatures.filter((s) => s.keyid !== plan.keyid),
+      { keyid: plan.keyid, sig },
+    ];
+    pending.push([c.role, env]);
+    signedRoles.push(c.role);
+  }
+  for (const [role, env] of pending) repo.writeRole(role, env);
+  return signedRoles;
+}

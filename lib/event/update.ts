@@ -1,0 +1,170 @@
+import { canonicalize } from '@tufjs/canonical-json';
+import { UserError } from '../signers/signer.js';
+import { addDays, clone, tufDate, validSignatures } from '../tuf/envelope.js';
+import type { MetadataReader, RepoDir } from '../tuf/repo.js';
+import { checkThreshold, periodsOf, roleKeys } from '../tuf/roles.js';
+import { scanTargetFiles } from '../tuf/target-files.js';
+import type { Envelope, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
+import { inviteCount, readInvites } from './invites.js';
+
+export interface UpdateResult {
+  /** Roles whose metadata file was written. */
+  written: string[];
+  /** One line per change, for logs and commit messages. */
+  log: string[];
+}
+
+const sameJson = (a: unknown, b: unknown): boolean => canonicalize(a) === canonicalize(b);
+
+/** Whether a target entry is a registry artifact (a signed OCI descriptor) rather than a file in targets/. */
+export function isRegistryTarget(t: TargetFileJson): boolean {
+  return typeof t.custom === 'object' && t.custom !== null && 'oci' in t.custom;
+}
+
+/** Assigns each file under targets/ to its role: `targets/<role>/…` belongs to a delegated role. */
+function syncTargets(repo: RepoDir, roles: Map<string, Envelope>, log: string[]): void {
+  const targets = roles.get('targets')!.signed as TargetsSigned;
+  const delegated = new Set((targets.delegations?.roles ?? []).map((r) => r.name));
+  const wanted = new Map<string, Record<string, TargetFileJson>>();
+  for (const role of ['targets', ...delegated]) wanted.set(role, {});
+  for (const [path, info] of scanTargetFiles(repo.targetsDir)) {
+    const first = path.split('/')[0]!;
+    const role = path.includes('/') && delegated.has(first) ? first : 'targets';
+    if (role !== 'targets') {
+      const d = targets.delegations!.roles!.find((r) => r.name === role)!;
+      if (!pathMatches(d.paths ?? [], path)) {
+        throw new UserError(
+          `targets/${path}: not inside the paths delegated to role ${role} (${(d.paths ?? []).join(', ') || 'none'})`,
+        );
+      }
+    }
+    wanted.get(role)![path] = info;
+  }
+  for (const [role, files] of wanted) {
+    const env = roles.get(role);
+    if (!env)
+      throw new UserError(
+        `metadata/${role}.json: missing, but targets.json delegates to role ${role}`,
+      );
+    const signed = env.signed as TargetsSigned;
+    const next: Record<string, TargetFileJson> = {};
+    for (const [p, t] of Object.entries(signed.targets)) if (isRegistryTarget(t)) next[p] = t;
+    for (const [p, t] of Object.entries(files)) {
+      const old = signed.targets[p];
+      next[p] = old && sameJson({ length: old.length, hashes: old.hashes }, t) ? old : t;
+    }
+    if (!sameJson(next, signed.targets)) {
+      log.push(`${role}: targets synced with files under targets/`);
+      signed.targets = next;
+    }
+  }
+}
+
+/** TUF path pattern match: '*' matches within one path segment, segments must align. */
+export function pathMatches(patterns: string[], path: string): boolean {
+  const segs = path.split('/');
+  return patterns.some((pat) => {
+    const ps = pat.split('/');
+    if (ps.length !== segs.length) return false;
+    return ps.every((p, i) => globSegment(p, segs[i]!));
+  });
+}
+
+function globSegment(pattern: string, s: string): boolean {
+  const re = new RegExp(
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+    's',
+  );
+  return re.test(s);
+}
+
+/**
+ * What CI runs on every push to a `sign/*` branch: sync targets metadata with
+ * targets/, give each changed role exactly one version bump over the known-good
+ * state with a fresh expiry, and drop signatures that no longer verify.
+ * Idempotent. Writes nothing unless every role validates.
+ */
+export async function updateEvent(
+  repo: RepoDir,
+  base: MetadataReader,
+  now: Date,
+): Promise<UpdateResult> {
+  const log: string[] = [];
+  if (!repo.has('root')) throw new UserError('metadata/root.json: missing; run `tufci init` first');
+  const roles = new Map<string, Envelope>();
+  const original = new Map<string, Envelope>();
+  for (const role of repo.offlineRoles()) {
+    const env = repo.readRole(role);
+    roles.set(role, env);
+    original.set(role, clone(env));
+  }
+  if (roles.has('targets')) syncTargets(repo, roles, log);
+
+  const root = roles.get('root')!.signed as RootSigned;
+  const targets = roles.get('targets')?.signed as TargetsSigned | undefined;
+  const baseRoot = (await base.read('root'))?.signed as RootSigned | undefined;
+  const invites = readInvites(repo.dir);
+
+  for (const [role, env] of roles) {
+    const b = await base.read(role);
+    if (b && sameJson(b.signed, env.signed)) continue;
+    const floor = b ? b.signed.version : 0;
+    if (env.signed.version < floor) {
+      throw new UserError(
+        `metadata/${role}.json: version ${env.signed.version} goes backwards (known-good version is ${floor})`,
+      );
+    }
+    const desired = floor + 1;
+    if (env.signed.version !== desired) {
+      env.signed.version = desired;
+      env.signed.expires = tufDate(addDays(now, periodsOf(role, env, root).expiry));
+      env.signatures = [];
+      log.push(`${role}: version ${desired}, expires ${env.signed.expires}`);
+      continue;
+    }
+    const rk = roleKeys(role, root, targets);
+    const keys = { ...(baseRoot?.keys ?? {}), ...(rk?.keys ?? {}) };
+    const good = new Set(
+      validSignatures(
+        env,
+        keys,
+        env.signatures.map((s) => s.keyid),
+      ),
+    );
+    const kept = env.signatures.filter((s) => good.has(s.keyid));
+    if (kept.length !== env.signatures.length) {
+      log.push(
+        `${role}: dropped ${env.signatures.length - kept.length} signature(s) over older content`,
+      );
+      env.signatures = kept;
+    }
+  }
+
+  for (const role of roles.keys()) {
+    const rk = roleKeys(role, root, targets);
+    if (!rk) throw new UserError(`metadata/${role}.json: no role delegates to ${role}`);
+    checkThreshold(
+      `metadata/${role === 'root' || role === 'targets' ? 'root' : 'targets'}.json role ${role}`,
+      rk,
+      inviteCount(invites, role),
+    );
+  }
+  for (const role of ['snapshot', 'timestamp']) {
+    const rk = roleKeys(role, root, targets);
+    if (rk) checkThreshold(`metadata/root.json role ${role}`, rk);
+  }
+
+  const written: string[] = [];
+  for (const [role, env] of roles) {
+    if (!sameJson(env, original.get(role))) {
+      repo.writeRole(role, env);
+      written.push(role);
+    }
+  }
+  return { written, log };
+}

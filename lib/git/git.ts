@@ -1,0 +1,138 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
+import { UserError } from '../signers/signer.js';
+
+/** The git operations the project needs, behind one small interface (prompts always off). */
+export class Git {
+  private readonly git: SimpleGit;
+
+  constructor(
+    readonly dir: string,
+    env: Record<string, string | undefined> = {},
+  ) {
+    const clean: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
+    this.git = simpleGit({ baseDir: dir }).env({ ...clean, GIT_TERMINAL_PROMPT: '0' });
+  }
+
+  private async run(args: string[], what: string): Promise<string> {
+    try {
+      return await this.git.raw(args);
+    } catch (e) {
+      const msg = (e as Error).message.trim().split('\n').slice(0, 4).join('\n');
+      throw new UserError(`git ${what} failed in ${this.dir}: ${msg}`);
+    }
+  }
+
+  async currentBranch(): Promise<string> {
+    return (await this.run(['rev-parse', '--abbrev-ref', 'HEAD'], 'rev-parse')).trim();
+  }
+
+  async head(): Promise<string> {
+    return (await this.run(['rev-parse', 'HEAD'], 'rev-parse')).trim();
+  }
+
+  async fetch(remote: string): Promise<void> {
+    await this.run(['fetch', '--prune', remote], `fetch ${remote}`);
+  }
+
+  /** Switches to `branch`, reset to `startPoint`. */
+  async checkout(branch: string, startPoint?: string): Promise<void> {
+    await this.run(
+      ['checkout', '-q', '-B', branch, ...(startPoint ? [startPoint] : [])],
+      `checkout ${branch}`,
+    );
+  }
+
+  async revExists(rev: string): Promise<boolean> {
+    try {
+      // simple-git resolves on a silent non-zero exit, so judge by the output
+      const out = await this.git.raw(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
+      return /^[0-9a-f]{40}/.test(out.trim());
+    } catch {
+      return false;
+    }
+  }
+
+  async mergeBase(a: string, b: string): Promise<string | undefined> {
+    try {
+      return (await this.git.raw(['merge-base', a, b])).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A file's content at a revision, or undefined when it does not exist there. */
+  async show(rev: string, path: string): Promise<string | undefined> {
+    try {
+      return await this.git.raw(['show', `${rev}:${path}`]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Files (paths relative to the repo) below `dir` at a revision. */
+  async listFiles(rev: string, dir: string): Promise<string[]> {
+    try {
+      const out = await this.git.raw(['ls-tree', '-r', '--name-only', rev, '--', dir]);
+      return out.split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Stages `paths` (additions and removals) and commits; false when there was nothing to commit. */
+  async commit(message: string, paths: string[]): Promise<boolean> {
+    const known: string[] = [];
+    for (const p of paths) {
+      const tracked = (await this.git.raw(['ls-files', '--', p])).trim() !== '';
+      if (tracked || existsSync(join(this.dir, p))) known.push(p);
+    }
+    if (!known.length) return false;
+    await this.run(['add', '-A', '--', ...known], 'add');
+    const staged = (await this.run(['diff', '--cached', '--name-only'], 'diff')).trim();
+    if (!staged) return false;
+    await this.run(['commit', '-q', '-m', message], 'commit');
+    return true;
+  }
+
+  async push(remote: string, branch: string, opts: { delete?: boolean } = {}): Promise<void> {
+    const ref = opts.delete ? `:refs/heads/${branch}` : `HEAD:refs/heads/${branch}`;
+    await this.run(['push', '-q', remote, ref], `push to ${remote}`);
+  }
+
+  async remoteBranches(remote: string): Promise<string[]> {
+    const out = await this.run(['ls-remote', '--heads', remote], `ls-remote ${remote}`);
+    return out
+      .split('\n')
+      .map((l) => l.split('\t')[1]?.replace(/^refs\/heads\//, ''))
+      .filter((b): b is string => !!b);
+  }
+
+  /** The remote's default branch: its HEAD symref, else "main". */
+  async defaultBranch(remote: string): Promise<string> {
+    try {
+      const out = await this.git.raw(['ls-remote', '--symref', remote, 'HEAD']);
+      const m = /^ref: refs\/heads\/(\S+)\s+HEAD/m.exec(out);
+      if (m?.[1]) return m[1];
+    } catch {
+      // fall through
+    }
+    return 'main';
+  }
+
+  async remoteUrl(remote: string): Promise<string | undefined> {
+    try {
+      return (await this.git.raw(['remote', 'get-url', remote])).trim();
+    } catch {
+      return undefined;
+    }
+  }
+
+  async isClean(paths: string[]): Promise<boolean> {
+    const out = await this.run(['status', '--porcelain', '--', ...paths], 'status');
+    return out.trim() === '';
+  }
+}

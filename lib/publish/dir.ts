@@ -1,0 +1,34 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/fs.js';
+import { indexHtml } from './html.js';
+import type { Progress, PublishReport, Publisher } from './publisher.js';
+import type { PublishTree } from './tree.js';
+
+/** Publishes a static directory (GitHub Pages, any web server), in safe order, atomically per file. */
+export class DirPublisher implements Publisher {
+  readonly destination: string;
+
+  constructor(private readonly dir: string) {
+    this.destination = `dir:${dir}`;
+  }
+
+  async publish(tree: PublishTree, progress?: Progress): Promise<PublishReport> {
+    const report: PublishReport = { destination: this.destination, written: [], skipped: [] };
+    const total = tree.entries.length;
+    tree.entries.forEach((e, i) => {
+      progress?.(i, total, e.path);
+      const dest = join(this.dir, ...e.path.split('/'));
+      const mutable = e.path === 'timestamp.json';
+      if (!mutable && existsSync(dest) && readFileSync(dest).equals(e.bytes)) {
+        report.skipped.push(e.path);
+        return;
+      }
+      writeFileAtomic(dest, e.bytes);
+      report.written.push(e.path);
+    });
+    writeFileAtomic(join(this.dir, 'index.html'), indexHtml(tree));
+    progress?.(total, total, 'index.html');
+    return report;
+  }
+}

@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../signers/signer.js';
+import { parseEnvelope, validSignatures } from '../tuf/envelope.js';
+import type { RepoDir } from '../tuf/repo.js';
+import { roleKeys } from '../tuf/roles.js';
+import { checkTargetPath } from '../tuf/target-files.js';
+import type { Envelope, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
+
+export interface TreeEntry {
+  /** Path in the published tree, e.g. `3.targets.json` or `targets/app/<sha>.app.tgz`. */
+  path: string;
+  kind: 'root' | 'metadata' | 'target';
+  /** Role name for metadata entries; target path for targets. */
+  name: string;
+  version?: number;
+  bytes: Buffer;
+  sha256: string;
+  /** Target metadata entry, for targets. */
+  target?: TargetFileJson;
+}
+
+/**
+ * The consistent-snapshot tree, in safe upload order: targets, delegated
+ * metadata, targets.json, every root version, snapshot, and timestamp last — so a
+ * client never sees a timestamp or snapshot whose dependencies are missing.
+ */
+export interface PublishTree {
+  entries: TreeEntry[];
+  roles: Map<string, Envelope>;
+  /** Registry artifacts (signed OCI descriptors): not files, published by reference. */
+  registryTargets: { path: string; target: TargetFileJson }[];
+}
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** The published path of a target: `targets/<dir>/<sha256>.<name>` (consistent snapshot). */
+export function targetTreePath(path: string, hash: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0
+    ? `targets/${hash}.${path}`
+    : `targets/${path.slice(0, i)}/${hash}.${path.slice(i + 1)}`;
+}
+
+function checkSigned(
+  role: string,
+  env: Envelope,
+  root: RootSigned,
+  targets: TargetsSigned | undefined,
+  now: Date,
+): void {
+  const where = `metadata/${role}.json`;
+  if (new Date(env.signed.expires) <= now)
+    throw new UserError(`${where}: role ${role} expired on ${env.signed.expires}`);
+  const rk = roleKeys(role, root, targets);
+  if (!rk) throw new UserError(`${where}: no role delegates to ${role}`);
+  const n = validSignatures(env, rk.keys, rk.keyids).length;
+  if (n < rk.threshold)
+    throw new UserError(
+      `${where}: ${n} of ${rk.threshold} required signatures verify; not publishable`,
+    );
+}
+
+/** Builds the tree from a checkout of the default branch; refuses anything a client would reject. */
+export function buildTree(repo: RepoDir, now: Date): PublishTree {
+  const roles = new Map<string, Envelope>();
+  for (const r of [...repo.offlineRoles(), 'snapshot', 'timestamp']) {
+    if (!repo.has(r))
+      throw new UserError(
+        `metadata/${r}.json: missing; ${r === 'snapshot' || r === 'timestamp' ? 'run `tufci online-sign` first' : 'nothing to publish'}`,
+      );
+    roles.set(r, repo.readRole(r));
+  }
+  const root = roles.get('root')!.signed as RootSigned;
+  const targets = roles.get('targets')!.signed as TargetsSigned;
+  for (const [r, env] of roles) checkSigned(r, env, root, targets, now);
+
+  const entries: TreeEntry[] = [];
+  const registryTargets: PublishTree['registryTargets'] = [];
+  const seen = new Set<string>();
+  for (const r of repo.offlineRoles().filter((x) => x !== 'root')) {
+    for (const [path, t] of Object.entries((roles.get(r)!.signed as TargetsSigned).targets)) {
+      checkTargetPath(path, `metadata/${r}.json targets`);
+      if (t.custom && typeof t.custom === 'object' && 'oci' in t.custom) {
+        registryTargets.push({ path, target: t });
+        continue;
+      }
+      const file = join(repo.targetsDir, ...path.split('/'));
+      if (!existsSync(file))
+        throw new UserError(`targets/${path}: missing, but metadata/${r}.json lists it`);
+      const bytes = readFileSync(file);
+      const hash = sha256(bytes);
+      if (hash !== t.hashes.sha256 || bytes.length !== t.length) {
+        throw new UserError(
+          `targets/${path}: content differs from metadata/${r}.json (length or sha256)`,
+        );
+      }
+      const tp = targetTreePath(path, hash);
+      if (!seen.has(tp))
+        entries.push({ path: tp, kind: 'target', name: path, bytes, sha256: hash, target: t });
+      seen.add(tp);
+    }
+  }
+  const metaEntry = (r: string, path: string, kind: TreeEntry['kind'], version?: number): void => {
+    const bytes = readFileSync(repo.rolePath(r));
+    entries.push({ path, kind, name: r, version, bytes, sha256: sha256(bytes) });
+  };
+  for (const r of repo.delegatedRoles())
+    metaEntry(
+      r,
+      `${roles.get(r)!.signed.version}.${r}.json`,
+      'metadata',
+      roles.get(r)!.signed.version,
+    );
+  metaEntry('targets', `${targets.version}.targets.json`, 'metadata', targets.version);
+  for (const v of repo.rootHistory()) {
+    const bytes = Buffer.from(repo.readRootVersion(v));
+    parseEnvelope(bytes.toString('utf8'), `metadata/root_history/${v}.root.json`, 'root');
+    entries.push({
+      path: `${v}.root.json`,
+      kind: 'root',
+      name: 'root',
+      version: v,
+      bytes,
+      sha256: sha256(bytes),
+    });
+  }
+  if (!repo.rootHistory().includes(root.version))
+    metaEntry('root', `${root.version}.root.json`, 'root', root.version);
+  const snap = roles.get('snapshot')!.signed;
+  metaEntry('snapshot', `${snap.version}.snapshot.json`, 'metadata', snap.version);
+  metaEntry('timestamp', 'timestamp.json', 'metadata');
+  return { entries, roles, registryTargets };
+}

@@ -1,0 +1,108 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign as cryptoSign,
+} from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { tufKeyFromPublicPem } from '../tuf/keys.js';
+import { UserError } from './signer.js';
+import type { Signer, TufPublicKey } from './signer.js';
+
+export type KeyType = 'ed25519' | 'ecdsa';
+
+export interface GeneratedKey {
+  /** Encrypted PKCS#8 PEM (or plain PKCS#8 when no passphrase was given). */
+  privatePem: string;
+  publicPem: string;
+  tufKey: TufPublicKey;
+}
+
+/** Generates a key pair; the private key is encrypted (AES-256-CBC, PBKDF2) when a passphrase is given. */
+export function generateKey(type: KeyType, passphrase?: string): GeneratedKey {
+  const privateKeyEncoding = passphrase
+    ? { type: 'pkcs8' as const, format: 'pem' as const, cipher: 'aes-256-cbc', passphrase }
+    : { type: 'pkcs8' as const, format: 'pem' as const };
+  const publicKeyEncoding = { type: 'spki' as const, format: 'pem' as const };
+  const pair =
+    type === 'ed25519'
+      ? generateKeyPairSync('ed25519', { privateKeyEncoding, publicKeyEncoding })
+      : generateKeyPairSync('ec', {
+          namedCurve: 'prime256v1',
+          privateKeyEncoding,
+          publicKeyEncoding,
+        });
+  return {
+    privatePem: pair.privateKey,
+    publicPem: pair.publicKey,
+    tufKey: tufKeyFromPublicPem(pair.publicKey),
+  };
+}
+
+/** Parses a private key PEM; names the source and says when the passphrase is wrong. */
+export function loadPrivateKey(pem: string, source: string, passphrase?: string): KeyObject {
+  const encrypted = pem.includes('ENCRYPTED PRIVATE KEY');
+  if (encrypted && !passphrase)
+    throw new UserError(`${source}: the key is encrypted and no passphrase was given`);
+  try {
+    return createPrivateKey(
+      encrypted ? { key: pem, format: 'pem', passphrase } : { key: pem, format: 'pem' },
+    );
+  } catch {
+    if (encrypted)
+      throw new UserError(`${source}: wrong passphrase (could not decrypt the private key)`);
+    throw new UserError(
+      `${source}: not a PEM private key (PKCS#8 ed25519 or ECDSA P-256 expected)`,
+    );
+  }
+}
+
+/** Signs with an in-memory private key (ed25519 or ECDSA P-256/P-384, DER signatures). */
+export class KeyObjectSigner implements Signer {
+  private readonly tufKey: TufPublicKey;
+
+  constructor(
+    private readonly key: KeyObject,
+    readonly description: string,
+  ) {
+    const pub = createPublicKey(key).export({ format: 'pem', type: 'spki' }).toString();
+    try {
+      this.tufKey = tufKeyFromPublicPem(pub);
+    } catch (e) {
+      throw new UserError(`${description}: ${(e as Error).message}`);
+    }
+  }
+
+  async publicKey(): Promise<TufPublicKey> {
+    return this.tufKey;
+  }
+
+  async sign(data: Uint8Array): Promise<string> {
+    const scheme = this.tufKey.scheme;
+    const alg =
+      scheme === 'ed25519' ? null : scheme === 'ecdsa-sha2-nistp384' ? 'sha384' : 'sha256';
+    return cryptoSign(alg, data, { key: this.key, dsaEncoding: 'der' }).toString('hex');
+  }
+}
+
+/**
+ * A key file signer. The passphrase is asked for only when signing needs it, so
+ * a run that signs nothing never prompts.
+ */
+export function keyFileSigner(path: string, passphrase: () => Promise<string | undefined>): Signer {
+  let inner: KeyObjectSigner | undefined;
+  const load = async (): Promise<KeyObjectSigner> => {
+    if (inner) return inner;
+    if (!existsSync(path)) throw new UserError(`${path}: key file not found`);
+    const pem = readFileSync(path, 'utf8');
+    const pass = pem.includes('ENCRYPTED') ? await passphrase() : undefined;
+    inner = new KeyObjectSigner(loadPrivateKey(pem, path, pass), `key file ${path}`);
+    return inner;
+  };
+  return {
+    description: `key file ${path}`,
+    publicKey: async () => (await load()).publicKey(),
+    sign: async (data) => (await load()).sign(data),
+  };
+}

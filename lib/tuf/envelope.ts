@@ -1,0 +1,117 @@
+import { canonicalize } from '@tufjs/canonical-json';
+import { Key, Metadata, MetadataKind } from '@tufjs/models';
+import type { Root, Snapshot, Targets, Timestamp } from '@tufjs/models';
+import { UserError } from '../signers/signer.js';
+import { SUPPORTED_SCHEMES } from './keys.js';
+import type { AnySigned, Envelope, KeyJson } from './types.js';
+
+type JSONObject = Parameters<typeof Key.fromJSON>[1];
+
+/**
+ * Parses and validates an envelope with @tufjs/models. `where` names the file in
+ * errors, so a person knows what to fix.
+ */
+export function parseEnvelope(text: string, where: string, expectedType?: string): Envelope {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${where}: malformed JSON: ${(e as Error).message}`);
+  }
+  const signed = (data as { signed?: { _type?: unknown } })?.signed;
+  const type = signed?._type;
+  if (typeof type !== 'string' || !['root', 'targets', 'snapshot', 'timestamp'].includes(type)) {
+    throw new UserError(
+      `${where}: field "signed._type" must be one of root, targets, snapshot, timestamp`,
+    );
+  }
+  if (expectedType && type !== expectedType) {
+    throw new UserError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
+  }
+  try {
+    toModel(data as Envelope);
+  } catch (e) {
+    throw new UserError(`${where}: invalid ${type} metadata: ${(e as Error).message}`);
+  }
+  const env = data as Envelope;
+  checkKeys(env.signed, where);
+  return env;
+}
+
+function checkKeys(signed: AnySigned, where: string): void {
+  const keys: Record<string, KeyJson> =
+    signed._type === 'root'
+      ? signed.keys
+      : signed._type === 'targets'
+        ? (signed.delegations?.keys ?? {})
+        : {};
+  for (const [id, key] of Object.entries(keys)) {
+    const schemes = SUPPORTED_SCHEMES[key.keytype];
+    if (!schemes) {
+      throw new UserError(
+        `${where}: key ${id}: unknown key type "${key.keytype}" (supported: ${Object.keys(SUPPORTED_SCHEMES).join(', ')})`,
+      );
+    }
+    if (!schemes.includes(key.scheme)) {
+      throw new UserError(
+        `${where}: key ${id}: scheme "${key.scheme}" does not fit key type "${key.keytype}"`,
+      );
+    }
+  }
+}
+
+/** The @tufjs/models object of an envelope (throws the library's own errors). */
+type AnyModel = Metadata<Root | Targets | Snapshot | Timestamp>;
+
+export function toModel(env: Envelope): AnyModel {
+  const kind = env.signed._type as MetadataKind;
+  return Metadata.fromJSON(
+    kind as MetadataKind.Root,
+    env as unknown as JSONObject,
+  ) as unknown as AnyModel;
+}
+
+/** The exact bytes a signature covers: OLPC canonical JSON of `signed`, as python-tuf and go-tuf compute it. */
+export function signedBytes(env: Envelope): Buffer {
+  return Buffer.from(canonicalize(toModel(env).signed.toJSON()));
+}
+
+/** Keyids (among `keyids`) whose signature on the envelope verifies. */
+export function validSignatures(
+  env: Envelope,
+  keys: Record<string, KeyJson>,
+  keyids: string[],
+): string[] {
+  const md = toModel(env);
+  const ok: string[] = [];
+  for (const id of keyids) {
+    const key = keys[id];
+    if (!key) continue;
+    try {
+      Key.fromJSON(id, key as unknown as JSONObject).verifySignature(md);
+      ok.push(id);
+    } catch {
+      // not signed by this key, or the signature is over other bytes
+    }
+  }
+  return ok;
+}
+
+/** Serialises an envelope the way it is stored in git: 2-space JSON and a newline. */
+export function serialize(env: Envelope): string {
+  return JSON.stringify(env, null, 2) + '\n';
+}
+
+/** Deep copy of JSON data. */
+export function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** Formats a date the way TUF wants it: seconds precision, UTC, Z. */
+export function tufDate(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function addDays(d: Date, days: number): Date {
+  return new Date(d.getTime() + days * 86_400_000);
+}

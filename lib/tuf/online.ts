@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { canonicalize } from '@tufjs/canonical-json';
+import { UserError } from '../signers/signer.js';
+import type { Signer } from '../signers/signer.js';
+import { addDays, serialize, signedBytes, tufDate, validSignatures } from './envelope.js';
+import { keyId } from './keys.js';
+import type { RepoDir } from './repo.js';
+import { periodsOf, roleKeys } from './roles.js';
+import { ONLINE_URI } from './types.js';
+import type {
+  Envelope,
+  MetaFileJson,
+  RootSigned,
+  SnapshotSigned,
+  TimestampSigned,
+} from './types.js';
+
+/** Finds the signer for an online key URI (`envvar:NAME`, `file:PATH`, `pkcs11:…`). */
+export type OnlineSignerFactory = (uri: string, keyid: string) => Promise<Signer>;
+
+export interface OnlineResult {
+  written: ('snapshot' | 'timestamp')[];
+  reasons: string[];
+}
+
+function metaFile(bytes: Buffer, version: number): MetaFileJson {
+  return {
+    version,
+    length: bytes.length,
+    hashes: { sha256: createHash('sha256').update(bytes).digest('hex') },
+  };
+}
+
+/** Why a role needs a fresh online signature, or undefined when it is fine as it is. */
+function staleness(
+  role: string,
+  cur: Envelope | undefined,
+  meta: Record<string, MetaFileJson>,
+  root: RootSigned,
+  now: Date,
+): string | undefined {
+  if (!cur) return `${role}: none yet`;
+  if (canonicalize(cur.signed.meta as object) !== canonicalize(meta))
+    return `${role}: content changed`;
+  const { signing } = periodsOf(role, cur, root);
+  if (now.getTime() >= new Date(cur.signed.expires).getTime() - signing * 86_400_000) {
+    return `${role}: in its signing period (expires ${cur.signed.expires})`;
+  }
+  const rk = roleKeys(role, root, undefined)!;
+  if (validSignatures(cur, rk.keys, rk.keyids).length < rk.threshold)
+    return `${role}: signature no longer valid`;
+  return undefined;
+}
+
+async function signOnline(
+  role: string,
+  env: Envelope,
+  root: RootSigned,
+  factory: OnlineSignerFactory,
+): Promise<void> {
+  const rk = roleKeys(role, root, undefined);
+  const keyid = rk?.keyids.find((id) => typeof root.keys[id]?.[ONLINE_URI] === 'string');
+  if (!rk || !keyid)
+    throw new UserError(`metadata/root.json: role ${role} has no key with ${ONLINE_URI}`);
+  const signer = await factory(root.keys[keyid]![ONLINE_URI] as string, keyid);
+  const actual = keyId(await signer.publicKey());
+  if (actual !== keyid) {
+    throw new UserError(
+      `${signer.description}: online key ${actual.slice(0, 12)} is not the ${role} key in root (${keyid.slice(0, 12)})`,
+    );
+  }
+  env.signatures = [{ keyid, sig: await signer.sign(signedBytes(env)) }];
+}
+
+/**
+ * New snapshot and timestamp, only when needed: content changed, signing period
+ * reached, or the current signature no longer verifies.
+ */
+export async function onlineSign(
+  repo: RepoDir,
+  factory: OnlineSignerFactory,
+  now: Date,
+): Promise<OnlineResult> {
+  const root = repo.root().signed;
+  const reasons: string[] = [];
+  const written: OnlineResult['written'] = [];
+  const curSnap = repo.has('snapshot')
+    ? (repo.readRole('snapshot') as Envelope<SnapshotSigned>)
+    : undefined;
+  const meta: Record<string, MetaFileJson> = {};
+  for (const role of repo.offlineRoles().filter((r) => r !== 'root')) {
+    const env = repo.readRole(role);
+    if (new Date(env.signed.expires) <= now) {
+      throw new UserError(
+        `metadata/${role}.json: role ${role} expired on ${env.signed.expires}; sign a new version first`,
+      );
+    }
+    const prev = curSnap?.signed.meta[`${role}.json`]?.version ?? 0;
+    if (env.signed.version < prev) {
+      throw new UserError(
+        `metadata/${role}.json: version ${env.signed.version} goes backwards (snapshot has version ${prev})`,
+      );
+    }
+    meta[`${role}.json`] = metaFile(readFileSync(repo.rolePath(role)), env.signed.version);
+  }
+  let snapBytes = repo.has('snapshot') ? readFileSync(repo.rolePath('snapshot')) : undefined;
+  const snapWhy = staleness('snapshot', curSnap, meta, root, now);
+  let snapVersion = curSnap?.signed.version ?? 0;
+  if (snapWhy) {
+    reasons.push(snapWhy);
+    const { expiry } = periodsOf('snapshot', curSnap, root);
+    snapVersion += 1;
+    const signed: SnapshotSigned = {
+      _type: 'snapshot',
+      spec_version: '1.0.31',
+      version: snapVersion,
+      expires: tufDate(addDays(now, expiry)),
+      meta,
+    };
+    const env: Envelope = { signed, signatures: [] };
+    await signOnline('snapshot', env, root, factory);
+    snapBytes = Buffer.from(serialize(env));
+    repo.writeRole('snapshot', env);
+    written.push('snapshot');
+  }
+  const curTs = repo.has('timestamp')
+    ? (repo.readRole('timestamp') as Envelope<TimestampSigned>)
+    : undefined;
+  const tsMeta = { 'snapshot.json': metaFile(snapBytes!, snapVersion) };
+  const tsWhy = staleness('timestamp', curTs, tsMeta, root, now);
+  if (tsWhy) {
+    reasons.push(tsWhy);
+    const { expiry } = periodsOf('timestamp', curTs, root);
+    const signed: TimestampSigned = {
+      _type: 'timestamp',
+      spec_version: '1.0.31',
+      version: (curTs?.signed.version ?? 0) + 1,
+      expires: tufDate(addDays(now, expiry)),
+      meta: tsMeta,
+    };
+    const env: Envelope = { signed, signatures: [] };
+    await signOnline('timestamp', env, root, factory);
+    repo.writeRole('timestamp', env);
+    written.push('timestamp');
+  }
+  return { written, reasons };
+}

@@ -1,0 +1,107 @@
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../signers/signer.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { parseEnvelope, serialize } from './envelope.js';
+import { roleType } from './types.js';
+import type { Envelope, RootSigned, TargetsSigned } from './types.js';
+
+/** Reads role metadata from somewhere: the work tree, a git revision, a published tree. */
+export interface MetadataReader {
+  /** The role's envelope, or undefined when the role does not exist there. */
+  read(role: string): Promise<Envelope | undefined>;
+}
+
+const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export function checkRoleName(role: string, where = 'role name'): void {
+  if (!ROLE_NAME.test(role) || role.endsWith('.json') || role === 'root_history') {
+    throw new UserError(
+      `${where}: "${role}" is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`,
+    );
+  }
+}
+
+/** A repository checkout: `metadata/` and `targets/` under one directory. */
+export class RepoDir implements MetadataReader {
+  readonly metadataDir: string;
+  readonly targetsDir: string;
+
+  constructor(readonly dir: string) {
+    this.metadataDir = join(dir, 'metadata');
+    this.targetsDir = join(dir, 'targets');
+  }
+
+  rolePath(role: string): string {
+    return join(this.metadataDir, `${role}.json`);
+  }
+
+  relRolePath(role: string): string {
+    return `metadata/${role}.json`;
+  }
+
+  has(role: string): boolean {
+    return existsSync(this.rolePath(role));
+  }
+
+  async read(role: string): Promise<Envelope | undefined> {
+    return this.has(role) ? this.readRole(role) : undefined;
+  }
+
+  readRole(role: string): Envelope {
+    const path = this.rolePath(role);
+    if (!existsSync(path)) throw new UserError(`${this.relRolePath(role)}: no such metadata file`);
+    return parseEnvelope(readFileSync(path, 'utf8'), this.relRolePath(role), roleType(role));
+  }
+
+  root(): Envelope<RootSigned> {
+    return this.readRole('root') as Envelope<RootSigned>;
+  }
+
+  targets(role = 'targets'): Envelope<TargetsSigned> {
+    return this.readRole(role) as Envelope<TargetsSigned>;
+  }
+
+  /** Writes a role; a root is also kept in root_history/N.root.json. */
+  writeRole(role: string, env: Envelope): void {
+    const text = serialize(env);
+    writeFileAtomic(this.rolePath(role), text);
+    if (role === 'root') {
+      writeFileAtomic(
+        join(this.metadataDir, 'root_history', `${env.signed.version}.root.json`),
+        text,
+      );
+    }
+  }
+
+  removeRole(role: string): void {
+    rmSync(this.rolePath(role), { force: true });
+  }
+
+  /** Delegated targets role names, in delegation order (one level below targets). */
+  delegatedRoles(targets?: Envelope<TargetsSigned>): string[] {
+    const t = targets ?? (this.has('targets') ? this.targets() : undefined);
+    return (t?.signed.delegations?.roles ?? []).map((r) => r.name);
+  }
+
+  /** Offline roles that exist: root, targets and the delegated roles. */
+  offlineRoles(): string[] {
+    if (!this.has('root')) return [];
+    return ['root', ...(this.has('targets') ? ['targets', ...this.delegatedRoles()] : [])];
+  }
+
+  /** Root versions kept in root_history, ascending. */
+  rootHistory(): number[] {
+    const dir = join(this.metadataDir, 'root_history');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .map((f) => /^(\d+)\.root\.json$/.exec(f)?.[1])
+      .filter((v): v is string => v !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+
+  readRootVersion(version: number): string {
+    return readFileSync(join(this.metadataDir, 'root_history', `${version}.root.json`), 'utf8');
+  }
+}

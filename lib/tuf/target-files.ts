@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../signers/signer.js';
+import type { TargetFileJson } from './types.js';
+
+/**
+ * Checks a TUF target path: relative, '/'-separated, no '.' or '..' segment, no
+ * empty segment, no backslash. Such a path can never escape `targets/` when joined.
+ */
+export function checkTargetPath(path: string, where: string): void {
+  const bad =
+    path === '' ||
+    path.startsWith('/') ||
+    path.includes('\\') ||
+    /^[A-Za-z]:/.test(path) ||
+    path.split('/').some((seg) => seg === '' || seg === '.' || seg === '..');
+  if (bad) {
+    throw new UserError(
+      `${where}: target path "${path}" escapes targets/ (it must be relative, without '..' or empty segments)`,
+    );
+  }
+}
+
+export function fileInfo(bytes: Uint8Array): TargetFileJson {
+  return {
+    length: bytes.length,
+    hashes: { sha256: createHash('sha256').update(bytes).digest('hex') },
+  };
+}
+
+/**
+ * Every regular file under `targets/` with its TUF path (relative, '/'-separated).
+ * A symlink anywhere below is an error: it could point outside the repository.
+ */
+export function scanTargetFiles(targetsDir: string): Map<string, TargetFileJson> {
+  const out = new Map<string, TargetFileJson>();
+  if (!existsSync(targetsDir)) return out;
+  const walk = (dir: string, prefix: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const full = join(dir, name);
+      const rel = prefix ? `${prefix}/${name}` : name;
+      const st = lstatSync(full);
+      if (st.isSymbolicLink()) {
+        throw new UserError(
+          `targets/${rel}: is a symlink; targets must be regular files inside targets/`,
+        );
+      }
+      if (st.isDirectory()) walk(full, rel);
+      else if (st.isFile()) {
+        if (name === '.gitkeep') continue;
+        checkTargetPath(rel, `targets/${rel}`);
+        out.set(rel, fileInfo(readFileSync(full)));
+      }
+    }
+  };
+  walk(targetsDir, '');
+  return out;
+}

@@ -1,0 +1,81 @@
+import type { Command } from 'commander';
+import { knownGood } from '../../lib/event/base.js';
+import { eventReport } from '../../lib/event/report.js';
+import { statusMarkdown, statusText } from '../../lib/event/render.js';
+import { updateEvent } from '../../lib/event/update.js';
+import { withRollback } from '../../lib/util/transaction.js';
+import type { Ctx } from '../context.js';
+import { gitOf, repoOf } from '../context.js';
+
+interface UpdateOpts {
+  remote: string;
+  defaultBranch?: string;
+  push: boolean;
+  commit: boolean;
+}
+
+/** `tufci event update`: what CI runs on a push to sign/*. */
+export async function eventUpdate(ctx: Ctx, o: UpdateOpts): Promise<{ written: string[] }> {
+  const git = gitOf(ctx);
+  const repo = repoOf(ctx);
+  const branch = await git.currentBranch();
+  const base = await knownGood(git, o.remote, o.defaultBranch);
+  const res = await withRollback(ctx.cwd, ['metadata'], () => updateEvent(repo, base, ctx.now()));
+  for (const l of res.log) ctx.out(l);
+  if (!res.written.length) ctx.out('Metadata is up to date; nothing to commit.');
+  else if (o.commit) {
+    await git.commit(`Signing event: update ${res.written.join(', ')}`, ['metadata']);
+    ctx.out(`Committed new metadata for ${res.written.join(', ')}.`);
+    if (o.push) {
+      await git.push(o.remote, branch);
+      ctx.out(`Pushed ${branch} to ${o.remote}.`);
+    }
+  }
+  return res;
+}
+
+export function registerEvent(program: Command, ctx: Ctx): void {
+  const ev = program
+    .command('event')
+    .description('signing-event tasks that CI runs on sign/* branches');
+  ev.command('update')
+    .description(
+      'sync targets metadata with targets/, bump each changed role once per event, commit (idempotent)',
+    )
+    .option('--remote <name>', 'remote that has the default branch', 'origin')
+    .option('--default-branch <name>', 'default branch (default: the remote HEAD)')
+    .option('--no-commit', 'write files but do not commit')
+    .option('--push', 'push the branch after committing', false)
+    .action(async (o: UpdateOpts) => {
+      await eventUpdate(ctx, o);
+    });
+}
+
+interface StatusOpts {
+  remote: string;
+  defaultBranch?: string;
+  json?: boolean;
+  markdown?: boolean;
+}
+
+export function registerStatus(program: Command, ctx: Ctx): void {
+  program
+    .command('status')
+    .description(
+      'who signed, who is missing and the threshold for each role changed in the checked-out event',
+    )
+    .option('--remote <name>', 'remote that has the default branch', 'origin')
+    .option('--default-branch <name>', 'default branch (default: the remote HEAD)')
+    .option('--json', 'print the status as JSON')
+    .option('--markdown', 'print the report as markdown (as in the PR comment)')
+    .action(async (o: StatusOpts) => {
+      const git = gitOf(ctx);
+      const base = await knownGood(git, o.remote, o.defaultBranch);
+      const report = await eventReport(repoOf(ctx), base, ctx.now());
+      const event = await git.currentBranch();
+      if (o.json)
+        ctx.out(JSON.stringify({ event, ...report.status, changes: report.changes }, null, 2));
+      else if (o.markdown) ctx.out(statusMarkdown({ event, ...report }));
+      else for (const l of statusText(event, report.status)) ctx.out(l);
+    });
+}

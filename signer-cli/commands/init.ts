@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { initRepository } from '../../lib/event/init.js';
+import { normalizeUser } from '../../lib/event/invites.js';
+import { applySignatures, planSigning } from '../../lib/event/sign.js';
+import { updateEvent } from '../../lib/event/update.js';
+import { UserError } from '../../lib/signers/signer.js';
+import type { TufPublicKey } from '../../lib/signers/signer.js';
+import { tufKeyFromPublicPem } from '../../lib/tuf/keys.js';
+import { withRollback } from '../../lib/util/transaction.js';
+import type { ConfigFlags, Ctx } from '../context.js';
+import { makeSigner, parseKeyPairs, repoOf, signerConfig } from '../context.js';
+import { commitAndPush, openEvent } from '../event-branch.js';
+import { configOptions } from './sign.js';
+
+export function readPublicKey(path: string, flag: string): TufPublicKey {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch {
+    throw new UserError(`${flag}: cannot read public key file ${path}`);
+  }
+  try {
+    return tufKeyFromPublicPem(pem);
+  } catch (e) {
+    throw new UserError(`${flag} ${path}: ${(e as Error).message}`);
+  }
+}
+
+export function userList(value: string | undefined, flag: string, fallback: string[]): string[] {
+  if (value === undefined) return fallback;
+  const users = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((u) => normalizeUser(u, flag));
+  if (!users.length) throw new UserError(`${flag}: give at least one @user`);
+  return users;
+}
+
+export function days(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UserError(`${flag}: "${value}" is not a positive whole number of days`);
+  return n;
+}
+
+export function intFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UserError(`${flag}: "${value}" is not a whole number of at least 1`);
+  return n;
+}
+
+interface InitOpts extends ConfigFlags {
+  event: string;
+  rootSigners?: string;
+  rootThreshold?: string;
+  targetsSigners?: string;
+  targetsThreshold?: string;
+  key?: string[];
+  onlineKey: string;
+  onlineUri: string;
+  rootExpiry?: string;
+  rootSigning?: string;
+  targetsExpiry?: string;
+  targetsSigning?: string;
+  snapshotExpiry?: string;
+  snapshotSigning?: string;
+  timestampExpiry?: string;
+  timestampSigning?: string;
+  push: boolean;
+}
+
+async function initCommand(ctx: Ctx, o: InitOpts): Promise<void> {
+  const cfg = signerConfig(ctx, o);
+  if (!o.onlineKey)
+    throw new UserError('--online-key: the public key of the online key (PEM) is required');
+  const ev = await openEvent(ctx, cfg, o.event);
+  const repo = repoOf(ctx);
+  const signer = makeSigner(ctx, cfg);
+  const knownKeys = Object.fromEntries(
+    Object.entries(parseKeyPairs(o.key)).map(([u, p]) => [u, readPublicKey(p, `--key ${u}`)]),
+  );
+  await withRollback(ctx.cwd, ['metadata'], async () => {
+    const invites = initRepository(repo, {
+      user: cfg.user,
+      userKey: await signer.publicKey(),
+      knownKeys,
+      root: {
+        signers: userList(o.rootSigners, '--root-signers', [cfg.user]),
+        threshold: intFlag(o.rootThreshold, '--root-threshold') ?? 1,
+        expiryDays: days(o.rootExpiry, '--root-expiry'),
+        signingDays: days(o.rootSigning, '--root-signing'),
+      },
+      targets: {
+        signers: userList(o.targetsSigners, '--targets-signers', [cfg.user]),
+        threshold: intFlag(o.targetsThreshold, '--targets-threshold') ?? 1,
+        expiryDays: days(o.targetsExpiry, '--targets-expiry'),
+        signingDays: days(o.targetsSigning, '--targets-signing'),
+      },
+      onlineKey: readPublicKey(o.onlineKey, '--online-key'),
+      onlineUri: o.onlineUri,
+      snapshot: {
+        expiryDays: days(o.snapshotExpiry, '--snapshot-expiry'),
+        signingDays: days(o.snapshotSigning, '--snapshot-signing'),
+      },
+      timestamp: {
+        expiryDays: days(o.timestampExpiry, '--timestamp-expiry'),
+        signingDays: days(o.timestampSigning, '--timestamp-signing'),
+      },
+      now: ctx.now(),
+    });
+    await updateEvent(repo, ev.base, ctx.now());
+    const plan = await planSigning(repo, ev.base, cfg.user, signer);
+    const signed = await applySignatures(repo, plan, signer, ctx.now());
+    ctx.out(`Created root and targets; signed ${signed.join(', ') || 'nothing'} as ${cfg.user}.`);
+    for (const [u, roles] of Object.entries(invites))
+      ctx.out(`Invited ${u} to ${roles.join(', ')}: they run \`tufci sign ${o.event}\`.`);
+    await commitAndPush(ctx, cfg, ev, `Initialise repository (${cfg.user})`, o.push);
+  });
+}
+
+export function registerInit(program: Command, ctx: Ctx): void {
+  configOptions(
+    program
+      .command('init')
+      .description(
+        'bootstrap root and targets in a signing event; snapshot and timestamp use the online key',
+      ),
+  )
+    .option('--event <branch>', 'signing event branch', 'sign/init')
+    .option('--root-signers <users>', 'comma-separated @users who sign root (default: you)')
+    .option('--root-threshold <n>', 'root signatures required', '1')
+    .option('--targets-signers <users>', 'comma-separated @users who sign targets (default: you)')
+    .option('--targets-threshold <n>', 'targets signatures required', '1')
+    .option(
+      '--key <@user=file>',
+      "a signer's public key PEM (repeatable); signers without one are invited",
+      (v: string, p: string[] = []) => [...p, v],
+    )
+    .requiredOption(
+      '--online-key <file>',
+      'public key PEM of the online key that signs snapshot and timestamp',
+    )
+    .option(
+      '--online-uri <uri>',
+      'where CI finds the online private key',
+      'envvar:TUFCI_ONLINE_KEY',
+    )
+    .option('--root-expiry <days>', 'root expiry period')
+    .option(
+      '--root-signing <days>',
+      'root signing period (a bump event opens this long before expiry)',
+    )
+    .option('--targets-expiry <days>', 'targets expiry period')
+    .option('--targets-signing <days>', 'targets signing period')
+    .option('--snapshot-expiry <days>', 'snapshot expiry period')
+    .option('--snapshot-signing <days>', 'snapshot signing period')
+    .option('--timestamp-expiry <days>', 'timestamp expiry period')
+    .option('--timestamp-signing <days>', 'timestamp signing period')
+    .option('--no-push', 'commit but do not push')
+    .action(async (o: InitOpts) => initCommand(ctx, o));
+}

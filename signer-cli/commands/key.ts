@@ -1,0 +1,87 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { generateKey } from '../../lib/signers/keyfile.js';
+import type { KeyType } from '../../lib/signers/keyfile.js';
+import { UserError } from '../../lib/signers/signer.js';
+import { normalizeUser } from '../../lib/event/invites.js';
+import { keyId } from '../../lib/tuf/keys.js';
+import type { Ctx } from '../context.js';
+import { CONFIG_FILE } from '../context.js';
+
+interface GenOpts {
+  type: string;
+  out: string;
+  noPassphrase?: boolean;
+  passphrase: boolean;
+}
+
+export function registerKey(program: Command, ctx: Ctx): void {
+  const key = program.command('key').description('manage signing keys');
+  key
+    .command('generate')
+    .description('generate a key file (encrypted PKCS#8 PEM) and its public key (<out>.pub)')
+    .option('--type <type>', 'ed25519 or ecdsa (P-256)', 'ecdsa')
+    .requiredOption('--out <file>', 'private key file to write')
+    .option(
+      '--no-passphrase',
+      'store the private key unencrypted (online keys kept in CI secrets only)',
+    )
+    .action(async (o: GenOpts) => {
+      if (o.type !== 'ed25519' && o.type !== 'ecdsa')
+        throw new UserError(`--type "${o.type}": use ed25519 or ecdsa`);
+      const out = resolve(ctx.cwd, o.out);
+      if (existsSync(out))
+        throw new UserError(`--out ${o.out}: file exists; not overwriting a key`);
+      let passphrase: string | undefined;
+      if (o.passphrase) {
+        passphrase =
+          ctx.env.TUFCI_KEY_PASSPHRASE ??
+          (ctx.askSecret ? await ctx.askSecret('New passphrase: ') : undefined);
+        if (!passphrase)
+          throw new UserError(
+            'a passphrase is needed: set TUFCI_KEY_PASSPHRASE, run in a terminal, or pass --no-passphrase',
+          );
+      }
+      const k = generateKey(o.type as KeyType, passphrase);
+      writeFileSync(out, k.privatePem, { mode: 0o600 });
+      writeFileSync(`${out}.pub`, k.publicPem);
+      ctx.out(
+        `Wrote ${o.out} (${passphrase ? 'encrypted' : 'unencrypted'}) and ${o.out}.pub; keyid ${keyId(k.tufKey)}`,
+      );
+    });
+}
+
+interface SetupOpts {
+  user: string;
+  keyfile?: string;
+  method?: string;
+  pullRemote: string;
+  pushRemote?: string;
+  pkcs11Module?: string;
+}
+
+export function registerSetup(program: Command, ctx: Ctx): void {
+  program
+    .command('setup')
+    .description(`write your signer settings to ${CONFIG_FILE} (git-ignored)`)
+    .requiredOption('--user <@name>', 'your GitHub user name')
+    .option('--keyfile <path>', 'your key file (signing method keyfile)')
+    .option('--method <method>', 'keyfile or pkcs11 (YubiKey)')
+    .option('--pull-remote <name>', 'remote to fetch signing events from', 'origin')
+    .option('--push-remote <name>', 'remote to push signatures to (your fork)')
+    .option('--pkcs11-module <path>', 'PKCS#11 module (default: ykcs11)')
+    .action(async (o: SetupOpts) => {
+      const cfg: Record<string, string> = {
+        'user-name': normalizeUser(o.user, '--user'),
+        'signing-method': o.method ?? (o.keyfile ? 'keyfile' : 'pkcs11'),
+        'pull-remote': o.pullRemote,
+        'push-remote': o.pushRemote ?? o.pullRemote,
+      };
+      if (o.keyfile) cfg.keyfile = o.keyfile;
+      if (o.pkcs11Module) cfg['pkcs11-module'] = o.pkcs11Module;
+      writeFileSync(resolve(ctx.cwd, CONFIG_FILE), stringify(cfg));
+      ctx.out(`Wrote ${CONFIG_FILE}.`);
+    });
+}

@@ -1,0 +1,104 @@
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { dirFetcher, dirUrl } from '../../lib/client/fetchers.js';
+import { verifyRepository } from '../../lib/client/verify.js';
+import { DirPublisher } from '../../lib/publish/dir.js';
+import type { Publisher } from '../../lib/publish/publisher.js';
+import { buildTree } from '../../lib/publish/tree.js';
+import { UserError } from '../../lib/signers/signer.js';
+import type { Ctx } from '../context.js';
+import { repoOf } from '../context.js';
+
+/** Publisher for a `--to` destination. OCI destinations register themselves in `ctx.publishers`. */
+export function publisherFor(ctx: Ctx, to: string): Publisher {
+  if (to.startsWith('dir:')) return new DirPublisher(resolve(ctx.cwd, to.slice(4)));
+  const scheme = /^([a-z-]+):/.exec(to)?.[1];
+  const factory = scheme ? ctx.publishers?.[scheme] : undefined;
+  if (factory) return factory(to, ctx);
+  throw new UserError(
+    `--to "${to}": unknown destination (use dir:PATH${Object.keys(ctx.publishers ?? {})
+      .map((s) => `, ${s}:…`)
+      .join('')})`,
+  );
+}
+
+function progressPrinter(ctx: Ctx): (done: number, total: number, current: string) => void {
+  let last = -1;
+  return (done, total, current) => {
+    const pct = Math.floor((done / Math.max(total, 1)) * 100);
+    if (ctx.isTTY)
+      ctx.progress?.(`[${'#'.repeat(pct / 5).padEnd(20)}] ${done}/${total} ${current}`);
+    else if (total >= 50 && (pct >= last + 25 || done === total)) {
+      last = pct;
+      ctx.err(`publish: ${done}/${total}`);
+    }
+  };
+}
+
+export function registerPublish(program: Command, ctx: Ctx): void {
+  program
+    .command('publish')
+    .description(
+      'publish the consistent-snapshot tree (metadata and targets) of the checked-out default branch',
+    )
+    .requiredOption('--to <destination>', 'dir:PATH (static layout), or an OCI destination')
+    .action(async (o: { to: string }) => {
+      const tree = buildTree(repoOf(ctx), ctx.now());
+      const pub = publisherFor(ctx, o.to);
+      ctx.out(`Publishing ${tree.entries.length} files to ${pub.destination}...`);
+      const report = await pub.publish(tree, progressPrinter(ctx));
+      ctx.out(
+        `Published to ${pub.destination}: ${report.written.length} written, ${report.skipped.length} unchanged.`,
+      );
+    });
+}
+
+interface VerifyOpts {
+  from: string;
+  root?: string;
+  target?: string;
+  out?: string;
+}
+
+export function registerVerify(program: Command, ctx: Ctx): void {
+  program
+    .command('verify [artifact]')
+    .description('verify a published repository as a TUF client (tuf-js) and download a target')
+    .requiredOption('--from <source>', 'dir:PATH or http(s)://URL of the published tree')
+    .option(
+      '--root <file>',
+      'pinned trusted root.json (default: metadata/root_history/1.root.json)',
+    )
+    .option('--target <path>', 'target to download and verify')
+    .option('--out <file>', 'where to write the verified target')
+    .action(async (artifact: string | undefined, o: VerifyOpts) => {
+      if (artifact && ctx.artifactVerifier) return ctx.artifactVerifier(artifact, o, ctx);
+      if (artifact)
+        throw new UserError(`verify ${artifact}: artifact verification needs an OCI source`);
+      const rootFile = resolve(ctx.cwd, o.root ?? join('metadata', 'root_history', '1.root.json'));
+      if (!existsSync(rootFile))
+        throw new UserError(`--root: ${rootFile} not found; pin a trusted root.json`);
+      const trustedRoot = readFileSync(rootFile);
+      const isDir = o.from.startsWith('dir:');
+      const base = isDir ? dirUrl(resolve(ctx.cwd, o.from.slice(4))) : o.from.replace(/\/?$/, '/');
+      if (!isDir && !/^https?:\/\//.test(o.from))
+        throw new UserError(`--from "${o.from}": use dir:PATH or http(s)://URL`);
+      const res = await verifyRepository({
+        trustedRoot,
+        metadataBaseUrl: base,
+        targetBaseUrl: `${base}targets/`,
+        workDir: mkdtempSync(join(tmpdir(), 'tufci-verify-')),
+        fetcher: isDir ? dirFetcher() : undefined,
+        targetPath: o.target,
+      });
+      ctx.out(`Repository verified (timestamp version ${res.timestampVersion}).`);
+      if (res.target) {
+        if (o.out) copyFileSync(res.target.file, resolve(ctx.cwd, o.out));
+        ctx.out(
+          `Target ${JSON.stringify(res.target.path)} verified: ${res.target.length} bytes, sha256 ${res.target.sha256}${o.out ? `, written to ${o.out}` : ''}.`,
+        );
+      }
+    });
+}

@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { describeChanges } from '../../lib/event/changes.js';
+import { statusText } from '../../lib/event/render.js';
+import { acceptInvites, applySignatures, planSigning } from '../../lib/event/sign.js';
+import { updateEvent } from '../../lib/event/update.js';
+import { UserError } from '../../lib/signers/signer.js';
+import { withRollback } from '../../lib/util/transaction.js';
+import type { ConfigFlags, Ctx } from '../context.js';
+import { makeSigner, repoOf, signerConfig } from '../context.js';
+import { commitAndPush, openEvent } from '../event-branch.js';
+
+interface SignOpts extends ConfigFlags {
+  yes?: boolean;
+  push: boolean;
+}
+
+export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise<void> {
+  const cfg = signerConfig(ctx, o);
+  const ev = await openEvent(ctx, cfg, event, { mustExist: true });
+  const repo = repoOf(ctx);
+  const signer = makeSigner(ctx, cfg);
+  await withRollback(ctx.cwd, ['metadata'], async () => {
+    const joined = await acceptInvites(repo, cfg.user, signer);
+    if (joined.length) {
+      await updateEvent(repo, ev.base, ctx.now());
+      ctx.out(
+        `Accepted the invite: your key (${signer.description}) now signs ${joined.join(', ')}.`,
+      );
+    }
+    const plan = await planSigning(repo, ev.base, cfg.user, signer);
+    if (!plan.toSign.length) {
+      if (joined.length) {
+        await commitAndPush(
+          ctx,
+          cfg,
+          ev,
+          `Accept invite for ${cfg.user}: ${joined.join(', ')}`,
+          o.push,
+        );
+        return;
+      }
+      throw new UserError(
+        `event ${event}: no signature is required from ${cfg.user} (nothing to sign or already signed)`,
+      );
+    }
+    ctx.out(
+      `You (${cfg.user}) are asked to sign ${plan.toSign.map((c) => c.role).join(', ')} in ${event}.`,
+    );
+    ctx.out('');
+    for (const c of plan.toSign) for (const l of describeChanges(c)) ctx.out(l);
+    ctx.out('');
+    if (!o.yes) {
+      if (!ctx.confirm)
+        throw new UserError('not a terminal: pass --yes to sign without the question');
+      if (
+        !(await ctx.confirm(
+          `Sign ${plan.toSign.map((c) => c.role).join(', ')} with ${signer.description}?`,
+        ))
+      ) {
+        throw new UserError('not signed: you declined');
+      }
+    }
+    const signed = await applySignatures(repo, plan, signer, ctx.now());
+    ctx.out(`Signed ${signed.join(', ')}.`);
+    const msg = `Signed by ${cfg.user}: ${signed.join(', ')}${joined.length ? ` (invite accepted for ${joined.join(', ')})` : ''}`;
+    await commitAndPush(ctx, cfg, ev, msg, o.push);
+    const after = await planSigning(repo, ev.base, cfg.user, signer);
+    for (const l of statusText(event, after.status)) ctx.out(l);
+  });
+}
+
+export function configOptions(cmd: Command): Command {
+  return cmd
+    .option('--user <@name>', 'your GitHub user name (default: user-name in .tufci.yaml)')
+    .option(
+      '--keyfile <path>',
+      'sign with this encrypted PEM key file (passphrase: prompt or TUFCI_KEY_PASSPHRASE)',
+    )
+    .option('--method <method>', 'signing method: keyfile or pkcs11 (YubiKey)')
+    .option('--pull-remote <name>', 'remote to fetch the event from (default: origin)')
+    .option(
+      '--push-remote <name>',
+      'remote to push to; a fork makes this print the PR link (default: pull remote)',
+    );
+}
+
+export function registerSign(program: Command, ctx: Ctx): void {
+  configOptions(
+    program
+      .command('sign <event>')
+      .description(
+        'accept an invite or sign the roles of a signing event that need your signature, then push',
+      ),
+  )
+    .option('-y, --yes', 'sign without asking (the changes are still printed)')
+    .option('--no-push', 'commit but do not push')
+    .action(async (event: string, o: SignOpts) => signCommand(ctx, event, o));
+}

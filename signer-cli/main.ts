@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+import { password, confirm } from '@inquirer/prompts';
+import { run } from './program.js';
+import type { Ctx } from './context.js';
+import { registerExtensions } from './extensions.js';
+
+const tty = process.stdin.isTTY && process.stdout.isTTY;
+const fixedNow = process.env.TUFCI_NOW;
+const ctx: Ctx = {
+  cwd: process.cwd(),
+  env: process.env,
+  now: () => (fixedNow ? new Date(fixedNow) : new Date()),
+  out: (l) => process.stdout.write(`${l}\n`),
+  err: (l) => process.stderr.write(`${l}\n`),
+  isTTY: !!process.stderr.isTTY,
+  progress: (l) =>
+    process.stderr.write(
+      `\r${l.slice(0, (process.stderr.columns || 80) - 1).padEnd((process.stderr.columns || 80) - 1)}`,
+    ),
+  ...(tty
+    ? {
+        askSecret: (q: string) => password({ message: q, mask: false }),
+        confirm: (q: string) => confirm({ message: q, default: false }),
+      }
+    : {}),
+};
+registerExtensions(ctx);
+process.exitCode = await run(process.argv.slice(2), ctx);

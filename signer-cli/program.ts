@@ -1,0 +1,50 @@
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../lib/signers/signer.js';
+import type { Ctx } from './context.js';
+import { registerDelegate } from './commands/delegate.js';
+import { registerEvent, registerStatus } from './commands/event.js';
+import { registerInit } from './commands/init.js';
+import { registerKey, registerSetup } from './commands/key.js';
+import { registerOnline } from './commands/online.js';
+import { registerPublish, registerVerify } from './commands/publish.js';
+import { registerSign } from './commands/sign.js';
+
+export function buildProgram(ctx: Ctx): Command {
+  const program = new Command('tufci')
+    .description('A TUF repository that runs on CI and publishes to OCI registries')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.out(s.replace(/\n$/, '')),
+      writeErr: (s) => ctx.err(s.replace(/\n$/, '')),
+    });
+  registerSetup(program, ctx);
+  registerInit(program, ctx);
+  registerDelegate(program, ctx);
+  registerSign(program, ctx);
+  registerStatus(program, ctx);
+  registerEvent(program, ctx);
+  registerOnline(program, ctx);
+  registerPublish(program, ctx);
+  registerVerify(program, ctx);
+  registerKey(program, ctx);
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Errors meant for people print without a stack. */
+export async function run(argv: string[], ctx: Ctx): Promise<number> {
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof UserError) {
+      ctx.err(`error: ${e.message}`);
+      return 1;
+    }
+    ctx.err(`internal error: ${(e as Error).stack ?? String(e)}`);
+    return 70;
+  }
+}
