@@ -149,15 +149,13 @@ describe('referrers API (stub registry that has it)', () => {
       const page = pages[url.searchParams.get('page') ?? 'first']!;
       const headers: Record<string, string> = { 'content-type': MEDIA_TYPE.imageIndex };
       if (page.next) headers.link = `<${url.pathname}?page=${page.next}>; rel="next"`;
-      res
-        .writeHead(200, headers)
-        .end(
-          JSON.stringify({
-            schemaVersion: 2,
-            mediaType: MEDIA_TYPE.imageIndex,
-            manifests: page.manifests,
-          }),
-        );
+      res.writeHead(200, headers).end(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MEDIA_TYPE.imageIndex,
+          manifests: page.manifests,
+        }),
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
