@@ -2,37 +2,10 @@ import type { Command } from 'commander';
 import { knownGood } from '../../lib/event/base.js';
 import { eventReport } from '../../lib/event/report.js';
 import { statusMarkdown, statusText } from '../../lib/event/render.js';
-import { updateEvent } from '../../lib/event/update.js';
-import { withRollback } from '../../lib/util/transaction.js';
+import { eventUpdateTask } from '../../lib/ci/tasks.js';
 import type { Ctx } from '../context.js';
 import { gitOf, repoOf } from '../context.js';
-
-interface UpdateOpts {
-  remote: string;
-  defaultBranch?: string;
-  push: boolean;
-  commit: boolean;
-}
-
-/** `tufci event update`: what CI runs on a push to sign/*. */
-export async function eventUpdate(ctx: Ctx, o: UpdateOpts): Promise<{ written: string[] }> {
-  const git = gitOf(ctx);
-  const repo = repoOf(ctx);
-  const branch = await git.currentBranch();
-  const base = await knownGood(git, o.remote, o.defaultBranch);
-  const res = await withRollback(ctx.cwd, ['metadata'], () => updateEvent(repo, base, ctx.now()));
-  for (const l of res.log) ctx.out(l);
-  if (!res.written.length) ctx.out('Metadata is up to date; nothing to commit.');
-  else if (o.commit) {
-    await git.commit(`Signing event: update ${res.written.join(', ')}`, ['metadata']);
-    ctx.out(`Committed new metadata for ${res.written.join(', ')}.`);
-    if (o.push) {
-      await git.push(o.remote, branch);
-      ctx.out(`Pushed ${branch} to ${o.remote}.`);
-    }
-  }
-  return res;
-}
+import { taskEnv } from './online.js';
 
 export function registerEvent(program: Command, ctx: Ctx): void {
   const ev = program
@@ -46,9 +19,11 @@ export function registerEvent(program: Command, ctx: Ctx): void {
     .option('--default-branch <name>', 'default branch (default: the remote HEAD)')
     .option('--no-commit', 'write files but do not commit')
     .option('--push', 'push the branch after committing', false)
-    .action(async (o: UpdateOpts) => {
-      await eventUpdate(ctx, o);
-    });
+    .action(
+      async (o: { remote: string; defaultBranch?: string; push: boolean; commit: boolean }) => {
+        await eventUpdateTask(taskEnv(ctx, o.remote), o);
+      },
+    );
 }
 
 interface StatusOpts {

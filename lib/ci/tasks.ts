@@ -1,0 +1,97 @@
+import { knownGood } from '../event/base.js';
+import { bumped, expiringRoles } from '../event/expiring.js';
+import { updateEvent } from '../event/update.js';
+import { Git } from '../git/git.js';
+import { onlineSigner } from '../signers/online.js';
+import type { Signer } from '../signers/signer.js';
+import { onlineSign } from '../tuf/online.js';
+import { RepoDir } from '../tuf/repo.js';
+import { withRollback } from '../util/transaction.js';
+
+/** What CI tasks are given: the checkout, its environment, a clock and a log. */
+export interface TaskEnv {
+  dir: string;
+  env: Record<string, string | undefined>;
+  now: Date;
+  log: (line: string) => void;
+  remote?: string;
+}
+
+/** Sync, bump and commit the event checked out in `dir` (CI on a sign/* push). */
+export async function eventUpdateTask(
+  t: TaskEnv,
+  o: { defaultBranch?: string; commit?: boolean; push?: boolean } = {},
+): Promise<{ written: string[]; committed: boolean; branch: string }> {
+  const git = new Git(t.dir, t.env);
+  const remote = t.remote ?? 'origin';
+  const repo = new RepoDir(t.dir);
+  const branch = await git.currentBranch();
+  const base = await knownGood(git, remote, o.defaultBranch);
+  const res = await withRollback(t.dir, ['metadata'], () => updateEvent(repo, base, t.now));
+  for (const l of res.log) t.log(l);
+  let committed = false;
+  if (!res.written.length) t.log('Metadata is up to date; nothing to commit.');
+  else if (o.commit !== false) {
+    committed = await git.commit(`Signing event: update ${res.written.join(', ')}`, ['metadata']);
+    t.log(`Committed new metadata for ${res.written.join(', ')}.`);
+    if (o.push) {
+      await git.push(remote, branch);
+      t.log(`Pushed ${branch} to ${remote}.`);
+    }
+  }
+  return { written: res.written, committed, branch };
+}
+
+/** New snapshot and timestamp when needed, committed (and pushed) on the checked-out branch. */
+export async function onlineSignTask(
+  t: TaskEnv,
+  o: {
+    commit?: boolean;
+    push?: boolean;
+    schemes?: Record<string, (uri: string) => Promise<Signer>>;
+  } = {},
+): Promise<string[]> {
+  const repo = new RepoDir(t.dir);
+  const git = new Git(t.dir, t.env);
+  const res = await withRollback(t.dir, ['metadata'], () =>
+    onlineSign(repo, (uri) => onlineSigner(uri, { env: t.env, schemes: o.schemes }), t.now),
+  );
+  if (!res.written.length) {
+    t.log('snapshot and timestamp are current; nothing to sign.');
+    return [];
+  }
+  for (const r of res.reasons) t.log(`re-signing ${r}`);
+  if (o.commit !== false) {
+    await git.commit(`Online signing: ${res.written.join(', ')}`, ['metadata']);
+    if (o.push) await git.push(t.remote ?? 'origin', await git.currentBranch());
+  }
+  t.log(`Signed ${res.written.join(', ')} with the online key.`);
+  return res.written;
+}
+
+/** Opens a `sign/bump-<role>-v<N>` branch for each offline role in its signing period; skips existing ones. */
+export async function bumpExpiringTask(t: TaskEnv, o: { push?: boolean } = {}): Promise<string[]> {
+  const repo = new RepoDir(t.dir);
+  const git = new Git(t.dir, t.env);
+  const remote = t.remote ?? 'origin';
+  const start = await git.currentBranch();
+  const existing = new Set(o.push ? await git.remoteBranches(remote) : []);
+  const created: string[] = [];
+  const root = repo.root().signed;
+  for (const e of expiringRoles(repo, t.now)) {
+    if (existing.has(e.branch)) {
+      t.log(`${e.role} expires ${e.expires}: ${e.branch} already exists, skipped.`);
+      continue;
+    }
+    const env = repo.readRole(e.role);
+    await git.checkout(e.branch, start);
+    repo.writeRole(e.role, bumped(env, e.role, root, t.now));
+    await git.commit(`Expiry bump for ${e.role}: version ${e.version + 1}`, ['metadata']);
+    if (o.push) await git.push(remote, e.branch);
+    await git.checkout(start);
+    created.push(e.branch);
+    t.log(`${e.role} expires ${e.expires}: opened ${e.branch}.`);
+  }
+  if (!created.length) t.log('No offline role is in its signing period.');
+  return created;
+}
