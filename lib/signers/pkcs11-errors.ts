@@ -169,59 +169,40 @@ export function tokenNotFoundError(wanted: string, present: string[]): UserError
   return new UserError(`No token labelled ${quote(wanted)}; ${there}.`);
 }
 
-/** The part of a token key an error message names. */
-export interface KeySummary {
-  label: string;
-  id: string;
-  keyType: string;
-  curve?: { name: string };
-}
-
-/** `"tuf-p256" (id 01, EC P-256)` */
-export function describeKey(key: KeySummary): string {
-  const kind = key.keyType === 'EC' && key.curve ? `EC ${key.curve.name}` : key.keyType;
-  return `${quote(key.label)} (id ${key.id === '' ? 'none' : key.id}, ${kind})`;
+/**
+ * Any other PKCS#11 failure during an operation on a token, e.g. the token pulled out
+ * while its keys were being read. `method` is the PKCS#11 function that failed.
+ */
+export function tokenError(code: number, token: string, method?: string): UserError {
+  const where = method ? `, in ${method}` : '';
+  if (
+    code === pkcs11js.CKR_DEVICE_REMOVED ||
+    code === pkcs11js.CKR_TOKEN_NOT_PRESENT ||
+    code === pkcs11js.CKR_SESSION_HANDLE_INVALID ||
+    code === pkcs11js.CKR_SESSION_CLOSED
+  ) {
+    return new UserError(
+      `The token ${quote(token)} was removed (${ckrName(code)}): insert it and retry.`,
+    );
+  }
+  return new UserError(`The token ${quote(token)} failed (${ckrName(code)}${where}).`);
 }
 
 /**
- * No key matched. `searched` says what was looked for, `tokens` what each token holds;
- * `pivDefault` adds how a YubiKey gets its slot 9c key.
+ * `err` as a UserError when it is a PKCS#11 failure of an operation on a token, or of
+ * the module itself; other errors are returned unchanged.
  */
-export function keyNotFoundError(
-  searched: string,
-  tokens: { token: string; keys: KeySummary[] }[],
-  pivDefault: boolean,
-): UserError {
-  const where =
-    tokens.length === 1 ? `on token ${quote(tokens[0]!.token)}` : 'on any of the tokens present';
-  const holdings = tokens.map(({ token, keys }) => {
-    const what = keys.length > 0 ? keys.map(describeKey).join(', ') : 'no keys visible';
-    return tokens.length === 1 ? `Keys there: ${what}.` : `Token ${quote(token)}: ${what}.`;
-  });
-  const hint = pivDefault
-    ? ' For a YubiKey, generate a P-256 key in PIV slot 9c (ykman piv keys generate -a ECCP256 9c) ' +
-      'and a certificate for it, or select another key by label or id.'
-    : '';
-  return new UserError(`No key ${searched} ${where}. ${holdings.join(' ')}${hint}`);
-}
-
-export function ambiguousKeyError(searched: string, token: string, keys: KeySummary[]): UserError {
+export function asUserError(
+  err: unknown,
+  where: { token: string } | { modulePath: string },
+): unknown {
+  if (err instanceof UserError) return err;
+  const code = pkcs11ErrorCode(err);
+  if (code === undefined) return err;
+  const method = (err as { method?: unknown }).method;
+  const fn = typeof method === 'string' ? method : undefined;
+  if ('token' in where) return tokenError(code, where.token, fn);
   return new UserError(
-    `${keys.length} keys ${searched} on token ${quote(token)}: ${keys.map(describeKey).join(', ')}. ` +
-      `Select one by id.`,
-  );
-}
-
-/** The key is there but this project cannot sign with it: name its type or curve. */
-export function unsupportedKeyError(key: KeySummary, token: string): UserError {
-  // Key types are acronyms, read letter by letter: "an RSA key", "a DSA key".
-  const article = /^[AEFHILMNORSXu]/.test(key.keyType) ? 'an' : 'a';
-  const what =
-    key.keyType === 'EC'
-      ? `an EC key on curve ${key.curve?.name ?? 'unknown'}`
-      : `${article} ${key.keyType} key`;
-  return new UserError(
-    `The key ${quote(key.label)} (id ${key.id}) on token ${quote(token)} is ${what}; ` +
-      `TUF signing with a token needs an EC key on P-256 or P-384.`,
+    `The PKCS#11 module ${where.modulePath} failed (${ckrName(code)}${fn ? `, in ${fn}` : ''}).`,
   );
 }

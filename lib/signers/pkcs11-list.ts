@@ -3,7 +3,7 @@
  * the TUF keyid of each key this project can sign with. Reads public objects only,
  * so it never asks for a PIN.
  */
-import { describeKey } from './pkcs11-errors.js';
+import { describeKey } from './pkcs11-key-errors.js';
 import { tufKeyOf } from './pkcs11-locate.js';
 import { listKeys } from './pkcs11-objects.js';
 import { presentTokens, withModule, withSession } from './pkcs11-session.js';

@@ -9,9 +9,9 @@ import {
   ambiguousKeyError,
   describeKey,
   keyNotFoundError,
-  tokenNotFoundError,
   unsupportedKeyError,
-} from './pkcs11-errors.js';
+} from './pkcs11-key-errors.js';
+import { tokenNotFoundError } from './pkcs11-errors.js';
 import {
   describeSelector,
   keyMatches,

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import pkcs11js from 'pkcs11js';
 import {
+  asUserError,
   ckrName,
   loginError,
   moduleInitError,
@@ -74,6 +75,8 @@ async function runWithModule<T>(modulePath: string, fn: (p: Pkcs11) => Promise<T
         throw moduleInitError(modulePath, code);
     }
     return await fn(p);
+  } catch (err) {
+    throw asUserError(err, { modulePath });
   } finally {
     if (initialized) ignoreErrors(() => p.C_Finalize());
     ignoreErrors(() => p.close());
@@ -102,11 +105,22 @@ export function presentTokens(p: Pkcs11, modulePath: string): TokenSlot[] {
   const present = new Set(withToken.map((s) => s.toString('hex')));
   const readers = slotList(p, modulePath, false)
     .filter((s) => !present.has(s.toString('hex')))
-    .map((s) => p.C_GetSlotInfo(s).slotDescription.trim());
+    .map((s) => {
+      try {
+        return p.C_GetSlotInfo(s).slotDescription.trim();
+      } catch {
+        return 'unknown reader';
+      }
+    });
   const tokens: TokenSlot[] = [];
   let blank = 0;
   for (const slot of withToken) {
-    const info = p.C_GetTokenInfo(slot);
+    let info: ReturnType<Pkcs11['C_GetTokenInfo']>;
+    try {
+      info = p.C_GetTokenInfo(slot);
+    } catch {
+      continue; // pulled out while we looked
+    }
     if (!(info.flags & pkcs11js.CKF_TOKEN_INITIALIZED)) {
       blank++;
       continue;
@@ -147,6 +161,8 @@ export async function withSession<T>(
   }
   try {
     return await fn(session);
+  } catch (err) {
+    throw asUserError(err, { token: token.label });
   } finally {
     ignoreErrors(() => p.C_CloseSession(session));
   }

@@ -7,7 +7,8 @@
 import { createHash, verify } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { rawEcdsaToDer } from './pkcs11-der.js';
-import { describeKey, pkcs11ErrorCode, signError } from './pkcs11-errors.js';
+import { pkcs11ErrorCode, signError } from './pkcs11-errors.js';
+import { describeKey } from './pkcs11-key-errors.js';
 import {
   isPivDefault,
   type LocatedKey,
@@ -71,7 +72,7 @@ export class Pkcs11Signer implements Signer {
   readonly modulePath: string;
   #token: string | undefined;
   #selector: KeySelector;
-  #resolved: (Pkcs11KeyInfo & { info: TufKeyInfo; describe: string }) | undefined;
+  #resolved: (Pkcs11KeyInfo & { describe: string }) | undefined;
 
   constructor(private readonly options: Pkcs11SignerOptions) {
     this.modulePath = options.modulePath ?? defaultYkcs11ModulePath(options.platform ?? 'linux');
@@ -177,7 +178,6 @@ export class Pkcs11Signer implements Signer {
       key: info.key,
       keyid: info.keyid,
       uri,
-      info,
       describe: describeKey(found.key),
     };
     return info;

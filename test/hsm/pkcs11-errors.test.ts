@@ -7,8 +7,8 @@
 import pkcs11js from 'pkcs11js';
 import { describe, expect, it } from 'vitest';
 import {
+  asUserError,
   ckrName,
-  keyNotFoundError,
   loginError,
   moduleLoadError,
   noTokenError,
@@ -16,8 +16,8 @@ import {
   pkcs11ErrorCode,
   signError,
   tokenNotFoundError,
-  unsupportedKeyError,
 } from '../../lib/signers/pkcs11-errors.js';
+import { keyNotFoundError, unsupportedKeyError } from '../../lib/signers/pkcs11-key-errors.js';
 import { UserError } from '../../lib/signers/signer.js';
 
 const {
@@ -184,5 +184,32 @@ describe('token and key errors', () => {
     expect(moduleLoadError('/etc/hosts', true, 'invalid ELF header').message).toMatch(
       /^Cannot load the PKCS#11 module \/etc\/hosts: invalid ELF header\./,
     );
+  });
+});
+
+describe('other PKCS#11 failures', () => {
+  it('become UserErrors naming the token or module and the function that failed', () => {
+    const removed = new pkcs11js.Pkcs11Error(
+      'CKR_DEVICE_REMOVED',
+      CKR_DEVICE_REMOVED,
+      'C_FindObjects',
+    );
+    expect((asUserError(removed, { token: 'Y' }) as Error).message).toBe(
+      'The token "Y" was removed (CKR_DEVICE_REMOVED): insert it and retry.',
+    );
+    const failed = new pkcs11js.Pkcs11Error(
+      'CKR_GENERAL_ERROR',
+      CKR_GENERAL_ERROR,
+      'C_GetTokenInfo',
+    );
+    expect(asUserError(failed, { modulePath: '/m.so' })).toBeInstanceOf(UserError);
+    expect((asUserError(failed, { modulePath: '/m.so' }) as Error).message).toBe(
+      'The PKCS#11 module /m.so failed (CKR_GENERAL_ERROR, in C_GetTokenInfo).',
+    );
+    expect((asUserError(failed, { token: 'Y' }) as Error).message).toBe(
+      'The token "Y" failed (CKR_GENERAL_ERROR, in C_GetTokenInfo).',
+    );
+    const bug = new TypeError('not a PKCS#11 failure');
+    expect(asUserError(bug, { token: 'Y' })).toBe(bug);
   });
 });
