@@ -116,15 +116,11 @@ export async function locateKey<T>(
   const searched = describeSelector(opts.selector);
   const seen: { token: string; keys: TokenKey[] }[] = [];
 
-  const loggedIn = (
-    token: TokenSlot,
-    session: Handle,
-    required: boolean,
-  ): Promise<T | typeof NOT_HERE> =>
+  /** Logs in and finds the key among all the token shows then (private keys included). */
+  const loggedIn = (token: TokenSlot, session: Handle): Promise<T> =>
     withLogin(p, session, token, opts.pin, async (pin) => {
       const keys = listKeys(p, session);
       const key = pick(keys, opts.selector, token.label);
-      if (!key && !required) return NOT_HERE;
       if (!key)
         throw keyNotFoundError(
           searched,
@@ -147,17 +143,14 @@ export async function locateKey<T>(
       const key = pick(keys, opts.selector, token.label);
       if (!key) return NOT_HERE;
       usableCurve(key, token.label); // refuse an unusable key before asking for the PIN
-      if (opts.login) return loggedIn(token, session, true);
+      if (opts.login) return loggedIn(token, session);
       return fn({ token, session, key });
     });
     if (result !== NOT_HERE) return result;
   }
   // Nothing visible before login. With one token, log in and look at its private keys.
   const only = candidates.length === 1 ? candidates[0] : undefined;
-  if (only) {
-    const result = await withSession(p, only, (session) => loggedIn(only, session, true));
-    if (result !== NOT_HERE) return result;
-  }
+  if (only) return withSession(p, only, (session) => loggedIn(only, session));
   throw keyNotFoundError(searched, seen, isPivDefault(opts.selector));
 }
 
