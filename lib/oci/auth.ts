@@ -58,6 +58,8 @@ export class Authenticator {
   private scheme: 'none' | 'basic' | 'bearer' = 'none';
   private realm?: { realm: string; service?: string };
   private readonly tokens = new Map<string, CachedToken>();
+  /** Token fetches under way, so parallel requests for one scope share one fetch. */
+  private readonly pending = new Map<string, Promise<string>>();
 
   constructor(
     private readonly registry: string,
@@ -74,7 +76,18 @@ export class Authenticator {
     if (cached && (cached.expiresAt === undefined || !this.now || this.now() < cached.expiresAt)) {
       return `Bearer ${cached.token}`;
     }
-    return `Bearer ${await this.newToken(scopes, scopes)}`;
+    return `Bearer ${await this.sharedToken(scopes, scopes)}`;
+  }
+
+  /** A new token for `scopes`, cached under `keyScopes`; one fetch at a time per key. */
+  private sharedToken(keyScopes: readonly string[], scopes: readonly string[]): Promise<string> {
+    const key = scopeKey(keyScopes);
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.newToken(keyScopes, scopes).finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
   }
 
   /**
@@ -92,8 +105,14 @@ export class Authenticator {
       this.scheme = 'bearer';
       this.realm = { realm: bearer.params.realm!, service: bearer.params.service };
       const asked = (bearer.params.scope ?? '').split(' ').filter(Boolean);
-      this.tokens.delete(scopeKey(scopes));
-      await this.newToken(scopes, [...new Set([...scopes, ...asked])]);
+      const key = scopeKey(scopes);
+      const cached = this.tokens.get(key);
+      // Parallel requests: another one may already have fetched (or be fetching) a token.
+      if (this.pending.has(key)) await this.pending.get(key);
+      else if (!cached || sent === `Bearer ${cached.token}`) {
+        this.tokens.delete(key);
+        await this.sharedToken(scopes, [...new Set([...scopes, ...asked])]);
+      }
       return true;
     }
     if (challenges.some((c) => c.scheme === 'basic') && this.credentials) {

@@ -45,6 +45,17 @@ describe('basic auth (htpasswd registry)', () => {
     expect(err.message).toContain(`${secured.host}/auth/basic`);
   });
 
+  it('pings /v2/: unauthorized without credentials, fine with them', async () => {
+    await expect(new RegistryClient(secured.host).ping()).rejects.toMatchObject({
+      kind: 'unauthorized',
+      status: 401,
+    });
+    await new RegistryClient(secured.host, {
+      credentials: { username: USER, password: PASS },
+    }).ping();
+    await new RegistryClient(open.host).ping();
+  });
+
   it('fails with wrong credentials, without leaking them', async () => {
     const repo = new RegistryClient(secured.host, {
       credentials: { username: USER, password: 'wrong-password-xyz' },
@@ -150,6 +161,23 @@ describe('bearer token flow', () => {
       { scopes: ['repository:bearer/a:pull'], service: 'gate', user: USER },
       { scopes: ['repository:bearer/a:pull,push'], service: 'gate', user: USER },
     ]);
+  });
+
+  it('shares one token fetch between parallel requests', async () => {
+    const writer = new RegistryClient(gate.host, {
+      credentials: { username: USER, password: PASS },
+    });
+    const ds = await Promise.all(
+      [1, 2, 3, 4].map((n) => writer.repository('bearer/par').putBlob(randomData(n))),
+    );
+    gate.tokenRequests.length = 0;
+    const reader = new RegistryClient(gate.host, {
+      credentials: { username: USER, password: PASS },
+    });
+    const repo = reader.repository('bearer/par');
+    const sizes = await Promise.all(ds.map(async (d) => (await repo.getBlob(d.digest)).length));
+    expect(sizes).toEqual([1, 2, 3, 4]);
+    expect(gate.tokenRequests.length).toBe(1);
   });
 
   it('asks for both scopes when mounting from another repository', async () => {

@@ -10,7 +10,7 @@ import {
 } from '../../lib/oci/index.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { pushArtifact, randomData, recorder } from './support.js';
+import { pushArtifact, randomData, recorder, sleepRecorder } from './support.js';
 
 let registry: TestRegistry;
 let proxy: FaultProxy;
@@ -104,7 +104,8 @@ describe('referrers through the fallback tag (docker-registry has no referrers A
   });
 
   it('updates the fallback tag with If-Match on the ETag it read, and re-reads after 412', async () => {
-    const repo = new RegistryClient(proxy.host).repository('ref/c');
+    const sleeper = sleepRecorder();
+    const repo = new RegistryClient(proxy.host, { sleep: sleeper.sleep }).repository('ref/c');
     const subject = await pushArtifact(repo, { tag: 's' });
     const tag = referrersTag(subject.descriptor.digest);
     const first = await pushArtifact(repo, { artifactType: SIG, subject: subject.descriptor });
@@ -125,6 +126,7 @@ describe('referrers through the fallback tag (docker-registry has no referrers A
       first.descriptor.digest,
       second.descriptor.digest,
     ]);
+    expect(sleeper.sleeps).toEqual([250]);
   });
 });
 
