@@ -6,6 +6,7 @@
 import pkcs11js from 'pkcs11js';
 import { curveFromEcParams, type CurveInfo } from './pkcs11-der.js';
 import type { Handle, Pkcs11 } from './pkcs11-session.js';
+import { UserError } from './signer.js';
 
 /** A key on a token, as much of it as the session sees. */
 export interface TokenKey {
@@ -175,4 +176,21 @@ export function describeSelector(selector: KeySelector): string {
   if (selector.label !== undefined) parts.push(`labelled "${selector.label}"`);
   if (selector.id !== undefined) parts.push(`with id ${selector.id.toLowerCase()}`);
   return parts.join(' ');
+}
+
+/**
+ * A key selector from one config or flag string: "" or "9c" for the PIV default,
+ * "id:02" for a CKA_ID in hex, "label:NAME" or any other text for a label.
+ */
+export function parseKeySelector(text: string | undefined): KeySelector {
+  const s = (text ?? '').trim();
+  if (s === '' || s.toLowerCase() === '9c') return {};
+  if (s.startsWith('id:')) {
+    const id = s.slice(3).replace(/^0x/i, '').toLowerCase();
+    if (!/^([0-9a-f]{2})+$/.test(id)) {
+      throw new UserError(`Key id "${s.slice(3)}" is not hex bytes (e.g. id:02).`);
+    }
+    return { id };
+  }
+  return { label: s.startsWith('label:') ? s.slice(6) : s };
 }

@@ -23,7 +23,11 @@ import { type Signer, type TufPublicKey, UserError } from './signer.js';
 
 export type { KeySelector } from './pkcs11-objects.js';
 export type { PinCallback, PinRequest } from './pkcs11-session.js';
-export { PIV_SIGNATURE_KEY_ID, PIV_SIGNATURE_KEY_LABEL } from './pkcs11-objects.js';
+export {
+  parseKeySelector,
+  PIV_SIGNATURE_KEY_ID,
+  PIV_SIGNATURE_KEY_LABEL,
+} from './pkcs11-objects.js';
 export { formatPkcs11Uri, parsePkcs11Uri, type Pkcs11Uri } from './pkcs11-uri.js';
 export { listTokenKeys, type ListedKey, type TokenKeyListing } from './pkcs11-list.js';
 export { assertKeyMatches } from './pkcs11-assert.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseKeySelector } from '../../lib/signers/pkcs11-objects.js';
 import { formatPkcs11Uri, parsePkcs11Uri } from '../../lib/signers/pkcs11-uri.js';
 import { UserError } from '../../lib/signers/signer.js';
 
@@ -73,5 +74,17 @@ describe('formatPkcs11Uri', () => {
     );
     expect(parsePkcs11Uri(uri)).toEqual(u);
     expect(formatPkcs11Uri({})).toBe('pkcs11:');
+  });
+});
+
+describe('parseKeySelector (config and flag strings)', () => {
+  it('reads the PIV default, ids and labels', () => {
+    expect(parseKeySelector(undefined)).toEqual({});
+    expect(parseKeySelector(' 9c ')).toEqual({});
+    expect(parseKeySelector('id:0x0A')).toEqual({ id: '0a' });
+    expect(parseKeySelector('label:id:odd')).toEqual({ label: 'id:odd' });
+    expect(parseKeySelector('tuf-p256')).toEqual({ label: 'tuf-p256' });
+    expect(() => parseKeySelector('id:2')).toThrow(UserError);
+    expect(() => parseKeySelector('id:zz')).toThrow(/is not hex bytes/);
   });
 });
