@@ -22,7 +22,7 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-export interface RegistryOptions {
+export interface StartRegistryOptions {
   /** Require these credentials (htpasswd, bcrypt). */
   auth?: { username: string; password: string };
 }
@@ -76,7 +76,7 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
+export async function startRegistry(options: StartRegistryOptions = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'tufci-registry-'));
   let htpasswd: string | undefined;
   if (options.auth) {
