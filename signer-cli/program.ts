@@ -8,6 +8,8 @@ import { registerKey, registerSetup } from './commands/key.js';
 import { registerOnline } from './commands/online.js';
 import { registerPublish, registerVerify } from './commands/publish.js';
 import { registerSign } from './commands/sign.js';
+import { registerOciCommands } from './ext-oci.js';
+import { registerPkcs11Commands } from './ext-pkcs11.js';
 
 export function buildProgram(ctx: Ctx): Command {
   const program = new Command('tufci')
@@ -28,6 +30,8 @@ export function buildProgram(ctx: Ctx): Command {
   registerPublish(program, ctx);
   registerVerify(program, ctx);
   registerKey(program, ctx);
+  registerPkcs11Commands(program, ctx);
+  registerOciCommands(program, ctx);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -20,6 +20,8 @@ export interface VerifyOptions {
 
 export interface VerifyResult {
   timestampVersion?: number;
+  /** Expiry of each top-level role the client trusted, from its metadata cache. */
+  expires: Record<string, string>;
   target?: {
     path: string;
     length: number;
@@ -61,13 +63,19 @@ export async function verifyRepository(o: VerifyOptions): Promise<VerifyResult> 
     targetBaseUrl: o.targetBaseUrl,
     ...(o.fetcher ? { fetcher: o.fetcher } : {}),
   });
-  const result: VerifyResult = {};
+  const result: VerifyResult = { expires: {} };
   try {
     await updater.refresh();
     const ts = JSON.parse(readFileSync(join(metadataDir, 'timestamp.json'), 'utf8')) as {
       signed: { version: number };
     };
     result.timestampVersion = ts.signed.version;
+    for (const role of ['root', 'timestamp', 'snapshot', 'targets']) {
+      const md = JSON.parse(readFileSync(join(metadataDir, `${role}.json`), 'utf8')) as {
+        signed: { expires: string };
+      };
+      result.expires[role] = md.signed.expires;
+    }
     if (o.targetPath) {
       const info = await updater.getTargetInfo(o.targetPath);
       if (!info)

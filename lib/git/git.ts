@@ -14,7 +14,24 @@ export class Git {
   ) {
     const clean: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
-    this.git = simpleGit({ baseDir: dir }).env({ ...clean, GIT_TERMINAL_PROMPT: '0' });
+    // The environment is the caller's own (a signer's shell, a CI runner), not
+    // untrusted input, so git settings it carries (GIT_CONFIG_GLOBAL, GIT_SSH_COMMAND,
+    // GIT_ASKPASS, GIT_CONFIG_COUNT, ...) are honoured; arguments are never user text
+    // other than validated branch names and paths after `--`.
+    const unsafe = {
+      allowUnsafeConfigPaths: true,
+      allowUnsafeConfigEnvCount: true,
+      allowUnsafeSshCommand: true,
+      allowUnsafeAskPass: true,
+      allowUnsafeEditor: true,
+      allowUnsafePager: true,
+      allowUnsafeGitProxy: true,
+      allowUnsafeCredentialHelper: true,
+    };
+    this.git = simpleGit({ baseDir: dir, unsafe } as Parameters<typeof simpleGit>[0]).env({
+      ...clean,
+      GIT_TERMINAL_PROMPT: '0',
+    });
   }
 
   private async run(args: string[], what: string): Promise<string> {

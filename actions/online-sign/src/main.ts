@@ -1,0 +1,40 @@
+import * as core from '@actions/core';
+import { context } from '@actions/github';
+import { onlineSignTask } from '../../../lib/ci/tasks.js';
+import { RepoDir } from '../../../lib/tuf/repo.js';
+import { ONLINE_URI } from '../../../lib/tuf/types.js';
+import { defaultBranch, repoClient, runAction } from '../../common/github.js';
+
+async function main(): Promise<void> {
+  const dir = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const env: Record<string, string | undefined> = { ...process.env };
+  const key = core.getInput('online-key');
+  if (key) {
+    for (const line of key.split('\n')) if (line.trim()) core.setSecret(line.trim());
+    const root = new RepoDir(dir).root().signed;
+    for (const k of Object.values(root.keys)) {
+      const uri = k[ONLINE_URI];
+      if (typeof uri === 'string' && uri.startsWith('envvar:'))
+        env[uri.slice('envvar:'.length)] = key;
+    }
+  }
+  const signed = await onlineSignTask(
+    { dir, env, now: new Date(), log: (l) => core.info(l) },
+    { push: true },
+  );
+  core.setOutput('signed', signed.join(','));
+  const workflow = core.getInput('publish-workflow');
+  if (workflow) {
+    const gh = repoClient(core.getInput('token', { required: true }));
+    const ref = await defaultBranch(gh);
+    await gh.octokit.rest.actions.createWorkflowDispatch({
+      owner: gh.owner,
+      repo: gh.repo,
+      workflow_id: workflow,
+      ref,
+    });
+    core.info(`Dispatched ${workflow} on ${ref} (${context.sha.slice(0, 8)}).`);
+  }
+}
+
+void runAction(main);

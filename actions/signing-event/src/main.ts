@@ -1,0 +1,68 @@
+import * as core from '@actions/core';
+import { context } from '@actions/github';
+import { eventUpdateTask } from '../../../lib/ci/tasks.js';
+import { knownGood } from '../../../lib/event/base.js';
+import { statusMarkdown } from '../../../lib/event/render.js';
+import { eventReport } from '../../../lib/event/report.js';
+import { Git } from '../../../lib/git/git.js';
+import { RepoDir } from '../../../lib/tuf/repo.js';
+import {
+  branchOf,
+  defaultBranch,
+  findOrCreatePr,
+  repoClient,
+  runAction,
+  setDraft,
+  upsertComment,
+} from '../../common/github.js';
+
+export const MARKER = '<!-- tufci-signing-event-status -->';
+
+async function main(): Promise<void> {
+  const dir = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const branch = core.getInput('branch') || branchOf(context.ref);
+  if (!branch.startsWith('sign/'))
+    throw Object.assign(new Error(`branch ${branch} is not a signing event (sign/*)`), {
+      name: 'UserError',
+    });
+  const gh = repoClient(core.getInput('token', { required: true }));
+  const git = new Git(dir, process.env);
+  if (!(await git.remoteBranches('origin')).includes(branch)) {
+    core.notice(`Branch ${branch} no longer exists; nothing to do.`);
+    return;
+  }
+  const base = await defaultBranch(gh);
+  const now = new Date();
+  const log = (l: string): void => core.info(l);
+  try {
+    await eventUpdateTask({ dir, env: process.env, now, log }, { defaultBranch: base, push: true });
+  } catch (e) {
+    if (!(await git.remoteBranches('origin')).includes(branch)) {
+      core.notice(`Branch ${branch} was deleted during the run; nothing to do.`);
+      return;
+    }
+    throw e;
+  }
+  const report = await eventReport(new RepoDir(dir), await knownGood(git, 'origin', base), now);
+  const cli = core.getInput('cli') || 'tufci';
+  const markdown = statusMarkdown({ event: branch, ...report, cli });
+  const pr = await findOrCreatePr(
+    gh,
+    branch,
+    base,
+    `Signing event: ${branch.slice('sign/'.length)}`,
+    `Signing event \`${branch}\`. The status comment below is kept up to date by CI.`,
+  );
+  await upsertComment(gh, pr.number, MARKER, markdown);
+  await setDraft(gh, pr, !report.status.complete);
+  await core.summary.addRaw(markdown).write();
+  core.setOutput('pr-number', String(pr.number));
+  core.setOutput('complete', String(report.status.complete));
+  core.info(
+    report.status.complete
+      ? 'Signing event complete: ready for review.'
+      : 'Signing event waiting for signatures.',
+  );
+}
+
+void runAction(main);
