@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { generateKey } from '../../lib/signers/keyfile.js';
 import type { Ctx } from '../../signer-cli/context.js';
 import { run } from '../../signer-cli/program.js';
@@ -19,6 +19,11 @@ export interface Clone {
   pubfile: string;
   /** Runs `tufci` in this clone; returns exit code and output. */
   tufci(...args: string[]): Promise<{ code: number; out: string; err: string }>;
+  /** Runs `tufci` with parts of the context replaced (an environment, a clock). */
+  tufciWith(
+    extra: Partial<Ctx>,
+    ...args: string[]
+  ): Promise<{ code: number; out: string; err: string }>;
 }
 
 /**
@@ -61,6 +66,8 @@ export class World {
     });
     mkdirSync(join(ci, 'targets'), { recursive: true });
     writeFileSync(join(ci, 'README.md'), '# test repository\n');
+    // as in the template repository: signer settings stay out of git
+    writeFileSync(join(ci, '.gitignore'), '.tufci.yaml\n');
     git(ci, '-c', 'user.name=Test', '-c', 'user.email=t@e', 'add', '.');
     git(ci, '-c', 'user.name=Test', '-c', 'user.email=t@e', 'commit', '-qm', 'initial');
     git(ci, 'push', '-q', 'origin', 'main');
@@ -101,7 +108,58 @@ export class World {
         const code = await run(args, this.ctxFor(dir, sink));
         return { code, out: sink.out.join('\n'), err: sink.err.join('\n') };
       },
+      tufciWith: async (extra: Partial<Ctx>, ...args: string[]) => {
+        const sink = { out: [] as string[], err: [] as string[] };
+        const code = await run(args, this.ctxFor(dir, sink, extra));
+        return { code, out: sink.out.join('\n'), err: sink.err.join('\n') };
+      },
     };
+  }
+
+  /**
+   * Checks out `branch` in clone `c` fresh from the remote (from the default branch
+   * when the remote has no such branch yet), dropping local changes.
+   */
+  sync(c: Clone, branch = 'main'): void {
+    git(c.dir, 'fetch', '-q', '--prune', 'origin');
+    const remote = this.remoteRef(branch) ? `origin/${branch}` : 'origin/main';
+    git(c.dir, 'checkout', '-qf', '-B', branch, remote);
+    git(c.dir, 'clean', '-qfd', '-e', '.tufci.yaml');
+  }
+
+  /**
+   * Writes (string or bytes) or deletes (null) files in clone `c` on `branch`,
+   * commits and pushes: what an artifact owner does to open or extend an event.
+   */
+  pushFiles(c: Clone, branch: string, files: Record<string, string | Uint8Array | null>): void {
+    this.sync(c, branch);
+    for (const [path, content] of Object.entries(files)) {
+      const full = join(c.dir, path);
+      if (content === null) rmSync(full, { force: true });
+      else {
+        mkdirSync(dirname(full), { recursive: true });
+        writeFileSync(full, content);
+      }
+    }
+    git(c.dir, 'add', '-A', '--', ...Object.keys(files));
+    git(c.dir, 'commit', '-qm', `change on ${branch}`);
+    git(c.dir, 'push', '-q', 'origin', `HEAD:refs/heads/${branch}`);
+  }
+
+  /** The commit a branch points to on the remote, or undefined. */
+  remoteRef(branch: string): string | undefined {
+    try {
+      return git(this.remote, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`).trim();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Branch names on the remote. */
+  remoteBranches(): string[] {
+    return git(this.remote, 'for-each-ref', '--format=%(refname:short)', 'refs/heads')
+      .split('\n')
+      .filter(Boolean);
   }
 
   /** The CI clone: checks out a branch fresh from the remote. */
@@ -109,6 +167,34 @@ export class World {
     const c = this.clone('ci-' + Math.random().toString(36).slice(2, 8), '@ci');
     if (branch) git(c.dir, 'checkout', '-q', '-B', branch, `origin/${branch}`);
     return c;
+  }
+
+  /**
+   * Bootstraps a repository whose root and targets are signed by `signers` at
+   * `threshold` (public keys given up front, so nobody is invited), merges
+   * `sign/init` and signs snapshot and timestamp online on main.
+   */
+  async bootstrap(signers: Clone[], threshold: number, extra: string[] = []): Promise<void> {
+    const [first, ...others] = signers;
+    if (!first) throw new Error('bootstrap needs a signer');
+    const users = signers.map((s) => s.user).join(',');
+    const check = (what: string, r: { code: number; out: string; err: string }): void => {
+      if (r.code !== 0) throw new Error(`${what} failed (${r.code}): ${r.err}\n${r.out}`);
+    };
+    const keys = others.flatMap((s) => ['--key', `${s.user}=${s.pubfile}`]);
+    check(
+      'init',
+      await first.tufci(
+        'init',
+        ...['--root-signers', users, '--root-threshold', String(threshold)],
+        ...['--targets-signers', users, '--targets-threshold', String(threshold)],
+        ...['--online-key', this.onlinePub, ...keys, ...extra],
+      ),
+    );
+    for (const s of others.slice(0, threshold - 1))
+      check(`sign by ${s.user}`, await s.tufci('sign', 'sign/init', '--yes'));
+    this.merge('sign/init');
+    check('online-sign', await this.ci().tufci('online-sign', '--push'));
   }
 
   /** Merges an event branch into main on the remote (what a maintainer does on GitHub). */
