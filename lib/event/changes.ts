@@ -117,7 +117,8 @@ export function roleChanges(role: string, base: Envelope | undefined, next: Enve
         out.delegations.push({ role: name, old: o, new: n });
     }
   }
-  const b = (base?.signed ?? {}) as Record<string, unknown>;
+  if (!base) return out;
+  const b = base.signed as Record<string, unknown>;
   const n = next.signed as Record<string, unknown>;
   for (const k of new Set([...Object.keys(b), ...Object.keys(n)])) {
     if (IGNORED.has(k)) continue;
@@ -171,7 +172,9 @@ export function describeChanges(c: RoleChanges): string[] {
     !c.delegations.length &&
     !c.otherFields.length
   ) {
-    lines.push('  (no content change: version and expiry only)');
+    lines.push(
+      c.isNew ? '  (new role, no artifacts yet)' : '  (no content change: version and expiry only)',
+    );
   }
   return lines;
 }

@@ -126,7 +126,8 @@ export function delegate(repo: RepoDir, o: DelegateOptions): { invited: string[]
   if (roleEnv && !isOnlineRole(o.role)) Object.assign(roleEnv.signed, periodHolder);
 
   if (roleEnv && o.role !== 'root' && o.role !== 'targets') repo.writeRole(o.role, roleEnv);
-  repo.writeRole('root', root);
+  // root may still carry the known-good version here; updateEvent bumps it and keeps the history
+  repo.writeRole('root', root, { history: false });
   repo.writeRole('targets', targets);
   writeInvites(repo.dir, invites);
   return { invited };

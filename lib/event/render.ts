@@ -31,10 +31,8 @@ export function statusText(event: string, s: EventStatus): string[] {
 const mdEsc = (s: string): string => s.replace(/[|`*_<>[\]]/g, (c) => `\\${c}`);
 
 function mdReq(q: Requirement): string {
-  return (
-    q.signers.map((s) => `${s.signed ? '✅' : '⬜'} ${mdEsc(s.name)}`).join('<br>') +
-    ` (${q.signedCount}/${q.threshold})`
-  );
+  const names = q.signers.map((s) => `${s.signed ? '✅' : '⬜'} ${mdEsc(s.name)}`).join('<br>');
+  return `${names}<br>*${q.signedCount} signed, ${q.threshold} needed*`;
 }
 
 function roleRow(r: RoleStatus): string {

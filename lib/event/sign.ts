@@ -50,7 +50,8 @@ export async function acceptInvites(
     targetsTouched = true;
   }
   delete invites[user];
-  if (rootTouched) repo.writeRole('root', root);
+  // the version bump (and root_history) follows in updateEvent
+  if (rootTouched) repo.writeRole('root', root, { history: false });
   if (targetsTouched && targets) repo.writeRole('targets', targets);
   writeInvites(repo.dir, invites);
   return roles;

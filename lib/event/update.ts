@@ -166,5 +166,10 @@ export async function updateEvent(
       written.push(role);
     }
   }
+  // a root new in this event is kept in root_history; the known-good root's entry is never touched
+  const rootEnv = roles.get('root')!;
+  if (rootEnv.signed.version > (baseRoot?.version ?? 0) && repo.writeRootHistory(rootEnv)) {
+    if (!written.includes('root')) written.push('root');
+  }
   return { written, log };
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 
 export interface ActionRun {
   code: number;
@@ -49,8 +50,17 @@ export async function runAction(name: string, e: ActionEnv): Promise<ActionRun> 
   writeFileSync(eventPath, JSON.stringify(e.payload));
   writeFileSync(outputPath, '');
   writeFileSync(summaryPath, '');
+  // The runner fills in action.yml defaults for inputs the workflow does not give.
+  const meta = parseYaml(readFileSync(resolve('actions', name, 'action.yml'), 'utf8')) as {
+    inputs?: Record<string, { default?: string }>;
+  };
+  const given: Record<string, string> = {};
+  for (const [k, spec] of Object.entries(meta.inputs ?? {})) {
+    if (spec.default !== undefined && !spec.default.includes('${{')) given[k] = spec.default;
+  }
+  Object.assign(given, e.inputs);
   const inputs = Object.fromEntries(
-    Object.entries(e.inputs ?? {}).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]),
+    Object.entries(given).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]),
   );
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({

@@ -30278,16 +30278,23 @@ var RepoDir = class {
   targets(role = "targets") {
     return this.readRole(role);
   }
-  /** Writes a role; a root is also kept in root_history/N.root.json. */
-  writeRole(role, env) {
+  /**
+   * Writes a role; a root is also kept in root_history/N.root.json. Pass
+   * `history: false` for a root whose version is not final yet (changed before
+   * the event's version bump): writing it would overwrite a published root.
+   */
+  writeRole(role, env, opts = {}) {
     const text = serialize(env);
     writeFileAtomic(this.rolePath(role), text);
-    if (role === "root") {
-      writeFileAtomic(
-        join2(this.metadataDir, "root_history", `${env.signed.version}.root.json`),
-        text
-      );
-    }
+    if (role === "root" && opts.history !== false) this.writeRootHistory(env);
+  }
+  /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */
+  writeRootHistory(env) {
+    const text = serialize(env);
+    const path = join2(this.metadataDir, "root_history", `${env.signed.version}.root.json`);
+    if (existsSync3(path) && readFileSync(path, "utf8") === text) return false;
+    writeFileAtomic(path, text);
+    return true;
   }
   removeRole(role) {
     rmSync(this.rolePath(role), { force: true });

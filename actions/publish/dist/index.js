@@ -26005,15 +26005,15 @@ async function verifyRepository(o) {
   mkdirSync(metadataDir, { recursive: true });
   mkdirSync(targetDir, { recursive: true });
   writeFileSync(join2(metadataDir, "root.json"), o.trustedRoot);
-  const updater = new import_tuf_js2.Updater({
-    metadataDir,
-    metadataBaseUrl: o.metadataBaseUrl,
-    targetDir,
-    targetBaseUrl: o.targetBaseUrl,
-    ...o.fetcher ? { fetcher: o.fetcher } : {}
-  });
   const result = { expires: {} };
   try {
+    const updater = new import_tuf_js2.Updater({
+      metadataDir,
+      metadataBaseUrl: o.metadataBaseUrl,
+      targetDir,
+      targetBaseUrl: o.targetBaseUrl,
+      ...o.fetcher ? { fetcher: o.fetcher } : {}
+    });
     await updater.refresh();
     const ts = JSON.parse(readFileSync2(join2(metadataDir, "timestamp.json"), "utf8"));
     result.timestampVersion = ts.signed.version;
@@ -26278,16 +26278,23 @@ var RepoDir = class {
   targets(role = "targets") {
     return this.readRole(role);
   }
-  /** Writes a role; a root is also kept in root_history/N.root.json. */
-  writeRole(role, env) {
+  /**
+   * Writes a role; a root is also kept in root_history/N.root.json. Pass
+   * `history: false` for a root whose version is not final yet (changed before
+   * the event's version bump): writing it would overwrite a published root.
+   */
+  writeRole(role, env, opts = {}) {
     const text = serialize(env);
     writeFileAtomic(this.rolePath(role), text);
-    if (role === "root") {
-      writeFileAtomic(
-        join5(this.metadataDir, "root_history", `${env.signed.version}.root.json`),
-        text
-      );
-    }
+    if (role === "root" && opts.history !== false) this.writeRootHistory(env);
+  }
+  /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */
+  writeRootHistory(env) {
+    const text = serialize(env);
+    const path = join5(this.metadataDir, "root_history", `${env.signed.version}.root.json`);
+    if (existsSync5(path) && readFileSync5(path, "utf8") === text) return false;
+    writeFileAtomic(path, text);
+    return true;
   }
   removeRole(role) {
     rmSync(this.rolePath(role), { force: true });

@@ -29565,6 +29565,10 @@ async function updateEvent(repo, base, now) {
       written.push(role);
     }
   }
+  const rootEnv = roles.get("root");
+  if (rootEnv.signed.version > (baseRoot?.version ?? 0) && repo.writeRootHistory(rootEnv)) {
+    if (!written.includes("root")) written.push("root");
+  }
   return { written, log };
 }
 
@@ -34693,16 +34697,23 @@ var RepoDir = class {
   targets(role = "targets") {
     return this.readRole(role);
   }
-  /** Writes a role; a root is also kept in root_history/N.root.json. */
-  writeRole(role, env) {
+  /**
+   * Writes a role; a root is also kept in root_history/N.root.json. Pass
+   * `history: false` for a root whose version is not final yet (changed before
+   * the event's version bump): writing it would overwrite a published root.
+   */
+  writeRole(role, env, opts = {}) {
     const text = serialize(env);
     writeFileAtomic(this.rolePath(role), text);
-    if (role === "root") {
-      writeFileAtomic(
-        join4(this.metadataDir, "root_history", `${env.signed.version}.root.json`),
-        text
-      );
-    }
+    if (role === "root" && opts.history !== false) this.writeRootHistory(env);
+  }
+  /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */
+  writeRootHistory(env) {
+    const text = serialize(env);
+    const path = join4(this.metadataDir, "root_history", `${env.signed.version}.root.json`);
+    if (existsSync6(path) && readFileSync4(path, "utf8") === text) return false;
+    writeFileAtomic(path, text);
+    return true;
   }
   removeRole(role) {
     rmSync2(this.rolePath(role), { force: true });
@@ -34850,7 +34861,8 @@ function roleChanges(role, base, next) {
         out.delegations.push({ role: name, old: o2, new: n2 });
     }
   }
-  const b2 = base?.signed ?? {};
+  if (!base) return out;
+  const b2 = base.signed;
   const n = next.signed;
   for (const k2 of /* @__PURE__ */ new Set([...Object.keys(b2), ...Object.keys(n)])) {
     if (IGNORED.has(k2)) continue;
@@ -34887,7 +34899,9 @@ function describeChanges(c3) {
   }
   for (const f of c3.otherFields) lines.push(`  * field ${f} changed`);
   if (!c3.added.length && !c3.modified.length && !c3.removed.length && !c3.delegations.length && !c3.otherFields.length) {
-    lines.push("  (no content change: version and expiry only)");
+    lines.push(
+      c3.isNew ? "  (new role, no artifacts yet)" : "  (no content change: version and expiry only)"
+    );
   }
   return lines;
 }
@@ -34956,7 +34970,8 @@ function missingSigners(status) {
 // lib/event/render.ts
 var mdEsc = (s) => s.replace(/[|`*_<>[\]]/g, (c3) => `\\${c3}`);
 function mdReq(q2) {
-  return q2.signers.map((s) => `${s.signed ? "\u2705" : "\u2B1C"} ${mdEsc(s.name)}`).join("<br>") + ` (${q2.signedCount}/${q2.threshold})`;
+  const names = q2.signers.map((s) => `${s.signed ? "\u2705" : "\u2B1C"} ${mdEsc(s.name)}`).join("<br>");
+  return `${names}<br>*${q2.signedCount} signed, ${q2.threshold} needed*`;
 }
 function roleRow(r2) {
   const state = r2.complete ? "\u2705 signed" : r2.invites.length ? "\u2709\uFE0F invites pending" : "\u23F3 needs signatures";

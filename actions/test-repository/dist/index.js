@@ -25988,15 +25988,15 @@ async function verifyRepository(o) {
   mkdirSync(metadataDir, { recursive: true });
   mkdirSync(targetDir, { recursive: true });
   writeFileSync(join2(metadataDir, "root.json"), o.trustedRoot);
-  const updater = new import_tuf_js2.Updater({
-    metadataDir,
-    metadataBaseUrl: o.metadataBaseUrl,
-    targetDir,
-    targetBaseUrl: o.targetBaseUrl,
-    ...o.fetcher ? { fetcher: o.fetcher } : {}
-  });
   const result = { expires: {} };
   try {
+    const updater = new import_tuf_js2.Updater({
+      metadataDir,
+      metadataBaseUrl: o.metadataBaseUrl,
+      targetDir,
+      targetBaseUrl: o.targetBaseUrl,
+      ...o.fetcher ? { fetcher: o.fetcher } : {}
+    });
     await updater.refresh();
     const ts = JSON.parse(readFileSync2(join2(metadataDir, "timestamp.json"), "utf8"));
     result.timestampVersion = ts.signed.version;

@@ -1,0 +1,170 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertNoViolations, startGitHubFake } from '../helpers/github-fake/index.js';
+import type { GitHubFake } from '../helpers/github-fake/index.js';
+import { runAction } from '../helpers/run-action.js';
+import type { ActionRun } from '../helpers/run-action.js';
+import { World, git } from '../helpers/world.js';
+
+const OWNER = 'tufci-test';
+const REPO = 'repository';
+
+/** The status comment with volatile parts (dates) masked, for the golden file. */
+export function maskComment(body: string): string {
+  return body.replace(/\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?/g, (_m, t?: string) =>
+    t ? 'YYYY-MM-DDTHH:MM:SSZ' : 'YYYY-MM-DD',
+  );
+}
+
+describe('signing-event PR flow through the actions', () => {
+  const w = new World();
+  const alice = w.clone('alice');
+  const bob = w.clone('bob');
+  const carol = w.clone('carol');
+  let fake: GitHubFake;
+
+  beforeAll(async () => {
+    fake = await startGitHubFake({
+      owner: OWNER,
+      repo: REPO,
+      branchSha: (ref) => {
+        try {
+          return git(w.remote, 'rev-parse', `refs/heads/${ref}`).trim();
+        } catch {
+          return undefined;
+        }
+      },
+    });
+  });
+  afterAll(async () => {
+    await fake.stop();
+    w.cleanup();
+  });
+
+  async function action(
+    name: string,
+    branch: string,
+    inputs: Record<string, string> = {},
+  ): Promise<ActionRun> {
+    const ws = w.ci(branch === 'main' ? undefined : branch);
+    const run = await runAction(name, {
+      workspace: ws.dir,
+      apiUrl: fake.url,
+      repository: `${OWNER}/${REPO}`,
+      ref: `refs/heads/${branch}`,
+      eventName: 'push',
+      payload: {
+        ref: `refs/heads/${branch}`,
+        repository: { name: REPO, owner: { login: OWNER }, default_branch: 'main' },
+      },
+      inputs: { token: 'ghs_test-token', ...inputs },
+      env: w.env,
+    });
+    if (run.code !== 0) throw new Error(`action ${name} failed:\n${run.stdout}\n${run.stderr}`);
+    return run;
+  }
+
+  const statusComments = (pr: number) =>
+    fake.state.commentsOn(pr).filter((c) => c.body.includes('tufci-signing-event-status'));
+  const pull = (pr: number) => fake.state.items.get(pr) as { draft: boolean; state: string };
+
+  it('opens a draft PR with one status comment, edits it in place, and marks it ready at threshold', async () => {
+    expect(
+      (
+        await alice.tufci(
+          'init',
+          '--root-signers',
+          '@alice,@bob,@carol',
+          '--root-threshold',
+          '2',
+          '--targets-signers',
+          '@alice,@bob,@carol',
+          '--targets-threshold',
+          '2',
+          '--online-key',
+          w.onlinePub,
+        )
+      ).code,
+    ).toBe(0);
+    const first = await action('signing-event', 'sign/init');
+    const pr = Number(first.outputs['pr-number']);
+    expect(pr).toBeGreaterThan(0);
+    expect(first.outputs.complete).toBe('false');
+    expect(pull(pr).draft).toBe(true);
+    let comments = statusComments(pr);
+    expect(comments).toHaveLength(1);
+    const commentId = comments[0]!.id;
+    expect(comments[0]!.body).toContain(
+      '@bob (accept the invite for root, targets): `npx tufci sign sign/init`',
+    );
+    expect(first.summary).toContain('Signing event `sign/init`');
+
+    for (const [signer, again] of [
+      [bob, false],
+      [carol, false],
+      [alice, false],
+      [bob, true],
+    ] as const) {
+      const r = await signer.tufci('sign', 'sign/init', '--yes');
+      expect(r.err, `${signer.user}${again ? ' (second signature)' : ''}`).toBe('');
+      await action('signing-event', 'sign/init');
+      comments = statusComments(pr);
+      expect(comments).toHaveLength(1);
+      expect(comments[0]!.id).toBe(commentId);
+    }
+    expect(pull(pr).draft).toBe(false);
+    const body = comments[0]!.body;
+    expect(body).toContain('✅ complete, ready to merge');
+    expect(body).toContain('```mermaid');
+    const goldenPath = join(import.meta.dirname, '..', 'golden', 'status-comment-init.md');
+    if (process.env.UPDATE_GOLDEN) writeFileSync(goldenPath, maskComment(body));
+    const golden = readFileSync(goldenPath, 'utf8');
+    expect(maskComment(body)).toBe(golden);
+
+    // a new push that makes the event incomplete turns the PR back into a draft
+    git(alice.dir, 'fetch', '-q', 'origin');
+    git(alice.dir, 'checkout', '-q', '-B', 'sign/init', 'origin/sign/init');
+    const targets = JSON.parse(readFileSync(join(alice.dir, 'metadata', 'targets.json'), 'utf8'));
+    targets.signed['x-tuf-on-ci-expiry-period'] = 200;
+    writeFileSync(join(alice.dir, 'metadata', 'targets.json'), JSON.stringify(targets, null, 2));
+    git(alice.dir, 'commit', '-qam', 'change targets expiry period');
+    git(alice.dir, 'push', '-q', 'origin', 'sign/init');
+    const incomplete = await action('signing-event', 'sign/init');
+    expect(incomplete.outputs.complete).toBe('false');
+    expect(pull(pr).draft).toBe(true);
+    for (const s of [alice, bob])
+      expect((await s.tufci('sign', 'sign/init', '--yes')).code).toBe(0);
+    const done = await action('signing-event', 'sign/init');
+    expect(done.outputs.complete).toBe('true');
+    expect(pull(pr).draft).toBe(false);
+    expect(statusComments(pr)).toHaveLength(1);
+    assertNoViolations(fake);
+  });
+
+  it('merges, signs online, publishes and tests the published repository', async () => {
+    const pr = [...fake.state.items.values()].find((i) => i.kind === 'pull')!.number;
+    fake.merge(pr);
+    w.merge('sign/init');
+    const online = await action('online-sign', 'main', {
+      'online-key': w.onlineKeyPem,
+      'publish-workflow': 'publish.yml',
+    });
+    expect(online.outputs.signed).toBe('snapshot,timestamp');
+    // the runner hides values announced with ::add-mask::; nothing else may print the key
+    const visible = online.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::'));
+    expect(visible.join('\n')).not.toContain('PRIVATE KEY');
+    expect(online.stdout).toContain('::add-mask::');
+    expect(fake.state.workflowDispatches.map((d) => d.workflowId)).toContain('publish.yml');
+    const again = await action('online-sign', 'main', { 'online-key': w.onlineKeyPem });
+    expect(again.outputs.signed).toBe('');
+
+    const site = join(w.root, 'site');
+    const pub = await action('publish', 'main', { 'output-dir': site });
+    expect(pub.outputs.directory).toBe(site);
+    expect(Number(pub.outputs['timestamp-version'])).toBe(1);
+    const test = await action('test-repository', 'main', { url: `dir:${site}`, 'valid-days': '1' });
+    expect(JSON.parse(test.outputs.expires!).timestamp).toMatch(/Z$/);
+    assertNoViolations(fake);
+  });
+});
