@@ -62,16 +62,24 @@ export class RepoDir implements MetadataReader {
     return this.readRole(role) as Envelope<TargetsSigned>;
   }
 
-  /** Writes a role; a root is also kept in root_history/N.root.json. */
-  writeRole(role: string, env: Envelope): void {
+  /**
+   * Writes a role; a root is also kept in root_history/N.root.json. Pass
+   * `history: false` for a root whose version is not final yet (changed before
+   * the event's version bump): writing it would overwrite a published root.
+   */
+  writeRole(role: string, env: Envelope, opts: { history?: boolean } = {}): void {
     const text = serialize(env);
     writeFileAtomic(this.rolePath(role), text);
-    if (role === 'root') {
-      writeFileAtomic(
-        join(this.metadataDir, 'root_history', `${env.signed.version}.root.json`),
-        text,
-      );
-    }
+    if (role === 'root' && opts.history !== false) this.writeRootHistory(env);
+  }
+
+  /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */
+  writeRootHistory(env: Envelope): boolean {
+    const text = serialize(env);
+    const path = join(this.metadataDir, 'root_history', `${env.signed.version}.root.json`);
+    if (existsSync(path) && readFileSync(path, 'utf8') === text) return false;
+    writeFileAtomic(path, text);
+    return true;
   }
 
   removeRole(role: string): void {
