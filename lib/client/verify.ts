@@ -56,15 +56,16 @@ export async function verifyRepository(o: VerifyOptions): Promise<VerifyResult> 
   mkdirSync(metadataDir, { recursive: true });
   mkdirSync(targetDir, { recursive: true });
   writeFileSync(join(metadataDir, 'root.json'), o.trustedRoot);
-  const updater = new Updater({
-    metadataDir,
-    metadataBaseUrl: o.metadataBaseUrl,
-    targetDir,
-    targetBaseUrl: o.targetBaseUrl,
-    ...(o.fetcher ? { fetcher: o.fetcher } : {}),
-  });
   const result: VerifyResult = { expires: {} };
   try {
+    // inside the try: the constructor already checks the trusted root's signatures
+    const updater = new Updater({
+      metadataDir,
+      metadataBaseUrl: o.metadataBaseUrl,
+      targetDir,
+      targetBaseUrl: o.targetBaseUrl,
+      ...(o.fetcher ? { fetcher: o.fetcher } : {}),
+    });
     await updater.refresh();
     const ts = JSON.parse(readFileSync(join(metadataDir, 'timestamp.json'), 'utf8')) as {
       signed: { version: number };
