@@ -75,6 +75,8 @@ export async function bumpExpiringTask(t: TaskEnv, o: { push?: boolean } = {}): 
   const git = new Git(t.dir, t.env);
   const remote = t.remote ?? 'origin';
   const start = await git.currentBranch();
+  // `checkout -B start` without a start point would reset it to the bump commit
+  const startRev = await git.head();
   const existing = new Set(o.push ? await git.remoteBranches(remote) : []);
   const created: string[] = [];
   const root = repo.root().signed;
@@ -88,7 +90,7 @@ export async function bumpExpiringTask(t: TaskEnv, o: { push?: boolean } = {}): 
     repo.writeRole(e.role, bumped(env, e.role, root, t.now));
     await git.commit(`Expiry bump for ${e.role}: version ${e.version + 1}`, ['metadata']);
     if (o.push) await git.push(remote, e.branch);
-    await git.checkout(start);
+    await git.checkout(start, startRev);
     created.push(e.branch);
     t.log(`${e.role} expires ${e.expires}: opened ${e.branch}.`);
   }
