@@ -11,6 +11,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
     files: ['lib/**/*.ts'],
     rules: {
       'no-restricted-globals': [
