@@ -9,6 +9,7 @@ import { normalizeUser } from '../../lib/event/invites.js';
 import { keyId } from '../../lib/tuf/keys.js';
 import type { Ctx } from '../context.js';
 import { CONFIG_FILE } from '../context.js';
+import { parseKeyChoice } from './pkcs11-signer.js';
 
 interface GenOpts {
   type: string;
@@ -60,6 +61,7 @@ interface SetupOpts {
   pullRemote: string;
   pushRemote?: string;
   pkcs11Module?: string;
+  pkcs11Key?: string;
 }
 
 export function registerSetup(program: Command, ctx: Ctx): void {
@@ -72,16 +74,29 @@ export function registerSetup(program: Command, ctx: Ctx): void {
     .option('--pull-remote <name>', 'remote to fetch signing events from', 'origin')
     .option('--push-remote <name>', 'remote to push signatures to (your fork)')
     .option('--pkcs11-module <path>', 'PKCS#11 module (default: ykcs11)')
+    .option(
+      '--pkcs11-key <key>',
+      'token key: 9c (PIV slot 9c, the default), id:HEX, a label, or a pkcs11: URI',
+    )
     .action(async (o: SetupOpts) => {
+      const method = o.method ?? (o.keyfile ? 'keyfile' : 'pkcs11');
+      if (!['keyfile', 'pkcs11', 'yubikey'].includes(method))
+        throw new UserError(`--method "${method}": use keyfile or pkcs11 (YubiKey)`);
+      if (method === 'keyfile' && !o.keyfile)
+        throw new UserError('--method keyfile needs --keyfile <path>');
+      if (o.pkcs11Key !== undefined) parseKeyChoice(o.pkcs11Key, '--pkcs11-key');
       const cfg: Record<string, string> = {
         'user-name': normalizeUser(o.user, '--user'),
-        'signing-method': o.method ?? (o.keyfile ? 'keyfile' : 'pkcs11'),
+        'signing-method': method,
         'pull-remote': o.pullRemote,
         'push-remote': o.pushRemote ?? o.pullRemote,
       };
       if (o.keyfile) cfg.keyfile = o.keyfile;
       if (o.pkcs11Module) cfg['pkcs11-module'] = o.pkcs11Module;
+      if (o.pkcs11Key) cfg['pkcs11-key'] = o.pkcs11Key;
       writeFileSync(resolve(ctx.cwd, CONFIG_FILE), stringify(cfg));
       ctx.out(`Wrote ${CONFIG_FILE}.`);
+      if (method !== 'keyfile')
+        ctx.out('Check that tufci sees your YubiKey (or token) with `tufci key list`.');
     });
 }
