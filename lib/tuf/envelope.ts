@@ -3,6 +3,7 @@ import { Key, Metadata, MetadataKind } from '@tufjs/models';
 import type { Root, Snapshot, Targets, Timestamp } from '@tufjs/models';
 import { UserError } from '../signers/signer.js';
 import { SUPPORTED_SCHEMES } from './keys.js';
+import { checkTargetPath } from './target-files.js';
 import type { AnySigned, Envelope, KeyJson } from './types.js';
 
 type JSONObject = Parameters<typeof Key.fromJSON>[1];
@@ -35,6 +36,9 @@ export function parseEnvelope(text: string, where: string, expectedType?: string
   }
   const env = data as Envelope;
   checkKeys(env.signed, where);
+  // a path that escapes targets/ is refused wherever metadata is read, before anyone signs it
+  if (env.signed._type === 'targets')
+    for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
   return env;
 }
 
