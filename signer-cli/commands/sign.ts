@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { describeChanges } from '../../lib/event/changes.js';
 import { statusText } from '../../lib/event/render.js';
+import { readInvites } from '../../lib/event/invites.js';
+import { loadOfflineRoles } from '../../lib/event/load.js';
 import { acceptInvites, applySignatures, planSigning } from '../../lib/event/sign.js';
+import { eventStatus, unsignedKeysOf } from '../../lib/event/status.js';
 import { updateEvent } from '../../lib/event/update.js';
 import { UserError } from '../../lib/signers/signer.js';
 import { withRollback } from '../../lib/util/transaction.js';
@@ -64,8 +67,21 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
     ctx.out(`Signed ${signed.join(', ')}.`);
     const msg = `Signed by ${cfg.user}: ${signed.join(', ')}${joined.length ? ` (invite accepted for ${joined.join(', ')})` : ''}`;
     await commitAndPush(ctx, cfg, ev, msg, o.push);
-    const after = await planSigning(repo, ev.base, cfg.user, signer);
-    for (const l of statusText(event, after.status)) ctx.out(l);
+    // not planSigning: it refuses when the rest is for another key of this user (a rotation)
+    const after = await eventStatus(loadOfflineRoles(repo), ev.base, readInvites(repo.dir));
+    for (const l of statusText(event, after)) ctx.out(l);
+    const others = after.roles.flatMap((r) =>
+      r.complete
+        ? []
+        : unsignedKeysOf(r, cfg.user)
+            .filter((id) => id !== plan.keyid)
+            .map((id) => `${r.role} (keyid ${id.slice(0, 12)})`),
+    );
+    if (others.length)
+      ctx.out(
+        `Another key of yours is still needed for ${others.join(', ')}: run \`tufci sign ${event}\` ` +
+          'again with that key (in a key rotation, your previous YubiKey or key file).',
+      );
   });
 }
 
