@@ -1,6 +1,6 @@
 import { canonicalize } from '@tufjs/canonical-json';
 import { UserError } from '../signers/signer.js';
-import { addDays, clone, tufDate, validSignatures } from '../tuf/envelope.js';
+import { addDays, checkKeyOrder, clone, tufDate, validSignatures } from '../tuf/envelope.js';
 import type { MetadataReader, RepoDir } from '../tuf/repo.js';
 import { checkThreshold, periodsOf, roleKeys } from '../tuf/roles.js';
 import { scanTargetFiles } from '../tuf/target-files.js';
@@ -160,6 +160,7 @@ export async function updateEvent(
   }
 
   const written: string[] = [];
+  for (const [role, env] of roles) checkKeyOrder(env.signed, `metadata/${role}.json`);
   for (const [role, env] of roles) {
     if (!sameJson(env, original.get(role))) {
       repo.writeRole(role, env);

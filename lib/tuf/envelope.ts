@@ -75,9 +75,42 @@ export function toModel(env: Envelope): AnyModel {
   ) as unknown as AnyModel;
 }
 
-/** The exact bytes a signature covers: OLPC canonical JSON of `signed`, as python-tuf and go-tuf compute it. */
+/**
+ * The exact bytes a signature covers: OLPC canonical JSON of `signed`, as python-tuf and go-tuf compute it.
+ * Refuses metadata whose canonical form differs between clients (see checkKeyOrder).
+ */
 export function signedBytes(env: Envelope): Buffer {
-  return Buffer.from(canonicalize(toModel(env).signed.toJSON()));
+  const signed = toModel(env).signed.toJSON();
+  checkKeyOrder(signed, `${env.signed._type} metadata version ${env.signed.version}`);
+  return Buffer.from(canonicalize(signed));
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Canonical JSON sorts keys; tuf-js (and @tufjs/canonical-json) sorts by UTF-16
+ * code unit, securesystemslib and Go by code point. The two differ only when a
+ * key with a character beyond U+FFFF meets one with a character in
+ * U+E000..U+FFFF, and then no signature verifies in both. Such metadata is refused.
+ */
+export function checkKeyOrder(value: unknown, where: string): void {
+  if (Array.isArray(value)) {
+    for (const v of value) checkKeyOrder(v, where);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const keys = Object.keys(value);
+  if (keys.some((k) => SURROGATE.test(k))) {
+    const utf16 = [...keys].sort();
+    const points = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const i = utf16.findIndex((k, n) => k !== points[n]);
+    if (i >= 0) {
+      throw new UserError(
+        `${where}: names ${JSON.stringify(utf16[i])} and ${JSON.stringify(points[i])} sort differently by UTF-16 (tuf-js) and by code point (python-tuf, go-tuf), so clients would disagree on the signed bytes; rename one of them`,
+      );
+    }
+  }
+  for (const v of Object.values(value)) checkKeyOrder(v, where);
 }
 
 /** Keyids (among `keyids`) whose signature on the envelope verifies. */
