@@ -5,23 +5,25 @@
  * entries are recomputed independently with securesystemslib.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { canonicalize } from '@tufjs/canonical-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../lib/signers/signer.js';
 import { parseEnvelope, signedBytes } from '../../lib/tuf/envelope.js';
 import { keyId, tufKeyFromPublicPem } from '../../lib/tuf/keys.js';
-import type { TargetsSigned } from '../../lib/tuf/types.js';
-import { inspectPublished, ngclient } from '../helpers/python-tuf.js';
+import type { Envelope, TargetsSigned } from '../../lib/tuf/types.js';
+import { inspectPublished, ngclient, runPython } from '../helpers/python-tuf.js';
 import type { DownloadedTarget } from '../helpers/python-tuf.js';
 import { serveDir } from '../helpers/static-server.js';
 import type { StaticServer } from '../helpers/static-server.js';
-import { World } from '../helpers/world.js';
+import { World, git } from '../helpers/world.js';
 
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
 const TOP = 'ünïcode-\u0001.txt';
 const TOP_BYTES = 'top-level target with a strange name\n';
-const DEEP = 'app/ßeta-\u0007-☃.bin';
+const DEEP = 'app/ßeta-\u0007-☃-😀.bin';
 const DEEP_BYTES = Buffer.from([0, 1, 2, 0xff, 0xfe, 10]);
 
 describe('python-tuf verifies what tufci signs', () => {
@@ -139,5 +141,40 @@ describe('python-tuf verifies what tufci signs', () => {
     // the control character is signed raw (OLPC canonical JSON), not escaped
     const t = parseEnvelope(readFileSync(join(site, '2.targets.json'), 'utf8'), 't');
     expect(signedBytes(t).includes(Buffer.from(`"${TOP}"`))).toBe(true);
+  });
+
+  it('names that sort differently by UTF-16 and by code point are refused before signing', async () => {
+    const a = '\uFF01.txt'; // U+FF01: one UTF-16 unit, sorts after surrogates
+    const b = '😀.txt'; // U+1F600: a surrogate pair
+    const env: Envelope = {
+      signed: {
+        _type: 'targets',
+        spec_version: '1.0.31',
+        version: 1,
+        expires: '2030-01-01T00:00:00Z',
+        targets: {
+          [a]: { length: 1, hashes: { sha256: 'aa'.repeat(32) } },
+          [b]: { length: 1, hashes: { sha256: 'bb'.repeat(32) } },
+        },
+      },
+      signatures: [],
+    };
+    // the hazard: python-tuf's canonical bytes differ from tuf-js's
+    const file = join(w.root, 'order.json');
+    writeFileSync(file, JSON.stringify(env));
+    const py = await runPython<Record<string, string>>('canonical.py', { files: [file] });
+    expect(py[file]).not.toBe(sha256(canonicalize(env.signed)));
+    // so tufci signs neither, and says why
+    expect(() => signedBytes(env)).toThrow(UserError);
+    expect(() => signedBytes(env)).toThrow(`names "${b}" and "${a}" sort differently`);
+    // and an event with such files stops at CI, naming the metadata file
+    w.pushFiles(alice, 'sign/order', { [`targets/${a}`]: 'a', [`targets/${b}`]: 'b' });
+    const ci = w.ci('sign/order');
+    const before = git(w.remote, 'rev-parse', 'sign/order');
+    const r = await ci.tufci('event', 'update', '--push');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('metadata/targets.json: names');
+    expect(git(w.remote, 'rev-parse', 'sign/order')).toBe(before);
+    expect(git(ci.dir, 'status', '--porcelain')).toBe('');
   });
 });
