@@ -8,6 +8,7 @@ export type {
   OciStore,
   PutBlobOptions,
   PutManifestOptions,
+  PushedBlob,
   ReferrersOptions,
 } from './store.js';
 export { RegistryClient, openRegistryRepository, type RegistryOptions } from './registry-client.js';
@@ -54,3 +55,21 @@ export {
 } from './media-types.js';
 export { encodeJson, parseManifest, manifestMediaType } from './manifest.js';
 export { referrerDescriptor, addReferrer, removeReferrer, filterReferrers } from './referrers.js';
+export { runPool, Shared } from './pool.js';
+export {
+  TUF_MEDIA_TYPE,
+  TUF_FILENAME_ANNOTATION,
+  METADATA_TAG,
+  TOP_LEVEL_ROLES,
+  POINTER,
+  SOURCE_CUSTOM_KEY,
+  targetsRepositoryOf,
+  roleTag,
+  parseMetadataFileName,
+  targetLocation,
+  namedLayer,
+  artifactManifest,
+  findNamed,
+  registryArtifactOf,
+  type TargetLocation,
+} from './tuf-layout.js';

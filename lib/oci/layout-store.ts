@@ -21,6 +21,7 @@ import type {
   OciStore,
   PutBlobOptions,
   PutManifestOptions,
+  PushedBlob,
   ReferrersOptions,
 } from './store.js';
 
@@ -107,11 +108,17 @@ export class OciLayoutStore implements OciStore {
   }
 
   async putBlob(data: Uint8Array, options: PutBlobOptions = {}): Promise<Descriptor> {
+    return (await this.pushBlob(data, options)).descriptor;
+  }
+
+  async pushBlob(data: Uint8Array, options: PutBlobOptions = {}): Promise<PushedBlob> {
     const digest = digestOf(data);
     this.checkGiven(digest, options.digest);
     const path = files.blobPath(this.dir, digest);
-    if (!(await files.exists(path))) await files.writeFileAtomic(path, data);
-    return { mediaType: options.mediaType ?? OCTET_STREAM, digest, size: data.length };
+    const existed = await files.exists(path);
+    if (!existed) await files.writeFileAtomic(path, data);
+    const descriptor = { mediaType: options.mediaType ?? OCTET_STREAM, digest, size: data.length };
+    return { descriptor, existed };
   }
 
   async putBlobFile(source: string, options: PutBlobOptions = {}): Promise<Descriptor> {

@@ -19,6 +19,7 @@ import type {
   OciStore,
   PutBlobOptions,
   PutManifestOptions,
+  PushedBlob,
   ReferrersOptions,
 } from './store.js';
 import { uploadBlob } from './upload.js';
@@ -51,9 +52,14 @@ export class RegistryRepository implements OciStore {
   }
 
   async putBlob(data: Uint8Array, options: PutBlobOptions = {}): Promise<Descriptor> {
+    return (await this.pushBlob(data, options)).descriptor;
+  }
+
+  async pushBlob(data: Uint8Array, options: PutBlobOptions = {}): Promise<PushedBlob> {
     const digest = this.checkedDigest(digestOf(data), options.digest);
-    await uploadBlob(this.handle, bytesSource(data), digest, options.mountFrom);
-    return { mediaType: options.mediaType ?? OCTET_STREAM, digest, size: data.length };
+    const sent = await uploadBlob(this.handle, bytesSource(data), digest, options.mountFrom);
+    const descriptor = { mediaType: options.mediaType ?? OCTET_STREAM, digest, size: data.length };
+    return { descriptor, existed: !sent };
   }
 
   async putBlobFile(path: string, options: PutBlobOptions = {}): Promise<Descriptor> {

@@ -20,6 +20,12 @@ export interface PutBlobOptions {
   mountFrom?: string;
 }
 
+export interface PushedBlob {
+  descriptor: Descriptor;
+  /** True when the blob was present before: nothing was uploaded. */
+  existed: boolean;
+}
+
 export interface ManifestResult {
   /** mediaType, digest and size of the manifest bytes. */
   descriptor: Descriptor;
@@ -55,6 +61,8 @@ export interface OciStore {
   getBlobToFile(digest: string, path: string, options?: BlobReadOptions): Promise<number>;
   /** Stores bytes unless already present; returns their descriptor. */
   putBlob(data: Uint8Array, options?: PutBlobOptions): Promise<Descriptor>;
+  /** As putBlob, and tells whether the store had the blob already (then nothing was sent). */
+  pushBlob(data: Uint8Array, options?: PutBlobOptions): Promise<PushedBlob>;
   /** Stores a file's content, streamed (chunked upload when large). */
   putBlobFile(path: string, options?: PutBlobOptions): Promise<Descriptor>;
 

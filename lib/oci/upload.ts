@@ -13,26 +13,29 @@ import { isRetryableStatus } from './retry-policy.js';
 
 const OCTET_STREAM = 'application/octet-stream';
 
-/** Uploads `source`, whose digest the caller computed, unless the registry has it already. */
+/**
+ * Uploads `source`, whose digest the caller computed, unless the registry has it already.
+ * Returns false when the registry had it (nothing was sent), true when uploaded or mounted.
+ */
 export async function uploadBlob(
   repo: RepoHandle,
   source: BlobSource,
   digest: string,
   mountFrom?: string,
-): Promise<void> {
+): Promise<boolean> {
   const transport = repo.transport;
   for (let attempt = 1; ; attempt++) {
     try {
-      if (await statBlob(repo, digest)) return;
+      if (await statBlob(repo, digest)) return false;
       const location = await startUpload(repo, digest, mountFrom);
-      if (location === undefined) return;
+      if (location === undefined) return true;
       if (source.size <= repo.settings.monolithicLimit) {
         await finishUpload(repo, location, digest, await source.read(0, source.size));
       } else {
         const last = await sendChunks(repo, source, location, digest);
         await finishUpload(repo, last, digest, new Uint8Array(0));
       }
-      return;
+      return true;
     } catch (e) {
       if (!canRestart(e) || attempt >= transport.maxAttempts) throw e;
       await transport.wait(
