@@ -1,0 +1,110 @@
+/**
+ * The manifests a TUF-on-OCI publish writes, built from the tree: deterministic bytes,
+ * so an unchanged repository yields the same digests and nothing is uploaded again.
+ */
+import {
+  MEDIA_TYPE,
+  METADATA_TAG,
+  TUF_FILENAME_ANNOTATION,
+  TUF_MEDIA_TYPE,
+  artifactManifest,
+  digestOf,
+  encodeJson,
+  namedLayer,
+  roleTag,
+  targetLocation,
+  type Descriptor,
+  type TargetLocation,
+} from '../oci/index.js';
+import { targetTreePath, type TreeEntry } from './tree.js';
+
+export interface BuiltManifest {
+  bytes: Uint8Array;
+  descriptor: Descriptor;
+  tag?: string;
+}
+
+function built(doc: object, mediaType: string, tag?: string): BuiltManifest {
+  const bytes = encodeJson(doc);
+  const descriptor: Descriptor = { mediaType, digest: digestOf(bytes), size: bytes.length };
+  return tag === undefined ? { bytes, descriptor } : { bytes, descriptor, tag };
+}
+
+/** A target file to publish: where it goes and its one-layer manifest. */
+export interface TargetFile {
+  loc: TargetLocation;
+  size: number;
+  manifest: BuiltManifest;
+}
+
+/** The manifest of one target file: its raw bytes as the only layer. Tagged if top-level. */
+export function targetFile(treePath: string, size: number): TargetFile {
+  const loc = targetLocation(treePath);
+  if (!loc) throw new Error(`${treePath}: not a consistent-snapshot target path`);
+  const layer = namedLayer(
+    { digest: `sha256:${loc.sha256}`, size },
+    TUF_MEDIA_TYPE.target,
+    loc.fileName,
+    loc.title,
+  );
+  const doc = artifactManifest(TUF_MEDIA_TYPE.target, [layer]);
+  return { loc, size, manifest: built(doc, MEDIA_TYPE.imageManifest, loc.tag) };
+}
+
+/** The target file a published target path and its sha256 and length stand for. */
+export function publishedTargetFile(path: string, sha256: string, length: number): TargetFile {
+  return targetFile(targetTreePath(path, sha256), length);
+}
+
+/**
+ * One index per first path component, tagged with it, listing the manifests of the
+ * files below (annotated `<dir>/<sha>.<name>`), sorted and without duplicates.
+ */
+export function targetIndexes(files: readonly TargetFile[]): Map<string, BuiltManifest> {
+  const groups = new Map<string, Map<string, Descriptor>>();
+  for (const f of files) {
+    if (f.loc.indexTag === undefined) continue;
+    const group = groups.get(f.loc.indexTag) ?? new Map<string, Descriptor>();
+    groups.set(f.loc.indexTag, group);
+    group.set(f.loc.relPath, {
+      ...f.manifest.descriptor,
+      artifactType: TUF_MEDIA_TYPE.target,
+      annotations: { [TUF_FILENAME_ANNOTATION]: f.loc.relPath },
+    });
+  }
+  const out = new Map<string, BuiltManifest>();
+  for (const [tag, group] of groups) {
+    const manifests = [...group.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, d]) => d);
+    const doc = {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPE.imageIndex,
+      artifactType: TUF_MEDIA_TYPE.target,
+      manifests,
+    };
+    out.set(tag, built(doc, MEDIA_TYPE.imageIndex, tag));
+  }
+  return out;
+}
+
+/** The layer of a metadata file, named by its published path (`3.targets.json`, `timestamp.json`). */
+export function metadataLayer(entry: Pick<TreeEntry, 'path' | 'bytes' | 'sha256'>): Descriptor {
+  return namedLayer(
+    { digest: `sha256:${entry.sha256}`, size: entry.bytes.length },
+    TUF_MEDIA_TYPE.metadata,
+    entry.path,
+  );
+}
+
+/** A delegated role's manifest, tagged by role: its current file first, then any kept one. */
+export function roleManifest(role: string, layers: Descriptor[]): BuiltManifest {
+  const doc = artifactManifest(TUF_MEDIA_TYPE.metadata, layers);
+  return built(doc, MEDIA_TYPE.imageManifest, roleTag(role));
+}
+
+/** The top-level manifest, tagged `latest`: every root version, targets, snapshot, timestamp. */
+export function latestManifest(layers: Descriptor[]): BuiltManifest {
+  const doc = artifactManifest(TUF_MEDIA_TYPE.metadata, layers);
+  return built(doc, MEDIA_TYPE.imageManifest, METADATA_TAG);
+}

@@ -1,0 +1,237 @@
+/**
+ * Publishes the consistent-snapshot tree to an OCI registry or image-layout directory
+ * in Docker's TUF-on-OCI layout (see docs/OCI.md): target files first (raw blobs, one
+ * manifest each, an index per directory), then delegated metadata (a manifest per
+ * role), then the top-level metadata blobs, and the `latest` manifest last: a client
+ * never sees a timestamp whose dependencies are missing. Incremental (what the
+ * published metadata already lists is not touched) and idempotent.
+ */
+import {
+  EMPTY_JSON,
+  MEDIA_TYPE,
+  Shared,
+  TUF_MEDIA_TYPE,
+  findNamed,
+  registryArtifactOf,
+  runPool,
+  type Descriptor,
+  type OciStore,
+} from '../oci/index.js';
+import { attachPointer } from './oci-pointer.js';
+import {
+  latestManifest,
+  metadataLayer,
+  publishedTargetFile,
+  roleManifest,
+  targetFile,
+  targetIndexes,
+  type BuiltManifest,
+  type TargetFile,
+} from './oci-manifests.js';
+import { emptyState, readPublished, type PublishedState } from './oci-previous.js';
+import type { Progress, PublishReport, Publisher } from './publisher.js';
+import type { PublishTree, TreeEntry } from './tree.js';
+
+export interface OciStores {
+  /** Holds `latest` and the delegated roles' manifests. */
+  metadata: OciStore;
+  /** Holds the target files. */
+  targets: OciStore;
+}
+
+export interface PointerOptions {
+  /** `oci://HOST/REPO` of the metadata repository, written into each pointer. */
+  metadata: string;
+  /** The store for an artifact's repository (`HOST/REPO` as recorded), or undefined to skip it. */
+  open(source: string): Promise<OciStore | undefined>;
+}
+
+export interface OciPublisherOptions {
+  /** Uploads in flight at once (default 8). */
+  concurrency?: number;
+  /** Check every blob and manifest instead of trusting what the published metadata lists. */
+  full?: boolean;
+  /** Attach pointer referrers to signed registry artifacts after publishing. */
+  pointers?: PointerOptions;
+  /** Notes for people (pointers attached or skipped). */
+  log?: (line: string) => void;
+}
+
+export interface OciPublishReport extends PublishReport {
+  /** Pointer referrers, one line each: attached, present, skipped or failed. */
+  pointers: string[];
+}
+
+const TOP_LEVEL = new Set(['targets', 'snapshot', 'timestamp']);
+
+export class OciPublisher implements Publisher {
+  constructor(
+    readonly destination: string,
+    private readonly stores: OciStores,
+    private readonly options: OciPublisherOptions = {},
+  ) {}
+
+  async publish(tree: PublishTree, progress?: Progress): Promise<OciPublishReport> {
+    const { metadata } = this.stores;
+    const prev = this.options.full ? emptyState() : await readPublished(metadata);
+    const report: OciPublishReport = {
+      destination: this.destination,
+      written: [],
+      skipped: [],
+      pointers: [],
+    };
+    let done = 0;
+    const total = tree.entries.length;
+    progress?.(0, total, 'published state read');
+    const finish = (path: string, wrote: boolean): void => {
+      (wrote ? report.written : report.skipped).push(path);
+      progress?.(++done, total, path);
+    };
+    const limit = this.options.concurrency ?? 8;
+
+    await this.publishTargets(tree, prev, limit, finish);
+
+    // Delegated metadata: one manifest per role, keeping the version the published
+    // snapshot names, so clients that read the old `latest` still find it.
+    const known = new Set(
+      [...(prev.latest?.layers ?? []), ...[...prev.roles.values()].flatMap((m) => m.layers)].map(
+        (l) => l.digest,
+      ),
+    );
+    if (!prev.latest) await metadata.putBlob(EMPTY_JSON.bytes, { mediaType: MEDIA_TYPE.emptyJson });
+    const pushMetadataBlob = async (e: TreeEntry): Promise<boolean> =>
+      known.has(`sha256:${e.sha256}`)
+        ? false
+        : !(await metadata.pushBlob(e.bytes, { mediaType: TUF_MEDIA_TYPE.metadata })).existed;
+    const delegated = tree.entries.filter((e) => e.kind === 'metadata' && !TOP_LEVEL.has(e.name));
+    await runPool(delegated, limit, async (e) => {
+      const was = prev.roles.get(e.name);
+      const oldVersion = prev.versions.get(e.name);
+      if (
+        oldVersion === e.version &&
+        findNamed(was?.layers ?? [], e.path)?.digest === `sha256:${e.sha256}`
+      )
+        return finish(e.path, false);
+      const wroteBlob = await pushMetadataBlob(e);
+      const layers = [metadataLayer(e)];
+      const kept = findNamed(was?.layers ?? [], `${oldVersion}.${e.name}.json`);
+      if (kept && oldVersion !== e.version) layers.push(kept);
+      const wrote = await putUnlessSame(metadata, roleManifest(e.name, layers), was?.digest);
+      finish(e.path, wroteBlob || wrote);
+    });
+
+    // Top-level metadata: blobs first, then `latest`, the one switch clients see.
+    const top = tree.entries.filter((e) => e.kind === 'root' || TOP_LEVEL.has(e.name));
+    const wrote = new Map<string, boolean>();
+    await runPool(top, limit, async (e) => void wrote.set(e.path, await pushMetadataBlob(e)));
+    const latest = latestManifest(top.map(metadataLayer));
+    const latestWritten = await putUnlessSame(metadata, latest, prev.latest?.digest);
+    for (const e of top)
+      finish(e.path, wrote.get(e.path) === true || (latestWritten && e.path === 'timestamp.json'));
+
+    await this.attachPointers(tree, report);
+    return report;
+  }
+
+  /** Target files, then one index per directory. */
+  private async publishTargets(
+    tree: PublishTree,
+    prev: PublishedState,
+    limit: number,
+    finish: (path: string, wrote: boolean) => void,
+  ): Promise<void> {
+    const { targets } = this.stores;
+    const entries = tree.entries.filter((e) => e.kind === 'target');
+    if (entries.length === 0) return;
+    const present = new Set([...prev.targets.values()].map((t) => t.sha256));
+    if (present.size === 0)
+      await targets.putBlob(EMPTY_JSON.bytes, { mediaType: MEDIA_TYPE.emptyJson });
+    const blobs = new Shared<void>();
+    const manifests = new Shared<boolean>();
+    const files: TargetFile[] = [];
+    const changedIndexes = new Set<string>();
+    await runPool(entries, limit, async (e) => {
+      const file = targetFile(e.path, e.bytes.length);
+      files.push(file);
+      if (prev.targets.get(e.name)?.sha256 === e.sha256) return finish(e.path, false);
+      if (file.loc.indexTag !== undefined) changedIndexes.add(file.loc.indexTag);
+      if (!present.has(e.sha256)) {
+        await blobs.run(e.sha256, async () => {
+          await targets.pushBlob(e.bytes, { mediaType: TUF_MEDIA_TYPE.target });
+        });
+      }
+      const m = file.manifest;
+      await manifests.run(`${m.descriptor.digest} ${m.tag ?? ''}`, () =>
+        putUnlessSame(targets, m, undefined),
+      );
+      finish(e.path, true);
+    });
+    // An index lists the directory's current files and the ones the published
+    // metadata still names, so a client of either version finds its files.
+    const currentDirs = new Set(files.map((f) => f.loc.indexTag));
+    const previous = [...prev.targets].map(([path, t]) =>
+      publishedTargetFile(path, t.sha256, t.length),
+    );
+    for (const f of previous) {
+      const tag = f.loc.indexTag;
+      if (tag !== undefined && !currentDirs.has(tag)) continue;
+      if (tag !== undefined && !files.some((c) => c.loc.relPath === f.loc.relPath))
+        changedIndexes.add(tag);
+    }
+    const indexes = targetIndexes([
+      ...files,
+      ...previous.filter((f) => currentDirs.has(f.loc.indexTag)),
+    ]);
+    await runPool([...changedIndexes], limit, async (tag) => {
+      const index = indexes.get(tag);
+      if (!index) return;
+      const current = await targets.headManifest(tag);
+      await putUnlessSame(targets, index, current?.digest);
+    });
+  }
+
+  private async attachPointers(tree: PublishTree, report: OciPublishReport): Promise<void> {
+    const options = this.options.pointers;
+    for (const { path, target } of tree.registryTargets) {
+      const artifact = registryArtifactOf(target.custom);
+      const line = (what: string): void => {
+        report.pointers.push(`${path}: ${what}`);
+        this.options.log?.(`pointer for ${JSON.stringify(path)}: ${what}`);
+      };
+      if (!artifact) continue;
+      if (!options) {
+        line('skipped (pointers are attached when publishing to a registry)');
+        continue;
+      }
+      const store = artifact.source ? await options.open(artifact.source) : undefined;
+      if (!store) {
+        line('skipped (no repository recorded for the artifact, or it cannot be opened)');
+        continue;
+      }
+      try {
+        const subject: Descriptor = artifact.descriptor;
+        const status = await attachPointer(store, subject, {
+          metadata: options.metadata,
+          target: path,
+        });
+        line(`${status} on ${artifact.source}@${subject.digest}`);
+      } catch (e) {
+        line(`failed on ${artifact.source}: ${(e as Error).message}`);
+      }
+    }
+  }
+}
+
+/** PUTs a manifest unless `current` (the digest there now) is already it. */
+async function putUnlessSame(
+  store: OciStore,
+  manifest: BuiltManifest,
+  current: string | undefined,
+): Promise<boolean> {
+  if (current === manifest.descriptor.digest) return false;
+  await store.putManifest(manifest.bytes, {
+    mediaType: manifest.descriptor.mediaType,
+    tag: manifest.tag,
+  });
+  return true;
+}
