@@ -1,0 +1,103 @@
+/**
+ * Verifies an OCI artifact by digest: the artifact's descriptor (digest, size) must be
+ * a TUF target, with `custom.oci`, signed through the pinned root. The manifest bytes
+ * are the target's bytes, so this is an ordinary TUF length-and-hash check.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { registryArtifactOf, type Descriptor } from '../oci/index.js';
+import { UserError } from '../signers/signer.js';
+import { openTufSession, type TufSession } from './oci-client.js';
+import type { OciSource } from './oci-fetcher.js';
+
+export interface ArtifactVerified {
+  targetPath: string;
+  timestampVersion: number;
+  /** The signed descriptor (`custom.oci`). */
+  signed: Descriptor;
+}
+
+export interface VerifyArtifactOptions {
+  /** The artifact as read from the registry by digest (digest and size of its manifest). */
+  artifact: Descriptor;
+  trustedRoot: Uint8Array;
+  source: OciSource;
+  /** Names the metadata repository in messages. */
+  name: string;
+  cacheDir: string;
+  /** The target path, when known (from a pointer or the user); else it is searched for. */
+  targetPath?: string;
+}
+
+export async function verifyArtifact(o: VerifyArtifactOptions): Promise<ArtifactVerified> {
+  const session = await openTufSession(o);
+  const path = o.targetPath ?? (await findTargetByDigest(session, o.artifact.digest));
+  const fail = (why: string): never => {
+    throw new UserError(`${o.artifact.digest} is not signed in ${o.name}: ${why}`);
+  };
+  if (!path)
+    fail(
+      'no target of the signed metadata has this digest (pass --target if a delegation uses hash bins)',
+    );
+  let info;
+  try {
+    info = await session.updater.getTargetInfo(path!);
+  } catch (e) {
+    throw new UserError(
+      `${o.name}: verification failed while loading delegations: ${(e as Error).message}`,
+    );
+  }
+  if (!info) fail(`target ${JSON.stringify(path)} is not in the signed metadata`);
+  const signed = registryArtifactOf(info!.custom)?.descriptor;
+  if (!signed)
+    fail(`target ${JSON.stringify(path)} is a file, not a registry artifact (no custom.oci)`);
+  const hex = o.artifact.digest.replace(/^sha256:/, '');
+  if (signed!.digest !== o.artifact.digest || info!.hashes.sha256 !== hex)
+    fail(`target ${JSON.stringify(path)} signs ${signed!.digest}, a different digest`);
+  if (signed!.size !== o.artifact.size || info!.length !== o.artifact.size)
+    fail(
+      `target ${JSON.stringify(path)} signs ${info!.length} bytes, the artifact's manifest has ${o.artifact.size}`,
+    );
+  if (signed!.mediaType !== o.artifact.mediaType)
+    fail(
+      `target ${JSON.stringify(path)} signs media type ${signed!.mediaType}, the registry serves ${o.artifact.mediaType}`,
+    );
+  return { targetPath: path!, timestampVersion: session.timestampVersion, signed: signed! };
+}
+
+/**
+ * The path of a target whose `custom.oci.digest` is `digest`: searched in targets.json,
+ * then in the delegated roles tuf-js loads while looking up one path per delegation
+ * pattern. The caller still asks tuf-js for that path, so the search decides nothing.
+ */
+export async function findTargetByDigest(
+  session: TufSession,
+  digest: string,
+): Promise<string | undefined> {
+  const inCache = (): string | undefined => {
+    for (const file of readdirSync(session.metadataDir)) {
+      if (
+        !file.endsWith('.json') ||
+        ['root.json', 'timestamp.json', 'snapshot.json'].includes(file)
+      )
+        continue;
+      const doc = JSON.parse(readFileSync(join(session.metadataDir, file), 'utf8')) as {
+        signed?: { targets?: Record<string, { custom?: unknown }> };
+      };
+      for (const [path, t] of Object.entries(doc.signed?.targets ?? {}))
+        if (registryArtifactOf(t.custom)?.descriptor.digest === digest) return path;
+    }
+    return undefined;
+  };
+  const found = inCache();
+  if (found) return found;
+  const targets = JSON.parse(readFileSync(join(session.metadataDir, 'targets.json'), 'utf8')) as {
+    signed: { delegations?: { roles?: { paths?: string[] }[] } };
+  };
+  for (const role of targets.signed.delegations?.roles ?? []) {
+    for (const pattern of role.paths ?? []) {
+      await session.updater.getTargetInfo(pattern.replace(/[*?]/g, 'x')).catch(() => undefined);
+    }
+  }
+  return inCache();
+}
