@@ -66,17 +66,23 @@ export function registerVerify(program: Command, ctx: Ctx): void {
   program
     .command('verify [artifact]')
     .description('verify a published repository as a TUF client (tuf-js) and download a target')
-    .requiredOption('--from <source>', 'dir:PATH or http(s)://URL of the published tree')
+    .option(
+      '--from <source>',
+      'dir:PATH or http(s)://URL of the published tree; oci://HOST/REPO or oci-layout:DIR (OCI)',
+    )
     .option(
       '--root <file>',
       'pinned trusted root.json (default: metadata/root_history/1.root.json)',
     )
     .option('--target <path>', 'target to download and verify')
     .option('--out <file>', 'where to write the verified target')
-    .action(async (artifact: string | undefined, o: VerifyOpts) => {
-      if (artifact && ctx.artifactVerifier) return ctx.artifactVerifier(artifact, o, ctx);
+    .action(async (artifact: string | undefined, o: Partial<VerifyOpts>) => {
+      const ociFrom = /^oci(-layout)?:/.test(o.from ?? '');
+      if ((artifact || ociFrom) && ctx.artifactVerifier)
+        return ctx.artifactVerifier(artifact ?? '', o, ctx);
       if (artifact)
         throw new UserError(`verify ${artifact}: artifact verification needs an OCI source`);
+      if (!o.from) throw new UserError(`--from: name the published tree to verify`);
       const rootFile = resolve(ctx.cwd, o.root ?? join('metadata', 'root_history', '1.root.json'));
       if (!existsSync(rootFile))
         throw new UserError(`--root: ${rootFile} not found; pin a trusted root.json`);
