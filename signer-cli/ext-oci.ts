@@ -1,13 +1,79 @@
 import type { Command } from 'commander';
+import { RegistryClient, parseReference } from '../lib/oci/index.js';
+import { OciPublisher, type OciPublishReport } from '../lib/publish/oci.js';
+import { openOciLocation } from '../lib/publish/oci-destination.js';
+import type { Progress, Publisher } from '../lib/publish/publisher.js';
+import type { PublishTree } from '../lib/publish/tree.js';
 import type { Ctx } from './context.js';
+import { registerAddArtifact } from './commands/oci-add-artifact.js';
+import {
+  hostOf,
+  registryAccess,
+  registryFlags,
+  withRegistryFlags,
+} from './commands/oci-registry.js';
+import { ociVerify, type OciVerifyOpts } from './commands/oci-verify.js';
+
+/** Opens the destination when publishing starts (credentials are resolved then). */
+class OciDestinationPublisher implements Publisher {
+  constructor(
+    readonly destination: string,
+    private readonly ctx: Ctx,
+  ) {}
+
+  async publish(tree: PublishTree, progress?: Progress): Promise<OciPublishReport> {
+    const ctx = this.ctx;
+    const host = hostOf(this.destination);
+    const access = registryAccess(ctx, registryFlags(ctx), host ? [host] : []);
+    const location = await openOciLocation(this.destination, {
+      cwd: ctx.cwd,
+      registry: access,
+      create: true,
+    });
+    const publisher = new OciPublisher(
+      this.destination,
+      { metadata: location.metadata, targets: location.targets! },
+      {
+        log: (line) => ctx.out(line),
+        ...(location.kind === 'registry'
+          ? {
+              pointers: {
+                metadata: location.name,
+                open: async (source: string) => {
+                  const ref = parseReference(source);
+                  return new RegistryClient(ref.registry, await access(ref.registry)).repository(
+                    ref.repository,
+                  );
+                },
+              },
+            }
+          : {}),
+      },
+    );
+    return publisher.publish(tree, progress);
+  }
+}
 
 /** OCI destinations (`oci://`, `oci-layout:`) for publish, and OCI artifact verification. */
 export function registerOci(ctx: Ctx): void {
-  void ctx;
+  ctx.publishers = {
+    ...ctx.publishers,
+    oci: (to, c) => new OciDestinationPublisher(to, c),
+    'oci-layout': (to, c) => new OciDestinationPublisher(to, c),
+  };
+  ctx.artifactVerifier = (artifact, opts, c) => ociVerify(artifact, opts as OciVerifyOpts, c);
 }
 
-/** OCI subcommands (e.g. `add-artifact`). */
+/** OCI subcommands (`add-artifact`), and registry flags on `publish` and `verify`. */
 export function registerOciCommands(program: Command, ctx: Ctx): void {
-  void program;
-  void ctx;
+  registerAddArtifact(program, ctx);
+  const publish = program.commands.find((c) => c.name() === 'publish');
+  if (publish) withRegistryFlags(publish, ctx);
+  const verify = program.commands.find((c) => c.name() === 'verify');
+  if (verify) {
+    withRegistryFlags(verify, ctx).option(
+      '--cache <dir>',
+      'OCI: TUF client metadata cache, kept between runs to refuse rollbacks (default: ~/.cache/tufci/oci/…)',
+    );
+  }
 }

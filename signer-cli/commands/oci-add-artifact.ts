@@ -1,0 +1,86 @@
+/** `tufci add-artifact <event> oci://HOST/REPO@sha256:…`: sign an artifact that lives in a registry. */
+import type { Command } from 'commander';
+import { addRegistryArtifact } from '../../lib/event/artifact.js';
+import { describeChanges } from '../../lib/event/changes.js';
+import { eventReport } from '../../lib/event/report.js';
+import { applySignatures, planSigning } from '../../lib/event/sign.js';
+import { updateEvent } from '../../lib/event/update.js';
+import type { Descriptor } from '../../lib/oci/index.js';
+import { UserError } from '../../lib/signers/signer.js';
+import { withRollback } from '../../lib/util/transaction.js';
+import type { ConfigFlags, Ctx } from '../context.js';
+import { makeSigner, repoOf, signerConfig } from '../context.js';
+import { commitAndPush, openEvent } from '../event-branch.js';
+import { openArtifact } from './oci-artifact-ref.js';
+import { hostOf, registryAccess, registryFlags, withRegistryFlags } from './oci-registry.js';
+import { configOptions } from './sign.js';
+
+interface AddArtifactOpts extends ConfigFlags {
+  path?: string;
+  sign?: boolean;
+  push: boolean;
+}
+
+async function addArtifact(
+  ctx: Ctx,
+  event: string,
+  reference: string,
+  o: AddArtifactOpts,
+): Promise<void> {
+  const cfg = signerConfig(ctx, o);
+  if (reference.startsWith('oci-layout:'))
+    throw new UserError(`${reference}: sign artifacts that live in a registry (oci://HOST/REPO@…)`);
+  const host = hostOf(reference.includes('://') ? reference : `oci://${reference}`);
+  const access = registryAccess(ctx, registryFlags(ctx), host ? [host] : []);
+  const art = await openArtifact(ctx, reference, access);
+  let descriptor: Descriptor;
+  try {
+    descriptor = (await art.store.getManifest(art.reference)).descriptor;
+  } catch (e) {
+    throw new UserError(`${reference}: cannot read the artifact: ${(e as Error).message}`);
+  }
+  const path =
+    o.path ?? (art.tag ? `${art.repository}:${art.tag}` : `${art.repository}@${descriptor.digest}`);
+
+  const ev = await openEvent(ctx, cfg, event);
+  const repo = repoOf(ctx);
+  await withRollback(ctx.cwd, ['metadata'], async () => {
+    const { role, replaced } = addRegistryArtifact(repo, {
+      path,
+      descriptor,
+      source: art.source!,
+    });
+    ctx.out(
+      `${replaced ? 'Replaced' : 'Added'} target ${JSON.stringify(path)} in role ${role}: ${descriptor.digest} (${descriptor.size} bytes, ${descriptor.mediaType}).`,
+    );
+    await updateEvent(repo, ev.base, ctx.now());
+    const report = await eventReport(repo, ev.base, ctx.now());
+    for (const c of report.changes) for (const l of describeChanges(c)) ctx.out(l);
+    if (o.sign) {
+      const signer = makeSigner(ctx, cfg);
+      const plan = await planSigning(repo, ev.base, cfg.user, signer);
+      const signed = await applySignatures(repo, plan, signer, ctx.now());
+      if (signed.length) ctx.out(`Signed ${signed.join(', ')} as ${cfg.user}.`);
+    }
+    await commitAndPush(ctx, cfg, ev, `Registry artifact ${path} (${cfg.user})`, o.push);
+  });
+}
+
+export function registerAddArtifact(program: Command, ctx: Ctx): void {
+  const cmd = configOptions(
+    program
+      .command('add-artifact <event> <reference>')
+      .description(
+        'record an OCI artifact (oci://HOST/REPO@sha256:… or :TAG) as a signed target in a signing event',
+      ),
+  )
+    .option(
+      '--path <target>',
+      'TUF target path (default REPO:TAG, or REPO@DIGEST; <role>/… goes to a delegated role)',
+    )
+    .option('--sign', 'also sign the changed roles yourself')
+    .option('--no-push', 'commit but do not push');
+  withRegistryFlags(cmd, ctx).action(async (event: string, reference: string, o: AddArtifactOpts) =>
+    addArtifact(ctx, event, reference, o),
+  );
+}

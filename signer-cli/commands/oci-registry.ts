@@ -1,0 +1,94 @@
+/**
+ * Registry access for the OCI commands: credential flags, TUFCI_REGISTRY_USERNAME /
+ * TUFCI_REGISTRY_PASSWORD, and ~/.docker/config.json. Flag and env credentials go only
+ * to the hosts the user named; a host named by an unsigned pointer gets only what
+ * docker's config.json holds for it.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { dockerConfigPath, resolveCredentials, type RegistryOptions } from '../../lib/oci/index.js';
+import { UserError } from '../../lib/signers/signer.js';
+import type { Ctx } from '../context.js';
+
+export interface RegistryFlags {
+  registryUsername?: string;
+  registryPasswordFile?: string;
+  plainHttp?: boolean;
+}
+
+const flagsOf = new WeakMap<Ctx, RegistryFlags>();
+
+/** Adds the registry flags to `cmd`; the values are kept for publishers made later. */
+export function withRegistryFlags(cmd: Command, ctx: Ctx): Command {
+  return cmd
+    .option('--registry-username <name>', 'registry user (or TUFCI_REGISTRY_USERNAME)')
+    .option(
+      '--registry-password-file <file>',
+      'file holding the registry password or token (or TUFCI_REGISTRY_PASSWORD)',
+    )
+    .option('--plain-http', 'talk plain HTTP to the registry (the default for loopback only)')
+    .hook('preAction', (_cmd, action) => void flagsOf.set(ctx, action.opts<RegistryFlags>()));
+}
+
+/** The registry flags given to the running command. */
+export function registryFlags(ctx: Ctx): RegistryFlags {
+  return flagsOf.get(ctx) ?? {};
+}
+
+/** Registry options for each host: credentials, and plain HTTP when asked. */
+export function registryAccess(
+  ctx: Ctx,
+  flags: RegistryFlags,
+  namedHosts: readonly string[],
+  extra: Partial<RegistryOptions> = {},
+): (host: string) => Promise<RegistryOptions> {
+  let password: string | undefined;
+  if (flags.registryPasswordFile) {
+    try {
+      password = readFileSync(resolve(ctx.cwd, flags.registryPasswordFile), 'utf8').replace(
+        /\r?\n$/,
+        '',
+      );
+    } catch (e) {
+      throw new UserError(
+        `--registry-password-file: cannot read ${flags.registryPasswordFile} (${(e as NodeJS.ErrnoException).code})`,
+      );
+    }
+  }
+  const home = ctx.env.HOME;
+  return async (host) => {
+    const named = namedHosts.includes(host);
+    const credentials = await resolveCredentials(host, {
+      explicit: named ? { username: flags.registryUsername, password } : undefined,
+      env: named ? ctx.env : undefined,
+      dockerConfigPath: home ? dockerConfigPath(home, ctx.env) : undefined,
+    });
+    const options: RegistryOptions = { ...extra };
+    if (credentials) options.credentials = credentials;
+    if (flags.plainHttp && named) options.plainHttp = true;
+    return options;
+  };
+}
+
+/** The host of `oci://HOST/...`, if the spec is one. */
+export function hostOf(spec: string | undefined): string | undefined {
+  if (!spec?.startsWith('oci://')) return undefined;
+  return spec.slice('oci://'.length).split('/')[0];
+}
+
+/**
+ * The client's metadata cache for one repository and pinned root, under
+ * `$XDG_CACHE_HOME/tufci` or `~/.cache/tufci`; kept between runs against rollbacks.
+ */
+export function defaultCacheDir(
+  ctx: Ctx,
+  repository: string,
+  root: Uint8Array,
+): string | undefined {
+  const base = ctx.env.XDG_CACHE_HOME ?? (ctx.env.HOME ? join(ctx.env.HOME, '.cache') : undefined);
+  if (!base) return undefined;
+  const key = createHash('sha256').update(repository).update('\0').update(root).digest('hex');
+  return join(base, 'tufci', 'oci', key.slice(0, 24));
+}

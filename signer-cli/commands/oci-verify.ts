@@ -1,0 +1,142 @@
+/**
+ * `tufci verify` for OCI: a repository (`--from oci://HOST/REPO` or `oci-layout:DIR`,
+ * optionally downloading `--target`), or an artifact (`oci://HOST/REPO@sha256:...` or
+ * `:tag`), found through its pointer referrer or `--from`.
+ */
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { explainTufError, openTufSession } from '../../lib/client/oci-client.js';
+import { verifyArtifact } from '../../lib/client/oci-verify.js';
+import type { Descriptor, OciStore } from '../../lib/oci/index.js';
+import { findPointers } from '../../lib/publish/oci-pointer.js';
+import { isOciLocation, openOciLocation } from '../../lib/publish/oci-destination.js';
+import { UserError } from '../../lib/signers/signer.js';
+import type { Ctx } from '../context.js';
+import { defaultCacheDir, hostOf, registryAccess, registryFlags } from './oci-registry.js';
+import { openArtifact } from './oci-artifact-ref.js';
+
+export interface OciVerifyOpts {
+  from?: string;
+  root?: string;
+  out?: string;
+  target?: string;
+  cache?: string;
+}
+
+function pinnedRoot(ctx: Ctx, o: OciVerifyOpts): Uint8Array {
+  const file = resolve(ctx.cwd, o.root ?? join('metadata', 'root_history', '1.root.json'));
+  if (!existsSync(file)) throw new UserError(`--root: ${file} not found; pin a trusted root.json`);
+  return readFileSync(file);
+}
+
+function cacheFor(ctx: Ctx, o: OciVerifyOpts, name: string, root: Uint8Array): string {
+  if (o.cache) return resolve(ctx.cwd, o.cache);
+  return defaultCacheDir(ctx, name, root) ?? mkdtempSync(join(tmpdir(), 'tufci-verify-'));
+}
+
+/** The handler behind `ctx.artifactVerifier`; `artifact` is '' for a repository. */
+export async function ociVerify(artifact: string, o: OciVerifyOpts, ctx: Ctx): Promise<void> {
+  if (o.from !== undefined && !isOciLocation(o.from))
+    throw new UserError(
+      `--from "${o.from}": an artifact is verified from oci://HOST/REPO or oci-layout:DIR`,
+    );
+  const root = pinnedRoot(ctx, o);
+  const named = [hostOf(o.from), hostOf(artifact.includes('://') ? artifact : `oci://${artifact}`)];
+  const access = registryAccess(
+    ctx,
+    registryFlags(ctx),
+    named.filter((h): h is string => !!h),
+  );
+  if (!artifact) return verifyRepositoryFrom(ctx, o, root, access);
+
+  const { store, reference, label } = await openArtifact(ctx, artifact, access);
+  let descriptor: Descriptor;
+  try {
+    descriptor = (await store.getManifest(reference)).descriptor;
+  } catch (e) {
+    throw new UserError(`${label}: cannot read the artifact: ${(e as Error).message}`);
+  }
+  const candidates = o.from
+    ? [{ via: '--from', metadata: o.from, target: o.target }]
+    : await pointerCandidates(store, descriptor.digest, label, o.target);
+  const failures: string[] = [];
+  for (const c of candidates) {
+    if (!isOciLocation(c.metadata) || (c.via !== '--from' && !c.metadata.startsWith('oci://'))) {
+      failures.push(`${c.via}: names ${JSON.stringify(c.metadata)}, not an oci://HOST/REPO`);
+      continue;
+    }
+    try {
+      const location = await openOciLocation(c.metadata, { cwd: ctx.cwd, registry: access });
+      const ok = await verifyArtifact({
+        artifact: descriptor,
+        trustedRoot: root,
+        source: location,
+        name: c.metadata,
+        cacheDir: cacheFor(ctx, o, c.metadata, root),
+        targetPath: c.target,
+      });
+      ctx.out(
+        `Verified ${label}: ${descriptor.digest} (${descriptor.size} bytes, ${descriptor.mediaType}) is signed as target ${JSON.stringify(ok.targetPath)} in ${c.metadata} (timestamp version ${ok.timestampVersion}).`,
+      );
+      return;
+    } catch (e) {
+      failures.push(`${c.via}: ${(e as Error).message}`);
+    }
+  }
+  throw new UserError(
+    `${label} (${descriptor.digest}) is not verified:\n${failures.map((f) => `  - ${f}`).join('\n')}`,
+  );
+}
+
+async function pointerCandidates(
+  store: OciStore,
+  digest: string,
+  label: string,
+  target: string | undefined,
+): Promise<{ via: string; metadata: string; target?: string }[]> {
+  const pointers = await findPointers(store, digest);
+  if (pointers.length === 0)
+    throw new UserError(
+      `${label}: no TUF pointer is attached to ${digest}; pass --from oci://HOST/REPO naming the metadata repository`,
+    );
+  return pointers.map((p) => ({
+    via: `pointer ${p.digest} (metadata ${p.metadata}, target ${JSON.stringify(p.target)})`,
+    metadata: p.metadata,
+    target: target ?? p.target,
+  }));
+}
+
+async function verifyRepositoryFrom(
+  ctx: Ctx,
+  o: OciVerifyOpts,
+  root: Uint8Array,
+  access: ReturnType<typeof registryAccess>,
+): Promise<void> {
+  const from = o.from!;
+  const location = await openOciLocation(from, { cwd: ctx.cwd, registry: access });
+  const session = await openTufSession({
+    trustedRoot: root,
+    source: location,
+    cacheDir: cacheFor(ctx, o, from, root),
+    name: from,
+  });
+  ctx.out(`Repository verified (timestamp version ${session.timestampVersion}).`);
+  if (!o.target) return;
+  let info;
+  let file: string;
+  try {
+    info = await session.updater.getTargetInfo(o.target);
+    if (!info)
+      throw new UserError(`target "${o.target}": not found in the repository's signed metadata`);
+    file = join(mkdtempSync(join(tmpdir(), 'tufci-target-')), 'target');
+    await session.updater.downloadTarget(info, file);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${from}: target "${o.target}" failed verification: ${explainTufError(e)}`);
+  }
+  if (o.out) copyFileSync(file, resolve(ctx.cwd, o.out));
+  ctx.out(
+    `Target ${JSON.stringify(o.target)} verified: ${info.length} bytes, sha256 ${info.hashes.sha256}${o.out ? `, written to ${o.out}` : ''}.`,
+  );
+}
