@@ -71,7 +71,11 @@ export function periodsOf(role: string, env: Envelope | undefined, root: RootSig
     : ((env?.signed as Record<string, unknown> | undefined) ?? {});
   const where = isOnlineRole(role) ? `metadata/root.json roles.${role}` : `metadata/${role}.json`;
   const expiry = periodField(holder, EXPIRY_PERIOD, where) ?? def.expiry;
-  const signing = periodField(holder, SIGNING_PERIOD, where) ?? Math.min(def.signing, expiry);
+  // without a signing period, half the expiry period (as tuf-on-ci): taking the whole of it
+  // would put a freshly signed role in its signing period at once, so bumps never end
+  const signing =
+    periodField(holder, SIGNING_PERIOD, where) ??
+    Math.min(def.signing, Math.max(1, Math.floor(expiry / 2)));
   if (signing > expiry) {
     throw new UserError(
       `${where}: signing period (${signing} days) is longer than the expiry period (${expiry} days)`,
