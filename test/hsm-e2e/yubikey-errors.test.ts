@@ -334,14 +334,22 @@ describe('locked PIN and touch, through the CLI with a stand-in YubiKey', () => 
 });
 
 describe('recovering, then the online HSM', () => {
-  it('a mistyped PIN at the prompt, then the right one: bob signs', async () => {
+  it('--method picks the YubiKey over a configured key file; a mistyped PIN, then the right one', async () => {
+    const keyfile = join(w.root, 'no-such-key.pem');
+    ok(
+      'setup',
+      await bob.run(
+        ...['setup', '--user', '@bob', '--method', 'keyfile', '--keyfile', keyfile],
+        ...['--pkcs11-module', SOFTHSM_MODULE],
+      ),
+    );
+    expect((await failingSign()).err).toBe(`error: ${keyfile}: key file not found`);
+
     const typed = ['000000', bobYk.hsm.pin];
     const prompts: string[] = [];
     const r = await bob.runWith(
       { env: { ...w.env }, askSecret: async (q) => (prompts.push(q), typed.shift()!) },
-      'sign',
-      EVENT,
-      '--yes',
+      ...['sign', EVENT, '--yes', '--method', 'yubikey'],
     );
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('Signed root, targets.');
