@@ -3,7 +3,8 @@
  * flag at fault, exits 1, and leaves the checkout clean with no new commit and
  * every remote ref where it was.
  */
-import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyObjectSigner, loadPrivateKey } from '../../lib/signers/keyfile.js';
@@ -11,10 +12,13 @@ import { serialize, signedBytes } from '../../lib/tuf/envelope.js';
 import { keyId } from '../../lib/tuf/keys.js';
 import type { Envelope, TargetsSigned } from '../../lib/tuf/types.js';
 import type { Ctx } from '../../signer-cli/context.js';
+import { ngclient } from '../helpers/python-tuf.js';
+import { serveDir } from '../helpers/static-server.js';
 import { PASS, World, git } from '../helpers/world.js';
 import type { Clone } from '../helpers/world.js';
 
 const DAY = 86_400_000;
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 describe('bad input is refused clearly, and nothing is written or pushed', () => {
   const w = new World();
@@ -301,5 +305,53 @@ describe('bad input is refused clearly, and nothing is written or pushed', () =>
     });
     // the right one still works afterwards
     expect((await bob.tufci('sign', 'sign/done', '--yes')).code).toBe(0);
+  });
+
+  it("a key file that is not the signer's key", async () => {
+    await refused(
+      carol,
+      ['sign', 'sign/done', '--yes', '--keyfile', alice.keyfile],
+      /is not @carol's key in: targets \(expects keyid [0-9a-f]{12}\)/,
+    );
+  });
+
+  it('clients refuse a published tree whose target or metadata bytes were changed', async () => {
+    w.sync(ci, 'main');
+    const site2 = join(w.root, 'site2');
+    expect((await ci.tufci('publish', '--to', `dir:${site2}`)).err).toBe('');
+    const target = join(site2, 'targets', `${sha256('app\n')}.app.txt`);
+    writeFileSync(target, 'APP\n'); // same length, other bytes
+    const v = await ci.tufci('verify', '--from', `dir:${site2}`, '--target', 'app.txt');
+    expect(v.code).toBe(1);
+    expect(v.err).toContain('downloaded bytes do not match the signed length or hash');
+    const server = await serveDir(site2);
+    try {
+      const py = await ngclient({
+        trustedRoot: join(site2, '1.root.json'),
+        baseUrl: server.url,
+        workDir: mkdtempSync(join(w.root, 'py-')),
+        targets: ['app.txt'],
+      });
+      expect(py.error).toBeUndefined();
+      expect(py.targets['app.txt']).toMatchObject({
+        error: expect.stringMatching(/LengthOrHashMismatch/),
+      });
+
+      // metadata: targets.json no longer matches the hash in snapshot
+      const meta = join(site2, '2.targets.json');
+      writeFileSync(meta, readFileSync(meta, 'utf8').replace('"version": 2', '"version":  2'));
+      const m = await ci.tufci('verify', '--from', `dir:${site2}`);
+      expect(m.code).toBe(1);
+      expect(m.err).toContain('verification failed');
+      const py2 = await ngclient({
+        trustedRoot: join(site2, '1.root.json'),
+        baseUrl: server.url,
+        workDir: mkdtempSync(join(w.root, 'py-')),
+        targets: ['app.txt'],
+      });
+      expect(py2.error ?? JSON.stringify(py2.targets)).toMatch(/LengthOrHashMismatch|mismatch/i);
+    } finally {
+      await server.close();
+    }
   });
 });
