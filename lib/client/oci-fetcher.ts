@@ -52,7 +52,7 @@ export class OciFetcher extends BaseFetcher {
       const file = join(dir, 'download');
       await store
         .getBlobToFile(descriptor.digest, file, this.limits(descriptor, maxLength))
-        .catch((e: unknown) => rethrow(e, name));
+        .catch((e: unknown) => rethrow(e, name, descriptor.size >= 0));
       return await handler(file);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -63,7 +63,7 @@ export class OciFetcher extends BaseFetcher {
     const { store, descriptor, name } = await this.locate(url, maxLength);
     const bytes = await store
       .getBlob(descriptor.digest, this.limits(descriptor, maxLength))
-      .catch((e: unknown) => rethrow(e, name));
+      .catch((e: unknown) => rethrow(e, name, descriptor.size >= 0));
     return Buffer.from(bytes);
   }
 
@@ -143,10 +143,16 @@ export class OciFetcher extends BaseFetcher {
   }
 }
 
-/** Store errors as tuf-js expects them: missing is HTTP 404, too large a length mismatch. */
-function rethrow(e: unknown, name: string): never {
+/**
+ * Store errors as tuf-js expects them: missing is HTTP 404, too large a length mismatch.
+ * Bytes that differ from their descriptor (digest, or the size a manifest promised)
+ * were tampered with.
+ */
+function rethrow(e: unknown, name: string, sizeFromManifest: boolean): never {
   if (e instanceof OciError && e.kind === 'not-found')
     throw new DownloadHTTPError(`${name}: not published`, 404);
+  if (e instanceof OciError && e.kind === 'too-large' && sizeFromManifest)
+    throw new OciError(e.kind, { operation: `read ${name}` }, `tampered: ${e.message}`);
   if (e instanceof OciError && e.kind === 'too-large')
     throw new DownloadLengthMismatchError(`${name}: ${e.message}`);
   if (e instanceof OciError && e.kind === 'digest-mismatch')

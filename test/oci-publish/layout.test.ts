@@ -131,7 +131,7 @@ describe('publish to a registry in the TUF-on-OCI layout', () => {
     // A name too long for a tag gets a valid, hashed one.
     const tags = await targets.listTags();
     expect(tags.every((t) => /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/.test(t))).toBe(true);
-    expect(tags.some((t) => t.startsWith(`${sha256(files[LONG])}.nnn`))).toBe(true);
+    expect(tags.some((t) => t.startsWith(`${sha256(files[LONG]!)}.nnn`))).toBe(true);
     expect(tags).toEqual(expect.arrayContaining(['docs', 'team.ops']));
   });
 

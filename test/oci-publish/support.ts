@@ -93,6 +93,11 @@ export class Fixture {
       name,
       Object.fromEntries(Object.entries(files).map(([p, c]) => [`targets/${p}`, c])),
     );
+    await this.signEvent(name);
+  }
+
+  /** CI updates the event, @alice signs, it is merged and signed online. */
+  async signEvent(name: string): Promise<void> {
     this.w.sync(this.ci, name);
     ok('event update', await this.ci.tufci('event', 'update', '--push'));
     ok('sign', await this.alice.tufci('sign', name, '--yes'));
