@@ -25010,6 +25010,16 @@ var SUPPORTED_SCHEMES = {
   rsa: ["rsassa-pss-sha256"]
 };
 
+// lib/tuf/target-files.ts
+function checkTargetPath(path, where) {
+  const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
+  if (bad) {
+    throw new UserError(
+      `${where}: target path "${path}" escapes targets/ (it must be relative, without '..' or empty segments)`
+    );
+  }
+}
+
 // lib/tuf/envelope.ts
 function parseEnvelope(text, where, expectedType) {
   let data;
@@ -25035,6 +25045,8 @@ function parseEnvelope(text, where, expectedType) {
   }
   const env = data;
   checkKeys(env.signed, where);
+  if (env.signed._type === "targets")
+    for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
   return env;
 }
 function checkKeys(signed, where) {
@@ -25115,7 +25127,7 @@ function periodsOf(role, env, root) {
   const holder = isOnlineRole(role) ? root.roles[role] ?? {} : env?.signed ?? {};
   const where = isOnlineRole(role) ? `metadata/root.json roles.${role}` : `metadata/${role}.json`;
   const expiry = periodField(holder, EXPIRY_PERIOD, where) ?? def.expiry;
-  const signing = periodField(holder, SIGNING_PERIOD, where) ?? Math.min(def.signing, expiry);
+  const signing = periodField(holder, SIGNING_PERIOD, where) ?? Math.min(def.signing, Math.max(1, Math.floor(expiry / 2)));
   if (signing > expiry) {
     throw new UserError(
       `${where}: signing period (${signing} days) is longer than the expiry period (${expiry} days)`
@@ -30326,6 +30338,7 @@ async function bumpExpiringTask(t2, o2 = {}) {
   const git = new Git2(t2.dir, t2.env);
   const remote = t2.remote ?? "origin";
   const start = await git.currentBranch();
+  const startRev = await git.head();
   const existing = new Set(o2.push ? await git.remoteBranches(remote) : []);
   const created = [];
   const root = repo.root().signed;
@@ -30339,7 +30352,7 @@ async function bumpExpiringTask(t2, o2 = {}) {
     repo.writeRole(e.role, bumped(env, e.role, root, t2.now));
     await git.commit(`Expiry bump for ${e.role}: version ${e.version + 1}`, ["metadata"]);
     if (o2.push) await git.push(remote, e.branch);
-    await git.checkout(start);
+    await git.checkout(start, startRev);
     created.push(e.branch);
     t2.log(`${e.role} expires ${e.expires}: opened ${e.branch}.`);
   }

@@ -29201,6 +29201,16 @@ function tufKeyFromPublicPem(pem) {
   );
 }
 
+// lib/tuf/target-files.ts
+function checkTargetPath(path, where) {
+  const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
+  if (bad) {
+    throw new UserError(
+      `${where}: target path "${path}" escapes targets/ (it must be relative, without '..' or empty segments)`
+    );
+  }
+}
+
 // lib/tuf/envelope.ts
 function parseEnvelope(text, where, expectedType) {
   let data;
@@ -29226,6 +29236,8 @@ function parseEnvelope(text, where, expectedType) {
   }
   const env = data;
   checkKeys(env.signed, where);
+  if (env.signed._type === "targets")
+    for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
   return env;
 }
 function checkKeys(signed, where) {
@@ -29252,7 +29264,29 @@ function toModel(env) {
   );
 }
 function signedBytes(env) {
-  return Buffer.from((0, import_canonical_json2.canonicalize)(toModel(env).signed.toJSON()));
+  const signed = toModel(env).signed.toJSON();
+  checkKeyOrder(signed, `${env.signed._type} metadata version ${env.signed.version}`);
+  return Buffer.from((0, import_canonical_json2.canonicalize)(signed));
+}
+var SURROGATE = /[\uD800-\uDFFF]/;
+function checkKeyOrder(value, where) {
+  if (Array.isArray(value)) {
+    for (const v of value) checkKeyOrder(v, where);
+    return;
+  }
+  if (value === null || typeof value !== "object") return;
+  const keys = Object.keys(value);
+  if (keys.some((k2) => SURROGATE.test(k2))) {
+    const utf16 = [...keys].sort();
+    const points = [...keys].sort((a, b2) => Buffer.compare(Buffer.from(a), Buffer.from(b2)));
+    const i2 = utf16.findIndex((k2, n) => k2 !== points[n]);
+    if (i2 >= 0) {
+      throw new UserError(
+        `${where}: names ${JSON.stringify(utf16[i2])} and ${JSON.stringify(points[i2])} sort differently by UTF-16 (tuf-js) and by code point (python-tuf, go-tuf), so clients would disagree on the signed bytes; rename one of them`
+      );
+    }
+  }
+  for (const v of Object.values(value)) checkKeyOrder(v, where);
 }
 function validSignatures(env, keys, keyids) {
   const md = toModel(env);
@@ -29330,7 +29364,7 @@ function periodsOf(role, env, root) {
   const holder = isOnlineRole(role) ? root.roles[role] ?? {} : env?.signed ?? {};
   const where = isOnlineRole(role) ? `metadata/root.json roles.${role}` : `metadata/${role}.json`;
   const expiry = periodField(holder, EXPIRY_PERIOD, where) ?? def.expiry;
-  const signing = periodField(holder, SIGNING_PERIOD, where) ?? Math.min(def.signing, expiry);
+  const signing = periodField(holder, SIGNING_PERIOD, where) ?? Math.min(def.signing, Math.max(1, Math.floor(expiry / 2)));
   if (signing > expiry) {
     throw new UserError(
       `${where}: signing period (${signing} days) is longer than the expiry period (${expiry} days)`

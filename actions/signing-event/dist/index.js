@@ -29182,6 +29182,49 @@ var SUPPORTED_SCHEMES = {
   rsa: ["rsassa-pss-sha256"]
 };
 
+// lib/tuf/target-files.ts
+import { createHash } from "node:crypto";
+import { existsSync as existsSync3, lstatSync, readFileSync as readFileSync2, readdirSync } from "node:fs";
+import { join } from "node:path";
+function checkTargetPath(path, where) {
+  const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
+  if (bad) {
+    throw new UserError(
+      `${where}: target path "${path}" escapes targets/ (it must be relative, without '..' or empty segments)`
+    );
+  }
+}
+function fileInfo(bytes) {
+  return {
+    length: bytes.length,
+    hashes: { sha256: createHash("sha256").update(bytes).digest("hex") }
+  };
+}
+function scanTargetFiles(targetsDir) {
+  const out = /* @__PURE__ */ new Map();
+  if (!existsSync3(targetsDir)) return out;
+  const walk = (dir, prefix) => {
+    for (const name of readdirSync(dir).sort()) {
+      const full = join(dir, name);
+      const rel = prefix ? `${prefix}/${name}` : name;
+      const st = lstatSync(full);
+      if (st.isSymbolicLink()) {
+        throw new UserError(
+          `targets/${rel}: is a symlink; targets must be regular files inside targets/`
+        );
+      }
+      if (st.isDirectory()) walk(full, rel);
+      else if (st.isFile()) {
+        if (name === ".gitkeep") continue;
+        checkTargetPath(rel, `targets/${rel}`);
+        out.set(rel, fileInfo(readFileSync2(full)));
+      }
+    }
+  };
+  walk(targetsDir, "");
+  return out;
+}
+
 // lib/tuf/envelope.ts
 function parseEnvelope(text, where, expectedType) {
   let data;
@@ -29207,6 +29250,8 @@ function parseEnvelope(text, where, expectedType) {
   }
   const env = data;
   checkKeys(env.signed, where);
+  if (env.signed._type === "targets")
+    for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
   return env;
 }
 function checkKeys(signed, where) {
@@ -29231,6 +29276,26 @@ function toModel(env) {
     kind,
     env
   );
+}
+var SURROGATE = /[\uD800-\uDFFF]/;
+function checkKeyOrder(value, where) {
+  if (Array.isArray(value)) {
+    for (const v of value) checkKeyOrder(v, where);
+    return;
+  }
+  if (value === null || typeof value !== "object") return;
+  const keys = Object.keys(value);
+  if (keys.some((k2) => SURROGATE.test(k2))) {
+    const utf16 = [...keys].sort();
+    const points = [...keys].sort((a, b2) => Buffer.compare(Buffer.from(a), Buffer.from(b2)));
+    const i2 = utf16.findIndex((k2, n) => k2 !== points[n]);
+    if (i2 >= 0) {
+      throw new UserError(
+        `${where}: names ${JSON.stringify(utf16[i2])} and ${JSON.stringify(points[i2])} sort differently by UTF-16 (tuf-js) and by code point (python-tuf, go-tuf), so clients would disagree on the signed bytes; rename one of them`
+      );
+    }
+  }
+  for (const v of Object.values(value)) checkKeyOrder(v, where);
 }
 function validSignatures(env, keys, keyids) {
   const md = toModel(env);
@@ -29272,8 +29337,8 @@ function roleType(role) {
 }
 
 // lib/event/invites.ts
-import { existsSync as existsSync3, readFileSync as readFileSync2, rmSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync as existsSync4, readFileSync as readFileSync3, rmSync } from "node:fs";
+import { join as join2 } from "node:path";
 
 // lib/util/fs.ts
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
@@ -29309,8 +29374,8 @@ function parseInvites(text, where = STATE_FILE) {
   return out;
 }
 function readInvites(repoDir) {
-  const path = join(repoDir, STATE_FILE);
-  return parseInvites(existsSync3(path) ? readFileSync2(path, "utf8") : void 0);
+  const path = join2(repoDir, STATE_FILE);
+  return parseInvites(existsSync4(path) ? readFileSync3(path, "utf8") : void 0);
 }
 function inviteCount(invites, role) {
   return Object.values(invites).filter((roles) => roles.includes(role)).length;
@@ -29374,7 +29439,7 @@ function periodsOf(role, env, root) {
   const holder = isOnlineRole(role) ? root.roles[role] ?? {} : env?.signed ?? {};
   const where = isOnlineRole(role) ? `metadata/root.json roles.${role}` : `metadata/${role}.json`;
   const expiry = periodField(holder, EXPIRY_PERIOD, where) ?? def.expiry;
-  const signing = periodField(holder, SIGNING_PERIOD, where) ?? Math.min(def.signing, expiry);
+  const signing = periodField(holder, SIGNING_PERIOD, where) ?? Math.min(def.signing, Math.max(1, Math.floor(expiry / 2)));
   if (signing > expiry) {
     throw new UserError(
       `${where}: signing period (${signing} days) is longer than the expiry period (${expiry} days)`
@@ -29395,51 +29460,6 @@ function checkThreshold(where, rk, invites = 0) {
 
 // lib/event/update.ts
 var import_canonical_json3 = __toESM(require_lib2(), 1);
-
-// lib/tuf/target-files.ts
-import { createHash } from "node:crypto";
-import { existsSync as existsSync4, lstatSync, readFileSync as readFileSync3, readdirSync } from "node:fs";
-import { join as join2 } from "node:path";
-function checkTargetPath(path, where) {
-  const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
-  if (bad) {
-    throw new UserError(
-      `${where}: target path "${path}" escapes targets/ (it must be relative, without '..' or empty segments)`
-    );
-  }
-}
-function fileInfo(bytes) {
-  return {
-    length: bytes.length,
-    hashes: { sha256: createHash("sha256").update(bytes).digest("hex") }
-  };
-}
-function scanTargetFiles(targetsDir) {
-  const out = /* @__PURE__ */ new Map();
-  if (!existsSync4(targetsDir)) return out;
-  const walk = (dir, prefix) => {
-    for (const name of readdirSync(dir).sort()) {
-      const full = join2(dir, name);
-      const rel = prefix ? `${prefix}/${name}` : name;
-      const st = lstatSync(full);
-      if (st.isSymbolicLink()) {
-        throw new UserError(
-          `targets/${rel}: is a symlink; targets must be regular files inside targets/`
-        );
-      }
-      if (st.isDirectory()) walk(full, rel);
-      else if (st.isFile()) {
-        if (name === ".gitkeep") continue;
-        checkTargetPath(rel, `targets/${rel}`);
-        out.set(rel, fileInfo(readFileSync3(full)));
-      }
-    }
-  };
-  walk(targetsDir, "");
-  return out;
-}
-
-// lib/event/update.ts
 var sameJson = (a, b2) => (0, import_canonical_json3.canonicalize)(a) === (0, import_canonical_json3.canonicalize)(b2);
 function isRegistryTarget(t2) {
   return typeof t2.custom === "object" && t2.custom !== null && "oci" in t2.custom;
@@ -29559,6 +29579,7 @@ async function updateEvent(repo, base, now) {
     if (rk) checkThreshold(`metadata/root.json role ${role}`, rk);
   }
   const written = [];
+  for (const [role, env] of roles) checkKeyOrder(env.signed, `metadata/${role}.json`);
   for (const [role, env] of roles) {
     if (!sameJson(env, original.get(role))) {
       repo.writeRole(role, env);

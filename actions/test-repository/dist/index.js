@@ -25914,6 +25914,16 @@ var SUPPORTED_SCHEMES = {
   rsa: ["rsassa-pss-sha256"]
 };
 
+// lib/tuf/target-files.ts
+function checkTargetPath(path, where) {
+  const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
+  if (bad) {
+    throw new UserError(
+      `${where}: target path "${path}" escapes targets/ (it must be relative, without '..' or empty segments)`
+    );
+  }
+}
+
 // lib/tuf/envelope.ts
 function parseEnvelope(text, where, expectedType) {
   let data;
@@ -25939,6 +25949,8 @@ function parseEnvelope(text, where, expectedType) {
   }
   const env = data;
   checkKeys(env.signed, where);
+  if (env.signed._type === "targets")
+    for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
   return env;
 }
 function checkKeys(signed, where) {
