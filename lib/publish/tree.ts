@@ -65,6 +65,8 @@ function checkSigned(
 /** Builds the tree from a checkout of the default branch; refuses anything a client would reject. */
 export function buildTree(repo: RepoDir, now: Date): PublishTree {
   const roles = new Map<string, Envelope>();
+  if (!repo.has('root'))
+    throw new UserError(`metadata/root.json: not found in ${repo.dir}; nothing to publish`);
   for (const r of [...repo.offlineRoles(), 'snapshot', 'timestamp']) {
     if (!repo.has(r))
       throw new UserError(
