@@ -7,6 +7,7 @@ import type { PublishTree } from '../lib/publish/tree.js';
 import type { Ctx } from './context.js';
 import { registerAddArtifact } from './commands/oci-add-artifact.js';
 import {
+  asUserErrors,
   hostOf,
   registryAccess,
   registryFlags,
@@ -50,7 +51,7 @@ class OciDestinationPublisher implements Publisher {
           : {}),
       },
     );
-    return publisher.publish(tree, progress);
+    return asUserErrors(`publish to ${this.destination}`, () => publisher.publish(tree, progress));
   }
 }
 
@@ -61,7 +62,10 @@ export function registerOci(ctx: Ctx): void {
     oci: (to, c) => new OciDestinationPublisher(to, c),
     'oci-layout': (to, c) => new OciDestinationPublisher(to, c),
   };
-  ctx.artifactVerifier = (artifact, opts, c) => ociVerify(artifact, opts as OciVerifyOpts, c);
+  ctx.artifactVerifier = (artifact, opts, c) =>
+    asUserErrors(`verify ${artifact || opts.from}`, () =>
+      ociVerify(artifact, opts as OciVerifyOpts, c),
+    );
 }
 
 /** OCI subcommands (`add-artifact`), and registry flags on `publish` and `verify`. */
