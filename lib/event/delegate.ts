@@ -127,8 +127,18 @@ export function delegate(repo: RepoDir, o: DelegateOptions): { invited: string[]
 
   if (roleEnv && o.role !== 'root' && o.role !== 'targets') repo.writeRole(o.role, roleEnv);
   // root may still carry the known-good version here; updateEvent bumps it and keeps the history
+  pruneUnusedKeys(root.signed.keys, Object.values(root.signed.roles));
+  const d = targets.signed.delegations;
+  if (d)
+    pruneUnusedKeys(d.keys, [...(d.roles ?? []), ...(d.succinct_roles ? [d.succinct_roles] : [])]);
   repo.writeRole('root', root, { history: false });
   repo.writeRole('targets', targets);
   writeInvites(repo.dir, invites);
   return { invited };
+}
+
+/** Drops keys no role refers to any more (a replaced signer's old key). */
+function pruneUnusedKeys(keys: Record<string, KeyJson>, roles: { keyids: string[] }[]): void {
+  const used = new Set(roles.flatMap((r) => r.keyids));
+  for (const id of Object.keys(keys)) if (!used.has(id)) delete keys[id];
 }
