@@ -178,3 +178,18 @@ export function describeChanges(c: RoleChanges): string[] {
   }
   return lines;
 }
+
+/** One line for the status table: what a role's change amounts to. */
+export function summarizeChanges(c: RoleChanges): string {
+  const parts: string[] = [];
+  const n = (k: number, what: string): void => {
+    if (k) parts.push(`${k} ${what}`);
+  };
+  n(c.added.length, 'added');
+  n(c.modified.length, 'modified');
+  n(c.removed.length, 'removed');
+  if (c.delegations.length) parts.push(`signers of ${c.delegations.map((d) => d.role).join(', ')}`);
+  if (c.otherFields.length) parts.push(c.otherFields.join(', '));
+  if (!parts.length) return c.isNew ? 'new role' : 'expiry only';
+  return (c.isNew ? 'new role: ' : '') + parts.join('; ');
+}

@@ -1,4 +1,4 @@
-import { describeChanges } from './changes.js';
+import { describeChanges, summarizeChanges } from './changes.js';
 import type { RoleChanges } from './changes.js';
 import { missingSigners } from './status.js';
 import type { EventStatus, Requirement, RoleStatus } from './status.js';
@@ -35,7 +35,7 @@ function mdReq(q: Requirement): string {
   return `${names}<br>*${q.signedCount} signed, ${q.threshold} needed*`;
 }
 
-function roleRow(r: RoleStatus): string {
+function roleRow(r: RoleStatus, c: RoleChanges | undefined): string {
   const state = r.complete
     ? '✅ signed'
     : r.invites.length
@@ -43,7 +43,8 @@ function roleRow(r: RoleStatus): string {
       : '⏳ needs signatures';
   const who = mdReq(r.current) + (r.previous ? `<br>previous root: ${mdReq(r.previous)}` : '');
   const inv = r.invites.length ? `<br>invited: ${r.invites.map(mdEsc).join(', ')}` : '';
-  return `| ${mdEsc(r.role)} | ${r.version} | ${r.expires.slice(0, 10)} | ${state} | ${who}${inv} |`;
+  const what = c ? mdEsc(summarizeChanges(c)) : '';
+  return `| ${mdEsc(r.role)} | ${r.version} | ${what} | ${r.expires.slice(0, 10)} | ${state} | ${who}${inv} |`;
 }
 
 export interface ReportInput {
@@ -67,14 +68,22 @@ export function statusMarkdown(i: ReportInput): string {
   out.push('');
   if (!s.roles.length) out.push('No role changed in this event yet.');
   else {
-    out.push('| Role | Version | Expires | State | Signers |');
-    out.push('| --- | --- | --- | --- | --- |');
-    for (const r of s.roles) out.push(roleRow(r));
+    out.push('| Role | Version | Changes | Expires | State | Signers |');
+    out.push('| --- | --- | --- | --- | --- | --- |');
+    for (const r of s.roles)
+      out.push(
+        roleRow(
+          r,
+          i.changes.find((c) => c.role === r.role),
+        ),
+      );
   }
   const missing = missingSigners(s);
   if (missing.length) {
     out.push('');
     out.push('#### Still needed');
+    out.push('A role is signed once its threshold is met: any of the signers below can sign.');
+    out.push('');
     for (const u of missing) {
       const invited = s.invites[u]?.length
         ? ` (accept the invite for ${s.invites[u]!.join(', ')})`

@@ -167,4 +167,21 @@ describe('signing-event PR flow through the actions', () => {
     expect(JSON.parse(test.outputs.expires!).timestamp).toMatch(/Z$/);
     assertNoViolations(fake);
   });
+
+  it('reports an artifact event clearly: what changed, who must sign, the exact command', async () => {
+    w.pushFiles(alice, 'sign/release-1.0', {
+      'targets/app-1.0.tar.gz': 'release 1.0 bytes\n',
+      'targets/README.txt': 'read me\n',
+    });
+    const run = await action('signing-event', 'sign/release-1.0');
+    const pr = Number(run.outputs['pr-number']);
+    expect(pull(pr).draft).toBe(true);
+    const body = statusComments(pr)[0]!.body;
+    expect(body).toContain('+ added    "app-1.0.tar.gz"');
+    expect(body).toContain('- @bob: `npx tufci sign sign/release-1.0`');
+    const goldenPath = join(import.meta.dirname, '..', 'golden', 'status-comment-artifacts.md');
+    if (process.env.UPDATE_GOLDEN) writeFileSync(goldenPath, maskComment(body));
+    expect(maskComment(body)).toBe(readFileSync(goldenPath, 'utf8'));
+    assertNoViolations(fake);
+  });
 });

@@ -167,7 +167,7 @@ describe('statusText and statusMarkdown', () => {
       timeline: [{ role: 'root', from: '2030-01-01T00:00:00Z', expires: '2031-01-01T00:00:00Z' }],
     });
     expect(md).toMatch(/^### Signing event `sign\/rot`: ⏳/);
-    expect(md).toContain('| Role | Version | Expires | State | Signers |');
+    expect(md).toContain('| Role | Version | Changes | Expires | State | Signers |');
     expect(md).toMatch(
       /\| root \| 2 \| 2030-01-01 \| ⏳ needs signatures \| .*✅ @dave.*previous root:/,
     );
