@@ -57,7 +57,13 @@ export class RegistryRepository implements OciStore {
 
   async pushBlob(data: Uint8Array, options: PutBlobOptions = {}): Promise<PushedBlob> {
     const digest = this.checkedDigest(digestOf(data), options.digest);
-    const sent = await uploadBlob(this.handle, bytesSource(data), digest, options.mountFrom);
+    const sent = await uploadBlob(
+      this.handle,
+      bytesSource(data),
+      digest,
+      options.mountFrom,
+      options.assumeAbsent,
+    );
     const descriptor = { mediaType: options.mediaType ?? OCTET_STREAM, digest, size: data.length };
     return { descriptor, existed: !sent };
   }

@@ -18,6 +18,11 @@ export interface PutBlobOptions {
    * to mount it (`?mount=&from=`) instead of receiving the bytes. Ignored by layouts.
    */
   mountFrom?: string;
+  /**
+   * The caller knows the store lacks the blob (a new repository): skip the HEAD that
+   * would otherwise come first. A retried upload still checks.
+   */
+  assumeAbsent?: boolean;
 }
 
 export interface PushedBlob {

@@ -63,15 +63,13 @@ export function parseMetadataFileName(
 /** Where one target file goes, from its consistent-snapshot path `targets/<dir>/<sha>.<name>`. */
 export interface TargetLocation {
   sha256: string;
-  /** `<sha>.<name>`: the layer annotation. */
+  /** `<sha>.<name>`. */
   fileName: string;
-  /** The original file name, for `org.opencontainers.image.title`. */
-  title: string;
-  /** `<dir>/<sha>.<name>` (no dir for top-level files): the index entry annotation. */
+  /** `<dir>/<sha>.<name>`, the path below `targets/` (just `<sha>.<name>` for top-level files). */
   relPath: string;
-  /** For files without a directory: the tag of their manifest. */
+  /** For files without a directory: the tag of their own manifest. */
   tag?: string;
-  /** For files in a directory: the tag of the index that lists them (first path component). */
+  /** For files in a directory: the tag of the directory's manifest (first path component). */
   indexTag?: string;
 }
 
@@ -82,24 +80,26 @@ export function targetLocation(path: string): TargetLocation | undefined {
   const fileName = rel.slice(slash + 1);
   const m = /^([0-9a-f]{64})\.(.+)$/s.exec(fileName);
   if (!m) return undefined;
-  const out: TargetLocation = { sha256: m[1]!, fileName, title: m[2]!, relPath: rel };
+  const out: TargetLocation = { sha256: m[1]!, fileName, relPath: rel };
   if (slash < 0) out.tag = tagForName(fileName);
   else out.indexTag = tagForName(rel.slice(0, rel.indexOf('/')));
   return out;
 }
 
-/** A layer descriptor named the way Docker's client and oras read it. */
+/**
+ * A layer descriptor named the way Docker's client (`tuf.io/filename`) and oras
+ * (`org.opencontainers.image.title`: `oras pull` writes the file under that path) read it.
+ */
 export function namedLayer(
   blob: { digest: string; size: number },
   mediaType: string,
   fileName: string,
-  title = fileName,
 ): Descriptor {
   return {
     mediaType,
     digest: blob.digest,
     size: blob.size,
-    annotations: { [TUF_FILENAME_ANNOTATION]: fileName, [TITLE_ANNOTATION]: title },
+    annotations: { [TUF_FILENAME_ANNOTATION]: fileName, [TITLE_ANNOTATION]: fileName },
   };
 }
 

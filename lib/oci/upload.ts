@@ -22,11 +22,12 @@ export async function uploadBlob(
   source: BlobSource,
   digest: string,
   mountFrom?: string,
+  assumeAbsent = false,
 ): Promise<boolean> {
   const transport = repo.transport;
   for (let attempt = 1; ; attempt++) {
     try {
-      if (await statBlob(repo, digest)) return false;
+      if ((attempt > 1 || !assumeAbsent) && (await statBlob(repo, digest))) return false;
       const location = await startUpload(repo, digest, mountFrom);
       if (location === undefined) return true;
       if (source.size <= repo.settings.monolithicLimit) {

@@ -5,7 +5,6 @@
 import {
   MEDIA_TYPE,
   METADATA_TAG,
-  TUF_FILENAME_ANNOTATION,
   TUF_MEDIA_TYPE,
   artifactManifest,
   digestOf,
@@ -30,25 +29,25 @@ function built(doc: object, mediaType: string, tag?: string): BuiltManifest {
   return tag === undefined ? { bytes, descriptor } : { bytes, descriptor, tag };
 }
 
-/** A target file to publish: where it goes and its one-layer manifest. */
+/** A target file to publish: where it goes, and its layer (named by its published path). */
 export interface TargetFile {
   loc: TargetLocation;
-  size: number;
-  manifest: BuiltManifest;
+  layer: Descriptor;
+  /** Files without a directory: their own manifest, tagged `<sha>.<name>`. */
+  manifest?: BuiltManifest;
 }
 
-/** The manifest of one target file: its raw bytes as the only layer. Tagged if top-level. */
+/** A target file from its tree path (`targets/<dir>/<sha>.<name>`) and size. */
 export function targetFile(treePath: string, size: number): TargetFile {
   const loc = targetLocation(treePath);
   if (!loc) throw new Error(`${treePath}: not a consistent-snapshot target path`);
-  const layer = namedLayer(
-    { digest: `sha256:${loc.sha256}`, size },
-    TUF_MEDIA_TYPE.target,
-    loc.fileName,
-    loc.title,
-  );
+  const blob = { digest: `sha256:${loc.sha256}`, size };
+  if (loc.tag === undefined) {
+    return { loc, layer: namedLayer(blob, TUF_MEDIA_TYPE.target, loc.relPath) };
+  }
+  const layer = namedLayer(blob, TUF_MEDIA_TYPE.target, loc.fileName);
   const doc = artifactManifest(TUF_MEDIA_TYPE.target, [layer]);
-  return { loc, size, manifest: built(doc, MEDIA_TYPE.imageManifest, loc.tag) };
+  return { loc, layer, manifest: built(doc, MEDIA_TYPE.imageManifest, loc.tag) };
 }
 
 /** The target file a published target path and its sha256 and length stand for. */
@@ -57,33 +56,26 @@ export function publishedTargetFile(path: string, sha256: string, length: number
 }
 
 /**
- * One index per first path component, tagged with it, listing the manifests of the
- * files below (annotated `<dir>/<sha>.<name>`), sorted and without duplicates.
+ * One manifest per first path component, tagged with it, whose layers are the files
+ * below (annotated `<dir>/<sha>.<name>`), sorted, without duplicates.
  */
-export function targetIndexes(files: readonly TargetFile[]): Map<string, BuiltManifest> {
+export function directoryManifests(files: readonly TargetFile[]): Map<string, BuiltManifest> {
   const groups = new Map<string, Map<string, Descriptor>>();
   for (const f of files) {
     if (f.loc.indexTag === undefined) continue;
     const group = groups.get(f.loc.indexTag) ?? new Map<string, Descriptor>();
     groups.set(f.loc.indexTag, group);
-    group.set(f.loc.relPath, {
-      ...f.manifest.descriptor,
-      artifactType: TUF_MEDIA_TYPE.target,
-      annotations: { [TUF_FILENAME_ANNOTATION]: f.loc.relPath },
-    });
+    group.set(f.loc.relPath, f.layer);
   }
   const out = new Map<string, BuiltManifest>();
   for (const [tag, group] of groups) {
-    const manifests = [...group.entries()]
+    const layers = [...group.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, d]) => d);
-    const doc = {
-      schemaVersion: 2,
-      mediaType: MEDIA_TYPE.imageIndex,
-      artifactType: TUF_MEDIA_TYPE.target,
-      manifests,
-    };
-    out.set(tag, built(doc, MEDIA_TYPE.imageIndex, tag));
+    out.set(
+      tag,
+      built(artifactManifest(TUF_MEDIA_TYPE.target, layers), MEDIA_TYPE.imageManifest, tag),
+    );
   }
   return out;
 }

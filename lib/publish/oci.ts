@@ -1,7 +1,7 @@
 /**
  * Publishes the consistent-snapshot tree to an OCI registry or image-layout directory
  * in Docker's TUF-on-OCI layout (see docs/OCI.md): target files first (raw blobs, one
- * manifest each, an index per directory), then delegated metadata (a manifest per
+ * manifest per top-level file, one per directory), then delegated metadata (a manifest per
  * role), then the top-level metadata blobs, and the `latest` manifest last: a client
  * never sees a timestamp whose dependencies are missing. Incremental (what the
  * published metadata already lists is not touched) and idempotent.
@@ -9,6 +9,7 @@
 import {
   EMPTY_JSON,
   MEDIA_TYPE,
+  OciError,
   Shared,
   TUF_MEDIA_TYPE,
   findNamed,
@@ -24,7 +25,7 @@ import {
   publishedTargetFile,
   roleManifest,
   targetFile,
-  targetIndexes,
+  directoryManifests,
   type BuiltManifest,
   type TargetFile,
 } from './oci-manifests.js';
@@ -133,7 +134,11 @@ export class OciPublisher implements Publisher {
     return report;
   }
 
-  /** Target files, then one index per directory. */
+  /**
+   * Target files: raw blobs; a tagged manifest for each top-level file; one manifest per
+   * directory listing its current files and those the published metadata still names,
+   * so a client of either version finds its files.
+   */
   private async publishTargets(
     tree: PublishTree,
     prev: PublishedState,
@@ -144,49 +149,42 @@ export class OciPublisher implements Publisher {
     const entries = tree.entries.filter((e) => e.kind === 'target');
     if (entries.length === 0) return;
     const present = new Set([...prev.targets.values()].map((t) => t.sha256));
+    // A targets repository without tags is new (or holds only the blobs of a failed
+    // first run, uploaded again at worst): no need to ask for each blob first.
+    const fresh = !prev.latest && (await hasNoTags(targets));
     if (present.size === 0)
       await targets.putBlob(EMPTY_JSON.bytes, { mediaType: MEDIA_TYPE.emptyJson });
     const blobs = new Shared<void>();
     const manifests = new Shared<boolean>();
     const files: TargetFile[] = [];
-    const changedIndexes = new Set<string>();
+    const changedDirs = new Set<string>();
     await runPool(entries, limit, async (e) => {
       const file = targetFile(e.path, e.bytes.length);
       files.push(file);
       if (prev.targets.get(e.name)?.sha256 === e.sha256) return finish(e.path, false);
-      if (file.loc.indexTag !== undefined) changedIndexes.add(file.loc.indexTag);
+      if (file.loc.indexTag !== undefined) changedDirs.add(file.loc.indexTag);
       if (!present.has(e.sha256)) {
-        await blobs.run(e.sha256, async () => {
-          await targets.pushBlob(e.bytes, { mediaType: TUF_MEDIA_TYPE.target });
-        });
+        await blobs.run(e.sha256, () =>
+          targets
+            .pushBlob(e.bytes, { mediaType: TUF_MEDIA_TYPE.target, assumeAbsent: fresh })
+            .then(() => undefined),
+        );
       }
       const m = file.manifest;
-      await manifests.run(`${m.descriptor.digest} ${m.tag ?? ''}`, () =>
-        putUnlessSame(targets, m, undefined),
-      );
+      if (m) await manifests.run(m.tag!, () => putUnlessSame(targets, m, undefined));
       finish(e.path, true);
     });
-    // An index lists the directory's current files and the ones the published
-    // metadata still names, so a client of either version finds its files.
     const currentDirs = new Set(files.map((f) => f.loc.indexTag));
-    const previous = [...prev.targets].map(([path, t]) =>
-      publishedTargetFile(path, t.sha256, t.length),
-    );
-    for (const f of previous) {
-      const tag = f.loc.indexTag;
-      if (tag !== undefined && !currentDirs.has(tag)) continue;
-      if (tag !== undefined && !files.some((c) => c.loc.relPath === f.loc.relPath))
-        changedIndexes.add(tag);
-    }
-    const indexes = targetIndexes([
-      ...files,
-      ...previous.filter((f) => currentDirs.has(f.loc.indexTag)),
-    ]);
-    await runPool([...changedIndexes], limit, async (tag) => {
-      const index = indexes.get(tag);
-      if (!index) return;
+    const currentPaths = new Set(files.map((f) => f.loc.relPath));
+    const kept = [...prev.targets]
+      .map(([path, t]) => publishedTargetFile(path, t.sha256, t.length))
+      .filter((f) => f.loc.indexTag !== undefined && currentDirs.has(f.loc.indexTag));
+    for (const f of kept) if (!currentPaths.has(f.loc.relPath)) changedDirs.add(f.loc.indexTag!);
+    const dirs = directoryManifests([...files, ...kept]);
+    await runPool([...changedDirs], limit, async (tag) => {
+      const manifest = dirs.get(tag)!;
       const current = await targets.headManifest(tag);
-      await putUnlessSame(targets, index, current?.digest);
+      await putUnlessSame(targets, manifest, current?.digest);
     });
   }
 
@@ -219,6 +217,15 @@ export class OciPublisher implements Publisher {
         line(`failed on ${artifact.source}: ${(e as Error).message}`);
       }
     }
+  }
+}
+
+async function hasNoTags(store: OciStore): Promise<boolean> {
+  try {
+    return (await store.listTags()).length === 0;
+  } catch (e) {
+    if (e instanceof OciError && e.kind === 'not-found') return true;
+    throw e;
   }
 }
 

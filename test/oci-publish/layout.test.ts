@@ -114,20 +114,21 @@ describe('publish to a registry in the TUF-on-OCI layout', () => {
         size: files['app.txt'].length,
         annotations: {
           [TUF_FILENAME_ANNOTATION]: `${appSha}.app.txt`,
-          'org.opencontainers.image.title': 'app.txt',
+          'org.opencontainers.image.title': `${appSha}.app.txt`,
         },
       },
     ]);
     expect(Buffer.from(await targets.getBlob(`sha256:${appSha}`)).toString()).toBe(
       files['app.txt'],
     );
-    // Files in a directory: an index tagged with the first path component.
+    // Files in a directory: one manifest tagged with the first path component, whose
+    // layers are the raw files, named by their path (Docker's client reads either this
+    // or go-tuf-mirror's index of one-layer images).
     const docs = await manifest(targets, 'docs');
     const guideSha = sha256(files['docs/guide.md']);
-    expect(names(docs.manifests)).toEqual([`docs/${guideSha}.guide.md`]);
-    const guide = await manifest(targets, docs.manifests[0]!.digest);
-    expect(names(guide.layers)).toEqual([`${guideSha}.guide.md`]);
-    expect(guide.layers[0]!.digest).toBe(`sha256:${guideSha}`);
+    expect(docs.artifactType).toBe('application/vnd.tuf.target');
+    expect(names(docs.layers)).toEqual([`docs/${guideSha}.guide.md`]);
+    expect(docs.layers[0]!.digest).toBe(`sha256:${guideSha}`);
     // A name too long for a tag gets a valid, hashed one.
     const tags = await targets.listTags();
     expect(tags.every((t) => /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/.test(t))).toBe(true);
