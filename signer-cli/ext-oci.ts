@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { RegistryClient, parseReference } from '../lib/oci/index.js';
-import { OciPublisher, type OciPublishReport } from '../lib/publish/oci.js';
-import { openOciLocation } from '../lib/publish/oci-destination.js';
+import type { OciPublishReport } from '../lib/publish/oci.js';
+import { openOciPublisher } from '../lib/publish/oci-destination.js';
 import type { Progress, Publisher } from '../lib/publish/publisher.js';
 import type { PublishTree } from '../lib/publish/tree.js';
 import type { Ctx } from './context.js';
@@ -26,32 +25,14 @@ class OciDestinationPublisher implements Publisher {
     const ctx = this.ctx;
     const host = hostOf(this.destination);
     const access = registryAccess(ctx, registryFlags(ctx), host ? [host] : []);
-    const location = await openOciLocation(this.destination, {
-      cwd: ctx.cwd,
-      registry: access,
-      create: true,
-    });
-    const publisher = new OciPublisher(
-      this.destination,
-      { metadata: location.metadata, targets: location.targets! },
-      {
+    return asUserErrors(`publish to ${this.destination}`, async () => {
+      const publisher = await openOciPublisher(this.destination, {
+        cwd: ctx.cwd,
+        registry: access,
         log: (line) => ctx.out(line),
-        ...(location.kind === 'registry'
-          ? {
-              pointers: {
-                metadata: location.name,
-                open: async (source: string) => {
-                  const ref = parseReference(source);
-                  return new RegistryClient(ref.registry, await access(ref.registry)).repository(
-                    ref.repository,
-                  );
-                },
-              },
-            }
-          : {}),
-      },
-    );
-    return asUserErrors(`publish to ${this.destination}`, () => publisher.publish(tree, progress));
+      });
+      return publisher.publish(tree, progress);
+    });
   }
 }
 

@@ -14,6 +14,7 @@ import {
   type OciStore,
   type RegistryOptions,
 } from '../oci/index.js';
+import { OciPublisher } from './oci.js';
 
 export interface OciLocation {
   /** `oci://HOST/REPO` or `oci-layout:DIR`, as given. */
@@ -91,4 +92,36 @@ export async function openOciLocation(
     return { name: spec, kind: 'layout', metadata, ...(targets ? { targets } : {}) };
   }
   throw new UserError(`${spec}: expected oci://HOST/REPO or oci-layout:DIR`);
+}
+
+/**
+ * The publisher for `oci://HOST/REPO` or `oci-layout:DIR` (created if missing). On a
+ * registry it attaches pointer referrers to the signed registry artifacts; an artifact's
+ * repository is opened with the options `registry` gives for its host.
+ */
+export async function openOciPublisher(
+  spec: string,
+  options: OpenLocationOptions & { log?: (line: string) => void; concurrency?: number },
+): Promise<OciPublisher> {
+  const location = await openOciLocation(spec, { ...options, create: true });
+  const pointers =
+    location.kind === 'registry'
+      ? {
+          metadata: location.name,
+          open: async (source: string) => {
+            const ref = parseReference(source);
+            const registry = (await options.registry?.(ref.registry)) ?? {};
+            return new RegistryClient(ref.registry, registry).repository(ref.repository);
+          },
+        }
+      : undefined;
+  return new OciPublisher(
+    spec,
+    { metadata: location.metadata, targets: location.targets! },
+    {
+      ...(pointers ? { pointers } : {}),
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    },
+  );
 }
