@@ -2156,9 +2156,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve2(data);
+              return err ? reject(err) : resolve3(data);
             });
           });
         }
@@ -2196,12 +2196,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve2(data);
+              ) : resolve3(data);
             });
           });
         }
@@ -4468,8 +4468,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve2, reject) => {
-        res = resolve2;
+      const promise = new Promise((resolve3, reject) => {
+        res = resolve3;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6720,12 +6720,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve2, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve2;
+          callback = resolve3;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7395,12 +7395,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve2, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve2;
+          callback = resolve3;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7879,16 +7879,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve2) => {
+        return new Promise((resolve3) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve2;
+            this[kClosedResolve] = resolve3;
           } else {
-            resolve2(null);
+            resolve3(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve2) => {
+        return new Promise((resolve3) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7899,7 +7899,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve2(null);
+            resolve3(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7950,7 +7950,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve2, reject) => {
+        const socket = await new Promise((resolve3, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7962,7 +7962,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve2(socket2);
+              resolve3(socket2);
             }
           });
         });
@@ -8298,8 +8298,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve2) => {
-            this[kClosedResolve] = resolve2;
+          await new Promise((resolve3) => {
+            this[kClosedResolve] = resolve3;
           });
         }
       }
@@ -9568,7 +9568,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve2, reject) => {
+        return await new Promise((resolve3, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9581,7 +9581,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve2(null);
+              resolve3(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9600,7 +9600,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9617,7 +9617,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve2,
+              resolve: resolve3,
               reject,
               length: 0,
               body: []
@@ -9661,44 +9661,44 @@ var require_readable = __commonJS({
       while (consume2.stream.read() != null) {
       }
     }
-    function chunksDecode(chunks, length) {
-      if (chunks.length === 0 || length === 0) {
+    function chunksDecode(chunks2, length) {
+      if (chunks2.length === 0 || length === 0) {
         return "";
       }
-      const buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+      const buffer = chunks2.length === 1 ? chunks2[0] : Buffer.concat(chunks2, length);
       const bufferLength = buffer.length;
       const start = bufferLength > 2 && buffer[0] === 239 && buffer[1] === 187 && buffer[2] === 191 ? 3 : 0;
       return buffer.utf8Slice(start, bufferLength);
     }
-    function chunksConcat(chunks, length) {
-      if (chunks.length === 0 || length === 0) {
+    function chunksConcat(chunks2, length) {
+      if (chunks2.length === 0 || length === 0) {
         return new Uint8Array(0);
       }
-      if (chunks.length === 1) {
-        return new Uint8Array(chunks[0]);
+      if (chunks2.length === 1) {
+        return new Uint8Array(chunks2[0]);
       }
       const buffer = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer);
       let offset = 0;
-      for (let i = 0; i < chunks.length; ++i) {
-        const chunk = chunks[i];
+      for (let i = 0; i < chunks2.length; ++i) {
+        const chunk = chunks2[i];
         buffer.set(chunk, offset);
         offset += chunk.length;
       }
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve2, stream, length } = consume2;
+      const { type, body, resolve: resolve3, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve2(chunksDecode(body, length));
+          resolve3(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve2(JSON.parse(chunksDecode(body, length)));
+          resolve3(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve2(chunksConcat(body, length).buffer);
+          resolve3(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve2(new Blob(body, { type: stream[kContentType] }));
+          resolve3(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve2(chunksConcat(body, length));
+          resolve3(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9740,20 +9740,20 @@ var require_util3 = __commonJS({
     var CHUNK_LIMIT = 128 * 1024;
     async function getResolveErrorBodyCallback({ callback, body, contentType, statusCode, statusMessage, headers }) {
       assert(body);
-      let chunks = [];
+      let chunks2 = [];
       let length = 0;
       try {
         for await (const chunk of body) {
-          chunks.push(chunk);
+          chunks2.push(chunk);
           length += chunk.length;
           if (length > CHUNK_LIMIT) {
-            chunks = [];
+            chunks2 = [];
             length = 0;
             break;
           }
         }
       } catch {
-        chunks = [];
+        chunks2 = [];
         length = 0;
       }
       const message = `Response status code ${statusCode}${statusMessage ? `: ${statusMessage}` : ""}`;
@@ -9766,9 +9766,9 @@ var require_util3 = __commonJS({
       let payload;
       try {
         if (isContentTypeApplicationJson(contentType)) {
-          payload = JSON.parse(chunksDecode(chunks, length));
+          payload = JSON.parse(chunksDecode(chunks2, length));
         } else if (isContentTypeText(contentType)) {
-          payload = chunksDecode(chunks, length);
+          payload = chunksDecode(chunks2, length);
         }
       } catch {
       } finally {
@@ -9955,9 +9955,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -10180,9 +10180,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -10467,9 +10467,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -10561,9 +10561,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -12030,12 +12030,12 @@ var require_headers = __commonJS({
       append(name, value, isLowerCase) {
         this[kHeadersSortedMap] = null;
         const lowercaseName = isLowerCase ? name : name.toLowerCase();
-        const exists2 = this[kHeadersMap].get(lowercaseName);
-        if (exists2) {
+        const exists3 = this[kHeadersMap].get(lowercaseName);
+        if (exists3) {
           const delimiter = lowercaseName === "cookie" ? "; " : ", ";
           this[kHeadersMap].set(lowercaseName, {
-            name: exists2.name,
-            value: `${exists2.value}${delimiter}${value}`
+            name: exists3.name,
+            value: `${exists3.value}${delimiter}${value}`
           });
         } else {
           this[kHeadersMap].set(lowercaseName, { name, value });
@@ -12599,7 +12599,7 @@ var require_response = __commonJS({
         aborted: reason && reason.name === "AbortError"
       });
     }
-    function isNetworkError(response) {
+    function isNetworkError2(response) {
       return (
         // A network error is a response whose type is "error",
         response.type === "error" && // status is 0
@@ -12752,7 +12752,7 @@ var require_response = __commonJS({
       }
     ]);
     module.exports = {
-      isNetworkError,
+      isNetworkError: isNetworkError2,
       makeNetworkError,
       makeResponse,
       makeAppropriateNetworkError,
@@ -14426,7 +14426,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve2, reject) => agent.dispatch(
+        return new Promise((resolve3, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14502,7 +14502,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve2({
+              resolve3({
                 status,
                 statusText,
                 headersList,
@@ -14545,7 +14545,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve2({
+              resolve3({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -16473,7 +16473,7 @@ var require_cookies = __commonJS({
       if (!cookies) {
         return [];
       }
-      return cookies.map((pair) => parseSetCookie(pair));
+      return cookies.map((pair2) => parseSetCookie(pair2));
     }
     function setCookie(headers, cookie) {
       webidl.argumentLengthCheck(arguments, 2, "setCookie");
@@ -17021,8 +17021,8 @@ var require_util7 = __commonJS({
       const position = { position: 0 };
       const extensionList = /* @__PURE__ */ new Map();
       while (position.position < extensions.length) {
-        const pair = collectASequenceOfCodePointsFast(";", extensions, position);
-        const [name, value = ""] = pair.split("=");
+        const pair2 = collectASequenceOfCodePointsFast(";", extensions, position);
+        const [name, value = ""] = pair2.split("=");
         extensionList.set(
           removeHTTPWhitespace(name, true, false),
           removeHTTPWhitespace(value, false, true)
@@ -18286,8 +18286,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve2) => {
-        setTimeout(resolve2, ms).unref();
+      return new Promise((resolve3) => {
+        setTimeout(resolve3, ms).unref();
       });
     }
     module.exports = {
@@ -18629,7 +18629,7 @@ ${value}`;
         if (this.lineChunkIndex === this.chunkIndex) {
           return this.chunks[this.chunkIndex].subarray(this.linePos, this.pos);
         }
-        const chunks = [];
+        const chunks2 = [];
         let length = 0;
         for (let i = this.lineChunkIndex; i <= this.chunkIndex; i++) {
           const chunk = this.chunks[i];
@@ -18637,9 +18637,9 @@ ${value}`;
           const end = i === this.chunkIndex ? this.pos : chunk.length;
           const slice = chunk.subarray(start, end);
           length += slice.length;
-          chunks.push(slice);
+          chunks2.push(slice);
         }
-        return Buffer.concat(chunks, length);
+        return Buffer.concat(chunks2, length);
       }
       peekBufferedByte(offset) {
         let chunkIndex = this.lineChunkIndex;
@@ -18714,7 +18714,7 @@ var require_eventsource = __commonJS({
     var { EventSourceStream } = require_eventsource_stream();
     var { parseMIMEType } = require_data_url();
     var { createFastMessageEvent } = require_events();
-    var { isNetworkError } = require_response();
+    var { isNetworkError: isNetworkError2 } = require_response();
     var { delay } = require_util8();
     var { kEnumerableProperty } = require_util();
     var { environmentSettingsObject } = require_util2();
@@ -18828,7 +18828,7 @@ var require_eventsource = __commonJS({
           dispatcher: this.#dispatcher
         };
         const processEventSourceEndOfBody = (response) => {
-          if (isNetworkError(response)) {
+          if (isNetworkError2(response)) {
             this.dispatchEvent(new Event("error"));
             this.close();
           }
@@ -18836,7 +18836,7 @@ var require_eventsource = __commonJS({
         };
         fetchParams.processResponseEndOfBody = processEventSourceEndOfBody;
         fetchParams.processResponse = (response) => {
-          if (isNetworkError(response)) {
+          if (isNetworkError2(response)) {
             if (response.aborted) {
               this.close();
               this.dispatchEvent(new Event("error"));
@@ -19213,7 +19213,7 @@ var require_lib = __commonJS({
     var RIGHT_SQUARE_BRACKET = "]";
     var LEFT_CURLY_BRACKET = "{";
     var RIGHT_CURLY_BRACKET = "}";
-    function canonicalize3(object) {
+    function canonicalize4(object) {
       const buffer = [];
       if (typeof object === "string") {
         buffer.push(canonicalizeString(object));
@@ -19231,7 +19231,7 @@ var require_lib = __commonJS({
             buffer.push(COMMA2);
           }
           first = false;
-          buffer.push(canonicalize3(element));
+          buffer.push(canonicalize4(element));
         });
         buffer.push(RIGHT_SQUARE_BRACKET);
       } else if (typeof object === "object") {
@@ -19244,7 +19244,7 @@ var require_lib = __commonJS({
           first = false;
           buffer.push(canonicalizeString(property));
           buffer.push(COLON);
-          buffer.push(canonicalize3(object[property]));
+          buffer.push(canonicalize4(object[property]));
         });
         buffer.push(RIGHT_CURLY_BRACKET);
       } else {
@@ -19257,7 +19257,7 @@ var require_lib = __commonJS({
       return '"' + escapedString + '"';
     }
     module.exports = {
-      canonicalize: canonicalize3
+      canonicalize: canonicalize4
     };
   }
 });
@@ -19973,19 +19973,19 @@ var require_commonjs2 = __commonJS({
     }
     function maskUnmatchedOpens(masked, budget) {
       budget.remaining -= masked.length;
-      const open2 = [];
+      const open6 = [];
       for (let i = 0; i < masked.length; i++) {
         const c = masked.charCodeAt(i);
         if (c === 123) {
-          open2.push(i);
-        } else if (c === 125 && open2.length) {
-          open2.pop();
+          open6.push(i);
+        } else if (c === 125 && open6.length) {
+          open6.pop();
         }
       }
       let out = "";
       let last = 0;
-      for (let i = 0; i < open2.length; i++) {
-        const at = open2[i];
+      for (let i = 0; i < open6.length; i++) {
+        const at = open6[i];
         out += masked.slice(last, at) + "\0";
         last = at + 1;
       }
@@ -21829,10 +21829,10 @@ var require_commonjs3 = __commonJS({
           }
           return filtered.join("/");
         }).join("|");
-        const [open2, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
-        re = "^" + open2 + re + close + "$";
+        const [open6, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
+        re = "^" + open6 + re + close + "$";
         if (this.partial) {
-          re = "^(?:\\/|" + open2 + re.slice(1, -1) + close + ")$";
+          re = "^(?:\\/|" + open6 + re.slice(1, -1) + close + ")$";
         }
         if (this.negate)
           re = "^(?!" + re + ").+$";
@@ -23653,17 +23653,17 @@ var require_error2 = __commonJS({
     var DownloadError = class extends Error {
     };
     exports.DownloadError = DownloadError;
-    var DownloadLengthMismatchError = class extends DownloadError {
+    var DownloadLengthMismatchError2 = class extends DownloadError {
     };
-    exports.DownloadLengthMismatchError = DownloadLengthMismatchError;
-    var DownloadHTTPError2 = class extends DownloadError {
+    exports.DownloadLengthMismatchError = DownloadLengthMismatchError2;
+    var DownloadHTTPError3 = class extends DownloadError {
       statusCode;
       constructor(message, statusCode) {
         super(message);
         this.statusCode = statusCode;
       }
     };
-    exports.DownloadHTTPError = DownloadHTTPError2;
+    exports.DownloadHTTPError = DownloadHTTPError3;
   }
 });
 
@@ -23830,13 +23830,13 @@ var require_lib2 = __commonJS({
         unref: options.unref,
         maxRetryTime: options.maxRetryTime
       });
-      return new Promise(function(resolve2, reject) {
+      return new Promise(function(resolve3, reject) {
         operation.attempt(async (number) => {
           try {
             const result = await fn((err) => {
               throw Object.assign(new Error("Retrying"), { code: "EPROMISERETRY", retried: err });
             }, number, operation);
-            return resolve2(result);
+            return resolve3(result);
           } catch (err) {
             if (!isRetryError(err)) {
               return reject(err);
@@ -23869,7 +23869,7 @@ var require_fetcher = __commonJS({
     var promise_retry_1 = require_lib2();
     var log = (0, debug_1.default)("tuf:fetch");
     var USER_AGENT_HEADER = "User-Agent";
-    var BaseFetcher2 = class {
+    var BaseFetcher3 = class {
       // Download file from given URL. The file is downloaded to a temporary
       // location and then passed to the given handler. The handler is responsible
       // for moving the file to its final location. The temporary file is deleted
@@ -23903,16 +23903,16 @@ var require_fetcher = __commonJS({
       async downloadBytes(url, maxLength) {
         return this.downloadFile(url, maxLength, async (file) => {
           const stream = fs_1.default.createReadStream(file);
-          const chunks = [];
+          const chunks2 = [];
           for await (const chunk of stream) {
-            chunks.push(chunk);
+            chunks2.push(chunk);
           }
-          return Buffer.concat(chunks);
+          return Buffer.concat(chunks2);
         });
       }
     };
-    exports.BaseFetcher = BaseFetcher2;
-    var DefaultFetcher = class extends BaseFetcher2 {
+    exports.BaseFetcher = BaseFetcher3;
+    var DefaultFetcher = class extends BaseFetcher3 {
       userAgent;
       timeout;
       retry;
@@ -23965,12 +23965,12 @@ var require_fetcher = __commonJS({
     };
     exports.DefaultFetcher = DefaultFetcher;
     var writeBufferToStream = async (stream, buffer) => {
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         stream.write(buffer, (err) => {
           if (err) {
             reject(err);
           }
-          resolve2(true);
+          resolve3(true);
         });
       });
     };
@@ -24236,9 +24236,9 @@ var require_url = __commonJS({
   "node_modules/tuf-js/dist/utils/url.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
-    exports.join = join7;
+    exports.join = join14;
     var url_1 = __require("url");
-    function join7(base, path) {
+    function join14(base, path) {
       return new url_1.URL(ensureTrailingSlash(base) + removeLeadingSlash(path)).toString();
     }
     function ensureTrailingSlash(path) {
@@ -24307,7 +24307,7 @@ var require_updater = __commonJS({
     var store_1 = require_store();
     var url = __importStar(require_url());
     var log = (0, debug_1.default)("tuf:cache");
-    var Updater2 = class {
+    var Updater3 = class {
       dir;
       metadataBaseUrl;
       targetDir;
@@ -24558,7 +24558,7 @@ var require_updater = __commonJS({
         }
       }
     };
-    exports.Updater = Updater2;
+    exports.Updater = Updater3;
   }
 });
 
@@ -24707,11 +24707,11 @@ var require_lib3 = __commonJS({
     })();
     var __awaiter3 = exports && exports.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve2) {
-          resolve2(value);
+        return value instanceof P ? value : new P(function(resolve3) {
+          resolve3(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve2, reject) {
+      return new (P || (P = Promise))(function(resolve3, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -24727,7 +24727,7 @@ var require_lib3 = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -24814,26 +24814,26 @@ var require_lib3 = __commonJS({
       }
       readBody() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve2) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve3) => __awaiter3(this, void 0, void 0, function* () {
             let output = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output = Buffer.concat([output, chunk]);
             });
             this.message.on("end", () => {
-              resolve2(output.toString());
+              resolve3(output.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve2) => __awaiter3(this, void 0, void 0, function* () {
-            const chunks = [];
+          return new Promise((resolve3) => __awaiter3(this, void 0, void 0, function* () {
+            const chunks2 = [];
             this.message.on("data", (chunk) => {
-              chunks.push(chunk);
+              chunks2.push(chunk);
             });
             this.message.on("end", () => {
-              resolve2(Buffer.concat(chunks));
+              resolve3(Buffer.concat(chunks2));
             });
           }));
         });
@@ -25041,14 +25041,14 @@ var require_lib3 = __commonJS({
        */
       requestRaw(info2, data) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             function callbackForResult(err, res) {
               if (err) {
                 reject(err);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve2(res);
+                resolve3(res);
               }
             }
             this.requestRawWithCallback(info2, data, callbackForResult);
@@ -25292,12 +25292,12 @@ var require_lib3 = __commonJS({
         return __awaiter3(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
           const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve2) => setTimeout(() => resolve2(), ms));
+          return new Promise((resolve3) => setTimeout(() => resolve3(), ms));
         });
       }
       _processResponse(res, options) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve2, reject) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve3, reject) => __awaiter3(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -25305,7 +25305,7 @@ var require_lib3 = __commonJS({
               headers: {}
             };
             if (statusCode === HttpCodes2.NotFound) {
-              resolve2(response);
+              resolve3(response);
             }
             function dateTimeDeserializer(key, value) {
               if (typeof value === "string") {
@@ -25344,7 +25344,7 @@ var require_lib3 = __commonJS({
               err.result = response.result;
               reject(err);
             } else {
-              resolve2(response);
+              resolve3(response);
             }
           }));
         });
@@ -25356,9 +25356,9 @@ var require_lib3 = __commonJS({
 });
 
 // actions/publish/src/main.ts
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join as join6, resolve } from "node:path";
+import { mkdtempSync as mkdtempSync2 } from "node:fs";
+import { tmpdir as tmpdir3 } from "node:os";
+import { join as join13, resolve as resolve2 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -25522,11 +25522,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve2, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -25542,7 +25542,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -25823,6 +25823,9 @@ var ExitCode;
   ExitCode2[ExitCode2["Success"] = 0] = "Success";
   ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
 })(ExitCode || (ExitCode = {}));
+function setSecret(secret) {
+  issueCommand("add-mask", {}, secret);
+}
 function getInput(name, options) {
   const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
   if (options && options.required && !val) {
@@ -26176,6 +26179,8 @@ function checkSigned(role, env, root, targets, now) {
 }
 function buildTree(repo, now) {
   const roles = /* @__PURE__ */ new Map();
+  if (!repo.has("root"))
+    throw new UserError(`metadata/root.json: not found in ${repo.dir}; nothing to publish`);
   for (const r of [...repo.offlineRoles(), "snapshot", "timestamp"]) {
     if (!repo.has(r))
       throw new UserError(
@@ -26376,11 +26381,11 @@ var httpClient = __toESM(require_lib3(), 1);
 var import_undici2 = __toESM(require_undici(), 1);
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve2, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -26396,7 +26401,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -27088,7 +27093,7 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   if (isRootPrimitive || isRootNativeRawJSON) {
     return originalStringify(rootProcessed);
   }
-  const chunks = [];
+  const chunks2 = [];
   let level = 0;
   const stack = [
     {
@@ -27105,18 +27110,18 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   while (stack.length > 0) {
     const node = stack[stack.length - 1];
     if (node.index === 0) {
-      chunks.push(node.isArray ? "[" : "{");
+      chunks2.push(node.isArray ? "[" : "{");
       level++;
     }
     let isDone = false;
     if (node.isArray) {
       if (node.index < node.val.length) {
-        if (!node.first) chunks.push(",");
-        if (space) chunks.push("\n" + space.repeat(level));
+        if (!node.first) chunks2.push(",");
+        if (space) chunks2.push("\n" + space.repeat(level));
         const childRaw = node.val[node.index];
         const childVal = prepareVal(node.val, String(node.index), childRaw);
         if (isUnstringifiable(childVal)) {
-          chunks.push("null");
+          chunks2.push("null");
           node.first = false;
           node.index++;
         } else {
@@ -27139,7 +27144,7 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
             node.first = false;
             node.index++;
           } else {
-            chunks.push(originalStringify(childVal));
+            chunks2.push(originalStringify(childVal));
             node.first = false;
             node.index++;
           }
@@ -27155,11 +27160,11 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
         const childRaw = node.val[k];
         const childVal = prepareVal(node.val, k, childRaw);
         if (isUnstringifiable(childVal)) continue;
-        if (!node.first) chunks.push(",");
+        if (!node.first) chunks2.push(",");
         if (space) {
-          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
+          chunks2.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
         } else {
-          chunks.push(originalStringify(k) + ":");
+          chunks2.push(originalStringify(k) + ":");
         }
         const isComplexObject = childVal !== null && typeof childVal === "object";
         const isNativeRaw = isRawJSON(childVal);
@@ -27180,7 +27185,7 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
           node.first = false;
           break;
         } else {
-          chunks.push(originalStringify(childVal));
+          chunks2.push(originalStringify(childVal));
           node.first = false;
         }
       }
@@ -27191,13 +27196,13 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
     }
     if (isDone) {
       level--;
-      if (!node.first && space) chunks.push("\n" + space.repeat(level));
-      chunks.push(node.isArray ? "]" : "}");
+      if (!node.first && space) chunks2.push("\n" + space.repeat(level));
+      chunks2.push(node.isArray ? "]" : "}");
       visited.delete(node.val);
       stack.pop();
     }
   }
-  return chunks.join("");
+  return chunks2.join("");
 };
 var JSONStringify = (value, replacer, space) => {
   try {
@@ -30458,24 +30463,2482 @@ async function runAction(main2) {
   }
 }
 
+// actions/publish/src/oci.ts
+import { mkdtempSync } from "node:fs";
+import { homedir, tmpdir as tmpdir2 } from "node:os";
+import { join as join12 } from "node:path";
+
+// lib/client/oci-client.ts
+var import_canonical_json3 = __toESM(require_lib(), 1);
+var import_tuf_js4 = __toESM(require_dist2(), 1);
+import { mkdirSync as mkdirSync3, readFileSync as readFileSync7, writeFileSync as writeFileSync3 } from "node:fs";
+import { join as join10 } from "node:path";
+
+// lib/client/oci-fetcher.ts
+var import_tuf_js3 = __toESM(require_dist2(), 1);
+var import_error2 = __toESM(require_error2(), 1);
+import { mkdtemp, rm as rm5 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join as join9 } from "node:path";
+
+// lib/oci/errors.ts
+var OciError = class extends Error {
+  kind;
+  operation;
+  registry;
+  repository;
+  reference;
+  status;
+  codes;
+  constructor(kind, context3, detail, options) {
+    super(formatMessage(context3, detail), options);
+    this.name = "OciError";
+    this.kind = kind;
+    this.operation = context3.operation;
+    this.registry = context3.registry;
+    this.repository = context3.repository;
+    this.reference = context3.reference;
+    this.status = context3.status;
+    this.codes = context3.codes ?? [];
+  }
+};
+function formatMessage(c, detail) {
+  let where = c.registry ?? "";
+  if (c.repository) where += (where ? "/" : "") + c.repository;
+  if (c.reference) where += (c.reference.includes(":") ? "@" : ":") + c.reference;
+  let msg = `${c.operation}${where ? ` ${where}` : ""}`;
+  const why = [];
+  if (c.status !== void 0) why.push(`HTTP ${c.status}`);
+  if (c.codes && c.codes.length > 0) why.push(c.codes.join(", "));
+  if (detail) why.push(detail);
+  if (why.length > 0) msg += `: ${why.join(" ")}`;
+  return msg;
+}
+function kindForStatus(status) {
+  if (status === 404) return "not-found";
+  if (status === 401) return "unauthorized";
+  if (status === 403) return "denied";
+  if (status === 412) return "precondition-failed";
+  if (status === 413) return "too-large";
+  return "http";
+}
+function parseErrorBody(text) {
+  try {
+    const body = JSON.parse(text);
+    const errors = Array.isArray(body.errors) ? body.errors : [];
+    const codes = errors.map((e) => e.code).filter((c) => typeof c === "string");
+    const first = errors.find((e) => typeof e.message === "string");
+    const message = first ? String(first.message).slice(0, 200) : void 0;
+    return { codes, message };
+  } catch {
+    return { codes: [] };
+  }
+}
+
+// lib/oci/reference.ts
+import { createHash as createHash4 } from "node:crypto";
+
+// lib/oci/digest.ts
+import { createHash as createHash3 } from "node:crypto";
+import { createReadStream } from "node:fs";
+var HEX_LENGTH = { sha256: 64, sha512: 128 };
+function parseDigest(digest) {
+  const m = /^(sha256|sha512):([a-f0-9]+)$/.exec(digest);
+  if (!m || m[2].length !== HEX_LENGTH[m[1]]) return void 0;
+  return { algorithm: m[1], hex: m[2] };
+}
+function isDigest(value) {
+  return parseDigest(value) !== void 0;
+}
+function digestOf(bytes, algorithm = "sha256") {
+  return `${algorithm}:${createHash3(algorithm).update(bytes).digest("hex")}`;
+}
+async function digestOfFile(path) {
+  const hash = createHash3("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { digest: `sha256:${hash.digest("hex")}`, size };
+}
+var ContentCheckError = class extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.kind = kind;
+  }
+};
+var ContentVerifier = class {
+  constructor(expectedDigest, limits) {
+    this.expectedDigest = expectedDigest;
+    this.limits = limits;
+    const parsed = parseDigest(expectedDigest);
+    if (!parsed)
+      throw new ContentCheckError("digest-mismatch", `unsupported digest ${expectedDigest}`);
+    this.algorithm = parsed.algorithm;
+    this.expectedHex = parsed.hex;
+    this.hash = createHash3(parsed.algorithm);
+  }
+  hash;
+  expectedHex;
+  algorithm;
+  size = 0;
+  update(chunk) {
+    this.size += chunk.length;
+    const limit = Math.min(this.limits.maxSize, this.limits.expectedSize ?? Infinity);
+    if (this.size > limit) {
+      throw new ContentCheckError("too-large", `content exceeds ${limit} bytes`);
+    }
+    this.hash.update(chunk);
+  }
+  /** Throws unless the content seen so far is complete and matches. */
+  finish() {
+    const expected = this.limits.expectedSize;
+    if (expected !== void 0 && this.size !== expected) {
+      throw new ContentCheckError(
+        "digest-mismatch",
+        `size ${this.size} differs from expected ${expected}`
+      );
+    }
+    const actual = this.hash.digest("hex");
+    if (actual !== this.expectedHex) {
+      throw new ContentCheckError(
+        "digest-mismatch",
+        `content digest ${this.algorithm}:${actual} differs from ${this.expectedDigest}`
+      );
+    }
+  }
+};
+
+// lib/oci/reference.ts
+var TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+var COMPONENT = "[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*";
+var REPOSITORY = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
+var DOMAIN_PART = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+var HOST = new RegExp(
+  `^(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]{1,5})?$`
+);
+function isValidTag(tag) {
+  return TAG.test(tag);
+}
+function isValidRepository(name) {
+  return name.length <= 255 && REPOSITORY.test(name);
+}
+function parseReference(ref) {
+  const fail = (why) => {
+    throw new OciError(
+      "invalid",
+      { operation: "parse reference" },
+      `${JSON.stringify(ref)}: ${why}`
+    );
+  };
+  const slash = ref.indexOf("/");
+  if (slash <= 0) fail("expected HOST/REPOSITORY[:TAG|@DIGEST]");
+  const registry = ref.slice(0, slash);
+  const looksLikeHost = /[.:]/.test(registry) || registry === "localhost" || registry.startsWith("[");
+  if (!looksLikeHost || !HOST.test(registry))
+    fail(`${JSON.stringify(registry)} is not a registry host`);
+  let rest = ref.slice(slash + 1);
+  let digest;
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!parseDigest(digest)) fail(`${JSON.stringify(digest)} is not a sha256/sha512 digest`);
+  }
+  let tag;
+  const colon = rest.lastIndexOf(":");
+  if (colon >= 0) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!isValidTag(tag)) fail(`${JSON.stringify(tag)} is not a valid tag`);
+  }
+  if (!isValidRepository(rest)) fail(`${JSON.stringify(rest)} is not a valid repository name`);
+  const out = { registry, repository: rest };
+  if (tag !== void 0) out.tag = tag;
+  if (digest !== void 0) out.digest = digest;
+  return out;
+}
+function referrersTag(digest) {
+  const parsed = parseDigest(digest);
+  if (!parsed) {
+    throw new OciError("invalid", { operation: "referrers tag" }, `${digest} is not a digest`);
+  }
+  return `${parsed.algorithm}-${parsed.hex}`.slice(0, 128);
+}
+var HASH_SUFFIX = /-[0-9a-f]{16}$/;
+var RESERVED = /^sha(256|512)-/;
+function tagForName(name) {
+  if (isValidTag(name) && !RESERVED.test(name) && !HASH_SUFFIX.test(name)) return name;
+  const h = createHash4("sha256").update(name, "utf8").digest("hex").slice(0, 16);
+  let base = name.replace(/[^a-zA-Z0-9_.-]/g, "_");
+  if (!/^[a-zA-Z0-9_]/.test(base) || RESERVED.test(base)) base = `_${base}`;
+  return `${base.slice(0, 111)}-${h}`;
+}
+function isLoopbackHost(host) {
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.replace(/:\d+$/, "");
+  return name === "localhost" || name === "[::1]" || name === "::1" || /^127(\.\d{1,3}){3}$/.test(name);
+}
+
+// lib/oci/auth.ts
+function parseChallenges(header) {
+  const out = [];
+  const token = /[A-Za-z0-9!#$%&'*+.^_`|~-]+/y;
+  const quoted = /"((?:[^"\\]|\\.)*)"/y;
+  const bare = /[^,\s]*/y;
+  let i = 0;
+  const read = (re) => {
+    re.lastIndex = i;
+    const m = re.exec(header);
+    if (m) i = re.lastIndex;
+    return m;
+  };
+  while (i < header.length) {
+    while (i < header.length && /[\s,]/.test(header[i])) i++;
+    const name = read(token);
+    if (!name) break;
+    while (header[i] === " ") i++;
+    if (header[i] !== "=") {
+      out.push({ scheme: name[0].toLowerCase(), params: {} });
+      continue;
+    }
+    i++;
+    while (header[i] === " ") i++;
+    const q = read(quoted);
+    const value = q ? q[1].replace(/\\(.)/g, "$1") : read(bare)?.[0] ?? "";
+    const current = out[out.length - 1];
+    if (current) current.params[name[0].toLowerCase()] = value;
+  }
+  return out;
+}
+var Authenticator = class {
+  constructor(registry, credentials, fetchToken, now) {
+    this.registry = registry;
+    this.credentials = credentials;
+    this.fetchToken = fetchToken;
+    this.now = now;
+  }
+  scheme = "none";
+  realm;
+  tokens = /* @__PURE__ */ new Map();
+  /** Token fetches under way, so parallel requests for one scope share one fetch. */
+  pending = /* @__PURE__ */ new Map();
+  /** The Authorization header for a request needing `scopes`, if the scheme is known yet. */
+  async authorization(scopes) {
+    if (this.scheme === "basic") return this.basic();
+    if (this.scheme !== "bearer") return void 0;
+    const cached = this.tokens.get(scopeKey(scopes));
+    if (cached && (cached.expiresAt === void 0 || !this.now || this.now() < cached.expiresAt)) {
+      return `Bearer ${cached.token}`;
+    }
+    return `Bearer ${await this.sharedToken(scopes, scopes)}`;
+  }
+  /** A new token for `scopes`, cached under `keyScopes`; one fetch at a time per key. */
+  sharedToken(keyScopes, scopes) {
+    const key = scopeKey(keyScopes);
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.newToken(keyScopes, scopes).finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+  /**
+   * Learns from a 401. Returns true when the request should be sent again with a new
+   * `authorization()`; false when nothing would change (no credentials, or they were refused).
+   */
+  async unauthorized(header, scopes, sent) {
+    const challenges = parseChallenges(header ?? "");
+    const bearer = challenges.find((c) => c.scheme === "bearer" && c.params.realm);
+    if (bearer) {
+      this.scheme = "bearer";
+      this.realm = { realm: bearer.params.realm, service: bearer.params.service };
+      const asked = (bearer.params.scope ?? "").split(" ").filter(Boolean);
+      const key = scopeKey(scopes);
+      const cached = this.tokens.get(key);
+      if (this.pending.has(key)) await this.pending.get(key);
+      else if (!cached || sent === `Bearer ${cached.token}`) {
+        this.tokens.delete(key);
+        await this.sharedToken(scopes, [.../* @__PURE__ */ new Set([...scopes, ...asked])]);
+      }
+      return true;
+    }
+    if (challenges.some((c) => c.scheme === "basic") && this.credentials) {
+      if (sent?.startsWith("Basic ")) return false;
+      this.scheme = "basic";
+      return true;
+    }
+    return false;
+  }
+  basic() {
+    if (!this.credentials) return void 0;
+    const { username, password } = this.credentials;
+    return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+  }
+  async newToken(keyScopes, scopes) {
+    const { realm, service } = this.realm;
+    const context3 = { operation: "get bearer token", registry: this.registry };
+    let url;
+    try {
+      url = new URL(realm);
+    } catch {
+      throw new OciError("unauthorized", context3, "the registry named an invalid token realm");
+    }
+    if (service) url.searchParams.set("service", service);
+    for (const s of scopes) url.searchParams.append("scope", s);
+    const headers = { accept: "application/json" };
+    const basic = this.basic();
+    if (basic) {
+      if (url.protocol !== "https:" && !isLoopbackHost(url.host)) {
+        throw new OciError(
+          "unauthorized",
+          context3,
+          `refusing to send credentials to ${url.origin}`
+        );
+      }
+      headers.authorization = basic;
+    }
+    const res = await this.fetchToken(url.toString(), headers);
+    if (res.status !== 200) {
+      throw new OciError("unauthorized", { ...context3, status: res.status }, `from ${url.origin}`);
+    }
+    let body;
+    try {
+      body = JSON.parse(res.text);
+    } catch {
+      throw new OciError("unauthorized", context3, `${url.origin} answered with no JSON`);
+    }
+    const token = typeof body.token === "string" ? body.token : body.access_token;
+    if (typeof token !== "string" || token === "") {
+      throw new OciError("unauthorized", context3, `${url.origin} answered with no token`);
+    }
+    const lifetime = typeof body.expires_in === "number" ? body.expires_in : 60;
+    const expiresAt = this.now ? this.now() + Math.max(lifetime - 10, 1) * 1e3 : void 0;
+    this.tokens.set(scopeKey(keyScopes), { token, expiresAt });
+    return token;
+  }
+};
+function scopeKey(scopes) {
+  return [...scopes].sort().join(" ");
+}
+
+// lib/oci/body.ts
+import { randomBytes } from "node:crypto";
+import { open as open2, rename as rename2, rm as rm2 } from "node:fs/promises";
+import { dirname as dirname2, basename, join as join6 } from "node:path";
+
+// lib/oci/retry-policy.ts
+var DEFAULT_RETRY_POLICY = {
+  maxAttempts: 5,
+  backoffMs: 250,
+  maxDelayMs: 3e4
+};
+function isRetryableStatus(status) {
+  return status === 429 || status >= 500 && status !== 501 && status !== 505;
+}
+var NETWORK_CODES = /* @__PURE__ */ new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT"
+]);
+function isNetworkError(error2) {
+  for (let e = error2, depth = 0; e && depth < 5; depth++) {
+    if (typeof e !== "object") return false;
+    const { message, code, cause } = e;
+    if (e instanceof TypeError && (message === "fetch failed" || message === "terminated")) {
+      return true;
+    }
+    if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
+    if (e instanceof AggregateError && e.errors.some(isNetworkError)) return true;
+    e = cause;
+  }
+  return false;
+}
+function retryDelay(policy, attempt, retryAfter, now) {
+  const backoff = policy.backoffMs * 2 ** (attempt - 1);
+  let delay = backoff;
+  if (retryAfter) {
+    const trimmed = retryAfter.trim();
+    if (/^\d+$/.test(trimmed)) {
+      delay = Number(trimmed) * 1e3;
+    } else if (now) {
+      const at = Date.parse(trimmed);
+      if (!Number.isNaN(at)) delay = Math.max(0, at - now());
+    }
+  }
+  return Math.min(delay, policy.maxDelayMs);
+}
+
+// lib/oci/http.ts
+var REDIRECTS = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
+var MAX_REDIRECTS = 10;
+var defaultSleep = (ms) => new Promise((r) => setTimeout(r, ms));
+var HttpTransport = class {
+  constructor(origin, options = {}) {
+    this.origin = origin;
+    this.options = options;
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.fetchFn = options.fetch ?? fetch;
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+  authenticator;
+  policy;
+  fetchFn;
+  sleep;
+  /**
+   * Sends `req` and hands the final response to `handle`. Retries, within the policy,
+   * on 429 and 5xx and whenever the connection fails, also while `handle` reads the body.
+   */
+  async request(req, handle) {
+    const canRetry = req.retry !== false;
+    for (let attempt = 1; ; attempt++) {
+      const last = !canRetry || attempt >= this.policy.maxAttempts;
+      let res;
+      try {
+        res = await this.exchange(req);
+        if (!last && isRetryableStatus(res.status)) {
+          await discard(res);
+          await this.backoff(req, attempt, `HTTP ${res.status}`, res.headers.get("retry-after"));
+          continue;
+        }
+        return await handle(res);
+      } catch (e) {
+        if (e instanceof OciError || !isNetworkError(e)) throw e;
+        if (last) {
+          const tries = attempt > 1 ? ` after ${attempt} attempts` : "";
+          throw new OciError("network", req.context, `connection failed${tries} (${describe(e)})`, {
+            cause: e
+          });
+        }
+        await this.backoff(req, attempt, describe(e), null);
+      }
+    }
+  }
+  /** Attempts allowed for one operation, the first included. */
+  get maxAttempts() {
+    return this.policy.maxAttempts;
+  }
+  /** Waits before attempt `attempt + 1` of some operation, logging why. */
+  async wait(attempt, what, retryAfter = null) {
+    const ms = retryDelay(this.policy, attempt, retryAfter, this.options.now);
+    this.options.logger?.debug(
+      `${what}; retry ${attempt + 1}/${this.policy.maxAttempts} in ${ms} ms`
+    );
+    await this.sleep(ms);
+  }
+  backoff(req, attempt, why, retryAfter) {
+    return this.wait(attempt, `${req.method} ${redactUrl(req.url)}: ${why}`, retryAfter);
+  }
+  /** One logical exchange: follows redirects and answers one auth challenge. */
+  async exchange(req) {
+    let url = new URL(req.url);
+    const firstOrigin = url.origin;
+    let method = req.method;
+    let body = req.body;
+    let challenged = false;
+    for (let hops = 0; ; ) {
+      const headers = { ...req.headers };
+      if (url.origin !== firstOrigin) delete headers.authorization;
+      if (this.options.userAgent) headers["user-agent"] = this.options.userAgent;
+      const useAuth = req.auth !== false && url.origin === this.origin && this.authenticator;
+      const sent = useAuth ? await this.authenticator.authorization(req.scopes ?? []) : void 0;
+      if (sent) headers.authorization = sent;
+      let res;
+      try {
+        res = await this.fetchFn(url, { method, headers, body, redirect: "manual" });
+      } catch (e) {
+        this.options.onRequest?.(method, redactUrl(url.toString()), 0);
+        throw e;
+      }
+      this.options.onRequest?.(method, redactUrl(url.toString()), res.status);
+      if (res.status === 401 && useAuth && !challenged) {
+        challenged = true;
+        const header = res.headers.get("www-authenticate");
+        if (await this.authenticator.unauthorized(header, req.scopes ?? [], sent)) {
+          await discard(res);
+          continue;
+        }
+        return res;
+      }
+      const location = res.headers.get("location");
+      if (REDIRECTS.has(res.status) && location) {
+        if (++hops > MAX_REDIRECTS) {
+          throw new OciError("http", req.context, `more than ${MAX_REDIRECTS} redirects`);
+        }
+        await discard(res);
+        url = new URL(location, url);
+        if (res.status === 303 || res.status <= 302 && method === "POST") {
+          method = method === "HEAD" ? "HEAD" : "GET";
+          body = void 0;
+        }
+        continue;
+      }
+      return res;
+    }
+  }
+};
+async function discard(res) {
+  try {
+    await res.body?.cancel();
+  } catch {
+  }
+}
+var SECRET_PARAM = /sig|token|credential|secret|key|auth|pass/i;
+function redactUrl(raw) {
+  let url;
+  try {
+    url = new URL(raw);
+  } catch {
+    return "<invalid url>";
+  }
+  url.username = "";
+  url.password = "";
+  for (const name of [...url.searchParams.keys()]) {
+    if (SECRET_PARAM.test(name)) url.searchParams.set(name, "REDACTED");
+  }
+  return url.toString();
+}
+function describe(e) {
+  const err = e;
+  const code = err.cause?.code ?? err.cause?.message;
+  return code ? `${err.message}: ${code}` : String(err.message ?? e);
+}
+
+// lib/oci/body.ts
+function checkContentLength(res, limits, context3) {
+  const header = res.headers.get("content-length");
+  if (header === null) return;
+  const length = Number(header);
+  if (length > limits.maxSize) {
+    throw new OciError(
+      "too-large",
+      context3,
+      `Content-Length ${length} exceeds limit ${limits.maxSize}`
+    );
+  }
+  if (limits.expectedSize !== void 0 && length !== limits.expectedSize) {
+    throw new OciError(
+      "digest-mismatch",
+      context3,
+      `Content-Length ${length} differs from expected size ${limits.expectedSize}`
+    );
+  }
+}
+async function* chunks(res) {
+  if (!res.body) return;
+  for await (const chunk of res.body) yield chunk;
+}
+async function readBody(res, limits, context3) {
+  try {
+    checkContentLength(res, limits, context3);
+  } catch (e) {
+    await discard(res);
+    throw e;
+  }
+  const verifier = limits.digest ? new ContentVerifier(limits.digest, limits) : void 0;
+  const parts = [];
+  let size = 0;
+  try {
+    for await (const chunk of chunks(res)) {
+      size += chunk.length;
+      if (size > limits.maxSize)
+        throw new ContentCheckError("too-large", `body exceeds ${limits.maxSize} bytes`);
+      verifier?.update(chunk);
+      parts.push(chunk);
+    }
+    verifier?.finish();
+  } catch (e) {
+    await discard(res);
+    if (e instanceof ContentCheckError) throw new OciError(e.kind, context3, e.message);
+    throw e;
+  }
+  return Buffer.concat(parts, size);
+}
+async function readBodyToFile(res, path, limits, context3) {
+  checkContentLength(res, limits, context3);
+  const verifier = new ContentVerifier(limits.digest, limits);
+  const temp = join6(dirname2(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const file = await open2(temp, "wx");
+  let ok = false;
+  try {
+    for await (const chunk of chunks(res)) {
+      verifier.update(chunk);
+      await file.write(chunk);
+    }
+    verifier.finish();
+    await file.sync();
+    ok = true;
+  } catch (e) {
+    await discard(res);
+    if (e instanceof ContentCheckError) throw new OciError(e.kind, context3, e.message);
+    throw e;
+  } finally {
+    await file.close();
+    if (!ok) await rm2(temp, { force: true });
+  }
+  await rename2(temp, path);
+  return verifier.size;
+}
+async function readText(res, maxSize = 1 << 20) {
+  const parts = [];
+  let size = 0;
+  for await (const chunk of chunks(res)) {
+    parts.push(chunk);
+    size += chunk.length;
+    if (size > maxSize) {
+      await discard(res);
+      break;
+    }
+  }
+  return Buffer.concat(parts).subarray(0, maxSize).toString("utf8");
+}
+async function errorFromResponse(res, context3, detail) {
+  const text = await readText(res, 64 * 1024).catch(() => "");
+  const parsed = parseErrorBody(text);
+  const why = [detail, parsed.message].filter(Boolean).join("; ") || void 0;
+  return new OciError(
+    kindForStatus(res.status),
+    { ...context3, status: res.status, codes: parsed.codes },
+    why
+  );
+}
+
+// lib/oci/registry-handle.ts
+var DEFAULT_REGISTRY_SETTINGS = {
+  monolithicLimit: 16 * 1024 * 1024,
+  chunkSize: 8 * 1024 * 1024,
+  maxManifestSize: 4 * 1024 * 1024,
+  maxBlobSize: 8 * 1024 * 1024 * 1024
+};
+var RepoHandle = class {
+  constructor(registry, name, transport, settings) {
+    this.registry = registry;
+    this.name = name;
+    this.transport = transport;
+    this.settings = settings;
+    this.pull = [`repository:${name}:pull`];
+    this.push = [`repository:${name}:pull,push`];
+  }
+  /** Token scopes for reading, and for reading and writing. */
+  pull;
+  push;
+  /** Absolute URL of `/v2/<name>/<path>`. */
+  url(path) {
+    return `${this.transport.origin}/v2/${this.name}/${path}`;
+  }
+  context(operation, reference) {
+    return { operation, registry: this.registry, repository: this.name, reference };
+  }
+};
+
+// lib/oci/blob-source.ts
+import { open as open3 } from "node:fs/promises";
+function bytesSource(data) {
+  return {
+    size: data.length,
+    read: async (offset, length) => data.subarray(offset, offset + length)
+  };
+}
+async function fileSource(path) {
+  const handle = await open3(path, "r");
+  const { size } = await handle.stat();
+  return {
+    size,
+    async read(offset, length) {
+      const buffer = Buffer.alloc(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);
+        if (bytesRead === 0) throw new Error(`${path} shrank while being read`);
+        done += bytesRead;
+      }
+      return buffer;
+    },
+    close: () => handle.close()
+  };
+}
+
+// lib/oci/media-types.ts
+var MEDIA_TYPE = {
+  imageManifest: "application/vnd.oci.image.manifest.v1+json",
+  imageIndex: "application/vnd.oci.image.index.v1+json",
+  imageConfig: "application/vnd.oci.image.config.v1+json",
+  emptyJson: "application/vnd.oci.empty.v1+json",
+  layoutHeader: "application/vnd.oci.layout.header.v1+json",
+  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+  dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json"
+};
+var MANIFEST_MEDIA_TYPES = [
+  MEDIA_TYPE.imageManifest,
+  MEDIA_TYPE.imageIndex,
+  MEDIA_TYPE.dockerManifest,
+  MEDIA_TYPE.dockerManifestList
+];
+function isIndexMediaType(mediaType) {
+  return mediaType === MEDIA_TYPE.imageIndex || mediaType === MEDIA_TYPE.dockerManifestList;
+}
+var REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
+var TITLE_ANNOTATION = "org.opencontainers.image.title";
+var EMPTY_JSON = {
+  bytes: new TextEncoder().encode("{}"),
+  descriptor: {
+    mediaType: MEDIA_TYPE.emptyJson,
+    digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+    size: 2
+  }
+};
+function emptyIndex() {
+  return { schemaVersion: 2, mediaType: MEDIA_TYPE.imageIndex, manifests: [] };
+}
+
+// lib/oci/manifest.ts
+function parseManifest(bytes, context3) {
+  let value;
+  try {
+    value = JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch {
+    throw new OciError("invalid", context3, "manifest is not JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new OciError("invalid", context3, "manifest is not a JSON object");
+  }
+  const m = value;
+  if (m.schemaVersion !== 2)
+    throw new OciError("invalid", context3, "manifest schemaVersion is not 2");
+  return m;
+}
+function manifestMediaType(manifest, contentType) {
+  if (typeof manifest.mediaType === "string" && manifest.mediaType) return manifest.mediaType;
+  const header = contentType?.split(";")[0]?.trim();
+  if (header && MANIFEST_MEDIA_TYPES.includes(header)) return header;
+  return "manifests" in manifest ? MEDIA_TYPE.imageIndex : MEDIA_TYPE.imageManifest;
+}
+function encodeJson(value) {
+  return new TextEncoder().encode(JSON.stringify(value));
+}
+
+// lib/oci/registry-blobs.ts
+var OCTET_STREAM = "application/octet-stream";
+function checkDigest(repo, operation, digest) {
+  if (!isDigest(digest))
+    throw new OciError("invalid", repo.context(operation, digest), "not a digest");
+}
+async function statBlob(repo, digest) {
+  const context3 = repo.context("HEAD blob", digest);
+  checkDigest(repo, context3.operation, digest);
+  return repo.transport.request(
+    { method: "HEAD", url: repo.url(`blobs/${digest}`), scopes: repo.pull, context: context3 },
+    async (res) => {
+      await discard(res);
+      if (res.status === 404) return void 0;
+      if (res.status !== 200) throw await errorFromResponse(res, context3);
+      const size = Number(res.headers.get("content-length") ?? NaN);
+      if (!Number.isSafeInteger(size) || size < 0) {
+        throw new OciError("invalid", context3, "registry gave no Content-Length");
+      }
+      return { mediaType: OCTET_STREAM, digest, size };
+    }
+  );
+}
+async function getBlob(repo, digest, options = {}) {
+  const context3 = repo.context("GET blob", digest);
+  checkDigest(repo, context3.operation, digest);
+  const limits = { ...options, maxSize: options.maxSize ?? repo.settings.maxBlobSize, digest };
+  return repo.transport.request(
+    { method: "GET", url: repo.url(`blobs/${digest}`), scopes: repo.pull, context: context3 },
+    async (res) => {
+      if (res.status !== 200) throw await errorFromResponse(res, context3);
+      return readBody(res, limits, context3);
+    }
+  );
+}
+async function getBlobToFile(repo, digest, path, options = {}) {
+  const context3 = repo.context("GET blob", digest);
+  checkDigest(repo, context3.operation, digest);
+  const limits = { ...options, maxSize: options.maxSize ?? repo.settings.maxBlobSize, digest };
+  return repo.transport.request(
+    { method: "GET", url: repo.url(`blobs/${digest}`), scopes: repo.pull, context: context3 },
+    async (res) => {
+      if (res.status !== 200) throw await errorFromResponse(res, context3);
+      return readBodyToFile(res, path, limits, context3);
+    }
+  );
+}
+
+// lib/oci/registry-manifests.ts
+var ACCEPT = MANIFEST_MEDIA_TYPES.join(", ");
+function checkReference(repo, operation, reference) {
+  if (!isDigest(reference) && !isValidTag(reference)) {
+    throw new OciError("invalid", repo.context(operation, reference), "not a tag or digest");
+  }
+}
+async function getManifest(repo, reference, maxSize = repo.settings.maxManifestSize) {
+  const context3 = repo.context("GET manifest", reference);
+  checkReference(repo, context3.operation, reference);
+  const byDigest = isDigest(reference);
+  return repo.transport.request(
+    {
+      method: "GET",
+      url: repo.url(`manifests/${reference}`),
+      headers: { accept: ACCEPT },
+      scopes: repo.pull,
+      context: context3
+    },
+    async (res) => {
+      if (res.status !== 200) throw await errorFromResponse(res, context3);
+      const bytes = await readBody(
+        res,
+        { maxSize, digest: byDigest ? reference : void 0 },
+        context3
+      );
+      const header = res.headers.get("docker-content-digest");
+      const digest = byDigest ? reference : digestOf(bytes);
+      if (!byDigest && header && parseDigest(header)?.algorithm === "sha256" && header !== digest) {
+        throw new OciError(
+          "digest-mismatch",
+          context3,
+          `registry says ${header}, content is ${digest}`
+        );
+      }
+      const manifest = parseManifest(bytes, context3);
+      const mediaType = manifestMediaType(manifest, res.headers.get("content-type"));
+      const descriptor = { mediaType, digest, size: bytes.length };
+      return { descriptor, bytes, etag: res.headers.get("etag") ?? void 0 };
+    }
+  );
+}
+async function headManifest(repo, reference) {
+  const context3 = repo.context("HEAD manifest", reference);
+  checkReference(repo, context3.operation, reference);
+  const found = await repo.transport.request(
+    {
+      method: "HEAD",
+      url: repo.url(`manifests/${reference}`),
+      headers: { accept: ACCEPT },
+      scopes: repo.pull,
+      context: context3
+    },
+    async (res) => {
+      await discard(res);
+      if (res.status === 404) return null;
+      if (res.status !== 200) throw await errorFromResponse(res, context3);
+      const digest = res.headers.get("docker-content-digest") ?? "";
+      const size = Number(res.headers.get("content-length") ?? NaN);
+      const mediaType = res.headers.get("content-type")?.split(";")[0]?.trim() ?? "";
+      const complete = isDigest(digest) && Number.isSafeInteger(size) && mediaType !== "";
+      if (complete && (!isDigest(reference) || reference === digest)) {
+        return { mediaType, digest, size };
+      }
+      return void 0;
+    }
+  );
+  if (found === null) return void 0;
+  return found ?? (await getManifest(repo, reference)).descriptor;
+}
+async function putManifest(repo, bytes, mediaType, reference, ifMatch) {
+  const context3 = repo.context("PUT manifest", reference);
+  checkReference(repo, context3.operation, reference);
+  const digest = digestOf(bytes);
+  if (isDigest(reference) && reference !== digest) {
+    throw new OciError("digest-mismatch", context3, `content is ${digest}`);
+  }
+  const headers = { "content-type": mediaType };
+  if (ifMatch) headers["if-match"] = ifMatch;
+  return repo.transport.request(
+    {
+      method: "PUT",
+      url: repo.url(`manifests/${reference}`),
+      headers,
+      body: bytes,
+      scopes: repo.push,
+      context: context3
+    },
+    async (res) => {
+      if (res.status !== 201) throw await errorFromResponse(res, context3);
+      await discard(res);
+      const stored = res.headers.get("docker-content-digest");
+      if (stored && parseDigest(stored)?.algorithm === "sha256" && stored !== digest) {
+        throw new OciError("digest-mismatch", context3, `registry stored ${stored}, sent ${digest}`);
+      }
+      const descriptor = { mediaType, digest, size: bytes.length };
+      return { descriptor, subjectProcessed: res.headers.has("oci-subject") };
+    }
+  );
+}
+var MAX_TAG_PAGES = 1e4;
+async function listTags(repo, pageSize) {
+  const context3 = repo.context("list tags");
+  const tags = [];
+  let url = repo.url(`tags/list${pageSize ? `?n=${pageSize}` : ""}`);
+  const seen = /* @__PURE__ */ new Set();
+  while (url) {
+    if (seen.has(url) || seen.size >= MAX_TAG_PAGES) {
+      throw new OciError("invalid", context3, "tag list pagination does not end");
+    }
+    seen.add(url);
+    const page = await repo.transport.request(
+      { method: "GET", url, scopes: repo.pull, context: context3 },
+      async (res) => {
+        if (res.status !== 200) throw await errorFromResponse(res, context3);
+        let body;
+        try {
+          body = JSON.parse(await readText(res, repo.settings.maxManifestSize));
+        } catch {
+          throw new OciError("invalid", context3, "tag list is not JSON");
+        }
+        const list = Array.isArray(body.tags) ? body.tags.filter((t) => typeof t === "string") : [];
+        const next = nextLink(res.headers.get("link"));
+        return {
+          tags: list,
+          next: next ? new URL(next, repo.transport.origin).toString() : void 0
+        };
+      }
+    );
+    tags.push(...page.tags);
+    url = page.next;
+  }
+  return tags;
+}
+function nextLink(header) {
+  for (const part of (header ?? "").split(",")) {
+    const m = /<([^>]*)>\s*;(.*)/.exec(part.trim());
+    if (m && /\brel\s*=\s*"?next"?/i.test(m[2])) return m[1];
+  }
+  return void 0;
+}
+
+// lib/oci/referrers.ts
+function referrerDescriptor(manifest, descriptor) {
+  const out = {
+    mediaType: descriptor.mediaType,
+    digest: descriptor.digest,
+    size: descriptor.size
+  };
+  const artifactType = manifest.artifactType ?? ("config" in manifest && !isIndexMediaType(descriptor.mediaType) ? manifest.config?.mediaType : void 0);
+  if (artifactType) out.artifactType = artifactType;
+  if (manifest.annotations && Object.keys(manifest.annotations).length > 0) {
+    out.annotations = { ...manifest.annotations };
+  }
+  return out;
+}
+function addReferrer(index, referrer) {
+  const base = index ?? emptyIndex();
+  const manifests = Array.isArray(base.manifests) ? base.manifests : [];
+  const same = manifests.filter((d) => d.digest === referrer.digest);
+  if (same.length === 1 && sameDescriptor(same[0], referrer)) return void 0;
+  const kept = manifests.filter((d) => d.digest !== referrer.digest);
+  return { ...base, manifests: [...kept, referrer] };
+}
+function filterReferrers(list, artifactType) {
+  const seen = /* @__PURE__ */ new Set();
+  return list.filter((d) => {
+    if (seen.has(d.digest) || artifactType && d.artifactType !== artifactType) return false;
+    seen.add(d.digest);
+    return true;
+  });
+}
+function sameDescriptor(a, b) {
+  return canonical(a) === canonical(b);
+}
+function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value).filter(([, v]) => v !== void 0).sort(([x], [y]) => x < y ? -1 : x > y ? 1 : 0);
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+// lib/oci/registry-referrers.ts
+async function referrersFromApi(repo, digest, artifactType) {
+  const context3 = repo.context("GET referrers", digest);
+  const query = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : "";
+  let url = repo.url(`referrers/${digest}${query}`);
+  const all = [];
+  for (let pages = 0; url; pages++) {
+    if (pages >= 1e3) throw new OciError("invalid", context3, "referrers pagination does not end");
+    const page = await repo.transport.request(
+      {
+        method: "GET",
+        url,
+        headers: { accept: MEDIA_TYPE.imageIndex },
+        scopes: repo.pull,
+        context: context3
+      },
+      async (res) => {
+        if (res.status === 404 && pages === 0) {
+          await readText(res, 4096).catch(() => "");
+          return void 0;
+        }
+        if (res.status !== 200) throw await errorFromResponse(res, context3);
+        const index = parseManifest(
+          Buffer.from(await readText(res, repo.settings.maxManifestSize)),
+          context3
+        );
+        const list = "manifests" in index && Array.isArray(index.manifests) ? index.manifests : [];
+        const next = nextLink(res.headers.get("link"));
+        return { list, next: next ? new URL(next, repo.transport.origin).toString() : void 0 };
+      }
+    );
+    if (!page) return void 0;
+    all.push(...page.list);
+    url = page.next;
+  }
+  return filterReferrers(all, artifactType);
+}
+async function readFallback(repo, subject) {
+  try {
+    const { bytes, etag } = await getManifest(repo, referrersTag(subject));
+    const context3 = repo.context("read referrers tag", referrersTag(subject));
+    const manifest = parseManifest(bytes, context3);
+    if (!("manifests" in manifest) || !Array.isArray(manifest.manifests)) {
+      throw new OciError(
+        "invalid",
+        context3,
+        `tag holds ${manifestMediaType(manifest)}, not an index`
+      );
+    }
+    return { index: manifest, etag };
+  } catch (e) {
+    if (e instanceof OciError && e.kind === "not-found") return {};
+    throw e;
+  }
+}
+async function referrersFromFallbackTag(repo, subject, artifactType) {
+  const { index } = await readFallback(repo, subject);
+  return filterReferrers(index?.manifests ?? [], artifactType);
+}
+var MAX_TAG_UPDATES = 5;
+async function addToFallbackTag(repo, subject, referrer) {
+  const tag = referrersTag(subject);
+  for (let attempt = 1; ; attempt++) {
+    const { index, etag } = await readFallback(repo, subject);
+    const updated = addReferrer(index, referrer);
+    if (!updated) return;
+    try {
+      await putManifest(
+        repo,
+        encodeJson(updated),
+        MEDIA_TYPE.imageIndex,
+        tag,
+        index ? etag : void 0
+      );
+      return;
+    } catch (e) {
+      if (!(e instanceof OciError && e.kind === "precondition-failed") || attempt >= MAX_TAG_UPDATES) {
+        throw e;
+      }
+      await repo.transport.wait(attempt, `${repo.name}:${tag} changed while being updated`);
+    }
+  }
+}
+
+// lib/oci/upload.ts
+var OCTET_STREAM2 = "application/octet-stream";
+async function uploadBlob(repo, source, digest, mountFrom, assumeAbsent = false) {
+  const transport = repo.transport;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if ((attempt > 1 || !assumeAbsent) && await statBlob(repo, digest)) return false;
+      const location = await startUpload(repo, digest, mountFrom);
+      if (location === void 0) return true;
+      if (source.size <= repo.settings.monolithicLimit) {
+        await finishUpload(repo, location, digest, await source.read(0, source.size));
+      } else {
+        const last = await sendChunks(repo, source, location, digest);
+        await finishUpload(repo, last, digest, new Uint8Array(0));
+      }
+      return true;
+    } catch (e) {
+      if (!canRestart(e) || attempt >= transport.maxAttempts) throw e;
+      await transport.wait(
+        attempt,
+        `upload of ${digest} to ${repo.name} failed (${e.message})`
+      );
+    }
+  }
+}
+function canRestart(e) {
+  if (!(e instanceof OciError)) return false;
+  return e.kind === "network" || e.status !== void 0 && isRetryableStatus(e.status);
+}
+async function startUpload(repo, digest, mountFrom) {
+  const context3 = repo.context("start blob upload", digest);
+  let url = repo.url("blobs/uploads/");
+  let scopes = repo.push;
+  if (mountFrom && mountFrom !== repo.name) {
+    url += `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}`;
+    scopes = [...repo.push, `repository:${mountFrom}:pull`];
+  }
+  return repo.transport.request({ method: "POST", url, scopes, context: context3 }, async (res) => {
+    if (res.status === 201) {
+      await discard(res);
+      return void 0;
+    }
+    if (res.status !== 202) throw await errorFromResponse(res, context3);
+    await discard(res);
+    return locationOf(res, context3, url);
+  });
+}
+function locationOf(res, context3, base) {
+  const location = res.headers.get("location");
+  if (!location)
+    throw new OciError("invalid", { ...context3, status: res.status }, "no upload Location");
+  return new URL(location, base).toString();
+}
+async function sendChunks(repo, source, location, digest) {
+  const context3 = repo.context("upload blob chunk", digest);
+  let offset = 0;
+  for (let failures = 0; offset < source.size; ) {
+    const length = Math.min(repo.settings.chunkSize, source.size - offset);
+    const chunk = await source.read(offset, length);
+    try {
+      location = await repo.transport.request(
+        {
+          method: "PATCH",
+          url: location,
+          headers: {
+            "content-type": OCTET_STREAM2,
+            "content-range": `${offset}-${offset + length - 1}`
+          },
+          body: chunk,
+          scopes: repo.push,
+          retry: false,
+          context: context3
+        },
+        async (res) => {
+          if (res.status !== 202) throw await errorFromResponse(res, context3);
+          await discard(res);
+          return locationOf(res, context3, location);
+        }
+      );
+      offset += length;
+    } catch (e) {
+      const resumable = canRestart(e) || e instanceof OciError && e.status === 416;
+      if (!resumable || ++failures >= repo.transport.maxAttempts) throw e;
+      await repo.transport.wait(failures, `chunk at ${offset} of ${digest} failed`);
+      const status = await uploadStatus(repo, location, digest);
+      if (status) {
+        ({ location, offset } = status);
+      } else {
+        const fresh = await startUpload(repo, digest);
+        if (fresh === void 0) throw e;
+        location = fresh;
+        offset = 0;
+      }
+    }
+  }
+  return location;
+}
+async function uploadStatus(repo, location, digest) {
+  const context3 = repo.context("get blob upload status", digest);
+  return repo.transport.request(
+    { method: "GET", url: location, scopes: repo.push, context: context3 },
+    async (res) => {
+      await discard(res);
+      if (res.status !== 204) return void 0;
+      const range = /^(?:bytes=)?0-(\d+)$/.exec(res.headers.get("range") ?? "");
+      const end = range ? Number(range[1]) : -1;
+      const offset = end > 0 ? end + 1 : 0;
+      const next = res.headers.get("location");
+      return { location: next ? new URL(next, location).toString() : location, offset };
+    }
+  );
+}
+async function finishUpload(repo, location, digest, body) {
+  const context3 = repo.context("finish blob upload", digest);
+  const url = new URL(location);
+  url.searchParams.set("digest", digest);
+  await repo.transport.request(
+    {
+      method: "PUT",
+      url: url.toString(),
+      headers: { "content-type": OCTET_STREAM2 },
+      body,
+      scopes: repo.push,
+      context: context3
+    },
+    async (res) => {
+      if (res.status === 201) {
+        const got = res.headers.get("docker-content-digest");
+        await discard(res);
+        if (got && got !== digest) {
+          throw new OciError("digest-mismatch", context3, `registry stored ${got}`);
+        }
+        return;
+      }
+      if (res.status === 404 && await statBlob(repo, digest)) {
+        await discard(res);
+        return;
+      }
+      throw await errorFromResponse(res, context3);
+    }
+  );
+}
+
+// lib/oci/registry-repository.ts
+var OCTET_STREAM3 = "application/octet-stream";
+var RegistryRepository = class {
+  constructor(handle) {
+    this.handle = handle;
+    this.description = `${handle.registry}/${handle.name}`;
+  }
+  description;
+  /** Whether the registry answered the referrers API; undefined until asked. */
+  referrersApi;
+  statBlob(digest) {
+    return statBlob(this.handle, digest);
+  }
+  async hasBlob(digest) {
+    return await statBlob(this.handle, digest) !== void 0;
+  }
+  getBlob(digest, options) {
+    return getBlob(this.handle, digest, options);
+  }
+  getBlobToFile(digest, path, options) {
+    return getBlobToFile(this.handle, digest, path, options);
+  }
+  async putBlob(data, options = {}) {
+    return (await this.pushBlob(data, options)).descriptor;
+  }
+  async pushBlob(data, options = {}) {
+    const digest = this.checkedDigest(digestOf(data), options.digest);
+    const sent = await uploadBlob(
+      this.handle,
+      bytesSource(data),
+      digest,
+      options.mountFrom,
+      options.assumeAbsent
+    );
+    const descriptor = { mediaType: options.mediaType ?? OCTET_STREAM3, digest, size: data.length };
+    return { descriptor, existed: !sent };
+  }
+  async putBlobFile(path, options = {}) {
+    const computed = await digestOfFile(path);
+    const digest = this.checkedDigest(computed.digest, options.digest);
+    const source = await fileSource(path);
+    try {
+      if (source.size !== computed.size) {
+        throw new OciError(
+          "invalid",
+          this.handle.context("upload blob", digest),
+          `${path} changed while read`
+        );
+      }
+      await uploadBlob(this.handle, source, digest, options.mountFrom);
+    } finally {
+      await source.close();
+    }
+    return { mediaType: options.mediaType ?? OCTET_STREAM3, digest, size: computed.size };
+  }
+  getManifest(reference, options = {}) {
+    return getManifest(this.handle, reference, options.maxSize);
+  }
+  headManifest(reference) {
+    return headManifest(this.handle, reference);
+  }
+  async putManifest(bytes, options = {}) {
+    const context3 = this.handle.context("PUT manifest", options.tag);
+    const manifest = parseManifest(bytes, context3);
+    const mediaType = options.mediaType ?? manifestMediaType(manifest);
+    const reference = options.tag ?? digestOf(bytes);
+    const { descriptor, subjectProcessed } = await putManifest(
+      this.handle,
+      bytes,
+      mediaType,
+      reference,
+      options.ifMatch
+    );
+    if (manifest.subject && isDigest(manifest.subject.digest)) {
+      if (subjectProcessed) {
+        this.referrersApi = true;
+      } else {
+        await addToFallbackTag(
+          this.handle,
+          manifest.subject.digest,
+          referrerDescriptor(manifest, descriptor)
+        );
+      }
+    }
+    return descriptor;
+  }
+  listTags(options = {}) {
+    return listTags(this.handle, options.pageSize);
+  }
+  async referrers(digest, options = {}) {
+    if (!isDigest(digest)) {
+      throw new OciError("invalid", this.handle.context("GET referrers", digest), "not a digest");
+    }
+    if (this.referrersApi !== false) {
+      const list = await referrersFromApi(this.handle, digest, options.artifactType);
+      this.referrersApi = list !== void 0;
+      if (list) return list;
+    }
+    return referrersFromFallbackTag(this.handle, digest, options.artifactType);
+  }
+  checkedDigest(computed, given) {
+    if (given && given !== computed) {
+      throw new OciError(
+        "digest-mismatch",
+        this.handle.context("upload blob", given),
+        `content is ${computed}`
+      );
+    }
+    return computed;
+  }
+};
+
+// lib/oci/registry-client.ts
+var RegistryClient = class {
+  constructor(host, options = {}) {
+    this.host = host;
+    const plain = options.plainHttp ?? isLoopbackHost(host);
+    this.transport = new HttpTransport(`${plain ? "http" : "https"}://${host}`, options);
+    this.settings = {
+      monolithicLimit: options.monolithicLimit ?? DEFAULT_REGISTRY_SETTINGS.monolithicLimit,
+      chunkSize: options.chunkSize ?? DEFAULT_REGISTRY_SETTINGS.chunkSize,
+      maxManifestSize: options.maxManifestSize ?? DEFAULT_REGISTRY_SETTINGS.maxManifestSize,
+      maxBlobSize: options.maxBlobSize ?? DEFAULT_REGISTRY_SETTINGS.maxBlobSize
+    };
+    const transport = this.transport;
+    this.transport.authenticator = new Authenticator(
+      host,
+      options.credentials,
+      (url, headers) => transport.request(
+        {
+          method: "GET",
+          url,
+          headers,
+          auth: false,
+          context: { operation: "get bearer token", registry: host }
+        },
+        async (res) => ({ status: res.status, text: await readText(res, 1 << 20) })
+      ),
+      options.now
+    );
+  }
+  transport;
+  settings;
+  repository(name) {
+    if (!isValidRepository(name)) {
+      throw new OciError(
+        "invalid",
+        { operation: "open repository", registry: this.host },
+        `${JSON.stringify(name)} is not a valid repository name`
+      );
+    }
+    return new RegistryRepository(new RepoHandle(this.host, name, this.transport, this.settings));
+  }
+  /** Checks that the host speaks the distribution API (`GET /v2/`), authenticating if asked. */
+  async ping() {
+    const context3 = { operation: "GET /v2/", registry: this.host };
+    await this.transport.request(
+      { method: "GET", url: `${this.transport.origin}/v2/`, scopes: [], context: context3 },
+      async (res) => {
+        await readText(res, 4096).catch(() => "");
+        if (res.status !== 200) {
+          throw new OciError(res.status === 401 ? "unauthorized" : "http", {
+            ...context3,
+            status: res.status
+          });
+        }
+      }
+    );
+  }
+};
+
+// lib/oci/layout-store.ts
+import { open as open5, rename as rename4, rm as rm4 } from "node:fs/promises";
+
+// lib/oci/layout-index.ts
+function tagOf(entry) {
+  return entry.annotations?.[REF_NAME_ANNOTATION];
+}
+function findTag(index, tag) {
+  return index.manifests.filter((d) => tagOf(d) === tag).at(-1);
+}
+function tagsOf(index) {
+  const tags = index.manifests.map(tagOf).filter((t) => t !== void 0);
+  return [...new Set(tags)].sort();
+}
+function withManifest(index, descriptor, tag) {
+  const entry = {
+    mediaType: descriptor.mediaType,
+    digest: descriptor.digest,
+    size: descriptor.size
+  };
+  if (descriptor.artifactType) entry.artifactType = descriptor.artifactType;
+  if (tag === void 0) {
+    if (index.manifests.some((d) => d.digest === descriptor.digest)) return void 0;
+    return { ...index, manifests: [...index.manifests, entry] };
+  }
+  const current = findTag(index, tag);
+  if (current?.digest === descriptor.digest && index.manifests.filter((d) => tagOf(d) === tag).length === 1) {
+    return void 0;
+  }
+  entry.annotations = { [REF_NAME_ANNOTATION]: tag };
+  const kept = index.manifests.filter(
+    (d) => tagOf(d) !== tag && !(d.digest === descriptor.digest && tagOf(d) === void 0)
+  );
+  return { ...index, manifests: [...kept, entry] };
+}
+
+// lib/oci/layout-files.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { createReadStream as createReadStream2 } from "node:fs";
+import { mkdir as mkdir2, open as open4, readFile, rename as rename3, rm as rm3, stat as stat2 } from "node:fs/promises";
+import { basename as basename2, dirname as dirname3, join as join7 } from "node:path";
+var LAYOUT_VERSION = "1.0.0";
+function blobPath(dir, digest) {
+  const parsed = parseDigest(digest);
+  if (!parsed) {
+    throw new OciError(
+      "invalid",
+      { operation: "blob path", registry: `oci-layout ${dir}` },
+      `${digest} is not a digest`
+    );
+  }
+  return join7(dir, "blobs", parsed.algorithm, parsed.hex);
+}
+function tempPathFor(path) {
+  return join7(dirname3(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
+}
+async function writeFileAtomic2(path, data) {
+  const temp = tempPathFor(path);
+  const file = await open4(temp, "wx");
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } catch (e) {
+    await file.close();
+    await rm3(temp, { force: true });
+    throw e;
+  }
+  await file.close();
+  await rename3(temp, path);
+}
+async function ensureLayout(dir, create) {
+  const context3 = { operation: "open", registry: `oci-layout ${dir}` };
+  const marker = join7(dir, "oci-layout");
+  let text;
+  try {
+    text = await readFile(marker, "utf8");
+  } catch (e) {
+    if (e.code !== "ENOENT") throw e;
+    if (!create) throw new OciError("not-found", context3, "no oci-layout file");
+  }
+  if (text !== void 0) {
+    let version;
+    try {
+      version = JSON.parse(text).imageLayoutVersion;
+    } catch {
+      throw new OciError("invalid", context3, "oci-layout is not JSON");
+    }
+    if (typeof version !== "string" || !version.startsWith("1.")) {
+      throw new OciError("invalid", context3, `unsupported imageLayoutVersion ${String(version)}`);
+    }
+  }
+  await mkdir2(join7(dir, "blobs", "sha256"), { recursive: true });
+  if (text === void 0) {
+    await writeFileAtomic2(marker, JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION }));
+  }
+  if (!await exists2(join7(dir, "index.json"))) {
+    await writeFileAtomic2(join7(dir, "index.json"), JSON.stringify(emptyIndex()));
+  }
+}
+async function readIndex(dir) {
+  const context3 = { operation: "read index.json", registry: `oci-layout ${dir}` };
+  let index;
+  try {
+    index = JSON.parse(await readFile(join7(dir, "index.json"), "utf8"));
+  } catch (e) {
+    throw new OciError("invalid", context3, "index.json is missing or not JSON", { cause: e });
+  }
+  if (index.schemaVersion !== 2 || !Array.isArray(index.manifests)) {
+    throw new OciError("invalid", context3, "index.json is not an OCI index");
+  }
+  return index;
+}
+async function writeIndex(dir, index) {
+  await writeFileAtomic2(join7(dir, "index.json"), JSON.stringify(index));
+}
+async function exists2(path) {
+  return await sizeOf(path) !== void 0;
+}
+async function sizeOf(path) {
+  try {
+    return (await stat2(path)).size;
+  } catch (e) {
+    if (e.code === "ENOENT") return void 0;
+    throw e;
+  }
+}
+async function verifyFile(path, verifier, context3, sink) {
+  try {
+    for await (const chunk of createReadStream2(path)) {
+      verifier.update(chunk);
+      await sink?.(chunk);
+    }
+    verifier.finish();
+  } catch (e) {
+    if (e instanceof ContentCheckError) throw new OciError(e.kind, context3, e.message);
+    throw e;
+  }
+}
+
+// lib/oci/layout-store.ts
+var OCTET_STREAM4 = "application/octet-stream";
+var OciLayoutStore = class _OciLayoutStore {
+  constructor(dir, limits) {
+    this.dir = dir;
+    this.limits = limits;
+    this.description = `oci-layout ${dir}`;
+  }
+  description;
+  queue = Promise.resolve();
+  static async open(dir, options = {}) {
+    await ensureLayout(dir, options.create ?? true);
+    return new _OciLayoutStore(dir, {
+      maxBlobSize: options.maxBlobSize ?? 8 * 1024 * 1024 * 1024,
+      maxManifestSize: options.maxManifestSize ?? 4 * 1024 * 1024
+    });
+  }
+  context(operation, reference) {
+    return { operation, registry: this.description, reference };
+  }
+  async statBlob(digest) {
+    const size = await sizeOf(blobPath(this.dir, digest));
+    return size === void 0 ? void 0 : { mediaType: OCTET_STREAM4, digest, size };
+  }
+  async hasBlob(digest) {
+    return await this.statBlob(digest) !== void 0;
+  }
+  async getBlob(digest, options = {}) {
+    const parts = [];
+    await this.readVerified(digest, options, (c) => void parts.push(c));
+    return Buffer.concat(parts);
+  }
+  async getBlobToFile(digest, path, options = {}) {
+    const temp = tempPathFor(path);
+    const out = await open5(temp, "wx");
+    try {
+      const size = await this.readVerified(digest, options, async (c) => void await out.write(c));
+      await out.close();
+      await rename4(temp, path);
+      return size;
+    } catch (e) {
+      await out.close().catch(() => void 0);
+      await rm4(temp, { force: true });
+      throw e;
+    }
+  }
+  async readVerified(digest, options, sink) {
+    const context3 = this.context("read blob", digest);
+    const path = blobPath(this.dir, digest);
+    if (!await exists2(path)) throw new OciError("not-found", context3, "blob unknown");
+    const verifier = new ContentVerifier(digest, {
+      ...options,
+      maxSize: options.maxSize ?? this.limits.maxBlobSize
+    });
+    await verifyFile(path, verifier, context3, sink);
+    return verifier.size;
+  }
+  async putBlob(data, options = {}) {
+    return (await this.pushBlob(data, options)).descriptor;
+  }
+  async pushBlob(data, options = {}) {
+    const digest = digestOf(data);
+    this.checkGiven(digest, options.digest);
+    const path = blobPath(this.dir, digest);
+    const existed = await exists2(path);
+    if (!existed) await writeFileAtomic2(path, data);
+    const descriptor = { mediaType: options.mediaType ?? OCTET_STREAM4, digest, size: data.length };
+    return { descriptor, existed };
+  }
+  async putBlobFile(source, options = {}) {
+    const { digest, size } = await digestOfFile(source);
+    this.checkGiven(digest, options.digest);
+    const path = blobPath(this.dir, digest);
+    if (!await exists2(path)) {
+      const temp = tempPathFor(path);
+      const out = await open5(temp, "wx");
+      try {
+        const verifier = new ContentVerifier(digest, { maxSize: size, expectedSize: size });
+        await verifyFile(
+          source,
+          verifier,
+          this.context("store blob", digest),
+          async (c) => void await out.write(c)
+        );
+        await out.sync();
+        await out.close();
+        await rename4(temp, path);
+      } catch (e) {
+        await out.close().catch(() => void 0);
+        await rm4(temp, { force: true });
+        throw e;
+      }
+    }
+    return { mediaType: options.mediaType ?? OCTET_STREAM4, digest, size };
+  }
+  checkGiven(computed, given) {
+    if (given && given !== computed) {
+      throw new OciError(
+        "digest-mismatch",
+        this.context("store blob", given),
+        `content is ${computed}`
+      );
+    }
+  }
+  async getManifest(reference, options = {}) {
+    const context3 = this.context("read manifest", reference);
+    const index = await readIndex(this.dir);
+    const entry = isDigest(reference) ? index.manifests.find((d) => d.digest === reference) : findTag(index, reference);
+    if (!entry && !isDigest(reference)) throw new OciError("not-found", context3, "tag unknown");
+    const digest = entry?.digest ?? reference;
+    const maxSize = options.maxSize ?? this.limits.maxManifestSize;
+    const bytes = await this.getBlob(digest, { maxSize, expectedSize: entry?.size }).catch(
+      (e) => {
+        throw e instanceof OciError ? new OciError(e.kind, context3, e.message) : e;
+      }
+    );
+    const mediaType = entry?.mediaType ?? manifestMediaType(parseManifest(bytes, context3));
+    return { descriptor: { mediaType, digest, size: bytes.length }, bytes, etag: `"${digest}"` };
+  }
+  async headManifest(reference) {
+    try {
+      return (await this.getManifest(reference)).descriptor;
+    } catch (e) {
+      if (e instanceof OciError && e.kind === "not-found") return void 0;
+      throw e;
+    }
+  }
+  async putManifest(bytes, options = {}) {
+    const context3 = this.context("write manifest", options.tag);
+    if (options.tag !== void 0 && !isValidTag(options.tag))
+      throw new OciError("invalid", context3, "not a valid tag");
+    const manifest = parseManifest(bytes, context3);
+    const stored = await this.putBlob(bytes);
+    const descriptor = {
+      ...stored,
+      mediaType: options.mediaType ?? manifestMediaType(manifest)
+    };
+    if (manifest.artifactType) descriptor.artifactType = manifest.artifactType;
+    await this.updateIndex(async () => {
+      const index = await readIndex(this.dir);
+      if (options.ifMatch && options.tag !== void 0) {
+        const current = findTag(index, options.tag);
+        if (!current || `"${current.digest}"` !== options.ifMatch) {
+          throw new OciError("precondition-failed", context3, "the tag changed since it was read");
+        }
+      }
+      const updated = withManifest(index, descriptor, options.tag);
+      if (updated) await writeIndex(this.dir, updated);
+    });
+    return { mediaType: descriptor.mediaType, digest: descriptor.digest, size: descriptor.size };
+  }
+  async listTags() {
+    return tagsOf(await readIndex(this.dir));
+  }
+  async referrers(digest, options = {}) {
+    const context3 = this.context("find referrers", digest);
+    const index = await readIndex(this.dir);
+    const found = [];
+    const fallback = findTag(index, referrersTag(digest));
+    for (const entry of new Map(index.manifests.map((d) => [d.digest, d])).values()) {
+      if (entry === fallback || !await this.hasBlob(entry.digest)) continue;
+      const { bytes, descriptor } = await this.getManifest(entry.digest);
+      const manifest = parseManifest(bytes, context3);
+      if (manifest.subject?.digest === digest) found.push(referrerDescriptor(manifest, descriptor));
+    }
+    if (fallback) {
+      const listed = parseManifest((await this.getManifest(fallback.digest)).bytes, context3);
+      if ("manifests" in listed && Array.isArray(listed.manifests)) found.push(...listed.manifests);
+    }
+    return filterReferrers(found, options.artifactType);
+  }
+  /** Runs index.json read-modify-write steps one at a time. */
+  updateIndex(step) {
+    const run = this.queue.then(step, step);
+    this.queue = run.catch(() => void 0);
+    return run;
+  }
+};
+
+// lib/oci/credentials.ts
+import { readFile as readFile2 } from "node:fs/promises";
+import { join as join8 } from "node:path";
+var ENV_USERNAME = "TUFCI_REGISTRY_USERNAME";
+var ENV_PASSWORD = "TUFCI_REGISTRY_PASSWORD";
+function dockerConfigPath(home, env = {}) {
+  const dir = env.DOCKER_CONFIG;
+  return dir ? join8(dir, "config.json") : join8(home, ".docker", "config.json");
+}
+async function resolveCredentials(host, sources) {
+  const explicit = pair(sources.explicit?.username, sources.explicit?.password);
+  if (explicit) return explicit;
+  const env = pair(sources.env?.[ENV_USERNAME], sources.env?.[ENV_PASSWORD]);
+  if (env) return env;
+  if (sources.dockerConfigPath) return fromDockerConfig(host, sources.dockerConfigPath);
+  return void 0;
+}
+function pair(username, password) {
+  return username && password ? { username, password } : void 0;
+}
+async function fromDockerConfig(host, path) {
+  let text;
+  try {
+    text = await readFile2(path, "utf8");
+  } catch (e) {
+    if (e.code === "ENOENT") return void 0;
+    throw new OciError("invalid", { operation: "read docker config", registry: host }, path, {
+      cause: e
+    });
+  }
+  let auths;
+  try {
+    auths = JSON.parse(text).auths ?? {};
+  } catch {
+    throw new OciError(
+      "invalid",
+      { operation: "read docker config", registry: host },
+      `${path} is not JSON`
+    );
+  }
+  const wanted = aliases(host);
+  for (const [key, entry] of Object.entries(auths)) {
+    if (!wanted.includes(normalizeConfigKey(key))) continue;
+    if (entry.auth) {
+      const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+      const colon = decoded.indexOf(":");
+      if (colon > 0) return pair(decoded.slice(0, colon), decoded.slice(colon + 1));
+    }
+    const direct = pair(entry.username, entry.password);
+    if (direct) return direct;
+  }
+  return void 0;
+}
+function normalizeConfigKey(key) {
+  return key.replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "");
+}
+function aliases(host) {
+  const docker = ["docker.io", "index.docker.io", "registry-1.docker.io"];
+  return docker.includes(host) ? docker : [host];
+}
+
+// lib/oci/pool.ts
+async function runPool(items, limit, job) {
+  let next = 0;
+  let failure;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const index = next++;
+      try {
+        await job(items[index], index);
+      } catch (error2) {
+        failure ??= { error: error2 };
+      }
+    }
+  };
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
+  await Promise.all(workers);
+  if (failure) throw failure.error;
+}
+var Shared = class {
+  jobs = /* @__PURE__ */ new Map();
+  run(key, job) {
+    let p = this.jobs.get(key);
+    if (!p) {
+      p = job();
+      this.jobs.set(key, p);
+      p.catch(() => this.jobs.delete(key));
+    }
+    return p;
+  }
+};
+
+// lib/oci/tuf-layout.ts
+import { createHash as createHash5 } from "node:crypto";
+var TUF_MEDIA_TYPE = {
+  /** Layers holding metadata files; also the artifactType of metadata manifests. */
+  metadata: "application/vnd.tuf.metadata+json",
+  /** Layers holding target files, stored raw; also the artifactType of target manifests. */
+  target: "application/vnd.tuf.target"
+};
+var TUF_FILENAME_ANNOTATION = "tuf.io/filename";
+var METADATA_TAG = "latest";
+var TOP_LEVEL_ROLES = ["root", "timestamp", "snapshot", "targets"];
+var POINTER = {
+  artifactType: "application/vnd.tufci.pointer.v1+json",
+  /** `oci://HOST/REPO` of the TUF metadata repository. */
+  metadataAnnotation: "dev.tufci.pointer.metadata",
+  /** The TUF target path that signs the artifact. */
+  targetAnnotation: "dev.tufci.pointer.target"
+};
+var SOURCE_CUSTOM_KEY = "x-tufci-oci-source";
+function targetsRepositoryOf(repo) {
+  return `${repo}/targets`;
+}
+function roleTag(role) {
+  const tag = tagForName(role);
+  if (tag !== METADATA_TAG) return tag;
+  return `_${role}-${createHash5("sha256").update(role, "utf8").digest("hex").slice(0, 16)}`;
+}
+function parseMetadataFileName(name) {
+  const versioned = /^([1-9][0-9]*)\.(.+)\.json$/.exec(name);
+  if (versioned) return { role: versioned[2], version: Number(versioned[1]) };
+  const plain = /^(.+)\.json$/.exec(name);
+  return plain ? { role: plain[1] } : void 0;
+}
+function targetLocation(path) {
+  const rel = path.startsWith("targets/") ? path.slice("targets/".length) : path;
+  const slash = rel.lastIndexOf("/");
+  const fileName = rel.slice(slash + 1);
+  const m = /^([0-9a-f]{64})\.(.+)$/s.exec(fileName);
+  if (!m) return void 0;
+  const out = { sha256: m[1], fileName, relPath: rel };
+  if (slash < 0) out.tag = tagForName(fileName);
+  else out.indexTag = tagForName(rel.slice(0, rel.indexOf("/")));
+  return out;
+}
+function namedLayer(blob, mediaType, fileName) {
+  return {
+    mediaType,
+    digest: blob.digest,
+    size: blob.size,
+    annotations: { [TUF_FILENAME_ANNOTATION]: fileName, [TITLE_ANNOTATION]: fileName }
+  };
+}
+function artifactManifest(artifactType, layers) {
+  return {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPE.imageManifest,
+    artifactType,
+    config: { ...EMPTY_JSON.descriptor },
+    layers
+  };
+}
+function findNamed(list, fileName) {
+  return list.find((d) => d.annotations?.[TUF_FILENAME_ANNOTATION] === fileName);
+}
+function registryArtifactOf(custom) {
+  if (typeof custom !== "object" || custom === null) return void 0;
+  const c = custom;
+  const oci = c.oci;
+  if (typeof oci !== "object" || oci === null) return void 0;
+  const { mediaType, digest, size } = oci;
+  if (typeof mediaType !== "string" || typeof digest !== "string" || typeof size !== "number")
+    return void 0;
+  const source = typeof c[SOURCE_CUSTOM_KEY] === "string" ? c[SOURCE_CUSTOM_KEY] : void 0;
+  return source === void 0 ? { descriptor: { mediaType, digest, size } } : { descriptor: { mediaType, digest, size }, source };
+}
+
+// lib/client/oci-fetcher.ts
+var OCI_METADATA_URL = "oci:/metadata/";
+var OCI_TARGETS_URL = "oci:/targets/";
+var FETCH_LIMIT = 1 << 30;
+var OciFetcher = class extends import_tuf_js3.BaseFetcher {
+  constructor(source) {
+    super();
+    this.source = source;
+  }
+  latest;
+  roles = /* @__PURE__ */ new Map();
+  async downloadFile(url, maxLength, handler2) {
+    const { store, descriptor, name } = await this.locate(url, maxLength);
+    const dir = await mkdtemp(join9(tmpdir(), "tufci-oci-fetch-"));
+    try {
+      const file = join9(dir, "download");
+      await store.getBlobToFile(descriptor.digest, file, this.limits(descriptor, maxLength)).catch((e) => rethrow(e, name, descriptor.size >= 0));
+      return await handler2(file);
+    } finally {
+      await rm5(dir, { recursive: true, force: true });
+    }
+  }
+  async downloadBytes(url, maxLength) {
+    const { store, descriptor, name } = await this.locate(url, maxLength);
+    const bytes = await store.getBlob(descriptor.digest, this.limits(descriptor, maxLength)).catch((e) => rethrow(e, name, descriptor.size >= 0));
+    return Buffer.from(bytes);
+  }
+  async fetch(url) {
+    const bytes = new Uint8Array(await this.downloadBytes(url, FETCH_LIMIT));
+    return new ReadableStream({
+      start(controller) {
+        controller.enqueue(bytes);
+        controller.close();
+      }
+    });
+  }
+  limits(d, maxLength) {
+    return d.size >= 0 ? { maxSize: maxLength, expectedSize: d.size } : { maxSize: maxLength };
+  }
+  /** The store and blob behind a URL tuf-js asks for. */
+  async locate(url, maxLength) {
+    const path = new URL(url).pathname;
+    if (path.startsWith("/metadata/")) {
+      const name = decodeURIComponent(path.slice("/metadata/".length));
+      const parsed = parseMetadataFileName(name);
+      const layers = !parsed ? void 0 : TOP_LEVEL_ROLES.includes(parsed.role) ? await this.latestLayers() : await this.roleLayers(parsed.role);
+      const descriptor = layers && findNamed(layers, name);
+      if (!descriptor) throw new import_error2.DownloadHTTPError(`${name}: not published`, 404);
+      if (descriptor.size > maxLength)
+        throw new import_error2.DownloadLengthMismatchError(
+          `${name}: ${descriptor.size} bytes, more than the ${maxLength} allowed`
+        );
+      return { store: this.source.metadata, descriptor, name };
+    }
+    if (path.startsWith("/targets/")) {
+      const name = decodeURIComponent(path.slice("/targets/".length));
+      const hex = /^([0-9a-f]{64})\./.exec(name.slice(name.lastIndexOf("/") + 1))?.[1];
+      if (!hex || !this.source.targets)
+        throw new import_error2.DownloadHTTPError(`target ${name}: not published`, 404);
+      return {
+        store: this.source.targets,
+        descriptor: { mediaType: "application/octet-stream", digest: `sha256:${hex}`, size: -1 },
+        name: `target ${name}`
+      };
+    }
+    throw new import_error2.DownloadHTTPError(`${url}: not a TUF-on-OCI location`, 404);
+  }
+  latestLayers() {
+    this.latest ??= this.layersOf(METADATA_TAG);
+    return this.latest;
+  }
+  roleLayers(role) {
+    let p = this.roles.get(role);
+    if (!p) {
+      p = this.layersOf(roleTag(role));
+      this.roles.set(role, p);
+    }
+    return p;
+  }
+  async layersOf(tag) {
+    try {
+      const { bytes } = await this.source.metadata.getManifest(tag);
+      const manifest = parseManifest(bytes, { operation: "read TUF metadata manifest" });
+      return "layers" in manifest && Array.isArray(manifest.layers) ? manifest.layers : [];
+    } catch (e) {
+      if (e instanceof OciError && e.kind === "not-found") return void 0;
+      throw e;
+    }
+  }
+};
+function rethrow(e, name, sizeFromManifest) {
+  if (e instanceof OciError && e.kind === "not-found")
+    throw new import_error2.DownloadHTTPError(`${name}: not published`, 404);
+  if (e instanceof OciError && e.kind === "too-large" && sizeFromManifest)
+    throw new OciError(e.kind, { operation: `read ${name}` }, `tampered: ${e.message}`);
+  if (e instanceof OciError && e.kind === "too-large")
+    throw new import_error2.DownloadLengthMismatchError(`${name}: ${e.message}`);
+  if (e instanceof OciError && e.kind === "digest-mismatch")
+    throw new OciError(e.kind, { operation: `read ${name}` }, `tampered: ${e.message}`);
+  throw e;
+}
+
+// lib/client/oci-client.ts
+var HINTS = {
+  ExpiredMetadataError: "metadata has expired",
+  BadVersionError: "a version went backwards (rollback to older metadata)",
+  EqualVersionError: "a version went backwards (rollback to older metadata)",
+  UnsignedMetadataError: "signatures do not meet the threshold of the trusted keys",
+  LengthOrHashMismatchError: "downloaded bytes do not match the signed length or hash (tampered)",
+  DownloadLengthMismatchError: "a file is larger than the signed length allows",
+  RepositoryError: "the repository is inconsistent",
+  DownloadHTTPError: "a file the metadata names is not published",
+  OciError: "the registry answered with an error"
+};
+function explainTufError(e) {
+  const err = e;
+  const name = err.constructor?.name ?? "Error";
+  const hint = /tampered/.test(err.message) ? "a blob does not match its digest" : HINTS[name];
+  return hint ? `${hint}: ${err.message}` : `${name}: ${err.message}`;
+}
+async function openTufSession(o) {
+  const root = parseEnvelope(Buffer.from(o.trustedRoot).toString("utf8"), "pinned root", "root");
+  const metadataDir = join10(o.cacheDir, "metadata");
+  const targetDir = join10(o.cacheDir, "targets");
+  mkdirSync3(metadataDir, { recursive: true });
+  mkdirSync3(targetDir, { recursive: true });
+  writeFileSync3(join10(metadataDir, "root.json"), o.trustedRoot);
+  const fetcher = new OciFetcher(o.source);
+  const updater = new import_tuf_js4.Updater({
+    metadataDir,
+    metadataBaseUrl: OCI_METADATA_URL,
+    targetDir,
+    targetBaseUrl: OCI_TARGETS_URL,
+    fetcher
+  });
+  try {
+    await updater.refresh();
+  } catch (e) {
+    const why = explainTufError(e);
+    const rootNote = await rootMismatch(fetcher, root.signed.version, root.signed).catch(
+      () => void 0
+    );
+    throw new UserError(`${o.name}: verification failed: ${rootNote ? `${rootNote}; ` : ""}${why}`);
+  }
+  const ts = JSON.parse(readFileSync7(join10(metadataDir, "timestamp.json"), "utf8"));
+  return { updater, fetcher, metadataDir, targetDir, timestampVersion: ts.signed.version };
+}
+async function rootMismatch(fetcher, version, pinned) {
+  let bytes;
+  try {
+    bytes = await fetcher.downloadBytes(`${OCI_METADATA_URL}${version}.root.json`, 1 << 22);
+  } catch {
+    return `the pinned root does not belong to this repository (it has no ${version}.root.json)`;
+  }
+  const published = JSON.parse(bytes.toString("utf8")).signed;
+  if ((0, import_canonical_json3.canonicalize)(published) === (0, import_canonical_json3.canonicalize)(pinned)) return void 0;
+  return `the pinned root does not match this repository's ${version}.root.json (another repository's root, or the wrong repository)`;
+}
+
+// lib/publish/oci-destination.ts
+import { join as join11, resolve } from "node:path";
+
+// lib/publish/oci-pointer.ts
+function pointerManifest(subject, pointer) {
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPE.imageManifest,
+    artifactType: POINTER.artifactType,
+    config: { ...EMPTY_JSON.descriptor },
+    layers: [{ ...EMPTY_JSON.descriptor }],
+    subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+    annotations: {
+      [POINTER.metadataAnnotation]: pointer.metadata,
+      [POINTER.targetAnnotation]: pointer.target
+    }
+  };
+  return encodeJson(manifest);
+}
+async function attachPointer(store, subject, pointer) {
+  const bytes = pointerManifest(subject, pointer);
+  const digest = digestOf(bytes);
+  const listed = await store.referrers(subject.digest, { artifactType: POINTER.artifactType });
+  if (listed.some((d) => d.digest === digest)) return "present";
+  await store.putBlob(EMPTY_JSON.bytes, { mediaType: MEDIA_TYPE.emptyJson });
+  await store.putManifest(bytes);
+  return "attached";
+}
+
+// lib/publish/oci-manifests.ts
+function built(doc, mediaType, tag) {
+  const bytes = encodeJson(doc);
+  const descriptor = { mediaType, digest: digestOf(bytes), size: bytes.length };
+  return tag === void 0 ? { bytes, descriptor } : { bytes, descriptor, tag };
+}
+function targetFile(treePath, size) {
+  const loc = targetLocation(treePath);
+  if (!loc) throw new Error(`${treePath}: not a consistent-snapshot target path`);
+  const blob = { digest: `sha256:${loc.sha256}`, size };
+  if (loc.tag === void 0) {
+    return { loc, layer: namedLayer(blob, TUF_MEDIA_TYPE.target, loc.relPath) };
+  }
+  const layer = namedLayer(blob, TUF_MEDIA_TYPE.target, loc.fileName);
+  const doc = artifactManifest(TUF_MEDIA_TYPE.target, [layer]);
+  return { loc, layer, manifest: built(doc, MEDIA_TYPE.imageManifest, loc.tag) };
+}
+function publishedTargetFile(path, sha2562, length) {
+  return targetFile(targetTreePath(path, sha2562), length);
+}
+function directoryManifests(files) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const f of files) {
+    if (f.loc.indexTag === void 0) continue;
+    const group = groups.get(f.loc.indexTag) ?? /* @__PURE__ */ new Map();
+    groups.set(f.loc.indexTag, group);
+    group.set(f.loc.relPath, f.layer);
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const [tag, group] of groups) {
+    const layers = [...group.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([, d]) => d);
+    out.set(
+      tag,
+      built(artifactManifest(TUF_MEDIA_TYPE.target, layers), MEDIA_TYPE.imageManifest, tag)
+    );
+  }
+  return out;
+}
+function metadataLayer(entry) {
+  return namedLayer(
+    { digest: `sha256:${entry.sha256}`, size: entry.bytes.length },
+    TUF_MEDIA_TYPE.metadata,
+    entry.path
+  );
+}
+function roleManifest(role, layers) {
+  const doc = artifactManifest(TUF_MEDIA_TYPE.metadata, layers);
+  return built(doc, MEDIA_TYPE.imageManifest, roleTag(role));
+}
+function latestManifest(layers) {
+  const doc = artifactManifest(TUF_MEDIA_TYPE.metadata, layers);
+  return built(doc, MEDIA_TYPE.imageManifest, METADATA_TAG);
+}
+
+// lib/publish/oci-previous.ts
+var MAX_METADATA = 512 * 1024 * 1024;
+function emptyState() {
+  return { roles: /* @__PURE__ */ new Map(), versions: /* @__PURE__ */ new Map(), targets: /* @__PURE__ */ new Map() };
+}
+async function readManifest(store, reference) {
+  let result;
+  try {
+    result = await store.getManifest(reference);
+  } catch (e) {
+    if (e instanceof OciError && e.kind === "not-found") return void 0;
+    throw e;
+  }
+  const manifest = parseManifest(result.bytes, { operation: "read published state", reference });
+  const layers = "layers" in manifest && Array.isArray(manifest.layers) ? manifest.layers : [];
+  return { digest: result.descriptor.digest, layers };
+}
+async function readSigned(store, layer) {
+  if (!layer) return void 0;
+  const bytes = await store.getBlob(layer.digest, {
+    expectedSize: layer.size,
+    maxSize: MAX_METADATA
+  });
+  const doc = JSON.parse(Buffer.from(bytes).toString("utf8"));
+  return typeof doc.signed === "object" && doc.signed !== null ? doc.signed : void 0;
+}
+function addTargets(state, signed) {
+  const targets = signed?.targets;
+  if (typeof targets !== "object" || targets === null) return;
+  for (const [path, t] of Object.entries(targets)) {
+    const info2 = t;
+    const custom = info2.custom;
+    if (custom && typeof custom === "object" && "oci" in custom) continue;
+    if (typeof info2.hashes?.sha256 === "string" && typeof info2.length === "number")
+      state.targets.set(path, { sha256: info2.hashes.sha256, length: info2.length });
+  }
+}
+async function readPublished(store) {
+  const state = emptyState();
+  const latest = await readManifest(store, METADATA_TAG);
+  if (!latest) return state;
+  state.latest = latest;
+  try {
+    const snapshotLayer = latest.layers.find(
+      (l) => /^[0-9]+\.snapshot\.json$/.test(l.annotations?.[TUF_FILENAME_ANNOTATION] ?? "")
+    );
+    const snapshot = await readSigned(store, snapshotLayer);
+    const meta = snapshot?.meta ?? {};
+    for (const [file, m] of Object.entries(meta)) {
+      if (file.endsWith(".json") && typeof m.version === "number")
+        state.versions.set(file.slice(0, -".json".length), m.version);
+    }
+    const targetsVersion = state.versions.get("targets");
+    if (targetsVersion !== void 0)
+      addTargets(
+        state,
+        await readSigned(store, findNamed(latest.layers, `${targetsVersion}.targets.json`))
+      );
+    for (const [role, version] of state.versions) {
+      if (role === "targets") continue;
+      const manifest = await readManifest(store, roleTag(role));
+      if (!manifest) continue;
+      state.roles.set(role, manifest);
+      addTargets(
+        state,
+        await readSigned(store, findNamed(manifest.layers, `${version}.${role}.json`))
+      );
+    }
+  } catch (e) {
+    const unreadable = e instanceof SyntaxError || e instanceof OciError && ["not-found", "invalid", "digest-mismatch", "too-large"].includes(e.kind);
+    if (!unreadable) throw e;
+    state.targets.clear();
+  }
+  return state;
+}
+
+// lib/publish/oci.ts
+var TOP_LEVEL = /* @__PURE__ */ new Set(["targets", "snapshot", "timestamp"]);
+var OciPublisher = class {
+  constructor(destination, stores, options = {}) {
+    this.destination = destination;
+    this.stores = stores;
+    this.options = options;
+  }
+  async publish(tree, progress) {
+    const { metadata } = this.stores;
+    const prev = this.options.full ? emptyState() : await readPublished(metadata);
+    const report = {
+      destination: this.destination,
+      written: [],
+      skipped: [],
+      pointers: []
+    };
+    let done = 0;
+    const total = tree.entries.length;
+    progress?.(0, total, "published state read");
+    const finish = (path, wrote2) => {
+      (wrote2 ? report.written : report.skipped).push(path);
+      progress?.(++done, total, path);
+    };
+    const limit = this.options.concurrency ?? 8;
+    await this.publishTargets(tree, prev, limit, finish);
+    const known = new Set(
+      [...prev.latest?.layers ?? [], ...[...prev.roles.values()].flatMap((m) => m.layers)].map(
+        (l) => l.digest
+      )
+    );
+    if (!prev.latest) await metadata.putBlob(EMPTY_JSON.bytes, { mediaType: MEDIA_TYPE.emptyJson });
+    const pushMetadataBlob = async (e) => known.has(`sha256:${e.sha256}`) ? false : !(await metadata.pushBlob(e.bytes, { mediaType: TUF_MEDIA_TYPE.metadata })).existed;
+    const delegated = tree.entries.filter((e) => e.kind === "metadata" && !TOP_LEVEL.has(e.name));
+    await runPool(delegated, limit, async (e) => {
+      const was = prev.roles.get(e.name);
+      const oldVersion = prev.versions.get(e.name);
+      if (oldVersion === e.version && findNamed(was?.layers ?? [], e.path)?.digest === `sha256:${e.sha256}`)
+        return finish(e.path, false);
+      const wroteBlob = await pushMetadataBlob(e);
+      const layers = [metadataLayer(e)];
+      const kept = findNamed(was?.layers ?? [], `${oldVersion}.${e.name}.json`);
+      if (kept && oldVersion !== e.version) layers.push(kept);
+      const wrote2 = await putUnlessSame(metadata, roleManifest(e.name, layers), was?.digest);
+      finish(e.path, wroteBlob || wrote2);
+    });
+    const top = tree.entries.filter((e) => e.kind === "root" || TOP_LEVEL.has(e.name));
+    const wrote = /* @__PURE__ */ new Map();
+    await runPool(top, limit, async (e) => void wrote.set(e.path, await pushMetadataBlob(e)));
+    const latest = latestManifest(top.map(metadataLayer));
+    const latestWritten = await putUnlessSame(metadata, latest, prev.latest?.digest);
+    for (const e of top)
+      finish(e.path, wrote.get(e.path) === true || latestWritten && e.path === "timestamp.json");
+    await this.attachPointers(tree, report);
+    return report;
+  }
+  /**
+   * Target files: raw blobs; a tagged manifest for each top-level file; one manifest per
+   * directory listing its current files and those the published metadata still names,
+   * so a client of either version finds its files.
+   */
+  async publishTargets(tree, prev, limit, finish) {
+    const { targets } = this.stores;
+    const entries = tree.entries.filter((e) => e.kind === "target");
+    if (entries.length === 0) return;
+    const present = new Set([...prev.targets.values()].map((t) => t.sha256));
+    const fresh = !prev.latest && await hasNoTags(targets);
+    if (present.size === 0)
+      await targets.putBlob(EMPTY_JSON.bytes, { mediaType: MEDIA_TYPE.emptyJson });
+    const blobs = new Shared();
+    const manifests = new Shared();
+    const files = [];
+    const changedDirs = /* @__PURE__ */ new Set();
+    await runPool(entries, limit, async (e) => {
+      const file = targetFile(e.path, e.bytes.length);
+      files.push(file);
+      if (prev.targets.get(e.name)?.sha256 === e.sha256) return finish(e.path, false);
+      if (file.loc.indexTag !== void 0) changedDirs.add(file.loc.indexTag);
+      if (!present.has(e.sha256)) {
+        await blobs.run(
+          e.sha256,
+          () => targets.pushBlob(e.bytes, { mediaType: TUF_MEDIA_TYPE.target, assumeAbsent: fresh }).then(() => void 0)
+        );
+      }
+      const m = file.manifest;
+      if (m) await manifests.run(m.tag, () => putUnlessSame(targets, m, void 0));
+      finish(e.path, true);
+    });
+    const currentDirs = new Set(files.map((f) => f.loc.indexTag));
+    const currentPaths = new Set(files.map((f) => f.loc.relPath));
+    const kept = [...prev.targets].map(([path, t]) => publishedTargetFile(path, t.sha256, t.length)).filter((f) => f.loc.indexTag !== void 0 && currentDirs.has(f.loc.indexTag));
+    for (const f of kept) if (!currentPaths.has(f.loc.relPath)) changedDirs.add(f.loc.indexTag);
+    const dirs = directoryManifests([...files, ...kept]);
+    await runPool([...changedDirs], limit, async (tag) => {
+      const manifest = dirs.get(tag);
+      const current = await targets.headManifest(tag);
+      await putUnlessSame(targets, manifest, current?.digest);
+    });
+  }
+  async attachPointers(tree, report) {
+    const options = this.options.pointers;
+    for (const { path, target } of tree.registryTargets) {
+      const artifact = registryArtifactOf(target.custom);
+      const line = (what) => {
+        report.pointers.push(`${path}: ${what}`);
+        this.options.log?.(`pointer for ${JSON.stringify(path)}: ${what}`);
+      };
+      if (!artifact) continue;
+      if (!options) {
+        line("skipped (pointers are attached when publishing to a registry)");
+        continue;
+      }
+      const store = artifact.source ? await options.open(artifact.source) : void 0;
+      if (!store) {
+        line("skipped (no repository recorded for the artifact, or it cannot be opened)");
+        continue;
+      }
+      try {
+        const subject = artifact.descriptor;
+        const status = await attachPointer(store, subject, {
+          metadata: options.metadata,
+          target: path
+        });
+        line(`${status} on ${artifact.source}@${subject.digest}`);
+      } catch (e) {
+        line(`failed on ${artifact.source}: ${e.message}`);
+      }
+    }
+  }
+};
+async function hasNoTags(store) {
+  try {
+    return (await store.listTags()).length === 0;
+  } catch (e) {
+    if (e instanceof OciError && e.kind === "not-found") return true;
+    throw e;
+  }
+}
+async function putUnlessSame(store, manifest, current) {
+  if (current === manifest.descriptor.digest) return false;
+  await store.putManifest(manifest.bytes, {
+    mediaType: manifest.descriptor.mediaType,
+    tag: manifest.tag
+  });
+  return true;
+}
+
+// lib/publish/oci-destination.ts
+function parseRegistryLocation(spec) {
+  const rest = spec.slice("oci://".length);
+  let ref;
+  try {
+    ref = parseReference(rest);
+  } catch (e) {
+    throw new UserError(`${spec}: ${e.message}`);
+  }
+  if (ref.tag || ref.digest)
+    throw new UserError(`${spec}: name a repository (oci://HOST/REPO), without a tag or digest`);
+  if (!isValidRepository(targetsRepositoryOf(ref.repository)))
+    throw new UserError(`${spec}: the repository name is too long for its /targets repository`);
+  return { host: ref.registry, repository: ref.repository };
+}
+async function openOciLocation(spec, options) {
+  if (spec.startsWith("oci://")) {
+    const { host, repository } = parseRegistryLocation(spec);
+    const client = new RegistryClient(host, await options.registry?.(host) ?? {});
+    return {
+      name: spec,
+      kind: "registry",
+      host,
+      metadata: client.repository(repository),
+      targets: client.repository(targetsRepositoryOf(repository))
+    };
+  }
+  if (spec.startsWith("oci-layout:")) {
+    const dir = resolve(options.cwd, spec.slice("oci-layout:".length));
+    const create = options.create ?? false;
+    const open6 = async (d) => {
+      try {
+        return await OciLayoutStore.open(d, { create });
+      } catch (e) {
+        if (e instanceof OciError && e.kind === "not-found") return void 0;
+        throw e;
+      }
+    };
+    const metadata = await open6(dir);
+    if (!metadata)
+      throw new UserError(`${spec}: ${dir} is not an OCI image layout (no oci-layout file)`);
+    const targets = await open6(join11(dir, "targets"));
+    return { name: spec, kind: "layout", metadata, ...targets ? { targets } : {} };
+  }
+  throw new UserError(`${spec}: expected oci://HOST/REPO or oci-layout:DIR`);
+}
+async function openOciPublisher(spec, options) {
+  const location = await openOciLocation(spec, { ...options, create: true });
+  const pointers = location.kind === "registry" ? {
+    metadata: location.name,
+    open: async (source) => {
+      const ref = parseReference(source);
+      const registry = await options.registry?.(ref.registry) ?? {};
+      return new RegistryClient(ref.registry, registry).repository(ref.repository);
+    }
+  } : void 0;
+  return new OciPublisher(
+    spec,
+    { metadata: location.metadata, targets: location.targets },
+    {
+      ...pointers ? { pointers } : {},
+      ...options.log ? { log: options.log } : {},
+      ...options.concurrency ? { concurrency: options.concurrency } : {}
+    }
+  );
+}
+
+// actions/publish/src/oci.ts
+async function publishToOci(workspace, tree, root, verify) {
+  const destination = getInput("oci-destination");
+  if (!destination) return;
+  const username = getInput("registry-username");
+  const password = getInput("registry-password");
+  if (password) setSecret(password);
+  const host = destination.startsWith("oci://") ? destination.slice("oci://".length).split("/")[0] : void 0;
+  const registry = async (h) => {
+    const named = h === host;
+    const credentials = await resolveCredentials(h, {
+      explicit: named ? { username, password } : void 0,
+      env: named ? process.env : void 0,
+      dockerConfigPath: dockerConfigPath(homedir(), process.env)
+    });
+    return credentials ? { credentials } : {};
+  };
+  try {
+    const publisher = await openOciPublisher(destination, {
+      cwd: workspace,
+      registry,
+      log: (line) => info(line)
+    });
+    const report = await publisher.publish(tree);
+    info(
+      `Published to ${destination}: ${report.written.length} uploaded, ${report.skipped.length} unchanged.`
+    );
+    setOutput("oci-destination", destination);
+    if (!verify) return;
+    const location = await openOciLocation(destination, { cwd: workspace, registry });
+    const session = await openTufSession({
+      trustedRoot: root,
+      source: location,
+      cacheDir: mkdtempSync(join12(tmpdir2(), "tufci-publish-oci-verify-")),
+      name: destination
+    });
+    info(
+      `A TUF client verified ${destination} (timestamp version ${session.timestampVersion}).`
+    );
+    setOutput("oci-timestamp-version", String(session.timestampVersion));
+  } catch (e) {
+    if (e instanceof OciError) throw new UserError(`publish to ${destination}: ${e.message}`);
+    throw e;
+  }
+}
+
 // actions/publish/src/main.ts
 async function main() {
   const dir = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const repo = new RepoDir(dir);
-  const out = resolve(dir, getInput("output-dir") || "_site");
+  const out = resolve2(dir, getInput("output-dir") || "_site");
   const tree = buildTree(repo, /* @__PURE__ */ new Date());
   const report = await new DirPublisher(out).publish(tree);
   info(
     `Published ${report.written.length} files (${report.skipped.length} unchanged) to ${out}.`
   );
   setOutput("directory", out);
-  if (getInput("verify") !== "false") {
+  const verify = getInput("verify") !== "false";
+  await publishToOci(dir, tree, Buffer.from(repo.readRootVersion(1)), verify);
+  if (verify) {
     const base = dirUrl(out);
     const res = await verifyRepository({
       trustedRoot: Buffer.from(repo.readRootVersion(1)),
       metadataBaseUrl: base,
       targetBaseUrl: `${base}targets/`,
-      workDir: mkdtempSync(join6(tmpdir(), "tufci-publish-verify-")),
+      workDir: mkdtempSync2(join13(tmpdir3(), "tufci-publish-verify-")),
       fetcher: dirFetcher()
     });
     info(

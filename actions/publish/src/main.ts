@@ -8,6 +8,7 @@ import { DirPublisher } from '../../../lib/publish/dir.js';
 import { buildTree } from '../../../lib/publish/tree.js';
 import { RepoDir } from '../../../lib/tuf/repo.js';
 import { runAction } from '../../common/github.js';
+import { publishToOci } from './oci.js';
 
 async function main(): Promise<void> {
   const dir = process.env.GITHUB_WORKSPACE ?? process.cwd();
@@ -19,7 +20,9 @@ async function main(): Promise<void> {
     `Published ${report.written.length} files (${report.skipped.length} unchanged) to ${out}.`,
   );
   core.setOutput('directory', out);
-  if (core.getInput('verify') !== 'false') {
+  const verify = core.getInput('verify') !== 'false';
+  await publishToOci(dir, tree, Buffer.from(repo.readRootVersion(1)), verify);
+  if (verify) {
     const base = dirUrl(out);
     const res = await verifyRepository({
       trustedRoot: Buffer.from(repo.readRootVersion(1)),

@@ -1,0 +1,72 @@
+import { mkdtempSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import { openTufSession } from '../../../lib/client/oci-client.js';
+import {
+  OciError,
+  dockerConfigPath,
+  resolveCredentials,
+  type RegistryOptions,
+} from '../../../lib/oci/index.js';
+import { openOciLocation, openOciPublisher } from '../../../lib/publish/oci-destination.js';
+import type { PublishTree } from '../../../lib/publish/tree.js';
+import { UserError } from '../../../lib/signers/signer.js';
+
+/**
+ * Publishes to the `oci-destination` input (`oci://HOST/REPO` or `oci-layout:DIR`), if
+ * given, and verifies what was published there with a TUF client pinned to `root`.
+ * Credentials: the `registry-username` / `registry-password` inputs (masked), else
+ * TUFCI_REGISTRY_USERNAME / TUFCI_REGISTRY_PASSWORD, else ~/.docker/config.json.
+ */
+export async function publishToOci(
+  workspace: string,
+  tree: PublishTree,
+  root: Uint8Array,
+  verify: boolean,
+): Promise<void> {
+  const destination = core.getInput('oci-destination');
+  if (!destination) return;
+  const username = core.getInput('registry-username');
+  const password = core.getInput('registry-password');
+  if (password) core.setSecret(password);
+  const host = destination.startsWith('oci://')
+    ? destination.slice('oci://'.length).split('/')[0]
+    : undefined;
+  const registry = async (h: string): Promise<RegistryOptions> => {
+    const named = h === host;
+    const credentials = await resolveCredentials(h, {
+      explicit: named ? { username, password } : undefined,
+      env: named ? process.env : undefined,
+      dockerConfigPath: dockerConfigPath(homedir(), process.env),
+    });
+    return credentials ? { credentials } : {};
+  };
+  try {
+    const publisher = await openOciPublisher(destination, {
+      cwd: workspace,
+      registry,
+      log: (line) => core.info(line),
+    });
+    const report = await publisher.publish(tree);
+    core.info(
+      `Published to ${destination}: ${report.written.length} uploaded, ${report.skipped.length} unchanged.`,
+    );
+    core.setOutput('oci-destination', destination);
+    if (!verify) return;
+    const location = await openOciLocation(destination, { cwd: workspace, registry });
+    const session = await openTufSession({
+      trustedRoot: root,
+      source: location,
+      cacheDir: mkdtempSync(join(tmpdir(), 'tufci-publish-oci-verify-')),
+      name: destination,
+    });
+    core.info(
+      `A TUF client verified ${destination} (timestamp version ${session.timestampVersion}).`,
+    );
+    core.setOutput('oci-timestamp-version', String(session.timestampVersion));
+  } catch (e) {
+    if (e instanceof OciError) throw new UserError(`publish to ${destination}: ${e.message}`);
+    throw e;
+  }
+}
