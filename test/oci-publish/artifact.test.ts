@@ -17,7 +17,7 @@ import {
 import { OciPublisher } from '../../lib/publish/oci.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { pushArtifact, randomData } from '../oci/support.js';
-import { Fixture, ORAS, ociExtension as ociExt, ok, tool } from './support.js';
+import { Fixture, ORAS, SKOPEO, ociExtension as ociExt, ok, tool } from './support.js';
 
 let registry: TestRegistry;
 let host: string;
@@ -122,6 +122,28 @@ describe('signing and verifying a registry artifact', () => {
       ),
     );
     expect(from.out).toContain('signed as target "apps/web:v1"');
+  });
+
+  it('verifies air-gapped: artifact and metadata carried as OCI layout directories', async () => {
+    const carried = mkdtempSync(join(fx.w.root, 'airgap-'));
+    await tool(SKOPEO, [
+      'copy',
+      '--src-tls-verify=false',
+      `docker://${host}/apps/web@${web.digest}`,
+      `oci:${join(carried, 'web')}:v1`,
+    ]);
+    ok('publish layout', await fx.tufci('publish', '--to', `oci-layout:${join(carried, 'tuf')}`));
+    const r = ok(
+      'verify offline',
+      await verify(
+        `oci-layout:${join(carried, 'web')}@${web.digest}`,
+        '--from',
+        `oci-layout:${join(carried, 'tuf')}`,
+        '--cache',
+        cache(),
+      ),
+    );
+    expect(r.out).toContain(`${web.digest} (${web.size} bytes, ${web.mediaType}) is signed`);
   });
 
   it('refuses a digest that is not signed', async () => {
