@@ -34926,6 +34926,19 @@ function describeChanges(c3) {
   }
   return lines;
 }
+function summarizeChanges(c3) {
+  const parts = [];
+  const n = (k2, what) => {
+    if (k2) parts.push(`${k2} ${what}`);
+  };
+  n(c3.added.length, "added");
+  n(c3.modified.length, "modified");
+  n(c3.removed.length, "removed");
+  if (c3.delegations.length) parts.push(`signers of ${c3.delegations.map((d) => d.role).join(", ")}`);
+  if (c3.otherFields.length) parts.push(c3.otherFields.join(", "));
+  if (!parts.length) return c3.isNew ? "new role" : "expiry only";
+  return (c3.isNew ? "new role: " : "") + parts.join("; ");
+}
 
 // lib/event/status.ts
 var import_canonical_json6 = __toESM(require_lib2(), 1);
@@ -34994,11 +35007,12 @@ function mdReq(q2) {
   const names = q2.signers.map((s) => `${s.signed ? "\u2705" : "\u2B1C"} ${mdEsc(s.name)}`).join("<br>");
   return `${names}<br>*${q2.signedCount} signed, ${q2.threshold} needed*`;
 }
-function roleRow(r2) {
+function roleRow(r2, c3) {
   const state = r2.complete ? "\u2705 signed" : r2.invites.length ? "\u2709\uFE0F invites pending" : "\u23F3 needs signatures";
   const who = mdReq(r2.current) + (r2.previous ? `<br>previous root: ${mdReq(r2.previous)}` : "");
   const inv = r2.invites.length ? `<br>invited: ${r2.invites.map(mdEsc).join(", ")}` : "";
-  return `| ${mdEsc(r2.role)} | ${r2.version} | ${r2.expires.slice(0, 10)} | ${state} | ${who}${inv} |`;
+  const what = c3 ? mdEsc(summarizeChanges(c3)) : "";
+  return `| ${mdEsc(r2.role)} | ${r2.version} | ${what} | ${r2.expires.slice(0, 10)} | ${state} | ${who}${inv} |`;
 }
 function statusMarkdown(i2) {
   const s = i2.status;
@@ -35010,14 +35024,22 @@ function statusMarkdown(i2) {
   out.push("");
   if (!s.roles.length) out.push("No role changed in this event yet.");
   else {
-    out.push("| Role | Version | Expires | State | Signers |");
-    out.push("| --- | --- | --- | --- | --- |");
-    for (const r2 of s.roles) out.push(roleRow(r2));
+    out.push("| Role | Version | Changes | Expires | State | Signers |");
+    out.push("| --- | --- | --- | --- | --- | --- |");
+    for (const r2 of s.roles)
+      out.push(
+        roleRow(
+          r2,
+          i2.changes.find((c3) => c3.role === r2.role)
+        )
+      );
   }
   const missing = missingSigners(s);
   if (missing.length) {
     out.push("");
     out.push("#### Still needed");
+    out.push("A role is signed once its threshold is met: any of the signers below can sign.");
+    out.push("");
     for (const u of missing) {
       const invited = s.invites[u]?.length ? ` (accept the invite for ${s.invites[u].join(", ")})` : "";
       out.push(`- ${mdEsc(u)}${invited}: \`${cli} sign ${i2.event}\``);
@@ -35049,6 +35071,11 @@ function statusMarkdown(i2) {
 
 // lib/event/load.ts
 function loadOfflineRoles(repo) {
+  if (!repo.has("root")) {
+    throw new UserError(
+      `${repo.relRolePath("root")}: not found in ${repo.dir}; run tufci in a repository clone (or \`tufci init\` first)`
+    );
+  }
   const roles = /* @__PURE__ */ new Map();
   for (const role of repo.offlineRoles()) roles.set(role, repo.readRole(role));
   return roles;
