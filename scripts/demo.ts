@@ -150,30 +150,47 @@ async function main(): Promise<void> {
   sh(ci, 'checkout', '-q', '-B', 'sign/add-hello', 'origin/sign/add-hello');
   await tufci('ci', ci, 'status');
 
-  say('Merge, online-sign, and publish the consistent-snapshot tree to a static directory.');
+  say(
+    'Merge and online-sign. Publish to the embedded default, an OCI image-layout directory (what oras and skopeo read, and the unit of air-gap transfer), and to a static directory for GitHub Pages.',
+  );
   merge('sign/add-hello');
   sh(ci, 'checkout', '-q', '-B', 'main', 'origin/main');
   sh(ci, 'pull', '-q', 'origin', 'main');
   await tufci('ci', ci, 'online-sign', '--push');
+  const layout = join(root, 'oci-layout');
+  await tufci('ci', ci, 'publish', '--to', `oci-layout:${layout}`);
   const site = join(root, 'site');
   await tufci('ci', ci, 'publish', '--to', `dir:${site}`);
 
   say(
-    'A TUF client (tuf-js), trusting only the first root, verifies the repository and downloads the target.',
+    'A TUF client (tuf-js) pinned to the first root verifies the OCI layout with no network, and downloads the target; a stock client does the same from the static tree.',
   );
+  const pinned = join(root, 'pinned-root.json');
+  writeFileSync(pinned, readFileSync(join(ci, 'metadata', 'root_history', '1.root.json')));
   const out = join(root, 'hello.txt');
   await tufci(
     'client',
-    ci,
+    root,
     'verify',
     '--from',
-    `dir:${site}`,
+    `oci-layout:${layout}`,
     '--root',
-    join(ci, 'metadata', 'root_history', '1.root.json'),
+    pinned,
     '--target',
     'hello.txt',
     '--out',
     out,
+  );
+  await tufci(
+    'client',
+    root,
+    'verify',
+    '--from',
+    `dir:${site}`,
+    '--root',
+    pinned,
+    '--target',
+    'hello.txt',
   );
   console.log(`\nVerified target hello.txt:\n  ${readFileSync(out, 'utf8').trim()}`);
 }
