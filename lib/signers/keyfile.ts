@@ -6,7 +6,7 @@ import {
 } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { tufKeyFromPublicPem } from '../tuf/keys.js';
+import { keyId, tufKeyFromPublicPem } from '../tuf/keys.js';
 import { UserError } from './signer.js';
 import type { Signer, TufPublicKey } from './signer.js';
 
@@ -92,17 +92,33 @@ export class KeyObjectSigner implements Signer {
  */
 export function keyFileSigner(path: string, passphrase: () => Promise<string | undefined>): Signer {
   let inner: KeyObjectSigner | undefined;
+  const pubPath = `${path}.pub`;
+  /** The public key beside the key file (`tufci key generate` writes it), read without a passphrase. */
+  const sidecar = (): TufPublicKey | undefined => {
+    if (!existsSync(pubPath)) return undefined;
+    try {
+      return tufKeyFromPublicPem(readFileSync(pubPath, 'utf8'));
+    } catch (e) {
+      throw new UserError(`${pubPath}: not a usable public key: ${(e as Error).message}`);
+    }
+  };
   const load = async (): Promise<KeyObjectSigner> => {
     if (inner) return inner;
     if (!existsSync(path)) throw new UserError(`${path}: key file not found`);
     const pem = readFileSync(path, 'utf8');
     const pass = pem.includes('ENCRYPTED') ? await passphrase() : undefined;
-    inner = new KeyObjectSigner(loadPrivateKey(pem, path, pass), `key file ${path}`);
+    const loaded = new KeyObjectSigner(loadPrivateKey(pem, path, pass), `key file ${path}`);
+    const expected = sidecar();
+    if (expected && keyId(expected) !== keyId(await loaded.publicKey())) {
+      throw new UserError(`${pubPath}: does not match the private key in ${path}`);
+    }
+    inner = loaded;
     return inner;
   };
   return {
     description: `key file ${path}`,
-    publicKey: async () => (await load()).publicKey(),
+    // With a .pub beside it, the passphrase is asked only when something is signed.
+    publicKey: async () => (inner ? inner.publicKey() : (sidecar() ?? (await load()).publicKey())),
     sign: async (data) => (await load()).sign(data),
   };
 }
