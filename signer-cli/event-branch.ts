@@ -29,7 +29,25 @@ export async function openEvent(
   checkEventName(event);
   const git = gitOf(ctx);
   const remote = cfg.pullRemote;
+  // Sign and push only what was shown: refuse stray local files and unpushed commits,
+  // which the checkout below would carry into the commit or silently throw away.
+  const dirty = await git.changes(['metadata', 'targets']);
+  if (dirty.length) {
+    const list = dirty
+      .slice(0, 5)
+      .map((l) => l.slice(3))
+      .join(', ');
+    throw new UserError(
+      `local changes in metadata/ or targets/ (${list}${dirty.length > 5 ? ', …' : ''}): commit, stash or remove them first, so that only what you are shown is signed and pushed`,
+    );
+  }
   await git.fetch(remote);
+  const unpushed = await git.unpushedCommits(event, remote);
+  if (unpushed) {
+    throw new UserError(
+      `local branch ${event} has ${unpushed} commit(s) that ${remote} does not have: push them or delete the local branch first (they would be lost)`,
+    );
+  }
   const defaultBranch = await git.defaultBranch(remote);
   const remoteEvent = `${remote}/${event}`;
   let isNew = false;
@@ -71,7 +89,7 @@ export async function commitAndPush(
   message: string,
   push: boolean,
 ): Promise<boolean> {
-  const committed = await ev.git.commit(message, ['metadata', 'targets']);
+  const committed = await ev.git.commit(message, ['metadata']);
   if (!committed) return false;
   if (!push) {
     ctx.out(`Committed on ${ev.event} (not pushed: --no-push).`);
