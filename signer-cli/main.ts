@@ -5,11 +5,10 @@ import type { Ctx } from './context.js';
 import { registerExtensions } from './extensions.js';
 
 const tty = process.stdin.isTTY && process.stdout.isTTY;
-const fixedNow = process.env.TUFCI_NOW;
 const ctx: Ctx = {
   cwd: process.cwd(),
   env: process.env,
-  now: () => (fixedNow ? new Date(fixedNow) : new Date()),
+  now: () => new Date(),
   out: (l) => process.stdout.write(`${l}\n`),
   err: (l) => process.stderr.write(`${l}\n`),
   isTTY: !!process.stderr.isTTY,

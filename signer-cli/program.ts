@@ -48,7 +48,32 @@ export async function run(argv: string[], ctx: Ctx): Promise<number> {
       ctx.err(`error: ${e.message}`);
       return 1;
     }
+    const fsError = describeFsError(e);
+    if (fsError) {
+      ctx.err(`error: ${fsError}`);
+      return 1;
+    }
     ctx.err(`internal error: ${(e as Error).stack ?? String(e)}`);
     return 70;
   }
+}
+
+const FS_REASONS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'is a directory',
+  EEXIST: 'already exists',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+};
+
+/** A file-system error (a path given on the command line, usually) in words, or undefined. */
+function describeFsError(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException;
+  if (!err || typeof err.code !== 'string' || !(err.code in FS_REASONS)) return undefined;
+  const dest = (err as { dest?: string }).dest;
+  const where = dest ? ` to ${dest}` : err.path ? ` ${err.path}` : '';
+  return `cannot ${err.syscall ?? 'use'}${where}: ${FS_REASONS[err.code]}`;
 }

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -84,8 +84,8 @@ export function registerVerify(program: Command, ctx: Ctx): void {
         throw new UserError(`verify ${artifact}: artifact verification needs an OCI source`);
       if (!o.from) throw new UserError(`--from: name the published tree to verify`);
       const rootFile = resolve(ctx.cwd, o.root ?? join('metadata', 'root_history', '1.root.json'));
-      if (!existsSync(rootFile))
-        throw new UserError(`--root: ${rootFile} not found; pin a trusted root.json`);
+      if (!existsSync(rootFile) || !statSync(rootFile).isFile())
+        throw new UserError(`--root: ${rootFile} is not a file; pin a trusted root.json`);
       const trustedRoot = readFileSync(rootFile);
       const isDir = o.from.startsWith('dir:');
       const base = isDir ? dirUrl(resolve(ctx.cwd, o.from.slice(4))) : o.from.replace(/\/?$/, '/');

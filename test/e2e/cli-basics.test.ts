@@ -49,6 +49,21 @@ describe('tufci CLI basics', () => {
     },
   );
 
+  it.each([
+    [
+      ['key', 'generate', '--out', '/nonexistent-dir/k.pem', '--no-passphrase'],
+      'error: cannot open /nonexistent-dir/k.pem: no such file or directory',
+    ],
+    [
+      ['verify', '--from', 'dir:/nonexistent', '--root', empty],
+      `error: --root: ${empty} is not a file; pin a trusted root.json`,
+    ],
+  ])('file-system trouble names the path: %j', async (args, message) => {
+    const sink = { out: [] as string[], err: [] as string[] };
+    expect(await run(args, ctxIn(empty, sink))).toBe(1);
+    expect(sink.err.join('\n')).toBe(message);
+  });
+
   it('rejects unknown commands and flags', async () => {
     const sink = { out: [] as string[], err: [] as string[] };
     expect(await run(['frobnicate'], ctxIn(empty, sink))).not.toBe(0);
