@@ -64,6 +64,8 @@ export function delegate(repo: RepoDir, o: DelegateOptions): { invited: string[]
     }
     entry = d;
     if (o.paths) {
+      if (!o.paths.length)
+        throw new UserError('--paths: give at least one path pattern (e.g. app/*)');
       for (const p of o.paths) checkTargetPath(p, '--paths');
       d.paths = o.paths;
     }

@@ -1,3 +1,4 @@
+import { checkOnlineUri } from '../signers/online.js';
 import { UserError } from '../signers/signer.js';
 import type { TufPublicKey } from '../signers/signer.js';
 import { addDays, tufDate } from '../tuf/envelope.js';
@@ -44,6 +45,7 @@ function periods(expiry?: number, signing?: number): Record<string, number> {
  * timestamp. Signers without a known key are invited. Writes nothing on bad input.
  */
 export function initRepository(repo: RepoDir, o: InitOptions): Invites {
+  checkOnlineUri(o.onlineUri, '--online-uri');
   if (repo.has('root'))
     throw new UserError('metadata/root.json: already exists; this repository is initialised');
   const keys: Record<string, KeyJson> = {};

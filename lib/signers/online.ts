@@ -40,3 +40,12 @@ export async function onlineSigner(uri: string, o: OnlineSignerEnv): Promise<Sig
     `online key URI "${uri}": unsupported scheme (use envvar:NAME, file:PATH or pkcs11:…)`,
   );
 }
+
+/** Refuses an online key URI no signer can be made from, before it is written into root. */
+export function checkOnlineUri(uri: string, where: string): void {
+  if (!/^(envvar:[A-Za-z_][A-Za-z0-9_]*|file:.+|pkcs11:.+)$/.test(uri)) {
+    throw new UserError(
+      `${where}: "${uri}" is not an online key URI (use envvar:NAME, file:PATH or pkcs11:…)`,
+    );
+  }
+}

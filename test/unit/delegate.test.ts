@@ -68,3 +68,41 @@ describe('delegate', () => {
     expect(JSON.stringify(r.root())).toBe(before);
   });
 });
+
+describe('values checked before they reach metadata', () => {
+  it('refuses an online key URI with no scheme tufci can sign with', () => {
+    const r = new RepoDir(mkdtempSync(join(tmpdir(), 'tufci-init-')));
+    const k = generateKey('ed25519').tufKey;
+    expect(() =>
+      initRepository(r, {
+        user: '@alice',
+        userKey: k,
+        root: { signers: ['@alice'], threshold: 1 },
+        targets: { signers: ['@alice'], threshold: 1 },
+        onlineKey: generateKey('ecdsa').tufKey,
+        onlineUri: 'bogus',
+        now: new Date(),
+      }),
+    ).toThrow(
+      '--online-uri: "bogus" is not an online key URI (use envvar:NAME, file:PATH or pkcs11:…)',
+    );
+    expect(r.has('root')).toBe(false);
+  });
+
+  it('refuses an empty path list for a delegated role', () => {
+    const r = new RepoDir(mkdtempSync(join(tmpdir(), 'tufci-init-')));
+    const k = generateKey('ed25519').tufKey;
+    initRepository(r, {
+      user: '@alice',
+      userKey: k,
+      root: { signers: ['@alice'], threshold: 1 },
+      targets: { signers: ['@alice'], threshold: 1 },
+      onlineKey: generateKey('ecdsa').tufKey,
+      onlineUri: 'envvar:K',
+      now: new Date(),
+    });
+    expect(() =>
+      delegate(r, { role: 'app', signers: ['@alice'], paths: [], now: new Date() }),
+    ).toThrow('--paths: give at least one path pattern');
+  });
+});
