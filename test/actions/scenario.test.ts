@@ -155,9 +155,16 @@ describe('signing-event PR flow through the actions', () => {
     const visible = online.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::'));
     expect(visible.join('\n')).not.toContain('PRIVATE KEY');
     expect(online.stdout).toContain('::add-mask::');
-    expect(fake.state.workflowDispatches.map((d) => d.workflowId)).toContain('publish.yml');
-    const again = await action('online-sign', 'main', { 'online-key': w.onlineKeyPem });
+    const mainHead = git(w.remote, 'rev-parse', 'refs/heads/main').trim();
+    expect(fake.state.workflowDispatches.map((d) => [d.workflowId, d.ref, d.inputs])).toEqual([
+      ['publish.yml', 'main', { ref: mainHead }],
+    ]);
+    const again = await action('online-sign', 'main', {
+      'online-key': w.onlineKeyPem,
+      'publish-workflow': 'publish.yml',
+    });
     expect(again.outputs.signed).toBe('');
+    expect(fake.state.workflowDispatches).toHaveLength(1);
 
     const site = join(w.root, 'site');
     const pub = await action('publish', 'main', { 'output-dir': site });

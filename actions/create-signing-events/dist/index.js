@@ -30247,6 +30247,23 @@ var Git2 = class {
       return void 0;
     }
   }
+  /** `git status --porcelain` lines for `paths` (untracked files included). */
+  async changes(paths) {
+    const out = await this.run(
+      ["status", "--porcelain", "--untracked-files=all", "--", ...paths],
+      "status"
+    );
+    return out.split("\n").filter(Boolean);
+  }
+  /** Commits on local `branch` that no ref of `remote` has (0 when the branch does not exist). */
+  async unpushedCommits(branch, remote) {
+    if (!await this.revExists(`refs/heads/${branch}`)) return 0;
+    const out = await this.run(
+      ["rev-list", "--count", `refs/heads/${branch}`, "--not", `--remotes=${remote}`],
+      "rev-list"
+    );
+    return Number(out.trim()) || 0;
+  }
   async isClean(paths) {
     const out = await this.run(["status", "--porcelain", "--", ...paths], "status");
     return out.trim() === "";

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
-import { context } from '@actions/github';
 import { onlineSignTask } from '../../../lib/ci/tasks.js';
+import { Git } from '../../../lib/git/git.js';
 import { RepoDir } from '../../../lib/tuf/repo.js';
 import { ONLINE_URI } from '../../../lib/tuf/types.js';
 import { defaultBranch, repoClient, runAction } from '../../common/github.js';
@@ -24,16 +24,19 @@ async function main(): Promise<void> {
   );
   core.setOutput('signed', signed.join(','));
   const workflow = core.getInput('publish-workflow');
-  if (workflow) {
+  if (workflow && signed.length) {
     const gh = repoClient(core.getInput('token', { required: true }));
-    const ref = await defaultBranch(gh);
+    const branch = await defaultBranch(gh);
+    // publish exactly the commit just signed, even if the branch moves on meanwhile
+    const sha = await new Git(dir, process.env).head();
     await gh.octokit.rest.actions.createWorkflowDispatch({
       owner: gh.owner,
       repo: gh.repo,
       workflow_id: workflow,
-      ref,
+      ref: branch,
+      inputs: { ref: sha },
     });
-    core.info(`Dispatched ${workflow} on ${ref} (${context.sha.slice(0, 8)}).`);
+    core.info(`Dispatched ${workflow} to publish ${sha.slice(0, 12)} (${branch}).`);
   }
 }
 
