@@ -172,6 +172,21 @@ describe('signing-event PR flow through the actions', () => {
     expect(Number(pub.outputs['timestamp-version'])).toBe(1);
     const test = await action('test-repository', 'main', { url: `dir:${site}`, 'valid-days': '1' });
     expect(JSON.parse(test.outputs.expires!).timestamp).toMatch(/Z$/);
+    // the timestamp lives 2 days: asking for 3 days of validity fails, naming the role
+    const short = await runAction('test-repository', {
+      workspace: w.ci().dir,
+      apiUrl: fake.url,
+      repository: `${OWNER}/${REPO}`,
+      ref: 'refs/heads/main',
+      eventName: 'schedule',
+      payload: {},
+      inputs: { url: `dir:${site}`, 'valid-days': '3' },
+      env: w.env,
+    });
+    expect(short.code).toBe(1);
+    expect(short.stdout).toMatch(
+      /::error::remaining validity under 3 days: timestamp \(expires \S+Z\)/,
+    );
     assertNoViolations(fake);
   });
 
