@@ -10,10 +10,11 @@ function reqLine(label: string, q: Requirement): string {
 }
 
 /** Plain-text status for the terminal. */
-export function statusText(event: string, s: EventStatus): string[] {
+export function statusText(event: string, s: EventStatus, outOfSync: string[] = []): string[] {
   const lines = [
     `Signing event ${event}: ${s.complete ? 'COMPLETE, ready to merge' : 'not complete'}`,
   ];
+  if (outOfSync.length) lines.push(`  ${outOfSyncNote(outOfSync)}`);
   if (!s.roles.length) lines.push('  No role changed in this event.');
   for (const r of s.roles) {
     lines.push(
@@ -55,6 +56,8 @@ export interface ReportInput {
   cli?: string;
   /** Default-branch roles' expiries, for the timeline: role → ISO date. */
   timeline?: { role: string; from: string; expires: string }[];
+  /** Roles `event update` would still change. */
+  outOfSync?: string[];
 }
 
 /** The markdown report for the PR comment and the job summary. */
@@ -66,6 +69,7 @@ export function statusMarkdown(i: ReportInput): string {
     `### Signing event \`${i.event}\`: ${s.complete ? '✅ complete, ready to merge' : '⏳ waiting for signatures'}`,
   );
   out.push('');
+  if (i.outOfSync?.length) out.push(`⚠️ ${outOfSyncNote(i.outOfSync)}`, '');
   if (!s.roles.length) out.push('No role changed in this event yet.');
   else {
     out.push('| Role | Version | Changes | Expires | State | Signers |');
@@ -113,4 +117,8 @@ export function statusMarkdown(i: ReportInput): string {
     out.push('```');
   }
   return out.join('\n') + '\n';
+}
+
+function outOfSyncNote(roles: string[]): string {
+  return `Metadata of ${roles.join(', ')} is not up to date with this branch (targets/ or metadata edited since): run \`tufci event update\` (CI does on push) before signing.`;
 }

@@ -4,10 +4,13 @@ import type { RoleChanges } from './changes.js';
 import { readInvites } from './invites.js';
 import { loadOfflineRoles } from './load.js';
 import { eventStatus } from './status.js';
+import { updateEvent } from './update.js';
 import type { EventStatus } from './status.js';
 
 export interface EventReport {
   status: EventStatus;
+  /** Roles `event update` would still change (e.g. targets/ edited since): the event is not final. */
+  outOfSync: string[];
   changes: RoleChanges[];
   timeline: { role: string; from: string; expires: string }[];
 }
@@ -19,7 +22,9 @@ export async function eventReport(
   now: Date,
 ): Promise<EventReport> {
   const roles = loadOfflineRoles(repo);
+  const pending = await updateEvent(repo, base, now, { dryRun: true });
   const status = await eventStatus(roles, base, readInvites(repo.dir));
+  if (pending.written.length) status.complete = false;
   const changes: RoleChanges[] = [];
   for (const r of status.roles)
     changes.push(roleChanges(r.role, await base.read(r.role), roles.get(r.role)!));
@@ -28,5 +33,5 @@ export async function eventReport(
     from: now.toISOString(),
     expires: env.signed.expires,
   }));
-  return { status, changes, timeline };
+  return { status, changes, timeline, outOfSync: pending.written };
 }

@@ -93,6 +93,7 @@ export async function updateEvent(
   repo: RepoDir,
   base: MetadataReader,
   now: Date,
+  opts: { dryRun?: boolean } = {},
 ): Promise<UpdateResult> {
   const log: string[] = [];
   if (!repo.has('root')) throw new UserError('metadata/root.json: missing; run `tufci init` first');
@@ -163,10 +164,11 @@ export async function updateEvent(
   for (const [role, env] of roles) checkKeyOrder(env.signed, `metadata/${role}.json`);
   for (const [role, env] of roles) {
     if (!sameJson(env, original.get(role))) {
-      repo.writeRole(role, env);
+      if (!opts.dryRun) repo.writeRole(role, env);
       written.push(role);
     }
   }
+  if (opts.dryRun) return { written, log };
   // a root new in this event is kept in root_history; the known-good root's entry is never touched
   const rootEnv = roles.get('root')!;
   if (rootEnv.signed.version > (baseRoot?.version ?? 0) && repo.writeRootHistory(rootEnv)) {

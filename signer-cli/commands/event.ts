@@ -51,6 +51,6 @@ export function registerStatus(program: Command, ctx: Ctx): void {
       if (o.json)
         ctx.out(JSON.stringify({ event, ...report.status, changes: report.changes }, null, 2));
       else if (o.markdown) ctx.out(statusMarkdown({ event, ...report }));
-      else for (const l of statusText(event, report.status)) ctx.out(l);
+      else for (const l of statusText(event, report.status, report.outOfSync)) ctx.out(l);
     });
 }

@@ -40,4 +40,15 @@ describe('sign refuses work trees that hold more than what it would show', () =>
     );
     expect(git(alice.dir, 'log', '-1', '--format=%s', 'sign/app').trim()).toBe('local work');
   });
+
+  it('status is not complete while targets/ has changes the metadata does not have yet', async () => {
+    const ci = w.ci('sign/app');
+    expect(JSON.parse((await ci.tufci('status', '--json')).out).complete).toBe(true);
+    w.pushFiles(bob, 'sign/app', { 'targets/late.txt': 'pushed after the signatures\n' });
+    const late = w.ci('sign/app');
+    const text = await late.tufci('status');
+    expect(text.out).toContain('Signing event sign/app: not complete');
+    expect(text.out).toContain('Metadata of targets is not up to date with this branch');
+    expect(JSON.parse((await late.tufci('status', '--json')).out).complete).toBe(false);
+  });
 });

@@ -29516,7 +29516,7 @@ function globSegment(pattern, s) {
   );
   return re.test(s);
 }
-async function updateEvent(repo, base, now) {
+async function updateEvent(repo, base, now, opts = {}) {
   const log = [];
   if (!repo.has("root")) throw new UserError("metadata/root.json: missing; run `tufci init` first");
   const roles = /* @__PURE__ */ new Map();
@@ -29582,10 +29582,11 @@ async function updateEvent(repo, base, now) {
   for (const [role, env] of roles) checkKeyOrder(env.signed, `metadata/${role}.json`);
   for (const [role, env] of roles) {
     if (!sameJson(env, original.get(role))) {
-      repo.writeRole(role, env);
+      if (!opts.dryRun) repo.writeRole(role, env);
       written.push(role);
     }
   }
+  if (opts.dryRun) return { written, log };
   const rootEnv = roles.get("root");
   if (rootEnv.signed.version > (baseRoot?.version ?? 0) && repo.writeRootHistory(rootEnv)) {
     if (!written.includes("root")) written.push("root");
@@ -35039,6 +35040,7 @@ function statusMarkdown(i2) {
     `### Signing event \`${i2.event}\`: ${s.complete ? "\u2705 complete, ready to merge" : "\u23F3 waiting for signatures"}`
   );
   out.push("");
+  if (i2.outOfSync?.length) out.push(`\u26A0\uFE0F ${outOfSyncNote(i2.outOfSync)}`, "");
   if (!s.roles.length) out.push("No role changed in this event yet.");
   else {
     out.push("| Role | Version | Changes | Expires | State | Signers |");
@@ -35085,6 +35087,9 @@ function statusMarkdown(i2) {
   }
   return out.join("\n") + "\n";
 }
+function outOfSyncNote(roles) {
+  return `Metadata of ${roles.join(", ")} is not up to date with this branch (targets/ or metadata edited since): run \`tufci event update\` (CI does on push) before signing.`;
+}
 
 // lib/event/load.ts
 function loadOfflineRoles(repo) {
@@ -35101,7 +35106,9 @@ function loadOfflineRoles(repo) {
 // lib/event/report.ts
 async function eventReport(repo, base, now) {
   const roles = loadOfflineRoles(repo);
+  const pending = await updateEvent(repo, base, now, { dryRun: true });
   const status = await eventStatus(roles, base, readInvites(repo.dir));
+  if (pending.written.length) status.complete = false;
   const changes = [];
   for (const r2 of status.roles)
     changes.push(roleChanges(r2.role, await base.read(r2.role), roles.get(r2.role)));
@@ -35110,7 +35117,7 @@ async function eventReport(repo, base, now) {
     from: now.toISOString(),
     expires: env.signed.expires
   }));
-  return { status, changes, timeline };
+  return { status, changes, timeline, outOfSync: pending.written };
 }
 
 // actions/common/github.ts
