@@ -37,9 +37,7 @@ export function registerKey(program: Command, ctx: Ctx): void {
         throw new UserError(`--out ${o.out}: file exists; not overwriting a key`);
       let passphrase: string | undefined;
       if (o.passphrase) {
-        passphrase =
-          ctx.env.TUFCI_KEY_PASSPHRASE ??
-          (ctx.askSecret ? await ctx.askSecret('New passphrase: ') : undefined);
+        passphrase = ctx.env.TUFCI_KEY_PASSPHRASE ?? (await askNewPassphrase(ctx));
         if (!passphrase)
           throw new UserError(
             'a passphrase is needed: set TUFCI_KEY_PASSPHRASE, run in a terminal, or pass --no-passphrase',
@@ -99,4 +97,14 @@ export function registerSetup(program: Command, ctx: Ctx): void {
       if (method !== 'keyfile')
         ctx.out('Check that tufci sees your YubiKey (or token) with `tufci key list`.');
     });
+}
+
+/** Asks for a new passphrase twice at a terminal, so a typo cannot lock the key away. */
+async function askNewPassphrase(ctx: Ctx): Promise<string | undefined> {
+  if (!ctx.askSecret) return undefined;
+  const first = await ctx.askSecret('New passphrase: ');
+  if (!first) return undefined;
+  const again = await ctx.askSecret('Repeat the passphrase: ');
+  if (again !== first) throw new UserError('the passphrases differ; no key was written');
+  return first;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -71,5 +71,21 @@ describe('tufci CLI basics', () => {
     const sink2 = { out: [] as string[], err: [] as string[] };
     expect(await run(['status', '--bogus'], ctxIn(empty, sink2))).not.toBe(0);
     expect(sink2.err.join('\n')).toContain("unknown option '--bogus'");
+  });
+});
+
+describe('key generate at a terminal', () => {
+  it('asks for the passphrase twice and writes nothing when they differ', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tufci-keygen-'));
+    const answers = ['one', 'two'];
+    const sink = { out: [] as string[], err: [] as string[] };
+    const ctx = { ...ctxIn(dir, sink), askSecret: async () => answers.shift()! };
+    expect(await run(['key', 'generate', '--out', 'k.pem'], ctx)).toBe(1);
+    expect(sink.err).toEqual(['error: the passphrases differ; no key was written']);
+    expect(existsSync(join(dir, 'k.pem'))).toBe(false);
+    const same = ['pw', 'pw'];
+    const ok = { ...ctxIn(dir, sink), askSecret: async () => same.shift()! };
+    expect(await run(['key', 'generate', '--out', 'k.pem'], ok)).toBe(0);
+    expect(readFileSync(join(dir, 'k.pem'), 'utf8')).toContain('ENCRYPTED PRIVATE KEY');
   });
 });
