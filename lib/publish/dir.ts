@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { UserError } from '../signers/signer.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { indexHtml } from './html.js';
 import type { Progress, PublishReport, Publisher } from './publisher.js';
@@ -14,6 +15,13 @@ export class DirPublisher implements Publisher {
   }
 
   async publish(tree: PublishTree, progress?: Progress): Promise<PublishReport> {
+    const parent = dirname(this.dir);
+    if (!existsSync(parent) || !statSync(parent).isDirectory()) {
+      throw new UserError(`${this.destination}: ${parent} is not an existing directory`);
+    }
+    if (existsSync(this.dir) && !statSync(this.dir).isDirectory()) {
+      throw new UserError(`${this.destination}: ${this.dir} exists and is not a directory`);
+    }
     const report: PublishReport = { destination: this.destination, written: [], skipped: [] };
     const total = tree.entries.length;
     tree.entries.forEach((e, i) => {

@@ -26060,8 +26060,8 @@ async function verifyRepository(o) {
 }
 
 // lib/publish/dir.ts
-import { existsSync as existsSync3, readFileSync as readFileSync3 } from "node:fs";
-import { join as join3 } from "node:path";
+import { existsSync as existsSync3, readFileSync as readFileSync3, statSync } from "node:fs";
+import { dirname as dirname2, join as join3 } from "node:path";
 
 // lib/util/fs.ts
 import { mkdirSync as mkdirSync2, renameSync, writeFileSync as writeFileSync2 } from "node:fs";
@@ -26137,6 +26137,13 @@ var DirPublisher = class {
   }
   destination;
   async publish(tree, progress) {
+    const parent = dirname2(this.dir);
+    if (!existsSync3(parent) || !statSync(parent).isDirectory()) {
+      throw new UserError(`${this.destination}: ${parent} is not an existing directory`);
+    }
+    if (existsSync3(this.dir) && !statSync(this.dir).isDirectory()) {
+      throw new UserError(`${this.destination}: ${this.dir} exists and is not a directory`);
+    }
     const report = { destination: this.destination, written: [], skipped: [] };
     const total = tree.entries.length;
     tree.entries.forEach((e, i) => {
@@ -30825,7 +30832,7 @@ function scopeKey(scopes) {
 // lib/oci/body.ts
 import { randomBytes } from "node:crypto";
 import { open as open2, rename as rename2, rm as rm2 } from "node:fs/promises";
-import { dirname as dirname2, basename, join as join6 } from "node:path";
+import { dirname as dirname3, basename, join as join6 } from "node:path";
 
 // lib/oci/retry-policy.ts
 var DEFAULT_RETRY_POLICY = {
@@ -31065,7 +31072,7 @@ async function readBody(res, limits, context3) {
 async function readBodyToFile(res, path, limits, context3) {
   checkContentLength(res, limits, context3);
   const verifier = new ContentVerifier(limits.digest, limits);
-  const temp = join6(dirname2(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = join6(dirname3(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   const file = await open2(temp, "wx");
   let ok = false;
   try {
@@ -31895,7 +31902,7 @@ function withManifest(index, descriptor, tag) {
 import { randomBytes as randomBytes2 } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
 import { mkdir as mkdir2, open as open4, readFile, rename as rename3, rm as rm3, stat as stat2 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname3, join as join7 } from "node:path";
+import { basename as basename2, dirname as dirname4, join as join7 } from "node:path";
 var LAYOUT_VERSION = "1.0.0";
 function blobPath(dir, digest) {
   const parsed = parseDigest(digest);
@@ -31909,7 +31916,7 @@ function blobPath(dir, digest) {
   return join7(dir, "blobs", parsed.algorithm, parsed.hex);
 }
 function tempPathFor(path) {
-  return join7(dirname3(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
+  return join7(dirname4(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
 }
 async function writeFileAtomic2(path, data) {
   const temp = tempPathFor(path);
