@@ -1,3 +1,5 @@
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getOctokit } from '@actions/github';
 import { assertNoViolations, startGitHubFake } from '../helpers/github-fake/index.js';
@@ -27,6 +29,7 @@ describe('actions: the cases users hit', () => {
       },
     });
     expect((await alice.tufci('init', '--online-key', w.onlinePub)).code).toBe(0);
+    git(w.remote, 'branch', 'sign/gone', 'sign/init');
   });
   afterAll(async () => {
     await fake.stop();
@@ -84,6 +87,30 @@ describe('actions: the cases users hit', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('::notice::Branch sign/init no longer exists; nothing to do.');
     expect(fake.state.pullRequests.length).toBe(before);
+  });
+
+  it('does nothing when the branch is deleted while the action pushes to it', async () => {
+    w.pushFiles(alice, 'sign/gone', { 'targets/gone.txt': 'soon gone\n' });
+    const ws = w.ci('sign/gone').dir;
+    // the remote deletes the branch and refuses the push: someone deleted it mid-run
+    const hook = join(w.remote, 'hooks', 'pre-receive');
+    writeFileSync(
+      hook,
+      '#!/bin/sh\nenv -u GIT_QUARANTINE_PATH git update-ref -d refs/heads/sign/gone\necho "branch deleted" >&2\nexit 1\n',
+    );
+    chmodSync(hook, 0o755);
+    try {
+      const before = fake.state.pullRequests.length;
+      const run = await action('signing-event', 'sign/gone', {}, ws);
+      expect(run.stdout).toContain('Committed new metadata for targets.');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(
+        '::notice::Branch sign/gone was deleted during the run; nothing to do.',
+      );
+      expect(fake.state.pullRequests.length).toBe(before);
+    } finally {
+      rmSync(hook);
+    }
   });
 
   it('refuses a branch that is not a signing event, with one clear failure', async () => {
