@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../signers/signer.js';
-import { parseEnvelope, validSignatures } from '../tuf/envelope.js';
+import { parseEnvelope } from '../tuf/envelope.js';
 import type { RepoDir } from '../tuf/repo.js';
-import { roleKeys } from '../tuf/roles.js';
+import { checkRoleSigned } from '../tuf/roles.js';
 import { checkTargetPath } from '../tuf/target-files.js';
 import type { Envelope, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
 
@@ -43,25 +43,6 @@ export function targetTreePath(path: string, hash: string): string {
     : `targets/${path.slice(0, i)}/${hash}.${path.slice(i + 1)}`;
 }
 
-function checkSigned(
-  role: string,
-  env: Envelope,
-  root: RootSigned,
-  targets: TargetsSigned | undefined,
-  now: Date,
-): void {
-  const where = `metadata/${role}.json`;
-  if (new Date(env.signed.expires) <= now)
-    throw new UserError(`${where}: role ${role} expired on ${env.signed.expires}`);
-  const rk = roleKeys(role, root, targets);
-  if (!rk) throw new UserError(`${where}: no role delegates to ${role}`);
-  const n = validSignatures(env, rk.keys, rk.keyids).length;
-  if (n < rk.threshold)
-    throw new UserError(
-      `${where}: ${n} of ${rk.threshold} required signatures verify; not publishable`,
-    );
-}
-
 /** Builds the tree from a checkout of the default branch; refuses anything a client would reject. */
 export function buildTree(repo: RepoDir, now: Date): PublishTree {
   const roles = new Map<string, Envelope>();
@@ -76,7 +57,7 @@ export function buildTree(repo: RepoDir, now: Date): PublishTree {
   }
   const root = roles.get('root')!.signed as RootSigned;
   const targets = roles.get('targets')!.signed as TargetsSigned;
-  for (const [r, env] of roles) checkSigned(r, env, root, targets, now);
+  for (const [r, env] of roles) checkRoleSigned(r, env, root, targets, now, 'not publishable');
 
   const entries: TreeEntry[] = [];
   const registryTargets: PublishTree['registryTargets'] = [];

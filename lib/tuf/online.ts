@@ -6,7 +6,7 @@ import type { Signer } from '../signers/signer.js';
 import { addDays, serialize, signedBytes, tufDate, validSignatures } from './envelope.js';
 import { keyId } from './keys.js';
 import type { RepoDir } from './repo.js';
-import { periodsOf, roleKeys } from './roles.js';
+import { checkRoleSigned, periodsOf, roleKeys } from './roles.js';
 import { ONLINE_URI } from './types.js';
 import type {
   Envelope,
@@ -89,19 +89,30 @@ export async function onlineSign(
     ? (repo.readRole('snapshot') as Envelope<SnapshotSigned>)
     : undefined;
   const meta: Record<string, MetaFileJson> = {};
-  for (const role of repo.offlineRoles().filter((r) => r !== 'root')) {
+  // never vouch (in a snapshot) for metadata a client would reject
+  const targets = repo.has('targets') ? repo.targets().signed : undefined;
+  for (const role of repo.offlineRoles()) {
     const env = repo.readRole(role);
     if (new Date(env.signed.expires) <= now) {
       throw new UserError(
         `metadata/${role}.json: role ${role} expired on ${env.signed.expires}; sign a new version first`,
       );
     }
-    const prev = curSnap?.signed.meta[`${role}.json`]?.version ?? 0;
+    const prev = role === 'root' ? 0 : (curSnap?.signed.meta[`${role}.json`]?.version ?? 0);
     if (env.signed.version < prev) {
       throw new UserError(
         `metadata/${role}.json: version ${env.signed.version} goes backwards (snapshot has version ${prev})`,
       );
     }
+    checkRoleSigned(
+      role,
+      env,
+      root,
+      targets,
+      now,
+      'an unsigned change reached this branch; not signing a snapshot over it',
+    );
+    if (role === 'root') continue;
     meta[`${role}.json`] = metaFile(readFileSync(repo.rolePath(role)), env.signed.version);
   }
   let snapBytes = repo.has('snapshot') ? readFileSync(repo.rolePath('snapshot')) : undefined;

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { World, git } from '../helpers/world.js';
@@ -50,5 +50,21 @@ describe('sign refuses work trees that hold more than what it would show', () =>
     expect(text.out).toContain('Signing event sign/app: not complete');
     expect(text.out).toContain('Metadata of targets is not up to date with this branch');
     expect(JSON.parse((await late.tufci('status', '--json')).out).complete).toBe(false);
+  });
+
+  it('online-sign refuses to vouch for an unsigned change that reached main', async () => {
+    w.merge('sign/app');
+    const ci = w.ci();
+    const path = join(ci.dir, 'metadata', 'targets.json');
+    const env = JSON.parse(readFileSync(path, 'utf8'));
+    env.signed['x-tuf-on-ci-expiry-period'] = 100;
+    writeFileSync(path, JSON.stringify(env, null, 2));
+    git(ci.dir, 'commit', '-qam', 'edit targets without signing');
+    const r = await ci.tufci('online-sign', '--push');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      'error: metadata/targets.json: 0 of 1 required signatures verify; an unsigned change reached this branch; not signing a snapshot over it',
+    );
+    expect(git(ci.dir, 'status', '--porcelain').trim()).toBe('');
   });
 });

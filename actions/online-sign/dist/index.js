@@ -25207,6 +25207,18 @@ function periodsOf(role, env, root) {
   }
   return { expiry, signing };
 }
+function checkRoleSigned(role, env, root, targets, now, consequence) {
+  const where = `metadata/${role}.json`;
+  if (new Date(env.signed.expires) <= now)
+    throw new UserError(`${where}: role ${role} expired on ${env.signed.expires}`);
+  const rk = roleKeys(role, root, targets);
+  if (!rk) throw new UserError(`${where}: no role delegates to ${role}`);
+  const n = validSignatures(env, rk.keys, rk.keyids).length;
+  if (n < rk.threshold)
+    throw new UserError(
+      `${where}: ${n} of ${rk.threshold} required signatures verify; ${consequence}`
+    );
+}
 
 // lib/event/update.ts
 var import_canonical_json3 = __toESM(require_lib(), 1);
@@ -30463,19 +30475,29 @@ async function onlineSign(repo, factory, now) {
   const written = [];
   const curSnap = repo.has("snapshot") ? repo.readRole("snapshot") : void 0;
   const meta = {};
-  for (const role of repo.offlineRoles().filter((r2) => r2 !== "root")) {
+  const targets = repo.has("targets") ? repo.targets().signed : void 0;
+  for (const role of repo.offlineRoles()) {
     const env = repo.readRole(role);
     if (new Date(env.signed.expires) <= now) {
       throw new UserError(
         `metadata/${role}.json: role ${role} expired on ${env.signed.expires}; sign a new version first`
       );
     }
-    const prev = curSnap?.signed.meta[`${role}.json`]?.version ?? 0;
+    const prev = role === "root" ? 0 : curSnap?.signed.meta[`${role}.json`]?.version ?? 0;
     if (env.signed.version < prev) {
       throw new UserError(
         `metadata/${role}.json: version ${env.signed.version} goes backwards (snapshot has version ${prev})`
       );
     }
+    checkRoleSigned(
+      role,
+      env,
+      root,
+      targets,
+      now,
+      "an unsigned change reached this branch; not signing a snapshot over it"
+    );
+    if (role === "root") continue;
     meta[`${role}.json`] = metaFile(readFileSync2(repo.rolePath(role)), env.signed.version);
   }
   let snapBytes = repo.has("snapshot") ? readFileSync2(repo.rolePath("snapshot")) : void 0;

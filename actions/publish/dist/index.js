@@ -26097,6 +26097,18 @@ function ownerOf(key, keyid) {
   const o = key?.[KEYOWNER];
   return typeof o === "string" && o ? o : `key ${keyid.slice(0, 8)}`;
 }
+function checkRoleSigned(role, env, root, targets, now, consequence) {
+  const where = `metadata/${role}.json`;
+  if (new Date(env.signed.expires) <= now)
+    throw new UserError(`${where}: role ${role} expired on ${env.signed.expires}`);
+  const rk = roleKeys(role, root, targets);
+  if (!rk) throw new UserError(`${where}: no role delegates to ${role}`);
+  const n = validSignatures(env, rk.keys, rk.keyids).length;
+  if (n < rk.threshold)
+    throw new UserError(
+      `${where}: ${n} of ${rk.threshold} required signatures verify; ${consequence}`
+    );
+}
 
 // lib/publish/html.ts
 var esc = (s) => s.replace(
@@ -26172,18 +26184,6 @@ function targetTreePath(path, hash) {
   const i = path.lastIndexOf("/");
   return i < 0 ? `targets/${hash}.${path}` : `targets/${path.slice(0, i)}/${hash}.${path.slice(i + 1)}`;
 }
-function checkSigned(role, env, root, targets, now) {
-  const where = `metadata/${role}.json`;
-  if (new Date(env.signed.expires) <= now)
-    throw new UserError(`${where}: role ${role} expired on ${env.signed.expires}`);
-  const rk = roleKeys(role, root, targets);
-  if (!rk) throw new UserError(`${where}: no role delegates to ${role}`);
-  const n = validSignatures(env, rk.keys, rk.keyids).length;
-  if (n < rk.threshold)
-    throw new UserError(
-      `${where}: ${n} of ${rk.threshold} required signatures verify; not publishable`
-    );
-}
 function buildTree(repo, now) {
   const roles = /* @__PURE__ */ new Map();
   if (!repo.has("root"))
@@ -26197,7 +26197,7 @@ function buildTree(repo, now) {
   }
   const root = roles.get("root").signed;
   const targets = roles.get("targets").signed;
-  for (const [r, env] of roles) checkSigned(r, env, root, targets, now);
+  for (const [r, env] of roles) checkRoleSigned(r, env, root, targets, now, "not publishable");
   const entries = [];
   const registryTargets = [];
   const seen = /* @__PURE__ */ new Set();
