@@ -2,14 +2,13 @@ import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getOctokit } from '@actions/github';
-import { assertNoViolations, startGitHubFake } from '../helpers/github-fake/index.js';
+import { assertNoViolations } from '../helpers/github-fake/index.js';
 import type { GitHubFake } from '../helpers/github-fake/index.js';
 import { runAction } from '../helpers/run-action.js';
 import type { ActionRun } from '../helpers/run-action.js';
 import { World, git } from '../helpers/world.js';
 
-const OWNER = 'tufci-test';
-const REPO = 'repository';
+import { OWNER, REPO, fakeFor } from './support.js';
 
 describe('actions: the cases users hit', () => {
   const w = new World();
@@ -17,17 +16,7 @@ describe('actions: the cases users hit', () => {
   let fake: GitHubFake;
 
   beforeAll(async () => {
-    fake = await startGitHubFake({
-      owner: OWNER,
-      repo: REPO,
-      branchSha: (ref) => {
-        try {
-          return git(w.remote, 'rev-parse', `refs/heads/${ref}`).trim();
-        } catch {
-          return undefined;
-        }
-      },
-    });
+    fake = await fakeFor(w);
     expect((await alice.tufci('init', '--online-key', w.onlinePub)).code).toBe(0);
     git(w.remote, 'branch', 'sign/gone', 'sign/init');
   });
@@ -146,7 +135,7 @@ describe('create-signing-events action', () => {
   const alice = w.clone('alice');
   let fake: GitHubFake;
   beforeAll(async () => {
-    fake = await startGitHubFake({ owner: OWNER, repo: REPO });
+    fake = await fakeFor(w);
     const init = await alice.tufci(
       'init',
       '--online-key',

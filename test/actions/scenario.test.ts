@@ -1,14 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertNoViolations, startGitHubFake } from '../helpers/github-fake/index.js';
+import { assertNoViolations } from '../helpers/github-fake/index.js';
 import type { GitHubFake } from '../helpers/github-fake/index.js';
 import { runAction } from '../helpers/run-action.js';
 import type { ActionRun } from '../helpers/run-action.js';
 import { World, git } from '../helpers/world.js';
 
-const OWNER = 'tufci-test';
-const REPO = 'repository';
+import { OWNER, REPO, fakeFor } from './support.js';
 
 /** The status comment with volatile parts (dates) masked, for the golden file. */
 export function maskComment(body: string): string {
@@ -25,17 +24,7 @@ describe('signing-event PR flow through the actions', () => {
   let fake: GitHubFake;
 
   beforeAll(async () => {
-    fake = await startGitHubFake({
-      owner: OWNER,
-      repo: REPO,
-      branchSha: (ref) => {
-        try {
-          return git(w.remote, 'rev-parse', `refs/heads/${ref}`).trim();
-        } catch {
-          return undefined;
-        }
-      },
-    });
+    fake = await fakeFor(w);
   });
   afterAll(async () => {
     await fake.stop();
