@@ -1,5 +1,6 @@
 /** Reading blobs from a registry: HEAD, GET into memory, GET streamed to a file. */
 import { errorFromResponse, readBody, readBodyToFile } from './body.js';
+import type { ReadLimits } from './body.js';
 import { isDigest } from './digest.js';
 import { OciError } from './errors.js';
 import { discard } from './http.js';
@@ -32,11 +33,17 @@ export async function statBlob(repo: RepoHandle, digest: string): Promise<Descri
   );
 }
 
-export async function getBlob(
+/** GETs a blob and hands the response to `read`, with the digest and size limits checked. */
+function readBlob<T>(
   repo: RepoHandle,
   digest: string,
-  options: BlobReadOptions = {},
-): Promise<Uint8Array> {
+  options: BlobReadOptions,
+  read: (
+    res: Response,
+    limits: ReadLimits & { digest: string },
+    context: ReturnType<RepoHandle['context']>,
+  ) => Promise<T>,
+): Promise<T> {
   const context = repo.context('GET blob', digest);
   checkDigest(repo, context.operation, digest);
   const limits = { ...options, maxSize: options.maxSize ?? repo.settings.maxBlobSize, digest };
@@ -44,25 +51,26 @@ export async function getBlob(
     { method: 'GET', url: repo.url(`blobs/${digest}`), scopes: repo.pull, context },
     async (res) => {
       if (res.status !== 200) throw await errorFromResponse(res, context);
-      return readBody(res, limits, context);
+      return read(res, limits, context);
     },
   );
 }
 
-export async function getBlobToFile(
+export function getBlob(
+  repo: RepoHandle,
+  digest: string,
+  options: BlobReadOptions = {},
+): Promise<Uint8Array> {
+  return readBlob(repo, digest, options, (res, limits, context) => readBody(res, limits, context));
+}
+
+export function getBlobToFile(
   repo: RepoHandle,
   digest: string,
   path: string,
   options: BlobReadOptions = {},
 ): Promise<number> {
-  const context = repo.context('GET blob', digest);
-  checkDigest(repo, context.operation, digest);
-  const limits = { ...options, maxSize: options.maxSize ?? repo.settings.maxBlobSize, digest };
-  return repo.transport.request(
-    { method: 'GET', url: repo.url(`blobs/${digest}`), scopes: repo.pull, context },
-    async (res) => {
-      if (res.status !== 200) throw await errorFromResponse(res, context);
-      return readBodyToFile(res, path, limits, context);
-    },
+  return readBlob(repo, digest, options, (res, limits, context) =>
+    readBodyToFile(res, path, limits, context),
   );
 }

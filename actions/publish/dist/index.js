@@ -31255,7 +31255,7 @@ async function statBlob(repo, digest) {
     }
   );
 }
-async function getBlob(repo, digest, options = {}) {
+function readBlob(repo, digest, options, read) {
   const context3 = repo.context("GET blob", digest);
   checkDigest(repo, context3.operation, digest);
   const limits = { ...options, maxSize: options.maxSize ?? repo.settings.maxBlobSize, digest };
@@ -31263,20 +31263,19 @@ async function getBlob(repo, digest, options = {}) {
     { method: "GET", url: repo.url(`blobs/${digest}`), scopes: repo.pull, context: context3 },
     async (res) => {
       if (res.status !== 200) throw await errorFromResponse(res, context3);
-      return readBody(res, limits, context3);
+      return read(res, limits, context3);
     }
   );
 }
-async function getBlobToFile(repo, digest, path, options = {}) {
-  const context3 = repo.context("GET blob", digest);
-  checkDigest(repo, context3.operation, digest);
-  const limits = { ...options, maxSize: options.maxSize ?? repo.settings.maxBlobSize, digest };
-  return repo.transport.request(
-    { method: "GET", url: repo.url(`blobs/${digest}`), scopes: repo.pull, context: context3 },
-    async (res) => {
-      if (res.status !== 200) throw await errorFromResponse(res, context3);
-      return readBodyToFile(res, path, limits, context3);
-    }
+function getBlob(repo, digest, options = {}) {
+  return readBlob(repo, digest, options, (res, limits, context3) => readBody(res, limits, context3));
+}
+function getBlobToFile(repo, digest, path, options = {}) {
+  return readBlob(
+    repo,
+    digest,
+    options,
+    (res, limits, context3) => readBodyToFile(res, path, limits, context3)
   );
 }
 
