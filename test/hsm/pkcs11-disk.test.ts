@@ -6,48 +6,16 @@
  * system temp dir, runs every operation, and compares.
  */
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changedFiles, snapshotFiles } from '../helpers/disk-snapshot.js';
 import { listTokenKeys, Pkcs11Signer } from '../../lib/signers/pkcs11.js';
 import { createSoftHsm, type SoftHsm, STANDARD_KEYS } from '../helpers/softhsm.js';
 import { rootTrusting, signDoc, tufJsError } from './tuf-verify.js';
 
 const PEM_PRIVATE = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
-
-/** path -> "size:mtime" for every regular file under `root`, skipping `exclude` prefixes. */
-function snapshot(root: string, exclude: string[], maxDepth = 6): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (dir: string, depth: number): void => {
-    if (depth > maxDepth || files.size > 50_000) return;
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return; // unreadable (another user's dir) or gone meanwhile
-    }
-    for (const e of entries) {
-      const path = join(dir, e.name);
-      if (exclude.some((x) => path === x || path.startsWith(`${x}/`))) continue;
-      if (e.isDirectory()) walk(path, depth + 1);
-      else if (e.isFile()) {
-        try {
-          const st = statSync(path);
-          files.set(path, `${st.size}:${st.mtimeMs}`);
-        } catch {
-          // removed meanwhile
-        }
-      }
-    }
-  };
-  walk(root, 0);
-  return files;
-}
-
-function changed(before: Map<string, string>, after: Map<string, string>): string[] {
-  return [...after].filter(([path, stamp]) => before.get(path) !== stamp).map(([path]) => path);
-}
 
 function read(path: string): string {
   try {
@@ -84,8 +52,11 @@ describe('signing leaves no key material on disk', () => {
   it('writes nothing outside the token, and no private key anywhere', async () => {
     const ours = [hsm.dir, sandbox];
     const publicKeys: string[] = [];
-    const beforeOurs = new Map([...snapshot(hsm.dir, [hsm.tokenDir]), ...snapshot(sandbox, [])]);
-    const beforeSystem = snapshot(systemTmp, ours, 3);
+    const beforeOurs = new Map([
+      ...snapshotFiles(hsm.dir, [hsm.tokenDir]),
+      ...snapshotFiles(sandbox, []),
+    ]);
+    const beforeSystem = snapshotFiles(systemTmp, ours, 3);
 
     const savedTmp = process.env.TMPDIR;
     const savedCwd = process.cwd();
@@ -107,8 +78,11 @@ describe('signing leaves no key material on disk', () => {
       else process.env.TMPDIR = savedTmp;
     }
 
-    const afterOurs = new Map([...snapshot(hsm.dir, [hsm.tokenDir]), ...snapshot(sandbox, [])]);
-    expect(changed(beforeOurs, afterOurs)).toEqual([]);
+    const afterOurs = new Map([
+      ...snapshotFiles(hsm.dir, [hsm.tokenDir]),
+      ...snapshotFiles(sandbox, []),
+    ]);
+    expect(changedFiles(beforeOurs, afterOurs)).toEqual([]);
     for (const path of afterOurs.keys()) expect(read(path), path).not.toMatch(PEM_PRIVATE);
 
     // Other processes share the system temp dir, so a new file there only fails the
@@ -118,7 +92,7 @@ describe('signing leaves no key material on disk', () => {
         createPublicKey(pem).export({ format: 'der', type: 'spki' }).toString('hex'),
       ),
     );
-    for (const path of changed(beforeSystem, snapshot(systemTmp, ours, 3))) {
+    for (const path of changedFiles(beforeSystem, snapshotFiles(systemTmp, ours, 3))) {
       const text = read(path);
       const pem = text.match(
         /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/,
