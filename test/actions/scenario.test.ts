@@ -59,23 +59,7 @@ describe('signing-event PR flow through the actions', () => {
   const pull = (pr: number) => fake.state.items.get(pr) as { draft: boolean; state: string };
 
   it('opens a draft PR with one status comment, edits it in place, and marks it ready at threshold', async () => {
-    expect(
-      (
-        await alice.tufci(
-          'init',
-          '--root-signers',
-          '@alice,@bob,@carol',
-          '--root-threshold',
-          '2',
-          '--targets-signers',
-          '@alice,@bob,@carol',
-          '--targets-threshold',
-          '2',
-          '--online-key',
-          w.onlinePub,
-        )
-      ).code,
-    ).toBe(0);
+    expect((await alice.tufci(...w.initArgs([alice, bob, carol], 2))).code).toBe(0);
     const first = await action('signing-event', 'sign/init');
     const pr = Number(first.outputs['pr-number']);
     expect(pr).toBeGreaterThan(0);

@@ -11,19 +11,7 @@ describe('bootstrap, 2-of-3 signing, online signing, publish, verify', () => {
   const carol = w.clone('carol');
 
   it('bootstraps with invites and collects signatures', async () => {
-    const init = await alice.tufci(
-      'init',
-      '--root-signers',
-      '@alice,@bob,@carol',
-      '--root-threshold',
-      '2',
-      '--targets-signers',
-      '@alice,@bob,@carol',
-      '--targets-threshold',
-      '2',
-      '--online-key',
-      w.onlinePub,
-    );
+    const init = await alice.tufci(...w.initArgs([alice, bob, carol], 2));
     expect(init.err).toBe('');
     expect(init.code).toBe(0);
     expect(init.out).toContain('Invited @bob to root, targets');

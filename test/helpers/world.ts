@@ -169,6 +169,25 @@ export class World {
     return c;
   }
 
+  /** `tufci init` arguments for root and targets signed by `signers` at `threshold`; those without known keys are invited. */
+  initArgs(signers: Clone[], threshold: number): string[] {
+    const users = signers.map((s) => s.user).join(',');
+    const t = String(threshold);
+    return [
+      'init',
+      '--root-signers',
+      users,
+      '--root-threshold',
+      t,
+      '--targets-signers',
+      users,
+      '--targets-threshold',
+      t,
+      '--online-key',
+      this.onlinePub,
+    ];
+  }
+
   /**
    * Bootstraps a repository whose root and targets are signed by `signers` at
    * `threshold` (public keys given up front, so nobody is invited), merges
@@ -177,20 +196,11 @@ export class World {
   async bootstrap(signers: Clone[], threshold: number, extra: string[] = []): Promise<void> {
     const [first, ...others] = signers;
     if (!first) throw new Error('bootstrap needs a signer');
-    const users = signers.map((s) => s.user).join(',');
     const check = (what: string, r: { code: number; out: string; err: string }): void => {
       if (r.code !== 0) throw new Error(`${what} failed (${r.code}): ${r.err}\n${r.out}`);
     };
     const keys = others.flatMap((s) => ['--key', `${s.user}=${s.pubfile}`]);
-    check(
-      'init',
-      await first.tufci(
-        'init',
-        ...['--root-signers', users, '--root-threshold', String(threshold)],
-        ...['--targets-signers', users, '--targets-threshold', String(threshold)],
-        ...['--online-key', this.onlinePub, ...keys, ...extra],
-      ),
-    );
+    check('init', await first.tufci(...this.initArgs(signers, threshold), ...keys, ...extra));
     for (const s of others.slice(0, threshold - 1))
       check(`sign by ${s.user}`, await s.tufci('sign', 'sign/init', '--yes'));
     this.merge('sign/init');
