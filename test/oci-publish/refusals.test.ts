@@ -17,6 +17,9 @@ let host: string;
 let apps: RegistryRepository;
 let web: Descriptor;
 const verify = (...args: string[]) => aw.verify(...args);
+/** Verifies `artifact` against the metadata repository `repo` on the test registry, with a fresh client cache. */
+const verifyFrom = (artifact: string, repo: string) =>
+  verify(artifact, '--from', `oci://${host}/${repo}`, '--cache', cache());
 const cache = (): string => aw.cache();
 const publishTo = (f: Fixture, repo: string) => aw.publishTo(f, repo);
 const signArtifact = (f: Fixture, event: string, ref: string) => aw.signArtifact(f, event, ref);
@@ -37,25 +40,13 @@ describe('refusing what does not verify', () => {
     const none = await verify(`oci://${host}/apps/web@${v2.digest}`);
     expect(none.code).toBe(1);
     expect(none.err).toContain(`no TUF pointer is attached to ${v2.digest}`);
-    const from = await verify(
-      `oci://${host}/apps/web:v2`,
-      '--from',
-      `oci://${host}/acme/tuf`,
-      '--cache',
-      cache(),
-    );
+    const from = await verifyFrom(`oci://${host}/apps/web:v2`, 'acme/tuf');
     expect(from.code).toBe(1);
     expect(from.err).toContain(`${v2.digest} is not signed in oci://${host}/acme/tuf`);
     expect(from.err).toContain('no target of the signed metadata has this digest');
     // The signed tag moved to other content: verifying the tag checks what it names now.
     await apps.putManifest((await apps.getManifest(v2.digest)).bytes, { tag: 'moved' });
-    const moved = await verify(
-      `oci://${host}/apps/web:moved`,
-      '--from',
-      `oci://${host}/acme/tuf`,
-      '--cache',
-      cache(),
-    );
+    const moved = await verifyFrom(`oci://${host}/apps/web:moved`, 'acme/tuf');
     expect(moved.code).toBe(1);
   });
 
@@ -117,13 +108,7 @@ describe('refusing what does not verify', () => {
       blob(targetsJson.sha256),
       targetsJson.bytes.toString().replace('"length"', '"lengtH"'),
     );
-    const m = await verify(
-      `oci://${host}/apps/web@${web.digest}`,
-      '--from',
-      `oci://${host}/acme/tampered`,
-      '--cache',
-      cache(),
-    );
+    const m = await verifyFrom(`oci://${host}/apps/web@${web.digest}`, 'acme/tampered');
     expect(m.code).toBe(1);
     expect(m.err).toContain('a blob does not match its digest');
     // Put the bytes back: blobs are shared by every repository of the registry.
@@ -175,13 +160,7 @@ describe('refusing what does not verify', () => {
     fx.w.now = new Date(fx.w.now.getTime() - 30 * 86_400_000);
     await fx.event({ 'file.txt': 'signed long ago\n' });
     await publishTo(fx, 'acme/expired');
-    const r = await verify(
-      `oci://${host}/apps/web@${web.digest}`,
-      '--from',
-      `oci://${host}/acme/expired`,
-      '--cache',
-      cache(),
-    );
+    const r = await verifyFrom(`oci://${host}/apps/web@${web.digest}`, 'acme/expired');
     expect(r.code).toBe(1);
     expect(r.err).toContain('metadata has expired');
   });
