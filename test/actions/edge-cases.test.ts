@@ -5,10 +5,9 @@ import { getOctokit } from '@actions/github';
 import { assertNoViolations } from '../helpers/github-fake/index.js';
 import type { GitHubFake } from '../helpers/github-fake/index.js';
 import { runAction } from '../helpers/run-action.js';
-import type { ActionRun } from '../helpers/run-action.js';
 import { World, git } from '../helpers/world.js';
 
-import { OWNER, REPO, fakeFor } from './support.js';
+import { OWNER, REPO, fakeFor, pushAction } from './support.js';
 
 describe('actions: the cases users hit', () => {
   const w = new World();
@@ -25,24 +24,12 @@ describe('actions: the cases users hit', () => {
     w.cleanup();
   });
 
-  async function action(
+  const action = (
     name: string,
     branch: string,
     inputs: Record<string, string> = {},
     workspace?: string,
-  ): Promise<ActionRun> {
-    const ws = workspace ?? w.ci(branch === 'main' ? undefined : branch).dir;
-    return runAction(name, {
-      workspace: ws,
-      apiUrl: fake.url,
-      repository: `${OWNER}/${REPO}`,
-      ref: `refs/heads/${branch}`,
-      eventName: 'push',
-      payload: { ref: `refs/heads/${branch}` },
-      inputs: { token: 'ghs_test-token', ...inputs },
-      env: w.env,
-    });
-  }
+  ) => pushAction(w, fake, name, branch, inputs, workspace);
 
   it('uses the oldest PR when two are open for one branch, and warns', async () => {
     const octo = getOctokit('ghs_test-token', { baseUrl: fake.url });

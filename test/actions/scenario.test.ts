@@ -7,7 +7,7 @@ import { runAction } from '../helpers/run-action.js';
 import type { ActionRun } from '../helpers/run-action.js';
 import { World, git } from '../helpers/world.js';
 
-import { OWNER, REPO, fakeFor } from './support.js';
+import { OWNER, REPO, fakeFor, pushAction } from './support.js';
 
 /** The status comment with volatile parts (dates) masked, for the golden file. */
 export function maskComment(body: string): string {
@@ -36,20 +36,7 @@ describe('signing-event PR flow through the actions', () => {
     branch: string,
     inputs: Record<string, string> = {},
   ): Promise<ActionRun> {
-    const ws = w.ci(branch === 'main' ? undefined : branch);
-    const run = await runAction(name, {
-      workspace: ws.dir,
-      apiUrl: fake.url,
-      repository: `${OWNER}/${REPO}`,
-      ref: `refs/heads/${branch}`,
-      eventName: 'push',
-      payload: {
-        ref: `refs/heads/${branch}`,
-        repository: { name: REPO, owner: { login: OWNER }, default_branch: 'main' },
-      },
-      inputs: { token: 'ghs_test-token', ...inputs },
-      env: w.env,
-    });
+    const run = await pushAction(w, fake, name, branch, inputs);
     if (run.code !== 0) throw new Error(`action ${name} failed:\n${run.stdout}\n${run.stderr}`);
     return run;
   }
