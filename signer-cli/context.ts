@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Git } from '../lib/git/git.js';
 import { keyFileSigner } from '../lib/signers/keyfile.js';
-import { UserError } from '../lib/signers/signer.js';
+import { UserError } from '../lib/errors.js';
 import type { Signer } from '../lib/signers/signer.js';
 import type { Publisher } from '../lib/publish/publisher.js';
 import { normalizeUser } from '../lib/event/invites.js';

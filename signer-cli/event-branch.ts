@@ -1,6 +1,6 @@
 import { knownGood, NO_BASE } from '../lib/event/base.js';
 import type { Git } from '../lib/git/git.js';
-import { UserError } from '../lib/signers/signer.js';
+import { UserError } from '../lib/errors.js';
 import type { MetadataReader } from '../lib/tuf/repo.js';
 import type { Ctx, SignerConfig } from './context.js';
 import { gitOf } from './context.js';

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../lib/signers/signer.js';
+import { UserError } from '../lib/errors.js';
 import type { Ctx } from './context.js';
 import { registerDelegate } from './commands/delegate.js';
 import { registerEvent, registerStatus } from './commands/event.js';

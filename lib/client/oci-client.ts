@@ -7,7 +7,7 @@ import { canonicalize } from '@tufjs/canonical-json';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Updater } from 'tuf-js';
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 import { parseEnvelope } from '../tuf/envelope.js';
 import { OCI_METADATA_URL, OCI_TARGETS_URL, OciFetcher, type OciSource } from './oci-fetcher.js';
 

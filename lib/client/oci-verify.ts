@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { registryArtifactOf, type Descriptor } from '../oci/index.js';
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 import { openTufSession, type TufSession } from './oci-client.js';
 import type { OciSource } from './oci-fetcher.js';
 

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Updater } from 'tuf-js';
 import type { Fetcher } from 'tuf-js';
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 import { parseEnvelope } from '../tuf/envelope.js';
 
 export interface VerifyOptions {

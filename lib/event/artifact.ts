@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SOURCE_CUSTOM_KEY, type Descriptor } from '../oci/index.js';
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 import type { RepoDir } from '../tuf/repo.js';
 import { checkTargetPath } from '../tuf/target-files.js';
 import type { TargetFileJson, TargetsSigned } from '../tuf/types.js';

@@ -1,5 +1,5 @@
-import { UserError } from '../signers/signer.js';
-import type { TufPublicKey } from '../signers/signer.js';
+import { UserError } from '../errors.js';
+import type { TufPublicKey } from '../tuf/types.js';
 import { addDays, tufDate } from '../tuf/envelope.js';
 import { keyId } from '../tuf/keys.js';
 import { checkRoleName } from '../tuf/repo.js';

@@ -1,6 +1,6 @@
 import { checkOnlineUri } from '../signers/online.js';
-import { UserError } from '../signers/signer.js';
-import type { TufPublicKey } from '../signers/signer.js';
+import { UserError } from '../errors.js';
+import type { TufPublicKey } from '../tuf/types.js';
 import { addDays, tufDate } from '../tuf/envelope.js';
 import { keyId } from '../tuf/keys.js';
 import type { RepoDir } from '../tuf/repo.js';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 
 export const STATE_FILE = 'metadata/.signing-event-state';

@@ -1,4 +1,4 @@
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 import type { RepoDir } from '../tuf/repo.js';
 import type { Envelope } from '../tuf/types.js';
 

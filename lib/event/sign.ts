@@ -1,4 +1,4 @@
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 import type { Signer } from '../signers/signer.js';
 import { signedBytes } from '../tuf/envelope.js';
 import { keyId } from '../tuf/keys.js';

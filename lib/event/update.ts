@@ -1,5 +1,5 @@
 import { canonicalize } from '@tufjs/canonical-json';
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 import { addDays, checkKeyOrder, clone, tufDate, validSignatures } from '../tuf/envelope.js';
 import type { MetadataReader, RepoDir } from '../tuf/repo.js';
 import { checkThreshold, periodsOf, roleKeys } from '../tuf/roles.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { SimpleGit } from 'simple-git';
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 
 /** The git operations the project needs, behind one small interface (prompts always off). */
 export class Git {

@@ -11,14 +11,14 @@ export type {
   PushedBlob,
   ReferrersOptions,
 } from './store.js';
-export { RegistryClient, openRegistryRepository, type RegistryOptions } from './registry-client.js';
-export { RegistryRepository } from './registry-repository.js';
-export type { RegistrySettings } from './registry-handle.js';
-export { OciLayoutStore, type LayoutOptions } from './layout-store.js';
+export { RegistryClient, openRegistryRepository, type RegistryOptions } from './registry/client.js';
+export { RegistryRepository } from './registry/repository.js';
+export type { RegistrySettings } from './registry/handle.js';
+export { OciLayoutStore, type LayoutOptions } from './layout/store.js';
 export { OciError, type OciErrorKind, type OciErrorContext } from './errors.js';
-export type { HttpOptions, OciLogger } from './http.js';
-export { redactUrl } from './http.js';
-export type { RetryPolicy } from './retry-policy.js';
+export type { HttpOptions, OciLogger } from './transport/http.js';
+export { redactUrl } from './transport/http.js';
+export type { RetryPolicy } from './transport/retry-policy.js';
 export {
   resolveCredentials,
   dockerConfigPath,
@@ -26,8 +26,8 @@ export {
   ENV_PASSWORD,
   type Credentials,
   type CredentialSources,
-} from './credentials.js';
-export { parseChallenges, type Challenge } from './auth.js';
+} from './transport/credentials.js';
+export { parseChallenges, type Challenge } from './transport/auth.js';
 export {
   parseReference,
   formatReference,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { indexHtml } from './html.js';
 import type { Progress, PublishReport, Publisher } from './publisher.js';

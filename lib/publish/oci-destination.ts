@@ -3,7 +3,7 @@
  * REPO/targets) or `oci-layout:DIR` (metadata in the layout DIR, targets in DIR/targets).
  */
 import { join, resolve } from 'node:path';
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 import {
   OciError,
   OciLayoutStore,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 import { parseEnvelope } from '../tuf/envelope.js';
 import type { RepoDir } from '../tuf/repo.js';
 import { checkRoleSigned } from '../tuf/roles.js';

@@ -7,8 +7,9 @@ import {
 import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { keyId, tufKeyFromPublicPem } from '../tuf/keys.js';
-import { UserError } from './signer.js';
-import type { Signer, TufPublicKey } from './signer.js';
+import { UserError } from '../errors.js';
+import type { Signer } from './signer.js';
+import type { TufPublicKey } from '../tuf/types.js';
 
 export type KeyType = 'ed25519' | 'ecdsa';
 

@@ -1,5 +1,5 @@
 import { keyFileSigner, KeyObjectSigner, loadPrivateKey } from './keyfile.js';
-import { UserError } from './signer.js';
+import { UserError } from '../errors.js';
 import type { Signer } from './signer.js';
 
 export interface OnlineSignerEnv {

@@ -1,7 +1,7 @@
 import { canonicalize } from '@tufjs/canonical-json';
 import { Key, Metadata, MetadataKind } from '@tufjs/models';
 import type { Root, Snapshot, Targets, Timestamp } from '@tufjs/models';
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 import { SUPPORTED_SCHEMES } from './keys.js';
 import { checkTargetPath } from './target-files.js';
 import type { AnySigned, Envelope, KeyJson } from './types.js';

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { canonicalize } from '@tufjs/canonical-json';
-import type { TufPublicKey } from '../signers/signer.js';
+import type { TufPublicKey } from './types.js';
 
 /** Key types and schemes this project signs with and accepts in metadata. */
 export const SUPPORTED_SCHEMES: Record<string, string[]> = {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { canonicalize } from '@tufjs/canonical-json';
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 import type { Signer } from '../signers/signer.js';
 import { addDays, serialize, signedBytes, tufDate, validSignatures } from './envelope.js';
 import { keyId } from './keys.js';

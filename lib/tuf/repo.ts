@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { parseEnvelope, serialize } from './envelope.js';
 import { roleType } from './types.js';

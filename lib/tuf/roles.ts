@@ -1,5 +1,5 @@
 import { Targets } from '@tufjs/models';
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 import { validSignatures } from './envelope.js';
 import type { Envelope, KeyJson, RootSigned, TargetsSigned } from './types.js';
 import { EXPIRY_PERIOD, KEYOWNER, SIGNING_PERIOD, isOnlineRole } from './types.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../signers/signer.js';
+import { UserError } from '../errors.js';
 import type { TargetFileJson } from './types.js';
 
 /**

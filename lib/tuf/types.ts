@@ -5,6 +5,13 @@ export const ONLINE_URI = 'x-tuf-on-ci-online-uri';
 export const EXPIRY_PERIOD = 'x-tuf-on-ci-expiry-period';
 export const SIGNING_PERIOD = 'x-tuf-on-ci-signing-period';
 
+/** A public key as TUF metadata holds it (custom fields such as the key owner are added separately). */
+export interface TufPublicKey {
+  keytype: string;
+  scheme: string;
+  keyval: { public: string };
+}
+
 export interface KeyJson {
   keytype: string;
   scheme: string;

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { generateKey } from '../../lib/signers/keyfile.js';
 import type { KeyType } from '../../lib/signers/keyfile.js';
-import { UserError } from '../../lib/signers/signer.js';
+import { UserError } from '../../lib/errors.js';
 import { normalizeUser } from '../../lib/event/invites.js';
 import { keyId } from '../../lib/tuf/keys.js';
 import type { Ctx } from '../context.js';

@@ -6,7 +6,7 @@ import { eventReport } from '../../lib/event/report.js';
 import { applySignatures, planSigning } from '../../lib/event/sign.js';
 import { updateEvent } from '../../lib/event/update.js';
 import type { Descriptor } from '../../lib/oci/index.js';
-import { UserError } from '../../lib/signers/signer.js';
+import { UserError } from '../../lib/errors.js';
 import { withRollback } from '../../lib/util/transaction.js';
 import type { ConfigFlags, Ctx } from '../context.js';
 import { makeSigner, repoOf, signerConfig } from '../context.js';

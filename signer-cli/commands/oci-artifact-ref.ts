@@ -10,7 +10,7 @@ import {
   type OciStore,
   type RegistryOptions,
 } from '../../lib/oci/index.js';
-import { UserError } from '../../lib/signers/signer.js';
+import { UserError } from '../../lib/errors.js';
 import type { Ctx } from '../context.js';
 
 export interface OpenedArtifact {

@@ -14,7 +14,7 @@ import {
   resolveCredentials,
   type RegistryOptions,
 } from '../../lib/oci/index.js';
-import { UserError } from '../../lib/signers/signer.js';
+import { UserError } from '../../lib/errors.js';
 import type { Ctx } from '../context.js';
 
 export interface RegistryFlags {

@@ -11,7 +11,7 @@ import { verifyArtifact } from '../../lib/client/oci-verify.js';
 import type { Descriptor, OciStore } from '../../lib/oci/index.js';
 import { findPointers } from '../../lib/publish/oci-pointer.js';
 import { isOciLocation, openOciLocation } from '../../lib/publish/oci-destination.js';
-import { UserError } from '../../lib/signers/signer.js';
+import { UserError } from '../../lib/errors.js';
 import type { Ctx } from '../context.js';
 import { defaultCacheDir, hostOf, registryAccess, registryFlags } from './oci-registry.js';
 import { openArtifact } from './oci-artifact-ref.js';

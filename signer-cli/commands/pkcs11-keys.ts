@@ -7,9 +7,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { listTokenKeys, Pkcs11Signer, type TokenKeyListing } from '../../lib/signers/pkcs11.js';
-import { formatKeyListing } from '../../lib/signers/pkcs11-list.js';
-import { UserError } from '../../lib/signers/signer.js';
+import {
+  listTokenKeys,
+  Pkcs11Signer,
+  type TokenKeyListing,
+} from '../../lib/signers/pkcs11/signer.js';
+import { formatKeyListing } from '../../lib/signers/pkcs11/list.js';
+import { UserError } from '../../lib/errors.js';
 import { RepoDir } from '../../lib/tuf/repo.js';
 import { KEYOWNER } from '../../lib/tuf/types.js';
 import type { KeyJson } from '../../lib/tuf/types.js';

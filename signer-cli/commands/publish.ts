@@ -7,7 +7,7 @@ import { verifyRepository } from '../../lib/client/verify.js';
 import { DirPublisher } from '../../lib/publish/dir.js';
 import type { Publisher } from '../../lib/publish/publisher.js';
 import { buildTree } from '../../lib/publish/tree.js';
-import { UserError } from '../../lib/signers/signer.js';
+import { UserError } from '../../lib/errors.js';
 import type { Ctx } from '../context.js';
 import { repoOf } from '../context.js';
 

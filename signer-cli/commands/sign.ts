@@ -6,7 +6,7 @@ import { loadOfflineRoles } from '../../lib/event/load.js';
 import { acceptInvites, applySignatures, planSigning } from '../../lib/event/sign.js';
 import { eventStatus, unsignedKeysOf } from '../../lib/event/status.js';
 import { updateEvent } from '../../lib/event/update.js';
-import { UserError } from '../../lib/signers/signer.js';
+import { UserError } from '../../lib/errors.js';
 import { withRollback } from '../../lib/util/transaction.js';
 import type { ConfigFlags, Ctx } from '../context.js';
 import { makeSigner, repoOf, signerConfig } from '../context.js';

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateKey } from '../../lib/signers/keyfile.js';
-import { loginError, pinLockedError, signError } from '../../lib/signers/pkcs11-errors.js';
-import type { TokenKeyListing } from '../../lib/signers/pkcs11.js';
-import { UserError } from '../../lib/signers/signer.js';
+import { loginError, pinLockedError, signError } from '../../lib/signers/pkcs11/errors.js';
+import type { TokenKeyListing } from '../../lib/signers/pkcs11/signer.js';
+import { UserError } from '../../lib/errors.js';
 import { keyId } from '../../lib/tuf/keys.js';
 import { formatKeyRoles, keyUses, type KeyUse } from '../../signer-cli/commands/pkcs11-keys.js';
 import {

@@ -16,8 +16,8 @@ import {
   pinLockedError,
   pinStatusNote,
   signError,
-} from '../../lib/signers/pkcs11-errors.js';
-import type { PinRequest } from '../../lib/signers/pkcs11.js';
+} from '../../lib/signers/pkcs11/errors.js';
+import type { PinRequest } from '../../lib/signers/pkcs11/signer.js';
 import { keyId, tufKeyFromPublicPem } from '../../lib/tuf/keys.js';
 import { commandPins, PinCachingSigner } from '../../signer-cli/commands/pkcs11-signer.js';
 import type { Ctx } from '../../signer-cli/context.js';

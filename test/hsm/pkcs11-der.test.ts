@@ -6,7 +6,7 @@ import {
   ecPointFromAttribute,
   ecSpkiPem,
   rawEcdsaToDer,
-} from '../../lib/signers/pkcs11-der.js';
+} from '../../lib/signers/pkcs11/der.js';
 
 const P256_PARAMS = Buffer.from('06082a8648ce3d030107', 'hex');
 const P384_PARAMS = Buffer.from('06052b81040022', 'hex');

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changedFiles, snapshotFiles } from '../helpers/disk-snapshot.js';
-import { listTokenKeys, Pkcs11Signer } from '../../lib/signers/pkcs11.js';
+import { listTokenKeys, Pkcs11Signer } from '../../lib/signers/pkcs11/signer.js';
 import { createSoftHsm, type SoftHsm, STANDARD_KEYS } from '../helpers/softhsm.js';
 import { rootTrusting, signDoc, tufJsError } from './tuf-verify.js';
 

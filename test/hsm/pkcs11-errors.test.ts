@@ -16,9 +16,9 @@ import {
   pkcs11ErrorCode,
   signError,
   tokenNotFoundError,
-} from '../../lib/signers/pkcs11-errors.js';
-import { keyNotFoundError, unsupportedKeyError } from '../../lib/signers/pkcs11-key-errors.js';
-import { UserError } from '../../lib/signers/signer.js';
+} from '../../lib/signers/pkcs11/errors.js';
+import { keyNotFoundError, unsupportedKeyError } from '../../lib/signers/pkcs11/key-errors.js';
+import { UserError } from '../../lib/errors.js';
 
 const {
   CKF_USER_PIN_COUNT_LOW,

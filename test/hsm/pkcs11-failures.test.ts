@@ -8,8 +8,12 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertKeyMatches, type PinRequest, Pkcs11Signer } from '../../lib/signers/pkcs11.js';
-import { UserError } from '../../lib/signers/signer.js';
+import {
+  assertKeyMatches,
+  type PinRequest,
+  Pkcs11Signer,
+} from '../../lib/signers/pkcs11/signer.js';
+import { UserError } from '../../lib/errors.js';
 import { createSoftHsm, type SoftHsm, STANDARD_KEYS } from '../helpers/softhsm.js';
 
 let hsm: SoftHsm;

@@ -15,8 +15,8 @@ import {
   pkcs11SignerFromUri,
   YKCS11_MODULE_PATH_LINUX,
   YKCS11_MODULE_PATH_MACOS,
-} from '../../lib/signers/pkcs11.js';
-import { formatKeyListing } from '../../lib/signers/pkcs11-list.js';
+} from '../../lib/signers/pkcs11/signer.js';
+import { formatKeyListing } from '../../lib/signers/pkcs11/list.js';
 import { keyId } from '../../lib/tuf/keys.js';
 import { createSoftHsm, PIV_9C_KEY, type SoftHsm, STANDARD_KEYS } from '../helpers/softhsm.js';
 import { pythonTufVerify, rootTrusting, signDoc, tufJsError } from './tuf-verify.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseKeySelector } from '../../lib/signers/pkcs11-objects.js';
-import { formatPkcs11Uri, parsePkcs11Uri } from '../../lib/signers/pkcs11-uri.js';
-import { UserError } from '../../lib/signers/signer.js';
+import { parseKeySelector } from '../../lib/signers/pkcs11/objects.js';
+import { formatPkcs11Uri, parsePkcs11Uri } from '../../lib/signers/pkcs11/uri.js';
+import { UserError } from '../../lib/errors.js';
 
 describe('parsePkcs11Uri', () => {
   it('reads token, object, id and module-path', () => {

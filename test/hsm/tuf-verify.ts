@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalize } from '@tufjs/canonical-json';
 import { Metadata, MetadataKind } from '@tufjs/models';
-import type { Signer, TufPublicKey } from '../../lib/signers/signer.js';
+import type { Signer } from '../../lib/signers/signer.js';
+import type { TufPublicKey } from '../../lib/tuf/types.js';
 import { keyId } from '../../lib/tuf/keys.js';
 
 export interface SignedDoc {

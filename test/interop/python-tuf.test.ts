@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalize } from '@tufjs/canonical-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../lib/signers/signer.js';
+import { UserError } from '../../lib/errors.js';
 import { parseEnvelope, signedBytes } from '../../lib/tuf/envelope.js';
 import { keyId, tufKeyFromPublicPem } from '../../lib/tuf/keys.js';
 import type { Envelope, TargetsSigned } from '../../lib/tuf/types.js';

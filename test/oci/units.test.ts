@@ -16,7 +16,7 @@ import {
   isRetryableStatus,
   retryDelay,
   DEFAULT_RETRY_POLICY,
-} from '../../lib/oci/retry-policy.js';
+} from '../../lib/oci/transport/retry-policy.js';
 
 const d = (n: string, extra: Partial<Descriptor> = {}): Descriptor => ({
   mediaType: MEDIA_TYPE.imageManifest,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KeyObjectSigner } from '../../lib/signers/keyfile.js';
 import { generateKey, loadPrivateKey } from '../../lib/signers/keyfile.js';
-import { UserError } from '../../lib/signers/signer.js';
+import { UserError } from '../../lib/errors.js';
 import {
   checkKeyOrder,
   parseEnvelope,

@@ -24992,7 +24992,7 @@ function info(message) {
 var import_canonical_json2 = __toESM(require_lib(), 1);
 var import_models = __toESM(require_dist(), 1);
 
-// lib/signers/signer.ts
+// lib/errors.ts
 var UserError = class extends Error {
   constructor(message) {
     super(message);

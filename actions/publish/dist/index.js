@@ -25895,7 +25895,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync as readFileSync2, writeFileSync } from "node:fs";
 import { join as join2 } from "node:path";
 
-// lib/signers/signer.ts
+// lib/errors.ts
 var UserError = class extends Error {
   constructor(message) {
     super(message);
@@ -30687,7 +30687,7 @@ function isLoopbackHost(host) {
   return name === "localhost" || name === "[::1]" || name === "::1" || /^127(\.\d{1,3}){3}$/.test(name);
 }
 
-// lib/oci/auth.ts
+// lib/oci/transport/auth.ts
 function parseChallenges(header) {
   const out = [];
   const token = /[A-Za-z0-9!#$%&'*+.^_`|~-]+/y;
@@ -30829,12 +30829,12 @@ function scopeKey(scopes) {
   return [...scopes].sort().join(" ");
 }
 
-// lib/oci/body.ts
+// lib/oci/transport/body.ts
 import { randomBytes } from "node:crypto";
 import { open as open2, rename as rename2, rm as rm2 } from "node:fs/promises";
 import { dirname as dirname3, basename, join as join6 } from "node:path";
 
-// lib/oci/retry-policy.ts
+// lib/oci/transport/retry-policy.ts
 var DEFAULT_RETRY_POLICY = {
   maxAttempts: 5,
   backoffMs: 250,
@@ -30884,7 +30884,7 @@ function retryDelay(policy, attempt, retryAfter, now) {
   return Math.min(delay, policy.maxDelayMs);
 }
 
-// lib/oci/http.ts
+// lib/oci/transport/http.ts
 var REDIRECTS = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
 var MAX_REDIRECTS = 10;
 var defaultSleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -31019,7 +31019,7 @@ function describe(e) {
   return code ? `${err.message}: ${code}` : String(err.message ?? e);
 }
 
-// lib/oci/body.ts
+// lib/oci/transport/body.ts
 function checkContentLength(res, limits, context3) {
   const header = res.headers.get("content-length");
   if (header === null) return;
@@ -31118,7 +31118,7 @@ async function errorFromResponse(res, context3, detail) {
   );
 }
 
-// lib/oci/registry-handle.ts
+// lib/oci/registry/handle.ts
 var DEFAULT_REGISTRY_SETTINGS = {
   monolithicLimit: 16 * 1024 * 1024,
   chunkSize: 8 * 1024 * 1024,
@@ -31232,7 +31232,7 @@ function encodeJson(value) {
   return new TextEncoder().encode(JSON.stringify(value));
 }
 
-// lib/oci/registry-blobs.ts
+// lib/oci/registry/blobs.ts
 var OCTET_STREAM = "application/octet-stream";
 function checkDigest(repo, operation, digest) {
   if (!isDigest(digest))
@@ -31279,7 +31279,7 @@ function getBlobToFile(repo, digest, path, options = {}) {
   );
 }
 
-// lib/oci/registry-manifests.ts
+// lib/oci/registry/manifests.ts
 var ACCEPT = MANIFEST_MEDIA_TYPES.join(", ");
 function checkReference(repo, operation, reference) {
   if (!isDigest(reference) && !isValidTag(reference)) {
@@ -31463,7 +31463,7 @@ function canonical(value) {
   return JSON.stringify(value);
 }
 
-// lib/oci/registry-referrers.ts
+// lib/oci/registry/referrers.ts
 async function referrersFromApi(repo, digest, artifactType) {
   const context3 = repo.context("GET referrers", digest);
   const query = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : "";
@@ -31547,7 +31547,7 @@ async function addToFallbackTag(repo, subject, referrer) {
   }
 }
 
-// lib/oci/upload.ts
+// lib/oci/registry/upload.ts
 var OCTET_STREAM2 = "application/octet-stream";
 async function uploadBlob(repo, source, digest, mountFrom, assumeAbsent = false) {
   const transport = repo.transport;
@@ -31690,7 +31690,7 @@ async function finishUpload(repo, location, digest, body) {
   );
 }
 
-// lib/oci/registry-repository.ts
+// lib/oci/registry/repository.ts
 var OCTET_STREAM3 = "application/octet-stream";
 var RegistryRepository = class {
   constructor(handle) {
@@ -31802,7 +31802,7 @@ var RegistryRepository = class {
   }
 };
 
-// lib/oci/registry-client.ts
+// lib/oci/registry/client.ts
 var RegistryClient = class {
   constructor(host, options = {}) {
     this.host = host;
@@ -31861,10 +31861,10 @@ var RegistryClient = class {
   }
 };
 
-// lib/oci/layout-store.ts
+// lib/oci/layout/store.ts
 import { open as open5, rename as rename4, rm as rm4 } from "node:fs/promises";
 
-// lib/oci/layout-index.ts
+// lib/oci/layout/index-file.ts
 function tagOf(entry) {
   return entry.annotations?.[REF_NAME_ANNOTATION];
 }
@@ -31897,7 +31897,7 @@ function withManifest(index, descriptor, tag) {
   return { ...index, manifests: [...kept, entry] };
 }
 
-// lib/oci/layout-files.ts
+// lib/oci/layout/files.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
 import { mkdir as mkdir2, open as open4, readFile, rename as rename3, rm as rm3, stat as stat2 } from "node:fs/promises";
@@ -32000,7 +32000,7 @@ async function verifyFile(path, verifier, context3, sink) {
   }
 }
 
-// lib/oci/layout-store.ts
+// lib/oci/layout/store.ts
 var OCTET_STREAM4 = "application/octet-stream";
 var OciLayoutStore = class _OciLayoutStore {
   constructor(dir, limits) {
@@ -32179,7 +32179,7 @@ var OciLayoutStore = class _OciLayoutStore {
   }
 };
 
-// lib/oci/credentials.ts
+// lib/oci/transport/credentials.ts
 import { readFile as readFile2 } from "node:fs/promises";
 import { join as join8 } from "node:path";
 var ENV_USERNAME = "TUFCI_REGISTRY_USERNAME";

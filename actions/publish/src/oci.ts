@@ -11,7 +11,7 @@ import {
 } from '../../../lib/oci/index.js';
 import { openOciLocation, openOciPublisher } from '../../../lib/publish/oci-destination.js';
 import type { PublishTree } from '../../../lib/publish/tree.js';
-import { UserError } from '../../../lib/signers/signer.js';
+import { UserError } from '../../../lib/errors.js';
 
 /**
  * Publishes to the `oci-destination` input (`oci://HOST/REPO` or `oci-layout:DIR`), if

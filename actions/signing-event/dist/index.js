@@ -29164,7 +29164,7 @@ function getOctokit(token, options, ...additionalPlugins) {
 var import_canonical_json2 = __toESM(require_lib2(), 1);
 var import_models = __toESM(require_dist(), 1);
 
-// lib/signers/signer.ts
+// lib/errors.ts
 var UserError = class extends Error {
   constructor(message) {
     super(message);

@@ -25892,7 +25892,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync as readFileSync2, writeFileSync } from "node:fs";
 import { join as join2 } from "node:path";
 
-// lib/signers/signer.ts
+// lib/errors.ts
 var UserError = class extends Error {
   constructor(message) {
     super(message);

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { dirFetcher, dirUrl } from '../../../lib/client/fetchers.js';
 import { verifyRepository } from '../../../lib/client/verify.js';
-import { UserError } from '../../../lib/signers/signer.js';
+import { UserError } from '../../../lib/errors.js';
 import { runAction } from '../../common/github.js';
 
 async function main(): Promise<void> {

@@ -16,8 +16,8 @@ import {
   isYubico,
   pinStatusNote,
   pkcs11ErrorCode,
-} from './pkcs11-errors.js';
-import { UserError } from './signer.js';
+} from './errors.js';
+import { UserError } from '../../errors.js';
 
 export type Pkcs11 = InstanceType<typeof pkcs11js.PKCS11>;
 export type Handle = Buffer;

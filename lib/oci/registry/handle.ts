@@ -1,6 +1,6 @@
 /** What every registry operation needs to know about its repository. */
-import type { OciErrorContext } from './errors.js';
-import type { HttpTransport } from './http.js';
+import type { OciErrorContext } from '../errors.js';
+import type { HttpTransport } from '../transport/http.js';
 
 export interface RegistrySettings {
   /** Blobs up to this size are uploaded in one PUT; larger ones in PATCH chunks. */

@@ -3,13 +3,13 @@
  * when asked, else POST + PUT (monolithic) or POST + PATCH chunks + PUT. A failed chunk
  * resumes from the offset the registry reports, or the upload starts over.
  */
-import type { BlobSource } from './blob-source.js';
-import { errorFromResponse } from './body.js';
-import { OciError, type OciErrorContext } from './errors.js';
-import { discard } from './http.js';
-import { statBlob } from './registry-blobs.js';
-import type { RepoHandle } from './registry-handle.js';
-import { isRetryableStatus } from './retry-policy.js';
+import type { BlobSource } from '../blob-source.js';
+import { errorFromResponse } from '../transport/body.js';
+import { OciError, type OciErrorContext } from '../errors.js';
+import { discard } from '../transport/http.js';
+import { statBlob } from './blobs.js';
+import type { RepoHandle } from './handle.js';
+import { isRetryableStatus } from '../transport/retry-policy.js';
 
 const OCTET_STREAM = 'application/octet-stream';
 

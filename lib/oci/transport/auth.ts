@@ -3,8 +3,8 @@
  * (`WWW-Authenticate: Bearer realm=...,service=...,scope=...`), with tokens cached per scope.
  */
 import type { Credentials } from './credentials.js';
-import { OciError } from './errors.js';
-import { isLoopbackHost } from './reference.js';
+import { OciError } from '../errors.js';
+import { isLoopbackHost } from '../reference.js';
 
 export interface Challenge {
   scheme: string;

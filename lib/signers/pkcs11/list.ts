@@ -3,12 +3,12 @@
  * the TUF keyid of each key this project can sign with. Reads public objects only,
  * so it never asks for a PIN.
  */
-import { describeKey } from './pkcs11-key-errors.js';
-import { tufKeyOf } from './pkcs11-locate.js';
-import { listKeys } from './pkcs11-objects.js';
-import { presentTokens, withModule, withSession } from './pkcs11-session.js';
-import { formatPkcs11Uri } from './pkcs11-uri.js';
-import { UserError } from './signer.js';
+import { describeKey } from './key-errors.js';
+import { tufKeyOf } from './locate.js';
+import { listKeys } from './objects.js';
+import { presentTokens, withModule, withSession } from './session.js';
+import { formatPkcs11Uri } from './uri.js';
+import { UserError } from '../../errors.js';
 
 export interface ListedKey {
   label: string;

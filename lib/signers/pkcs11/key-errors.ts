@@ -2,7 +2,7 @@
  * Messages about keys on a token: the one asked for is not there, is there twice, or
  * is of a type or curve TUF signing here cannot use. Pure functions, unit tested.
  */
-import { UserError } from './signer.js';
+import { UserError } from '../../errors.js';
 
 const quote = (s: string): string => JSON.stringify(s);
 

@@ -4,9 +4,9 @@
  * are until login), so a key is whatever of the pair the session can see.
  */
 import pkcs11js from 'pkcs11js';
-import { curveFromEcParams, type CurveInfo } from './pkcs11-der.js';
-import type { Handle, Pkcs11 } from './pkcs11-session.js';
-import { UserError } from './signer.js';
+import { curveFromEcParams, type CurveInfo } from './der.js';
+import type { Handle, Pkcs11 } from './session.js';
+import { UserError } from '../../errors.js';
 
 /** A key on a token, as much of it as the session sees. */
 export interface TokenKey {

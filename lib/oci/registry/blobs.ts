@@ -1,12 +1,12 @@
 /** Reading blobs from a registry: HEAD, GET into memory, GET streamed to a file. */
-import { errorFromResponse, readBody, readBodyToFile } from './body.js';
-import type { ReadLimits } from './body.js';
-import { isDigest } from './digest.js';
-import { OciError } from './errors.js';
-import { discard } from './http.js';
-import type { Descriptor } from './media-types.js';
-import type { RepoHandle } from './registry-handle.js';
-import type { BlobReadOptions } from './store.js';
+import { errorFromResponse, readBody, readBodyToFile } from '../transport/body.js';
+import type { ReadLimits } from '../transport/body.js';
+import { isDigest } from '../digest.js';
+import { OciError } from '../errors.js';
+import { discard } from '../transport/http.js';
+import type { Descriptor } from '../media-types.js';
+import type { RepoHandle } from './handle.js';
+import type { BlobReadOptions } from '../store.js';
 
 const OCTET_STREAM = 'application/octet-stream';
 

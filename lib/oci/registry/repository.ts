@@ -1,18 +1,14 @@
 /** One repository on a registry, as an OciStore. */
-import { bytesSource, fileSource } from './blob-source.js';
-import { digestOf, digestOfFile, isDigest } from './digest.js';
-import { OciError } from './errors.js';
-import { manifestMediaType, parseManifest } from './manifest.js';
-import type { Descriptor } from './media-types.js';
-import { getBlob, getBlobToFile, statBlob } from './registry-blobs.js';
-import type { RepoHandle } from './registry-handle.js';
-import * as manifests from './registry-manifests.js';
-import {
-  addToFallbackTag,
-  referrersFromApi,
-  referrersFromFallbackTag,
-} from './registry-referrers.js';
-import { referrerDescriptor } from './referrers.js';
+import { bytesSource, fileSource } from '../blob-source.js';
+import { digestOf, digestOfFile, isDigest } from '../digest.js';
+import { OciError } from '../errors.js';
+import { manifestMediaType, parseManifest } from '../manifest.js';
+import type { Descriptor } from '../media-types.js';
+import { getBlob, getBlobToFile, statBlob } from './blobs.js';
+import type { RepoHandle } from './handle.js';
+import * as manifests from './manifests.js';
+import { addToFallbackTag, referrersFromApi, referrersFromFallbackTag } from './referrers.js';
+import { referrerDescriptor } from '../referrers.js';
 import type {
   BlobReadOptions,
   ManifestResult,
@@ -21,7 +17,7 @@ import type {
   PutManifestOptions,
   PushedBlob,
   ReferrersOptions,
-} from './store.js';
+} from '../store.js';
 import { uploadBlob } from './upload.js';
 
 const OCTET_STREAM = 'application/octet-stream';

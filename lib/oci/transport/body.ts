@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
-import { ContentCheckError, ContentVerifier } from './digest.js';
-import { OciError, kindForStatus, parseErrorBody, type OciErrorContext } from './errors.js';
+import { ContentCheckError, ContentVerifier } from '../digest.js';
+import { OciError, kindForStatus, parseErrorBody, type OciErrorContext } from '../errors.js';
 import { discard } from './http.js';
 
 export interface ReadLimits {

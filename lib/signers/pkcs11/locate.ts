@@ -3,22 +3,22 @@
  * public key. Logs in only when it must (to sign, or when the key is invisible before
  * login), and asks for the PIN only once the token is known.
  */
-import { keyId, tufKeyFromPublicPem } from '../tuf/keys.js';
-import { type CurveInfo, ecPointFromAttribute, ecSpkiPem } from './pkcs11-der.js';
+import { keyId, tufKeyFromPublicPem } from '../../tuf/keys.js';
+import { type CurveInfo, ecPointFromAttribute, ecSpkiPem } from './der.js';
 import {
   ambiguousKeyError,
   describeKey,
   keyNotFoundError,
   unsupportedKeyError,
-} from './pkcs11-key-errors.js';
-import { tokenNotFoundError } from './pkcs11-errors.js';
+} from './key-errors.js';
+import { tokenNotFoundError } from './errors.js';
 import {
   describeSelector,
   keyMatches,
   type KeySelector,
   listKeys,
   type TokenKey,
-} from './pkcs11-objects.js';
+} from './objects.js';
 import {
   type Handle,
   type PinCallback,
@@ -27,8 +27,9 @@ import {
   type TokenSlot,
   withLogin,
   withSession,
-} from './pkcs11-session.js';
-import { type TufPublicKey, UserError } from './signer.js';
+} from './session.js';
+import { type TufPublicKey } from '../../tuf/types.js';
+import { UserError } from '../../errors.js';
 
 /** A token key's public half in the forms TUF and Node use. */
 export interface TufKeyInfo {

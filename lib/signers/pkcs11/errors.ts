@@ -4,7 +4,7 @@
  * is unit tested without a token that can really lock or time out.
  */
 import pkcs11js from 'pkcs11js';
-import { UserError } from './signer.js';
+import { UserError } from '../../errors.js';
 
 const CKR_NAMES = new Map<number, string>();
 for (const [name, value] of Object.entries(pkcs11js)) {

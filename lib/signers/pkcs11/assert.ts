@@ -2,8 +2,9 @@
  * The check before signing a role: is the signer's key one the role trusts? Without
  * it, a wrong token would produce a signature that silently counts for nothing.
  */
-import { keyId } from '../tuf/keys.js';
-import { type Signer, UserError } from './signer.js';
+import { keyId } from '../../tuf/keys.js';
+import { type Signer } from '../signer.js';
+import { UserError } from '../../errors.js';
 
 const short = (keyid: string): string => `${keyid.slice(0, 8)}…`;
 

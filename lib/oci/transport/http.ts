@@ -4,7 +4,7 @@
  * registry's own origin.
  */
 import type { Authenticator } from './auth.js';
-import { OciError, type OciErrorContext } from './errors.js';
+import { OciError, type OciErrorContext } from '../errors.js';
 import {
   DEFAULT_RETRY_POLICY,
   isNetworkError,

@@ -3,14 +3,14 @@
  * fallback tag `sha256-<hex>`, an OCI index kept free of duplicates and updated with
  * `If-Match` on the ETag it had when read.
  */
-import { errorFromResponse, readText } from './body.js';
-import { OciError } from './errors.js';
-import { manifestMediaType, encodeJson, parseManifest } from './manifest.js';
-import { MEDIA_TYPE, type Descriptor, type ImageIndex } from './media-types.js';
-import { referrersTag } from './reference.js';
-import { addReferrer, filterReferrers } from './referrers.js';
-import type { RepoHandle } from './registry-handle.js';
-import { getManifest, nextLink, putManifest } from './registry-manifests.js';
+import { errorFromResponse, readText } from '../transport/body.js';
+import { OciError } from '../errors.js';
+import { manifestMediaType, encodeJson, parseManifest } from '../manifest.js';
+import { MEDIA_TYPE, type Descriptor, type ImageIndex } from '../media-types.js';
+import { referrersTag } from '../reference.js';
+import { addReferrer, filterReferrers } from '../referrers.js';
+import type { RepoHandle } from './handle.js';
+import { getManifest, nextLink, putManifest } from './manifests.js';
 
 /** Referrers from `GET /v2/<name>/referrers/<digest>`, or undefined when the registry has no such API (404). */
 export async function referrersFromApi(

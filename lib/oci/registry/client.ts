@@ -1,12 +1,12 @@
 /** A registry (one host) and the repositories on it; shares auth and tokens between them. */
-import { Authenticator } from './auth.js';
-import { readText } from './body.js';
-import type { Credentials } from './credentials.js';
-import { OciError } from './errors.js';
-import { HttpTransport, type HttpOptions } from './http.js';
-import { isLoopbackHost, isValidRepository, parseReference, type Reference } from './reference.js';
-import { DEFAULT_REGISTRY_SETTINGS, RepoHandle, type RegistrySettings } from './registry-handle.js';
-import { RegistryRepository } from './registry-repository.js';
+import { Authenticator } from '../transport/auth.js';
+import { readText } from '../transport/body.js';
+import type { Credentials } from '../transport/credentials.js';
+import { OciError } from '../errors.js';
+import { HttpTransport, type HttpOptions } from '../transport/http.js';
+import { isLoopbackHost, isValidRepository, parseReference, type Reference } from '../reference.js';
+import { DEFAULT_REGISTRY_SETTINGS, RepoHandle, type RegistrySettings } from './handle.js';
+import { RegistryRepository } from './repository.js';
 
 export interface RegistryOptions extends HttpOptions, Partial<RegistrySettings> {
   /** Resolve them with resolveCredentials(); anonymous when absent. */

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ContentCheckError, ContentVerifier, parseDigest } from './digest.js';
-import { OciError, type OciErrorContext } from './errors.js';
-import { emptyIndex, type ImageIndex } from './media-types.js';
+import { ContentCheckError, ContentVerifier, parseDigest } from '../digest.js';
+import { OciError, type OciErrorContext } from '../errors.js';
+import { emptyIndex, type ImageIndex } from '../media-types.js';
 
 export const LAYOUT_VERSION = '1.0.0';
 

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OciError } from './errors.js';
+import { OciError } from '../errors.js';
 
 export interface Credentials {
   username: string;

@@ -7,14 +7,14 @@
  * Writers in one process are serialized; several processes writing one layout are not.
  */
 import { open, rename, rm } from 'node:fs/promises';
-import { ContentVerifier, digestOf, digestOfFile, isDigest } from './digest.js';
-import { OciError, type OciErrorContext } from './errors.js';
-import { findTag, tagsOf, withManifest } from './layout-index.js';
-import * as files from './layout-files.js';
-import { manifestMediaType, parseManifest } from './manifest.js';
-import type { Descriptor } from './media-types.js';
-import { isValidTag, referrersTag } from './reference.js';
-import { filterReferrers, referrerDescriptor } from './referrers.js';
+import { ContentVerifier, digestOf, digestOfFile, isDigest } from '../digest.js';
+import { OciError, type OciErrorContext } from '../errors.js';
+import { findTag, tagsOf, withManifest } from './index-file.js';
+import * as files from './files.js';
+import { manifestMediaType, parseManifest } from '../manifest.js';
+import type { Descriptor } from '../media-types.js';
+import { isValidTag, referrersTag } from '../reference.js';
+import { filterReferrers, referrerDescriptor } from '../referrers.js';
 import type {
   BlobReadOptions,
   ManifestResult,
@@ -23,7 +23,7 @@ import type {
   PutManifestOptions,
   PushedBlob,
   ReferrersOptions,
-} from './store.js';
+} from '../store.js';
 
 export interface LayoutOptions {
   /** Create the layout when the directory has none (default true). */

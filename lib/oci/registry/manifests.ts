@@ -1,13 +1,13 @@
 /** Manifests on a registry: GET / HEAD / PUT by tag or digest, and the tag list. */
-import { errorFromResponse, readBody, readText } from './body.js';
-import { digestOf, isDigest, parseDigest } from './digest.js';
-import { OciError } from './errors.js';
-import { discard } from './http.js';
-import { manifestMediaType, parseManifest } from './manifest.js';
-import { MANIFEST_MEDIA_TYPES, type Descriptor } from './media-types.js';
-import { isValidTag } from './reference.js';
-import type { RepoHandle } from './registry-handle.js';
-import type { ManifestResult } from './store.js';
+import { errorFromResponse, readBody, readText } from '../transport/body.js';
+import { digestOf, isDigest, parseDigest } from '../digest.js';
+import { OciError } from '../errors.js';
+import { discard } from '../transport/http.js';
+import { manifestMediaType, parseManifest } from '../manifest.js';
+import { MANIFEST_MEDIA_TYPES, type Descriptor } from '../media-types.js';
+import { isValidTag } from '../reference.js';
+import type { RepoHandle } from './handle.js';
+import type { ManifestResult } from '../store.js';
 
 const ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
 

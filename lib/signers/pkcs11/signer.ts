@@ -6,31 +6,23 @@
  */
 import { createHash, verify } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
-import { rawEcdsaToDer } from './pkcs11-der.js';
-import { pkcs11ErrorCode, signError } from './pkcs11-errors.js';
-import { describeKey } from './pkcs11-key-errors.js';
-import {
-  isPivDefault,
-  type LocatedKey,
-  locateKey,
-  type TufKeyInfo,
-  tufKeyOf,
-} from './pkcs11-locate.js';
-import { describeSelector, type KeySelector } from './pkcs11-objects.js';
-import { contextLogin, type PinCallback, withModule } from './pkcs11-session.js';
-import { formatPkcs11Uri, parsePkcs11Uri } from './pkcs11-uri.js';
-import { type Signer, type TufPublicKey, UserError } from './signer.js';
+import { rawEcdsaToDer } from './der.js';
+import { pkcs11ErrorCode, signError } from './errors.js';
+import { describeKey } from './key-errors.js';
+import { isPivDefault, type LocatedKey, locateKey, type TufKeyInfo, tufKeyOf } from './locate.js';
+import { describeSelector, type KeySelector } from './objects.js';
+import { contextLogin, type PinCallback, withModule } from './session.js';
+import { formatPkcs11Uri, parsePkcs11Uri } from './uri.js';
+import { type Signer } from '../signer.js';
+import { type TufPublicKey } from '../../tuf/types.js';
+import { UserError } from '../../errors.js';
 
-export type { KeySelector } from './pkcs11-objects.js';
-export type { PinCallback, PinRequest } from './pkcs11-session.js';
-export {
-  parseKeySelector,
-  PIV_SIGNATURE_KEY_ID,
-  PIV_SIGNATURE_KEY_LABEL,
-} from './pkcs11-objects.js';
-export { formatPkcs11Uri, parsePkcs11Uri, type Pkcs11Uri } from './pkcs11-uri.js';
-export { listTokenKeys, type ListedKey, type TokenKeyListing } from './pkcs11-list.js';
-export { assertKeyMatches } from './pkcs11-assert.js';
+export type { KeySelector } from './objects.js';
+export type { PinCallback, PinRequest } from './session.js';
+export { parseKeySelector, PIV_SIGNATURE_KEY_ID, PIV_SIGNATURE_KEY_LABEL } from './objects.js';
+export { formatPkcs11Uri, parsePkcs11Uri, type Pkcs11Uri } from './uri.js';
+export { listTokenKeys, type ListedKey, type TokenKeyListing } from './list.js';
+export { assertKeyMatches } from './assert.js';
 
 export const YKCS11_MODULE_PATH_LINUX = '/usr/lib/x86_64-linux-gnu/libykcs11.so';
 export const YKCS11_MODULE_PATH_MACOS = '/usr/local/lib/libykcs11.dylib';

@@ -8,7 +8,7 @@
  * module-path. Anything else is refused rather than ignored, since an attribute we do
  * not understand could select a different key; and a PIN never belongs in the URI.
  */
-import { UserError } from './signer.js';
+import { UserError } from '../../errors.js';
 
 export interface Pkcs11Uri {
   /** Token label (CKA_LABEL of the token, without padding). */
