@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
@@ -44,8 +44,11 @@ export function registerKey(program: Command, ctx: Ctx): void {
           );
       }
       const k = generateKey(o.type as KeyType, passphrase);
-      writeFileSync(out, k.privatePem, { mode: 0o600 });
-      writeFileSync(`${out}.pub`, k.publicPem);
+      // Modes are set explicitly: a permissive umask must not make the key readable.
+      writeFileSync(out, k.privatePem, { mode: 0o600, flag: 'wx' });
+      chmodSync(out, 0o600);
+      writeFileSync(`${out}.pub`, k.publicPem, { mode: 0o644 });
+      chmodSync(`${out}.pub`, 0o644);
       ctx.out(
         `Wrote ${o.out} (${passphrase ? 'encrypted' : 'unencrypted'}) and ${o.out}.pub; keyid ${keyId(k.tufKey)}`,
       );
