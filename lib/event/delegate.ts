@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import type { TufPublicKey } from '../tuf/types.js';
 import { addDays, tufDate } from '../tuf/envelope.js';
 import { keyId } from '../tuf/keys.js';
-import { checkRoleName } from '../tuf/repo.js';
+import { checkRoleName } from '../tuf/names.js';
 import type { RepoDir } from '../tuf/repo.js';
 import { checkThreshold } from '../tuf/roles.js';
 import { checkTargetPath } from '../tuf/target-files.js';

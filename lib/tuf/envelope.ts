@@ -3,6 +3,7 @@ import { Key, Metadata, MetadataKind } from '@tufjs/models';
 import type { Root, Snapshot, Targets, Timestamp } from '@tufjs/models';
 import { UserError } from '../errors.js';
 import { SUPPORTED_SCHEMES } from './keys.js';
+import { checkDelegatedRoleName, checkMetaFileName, checkRoleName } from './names.js';
 import { checkTargetPath } from './target-files.js';
 import type { AnySigned, Envelope, KeyJson } from './types.js';
 
@@ -29,6 +30,8 @@ export function parseEnvelope(text: string, where: string, expectedType?: string
   if (expectedType && type !== expectedType) {
     throw new UserError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
   }
+  // names become file paths and URLs: check them before anything else reads them
+  checkNames((data as Envelope).signed, where);
   try {
     toModel(data as Envelope);
   } catch (e) {
@@ -40,6 +43,28 @@ export function parseEnvelope(text: string, where: string, expectedType?: string
   if (env.signed._type === 'targets')
     for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
   return env;
+}
+
+/** Role names and snapshot entries become file names and URLs: refuse hostile ones here. */
+function checkNames(signed: AnySigned, where: string): void {
+  if (signed._type === 'targets') {
+    const d = signed.delegations;
+    const roles: unknown = d?.roles ?? [];
+    if (!Array.isArray(roles)) return; // the model check names the field
+    (roles as { name: string }[]).forEach((r, i) =>
+      checkDelegatedRoleName(r.name, `${where}: field "signed.delegations.roles[${i}].name"`),
+    );
+    const succinct = (d as { succinct_roles?: { name_prefix?: string } } | undefined)
+      ?.succinct_roles;
+    if (succinct?.name_prefix !== undefined)
+      checkRoleName(
+        succinct.name_prefix,
+        `${where}: field "signed.delegations.succinct_roles.name_prefix"`,
+      );
+  }
+  if (signed._type === 'snapshot' && signed.meta && typeof signed.meta === 'object')
+    for (const name of Object.keys(signed.meta))
+      checkMetaFileName(name, `${where}: field "signed.meta"`);
 }
 
 function checkKeys(signed: AnySigned, where: string): void {

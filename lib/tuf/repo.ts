@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { parseEnvelope, serialize } from './envelope.js';
+import { checkRoleName } from './names.js';
 import { roleType } from './types.js';
 import type { Envelope, RootSigned, TargetsSigned } from './types.js';
 
@@ -10,16 +11,6 @@ import type { Envelope, RootSigned, TargetsSigned } from './types.js';
 export interface MetadataReader {
   /** The role's envelope, or undefined when the role does not exist there. */
   read(role: string): Promise<Envelope | undefined>;
-}
-
-const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-export function checkRoleName(role: string, where = 'role name'): void {
-  if (!ROLE_NAME.test(role) || role.endsWith('.json') || role === 'root_history') {
-    throw new UserError(
-      `${where}: "${role}" is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`,
-    );
-  }
 }
 
 /** A repository checkout: `metadata/` and `targets/` under one directory. */
@@ -33,6 +24,7 @@ export class RepoDir implements MetadataReader {
   }
 
   rolePath(role: string): string {
+    checkRoleName(role, 'role name');
     return join(this.metadataDir, `${role}.json`);
   }
 

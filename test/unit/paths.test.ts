@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { pathMatches } from '../../lib/event/update.js';
 import { targetTreePath } from '../../lib/publish/tree.js';
 import { UserError } from '../../lib/errors.js';
-import { checkRoleName } from '../../lib/tuf/repo.js';
+import { checkRoleName } from '../../lib/tuf/names.js';
 import { checkTargetPath } from '../../lib/tuf/target-files.js';
 
 describe('pathMatches (TUF delegation path patterns)', () => {

@@ -25917,6 +25917,32 @@ var SUPPORTED_SCHEMES = {
   rsa: ["rsassa-pss-sha256"]
 };
 
+// lib/tuf/names.ts
+var ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+var TOP_LEVEL = ["root", "targets", "snapshot", "timestamp"];
+function isRoleName(role) {
+  return typeof role === "string" && ROLE_NAME.test(role) && !role.includes("..") && !role.endsWith(".json") && role !== "root_history";
+}
+function checkRoleName(role, where = "role name") {
+  if (!isRoleName(role)) {
+    throw new UserError(
+      `${where}: "${String(role)}" is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`
+    );
+  }
+}
+function checkDelegatedRoleName(role, where) {
+  checkRoleName(role, where);
+  if (TOP_LEVEL.includes(role))
+    throw new UserError(
+      `${where}: "${role}" is a top-level role's name; a delegation cannot use it`
+    );
+}
+function checkMetaFileName(name, where) {
+  const role = name.endsWith(".json") ? name.slice(0, -".json".length) : "";
+  if (!role || !isRoleName(role))
+    throw new UserError(`${where}: "${name}" is not "<role>.json" with a valid role name`);
+}
+
 // lib/tuf/target-files.ts
 function checkTargetPath(path, where) {
   const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
@@ -25945,6 +25971,7 @@ function parseEnvelope(text, where, expectedType) {
   if (expectedType && type !== expectedType) {
     throw new UserError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
   }
+  checkNames(data.signed, where);
   try {
     toModel(data);
   } catch (e) {
@@ -25955,6 +25982,25 @@ function parseEnvelope(text, where, expectedType) {
   if (env.signed._type === "targets")
     for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
   return env;
+}
+function checkNames(signed, where) {
+  if (signed._type === "targets") {
+    const d = signed.delegations;
+    const roles = d?.roles ?? [];
+    if (!Array.isArray(roles)) return;
+    roles.forEach(
+      (r, i) => checkDelegatedRoleName(r.name, `${where}: field "signed.delegations.roles[${i}].name"`)
+    );
+    const succinct = d?.succinct_roles;
+    if (succinct?.name_prefix !== void 0)
+      checkRoleName(
+        succinct.name_prefix,
+        `${where}: field "signed.delegations.succinct_roles.name_prefix"`
+      );
+  }
+  if (signed._type === "snapshot" && signed.meta && typeof signed.meta === "object")
+    for (const name of Object.keys(signed.meta))
+      checkMetaFileName(name, `${where}: field "signed.meta"`);
 }
 function checkKeys(signed, where) {
   const keys = signed._type === "root" ? signed.keys : signed._type === "targets" ? signed.delegations?.keys ?? {} : {};
@@ -26268,6 +26314,7 @@ var RepoDir = class {
   metadataDir;
   targetsDir;
   rolePath(role) {
+    checkRoleName(role, "role name");
     return join5(this.metadataDir, `${role}.json`);
   }
   relRolePath(role) {
@@ -32666,7 +32713,7 @@ async function readPublished(store) {
 }
 
 // lib/publish/oci.ts
-var TOP_LEVEL = /* @__PURE__ */ new Set(["targets", "snapshot", "timestamp"]);
+var TOP_LEVEL2 = /* @__PURE__ */ new Set(["targets", "snapshot", "timestamp"]);
 var OciPublisher = class {
   constructor(destination, stores, options = {}) {
     this.destination = destination;
@@ -32698,7 +32745,7 @@ var OciPublisher = class {
     );
     if (!prev.latest) await metadata.putBlob(EMPTY_JSON.bytes, { mediaType: MEDIA_TYPE.emptyJson });
     const pushMetadataBlob = async (e) => known.has(`sha256:${e.sha256}`) ? false : !(await metadata.pushBlob(e.bytes, { mediaType: TUF_MEDIA_TYPE.metadata })).existed;
-    const delegated = tree.entries.filter((e) => e.kind === "metadata" && !TOP_LEVEL.has(e.name));
+    const delegated = tree.entries.filter((e) => e.kind === "metadata" && !TOP_LEVEL2.has(e.name));
     await runPool(delegated, limit, async (e) => {
       const was = prev.roles.get(e.name);
       const oldVersion = prev.versions.get(e.name);
@@ -32711,7 +32758,7 @@ var OciPublisher = class {
       const wrote2 = await putUnlessSame(metadata, roleManifest(e.name, layers), was?.digest);
       finish(e.path, wroteBlob || wrote2);
     });
-    const top = tree.entries.filter((e) => e.kind === "root" || TOP_LEVEL.has(e.name));
+    const top = tree.entries.filter((e) => e.kind === "root" || TOP_LEVEL2.has(e.name));
     const wrote = /* @__PURE__ */ new Map();
     await runPool(top, limit, async (e) => void wrote.set(e.path, await pushMetadataBlob(e)));
     const latest = latestManifest(top.map(metadataLayer));

@@ -29182,6 +29182,32 @@ var SUPPORTED_SCHEMES = {
   rsa: ["rsassa-pss-sha256"]
 };
 
+// lib/tuf/names.ts
+var ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+var TOP_LEVEL = ["root", "targets", "snapshot", "timestamp"];
+function isRoleName(role) {
+  return typeof role === "string" && ROLE_NAME.test(role) && !role.includes("..") && !role.endsWith(".json") && role !== "root_history";
+}
+function checkRoleName(role, where = "role name") {
+  if (!isRoleName(role)) {
+    throw new UserError(
+      `${where}: "${String(role)}" is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`
+    );
+  }
+}
+function checkDelegatedRoleName(role, where) {
+  checkRoleName(role, where);
+  if (TOP_LEVEL.includes(role))
+    throw new UserError(
+      `${where}: "${role}" is a top-level role's name; a delegation cannot use it`
+    );
+}
+function checkMetaFileName(name, where) {
+  const role = name.endsWith(".json") ? name.slice(0, -".json".length) : "";
+  if (!role || !isRoleName(role))
+    throw new UserError(`${where}: "${name}" is not "<role>.json" with a valid role name`);
+}
+
 // lib/tuf/target-files.ts
 import { createHash } from "node:crypto";
 import { existsSync as existsSync3, lstatSync, readFileSync as readFileSync2, readdirSync } from "node:fs";
@@ -29243,6 +29269,7 @@ function parseEnvelope(text, where, expectedType) {
   if (expectedType && type !== expectedType) {
     throw new UserError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
   }
+  checkNames(data.signed, where);
   try {
     toModel(data);
   } catch (e) {
@@ -29253,6 +29280,25 @@ function parseEnvelope(text, where, expectedType) {
   if (env.signed._type === "targets")
     for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
   return env;
+}
+function checkNames(signed, where) {
+  if (signed._type === "targets") {
+    const d = signed.delegations;
+    const roles = d?.roles ?? [];
+    if (!Array.isArray(roles)) return;
+    roles.forEach(
+      (r2, i2) => checkDelegatedRoleName(r2.name, `${where}: field "signed.delegations.roles[${i2}].name"`)
+    );
+    const succinct = d?.succinct_roles;
+    if (succinct?.name_prefix !== void 0)
+      checkRoleName(
+        succinct.name_prefix,
+        `${where}: field "signed.delegations.succinct_roles.name_prefix"`
+      );
+  }
+  if (signed._type === "snapshot" && signed.meta && typeof signed.meta === "object")
+    for (const name of Object.keys(signed.meta))
+      checkMetaFileName(name, `${where}: field "signed.meta"`);
 }
 function checkKeys(signed, where) {
   const keys = signed._type === "root" ? signed.keys : signed._type === "targets" ? signed.delegations?.keys ?? {} : {};
@@ -34714,6 +34760,7 @@ var RepoDir = class {
   metadataDir;
   targetsDir;
   rolePath(role) {
+    checkRoleName(role, "role name");
     return join4(this.metadataDir, `${role}.json`);
   }
   relRolePath(role) {
