@@ -12,12 +12,7 @@ import type { ConfigFlags, Ctx } from '../context.js';
 import { makeSigner, repoOf, signerConfig } from '../context.js';
 import { commitAndPush, openEvent } from '../event-branch.js';
 import { openArtifact } from './oci-artifact-ref.js';
-import {
-  hostOf,
-  registryAccess,
-  registryFlags,
-  withRegistryFlags,
-} from './oci-registry.js';
+import { hostOf, registryAccess, registryFlags, withRegistryFlags } from './oci-registry.js';
 import { configOptions } from './sign.js';
 
 interface AddArtifactOpts extends ConfigFlags {

@@ -8,11 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import {
-  dockerConfigPath,
-  resolveCredentials,
-  type RegistryOptions,
-} from '../../lib/oci/index.js';
+import { dockerConfigPath, resolveCredentials, type RegistryOptions } from '../../lib/oci/index.js';
 import { UserError } from '../../lib/errors.js';
 import type { Ctx } from '../context.js';
 
