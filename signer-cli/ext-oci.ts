@@ -3,10 +3,10 @@ import type { OciPublishReport } from '../lib/publish/oci.js';
 import { openOciPublisher } from '../lib/publish/oci-destination.js';
 import type { Progress, Publisher } from '../lib/publish/publisher.js';
 import type { PublishTree } from '../lib/publish/tree.js';
+import { withContext } from '../lib/errors.js';
 import type { Ctx } from './context.js';
 import { registerAddArtifact } from './commands/oci-add-artifact.js';
 import {
-  asUserErrors,
   hostOf,
   registryAccess,
   registryFlags,
@@ -25,7 +25,7 @@ class OciDestinationPublisher implements Publisher {
     const ctx = this.ctx;
     const host = hostOf(this.destination);
     const access = registryAccess(ctx, registryFlags(ctx), host ? [host] : []);
-    return asUserErrors(`publish to ${this.destination}`, async () => {
+    return withContext(`publish to ${this.destination}`, async () => {
       const publisher = await openOciPublisher(this.destination, {
         cwd: ctx.cwd,
         registry: access,
@@ -43,10 +43,7 @@ export function registerOci(ctx: Ctx): void {
     oci: (to, c) => new OciDestinationPublisher(to, c),
     'oci-layout': (to, c) => new OciDestinationPublisher(to, c),
   };
-  ctx.artifactVerifier = (artifact, opts, c) =>
-    asUserErrors(`verify ${artifact || opts.from}`, () =>
-      ociVerify(artifact, opts as OciVerifyOpts, c),
-    );
+  ctx.artifactVerifier = (artifact, opts, c) => ociVerify(artifact, opts as OciVerifyOpts, c);
 }
 
 /** OCI subcommands (`add-artifact`), and registry flags on `publish` and `verify`. */

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../lib/errors.js';
+import { TufciError, type ErrorCode } from '../lib/errors.js';
+import { OciError } from '../lib/oci/errors.js';
 import type { Ctx } from './context.js';
 import { registerDelegate } from './commands/delegate.js';
 import { registerEvent, registerStatus } from './commands/event.js';
@@ -15,6 +16,7 @@ export function buildProgram(ctx: Ctx): Command {
   const program = new Command('tufci')
     .description('A TUF repository that runs on CI and publishes to OCI registries')
     .version('0.1.0')
+    .option('--debug', 'print the stack of an error (also TUFCI_DEBUG=1)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.out(s.replace(/\n$/, '')),
@@ -36,26 +38,66 @@ export function buildProgram(ctx: Ctx): Command {
   return program;
 }
 
-/** Runs the CLI; returns the exit code. Errors meant for people print without a stack. */
+/** Runs the CLI; returns the exit code (see `exitCodeFor`). */
 export async function run(argv: string[], ctx: Ctx): Promise<number> {
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
-    if (e instanceof UserError) {
-      ctx.err(`error: ${e.message}`);
-      return 1;
-    }
-    const fsError = describeFsError(e);
-    if (fsError) {
-      ctx.err(`error: ${fsError}`);
-      return 1;
-    }
-    ctx.err(`internal error: ${(e as Error).stack ?? String(e)}`);
-    return 70;
+    return reportError(e, ctx, argv.includes('--debug') || ctx.env.TUFCI_DEBUG === '1');
   }
+}
+
+/** Exit codes by error code: 1 failed user action, 2 usage, 3 not verified, 4 registry, 5 signer. */
+const EXIT_CODES: Record<ErrorCode, number> = {
+  user: 1,
+  'metadata-invalid': 1,
+  git: 1,
+  usage: 2,
+  'not-verified': 3,
+  registry: 4,
+  network: 4,
+  signer: 5,
+  internal: 70,
+};
+
+const COMMANDER_OK = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
+
+/** The one place errors become a message and an exit code; a stack only with `debug`. */
+function reportError(e: unknown, ctx: Ctx, debug: boolean): number {
+  const stack = (): void => {
+    if (debug && e instanceof Error && e.stack) ctx.err(e.stack);
+  };
+  if (e instanceof CommanderError) {
+    if (COMMANDER_OK.has(e.code)) return e.exitCode;
+    stack();
+    return e.exitCode === 0 ? 0 : 2;
+  }
+  if (e instanceof TufciError && e.code !== 'internal') {
+    ctx.err(`error: ${e.message}${hintFor(e)}`);
+    stack();
+    return EXIT_CODES[e.code];
+  }
+  const fsError = describeFsError(e);
+  if (fsError) {
+    ctx.err(`error: ${fsError}`);
+    stack();
+    return 1;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  ctx.err(`internal error: ${message}`);
+  if (debug) stack();
+  else ctx.err('(a bug in tufci; run again with --debug or TUFCI_DEBUG=1 for the stack)');
+  return 70;
+}
+
+/** A hint chosen by the error's code and kind, never by its text. */
+function hintFor(e: TufciError): string {
+  if (e instanceof OciError && e.kind === 'unauthorized') {
+    return ' (give --registry-username and --registry-password-file, TUFCI_REGISTRY_USERNAME/PASSWORD, or ~/.docker/config.json)';
+  }
+  return '';
 }
 
 const FS_REASONS: Record<string, string> = {

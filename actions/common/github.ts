@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { context, getOctokit } from '@actions/github';
+import { TufciError } from '../../lib/errors.js';
 
 export type Octokit = ReturnType<typeof getOctokit>;
 
@@ -125,6 +126,7 @@ export async function runAction(main: () => Promise<void>): Promise<void> {
     await main();
   } catch (e) {
     const err = e as Error;
-    core.setFailed(err.name === 'UserError' ? err.message : (err.stack ?? String(e)));
+    const expected = e instanceof TufciError && e.code !== 'internal';
+    core.setFailed(expected ? err.message : (err.stack ?? String(e)));
   }
 }

@@ -1,3 +1,5 @@
+import { TufciError } from '../errors.js';
+
 /** The one error type of lib/oci: names where (store, repository, reference) and why (HTTP status, registry error codes). */
 
 export type OciErrorKind =
@@ -24,7 +26,8 @@ export interface OciErrorContext {
   codes?: string[];
 }
 
-export class OciError extends Error {
+/** `network` kinds are network failures; every other kind is an answer from a registry. */
+export class OciError extends TufciError {
   readonly kind: OciErrorKind;
   readonly operation: string;
   readonly registry?: string;
@@ -39,7 +42,7 @@ export class OciError extends Error {
     detail?: string,
     options?: ErrorOptions,
   ) {
-    super(formatMessage(context, detail), options);
+    super(kind === 'network' ? 'network' : 'registry', formatMessage(context, detail), options);
     this.name = 'OciError';
     this.kind = kind;
     this.operation = context.operation;

@@ -12,13 +12,7 @@ import type { ConfigFlags, Ctx } from '../context.js';
 import { makeSigner, repoOf, signerConfig } from '../context.js';
 import { commitAndPush, openEvent } from '../event-branch.js';
 import { openArtifact } from './oci-artifact-ref.js';
-import {
-  asUserErrors,
-  hostOf,
-  registryAccess,
-  registryFlags,
-  withRegistryFlags,
-} from './oci-registry.js';
+import { hostOf, registryAccess, registryFlags, withRegistryFlags } from './oci-registry.js';
 import { configOptions } from './sign.js';
 
 interface AddArtifactOpts extends ConfigFlags {
@@ -87,6 +81,6 @@ export function registerAddArtifact(program: Command, ctx: Ctx): void {
     .option('--sign', 'also sign the changed roles yourself')
     .option('--no-push', 'commit but do not push');
   withRegistryFlags(cmd, ctx).action(async (event: string, reference: string, o: AddArtifactOpts) =>
-    asUserErrors(`add-artifact ${reference}`, () => addArtifact(ctx, event, reference, o)),
+    addArtifact(ctx, event, reference, o),
   );
 }

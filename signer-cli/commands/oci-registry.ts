@@ -8,12 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import {
-  OciError,
-  dockerConfigPath,
-  resolveCredentials,
-  type RegistryOptions,
-} from '../../lib/oci/index.js';
+import { dockerConfigPath, resolveCredentials, type RegistryOptions } from '../../lib/oci/index.js';
 import { UserError } from '../../lib/errors.js';
 import type { Ctx } from '../context.js';
 
@@ -96,20 +91,4 @@ export function defaultCacheDir(
   if (!base) return undefined;
   const key = createHash('sha256').update(repository).update('\0').update(root).digest('hex');
   return join(base, 'tufci', 'oci', key.slice(0, 24));
-}
-
-/** Runs `work`, turning registry errors (401, network, …) into errors for people, without a stack. */
-export async function asUserErrors<T>(what: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (e) {
-    if (e instanceof OciError) {
-      const hint =
-        e.kind === 'unauthorized'
-          ? ' (give --registry-username and --registry-password-file, TUFCI_REGISTRY_USERNAME/PASSWORD, or ~/.docker/config.json)'
-          : '';
-      throw new UserError(`${what}: ${e.message}${hint}`);
-    }
-    throw e;
-  }
 }

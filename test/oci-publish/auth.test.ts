@@ -44,7 +44,7 @@ const envWith = (extra: Record<string, string>): Partial<Ctx> => ({
 describe('registry credentials', () => {
   it('without credentials: a clear error, no stack', async () => {
     const r = await fx.tufci('publish', '--to', `oci://${host}/acme/tuf`);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(4);
     expect(r.err).toMatch(/^error: publish to oci:\/\/.*HTTP 401/);
     expect(r.err).toContain('--registry-username');
   });

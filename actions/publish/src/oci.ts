@@ -4,14 +4,13 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import { openTufSession } from '../../../lib/client/oci-client.js';
 import {
-  OciError,
   dockerConfigPath,
   resolveCredentials,
   type RegistryOptions,
 } from '../../../lib/oci/index.js';
 import { openOciLocation, openOciPublisher } from '../../../lib/publish/oci-destination.js';
 import type { PublishTree } from '../../../lib/publish/tree.js';
-import { UserError } from '../../../lib/errors.js';
+import { TufciError } from '../../../lib/errors.js';
 
 /**
  * Publishes to the `oci-destination` input (`oci://HOST/REPO` or `oci-layout:DIR`), if
@@ -66,7 +65,7 @@ export async function publishToOci(
     );
     core.setOutput('oci-timestamp-version', String(session.timestampVersion));
   } catch (e) {
-    if (e instanceof OciError) throw new UserError(`publish to ${destination}: ${e.message}`);
+    if (e instanceof TufciError) e.message = `publish to ${destination}: ${e.message}`;
     throw e;
   }
 }

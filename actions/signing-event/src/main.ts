@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { context } from '@actions/github';
+import { UserError } from '../../../lib/errors.js';
 import { eventUpdateTask } from '../../../lib/ci/tasks.js';
 import { knownGood } from '../../../lib/event/base.js';
 import { statusMarkdown } from '../../../lib/event/render.js';
@@ -22,9 +23,7 @@ async function main(): Promise<void> {
   const dir = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const branch = core.getInput('branch') || branchOf(context.ref);
   if (!branch.startsWith('sign/'))
-    throw Object.assign(new Error(`branch ${branch} is not a signing event (sign/*)`), {
-      name: 'UserError',
-    });
+    throw new UserError(`branch ${branch} is not a signing event (sign/*)`);
   const gh = repoClient(core.getInput('token', { required: true }));
   const git = new Git(dir, process.env);
   if (!(await git.remoteBranches('origin')).includes(branch)) {
