@@ -8,6 +8,7 @@ import type { Signer } from '../lib/signers/signer.js';
 import type { Publisher } from '../lib/publish/publisher.js';
 import { normalizeUser } from '../lib/event/invites.js';
 import { RepoDir } from '../lib/tuf/repo.js';
+import type { EventIo } from '../lib/event/workflow.js';
 
 export const CONFIG_FILE = '.tufci.yaml';
 
@@ -124,6 +125,11 @@ export function repoOf(ctx: Ctx): RepoDir {
 
 export function gitOf(ctx: Ctx): Git {
   return new Git(ctx.cwd, ctx.env);
+}
+
+/** The signing-event workflow's inputs for this checkout and configuration. */
+export function eventIo(ctx: Ctx, cfg: SignerConfig): EventIo {
+  return { git: gitOf(ctx), remotes: cfg, log: ctx.out };
 }
 
 /** Parses "@user=path/to/key.pub" pairs. */

@@ -1,6 +1,7 @@
 import { knownGood } from '../event/base.js';
 import { bumped, expiringRoles } from '../event/expiring.js';
 import { updateEvent } from '../event/update.js';
+import { pushEvent } from '../event/workflow.js';
 import { Git } from '../git/git.js';
 import { onlineSigner } from '../signers/online.js';
 import type { Signer } from '../signers/signer.js';
@@ -34,10 +35,11 @@ export async function eventUpdateTask(
   else if (o.commit !== false) {
     committed = await git.commit(`Signing event: update ${res.written.join(', ')}`, ['metadata']);
     t.log(`Committed new metadata for ${res.written.join(', ')}.`);
-    if (o.push) {
-      await git.push(remote, branch);
-      t.log(`Pushed ${branch} to ${remote}.`);
-    }
+    if (o.push)
+      await pushEvent(
+        { git, remotes: { pullRemote: remote, pushRemote: remote }, log: t.log },
+        branch,
+      );
   }
   return { written: res.written, committed, branch };
 }

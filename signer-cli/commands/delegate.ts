@@ -6,8 +6,8 @@ import { applySignatures, planSigning } from '../../lib/event/sign.js';
 import { updateEvent } from '../../lib/event/update.js';
 import { withRollback } from '../../lib/util/transaction.js';
 import type { ConfigFlags, Ctx } from '../context.js';
-import { makeSigner, parseKeyPairs, repoOf, signerConfig } from '../context.js';
-import { commitAndPush, openEvent } from '../event-branch.js';
+import { eventIo, makeSigner, parseKeyPairs, repoOf, signerConfig } from '../context.js';
+import { commitAndPush, openEvent } from '../../lib/event/workflow.js';
 import { days, intFlag, readPublicKey, userList } from './init.js';
 import { configOptions } from './sign.js';
 
@@ -29,7 +29,8 @@ async function delegateCommand(
   o: DelegateOpts,
 ): Promise<void> {
   const cfg = signerConfig(ctx, o);
-  const ev = await openEvent(ctx, cfg, event);
+  const io = eventIo(ctx, cfg);
+  const ev = await openEvent(io, event);
   const repo = repoOf(ctx);
   const knownKeys = Object.fromEntries(
     Object.entries(parseKeyPairs(o.key)).map(([u, p]) => [u, readPublicKey(p, `--key ${u}`)]),
@@ -58,7 +59,7 @@ async function delegateCommand(
       const signed = await applySignatures(repo, plan, signer, ctx.now());
       if (signed.length) ctx.out(`Signed ${signed.join(', ')} as ${cfg.user}.`);
     }
-    await commitAndPush(ctx, cfg, ev, `Delegation change for ${role} (${cfg.user})`, o.push);
+    await commitAndPush(io, ev, `Delegation change for ${role} (${cfg.user})`, o.push);
   });
 }
 

@@ -9,8 +9,8 @@ import type { TufPublicKey } from '../../lib/tuf/types.js';
 import { tufKeyFromPublicPem } from '../../lib/tuf/keys.js';
 import { withRollback } from '../../lib/util/transaction.js';
 import type { ConfigFlags, Ctx } from '../context.js';
-import { makeSigner, parseKeyPairs, repoOf, signerConfig } from '../context.js';
-import { commitAndPush, openEvent } from '../event-branch.js';
+import { eventIo, makeSigner, parseKeyPairs, repoOf, signerConfig } from '../context.js';
+import { commitAndPush, openEvent } from '../../lib/event/workflow.js';
 import { configOptions } from './sign.js';
 
 export function readPublicKey(path: string, flag: string): TufPublicKey {
@@ -78,7 +78,8 @@ async function initCommand(ctx: Ctx, o: InitOpts): Promise<void> {
   const cfg = signerConfig(ctx, o);
   if (!o.onlineKey)
     throw new UserError('--online-key: the public key of the online key (PEM) is required');
-  const ev = await openEvent(ctx, cfg, o.event);
+  const io = eventIo(ctx, cfg);
+  const ev = await openEvent(io, o.event);
   const repo = repoOf(ctx);
   const signer = makeSigner(ctx, cfg);
   const knownKeys = Object.fromEntries(
@@ -119,7 +120,7 @@ async function initCommand(ctx: Ctx, o: InitOpts): Promise<void> {
     ctx.out(`Created root and targets; signed ${signed.join(', ') || 'nothing'} as ${cfg.user}.`);
     for (const [u, roles] of Object.entries(invites))
       ctx.out(`Invited ${u} to ${roles.join(', ')}: they run \`tufci sign ${o.event}\`.`);
-    await commitAndPush(ctx, cfg, ev, `Initialise repository (${cfg.user})`, o.push);
+    await commitAndPush(io, ev, `Initialise repository (${cfg.user})`, o.push);
   });
 }
 

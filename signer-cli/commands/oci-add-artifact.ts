@@ -9,8 +9,8 @@ import type { Descriptor } from '../../lib/oci/index.js';
 import { UserError } from '../../lib/errors.js';
 import { withRollback } from '../../lib/util/transaction.js';
 import type { ConfigFlags, Ctx } from '../context.js';
-import { makeSigner, repoOf, signerConfig } from '../context.js';
-import { commitAndPush, openEvent } from '../event-branch.js';
+import { eventIo, makeSigner, repoOf, signerConfig } from '../context.js';
+import { commitAndPush, openEvent } from '../../lib/event/workflow.js';
 import { openArtifact } from './oci-artifact-ref.js';
 import { hostOf, registryAccess, registryFlags, withRegistryFlags } from './oci-registry.js';
 import { configOptions } from './sign.js';
@@ -42,7 +42,8 @@ async function addArtifact(
   const path =
     o.path ?? (art.tag ? `${art.repository}:${art.tag}` : `${art.repository}@${descriptor.digest}`);
 
-  const ev = await openEvent(ctx, cfg, event);
+  const io = eventIo(ctx, cfg);
+  const ev = await openEvent(io, event);
   const repo = repoOf(ctx);
   await withRollback(ctx.cwd, ['metadata'], async () => {
     const { role, replaced } = addRegistryArtifact(repo, {
@@ -62,7 +63,7 @@ async function addArtifact(
       const signed = await applySignatures(repo, plan, signer, ctx.now());
       if (signed.length) ctx.out(`Signed ${signed.join(', ')} as ${cfg.user}.`);
     }
-    await commitAndPush(ctx, cfg, ev, `Registry artifact ${path} (${cfg.user})`, o.push);
+    await commitAndPush(io, ev, `Registry artifact ${path} (${cfg.user})`, o.push);
   });
 }
 

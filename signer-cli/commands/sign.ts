@@ -9,8 +9,8 @@ import { updateEvent } from '../../lib/event/update.js';
 import { UserError } from '../../lib/errors.js';
 import { withRollback } from '../../lib/util/transaction.js';
 import type { ConfigFlags, Ctx } from '../context.js';
-import { makeSigner, repoOf, signerConfig } from '../context.js';
-import { commitAndPush, openEvent } from '../event-branch.js';
+import { eventIo, makeSigner, repoOf, signerConfig } from '../context.js';
+import { commitAndPush, openEvent } from '../../lib/event/workflow.js';
 
 interface SignOpts extends ConfigFlags {
   yes?: boolean;
@@ -19,7 +19,8 @@ interface SignOpts extends ConfigFlags {
 
 export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise<void> {
   const cfg = signerConfig(ctx, o);
-  const ev = await openEvent(ctx, cfg, event, { mustExist: true });
+  const io = eventIo(ctx, cfg);
+  const ev = await openEvent(io, event, { mustExist: true });
   const repo = repoOf(ctx);
   const signer = makeSigner(ctx, cfg);
   await withRollback(ctx.cwd, ['metadata'], async () => {
@@ -33,13 +34,7 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
     const plan = await planSigning(repo, ev.base, cfg.user, signer);
     if (!plan.toSign.length) {
       if (joined.length) {
-        await commitAndPush(
-          ctx,
-          cfg,
-          ev,
-          `Accept invite for ${cfg.user}: ${joined.join(', ')}`,
-          o.push,
-        );
+        await commitAndPush(io, ev, `Accept invite for ${cfg.user}: ${joined.join(', ')}`, o.push);
         return;
       }
       throw new UserError(
@@ -66,7 +61,7 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
     const signed = await applySignatures(repo, plan, signer, ctx.now());
     ctx.out(`Signed ${signed.join(', ')}.`);
     const msg = `Signed by ${cfg.user}: ${signed.join(', ')}${joined.length ? ` (invite accepted for ${joined.join(', ')})` : ''}`;
-    await commitAndPush(ctx, cfg, ev, msg, o.push);
+    await commitAndPush(io, ev, msg, o.push);
     // not planSigning: it refuses when the rest is for another key of this user (a rotation)
     const after = await eventStatus(loadOfflineRoles(repo), ev.base, readInvites(repo.dir));
     for (const l of statusText(event, after)) ctx.out(l);

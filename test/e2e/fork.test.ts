@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { prUrl } from '../../signer-cli/event-branch.js';
+import { prUrl } from '../../lib/event/workflow.js';
 import { World, git } from '../helpers/world.js';
 
 describe('signing from a fork: separate pull and push remotes', () => {

@@ -29648,6 +29648,31 @@ async function updateEvent(repo, base, now, opts = {}) {
   return { written, log };
 }
 
+// lib/event/workflow.ts
+function prUrl(pullUrl, pushUrl, branch, base) {
+  const slug = (u) => /github\.com[:/]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(u ?? "")?.[1];
+  const up = slug(pullUrl);
+  const fork = slug(pushUrl);
+  if (!up || !fork) return void 0;
+  return `https://github.com/${up}/compare/${base}...${fork.split("/")[0]}:${encodeURIComponent(branch)}?expand=1`;
+}
+async function pushEvent(io, branch) {
+  const { pullRemote, pushRemote } = io.remotes;
+  await io.git.push(pushRemote, branch);
+  io.log(`Pushed ${branch} to ${pushRemote}.`);
+  if (pushRemote !== pullRemote) {
+    const url = prUrl(
+      await io.git.remoteUrl(pullRemote),
+      await io.git.remoteUrl(pushRemote),
+      branch,
+      branch
+    );
+    io.log(
+      url ? `Open a pull request: ${url}` : `Open a pull request from ${pushRemote} ${branch} into ${pullRemote} ${branch}.`
+    );
+  }
+}
+
 // lib/git/git.ts
 import { existsSync as existsSync5 } from "node:fs";
 import { join as join3 } from "node:path";
@@ -34876,10 +34901,11 @@ async function eventUpdateTask(t2, o2 = {}) {
   else if (o2.commit !== false) {
     committed = await git.commit(`Signing event: update ${res.written.join(", ")}`, ["metadata"]);
     t2.log(`Committed new metadata for ${res.written.join(", ")}.`);
-    if (o2.push) {
-      await git.push(remote, branch);
-      t2.log(`Pushed ${branch} to ${remote}.`);
-    }
+    if (o2.push)
+      await pushEvent(
+        { git, remotes: { pullRemote: remote, pushRemote: remote }, log: t2.log },
+        branch
+      );
   }
   return { written: res.written, committed, branch };
 }

@@ -1,9 +1,21 @@
-import { knownGood, NO_BASE } from '../lib/event/base.js';
-import type { Git } from '../lib/git/git.js';
-import { UserError } from '../lib/errors.js';
-import type { MetadataReader } from '../lib/tuf/repo.js';
-import type { Ctx, SignerConfig } from './context.js';
-import { gitOf } from './context.js';
+/** The signing-event workflow a signer runs: open the event branch, commit, push, PR hint. */
+import { UserError } from '../errors.js';
+import type { Git } from '../git/git.js';
+import type { MetadataReader } from '../tuf/repo.js';
+import { knownGood, NO_BASE } from './base.js';
+
+/** Where events are fetched from and pushed to (a fork when they differ). */
+export interface EventRemotes {
+  pullRemote: string;
+  pushRemote: string;
+}
+
+/** What the workflow is given: the checkout's git, the remotes and a log. */
+export interface EventIo {
+  git: Git;
+  remotes: EventRemotes;
+  log: (line: string) => void;
+}
 
 export interface OpenEvent {
   git: Git;
@@ -21,14 +33,13 @@ export function checkEventName(event: string): void {
 
 /** Fetches the pull remote and checks out the event branch (new events start at the default branch). */
 export async function openEvent(
-  ctx: Ctx,
-  cfg: SignerConfig,
+  io: EventIo,
   event: string,
   opts: { mustExist?: boolean } = {},
 ): Promise<OpenEvent> {
   checkEventName(event);
-  const git = gitOf(ctx);
-  const remote = cfg.pullRemote;
+  const git = io.git;
+  const remote = io.remotes.pullRemote;
   // Sign and push only what was shown: refuse stray local files and unpushed commits,
   // which the checkout below would carry into the commit or silently throw away.
   const dirty = await git.changes(['metadata', 'targets']);
@@ -81,34 +92,39 @@ export function prUrl(
   return `https://github.com/${up}/compare/${base}...${fork.split('/')[0]}:${encodeURIComponent(branch)}?expand=1`;
 }
 
+/** Pushes `branch` to the push remote; from a fork, says how to open the pull request. */
+export async function pushEvent(io: EventIo, branch: string): Promise<void> {
+  const { pullRemote, pushRemote } = io.remotes;
+  await io.git.push(pushRemote, branch);
+  io.log(`Pushed ${branch} to ${pushRemote}.`);
+  if (pushRemote !== pullRemote) {
+    const url = prUrl(
+      await io.git.remoteUrl(pullRemote),
+      await io.git.remoteUrl(pushRemote),
+      branch,
+      branch,
+    );
+    io.log(
+      url
+        ? `Open a pull request: ${url}`
+        : `Open a pull request from ${pushRemote} ${branch} into ${pullRemote} ${branch}.`,
+    );
+  }
+}
+
 /** Commits metadata changes on the event branch and pushes them to the push remote. */
 export async function commitAndPush(
-  ctx: Ctx,
-  cfg: SignerConfig,
+  io: EventIo,
   ev: OpenEvent,
   message: string,
   push: boolean,
 ): Promise<boolean> {
-  const committed = await ev.git.commit(message, ['metadata']);
+  const committed = await io.git.commit(message, ['metadata']);
   if (!committed) return false;
   if (!push) {
-    ctx.out(`Committed on ${ev.event} (not pushed: --no-push).`);
+    io.log(`Committed on ${ev.event} (not pushed: --no-push).`);
     return true;
   }
-  await ev.git.push(cfg.pushRemote, ev.event);
-  ctx.out(`Pushed ${ev.event} to ${cfg.pushRemote}.`);
-  if (cfg.pushRemote !== cfg.pullRemote) {
-    const url = prUrl(
-      await ev.git.remoteUrl(cfg.pullRemote),
-      await ev.git.remoteUrl(cfg.pushRemote),
-      ev.event,
-      ev.event,
-    );
-    ctx.out(
-      url
-        ? `Open a pull request: ${url}`
-        : `Open a pull request from ${cfg.pushRemote} ${ev.event} into ${cfg.pullRemote} ${ev.event}.`,
-    );
-  }
+  await pushEvent(io, ev.event);
   return true;
 }
