@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SOURCE_CUSTOM_KEY, type Descriptor } from '../oci/index.js';
 import { UserError } from '../errors.js';
+import { roleForTarget } from '../tuf/owner.js';
 import type { RepoDir } from '../tuf/repo.js';
 import { checkTargetPath } from '../tuf/target-files.js';
-import type { TargetFileJson, TargetsSigned } from '../tuf/types.js';
-import { pathMatches } from './update.js';
+import type { TargetFileJson } from '../tuf/types.js';
 
 export interface RegistryArtifact {
   /** The TUF target path. */
@@ -35,21 +35,6 @@ export function registryTarget(a: RegistryArtifact): TargetFileJson {
 }
 
 /**
- * The role a target path belongs to, as for files in targets/: `<role>/…` belongs to
- * the delegated role `<role>` (within its paths), anything else to `targets`.
- */
-export function roleForPath(targets: TargetsSigned, path: string): string {
-  const first = path.split('/')[0]!;
-  const d = targets.delegations?.roles?.find((r) => r.name === first);
-  if (!path.includes('/') || !d) return 'targets';
-  if (!pathMatches(d.paths ?? [], path))
-    throw new UserError(
-      `target "${path}": not inside the paths delegated to role ${first} (${(d.paths ?? []).join(', ') || 'none'}); choose another --path`,
-    );
-  return first;
-}
-
-/**
  * Adds (or replaces) the artifact's target in the role its path belongs to. Returns
  * the role and the entry it replaced, if any. Run `updateEvent` afterwards.
  */
@@ -62,7 +47,7 @@ export function addRegistryArtifact(
     throw new UserError(
       `target "${a.path}": targets/${a.path} is a file; a registry artifact needs its own path`,
     );
-  const role = roleForPath(repo.targets().signed, a.path);
+  const role = roleForTarget((r) => (repo.has(r) ? repo.targets(r).signed : undefined), a.path);
   const env = repo.targets(role);
   const replaced = env.signed.targets[a.path];
   env.signed.targets[a.path] = registryTarget(a);

@@ -2,6 +2,7 @@ import { canonicalize } from '@tufjs/canonical-json';
 import { UserError } from '../errors.js';
 import { addDays, checkKeyOrder, clone, tufDate, validSignatures } from '../tuf/envelope.js';
 import type { MetadataReader, RepoDir } from '../tuf/repo.js';
+import { lookupIn, roleForTarget } from '../tuf/owner.js';
 import { checkThreshold, periodsOf, roleKeys } from '../tuf/roles.js';
 import { scanTargetFiles } from '../tuf/target-files.js';
 import type { Envelope, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
@@ -21,23 +22,16 @@ export function isRegistryTarget(t: TargetFileJson): boolean {
   return typeof t.custom === 'object' && t.custom !== null && 'oci' in t.custom;
 }
 
-/** Assigns each file under targets/ to its role: `targets/<role>/…` belongs to a delegated role. */
+/** Assigns each file under targets/ to the role that owns its path (lib/tuf/owner.ts). */
 function syncTargets(repo: RepoDir, roles: Map<string, Envelope>, log: string[]): void {
   const targets = roles.get('targets')!.signed as TargetsSigned;
-  const delegated = new Set((targets.delegations?.roles ?? []).map((r) => r.name));
+  const lookup = lookupIn(roles);
   const wanted = new Map<string, Record<string, TargetFileJson>>();
-  for (const role of ['targets', ...delegated]) wanted.set(role, {});
+  for (const role of ['targets', ...(targets.delegations?.roles ?? []).map((r) => r.name)])
+    wanted.set(role, {});
   for (const [path, info] of scanTargetFiles(repo.targetsDir)) {
-    const first = path.split('/')[0]!;
-    const role = path.includes('/') && delegated.has(first) ? first : 'targets';
-    if (role !== 'targets') {
-      const d = targets.delegations!.roles!.find((r) => r.name === role)!;
-      if (!pathMatches(d.paths ?? [], path)) {
-        throw new UserError(
-          `targets/${path}: not inside the paths delegated to role ${role} (${(d.paths ?? []).join(', ') || 'none'})`,
-        );
-      }
-    }
+    const role = roleForTarget(lookup, path, `targets/${path}`);
+    if (!wanted.has(role)) wanted.set(role, {});
     wanted.get(role)![path] = info;
   }
   for (const [role, files] of wanted) {
@@ -58,29 +52,6 @@ function syncTargets(repo: RepoDir, roles: Map<string, Envelope>, log: string[])
       signed.targets = next;
     }
   }
-}
-
-/** TUF path pattern match: '*' matches within one path segment, segments must align. */
-export function pathMatches(patterns: string[], path: string): boolean {
-  const segs = path.split('/');
-  return patterns.some((pat) => {
-    const ps = pat.split('/');
-    if (ps.length !== segs.length) return false;
-    return ps.every((p, i) => globSegment(p, segs[i]!));
-  });
-}
-
-function globSegment(pattern: string, s: string): boolean {
-  const re = new RegExp(
-    '^' +
-      pattern
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.') +
-      '$',
-    's',
-  );
-  return re.test(s);
 }
 
 /**

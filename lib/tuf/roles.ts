@@ -1,4 +1,3 @@
-import { Targets } from '@tufjs/models';
 import { UserError } from '../errors.js';
 import { validSignatures } from './envelope.js';
 import type { Envelope, KeyJson, RootSigned, TargetsSigned } from './types.js';
@@ -83,14 +82,6 @@ export function periodsOf(role: string, env: Envelope | undefined, root: RootSig
     );
   }
   return { expiry, signing };
-}
-
-/** The delegated role that a target path belongs to, or 'targets'. */
-export function delegateFor(targets: TargetsSigned, path: string): string | undefined {
-  const model = Targets.fromJSON(targets as unknown as Parameters<typeof Targets.fromJSON>[0]);
-  if (!model.delegations) return undefined;
-  for (const { role } of model.delegations.rolesForTarget(path)) return role;
-  return undefined;
 }
 
 /** Rejects a threshold no set of keys (and pending invites) can reach. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pathMatches } from '../../lib/event/update.js';
+import { pathMatches } from '../../lib/tuf/owner.js';
 import { targetTreePath } from '../../lib/publish/tree.js';
 import { UserError } from '../../lib/errors.js';
 import { checkRoleName } from '../../lib/tuf/names.js';

@@ -22531,7 +22531,7 @@ var require_targets = __commonJS({
     var delegations_1 = require_delegations();
     var file_1 = require_file2();
     var utils_1 = require_utils2();
-    var Targets2 = class _Targets extends base_1.Signed {
+    var Targets = class _Targets extends base_1.Signed {
       type = base_1.MetadataKind.Targets;
       targets;
       delegations;
@@ -22574,7 +22574,7 @@ var require_targets = __commonJS({
         });
       }
     };
-    exports.Targets = Targets2;
+    exports.Targets = Targets;
     function targetsToJSON(targets) {
       return Object.entries(targets).reduce((acc, [path, target]) => ({
         ...acc,
@@ -26126,9 +26126,6 @@ function writeFileAtomic(path, data) {
   writeFileSync2(tmp, data);
   renameSync(tmp, path);
 }
-
-// lib/tuf/roles.ts
-var import_models2 = __toESM(require_dist(), 1);
 
 // lib/tuf/types.ts
 var KEYOWNER = "x-tuf-on-ci-keyowner";
