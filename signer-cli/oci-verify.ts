@@ -86,7 +86,7 @@ export async function verifyOciArtifact(
     : await pointerCandidates(store, descriptor.digest, label, o.target);
   const failures: string[] = [];
   for (const c of candidates) {
-    if (!c.metadata.startsWith('oci://')) {
+    if (!c.location && !c.metadata.startsWith('oci://')) {
       failures.push(`${c.via}: names ${JSON.stringify(c.metadata)}, not an oci://HOST/REPO`);
       continue;
     }
