@@ -11,7 +11,12 @@ import { verifyArtifact } from '../lib/client/oci-verify.js';
 import type { Descriptor, OciStore } from '../lib/oci/index.js';
 import { findPointers } from '../lib/publish/oci-pointer.js';
 import { openOciLocation } from '../lib/publish/oci-destination.js';
-import { isOciLocation, parseLocation, type Location, type OciLocationSpec } from '../lib/location.js';
+import {
+  isOciLocation,
+  parseLocation,
+  type Location,
+  type OciLocationSpec,
+} from '../lib/location.js';
 import { UserError } from '../lib/errors.js';
 import type { Ctx } from './context.js';
 import { defaultCacheDir, registryAccess, type RegistryFlags } from './registry-flags.js';

@@ -18,7 +18,10 @@ export function registerOnline(program: Command, ctx: Ctx): void {
     .option('--push', 'push after committing', false)
     .option('--remote <name>', 'remote to push to', 'origin')
     .action(async (o: { commit: boolean; push: boolean; remote: string }) => {
-      await onlineSignTask(taskEnv(ctx, o.remote), { ...o, schemes: { pkcs11: (uri) => onlinePkcs11Signer(uri, ctx) } });
+      await onlineSignTask(taskEnv(ctx, o.remote), {
+        ...o,
+        schemes: { pkcs11: (uri) => onlinePkcs11Signer(uri, ctx) },
+      });
     });
   program
     .command('bump-expiring')

@@ -46,10 +46,7 @@ export class ArtifactWorld {
 
   /** Signs `reference` in a new event of `f` and merges it; returns add-artifact's output. */
   async signArtifact(f: Fixture, event: string, reference: string): Promise<string> {
-    const add = ok(
-      'add-artifact',
-      await f.alice.tufci('add-artifact', event, reference),
-    );
+    const add = ok('add-artifact', await f.alice.tufci('add-artifact', event, reference));
     await f.signEvent(event);
     return add.out;
   }
