@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKey } from '../lib/signers/keyfile.js';
 import type { Ctx } from '../signer-cli/context.js';
-import { registerExtensions } from '../signer-cli/extensions.js';
 import { run } from '../signer-cli/program.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tufci-demo-'));
@@ -49,7 +48,6 @@ async function tufci(who: string, cwd: string, ...args: string[]): Promise<void>
     out: (l) => console.log(`     ${l.replace(/\n/g, '\n     ')}`),
     err: (l) => console.error(`     ${l}`),
   };
-  registerExtensions(ctx);
   const code = await run(args, ctx);
   if (code !== 0) throw new Error(`tufci ${args[0]} failed for ${who} (exit ${code})`);
 }

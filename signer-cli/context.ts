@@ -5,10 +5,10 @@ import { Git } from '../lib/git/git.js';
 import { keyFileSigner } from '../lib/signers/keyfile.js';
 import { UserError } from '../lib/errors.js';
 import type { Signer } from '../lib/signers/signer.js';
-import type { Publisher } from '../lib/publish/publisher.js';
 import { normalizeUser } from '../lib/event/invites.js';
 import { RepoDir } from '../lib/tuf/repo.js';
 import type { EventIo } from '../lib/event/workflow.js';
+import { pkcs11SignerFor } from './signers.js';
 
 export const CONFIG_FILE = '.tufci.yaml';
 
@@ -23,18 +23,8 @@ export interface Ctx {
   askSecret?: (question: string) => Promise<string>;
   /** Asks yes/no; undefined when there is no terminal. */
   confirm?: (question: string) => Promise<boolean>;
-  /** Registers extra signing methods (PKCS#11). */
-  signerFactories?: Record<string, (cfg: SignerConfig, ctx: Ctx) => Signer>;
-  /** Extra online key URI schemes (`pkcs11:`). */
-  onlineSchemes?: Record<string, (uri: string) => Promise<Signer>>;
-  /** Extra publish destinations by scheme (`oci`, `oci-layout`). */
-  publishers?: Record<string, (to: string, ctx: Ctx) => Publisher>;
-  /** Verifies an artifact reference (OCI), when registered. */
-  artifactVerifier?: (
-    artifact: string,
-    opts: { from?: string; root?: string; out?: string },
-    ctx: Ctx,
-  ) => Promise<void>;
+  /** Stands in for the PKCS#11 token signer (tests drive a token that cannot exist). */
+  tokenSigner?: (cfg: SignerConfig, ctx: Ctx) => Signer;
   isTTY?: boolean;
   /** Rewrites the current progress line (TTY only). */
   progress?: (line: string) => void;
@@ -104,19 +94,18 @@ export function passphraseSource(ctx: Ctx, what: string): () => Promise<string |
   };
 }
 
-/** The signer for a configuration: key file, or a registered method such as PKCS#11. */
+/** The signer for a configuration: a key file, or a PKCS#11 token (`yubikey` is the same method). */
 export function makeSigner(ctx: Ctx, cfg: SignerConfig): Signer {
   if (cfg.method === 'keyfile') {
     if (!cfg.keyfile)
       throw new UserError(`signing method keyfile needs --keyfile or "keyfile" in ${CONFIG_FILE}`);
     return keyFileSigner(cfg.keyfile, passphraseSource(ctx, cfg.keyfile));
   }
-  const factory = ctx.signerFactories?.[cfg.method];
-  if (!factory)
-    throw new UserError(
-      `${CONFIG_FILE}: unknown signing-method "${cfg.method}" (use keyfile or pkcs11)`,
-    );
-  return factory(cfg, ctx);
+  if (cfg.method === 'pkcs11' || cfg.method === 'yubikey')
+    return (ctx.tokenSigner ?? pkcs11SignerFor)(cfg, ctx);
+  throw new UserError(
+    `${CONFIG_FILE}: unknown signing-method "${cfg.method}" (use keyfile or pkcs11)`,
+  );
 }
 
 export function repoOf(ctx: Ctx): RepoDir {

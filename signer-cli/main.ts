@@ -2,7 +2,6 @@
 import { password, confirm } from '@inquirer/prompts';
 import { run } from './program.js';
 import type { Ctx } from './context.js';
-import { registerExtensions } from './extensions.js';
 
 const tty = process.stdin.isTTY && process.stdout.isTTY;
 const ctx: Ctx = {
@@ -23,5 +22,4 @@ const ctx: Ctx = {
       }
     : {}),
 };
-registerExtensions(ctx);
 process.exitCode = await run(process.argv.slice(2), ctx);

@@ -7,10 +7,10 @@ import { registerEvent, registerStatus } from './commands/event.js';
 import { registerInit } from './commands/init.js';
 import { registerKey, registerSetup } from './commands/key.js';
 import { registerOnline } from './commands/online.js';
-import { registerPublish, registerVerify } from './commands/publish.js';
+import { registerAddArtifact } from './commands/oci-add-artifact.js';
+import { registerPublish } from './commands/publish.js';
 import { registerSign } from './commands/sign.js';
-import { registerOciCommands } from './ext-oci.js';
-import { registerPkcs11Commands } from './ext-pkcs11.js';
+import { registerVerify } from './commands/verify.js';
 
 export function buildProgram(ctx: Ctx): Command {
   const program = new Command('tufci')
@@ -32,8 +32,7 @@ export function buildProgram(ctx: Ctx): Command {
   registerPublish(program, ctx);
   registerVerify(program, ctx);
   registerKey(program, ctx);
-  registerPkcs11Commands(program, ctx);
-  registerOciCommands(program, ctx);
+  registerAddArtifact(program, ctx);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

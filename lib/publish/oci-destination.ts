@@ -2,13 +2,13 @@
  * Where a TUF-on-OCI repository lives: `oci://HOST/REPO` (metadata in REPO, targets in
  * REPO/targets) or `oci-layout:DIR` (metadata in the layout DIR, targets in DIR/targets).
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import type { OciLocationSpec } from '../location.js';
 import {
   OciError,
   OciLayoutStore,
   RegistryClient,
-  isValidRepository,
   parseReference,
   targetsRepositoryOf,
   type OciStore,
@@ -28,43 +28,19 @@ export interface OciLocation {
 }
 
 export interface OpenLocationOptions {
-  /** Resolves relative layout paths. */
-  cwd: string;
   /** Registry options (credentials, fetch, retries, onRequest) for a host. */
   registry?: (host: string) => Promise<RegistryOptions> | RegistryOptions;
   /** Create layout directories that do not exist (publishing); default false. */
   create?: boolean;
 }
 
-export const OCI_SCHEMES = ['oci', 'oci-layout'] as const;
-
-/** True for `oci://…` and `oci-layout:…`. */
-export function isOciLocation(spec: string): boolean {
-  return spec.startsWith('oci://') || spec.startsWith('oci-layout:');
-}
-
-/** `oci://HOST/REPO` → `{host, repository}`; tags and digests are refused. */
-export function parseRegistryLocation(spec: string): { host: string; repository: string } {
-  const rest = spec.slice('oci://'.length);
-  let ref;
-  try {
-    ref = parseReference(rest);
-  } catch (e) {
-    throw new UserError(`${spec}: ${(e as Error).message}`);
-  }
-  if (ref.tag || ref.digest)
-    throw new UserError(`${spec}: name a repository (oci://HOST/REPO), without a tag or digest`);
-  if (!isValidRepository(targetsRepositoryOf(ref.repository)))
-    throw new UserError(`${spec}: the repository name is too long for its /targets repository`);
-  return { host: ref.registry, repository: ref.repository };
-}
-
 export async function openOciLocation(
-  spec: string,
+  location: OciLocationSpec,
   options: OpenLocationOptions,
 ): Promise<OciLocation> {
-  if (spec.startsWith('oci://')) {
-    const { host, repository } = parseRegistryLocation(spec);
+  const spec = location.spec;
+  if (location.kind === 'oci') {
+    const { host, repository } = location;
     const client = new RegistryClient(host, (await options.registry?.(host)) ?? {});
     return {
       name: spec,
@@ -74,24 +50,21 @@ export async function openOciLocation(
       targets: client.repository(targetsRepositoryOf(repository)),
     };
   }
-  if (spec.startsWith('oci-layout:')) {
-    const dir = resolve(options.cwd, spec.slice('oci-layout:'.length));
-    const create = options.create ?? false;
-    const open = async (d: string): Promise<OciLayoutStore | undefined> => {
-      try {
-        return await OciLayoutStore.open(d, { create });
-      } catch (e) {
-        if (e instanceof OciError && e.kind === 'not-found') return undefined;
-        throw e;
-      }
-    };
-    const metadata = await open(dir);
-    if (!metadata)
-      throw new UserError(`${spec}: ${dir} is not an OCI image layout (no oci-layout file)`);
-    const targets = await open(join(dir, 'targets'));
-    return { name: spec, kind: 'layout', metadata, ...(targets ? { targets } : {}) };
-  }
-  throw new UserError(`${spec}: expected oci://HOST/REPO or oci-layout:DIR`);
+  const dir = location.dir;
+  const create = options.create ?? false;
+  const open = async (d: string): Promise<OciLayoutStore | undefined> => {
+    try {
+      return await OciLayoutStore.open(d, { create });
+    } catch (e) {
+      if (e instanceof OciError && e.kind === 'not-found') return undefined;
+      throw e;
+    }
+  };
+  const metadata = await open(dir);
+  if (!metadata)
+    throw new UserError(`${spec}: ${dir} is not an OCI image layout (no oci-layout file)`);
+  const targets = await open(join(dir, 'targets'));
+  return { name: spec, kind: 'layout', metadata, ...(targets ? { targets } : {}) };
 }
 
 /**
@@ -100,14 +73,14 @@ export async function openOciLocation(
  * repository is opened with the options `registry` gives for its host.
  */
 export async function openOciPublisher(
-  spec: string,
+  location: OciLocationSpec,
   options: OpenLocationOptions & { log?: (line: string) => void; concurrency?: number },
 ): Promise<OciPublisher> {
-  const location = await openOciLocation(spec, { ...options, create: true });
+  const opened = await openOciLocation(location, { ...options, create: true });
   const pointers =
-    location.kind === 'registry'
+    opened.kind === 'registry'
       ? {
-          metadata: location.name,
+          metadata: opened.name,
           open: async (source: string) => {
             const ref = parseReference(source);
             const registry = (await options.registry?.(ref.registry)) ?? {};
@@ -116,8 +89,8 @@ export async function openOciPublisher(
         }
       : undefined;
   return new OciPublisher(
-    spec,
-    { metadata: location.metadata, targets: location.targets! },
+    location.spec,
+    { metadata: opened.metadata, targets: opened.targets! },
     {
       ...(pointers ? { pointers } : {}),
       ...(options.log ? { log: options.log } : {}),

@@ -5,7 +5,7 @@
  */
 import { Targets } from '@tufjs/models';
 import { UserError } from '../errors.js';
-import { checkRoleName } from './repo.js';
+import { checkRoleName } from './names.js';
 import { checkTargetPath } from './target-files.js';
 import type { DelegatedRoleJson, DelegationsJson, TargetsSigned } from './types.js';
 import { TOP_LEVEL_ROLES } from './types.js';

@@ -9,7 +9,8 @@ import { normalizeUser } from '../../lib/event/invites.js';
 import { keyId } from '../../lib/tuf/keys.js';
 import type { Ctx } from '../context.js';
 import { CONFIG_FILE } from '../context.js';
-import { parseKeyChoice } from './pkcs11-signer.js';
+import { parseKeyChoice } from '../signers.js';
+import { registerPkcs11KeyCommands } from './pkcs11-keys.js';
 
 interface GenOpts {
   type: string;
@@ -53,6 +54,7 @@ export function registerKey(program: Command, ctx: Ctx): void {
         `Wrote ${o.out} (${passphrase ? 'encrypted' : 'unencrypted'}) and ${o.out}.pub; keyid ${keyId(k.tufKey)}`,
       );
     });
+  registerPkcs11KeyCommands(key, ctx);
 }
 
 interface SetupOpts {

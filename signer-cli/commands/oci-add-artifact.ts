@@ -11,11 +11,11 @@ import { withRollback } from '../../lib/util/transaction.js';
 import type { ConfigFlags, Ctx } from '../context.js';
 import { eventIo, makeSigner, repoOf, signerConfig } from '../context.js';
 import { commitAndPush, openEvent } from '../../lib/event/workflow.js';
-import { openArtifact } from './oci-artifact-ref.js';
-import { hostOf, registryAccess, registryFlags, withRegistryFlags } from './oci-registry.js';
+import { openArtifact, parseArtifactRef } from '../artifact-ref.js';
+import { registryAccess, registryOptions, type RegistryFlags } from '../registry-flags.js';
 import { configOptions } from './sign.js';
 
-interface AddArtifactOpts extends ConfigFlags {
+interface AddArtifactOpts extends ConfigFlags, RegistryFlags {
   path?: string;
   sign?: boolean;
   push: boolean;
@@ -30,9 +30,9 @@ async function addArtifact(
   const cfg = signerConfig(ctx, o);
   if (reference.startsWith('oci-layout:'))
     throw new UserError(`${reference}: sign artifacts that live in a registry (oci://HOST/REPO@…)`);
-  const host = hostOf(reference.includes('://') ? reference : `oci://${reference}`);
-  const access = registryAccess(ctx, registryFlags(ctx), host ? [host] : []);
-  const art = await openArtifact(ctx, reference, access);
+  const ref = parseArtifactRef(reference, ctx.cwd);
+  const access = registryAccess(ctx, o, ref.kind === 'registry' ? [ref.host] : []);
+  const art = await openArtifact(ref, access);
   let descriptor: Descriptor;
   try {
     descriptor = (await art.store.getManifest(art.reference)).descriptor;
@@ -81,7 +81,7 @@ export function registerAddArtifact(program: Command, ctx: Ctx): void {
     )
     .option('--sign', 'also sign the changed roles yourself')
     .option('--no-push', 'commit but do not push');
-  withRegistryFlags(cmd, ctx).action(async (event: string, reference: string, o: AddArtifactOpts) =>
+  registryOptions(cmd).action(async (event: string, reference: string, o: AddArtifactOpts) =>
     addArtifact(ctx, event, reference, o),
   );
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { bumpExpiringTask, onlineSignTask } from '../../lib/ci/tasks.js';
 import type { TaskEnv } from '../../lib/ci/tasks.js';
 import type { Ctx } from '../context.js';
+import { onlinePkcs11Signer } from '../signers.js';
 
 export function taskEnv(ctx: Ctx, remote?: string): TaskEnv {
   return { dir: ctx.cwd, env: ctx.env, now: ctx.now(), log: ctx.out, remote };
@@ -17,7 +18,10 @@ export function registerOnline(program: Command, ctx: Ctx): void {
     .option('--push', 'push after committing', false)
     .option('--remote <name>', 'remote to push to', 'origin')
     .action(async (o: { commit: boolean; push: boolean; remote: string }) => {
-      await onlineSignTask(taskEnv(ctx, o.remote), { ...o, schemes: ctx.onlineSchemes });
+      await onlineSignTask(taskEnv(ctx, o.remote), {
+        ...o,
+        schemes: { pkcs11: (uri) => onlinePkcs11Signer(uri, ctx) },
+      });
     });
   program
     .command('bump-expiring')

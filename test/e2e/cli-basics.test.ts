@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Ctx } from '../../signer-cli/context.js';
-import { registerExtensions } from '../../signer-cli/extensions.js';
 import { buildProgram, run } from '../../signer-cli/program.js';
 
 function ctxIn(dir: string, sink: { out: string[]; err: string[] }): Ctx {
@@ -14,7 +13,6 @@ function ctxIn(dir: string, sink: { out: string[]; err: string[] }): Ctx {
     out: (l) => sink.out.push(l),
     err: (l) => sink.err.push(l),
   };
-  registerExtensions(ctx);
   return ctx;
 }
 

@@ -12,7 +12,7 @@ import { loginError, pinLockedError, signError } from '../../lib/signers/pkcs11/
 import type { TokenKeyListing } from '../../lib/signers/pkcs11/signer.js';
 import { UserError } from '../../lib/errors.js';
 import { keyId } from '../../lib/tuf/keys.js';
-import { formatKeyRoles, keyUses, type KeyUse } from '../../signer-cli/commands/pkcs11-keys.js';
+import { formatKeyRoles, keyUses, type KeyUse } from '../../signer-cli/token-keys.js';
 import {
   isPinRejected,
   parseKeyChoice,
@@ -20,7 +20,7 @@ import {
   pinSource,
   pkcs11ModulePath,
   type TokenSigner,
-} from '../../signer-cli/commands/pkcs11-signer.js';
+} from '../../signer-cli/signers.js';
 
 const CKR_PIN_INCORRECT = 0xa0;
 const CKR_PIN_LEN_RANGE = 0xa2;

@@ -2,14 +2,13 @@
  * Test support for the YubiKey flows: one SoftHSM2 per physical token (so "plugging
  * in" a token is pointing SOFTHSM2_CONF at it before a command runs), PIV slot 9c keys
  * imported with known private scalars (so a test can search the disk for them), and
- * signers whose clones run `tufci` with the PKCS#11 extension registered.
+ * signers whose clones run `tufci`.
  */
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { keyId, tufKeyFromPublicPem } from '../../lib/tuf/keys.js';
 import type { Ctx } from '../../signer-cli/context.js';
-import { registerPkcs11 } from '../../signer-cli/ext-pkcs11.js';
 import { run } from '../../signer-cli/program.js';
 import { createSoftHsm, type SoftHsm, SOFTHSM_MODULE } from '../helpers/softhsm.js';
 import type { Clone, World } from '../helpers/world.js';
@@ -137,7 +136,7 @@ export interface Person {
   runWith(extra: Partial<Ctx>, ...args: string[]): Promise<Result>;
 }
 
-/** Runs `tufci` in `dir` with `hsm` plugged in and the PKCS#11 extension registered. */
+/** Runs `tufci` in `dir` with `hsm` plugged in. */
 export async function tufciIn(
   w: World,
   dir: string,
@@ -148,7 +147,6 @@ export async function tufciIn(
   hsm.activate();
   const sink = { out: [] as string[], err: [] as string[] };
   const ctx = w.ctxFor(dir, sink, extra);
-  registerPkcs11(ctx);
   const code = await run(args, ctx);
   return { code, out: sink.out.join('\n'), err: sink.err.join('\n') };
 }

@@ -19,7 +19,7 @@ import {
 } from '../../lib/signers/pkcs11/errors.js';
 import type { PinRequest } from '../../lib/signers/pkcs11/signer.js';
 import { keyId, tufKeyFromPublicPem } from '../../lib/tuf/keys.js';
-import { commandPins, PinCachingSigner } from '../../signer-cli/commands/pkcs11-signer.js';
+import { commandPins, PinCachingSigner } from '../../signer-cli/signers.js';
 import type { Ctx } from '../../signer-cli/context.js';
 import { run } from '../../signer-cli/program.js';
 import type { SoftHsm } from '../helpers/softhsm.js';
@@ -287,13 +287,11 @@ describe('locked PIN and touch, through the CLI with a stand-in YubiKey', () => 
   const runStandIn = async (askSecret: (q: string) => Promise<string>): Promise<Result> => {
     const sink = { out: [] as string[], err: [] as string[] };
     const ctx = w.ctxFor(bob.dir, sink, { env: { ...w.env }, askSecret });
-    ctx.signerFactories = {
-      pkcs11: (_cfg, c) => {
-        const pins = commandPins(c);
-        yk ??= new StandInYubiKey(bobYk.keys[0]!.publicPem);
-        yk.pin = pins.pin; // the token lives on; each command brings its own PIN cache
-        return new PinCachingSigner(yk, pins, (m) => c.err(`error: ${m}`));
-      },
+    ctx.tokenSigner = (_cfg, c) => {
+      const pins = commandPins(c);
+      yk ??= new StandInYubiKey(bobYk.keys[0]!.publicPem);
+      yk.pin = pins.pin; // the token lives on; each command brings its own PIN cache
+      return new PinCachingSigner(yk, pins, (m) => c.err(`error: ${m}`));
     };
     const code = await run(['sign', EVENT, '--yes'], ctx);
     expect(code).toBe(1);

@@ -5,7 +5,7 @@ import { RegistryClient, type Descriptor, type RegistryRepository } from '../../
 import { OciPublisher } from '../../lib/publish/oci.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { pushArtifact, randomData } from '../oci/support.js';
-import { Fixture, ociExtension, ok, type Result } from './support.js';
+import { Fixture, ok, type Result } from './support.js';
 
 export class ArtifactWorld {
   registry!: TestRegistry;
@@ -46,10 +46,7 @@ export class ArtifactWorld {
 
   /** Signs `reference` in a new event of `f` and merges it; returns add-artifact's output. */
   async signArtifact(f: Fixture, event: string, reference: string): Promise<string> {
-    const add = ok(
-      'add-artifact',
-      await f.alice.tufciWith(ociExtension(), 'add-artifact', event, reference),
-    );
+    const add = ok('add-artifact', await f.alice.tufci('add-artifact', event, reference));
     await f.signEvent(event);
     return add.out;
   }

@@ -10,7 +10,7 @@ import { RegistryClient, type Descriptor } from '../../lib/oci/index.js';
 import type { Ctx } from '../../signer-cli/context.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { pushArtifact, randomData } from '../oci/support.js';
-import { Fixture, ociExtension, ok } from './support.js';
+import { Fixture, ok } from './support.js';
 
 const USER = 'publisher';
 const PASS = 's3cret-registry-pass';
@@ -53,8 +53,7 @@ describe('registry credentials', () => {
     const passFile = join(fx.w.root, 'registry-pass');
     writeFileSync(passFile, `${PASS}\n`);
     const flags = ['--registry-username', USER, '--registry-password-file', passFile];
-    const add = await fx.alice.tufciWith(
-      ociExtension(),
+    const add = await fx.alice.tufci(
       'add-artifact',
       'sign/web',
       `oci://${host}/apps/web:v1`,

@@ -1,6 +1,6 @@
 /**
  * Shared parts of the OCI publish tests: a signed repository on a real git remote
- * (World), the CLI with the OCI extension, external tools, and request counting.
+ * (World), the CLI, external tools, and request counting.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -8,18 +8,10 @@ import { expect } from 'vitest';
 import { buildTree, type PublishTree } from '../../lib/publish/tree.js';
 import { RepoDir } from '../../lib/tuf/repo.js';
 import type { Ctx } from '../../signer-cli/context.js';
-import { registerOci } from '../../signer-cli/ext-oci.js';
 import { World, type Clone } from '../helpers/world.js';
 
 export const ORAS = '/opt/oras/usr/bin/oras';
 export const SKOPEO = '/usr/bin/skopeo';
-
-/** The context parts `registerOci` adds (publishers, artifact verifier). */
-export function ociExtension(extra: Partial<Ctx> = {}): Partial<Ctx> {
-  const ctx = { ...extra } as Ctx;
-  registerOci(ctx);
-  return ctx;
-}
 
 export interface Result {
   code: number;
@@ -115,13 +107,13 @@ export class Fixture {
     this.w.sync(this.ci, 'main');
   }
 
-  /** `tufci` in the CI clone (on main) with the OCI extension. */
+  /** `tufci` in the CI clone (on main). */
   tufci(...args: string[]): Promise<Result> {
-    return this.ci.tufciWith(ociExtension(), ...args);
+    return this.ci.tufci(...args);
   }
 
   tufciWith(extra: Partial<Ctx>, ...args: string[]): Promise<Result> {
-    return this.ci.tufciWith(ociExtension(extra), ...args);
+    return this.ci.tufciWith(extra, ...args);
   }
 
   /** The publish tree of the CI clone's main. */

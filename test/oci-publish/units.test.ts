@@ -16,7 +16,7 @@ import {
   targetLocation,
 } from '../../lib/oci/index.js';
 import { directoryManifests, publishedTargetFile } from '../../lib/publish/oci-manifests.js';
-import { isOciLocation, parseRegistryLocation } from '../../lib/publish/oci-destination.js';
+import { isOciLocation, parseLocation } from '../../lib/location.js';
 
 const H = 'a'.repeat(64);
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -64,13 +64,14 @@ describe('TUF-on-OCI names', () => {
   });
 
   it('parses destinations', () => {
-    expect(parseRegistryLocation('oci://127.0.0.1:5000/a/tuf')).toEqual({
+    const parse = (text: string) => parseLocation(text, { flag: '--to', cwd: '/w' });
+    expect(parse('oci://127.0.0.1:5000/a/tuf')).toMatchObject({
       host: '127.0.0.1:5000',
       repository: 'a/tuf',
     });
-    expect(() => parseRegistryLocation('oci://127.0.0.1:5000/a/tuf:v1')).toThrow(/without a tag/);
-    expect(isOciLocation('oci-layout:./x')).toBe(true);
-    expect(isOciLocation('dir:./x')).toBe(false);
+    expect(() => parse('oci://127.0.0.1:5000/a/tuf:v1')).toThrow(/without a tag/);
+    expect(isOciLocation(parse('oci-layout:./x'))).toBe(true);
+    expect(isOciLocation(parse('dir:./x'))).toBe(false);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Ctx } from '../../signer-cli/context.js';
-import { progressPrinter } from '../../signer-cli/commands/publish.js';
+import { progressPrinter } from '../../signer-cli/progress.js';
 
 function ctx(isTTY: boolean): { ctx: Ctx; bar: string[]; err: string[] } {
   const bar: string[] = [];

@@ -7496,7 +7496,7 @@ var require_redirect_handler = __commonJS({
         this.handler.onError(error2);
       }
       onHeaders(statusCode, headers, resume, statusText) {
-        this.location = this.history.length >= this.maxRedirections || util.isDisturbed(this.opts.body) ? null : parseLocation(statusCode, headers);
+        this.location = this.history.length >= this.maxRedirections || util.isDisturbed(this.opts.body) ? null : parseLocation2(statusCode, headers);
         if (this.opts.throwOnMaxRedirect && this.history.length >= this.maxRedirections) {
           if (this.request) {
             this.request.abort(new Error("max redirects"));
@@ -7544,7 +7544,7 @@ var require_redirect_handler = __commonJS({
         }
       }
     };
-    function parseLocation(statusCode, headers) {
+    function parseLocation2(statusCode, headers) {
       if (redirectableStatusCodes.indexOf(statusCode) === -1) {
         return null;
       }
@@ -32560,7 +32560,7 @@ async function rootMismatch(fetcher, version, pinned) {
 }
 
 // lib/publish/oci-destination.ts
-import { join as join11, resolve } from "node:path";
+import { join as join11 } from "node:path";
 
 // lib/publish/oci-pointer.ts
 function pointerManifest(subject, pointer) {
@@ -32866,23 +32866,10 @@ async function putUnlessSame(store, manifest, current) {
 }
 
 // lib/publish/oci-destination.ts
-function parseRegistryLocation(spec) {
-  const rest = spec.slice("oci://".length);
-  let ref;
-  try {
-    ref = parseReference(rest);
-  } catch (e) {
-    throw new UserError(`${spec}: ${e.message}`);
-  }
-  if (ref.tag || ref.digest)
-    throw new UserError(`${spec}: name a repository (oci://HOST/REPO), without a tag or digest`);
-  if (!isValidRepository(targetsRepositoryOf(ref.repository)))
-    throw new UserError(`${spec}: the repository name is too long for its /targets repository`);
-  return { host: ref.registry, repository: ref.repository };
-}
-async function openOciLocation(spec, options) {
-  if (spec.startsWith("oci://")) {
-    const { host, repository } = parseRegistryLocation(spec);
+async function openOciLocation(location, options) {
+  const spec = location.spec;
+  if (location.kind === "oci") {
+    const { host, repository } = location;
     const client = new RegistryClient(host, await options.registry?.(host) ?? {});
     return {
       name: spec,
@@ -32892,29 +32879,26 @@ async function openOciLocation(spec, options) {
       targets: client.repository(targetsRepositoryOf(repository))
     };
   }
-  if (spec.startsWith("oci-layout:")) {
-    const dir = resolve(options.cwd, spec.slice("oci-layout:".length));
-    const create = options.create ?? false;
-    const open6 = async (d) => {
-      try {
-        return await OciLayoutStore.open(d, { create });
-      } catch (e) {
-        if (e instanceof OciError && e.kind === "not-found") return void 0;
-        throw e;
-      }
-    };
-    const metadata = await open6(dir);
-    if (!metadata)
-      throw new UserError(`${spec}: ${dir} is not an OCI image layout (no oci-layout file)`);
-    const targets = await open6(join11(dir, "targets"));
-    return { name: spec, kind: "layout", metadata, ...targets ? { targets } : {} };
-  }
-  throw new UserError(`${spec}: expected oci://HOST/REPO or oci-layout:DIR`);
+  const dir = location.dir;
+  const create = options.create ?? false;
+  const open6 = async (d) => {
+    try {
+      return await OciLayoutStore.open(d, { create });
+    } catch (e) {
+      if (e instanceof OciError && e.kind === "not-found") return void 0;
+      throw e;
+    }
+  };
+  const metadata = await open6(dir);
+  if (!metadata)
+    throw new UserError(`${spec}: ${dir} is not an OCI image layout (no oci-layout file)`);
+  const targets = await open6(join11(dir, "targets"));
+  return { name: spec, kind: "layout", metadata, ...targets ? { targets } : {} };
 }
-async function openOciPublisher(spec, options) {
-  const location = await openOciLocation(spec, { ...options, create: true });
-  const pointers = location.kind === "registry" ? {
-    metadata: location.name,
+async function openOciPublisher(location, options) {
+  const opened = await openOciLocation(location, { ...options, create: true });
+  const pointers = opened.kind === "registry" ? {
+    metadata: opened.name,
     open: async (source) => {
       const ref = parseReference(source);
       const registry = await options.registry?.(ref.registry) ?? {};
@@ -32922,14 +32906,80 @@ async function openOciPublisher(spec, options) {
     }
   } : void 0;
   return new OciPublisher(
-    spec,
-    { metadata: location.metadata, targets: location.targets },
+    location.spec,
+    { metadata: opened.metadata, targets: opened.targets },
     {
       ...pointers ? { pointers } : {},
       ...options.log ? { log: options.log } : {},
       ...options.concurrency ? { concurrency: options.concurrency } : {}
     }
   );
+}
+
+// lib/location.ts
+import { resolve } from "node:path";
+var ALL_KINDS = ["dir", "http", "oci", "oci-layout"];
+var USAGE = {
+  dir: "dir:PATH",
+  http: "http(s)://URL",
+  oci: "oci://HOST/REPO",
+  "oci-layout": "oci-layout:DIR"
+};
+function isOciLocation(location) {
+  return location.kind === "oci" || location.kind === "oci-layout";
+}
+function parseLocation(text, options) {
+  const accept = options.accept ?? ALL_KINDS;
+  const fail = (why) => {
+    throw new UserError(`${options.flag} "${text}": ${why}`);
+  };
+  const location = parseAny(text, options.cwd, fail);
+  if (!location || !accept.includes(location.kind)) {
+    const what = location ? `${USAGE[location.kind]} is not accepted here` : "unknown location";
+    return fail(`${what} (use ${accept.map((k) => USAGE[k]).join(", ")})`);
+  }
+  return location;
+}
+function parseAny(text, cwd, fail) {
+  if (text.startsWith("dir:")) {
+    const path = text.slice("dir:".length);
+    if (!path) fail("name a directory after dir:");
+    return { kind: "dir", spec: text, path: resolve(cwd, path) };
+  }
+  if (text.startsWith("oci-layout:")) {
+    const dir = text.slice("oci-layout:".length);
+    if (!dir) fail("name a directory after oci-layout:");
+    return { kind: "oci-layout", spec: text, dir: resolve(cwd, dir) };
+  }
+  if (text.startsWith("oci://")) return { spec: text, ...parseRegistryLocation(text, fail) };
+  if (/^https?:\/\//.test(text)) {
+    let url;
+    try {
+      url = new URL(text);
+    } catch {
+      return fail("not a valid URL");
+    }
+    if (!url.host) fail("the URL names no host");
+    return { kind: "http", spec: text, url: text.replace(/\/?$/, "/") };
+  }
+  return void 0;
+}
+function parseRegistryLocation(spec, fail) {
+  let ref;
+  try {
+    ref = parseReference(spec.slice("oci://".length));
+  } catch (e) {
+    return fail(e.message);
+  }
+  if (ref.tag || ref.digest) fail("name a repository (oci://HOST/REPO), without a tag or digest");
+  if (!isValidRepository(targetsRepositoryOf(ref.repository)))
+    fail("the repository name is too long for its /targets repository");
+  return {
+    kind: "oci",
+    reference: `${ref.registry}/${ref.repository}`,
+    host: ref.registry,
+    repository: ref.repository
+  };
 }
 
 // actions/publish/src/oci.ts
@@ -32939,7 +32989,13 @@ async function publishToOci(workspace, tree, root, verify) {
   const username = getInput("registry-username");
   const password = getInput("registry-password");
   if (password) setSecret(password);
-  const host = destination.startsWith("oci://") ? destination.slice("oci://".length).split("/")[0] : void 0;
+  const location = parseLocation(destination, {
+    flag: "oci-destination",
+    cwd: workspace,
+    accept: ["oci", "oci-layout"]
+  });
+  if (!isOciLocation(location)) return;
+  const host = location.kind === "oci" ? location.host : void 0;
   const registry = async (h) => {
     const named = h === host;
     const credentials = await resolveCredentials(h, {
@@ -32950,8 +33006,7 @@ async function publishToOci(workspace, tree, root, verify) {
     return credentials ? { credentials } : {};
   };
   try {
-    const publisher = await openOciPublisher(destination, {
-      cwd: workspace,
+    const publisher = await openOciPublisher(location, {
       registry,
       log: (line) => info(line)
     });
@@ -32961,10 +33016,9 @@ async function publishToOci(workspace, tree, root, verify) {
     );
     setOutput("oci-destination", destination);
     if (!verify) return;
-    const location = await openOciLocation(destination, { cwd: workspace, registry });
     const session = await openTufSession({
       trustedRoot: root,
-      source: location,
+      source: await openOciLocation(location, { registry }),
       cacheDir: mkdtempSync(join12(tmpdir2(), "tufci-publish-oci-verify-")),
       name: destination
     });

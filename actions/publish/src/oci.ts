@@ -11,6 +11,7 @@ import {
 import { openOciLocation, openOciPublisher } from '../../../lib/publish/oci-destination.js';
 import type { PublishTree } from '../../../lib/publish/tree.js';
 import { TufciError } from '../../../lib/errors.js';
+import { isOciLocation, parseLocation } from '../../../lib/location.js';
 
 /**
  * Publishes to the `oci-destination` input (`oci://HOST/REPO` or `oci-layout:DIR`), if
@@ -29,9 +30,13 @@ export async function publishToOci(
   const username = core.getInput('registry-username');
   const password = core.getInput('registry-password');
   if (password) core.setSecret(password);
-  const host = destination.startsWith('oci://')
-    ? destination.slice('oci://'.length).split('/')[0]
-    : undefined;
+  const location = parseLocation(destination, {
+    flag: 'oci-destination',
+    cwd: workspace,
+    accept: ['oci', 'oci-layout'],
+  });
+  if (!isOciLocation(location)) return;
+  const host = location.kind === 'oci' ? location.host : undefined;
   const registry = async (h: string): Promise<RegistryOptions> => {
     const named = h === host;
     const credentials = await resolveCredentials(h, {
@@ -42,8 +47,7 @@ export async function publishToOci(
     return credentials ? { credentials } : {};
   };
   try {
-    const publisher = await openOciPublisher(destination, {
-      cwd: workspace,
+    const publisher = await openOciPublisher(location, {
       registry,
       log: (line) => core.info(line),
     });
@@ -53,10 +57,9 @@ export async function publishToOci(
     );
     core.setOutput('oci-destination', destination);
     if (!verify) return;
-    const location = await openOciLocation(destination, { cwd: workspace, registry });
     const session = await openTufSession({
       trustedRoot: root,
-      source: location,
+      source: await openOciLocation(location, { registry }),
       cacheDir: mkdtempSync(join(tmpdir(), 'tufci-publish-oci-verify-')),
       name: destination,
     });

@@ -6,18 +6,23 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { explainTufError, openTufSession } from '../../lib/client/oci-client.js';
-import { verifyArtifact } from '../../lib/client/oci-verify.js';
-import type { Descriptor, OciStore } from '../../lib/oci/index.js';
-import { findPointers } from '../../lib/publish/oci-pointer.js';
-import { isOciLocation, openOciLocation } from '../../lib/publish/oci-destination.js';
-import { UserError } from '../../lib/errors.js';
-import type { Ctx } from '../context.js';
-import { defaultCacheDir, hostOf, registryAccess, registryFlags } from './oci-registry.js';
-import { openArtifact } from './oci-artifact-ref.js';
+import { explainTufError, openTufSession } from '../lib/client/oci-client.js';
+import { verifyArtifact } from '../lib/client/oci-verify.js';
+import type { Descriptor, OciStore } from '../lib/oci/index.js';
+import { findPointers } from '../lib/publish/oci-pointer.js';
+import { openOciLocation } from '../lib/publish/oci-destination.js';
+import {
+  isOciLocation,
+  parseLocation,
+  type Location,
+  type OciLocationSpec,
+} from '../lib/location.js';
+import { UserError } from '../lib/errors.js';
+import type { Ctx } from './context.js';
+import { defaultCacheDir, registryAccess, type RegistryFlags } from './registry-flags.js';
+import { openArtifact, parseArtifactRef } from './artifact-ref.js';
 
-export interface OciVerifyOpts {
-  from?: string;
+export interface OciVerifyOpts extends RegistryFlags {
   root?: string;
   out?: string;
   target?: string;
@@ -35,39 +40,70 @@ function cacheFor(ctx: Ctx, o: OciVerifyOpts, name: string, root: Uint8Array): s
   return defaultCacheDir(ctx, name, root) ?? mkdtempSync(join(tmpdir(), 'tufci-verify-'));
 }
 
-/** The handler behind `ctx.artifactVerifier`; `artifact` is '' for a repository. */
-export async function ociVerify(artifact: string, o: OciVerifyOpts, ctx: Ctx): Promise<void> {
-  if (o.from !== undefined && !isOciLocation(o.from))
+interface Candidate {
+  via: string;
+  /** The metadata repository as named (for messages and the cache key). */
+  metadata: string;
+  location?: OciLocationSpec;
+  target?: string;
+}
+
+/** `tufci verify --from oci://…|oci-layout:…`: the repository, and `--target` if given. */
+export async function verifyOciRepository(
+  ctx: Ctx,
+  from: OciLocationSpec,
+  o: OciVerifyOpts,
+): Promise<void> {
+  const root = pinnedRoot(ctx, o);
+  const access = registryAccess(ctx, o, from.kind === 'oci' ? [from.host] : []);
+  return verifyRepositoryFrom(ctx, from, o, root, access);
+}
+
+/** `tufci verify ARTIFACT [--from oci://…]`: the artifact is a target of the repository. */
+export async function verifyOciArtifact(
+  ctx: Ctx,
+  artifact: string,
+  from: Location | undefined,
+  o: OciVerifyOpts,
+): Promise<void> {
+  if (from !== undefined && !isOciLocation(from))
     throw new UserError(
-      `--from "${o.from}": an artifact is verified from oci://HOST/REPO or oci-layout:DIR`,
+      `--from "${from.spec}": an artifact is verified from oci://HOST/REPO or oci-layout:DIR`,
     );
   const root = pinnedRoot(ctx, o);
-  const named = [hostOf(o.from), hostOf(artifact.includes('://') ? artifact : `oci://${artifact}`)];
+  const ref = parseArtifactRef(artifact, ctx.cwd);
+  const named = [from?.kind === 'oci' ? from.host : undefined];
+  if (ref.kind === 'registry') named.push(ref.host);
   const access = registryAccess(
     ctx,
-    registryFlags(ctx),
+    o,
     named.filter((h): h is string => !!h),
   );
-  if (!artifact) return verifyRepositoryFrom(ctx, o, root, access);
-
-  const { store, reference, label } = await openArtifact(ctx, artifact, access);
+  const { store, reference, label } = await openArtifact(ref, access);
   let descriptor: Descriptor;
   try {
     descriptor = (await store.getManifest(reference)).descriptor;
   } catch (e) {
     throw new UserError(`${label}: cannot read the artifact: ${(e as Error).message}`);
   }
-  const candidates = o.from
-    ? [{ via: '--from', metadata: o.from, target: o.target }]
+  const candidates: Candidate[] = from
+    ? [{ via: '--from', metadata: from.spec, location: from, target: o.target }]
     : await pointerCandidates(store, descriptor.digest, label, o.target);
   const failures: string[] = [];
   for (const c of candidates) {
-    if (!isOciLocation(c.metadata) || (c.via !== '--from' && !c.metadata.startsWith('oci://'))) {
+    if (!c.location && !c.metadata.startsWith('oci://')) {
       failures.push(`${c.via}: names ${JSON.stringify(c.metadata)}, not an oci://HOST/REPO`);
       continue;
     }
     try {
-      const location = await openOciLocation(c.metadata, { cwd: ctx.cwd, registry: access });
+      const spec =
+        c.location ??
+        (parseLocation(c.metadata, {
+          flag: 'metadata',
+          cwd: ctx.cwd,
+          accept: ['oci'],
+        }) as OciLocationSpec);
+      const location = await openOciLocation(spec, { registry: access });
       const ok = await verifyArtifact({
         artifact: descriptor,
         trustedRoot: root,
@@ -94,7 +130,7 @@ async function pointerCandidates(
   digest: string,
   label: string,
   target: string | undefined,
-): Promise<{ via: string; metadata: string; target?: string }[]> {
+): Promise<Candidate[]> {
   const pointers = await findPointers(store, digest);
   if (pointers.length === 0)
     throw new UserError(
@@ -109,12 +145,13 @@ async function pointerCandidates(
 
 async function verifyRepositoryFrom(
   ctx: Ctx,
+  spec: OciLocationSpec,
   o: OciVerifyOpts,
   root: Uint8Array,
   access: ReturnType<typeof registryAccess>,
 ): Promise<void> {
-  const from = o.from!;
-  const location = await openOciLocation(from, { cwd: ctx.cwd, registry: access });
+  const from = spec.spec;
+  const location = await openOciLocation(spec, { registry: access });
   const session = await openTufSession({
     trustedRoot: root,
     source: location,

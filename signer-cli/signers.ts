@@ -15,11 +15,11 @@ import {
   type PinRequest,
   Pkcs11Signer,
   pkcs11SignerFromUri,
-} from '../../lib/signers/pkcs11/signer.js';
-import { type Signer } from '../../lib/signers/signer.js';
-import { type TufPublicKey } from '../../lib/tuf/types.js';
-import { UserError } from '../../lib/errors.js';
-import type { Ctx, SignerConfig } from '../context.js';
+} from '../lib/signers/pkcs11/signer.js';
+import { type Signer } from '../lib/signers/signer.js';
+import { type TufPublicKey } from '../lib/tuf/types.js';
+import { UserError } from '../lib/errors.js';
+import type { Ctx, SignerConfig } from './context.js';
 
 /** Where ykcs11 installs, most likely first, per `process.platform`. */
 const YKCS11_CANDIDATES: Record<string, string[]> = {

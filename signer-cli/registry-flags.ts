@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { dockerConfigPath, resolveCredentials, type RegistryOptions } from '../../lib/oci/index.js';
-import { UserError } from '../../lib/errors.js';
-import type { Ctx } from '../context.js';
+import { dockerConfigPath, resolveCredentials, type RegistryOptions } from '../lib/oci/index.js';
+import { UserError } from '../lib/errors.js';
+import type { Ctx } from './context.js';
 
 export interface RegistryFlags {
   registryUsername?: string;
@@ -18,23 +18,15 @@ export interface RegistryFlags {
   plainHttp?: boolean;
 }
 
-const flagsOf = new WeakMap<Ctx, RegistryFlags>();
-
-/** Adds the registry flags to `cmd`; the values are kept for publishers made later. */
-export function withRegistryFlags(cmd: Command, ctx: Ctx): Command {
+/** Declares the registry flags on `cmd` (publish, verify, add-artifact). */
+export function registryOptions(cmd: Command): Command {
   return cmd
     .option('--registry-username <name>', 'registry user (or TUFCI_REGISTRY_USERNAME)')
     .option(
       '--registry-password-file <file>',
       'file holding the registry password or token (or TUFCI_REGISTRY_PASSWORD)',
     )
-    .option('--plain-http', 'talk plain HTTP to the registry (the default for loopback only)')
-    .hook('preAction', (_cmd, action) => void flagsOf.set(ctx, action.opts<RegistryFlags>()));
-}
-
-/** The registry flags given to the running command. */
-export function registryFlags(ctx: Ctx): RegistryFlags {
-  return flagsOf.get(ctx) ?? {};
+    .option('--plain-http', 'talk plain HTTP to the registry (the default for loopback only)');
 }
 
 /** Registry options for each host: credentials, and plain HTTP when asked. */
@@ -70,12 +62,6 @@ export function registryAccess(
     if (flags.plainHttp && named) options.plainHttp = true;
     return options;
   };
-}
-
-/** The host of `oci://HOST/...`, if the spec is one. */
-export function hostOf(spec: string | undefined): string | undefined {
-  if (!spec?.startsWith('oci://')) return undefined;
-  return spec.slice('oci://'.length).split('/')[0];
 }
 
 /**

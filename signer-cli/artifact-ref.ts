@@ -9,9 +9,20 @@ import {
   parseReference,
   type OciStore,
   type RegistryOptions,
-} from '../../lib/oci/index.js';
-import { UserError } from '../../lib/errors.js';
-import type { Ctx } from '../context.js';
+} from '../lib/oci/index.js';
+import { UserError } from '../lib/errors.js';
+
+/** An artifact reference, parsed once. */
+export type ArtifactRef =
+  | { kind: 'layout'; label: string; dir: string; reference: string }
+  | {
+      kind: 'registry';
+      label: string;
+      host: string;
+      repository: string;
+      reference: string;
+      tag?: string;
+    };
 
 export interface OpenedArtifact {
   store: OciStore;
@@ -25,11 +36,7 @@ export interface OpenedArtifact {
   repository?: string;
 }
 
-export async function openArtifact(
-  ctx: Ctx,
-  artifact: string,
-  access: (host: string) => Promise<RegistryOptions>,
-): Promise<OpenedArtifact> {
+export function parseArtifactRef(artifact: string, cwd: string): ArtifactRef {
   if (artifact.startsWith('oci-layout:')) {
     const rest = artifact.slice('oci-layout:'.length);
     const at = rest.lastIndexOf('@');
@@ -37,12 +44,12 @@ export async function openArtifact(
     const split = at >= 0 ? at : colon > rest.lastIndexOf('/') ? colon : -1;
     if (split < 0)
       throw new UserError(`${artifact}: expected oci-layout:DIR@sha256:… or oci-layout:DIR:TAG`);
-    const store = await OciLayoutStore.open(resolve(ctx.cwd, rest.slice(0, split)), {
-      create: false,
-    }).catch((e: unknown) => {
-      throw new UserError(`${artifact}: ${(e as Error).message}`);
-    });
-    return { store, reference: rest.slice(split + 1), label: artifact };
+    return {
+      kind: 'layout',
+      label: artifact,
+      dir: resolve(cwd, rest.slice(0, split)),
+      reference: rest.slice(split + 1),
+    };
   }
   const plain = artifact.replace(/^oci:\/\//, '');
   let ref;
@@ -53,14 +60,32 @@ export async function openArtifact(
   }
   const reference = ref.digest ?? ref.tag;
   if (!reference) throw new UserError(`${artifact}: name the artifact by @sha256:… or :TAG`);
-  const store = new RegistryClient(ref.registry, await access(ref.registry)).repository(
-    ref.repository,
-  );
+  return {
+    kind: 'registry',
+    label: artifact,
+    host: ref.registry,
+    repository: ref.repository,
+    reference,
+    ...(ref.tag ? { tag: ref.tag } : {}),
+  };
+}
+
+export async function openArtifact(
+  ref: ArtifactRef,
+  access: (host: string) => Promise<RegistryOptions>,
+): Promise<OpenedArtifact> {
+  if (ref.kind === 'layout') {
+    const store = await OciLayoutStore.open(ref.dir, { create: false }).catch((e: unknown) => {
+      throw new UserError(`${ref.label}: ${(e as Error).message}`);
+    });
+    return { store, reference: ref.reference, label: ref.label };
+  }
+  const store = new RegistryClient(ref.host, await access(ref.host)).repository(ref.repository);
   const out: OpenedArtifact = {
     store,
-    reference,
-    label: artifact,
-    source: `${ref.registry}/${ref.repository}`,
+    reference: ref.reference,
+    label: ref.label,
+    source: `${ref.host}/${ref.repository}`,
     repository: ref.repository,
   };
   if (ref.tag) out.tag = ref.tag;
