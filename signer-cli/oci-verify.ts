@@ -6,7 +6,8 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { explainTufError, openTufSession } from '../lib/client/oci-client.js';
+import { openTufSession } from '../lib/client/oci-client.js';
+import { verificationError } from '../lib/client/explain.js';
 import { verifyArtifact } from '../lib/client/oci-verify.js';
 import type { Descriptor, OciStore } from '../lib/oci/index.js';
 import { findPointers } from '../lib/publish/oci-pointer.js';
@@ -170,7 +171,7 @@ async function verifyRepositoryFrom(
     await session.updater.downloadTarget(info, file);
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`${from}: target "${o.target}" failed verification: ${explainTufError(e)}`);
+    throw verificationError(e, `${from}: target "${o.target}"`);
   }
   if (o.out) copyFileSync(file, resolve(ctx.cwd, o.out));
   ctx.out(

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { SignerError, UserError } from '../errors.js';
 import type { Signer } from '../signers/signer.js';
 import { signedBytes } from '../tuf/envelope.js';
 import { keyId } from '../tuf/keys.js';
@@ -87,7 +87,8 @@ export async function planSigning(
       mismatched.push(`${r.role} (expects keyid ${mine.map((k) => k.slice(0, 12)).join(' or ')})`);
   }
   if (!toSign.length && mismatched.length) {
-    throw new UserError(
+    throw new SignerError(
+      'key',
       `${signer.description} (keyid ${keyid.slice(0, 12)}) is not ${user}'s key in: ${mismatched.join(', ')}`,
     );
   }

@@ -33,6 +33,7 @@ async function verifyStatic(
     workDir: mkdtempSync(join(tmpdir(), 'tufci-verify-')),
     fetcher: isDir ? dirFetcher() : undefined,
     targetPath: o.target,
+    name: isDir ? `dir:${from.path}` : from.url,
   });
   ctx.out(`Repository verified (timestamp version ${res.timestampVersion}).`);
   if (res.target) {

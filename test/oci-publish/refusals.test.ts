@@ -98,8 +98,8 @@ describe('refusing what does not verify', () => {
       '--cache',
       cache(),
     );
-    expect(t.code).toBe(1);
-    expect(t.err).toContain('target "file.txt" failed verification');
+    expect(t.code).toBe(3);
+    expect(t.err).toContain('target "file.txt": verification failed');
     expect(t.err).toMatch(/digest|hash/);
 
     const targetsJson = tree.entries.find((e) => e.path.endsWith('.targets.json'))!;
@@ -109,7 +109,7 @@ describe('refusing what does not verify', () => {
       targetsJson.bytes.toString().replace('"length"', '"lengtH"'),
     );
     const m = await verifyFrom(`oci://${host}/apps/web@${web.digest}`, 'acme/tampered');
-    expect(m.code).toBe(1);
+    expect(m.code).toBe(3);
     expect(m.err).toContain('a blob does not match its digest');
     // Put the bytes back: blobs are shared by every repository of the registry.
     writeFileSync(blob(file.sha256), file.bytes);
