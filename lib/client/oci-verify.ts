@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { registryArtifactOf, type Descriptor } from '../oci/index.js';
-import { UserError } from '../errors.js';
+import { NotVerifiedError } from '../errors.js';
 import { verificationError } from './explain.js';
 import { openTufSession, type TufSession } from './oci-client.js';
 import type { OciSource } from './oci-fetcher.js';
@@ -34,7 +34,7 @@ export async function verifyArtifact(o: VerifyArtifactOptions): Promise<Artifact
   const session = await openTufSession(o);
   const path = o.targetPath ?? (await findTargetByDigest(session, o.artifact.digest));
   const fail = (why: string): never => {
-    throw new UserError(`${o.artifact.digest} is not signed in ${o.name}: ${why}`);
+    throw new NotVerifiedError(`${o.artifact.digest} is not signed in ${o.name}: ${why}`);
   };
   if (!path)
     fail(
