@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { dirFetcher, dirUrl } from '../../lib/client/fetchers.js';
 import { verifyRepository } from '../../lib/client/verify.js';
-import { UserError } from '../../lib/errors.js';
+import { UsageError, UserError } from '../../lib/errors.js';
 import { isOciLocation, parseLocation, type Location } from '../../lib/location.js';
 import type { Ctx } from '../context.js';
 import { verifyOciArtifact, verifyOciRepository, type OciVerifyOpts } from '../oci-verify.js';
@@ -67,7 +67,7 @@ export function registerVerify(program: Command, ctx: Ctx): void {
       const from =
         o.from === undefined ? undefined : parseLocation(o.from, { flag: '--from', cwd: ctx.cwd });
       if (artifact) return verifyOciArtifact(ctx, artifact, from, o);
-      if (!from) throw new UserError(`--from: name the published tree to verify`);
+      if (!from) throw new UsageError(`--from: name the published tree to verify`);
       if (isOciLocation(from)) return verifyOciRepository(ctx, from, o);
       return verifyStatic(ctx, from, o);
     });
