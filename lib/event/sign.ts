@@ -5,7 +5,7 @@ import { keyId } from '../tuf/keys.js';
 import type { MetadataReader, RepoDir } from '../tuf/repo.js';
 import { KEYOWNER } from '../tuf/types.js';
 import type { Envelope, KeyJson } from '../tuf/types.js';
-import { roleChanges } from './changes.js';
+import { knownKeys, roleChanges } from './changes.js';
 import type { RoleChanges } from './changes.js';
 import { readInvites, writeInvites } from './invites.js';
 import { loadOfflineRoles } from './load.js';
@@ -78,11 +78,12 @@ export async function planSigning(
   const keyid = keyId(await signer.publicKey());
   const toSign: RoleChanges[] = [];
   const mismatched: string[] = [];
+  const known = await knownKeys(base);
   for (const r of status.roles) {
     const mine = unsignedKeysOf(r, user);
     if (!mine.length) continue;
     if (mine.includes(keyid))
-      toSign.push(roleChanges(r.role, await base.read(r.role), roles.get(r.role)!));
+      toSign.push(roleChanges(r.role, await base.read(r.role), roles.get(r.role)!, known));
     else
       mismatched.push(`${r.role} (expects keyid ${mine.map((k) => k.slice(0, 12)).join(' or ')})`);
   }
