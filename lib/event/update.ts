@@ -117,6 +117,28 @@ export async function updateEvent(
     }
   }
 
+  // A role this event leaves alone may still be broken by it: when the event changes the
+  // keys or threshold that role is checked against, signatures that met the old rule may
+  // not meet the new one. Such a role is bumped here, so the event is incomplete until it
+  // is signed again under the new rule (and never merges into an outage).
+  const baseTargets = (await base.read('targets'))?.signed as TargetsSigned | undefined;
+  for (const [role, env] of roles) {
+    const b = await base.read(role);
+    if (!b || !sameJson(b.signed, env.signed)) continue;
+    const rule = roleKeys(role, root, targets);
+    const before = baseRoot ? roleKeys(role, baseRoot, baseTargets) : undefined;
+    if (!rule || !before) continue;
+    const metBefore = validSignatures(env, before.keys, before.keyids).length >= before.threshold;
+    const validNow = validSignatures(env, rule.keys, rule.keyids).length;
+    if (!metBefore || validNow >= rule.threshold) continue;
+    env.signed.version = b.signed.version + 1;
+    env.signed.expires = tufDate(addDays(now, periodsOf(role, env, root).expiry));
+    env.signatures = [];
+    log.push(
+      `${role}: version ${env.signed.version}, expires ${env.signed.expires}: its signatures meet the old rule but not this event's (${validNow} of ${rule.threshold} valid), so it must be signed again`,
+    );
+  }
+
   for (const role of roles.keys()) {
     const rk = roleKeys(role, root, targets);
     if (!rk) throw new UserError(`metadata/${role}.json: no role delegates to ${role}`);
