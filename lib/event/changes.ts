@@ -1,4 +1,5 @@
 import { canonicalize } from '@tufjs/canonical-json';
+import { sameJson } from '../tuf/envelope.js';
 import { ownerOf } from '../tuf/roles.js';
 import type { Envelope, KeyJson, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
 
@@ -102,7 +103,7 @@ export function roleChanges(role: string, base: Envelope | undefined, next: Enve
     for (const [p, t] of Object.entries(after)) {
       const o = before[p];
       if (!o) out.added.push(art(p, t));
-      else if (canonicalize(o) !== canonicalize(t))
+      else if (!sameJson(o, t))
         out.modified.push({ ...art(p, t), old: { length: o.length, sha256: sha(o) } });
     }
     for (const [p, t] of Object.entries(before)) if (!(p in after)) out.removed.push(art(p, t));

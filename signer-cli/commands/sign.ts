@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { describeChanges } from '../../lib/event/changes.js';
 import { statusText } from '../../lib/event/render.js';
 import { readInvites } from '../../lib/event/invites.js';
-import { loadOfflineRoles } from '../../lib/event/load.js';
 import { acceptInvites, applySignatures, planSigning } from '../../lib/event/sign.js';
 import { eventStatus, unsignedKeysOf } from '../../lib/event/status.js';
 import { updateEvent } from '../../lib/event/update.js';
@@ -62,8 +61,9 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
     ctx.out(`Signed ${signed.join(', ')}.`);
     const msg = `Signed by ${cfg.user}: ${signed.join(', ')}${joined.length ? ` (invite accepted for ${joined.join(', ')})` : ''}`;
     await commitAndPush(io, ev, msg, o.push);
-    // not planSigning: it refuses when the rest is for another key of this user (a rotation)
-    const after = await eventStatus(loadOfflineRoles(repo), ev.base, readInvites(repo.dir));
+    // not planSigning: it refuses when the rest is for another key of this user (a rotation);
+    // plan.roles are the envelopes just signed and written, so nothing is read again
+    const after = await eventStatus(plan.roles, ev.base, readInvites(repo.dir));
     for (const l of statusText(event, after)) ctx.out(l);
     const others = after.roles.flatMap((r) =>
       r.complete
