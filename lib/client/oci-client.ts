@@ -7,7 +7,7 @@ import { canonicalize } from '@tufjs/canonical-json';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Updater } from 'tuf-js';
-import { UserError } from '../errors.js';
+import { verificationError } from './explain.js';
 import { parseEnvelope } from '../tuf/envelope.js';
 import { OCI_METADATA_URL, OCI_TARGETS_URL, OciFetcher, type OciSource } from './oci-fetcher.js';
 
@@ -29,27 +29,7 @@ export interface OpenSessionOptions {
   name: string;
 }
 
-const HINTS: Record<string, string> = {
-  ExpiredMetadataError: 'metadata has expired',
-  BadVersionError: 'a version went backwards (rollback to older metadata)',
-  EqualVersionError: 'a version went backwards (rollback to older metadata)',
-  UnsignedMetadataError: 'signatures do not meet the threshold of the trusted keys',
-  LengthOrHashMismatchError: 'downloaded bytes do not match the signed length or hash (tampered)',
-  DownloadLengthMismatchError: 'a file is larger than the signed length allows',
-  RepositoryError: 'the repository is inconsistent',
-  DownloadHTTPError: 'a file the metadata names is not published',
-  OciError: 'the registry answered with an error',
-};
-
-/** One line for a tuf-js (or registry) error. */
-export function explainTufError(e: unknown): string {
-  const err = e as Error;
-  const name = err.constructor?.name ?? 'Error';
-  const hint = /tampered/.test(err.message) ? 'a blob does not match its digest' : HINTS[name];
-  return hint ? `${hint}: ${err.message}` : `${name}: ${err.message}`;
-}
-
-/** Refreshes top-level metadata from the repository; throws UserError with the reason. */
+/** Refreshes top-level metadata from the repository; a refusal is a NotVerifiedError. */
 export async function openTufSession(o: OpenSessionOptions): Promise<TufSession> {
   const root = parseEnvelope(Buffer.from(o.trustedRoot).toString('utf8'), 'pinned root', 'root');
   const metadataDir = join(o.cacheDir, 'metadata');
@@ -68,11 +48,10 @@ export async function openTufSession(o: OpenSessionOptions): Promise<TufSession>
   try {
     await updater.refresh();
   } catch (e) {
-    const why = explainTufError(e);
     const rootNote = await rootMismatch(fetcher, root.signed.version, root.signed).catch(
       () => undefined,
     );
-    throw new UserError(`${o.name}: verification failed: ${rootNote ? `${rootNote}; ` : ''}${why}`);
+    throw verificationError(e, o.name, rootNote);
   }
   const ts = JSON.parse(readFileSync(join(metadataDir, 'timestamp.json'), 'utf8')) as {
     signed: { version: number };

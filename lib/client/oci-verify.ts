@@ -6,7 +6,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { registryArtifactOf, type Descriptor } from '../oci/index.js';
-import { UserError } from '../errors.js';
+import { NotVerifiedError } from '../errors.js';
+import { verificationError } from './explain.js';
 import { openTufSession, type TufSession } from './oci-client.js';
 import type { OciSource } from './oci-fetcher.js';
 
@@ -33,7 +34,7 @@ export async function verifyArtifact(o: VerifyArtifactOptions): Promise<Artifact
   const session = await openTufSession(o);
   const path = o.targetPath ?? (await findTargetByDigest(session, o.artifact.digest));
   const fail = (why: string): never => {
-    throw new UserError(`${o.artifact.digest} is not signed in ${o.name}: ${why}`);
+    throw new NotVerifiedError(`${o.artifact.digest} is not signed in ${o.name}: ${why}`);
   };
   if (!path)
     fail(
@@ -43,9 +44,7 @@ export async function verifyArtifact(o: VerifyArtifactOptions): Promise<Artifact
   try {
     info = await session.updater.getTargetInfo(path!);
   } catch (e) {
-    throw new UserError(
-      `${o.name}: verification failed while loading delegations: ${(e as Error).message}`,
-    );
+    throw verificationError(e, `${o.name} (loading delegations)`);
   }
   if (!info) fail(`target ${JSON.stringify(path)} is not in the signed metadata`);
   const signed = registryArtifactOf(info!.custom)?.descriptor;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Updater } from 'tuf-js';
 import type { Fetcher } from 'tuf-js';
 import { UserError } from '../errors.js';
+import { verificationError } from './explain.js';
 import { parseEnvelope } from '../tuf/envelope.js';
 
 export interface VerifyOptions {
@@ -14,6 +15,8 @@ export interface VerifyOptions {
   /** Where the client keeps its metadata cache and downloads. */
   workDir: string;
   fetcher?: Fetcher;
+  /** Names the repository in messages (default: the metadata URL). */
+  name?: string;
   /** Target to download and check; none: only refresh the metadata. */
   targetPath?: string;
 }
@@ -29,23 +32,6 @@ export interface VerifyResult {
     file: string;
     custom?: Record<string, unknown>;
   };
-}
-
-/** Explains tuf-js errors in plain words. */
-function explain(e: unknown): string {
-  const err = e as Error;
-  const name = err.constructor?.name ?? 'Error';
-  const hints: Record<string, string> = {
-    ExpiredMetadataError: 'metadata has expired',
-    BadVersionError: 'a version went backwards (rollback)',
-    EqualVersionError: 'a version went backwards (rollback)',
-    UnsignedMetadataError: 'signatures do not meet the threshold',
-    LengthOrHashMismatchError: 'downloaded bytes do not match the signed length or hash',
-    DownloadLengthMismatchError: 'downloaded bytes exceed the signed length',
-    RepositoryError: 'the repository is inconsistent',
-    DownloadHTTPError: 'a file could not be downloaded',
-  };
-  return `${hints[name] ?? name}: ${err.message}`;
 }
 
 /** Runs a TUF client update (tuf-js) against a published repository and downloads one target. */
@@ -94,8 +80,7 @@ export async function verifyRepository(o: VerifyOptions): Promise<VerifyResult> 
       };
     }
   } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`verification failed: ${explain(e)}`);
+    throw verificationError(e, o.name ?? o.metadataBaseUrl);
   }
   return result;
 }

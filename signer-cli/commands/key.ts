@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { generateKey } from '../../lib/signers/keyfile.js';
 import type { KeyType } from '../../lib/signers/keyfile.js';
-import { UserError } from '../../lib/errors.js';
+import { UsageError, UserError } from '../../lib/errors.js';
 import { normalizeUser } from '../../lib/event/invites.js';
 import { keyId } from '../../lib/tuf/keys.js';
 import type { Ctx } from '../context.js';
@@ -20,7 +20,7 @@ export interface GenOpts {
 /** `tufci key generate`. */
 export async function generateCommand(ctx: Ctx, o: GenOpts): Promise<void> {
   if (o.type !== 'ed25519' && o.type !== 'ecdsa')
-    throw new UserError(`--type "${o.type}": use ed25519 or ecdsa`);
+    throw new UsageError(`--type "${o.type}": use ed25519 or ecdsa`);
   const out = resolve(ctx.cwd, o.out);
   if (existsSync(out)) throw new UserError(`--out ${o.out}: file exists; not overwriting a key`);
   let passphrase: string | undefined;
@@ -56,7 +56,7 @@ export interface SetupOpts {
 export async function setupCommand(ctx: Ctx, o: SetupOpts): Promise<void> {
   const method = o.method ?? (o.keyfile ? 'keyfile' : 'pkcs11');
   if (!['keyfile', 'pkcs11', 'yubikey'].includes(method))
-    throw new UserError(`--method "${method}": use keyfile or pkcs11 (YubiKey)`);
+    throw new UsageError(`--method "${method}": use keyfile or pkcs11 (YubiKey)`);
   if (method === 'keyfile' && !o.keyfile)
     throw new UserError('--method keyfile needs --keyfile <path>');
   if (o.pkcs11Key !== undefined) parseKeyChoice(o.pkcs11Key, '--pkcs11-key');

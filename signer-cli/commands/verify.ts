@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dirFetcher, dirUrl } from '../../lib/client/fetchers.js';
 import { verifyRepository } from '../../lib/client/verify.js';
-import { UserError } from '../../lib/errors.js';
+import { UsageError, UserError } from '../../lib/errors.js';
 import { isOciLocation, parseLocation, type Location } from '../../lib/location.js';
 import type { Ctx } from '../context.js';
 import { verifyOciArtifact, verifyOciRepository, type OciVerifyOpts } from '../oci-verify.js';
@@ -31,6 +31,7 @@ async function verifyStatic(
     workDir: mkdtempSync(join(tmpdir(), 'tufci-verify-')),
     fetcher: isDir ? dirFetcher() : undefined,
     targetPath: o.target,
+    name: isDir ? `dir:${from.path}` : from.url,
   });
   ctx.out(`Repository verified (timestamp version ${res.timestampVersion}).`);
   if (res.target) {
@@ -50,7 +51,7 @@ export async function verifyCommand(
   const from =
     o.from === undefined ? undefined : parseLocation(o.from, { flag: '--from', cwd: ctx.cwd });
   if (artifact) return verifyOciArtifact(ctx, artifact, from, o);
-  if (!from) throw new UserError(`--from: name the published tree to verify`);
+  if (!from) throw new UsageError(`--from: name the published tree to verify`);
   if (isOciLocation(from)) return verifyOciRepository(ctx, from, o);
   return verifyStatic(ctx, from, o);
 }

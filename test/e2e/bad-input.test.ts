@@ -39,11 +39,12 @@ describe('bad input is refused clearly, and nothing is written or pushed', () =>
     args: string[],
     message: string | RegExp,
     extra: Partial<Ctx> = {},
+    exitCode = 1,
   ): Promise<string> => {
     const refs = remoteRefs();
     const local = unpushed(c);
     const r = await c.tufciWith(extra, ...args);
-    expect(r.code, r.out).toBe(1);
+    expect(r.code, r.out).toBe(exitCode);
     expect(r.err).not.toContain('internal error');
     if (typeof message === 'string') expect(r.err).toContain(message);
     else expect(r.err).toMatch(message);
@@ -300,9 +301,13 @@ describe('bad input is refused clearly, and nothing is written or pushed', () =>
   });
 
   it('a wrong passphrase names the key file', async () => {
-    await refused(bob, ['sign', 'sign/done', '--yes'], `${bob.keyfile}: wrong passphrase`, {
-      env: { ...w.env, TUFCI_KEY_PASSPHRASE: 'not the passphrase' },
-    });
+    await refused(
+      bob,
+      ['sign', 'sign/done', '--yes'],
+      `${bob.keyfile}: wrong passphrase`,
+      { env: { ...w.env, TUFCI_KEY_PASSPHRASE: 'not the passphrase' } },
+      5,
+    );
     // the right one still works afterwards
     expect((await bob.tufci('sign', 'sign/done', '--yes')).code).toBe(0);
   });
@@ -312,6 +317,8 @@ describe('bad input is refused clearly, and nothing is written or pushed', () =>
       carol,
       ['sign', 'sign/done', '--yes', '--keyfile', alice.keyfile],
       /is not @carol's key in: targets \(expects keyid [0-9a-f]{12}\)/,
+      {},
+      5,
     );
   });
 
@@ -322,7 +329,7 @@ describe('bad input is refused clearly, and nothing is written or pushed', () =>
     const target = join(site2, 'targets', `${sha256('app\n')}.app.txt`);
     writeFileSync(target, 'APP\n'); // same length, other bytes
     const v = await ci.tufci('verify', '--from', `dir:${site2}`, '--target', 'app.txt');
-    expect(v.code).toBe(1);
+    expect(v.code).toBe(3);
     expect(v.err).toContain('downloaded bytes do not match the signed length or hash');
     const server = await serveDir(site2);
     try {
@@ -341,7 +348,7 @@ describe('bad input is refused clearly, and nothing is written or pushed', () =>
       const meta = join(site2, '2.targets.json');
       writeFileSync(meta, readFileSync(meta, 'utf8').replace('"version": 2', '"version":  2'));
       const m = await ci.tufci('verify', '--from', `dir:${site2}`);
-      expect(m.code).toBe(1);
+      expect(m.code).toBe(3);
       expect(m.err).toContain('verification failed');
       const py2 = await ngclient({
         trustedRoot: join(site2, '1.root.json'),
