@@ -8,9 +8,9 @@ import type { Signer } from '../lib/signers/signer.js';
 import { normalizeUser } from '../lib/event/invites.js';
 import { RepoDir } from '../lib/tuf/repo.js';
 import type { EventIo } from '../lib/event/workflow.js';
-import { pkcs11SignerFor } from './signers.js';
+import { CONFIG_FILE } from './definitions.js';
 
-export const CONFIG_FILE = '.tufci.yaml';
+export { CONFIG_FILE };
 
 /** Everything a command may take from the outside world; tests give their own. */
 export interface Ctx {
@@ -94,15 +94,18 @@ export function passphraseSource(ctx: Ctx, what: string): () => Promise<string |
   };
 }
 
-/** The signer for a configuration: a key file, or a PKCS#11 token (`yubikey` is the same method). */
-export function makeSigner(ctx: Ctx, cfg: SignerConfig): Signer {
+/**
+ * The signer for a configuration: a key file, or a PKCS#11 token (`yubikey` is the same
+ * method). The PKCS#11 addon is loaded only for the latter.
+ */
+export async function makeSigner(ctx: Ctx, cfg: SignerConfig): Promise<Signer> {
   if (cfg.method === 'keyfile') {
     if (!cfg.keyfile)
       throw new UserError(`signing method keyfile needs --keyfile or "keyfile" in ${CONFIG_FILE}`);
     return keyFileSigner(cfg.keyfile, passphraseSource(ctx, cfg.keyfile));
   }
   if (cfg.method === 'pkcs11' || cfg.method === 'yubikey')
-    return (ctx.tokenSigner ?? pkcs11SignerFor)(cfg, ctx);
+    return (ctx.tokenSigner ?? (await import('./signers.js')).pkcs11SignerFor)(cfg, ctx);
   throw new UserError(
     `${CONFIG_FILE}: unknown signing-method "${cfg.method}" (use keyfile or pkcs11)`,
   );

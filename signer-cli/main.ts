@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { password, confirm } from '@inquirer/prompts';
 import { run } from './program.js';
 import type { Ctx } from './context.js';
 
@@ -17,8 +16,11 @@ const ctx: Ctx = {
     ),
   ...(tty
     ? {
-        askSecret: (q: string) => password({ message: q, mask: false }),
-        confirm: (q: string) => confirm({ message: q, default: false }),
+        // the prompt library is loaded only when a command asks something at a terminal
+        askSecret: async (q: string) =>
+          (await import('@inquirer/prompts')).password({ message: q, mask: false }),
+        confirm: async (q: string) =>
+          (await import('@inquirer/prompts')).confirm({ message: q, default: false }),
       }
     : {}),
 };

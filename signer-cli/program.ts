@@ -2,15 +2,19 @@ import { Command, CommanderError } from 'commander';
 import { TufciError, type ErrorCode } from '../lib/errors.js';
 import { OciError } from '../lib/oci/errors.js';
 import type { Ctx } from './context.js';
-import { registerDelegate } from './commands/delegate.js';
-import { registerEvent, registerStatus } from './commands/event.js';
-import { registerInit } from './commands/init.js';
-import { registerKey, registerSetup } from './commands/key.js';
-import { registerOnline } from './commands/online.js';
-import { registerAddArtifact } from './commands/oci-add-artifact.js';
-import { registerPublish } from './commands/publish.js';
-import { registerSign } from './commands/sign.js';
-import { registerVerify } from './commands/verify.js';
+import {
+  defineAddArtifact,
+  defineDelegate,
+  defineEvent,
+  defineInit,
+  defineKey,
+  defineOnline,
+  definePublish,
+  defineSetup,
+  defineSign,
+  defineStatus,
+  defineVerify,
+} from './definitions.js';
 
 export function buildProgram(ctx: Ctx): Command {
   const program = new Command('tufci')
@@ -22,17 +26,17 @@ export function buildProgram(ctx: Ctx): Command {
       writeOut: (s) => ctx.out(s.replace(/\n$/, '')),
       writeErr: (s) => ctx.err(s.replace(/\n$/, '')),
     });
-  registerSetup(program, ctx);
-  registerInit(program, ctx);
-  registerDelegate(program, ctx);
-  registerSign(program, ctx);
-  registerStatus(program, ctx);
-  registerEvent(program, ctx);
-  registerOnline(program, ctx);
-  registerPublish(program, ctx);
-  registerVerify(program, ctx);
-  registerKey(program, ctx);
-  registerAddArtifact(program, ctx);
+  defineSetup(program, ctx);
+  defineInit(program, ctx);
+  defineDelegate(program, ctx);
+  defineSign(program, ctx);
+  defineStatus(program, ctx);
+  defineEvent(program, ctx);
+  defineOnline(program, ctx);
+  definePublish(program, ctx);
+  defineVerify(program, ctx);
+  defineKey(program, ctx);
+  defineAddArtifact(program, ctx);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
 import { dockerConfigPath, resolveCredentials, type RegistryOptions } from '../lib/oci/index.js';
 import { UserError } from '../lib/errors.js';
 import type { Ctx } from './context.js';
@@ -16,17 +15,6 @@ export interface RegistryFlags {
   registryUsername?: string;
   registryPasswordFile?: string;
   plainHttp?: boolean;
-}
-
-/** Declares the registry flags on `cmd` (publish, verify, add-artifact). */
-export function registryOptions(cmd: Command): Command {
-  return cmd
-    .option('--registry-username <name>', 'registry user (or TUFCI_REGISTRY_USERNAME)')
-    .option(
-      '--registry-password-file <file>',
-      'file holding the registry password or token (or TUFCI_REGISTRY_PASSWORD)',
-    )
-    .option('--plain-http', 'talk plain HTTP to the registry (the default for loopback only)');
 }
 
 /** Registry options for each host: credentials, and plain HTTP when asked. */

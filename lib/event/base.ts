@@ -7,14 +7,29 @@ import { parseInvites } from './invites.js';
 import type { Invites } from './invites.js';
 import { STATE_FILE } from './invites.js';
 
-/** Metadata as it is at one git revision (the known-good state of an event). */
+/**
+ * Metadata as it is at one git revision (the known-good state of an event). A revision
+ * never changes, so each role is read and parsed once; the envelopes returned are shared
+ * between callers and must not be modified.
+ */
 export class GitRevReader implements MetadataReader {
+  private readonly cache = new Map<string, Promise<Envelope | undefined>>();
+
   constructor(
     private readonly git: Git,
     readonly rev: string | undefined,
   ) {}
 
-  async read(role: string): Promise<Envelope | undefined> {
+  read(role: string): Promise<Envelope | undefined> {
+    let env = this.cache.get(role);
+    if (!env) {
+      env = this.load(role);
+      this.cache.set(role, env);
+    }
+    return env;
+  }
+
+  private async load(role: string): Promise<Envelope | undefined> {
     if (!this.rev) return undefined;
     const text = await this.git.show(this.rev, `metadata/${role}.json`);
     if (text === undefined) return undefined;

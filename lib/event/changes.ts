@@ -1,4 +1,5 @@
 import { canonicalize } from '@tufjs/canonical-json';
+import { sameJson } from '../tuf/envelope.js';
 import { ownerOf } from '../tuf/roles.js';
 import { KEYOWNER, ONLINE_URI } from '../tuf/types.js';
 import type { Envelope, KeyJson, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
@@ -217,7 +218,7 @@ export function roleChanges(
     for (const [p, t] of Object.entries(after)) {
       const o = before[p];
       if (!o) out.added.push(art(p, t));
-      else if (canonicalize(o) !== canonicalize(t)) {
+      else if (!sameJson(o, t)) {
         const fields = fieldChanges(
           o as unknown as Record<string, unknown>,
           t as unknown as Record<string, unknown>,

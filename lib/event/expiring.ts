@@ -13,10 +13,10 @@ export interface ExpiringRole {
 
 /** Offline roles whose signing period has begun (now ≥ expires − signing period). */
 export function expiringRoles(repo: RepoDir, now: Date): ExpiringRole[] {
-  const root = repo.root().signed as RootSigned;
+  const roles = repo.readOfflineRoles();
+  const root = (roles.get('root') ?? repo.root()).signed as RootSigned;
   const out: ExpiringRole[] = [];
-  for (const role of repo.offlineRoles()) {
-    const env = repo.readRole(role);
+  for (const [role, env] of roles) {
     const { signing } = periodsOf(role, env, root);
     if (now.getTime() >= new Date(env.signed.expires).getTime() - signing * 86_400_000) {
       out.push({

@@ -9,7 +9,5 @@ export function loadOfflineRoles(repo: RepoDir): Map<string, Envelope> {
       `${repo.relRolePath('root')}: not found in ${repo.dir}; run tufci in a repository clone (or \`tufci init\` first)`,
     );
   }
-  const roles = new Map<string, Envelope>();
-  for (const role of repo.offlineRoles()) roles.set(role, repo.readRole(role));
-  return roles;
+  return repo.readOfflineRoles();
 }

@@ -1,5 +1,4 @@
-import { canonicalize } from '@tufjs/canonical-json';
-import { validSignatures } from '../tuf/envelope.js';
+import { sameJson, validSignatures } from '../tuf/envelope.js';
 import type { MetadataReader } from '../tuf/repo.js';
 import { ownerOf, roleKeys } from '../tuf/roles.js';
 import type { RoleKeys } from '../tuf/roles.js';
@@ -57,7 +56,7 @@ export async function changedRoles(
   const out: string[] = [];
   for (const [role, env] of roles) {
     const b = await base.read(role);
-    if (!b || canonicalize(b.signed) !== canonicalize(env.signed)) out.push(role);
+    if (!b || !sameJson(b.signed, env.signed)) out.push(role);
   }
   return out;
 }

@@ -1,6 +1,12 @@
-import { canonicalize } from '@tufjs/canonical-json';
 import { UserError } from '../errors.js';
-import { addDays, checkKeyOrder, clone, tufDate, validSignatures } from '../tuf/envelope.js';
+import {
+  addDays,
+  checkKeyOrder,
+  clone,
+  sameJson,
+  tufDate,
+  validSignatures,
+} from '../tuf/envelope.js';
 import type { MetadataReader, RepoDir } from '../tuf/repo.js';
 import { lookupIn, roleForTarget } from '../tuf/owner.js';
 import { checkThreshold, periodsOf, roleKeys } from '../tuf/roles.js';
@@ -14,8 +20,6 @@ export interface UpdateResult {
   /** One line per change, for logs and commit messages. */
   log: string[];
 }
-
-const sameJson = (a: unknown, b: unknown): boolean => canonicalize(a) === canonicalize(b);
 
 /** Whether a target entry is a registry artifact (a signed OCI descriptor) rather than a file in targets/. */
 export function isRegistryTarget(t: TargetFileJson): boolean {
@@ -70,8 +74,7 @@ export async function updateEvent(
   if (!repo.has('root')) throw new UserError('metadata/root.json: missing; run `tufci init` first');
   const roles = new Map<string, Envelope>();
   const original = new Map<string, Envelope>();
-  for (const role of repo.offlineRoles()) {
-    const env = repo.readRole(role);
+  for (const [role, env] of repo.readOfflineRoles()) {
     roles.set(role, env);
     original.set(role, clone(env));
   }

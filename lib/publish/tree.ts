@@ -45,14 +45,15 @@ export function targetTreePath(path: string, hash: string): string {
 
 /** Builds the tree from a checkout of the default branch; refuses anything a client would reject. */
 export function buildTree(repo: RepoDir, now: Date): PublishTree {
-  const roles = new Map<string, Envelope>();
   if (!repo.has('root'))
     throw new UserError(`metadata/root.json: not found in ${repo.dir}; nothing to publish`);
-  for (const r of [...repo.offlineRoles(), 'snapshot', 'timestamp']) {
+  if (!repo.has('targets'))
+    throw new UserError('metadata/targets.json: missing; nothing to publish');
+  const roles = repo.readOfflineRoles();
+  const offline = [...roles.keys()];
+  for (const r of ['snapshot', 'timestamp']) {
     if (!repo.has(r))
-      throw new UserError(
-        `metadata/${r}.json: missing; ${r === 'snapshot' || r === 'timestamp' ? 'run `tufci online-sign` first' : 'nothing to publish'}`,
-      );
+      throw new UserError(`metadata/${r}.json: missing; run \`tufci online-sign\` first`);
     roles.set(r, repo.readRole(r));
   }
   const root = roles.get('root')!.signed as RootSigned;
@@ -62,7 +63,7 @@ export function buildTree(repo: RepoDir, now: Date): PublishTree {
   const entries: TreeEntry[] = [];
   const registryTargets: PublishTree['registryTargets'] = [];
   const seen = new Set<string>();
-  for (const r of repo.offlineRoles().filter((x) => x !== 'root')) {
+  for (const r of offline.filter((x) => x !== 'root')) {
     for (const [path, t] of Object.entries((roles.get(r)!.signed as TargetsSigned).targets)) {
       checkTargetPath(path, `metadata/${r}.json targets`);
       if (t.custom && typeof t.custom === 'object' && 'oci' in t.custom) {
@@ -89,7 +90,7 @@ export function buildTree(repo: RepoDir, now: Date): PublishTree {
     const bytes = readFileSync(repo.rolePath(r));
     entries.push({ path, kind, name: r, version, bytes, sha256: sha256(bytes) });
   };
-  for (const r of repo.delegatedRoles())
+  for (const r of offline.filter((x) => x !== 'root' && x !== 'targets'))
     metaEntry(
       r,
       `${roles.get(r)!.signed.version}.${r}.json`,

@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { canonicalize } from '@tufjs/canonical-json';
-import { Key, Metadata, MetadataKind } from '@tufjs/models';
-import type { Root, Snapshot, Targets, Timestamp } from '@tufjs/models';
+import { Metadata, MetadataKind } from '@tufjs/models';
+import type { Key, Root, Snapshot, Targets, Timestamp } from '@tufjs/models';
 import { UserError } from '../errors.js';
 import { SUPPORTED_SCHEMES } from './keys.js';
+import { verifyWith } from './verify.js';
 import { checkDelegatedRoleName, checkMetaFileName, checkRoleName } from './names.js';
 import { checkTargetPath } from './target-files.js';
 import type { AnySigned, Envelope, KeyJson } from './types.js';
@@ -10,8 +13,17 @@ import type { AnySigned, Envelope, KeyJson } from './types.js';
 type JSONObject = Parameters<typeof Key.fromJSON>[1];
 
 /**
+ * Texts (sha256 and expected type) that parseEnvelope has already validated in this
+ * process. Validation is a pure function of the text, so a command that reads the same
+ * file again (the work tree and its known-good revision, a role read by two steps) pays
+ * only JSON.parse. Bounded so a long-lived process does not grow without end.
+ */
+const validated = new Set<string>();
+const VALIDATED_MAX = 4096;
+
+/**
  * Parses and validates an envelope with @tufjs/models. `where` names the file in
- * errors, so a person knows what to fix.
+ * errors, so a person knows what to fix. Returns plain JSON (a new object each call).
  */
 export function parseEnvelope(text: string, where: string, expectedType?: string): Envelope {
   let data: unknown;
@@ -30,8 +42,11 @@ export function parseEnvelope(text: string, where: string, expectedType?: string
   if (expectedType && type !== expectedType) {
     throw new UserError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
   }
+  const memo = `${type}:${createHash('sha256').update(text).digest('hex')}`;
+  if (validated.has(memo)) return data as Envelope;
   // names become file paths and URLs: check them before anything else reads them
   checkNames((data as Envelope).signed, where);
+  checkShape((data as Envelope).signed, where);
   try {
     toModel(data as Envelope);
   } catch (e) {
@@ -42,7 +57,38 @@ export function parseEnvelope(text: string, where: string, expectedType?: string
   // a path that escapes targets/ is refused wherever metadata is read, before anyone signs it
   if (env.signed._type === 'targets')
     for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
+  if (validated.size >= VALIDATED_MAX) validated.clear();
+  validated.add(memo);
   return env;
+}
+
+/**
+ * Refuses what @tufjs/models would read differently from the plain JSON (so the bytes we
+ * sign, the canonical plain JSON, are the bytes every client verifies): a targets role
+ * without a `targets` object, two delegations of one name (the library keeps the last),
+ * or both `roles` and `succinct_roles` (it drops the latter).
+ */
+function checkShape(signed: AnySigned, where: string): void {
+  if (signed._type !== 'targets') return;
+  const t: unknown = signed.targets;
+  if (t === null || typeof t !== 'object' || Array.isArray(t))
+    throw new UserError(`${where}: field "signed.targets" must be an object`);
+  const d = signed.delegations as Record<string, unknown> | undefined;
+  if (!d || typeof d !== 'object') return;
+  if ('roles' in d && 'succinct_roles' in d)
+    throw new UserError(
+      `${where}: field "signed.delegations" has both "roles" and "succinct_roles"; use one`,
+    );
+  if (Array.isArray(d.roles)) {
+    const seen = new Set<unknown>();
+    (d.roles as { name?: unknown }[]).forEach((r, i) => {
+      if (seen.has(r?.name))
+        throw new UserError(
+          `${where}: field "signed.delegations.roles[${i}].name": role ${JSON.stringify(r.name)} is delegated twice`,
+        );
+      seen.add(r?.name);
+    });
+  }
 }
 
 /** Role names and snapshot entries become file names and URLs: refuse hostile ones here. */
@@ -101,13 +147,14 @@ export function toModel(env: Envelope): AnyModel {
 }
 
 /**
- * The exact bytes a signature covers: OLPC canonical JSON of `signed`, as python-tuf and go-tuf compute it.
- * Refuses metadata whose canonical form differs between clients (see checkKeyOrder).
+ * The exact bytes a signature covers: OLPC canonical JSON of `signed`, as python-tuf and go-tuf
+ * compute it. The plain JSON is canonicalised as it is: parseEnvelope refuses what the models
+ * of tuf-js would read differently. Refuses metadata whose canonical form differs between
+ * clients (see checkKeyOrder).
  */
 export function signedBytes(env: Envelope): Buffer {
-  const signed = toModel(env).signed.toJSON();
-  checkKeyOrder(signed, `${env.signed._type} metadata version ${env.signed.version}`);
-  return Buffer.from(canonicalize(signed));
+  checkKeyOrder(env.signed, `${env.signed._type} metadata version ${env.signed.version}`);
+  return Buffer.from(canonicalize(env.signed));
 }
 
 const SURROGATE = /[\uD800-\uDFFF]/;
@@ -138,30 +185,36 @@ export function checkKeyOrder(value: unknown, where: string): void {
   for (const v of Object.values(value)) checkKeyOrder(v, where);
 }
 
-/** Keyids (among `keyids`) whose signature on the envelope verifies. */
+/** Keyids (among `keyids`) whose signature on the envelope verifies (node:crypto, no models). */
 export function validSignatures(
   env: Envelope,
   keys: Record<string, KeyJson>,
   keyids: string[],
 ): string[] {
-  const md = toModel(env);
-  const ok: string[] = [];
-  for (const id of keyids) {
-    const key = keys[id];
-    if (!key) continue;
-    try {
-      Key.fromJSON(id, key as unknown as JSONObject).verifySignature(md);
-      ok.push(id);
-    } catch {
-      // not signed by this key, or the signature is over other bytes
-    }
+  const sigs = new Map<string, string>();
+  for (const s of env.signatures) if (!sigs.has(s.keyid)) sigs.set(s.keyid, s.sig);
+  const wanted = keyids.filter((id) => keys[id] && sigs.has(id));
+  if (!wanted.length) return [];
+  let bytes: Buffer;
+  try {
+    bytes = signedBytes(env);
+  } catch {
+    return []; // no client could verify a signature over it
   }
-  return ok;
+  return wanted.filter((id) => verifyWith(keys[id]!, bytes, sigs.get(id)!));
 }
 
 /** Serialises an envelope the way it is stored in git: 2-space JSON and a newline. */
 export function serialize(env: Envelope): string {
   return JSON.stringify(env, null, 2) + '\n';
+}
+
+/**
+ * Whether two JSON values are equal (key order aside), as their canonical forms would be;
+ * without building those strings, which costs far more on a map of many targets.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(a, b);
 }
 
 /** Deep copy of JSON data. */

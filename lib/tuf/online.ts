@@ -13,6 +13,7 @@ import type {
   MetaFileJson,
   RootSigned,
   SnapshotSigned,
+  TargetsSigned,
   TimestampSigned,
 } from './types.js';
 
@@ -82,7 +83,8 @@ export async function onlineSign(
   factory: OnlineSignerFactory,
   now: Date,
 ): Promise<OnlineResult> {
-  const root = repo.root().signed;
+  const offline = repo.readOfflineRoles();
+  const root = (offline.get('root') ?? repo.root()).signed as RootSigned;
   const reasons: string[] = [];
   const written: OnlineResult['written'] = [];
   const curSnap = repo.has('snapshot')
@@ -90,9 +92,8 @@ export async function onlineSign(
     : undefined;
   const meta: Record<string, MetaFileJson> = {};
   // never vouch (in a snapshot) for metadata a client would reject
-  const targets = repo.has('targets') ? repo.targets().signed : undefined;
-  for (const role of repo.offlineRoles()) {
-    const env = repo.readRole(role);
+  const targets = offline.get('targets')?.signed as TargetsSigned | undefined;
+  for (const [role, env] of offline) {
     if (new Date(env.signed.expires) <= now) {
       throw new UserError(
         `metadata/${role}.json: role ${role} expired on ${env.signed.expires}; sign a new version first`,

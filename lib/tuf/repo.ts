@@ -84,10 +84,19 @@ export class RepoDir implements MetadataReader {
     return (t?.signed.delegations?.roles ?? []).map((r) => r.name);
   }
 
-  /** Offline roles that exist: root, targets and the delegated roles. */
-  offlineRoles(): string[] {
-    if (!this.has('root')) return [];
-    return ['root', ...(this.has('targets') ? ['targets', ...this.delegatedRoles()] : [])];
+  /**
+   * The offline roles that exist (root, targets, then the delegated roles in delegation
+   * order), each file read and parsed once: targets.json is not read again to list them.
+   */
+  readOfflineRoles(): Map<string, Envelope> {
+    const roles = new Map<string, Envelope>();
+    if (!this.has('root')) return roles;
+    roles.set('root', this.root());
+    if (!this.has('targets')) return roles;
+    const targets = this.targets();
+    roles.set('targets', targets);
+    for (const name of this.delegatedRoles(targets)) roles.set(name, this.readRole(name));
+    return roles;
   }
 
   /** Root versions kept in root_history, ascending. */

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { delegate } from '../../lib/event/delegate.js';
 import { describeChanges } from '../../lib/event/changes.js';
 import { eventReport } from '../../lib/event/report.js';
@@ -9,9 +8,8 @@ import type { ConfigFlags, Ctx } from '../context.js';
 import { eventIo, makeSigner, parseKeyPairs, repoOf, signerConfig } from '../context.js';
 import { commitAndPush, openEvent } from '../../lib/event/workflow.js';
 import { days, intFlag, readPublicKey, userList } from './init.js';
-import { configOptions } from './sign.js';
 
-interface DelegateOpts extends ConfigFlags {
+export interface DelegateOpts extends ConfigFlags {
   signers?: string;
   threshold?: string;
   expiry?: string;
@@ -22,7 +20,7 @@ interface DelegateOpts extends ConfigFlags {
   push: boolean;
 }
 
-async function delegateCommand(
+export async function delegateCommand(
   ctx: Ctx,
   event: string,
   role: string,
@@ -54,45 +52,11 @@ async function delegateCommand(
     for (const c of report.changes) for (const l of describeChanges(c)) ctx.out(l);
     for (const u of invited) ctx.out(`Invited ${u} to ${role}: they run \`tufci sign ${event}\`.`);
     if (o.sign) {
-      const signer = makeSigner(ctx, cfg);
+      const signer = await makeSigner(ctx, cfg);
       const plan = await planSigning(repo, ev.base, cfg.user, signer);
       const signed = await applySignatures(repo, plan, signer, ctx.now());
       if (signed.length) ctx.out(`Signed ${signed.join(', ')} as ${cfg.user}.`);
     }
     await commitAndPush(io, ev, `Delegation change for ${role} (${cfg.user})`, o.push);
   });
-}
-
-export function registerDelegate(program: Command, ctx: Ctx): void {
-  configOptions(
-    program
-      .command('delegate <event> <role>')
-      .description(
-        'create or change a role (root, targets, snapshot, timestamp or a delegated role) in a signing event',
-      ),
-  )
-    .option(
-      '--signers <users>',
-      'comma-separated @users; the complete new list (new signers without keys are invited)',
-    )
-    .option('--threshold <n>', 'signatures required')
-    .option('--expiry <days>', 'expiry period in days')
-    .option(
-      '--signing <days>',
-      'signing period in days (how long before expiry a bump event opens)',
-    )
-    .option(
-      '--paths <patterns>',
-      'delegated roles: comma-separated target path patterns (default for a new role: <role>/*)',
-    )
-    .option(
-      '--key <@user=file>',
-      "a signer's public key PEM (repeatable)",
-      (v: string, p: string[] = []) => [...p, v],
-    )
-    .option('--no-sign', 'do not sign the changed roles yourself')
-    .option('--no-push', 'commit but do not push')
-    .action(async (event: string, role: string, o: DelegateOpts) =>
-      delegateCommand(ctx, event, role, o),
-    );
 }

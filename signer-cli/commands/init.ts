@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
 import { initRepository } from '../../lib/event/init.js';
 import { normalizeUser } from '../../lib/event/invites.js';
 import { applySignatures, planSigning } from '../../lib/event/sign.js';
@@ -11,7 +10,6 @@ import { withRollback } from '../../lib/util/transaction.js';
 import type { ConfigFlags, Ctx } from '../context.js';
 import { eventIo, makeSigner, parseKeyPairs, repoOf, signerConfig } from '../context.js';
 import { commitAndPush, openEvent } from '../../lib/event/workflow.js';
-import { configOptions } from './sign.js';
 
 export function readPublicKey(path: string, flag: string): TufPublicKey {
   let pem: string;
@@ -54,7 +52,7 @@ export function intFlag(value: string | undefined, flag: string): number | undef
   return n;
 }
 
-interface InitOpts extends ConfigFlags {
+export interface InitOpts extends ConfigFlags {
   event: string;
   rootSigners?: string;
   rootThreshold?: string;
@@ -74,14 +72,14 @@ interface InitOpts extends ConfigFlags {
   push: boolean;
 }
 
-async function initCommand(ctx: Ctx, o: InitOpts): Promise<void> {
+export async function initCommand(ctx: Ctx, o: InitOpts): Promise<void> {
   const cfg = signerConfig(ctx, o);
   if (!o.onlineKey)
     throw new UserError('--online-key: the public key of the online key (PEM) is required');
   const io = eventIo(ctx, cfg);
   const ev = await openEvent(io, o.event);
   const repo = repoOf(ctx);
-  const signer = makeSigner(ctx, cfg);
+  const signer = await makeSigner(ctx, cfg);
   const knownKeys = Object.fromEntries(
     Object.entries(parseKeyPairs(o.key)).map(([u, p]) => [u, readPublicKey(p, `--key ${u}`)]),
   );
@@ -122,46 +120,4 @@ async function initCommand(ctx: Ctx, o: InitOpts): Promise<void> {
       ctx.out(`Invited ${u} to ${roles.join(', ')}: they run \`tufci sign ${o.event}\`.`);
     await commitAndPush(io, ev, `Initialise repository (${cfg.user})`, o.push);
   });
-}
-
-export function registerInit(program: Command, ctx: Ctx): void {
-  configOptions(
-    program
-      .command('init')
-      .description(
-        'bootstrap root and targets in a signing event; snapshot and timestamp use the online key',
-      ),
-  )
-    .option('--event <branch>', 'signing event branch', 'sign/init')
-    .option('--root-signers <users>', 'comma-separated @users who sign root (default: you)')
-    .option('--root-threshold <n>', 'root signatures required', '1')
-    .option('--targets-signers <users>', 'comma-separated @users who sign targets (default: you)')
-    .option('--targets-threshold <n>', 'targets signatures required', '1')
-    .option(
-      '--key <@user=file>',
-      "a signer's public key PEM (repeatable); signers without one are invited",
-      (v: string, p: string[] = []) => [...p, v],
-    )
-    .requiredOption(
-      '--online-key <file>',
-      'public key PEM of the online key that signs snapshot and timestamp',
-    )
-    .option(
-      '--online-uri <uri>',
-      'where CI finds the online private key',
-      'envvar:TUFCI_ONLINE_KEY',
-    )
-    .option('--root-expiry <days>', 'root expiry period')
-    .option(
-      '--root-signing <days>',
-      'root signing period (a bump event opens this long before expiry)',
-    )
-    .option('--targets-expiry <days>', 'targets expiry period')
-    .option('--targets-signing <days>', 'targets signing period')
-    .option('--snapshot-expiry <days>', 'snapshot expiry period')
-    .option('--snapshot-signing <days>', 'snapshot signing period')
-    .option('--timestamp-expiry <days>', 'timestamp expiry period')
-    .option('--timestamp-signing <days>', 'timestamp signing period')
-    .option('--no-push', 'commit but do not push')
-    .action(async (o: InitOpts) => initCommand(ctx, o));
 }

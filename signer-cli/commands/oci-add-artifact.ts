@@ -1,5 +1,4 @@
 /** `tufci add-artifact <event> oci://HOST/REPO@sha256:…`: sign an artifact that lives in a registry. */
-import type { Command } from 'commander';
 import { addRegistryArtifact } from '../../lib/event/artifact.js';
 import { describeChanges } from '../../lib/event/changes.js';
 import { eventReport } from '../../lib/event/report.js';
@@ -12,16 +11,15 @@ import type { ConfigFlags, Ctx } from '../context.js';
 import { eventIo, makeSigner, repoOf, signerConfig } from '../context.js';
 import { commitAndPush, openEvent } from '../../lib/event/workflow.js';
 import { openArtifact, parseArtifactRef } from '../artifact-ref.js';
-import { registryAccess, registryOptions, type RegistryFlags } from '../registry-flags.js';
-import { configOptions } from './sign.js';
+import { registryAccess, type RegistryFlags } from '../registry-flags.js';
 
-interface AddArtifactOpts extends ConfigFlags, RegistryFlags {
+export interface AddArtifactOpts extends ConfigFlags, RegistryFlags {
   path?: string;
   sign?: boolean;
   push: boolean;
 }
 
-async function addArtifact(
+export async function addArtifact(
   ctx: Ctx,
   event: string,
   reference: string,
@@ -58,30 +56,11 @@ async function addArtifact(
     const report = await eventReport(repo, ev.base, ctx.now());
     for (const c of report.changes) for (const l of describeChanges(c)) ctx.out(l);
     if (o.sign) {
-      const signer = makeSigner(ctx, cfg);
+      const signer = await makeSigner(ctx, cfg);
       const plan = await planSigning(repo, ev.base, cfg.user, signer);
       const signed = await applySignatures(repo, plan, signer, ctx.now());
       if (signed.length) ctx.out(`Signed ${signed.join(', ')} as ${cfg.user}.`);
     }
     await commitAndPush(io, ev, `Registry artifact ${path} (${cfg.user})`, o.push);
   });
-}
-
-export function registerAddArtifact(program: Command, ctx: Ctx): void {
-  const cmd = configOptions(
-    program
-      .command('add-artifact <event> <reference>')
-      .description(
-        'record an OCI artifact (oci://HOST/REPO@sha256:… or :TAG) as a signed target in a signing event',
-      ),
-  )
-    .option(
-      '--path <target>',
-      'TUF target path (default REPO:TAG, or REPO@DIGEST; <role>/… goes to a delegated role)',
-    )
-    .option('--sign', 'also sign the changed roles yourself')
-    .option('--no-push', 'commit but do not push');
-  registryOptions(cmd).action(async (event: string, reference: string, o: AddArtifactOpts) =>
-    addArtifact(ctx, event, reference, o),
-  );
 }

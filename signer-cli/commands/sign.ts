@@ -1,8 +1,6 @@
-import type { Command } from 'commander';
 import { describeChanges } from '../../lib/event/changes.js';
 import { statusText } from '../../lib/event/render.js';
 import { readInvites } from '../../lib/event/invites.js';
-import { loadOfflineRoles } from '../../lib/event/load.js';
 import { acceptInvites, applySignatures, planSigning } from '../../lib/event/sign.js';
 import { eventStatus, unsignedKeysOf } from '../../lib/event/status.js';
 import { updateEvent } from '../../lib/event/update.js';
@@ -12,7 +10,7 @@ import type { ConfigFlags, Ctx } from '../context.js';
 import { eventIo, makeSigner, repoOf, signerConfig } from '../context.js';
 import { commitAndPush, openEvent } from '../../lib/event/workflow.js';
 
-interface SignOpts extends ConfigFlags {
+export interface SignOpts extends ConfigFlags {
   yes?: boolean;
   push: boolean;
 }
@@ -22,7 +20,7 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
   const io = eventIo(ctx, cfg);
   const ev = await openEvent(io, event, { mustExist: true });
   const repo = repoOf(ctx);
-  const signer = makeSigner(ctx, cfg);
+  const signer = await makeSigner(ctx, cfg);
   await withRollback(ctx.cwd, ['metadata'], async () => {
     const joined = await acceptInvites(repo, cfg.user, signer);
     if (joined.length) {
@@ -62,8 +60,9 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
     ctx.out(`Signed ${signed.join(', ')}.`);
     const msg = `Signed by ${cfg.user}: ${signed.join(', ')}${joined.length ? ` (invite accepted for ${joined.join(', ')})` : ''}`;
     await commitAndPush(io, ev, msg, o.push);
-    // not planSigning: it refuses when the rest is for another key of this user (a rotation)
-    const after = await eventStatus(loadOfflineRoles(repo), ev.base, readInvites(repo.dir));
+    // not planSigning: it refuses when the rest is for another key of this user (a rotation);
+    // plan.roles are the envelopes just signed and written, so nothing is read again
+    const after = await eventStatus(plan.roles, ev.base, readInvites(repo.dir));
     for (const l of statusText(event, after)) ctx.out(l);
     const others = after.roles.flatMap((r) =>
       r.complete
@@ -78,32 +77,4 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
           'again with that key (in a key rotation, your previous YubiKey or key file).',
       );
   });
-}
-
-export function configOptions(cmd: Command): Command {
-  return cmd
-    .option('--user <@name>', 'your GitHub user name (default: user-name in .tufci.yaml)')
-    .option(
-      '--keyfile <path>',
-      'sign with this encrypted PEM key file (passphrase: prompt or TUFCI_KEY_PASSPHRASE)',
-    )
-    .option('--method <method>', 'signing method: keyfile or pkcs11 (YubiKey)')
-    .option('--pull-remote <name>', 'remote to fetch the event from (default: origin)')
-    .option(
-      '--push-remote <name>',
-      'remote to push to; a fork makes this print the PR link (default: pull remote)',
-    );
-}
-
-export function registerSign(program: Command, ctx: Ctx): void {
-  configOptions(
-    program
-      .command('sign <event>')
-      .description(
-        'accept an invite or sign the roles of a signing event that need your signature, then push',
-      ),
-  )
-    .option('-y, --yes', 'sign without asking (the changes are still printed)')
-    .option('--no-push', 'commit but do not push')
-    .action(async (event: string, o: SignOpts) => signCommand(ctx, event, o));
 }

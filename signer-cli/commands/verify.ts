@@ -1,16 +1,14 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
 import { dirFetcher, dirUrl } from '../../lib/client/fetchers.js';
 import { verifyRepository } from '../../lib/client/verify.js';
 import { UsageError, UserError } from '../../lib/errors.js';
 import { isOciLocation, parseLocation, type Location } from '../../lib/location.js';
 import type { Ctx } from '../context.js';
 import { verifyOciArtifact, verifyOciRepository, type OciVerifyOpts } from '../oci-verify.js';
-import { registryOptions } from '../registry-flags.js';
 
-interface VerifyOpts extends OciVerifyOpts {
+export interface VerifyOpts extends OciVerifyOpts {
   from?: string;
 }
 
@@ -44,31 +42,16 @@ async function verifyStatic(
   }
 }
 
-export function registerVerify(program: Command, ctx: Ctx): void {
-  const cmd = program
-    .command('verify [artifact]')
-    .description('verify a published repository as a TUF client (tuf-js) and download a target')
-    .option(
-      '--from <source>',
-      'dir:PATH or http(s)://URL of the published tree; oci://HOST/REPO or oci-layout:DIR (OCI)',
-    )
-    .option(
-      '--root <file>',
-      'pinned trusted root.json (default: metadata/root_history/1.root.json)',
-    )
-    .option('--target <path>', 'target to download and verify')
-    .option('--out <file>', 'where to write the verified target');
-  registryOptions(cmd)
-    .option(
-      '--cache <dir>',
-      'OCI: TUF client metadata cache, kept between runs to refuse rollbacks (default: ~/.cache/tufci/oci/…)',
-    )
-    .action(async (artifact: string | undefined, o: VerifyOpts) => {
-      const from =
-        o.from === undefined ? undefined : parseLocation(o.from, { flag: '--from', cwd: ctx.cwd });
-      if (artifact) return verifyOciArtifact(ctx, artifact, from, o);
-      if (!from) throw new UsageError(`--from: name the published tree to verify`);
-      if (isOciLocation(from)) return verifyOciRepository(ctx, from, o);
-      return verifyStatic(ctx, from, o);
-    });
+/** `tufci verify`. */
+export async function verifyCommand(
+  ctx: Ctx,
+  artifact: string | undefined,
+  o: VerifyOpts,
+): Promise<void> {
+  const from =
+    o.from === undefined ? undefined : parseLocation(o.from, { flag: '--from', cwd: ctx.cwd });
+  if (artifact) return verifyOciArtifact(ctx, artifact, from, o);
+  if (!from) throw new UsageError(`--from: name the published tree to verify`);
+  if (isOciLocation(from)) return verifyOciRepository(ctx, from, o);
+  return verifyStatic(ctx, from, o);
 }

@@ -1,0 +1,297 @@
+/**
+ * Every command with its arguments and options, and nothing else: a command's code
+ * (signer-cli/commands/*, and through it lib/, tuf-js, simple-git, yaml, the PKCS#11
+ * addon) is imported only when that command runs, so `--help` starts fast.
+ */
+import type { Command } from 'commander';
+import type { Ctx } from './context.js';
+import type { DelegateOpts } from './commands/delegate.js';
+import type { EventUpdateOpts, StatusOpts } from './commands/event.js';
+import type { InitOpts } from './commands/init.js';
+import type { GenOpts, SetupOpts } from './commands/key.js';
+import type { AddArtifactOpts } from './commands/oci-add-artifact.js';
+import type { BumpOpts, OnlineSignOpts } from './commands/online.js';
+import type { ListOpts, PublicOpts } from './commands/pkcs11-keys.js';
+import type { PublishOpts } from './commands/publish.js';
+import type { SignOpts } from './commands/sign.js';
+import type { VerifyOpts } from './commands/verify.js';
+
+export const CONFIG_FILE = '.tufci.yaml';
+
+const repeatable = (v: string, p: string[] = []): string[] => [...p, v];
+
+/** The signer settings every signing command takes over `.tufci.yaml`. */
+function configOptions(cmd: Command): Command {
+  return cmd
+    .option('--user <@name>', 'your GitHub user name (default: user-name in .tufci.yaml)')
+    .option(
+      '--keyfile <path>',
+      'sign with this encrypted PEM key file (passphrase: prompt or TUFCI_KEY_PASSPHRASE)',
+    )
+    .option('--method <method>', 'signing method: keyfile or pkcs11 (YubiKey)')
+    .option('--pull-remote <name>', 'remote to fetch the event from (default: origin)')
+    .option(
+      '--push-remote <name>',
+      'remote to push to; a fork makes this print the PR link (default: pull remote)',
+    );
+}
+
+/** The registry flags (publish, verify, add-artifact). */
+function registryOptions(cmd: Command): Command {
+  return cmd
+    .option('--registry-username <name>', 'registry user (or TUFCI_REGISTRY_USERNAME)')
+    .option(
+      '--registry-password-file <file>',
+      'file holding the registry password or token (or TUFCI_REGISTRY_PASSWORD)',
+    )
+    .option('--plain-http', 'talk plain HTTP to the registry (the default for loopback only)');
+}
+
+export function defineSetup(program: Command, ctx: Ctx): void {
+  program
+    .command('setup')
+    .description(`write your signer settings to ${CONFIG_FILE} (git-ignored)`)
+    .requiredOption('--user <@name>', 'your GitHub user name')
+    .option('--keyfile <path>', 'your key file (signing method keyfile)')
+    .option('--method <method>', 'keyfile or pkcs11 (YubiKey)')
+    .option('--pull-remote <name>', 'remote to fetch signing events from', 'origin')
+    .option('--push-remote <name>', 'remote to push signatures to (your fork)')
+    .option('--pkcs11-module <path>', 'PKCS#11 module (default: ykcs11)')
+    .option(
+      '--pkcs11-key <key>',
+      'token key: 9c (PIV slot 9c, the default), id:HEX, a label, or a pkcs11: URI',
+    )
+    .action(async (o: SetupOpts) => (await import('./commands/key.js')).setupCommand(ctx, o));
+}
+
+export function defineInit(program: Command, ctx: Ctx): void {
+  configOptions(
+    program
+      .command('init')
+      .description(
+        'bootstrap root and targets in a signing event; snapshot and timestamp use the online key',
+      ),
+  )
+    .option('--event <branch>', 'signing event branch', 'sign/init')
+    .option('--root-signers <users>', 'comma-separated @users who sign root (default: you)')
+    .option('--root-threshold <n>', 'root signatures required', '1')
+    .option('--targets-signers <users>', 'comma-separated @users who sign targets (default: you)')
+    .option('--targets-threshold <n>', 'targets signatures required', '1')
+    .option(
+      '--key <@user=file>',
+      "a signer's public key PEM (repeatable); signers without one are invited",
+      repeatable,
+    )
+    .requiredOption(
+      '--online-key <file>',
+      'public key PEM of the online key that signs snapshot and timestamp',
+    )
+    .option(
+      '--online-uri <uri>',
+      'where CI finds the online private key',
+      'envvar:TUFCI_ONLINE_KEY',
+    )
+    .option('--root-expiry <days>', 'root expiry period')
+    .option(
+      '--root-signing <days>',
+      'root signing period (a bump event opens this long before expiry)',
+    )
+    .option('--targets-expiry <days>', 'targets expiry period')
+    .option('--targets-signing <days>', 'targets signing period')
+    .option('--snapshot-expiry <days>', 'snapshot expiry period')
+    .option('--snapshot-signing <days>', 'snapshot signing period')
+    .option('--timestamp-expiry <days>', 'timestamp expiry period')
+    .option('--timestamp-signing <days>', 'timestamp signing period')
+    .option('--no-push', 'commit but do not push')
+    .action(async (o: InitOpts) => (await import('./commands/init.js')).initCommand(ctx, o));
+}
+
+export function defineDelegate(program: Command, ctx: Ctx): void {
+  configOptions(
+    program
+      .command('delegate <event> <role>')
+      .description(
+        'create or change a role (root, targets, snapshot, timestamp or a delegated role) in a signing event',
+      ),
+  )
+    .option(
+      '--signers <users>',
+      'comma-separated @users; the complete new list (new signers without keys are invited)',
+    )
+    .option('--threshold <n>', 'signatures required')
+    .option('--expiry <days>', 'expiry period in days')
+    .option(
+      '--signing <days>',
+      'signing period in days (how long before expiry a bump event opens)',
+    )
+    .option(
+      '--paths <patterns>',
+      'delegated roles: comma-separated target path patterns (default for a new role: <role>/*)',
+    )
+    .option('--key <@user=file>', "a signer's public key PEM (repeatable)", repeatable)
+    .option('--no-sign', 'do not sign the changed roles yourself')
+    .option('--no-push', 'commit but do not push')
+    .action(async (event: string, role: string, o: DelegateOpts) =>
+      (await import('./commands/delegate.js')).delegateCommand(ctx, event, role, o),
+    );
+}
+
+export function defineSign(program: Command, ctx: Ctx): void {
+  configOptions(
+    program
+      .command('sign <event>')
+      .description(
+        'accept an invite or sign the roles of a signing event that need your signature, then push',
+      ),
+  )
+    .option('-y, --yes', 'sign without asking (the changes are still printed)')
+    .option('--no-push', 'commit but do not push')
+    .action(async (event: string, o: SignOpts) =>
+      (await import('./commands/sign.js')).signCommand(ctx, event, o),
+    );
+}
+
+export function defineStatus(program: Command, ctx: Ctx): void {
+  program
+    .command('status')
+    .description(
+      'who signed, who is missing and the threshold for each role changed in the checked-out event',
+    )
+    .option('--remote <name>', 'remote that has the default branch', 'origin')
+    .option('--default-branch <name>', 'default branch (default: the remote HEAD)')
+    .option('--json', 'print the status as JSON')
+    .option('--markdown', 'print the report as markdown (as in the PR comment)')
+    .action(async (o: StatusOpts) => (await import('./commands/event.js')).statusCommand(ctx, o));
+}
+
+export function defineEvent(program: Command, ctx: Ctx): void {
+  const ev = program
+    .command('event')
+    .description('signing-event tasks that CI runs on sign/* branches');
+  ev.command('update')
+    .description(
+      'sync targets metadata with targets/, bump each changed role once per event, commit (idempotent)',
+    )
+    .option('--remote <name>', 'remote that has the default branch', 'origin')
+    .option('--default-branch <name>', 'default branch (default: the remote HEAD)')
+    .option('--no-commit', 'write files but do not commit')
+    .option('--push', 'push the branch after committing', false)
+    .action(async (o: EventUpdateOpts) =>
+      (await import('./commands/event.js')).eventUpdateCommand(ctx, o),
+    );
+}
+
+export function defineOnline(program: Command, ctx: Ctx): void {
+  program
+    .command('online-sign')
+    .description(
+      'sign new snapshot and timestamp with the online key, only when needed (run on the default branch)',
+    )
+    .option('--no-commit', 'write files but do not commit')
+    .option('--push', 'push after committing', false)
+    .option('--remote <name>', 'remote to push to', 'origin')
+    .action(async (o: OnlineSignOpts) =>
+      (await import('./commands/online.js')).onlineSignCommand(ctx, o),
+    );
+  program
+    .command('bump-expiring')
+    .description('open a sign/bump-<role>-v<N> branch for each offline role in its signing period')
+    .option('--remote <name>', 'remote to push the branches to', 'origin')
+    .option('--no-push', 'create branches locally only')
+    .action(async (o: BumpOpts) =>
+      (await import('./commands/online.js')).bumpExpiringCommand(ctx, o),
+    );
+}
+
+export function definePublish(program: Command, ctx: Ctx): void {
+  const cmd = program
+    .command('publish')
+    .description(
+      'publish the consistent-snapshot tree (metadata and targets) of the checked-out default branch',
+    )
+    .requiredOption('--to <destination>', 'dir:PATH (static layout), or an OCI destination');
+  registryOptions(cmd).action(async (o: PublishOpts) =>
+    (await import('./commands/publish.js')).publishCommand(ctx, o),
+  );
+}
+
+export function defineVerify(program: Command, ctx: Ctx): void {
+  const cmd = program
+    .command('verify [artifact]')
+    .description('verify a published repository as a TUF client (tuf-js) and download a target')
+    .option(
+      '--from <source>',
+      'dir:PATH or http(s)://URL of the published tree; oci://HOST/REPO or oci-layout:DIR (OCI)',
+    )
+    .option(
+      '--root <file>',
+      'pinned trusted root.json (default: metadata/root_history/1.root.json)',
+    )
+    .option('--target <path>', 'target to download and verify')
+    .option('--out <file>', 'where to write the verified target');
+  registryOptions(cmd)
+    .option(
+      '--cache <dir>',
+      'OCI: TUF client metadata cache, kept between runs to refuse rollbacks (default: ~/.cache/tufci/oci/…)',
+    )
+    .action(async (artifact: string | undefined, o: VerifyOpts) =>
+      (await import('./commands/verify.js')).verifyCommand(ctx, artifact, o),
+    );
+}
+
+export function defineKey(program: Command, ctx: Ctx): void {
+  const key = program.command('key').description('manage signing keys');
+  key
+    .command('generate')
+    .description('generate a key file (encrypted PKCS#8 PEM) and its public key (<out>.pub)')
+    .option('--type <type>', 'ed25519 or ecdsa (P-256)', 'ecdsa')
+    .requiredOption('--out <file>', 'private key file to write')
+    .option(
+      '--no-passphrase',
+      'store the private key unencrypted (online keys kept in CI secrets only)',
+    )
+    .action(async (o: GenOpts) => (await import('./commands/key.js')).generateCommand(ctx, o));
+  key
+    .command('list')
+    .description(
+      'list the keys on each PKCS#11 token (YubiKey) and the roles each signs for in this repository',
+    )
+    .option('--module <path>', 'PKCS#11 module (default: pkcs11-module in .tufci.yaml, or ykcs11)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: ListOpts) =>
+      (await import('./commands/pkcs11-keys.js')).keyListCommand(ctx, o),
+    );
+  key
+    .command('public')
+    .description(
+      'print (or --out) the public key PEM of a token key, e.g. for init --online-key or --key @user=FILE',
+    )
+    .option('--module <path>', 'PKCS#11 module (default: pkcs11-module in .tufci.yaml, or ykcs11)')
+    .option(
+      '--key <key>',
+      'the key: 9c (PIV default), id:HEX, a label, or a pkcs11: URI (default: pkcs11-key in .tufci.yaml)',
+    )
+    .option('--out <file>', 'write the PEM to this file instead of printing it')
+    .action(async (o: PublicOpts) =>
+      (await import('./commands/pkcs11-keys.js')).keyPublicCommand(ctx, o),
+    );
+}
+
+export function defineAddArtifact(program: Command, ctx: Ctx): void {
+  const cmd = configOptions(
+    program
+      .command('add-artifact <event> <reference>')
+      .description(
+        'record an OCI artifact (oci://HOST/REPO@sha256:… or :TAG) as a signed target in a signing event',
+      ),
+  )
+    .option(
+      '--path <target>',
+      'TUF target path (default REPO:TAG, or REPO@DIGEST; <role>/… goes to a delegated role)',
+    )
+    .option('--sign', 'also sign the changed roles yourself')
+    .option('--no-push', 'commit but do not push');
+  registryOptions(cmd).action(async (event: string, reference: string, o: AddArtifactOpts) =>
+    (await import('./commands/oci-add-artifact.js')).addArtifact(ctx, event, reference, o),
+  );
+}
