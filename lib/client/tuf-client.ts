@@ -1,0 +1,190 @@
+/**
+ * The one TUF client every `verify` runs (static trees, OCI, the conformance client):
+ * tuf-js refreshes the top-level metadata in a trusted metadata directory, tufci's own
+ * lookup walks delegations (see delegations.ts), and tuf-js downloads and checks
+ * targets, reusing a file already downloaded with matching hashes. Every failure is a
+ * tufci error naming the file or role: NotVerifiedError for what the repository served,
+ * NetworkError when it could not be reached.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  Metadata,
+  MetadataKind,
+  type Root,
+  type Snapshot,
+  type TargetFile,
+  type Targets,
+  type Timestamp,
+} from '@tufjs/models';
+import { Updater, type Fetcher } from 'tuf-js';
+import { DownloadHTTPError, DownloadLengthMismatchError } from 'tuf-js/dist/error.js';
+import { NotVerifiedError, TufciError } from '../errors.js';
+import { DelegationLookup } from './delegations.js';
+import { fileOfUrl } from './fetchers.js';
+
+export interface TufClientOptions {
+  /** Trusted metadata directory; must hold a root.json (see trust-dir.ts). */
+  metadataDir: string;
+  metadataBaseUrl: string;
+  targetBaseUrl?: string;
+  fetcher: Fetcher;
+  /** Reference time for the expiry of delegated roles (tuf-js reads its own clock). */
+  now: Date;
+}
+
+/** Records the last URL asked for, so a failure can name the file being checked. */
+class RecordingFetcher implements Fetcher {
+  last?: string;
+
+  constructor(private readonly inner: Fetcher) {}
+
+  downloadFile<T>(url: string, maxLength: number, handler: (file: string) => Promise<T>) {
+    this.last = url;
+    return this.inner.downloadFile(url, maxLength, handler);
+  }
+
+  downloadBytes(url: string, maxLength: number): Promise<Buffer> {
+    this.last = url;
+    return this.inner.downloadBytes(url, maxLength);
+  }
+}
+
+const withSlash = (u: string): string => (u.endsWith('/') ? u : `${u}/`);
+
+export class TufClient {
+  private readonly fetcher: RecordingFetcher;
+  private readonly updater: Updater;
+  private lookup?: DelegationLookup;
+
+  constructor(private readonly o: TufClientOptions) {
+    this.fetcher = new RecordingFetcher(o.fetcher);
+    try {
+      this.updater = new Updater({
+        metadataDir: o.metadataDir,
+        metadataBaseUrl: withSlash(o.metadataBaseUrl),
+        targetBaseUrl: o.targetBaseUrl ? withSlash(o.targetBaseUrl) : undefined,
+        fetcher: this.fetcher,
+      });
+    } catch (e) {
+      throw notVerified('root.json (trusted)', e);
+    }
+  }
+
+  /** TUF client workflow 5.3–5.6 for the top-level roles. */
+  async refresh(): Promise<void> {
+    this.fetcher.last = undefined;
+    try {
+      await this.updater.refresh();
+    } catch (e) {
+      throw this.failure(e, this.fetcher.last ? fileOfUrl(this.fetcher.last) : 'metadata');
+    }
+    const snapshot = this.readTrusted('snapshot');
+    const targets = this.readTrusted('targets');
+    this.lookup = new DelegationLookup({
+      metadataDir: this.o.metadataDir,
+      metadataBaseUrl: withSlash(this.o.metadataBaseUrl),
+      fetcher: this.fetcher,
+      snapshot,
+      targets,
+      consistentSnapshot: this.readTrusted('root').signed.consistentSnapshot === true,
+      now: this.o.now,
+    });
+  }
+
+  /** Version of a top-level role in the trusted directory. */
+  version(role: TopLevel): number {
+    return this.readTrusted(role).signed.version;
+  }
+
+  /** Expiry of each top-level role the client trusts. */
+  expires(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const role of ['root', 'timestamp', 'snapshot', 'targets'] as const)
+      out[role] = this.readTrusted(role).signed.expires;
+    return out;
+  }
+
+  /** The signed info of a target, found through delegations; undefined when none signs it. */
+  async getTargetInfo(targetPath: string): Promise<TargetFile | undefined> {
+    if (!this.lookup) await this.refresh();
+    this.fetcher.last = undefined;
+    try {
+      return await this.lookup!.find(targetPath);
+    } catch (e) {
+      const file = this.fetcher.last ? fileOfUrl(this.fetcher.last) : 'delegated metadata';
+      throw this.failure(e, `target ${JSON.stringify(targetPath)}: ${file}`);
+    }
+  }
+
+  /**
+   * Downloads a target to `file` and checks its length and hashes; a file already there
+   * with the signed length and hashes is kept and nothing is downloaded.
+   */
+  async downloadTarget(info: TargetFile, file: string): Promise<{ cached: boolean }> {
+    if (await this.updater.findCachedTarget(info, file)) return { cached: true };
+    try {
+      await this.updater.downloadTarget(info, file);
+    } catch (e) {
+      throw this.failure(e, `target ${JSON.stringify(info.path)}`);
+    }
+    return { cached: false };
+  }
+
+  private failure(e: unknown, what: string): TufciError {
+    if (e instanceof TufciError && e.code !== 'not-verified') {
+      e.message = `${what}: ${e.message}`;
+      return e;
+    }
+    return notVerified(what, e);
+  }
+
+  private readTrusted(role: 'root'): Metadata<Root>;
+  private readTrusted(role: 'snapshot'): Metadata<Snapshot>;
+  private readTrusted(role: 'targets'): Metadata<Targets>;
+  private readTrusted(role: TopLevel): Metadata<Root | Snapshot | Targets | Timestamp>;
+  private readTrusted(role: TopLevel): Metadata<Root | Snapshot | Targets | Timestamp> {
+    const file = join(this.o.metadataDir, `${role}.json`);
+    if (!existsSync(file))
+      throw new NotVerifiedError(`${role}.json: the client has no trusted copy`);
+    try {
+      const json = JSON.parse(readFileSync(file, 'utf8')) as never;
+      switch (role) {
+        case 'root':
+          return Metadata.fromJSON(MetadataKind.Root, json);
+        case 'timestamp':
+          return Metadata.fromJSON(MetadataKind.Timestamp, json);
+        case 'snapshot':
+          return Metadata.fromJSON(MetadataKind.Snapshot, json);
+        default:
+          return Metadata.fromJSON(MetadataKind.Targets, json);
+      }
+    } catch (e) {
+      throw notVerified(`${role}.json (trusted copy)`, e);
+    }
+  }
+}
+
+type TopLevel = 'root' | 'timestamp' | 'snapshot' | 'targets';
+
+const HINTS: [new (...a: never[]) => Error, string][] = [
+  [DownloadLengthMismatchError, 'larger than the signed or allowed length'],
+  [DownloadHTTPError, 'not published (the repository answered with an error)'],
+];
+
+/** A NotVerifiedError naming `what`, with the reason in plain words. */
+export function notVerified(what: string, e: unknown): NotVerifiedError {
+  if (e instanceof NotVerifiedError) {
+    return e.message.startsWith(what)
+      ? e
+      : new NotVerifiedError(`${what}: ${e.message}`, { cause: e });
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  const hint =
+    HINTS.find(([cls]) => err instanceof cls)?.[1] ??
+    (err instanceof TypeError || err instanceof SyntaxError ? 'malformed metadata' : undefined);
+  const kind =
+    err.constructor?.name && err.constructor.name !== 'Error' ? err.constructor.name : '';
+  const reason = hint ? `${hint}: ${err.message}` : kind ? `${kind}: ${err.message}` : err.message;
+  return new NotVerifiedError(`${what}: ${reason}`, { cause: e });
+}
