@@ -18,8 +18,9 @@ import {
   type Timestamp,
 } from '@tufjs/models';
 import { Updater, type Fetcher } from 'tuf-js';
-import { DownloadHTTPError, DownloadLengthMismatchError } from 'tuf-js/dist/error.js';
+import { RuntimeError } from 'tuf-js/dist/error.js';
 import { NotVerifiedError, TufciError } from '../errors.js';
+import { OciError } from '../oci/errors.js';
 import { DelegationLookup } from './delegations.js';
 import { fileOfUrl } from './fetchers.js';
 
@@ -33,20 +34,38 @@ export interface TufClientOptions {
   now: Date;
 }
 
-/** Records the last URL asked for, so a failure can name the file being checked. */
+/**
+ * Records the last URL asked for, so a failure can name the file being checked, and the
+ * error the fetcher threw for it (tuf-js folds some into a plain RuntimeError).
+ */
 class RecordingFetcher implements Fetcher {
   last?: string;
+  lastError?: unknown;
 
   constructor(private readonly inner: Fetcher) {}
 
+  reset(): void {
+    this.last = undefined;
+    this.lastError = undefined;
+  }
+
   downloadFile<T>(url: string, maxLength: number, handler: (file: string) => Promise<T>) {
-    this.last = url;
-    return this.inner.downloadFile(url, maxLength, handler);
+    return this.track(url, () => this.inner.downloadFile(url, maxLength, handler));
   }
 
   downloadBytes(url: string, maxLength: number): Promise<Buffer> {
+    return this.track(url, () => this.inner.downloadBytes(url, maxLength));
+  }
+
+  private async track<T>(url: string, work: () => Promise<T>): Promise<T> {
     this.last = url;
-    return this.inner.downloadBytes(url, maxLength);
+    this.lastError = undefined;
+    try {
+      return await work();
+    } catch (e) {
+      this.lastError = e;
+      throw e;
+    }
   }
 }
 
@@ -73,7 +92,7 @@ export class TufClient {
 
   /** TUF client workflow 5.3–5.6 for the top-level roles. */
   async refresh(): Promise<void> {
-    this.fetcher.last = undefined;
+    this.fetcher.reset();
     try {
       await this.updater.refresh();
     } catch (e) {
@@ -108,7 +127,7 @@ export class TufClient {
   /** The signed info of a target, found through delegations; undefined when none signs it. */
   async getTargetInfo(targetPath: string): Promise<TargetFile | undefined> {
     if (!this.lookup) await this.refresh();
-    this.fetcher.last = undefined;
+    this.fetcher.reset();
     try {
       return await this.lookup!.find(targetPath);
     } catch (e) {
@@ -131,7 +150,13 @@ export class TufClient {
     return { cached: false };
   }
 
-  private failure(e: unknown, what: string): TufciError {
+  private failure(thrown: unknown, what: string): TufciError {
+    // The fetcher's own error, when tuf-js wrapped it (a 404 for a newer root is not one).
+    const e = thrown instanceof RuntimeError ? (this.fetcher.lastError ?? thrown) : thrown;
+    if (e instanceof OciError && (e.kind === 'digest-mismatch' || e.kind === 'too-large'))
+      return new NotVerifiedError(`${what}: a blob does not match its digest: ${e.message}`, {
+        cause: e,
+      });
     if (e instanceof TufciError && e.code !== 'not-verified') {
       e.message = `${what}: ${e.message}`;
       return e;
@@ -167,10 +192,20 @@ export class TufClient {
 
 type TopLevel = 'root' | 'timestamp' | 'snapshot' | 'targets';
 
-const HINTS: [new (...a: never[]) => Error, string][] = [
-  [DownloadLengthMismatchError, 'larger than the signed or allowed length'],
-  [DownloadHTTPError, 'not published (the repository answered with an error)'],
-];
+/** Plain words for the errors of tuf-js and @tufjs/models, by class (both name them alike). */
+const HINTS: Record<string, string> = {
+  ExpiredMetadataError: 'metadata has expired',
+  BadVersionError: 'a version went backwards (rollback to older metadata)',
+  EqualVersionError: 'a version went backwards (rollback to older metadata)',
+  UnsignedMetadataError: 'signatures do not meet the threshold of the trusted keys',
+  LengthOrHashMismatchError: 'downloaded bytes do not match the signed length or hash',
+  DownloadLengthMismatchError: 'larger than the signed or allowed length',
+  DownloadHTTPError: 'not published (the repository answered with an error)',
+  RepositoryError: 'the repository is inconsistent',
+  TypeError: 'malformed metadata',
+  SyntaxError: 'malformed metadata',
+  ValueError: 'malformed metadata',
+};
 
 /** A NotVerifiedError naming `what`, with the reason in plain words. */
 export function notVerified(what: string, e: unknown): NotVerifiedError {
@@ -180,11 +215,7 @@ export function notVerified(what: string, e: unknown): NotVerifiedError {
       : new NotVerifiedError(`${what}: ${e.message}`, { cause: e });
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  const hint =
-    HINTS.find(([cls]) => err instanceof cls)?.[1] ??
-    (err instanceof TypeError || err instanceof SyntaxError ? 'malformed metadata' : undefined);
-  const kind =
-    err.constructor?.name && err.constructor.name !== 'Error' ? err.constructor.name : '';
-  const reason = hint ? `${hint}: ${err.message}` : kind ? `${kind}: ${err.message}` : err.message;
-  return new NotVerifiedError(`${what}: ${reason}`, { cause: e });
+  const kind = err.constructor?.name ?? 'Error';
+  const hint = HINTS[kind] ?? (kind === 'Error' ? undefined : kind);
+  return new NotVerifiedError(`${what}: ${hint ? `${hint}: ` : ''}${err.message}`, { cause: e });
 }

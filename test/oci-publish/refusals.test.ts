@@ -41,13 +41,13 @@ describe('refusing what does not verify', () => {
     expect(none.code).toBe(1);
     expect(none.err).toContain(`no TUF pointer is attached to ${v2.digest}`);
     const from = await verifyFrom(`oci://${host}/apps/web:v2`, 'acme/tuf');
-    expect(from.code).toBe(1);
+    expect(from.code).toBe(3);
     expect(from.err).toContain(`${v2.digest} is not signed in oci://${host}/acme/tuf`);
     expect(from.err).toContain('no target of the signed metadata has this digest');
     // The signed tag moved to other content: verifying the tag checks what it names now.
     await apps.putManifest((await apps.getManifest(v2.digest)).bytes, { tag: 'moved' });
     const moved = await verifyFrom(`oci://${host}/apps/web:moved`, 'acme/tuf');
-    expect(moved.code).toBe(1);
+    expect(moved.code).toBe(3);
   });
 
   it('refuses a pointer to another repository, and a pinned root of another repository', async () => {
@@ -58,7 +58,7 @@ describe('refusing what does not verify', () => {
       await signArtifact(other, 'sign/api', `oci://${host}/apps/api:v1`);
       ok('publish other', await other.tufci('publish', '--to', `oci://${host}/acme/other`));
       const r = await verify(`oci://${host}/apps/api:v1`, '--cache', cache());
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(3);
       expect(r.err).toContain(`pointer sha256:`);
       expect(r.err).toContain(`(metadata oci://${host}/acme/other, target "apps/api:v1")`);
       expect(r.err).toContain(`the pinned root does not match this repository's 1.root.json`);
@@ -71,7 +71,7 @@ describe('refusing what does not verify', () => {
         '--cache',
         cache(),
       );
-      expect(foreign.code).toBe(1);
+      expect(foreign.code).toBe(3);
       expect(foreign.err).toContain(`the pinned root does not match this repository's 1.root.json`);
       expect(foreign.err).toContain('signatures do not meet the threshold');
     } finally {
@@ -98,8 +98,8 @@ describe('refusing what does not verify', () => {
       '--cache',
       cache(),
     );
-    expect(t.code).toBe(1);
-    expect(t.err).toContain('target "file.txt" failed verification');
+    expect(t.code).toBe(3);
+    expect(t.err).toContain('target "file.txt": a blob does not match its digest');
     expect(t.err).toMatch(/digest|hash/);
 
     const targetsJson = tree.entries.find((e) => e.path.endsWith('.targets.json'))!;
@@ -109,7 +109,7 @@ describe('refusing what does not verify', () => {
       targetsJson.bytes.toString().replace('"length"', '"lengtH"'),
     );
     const m = await verifyFrom(`oci://${host}/apps/web@${web.digest}`, 'acme/tampered');
-    expect(m.code).toBe(1);
+    expect(m.code).toBe(3);
     expect(m.err).toContain('a blob does not match its digest');
     // Put the bytes back: blobs are shared by every repository of the registry.
     writeFileSync(blob(file.sha256), file.bytes);
@@ -151,7 +151,7 @@ describe('refusing what does not verify', () => {
       '--cache',
       dir,
     );
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.err).toContain('a version went backwards (rollback to older metadata)');
   });
 
@@ -161,7 +161,7 @@ describe('refusing what does not verify', () => {
     await fx.event({ 'file.txt': 'signed long ago\n' });
     await publishTo(fx, 'acme/expired');
     const r = await verifyFrom(`oci://${host}/apps/web@${web.digest}`, 'acme/expired');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.err).toContain('metadata has expired');
   });
 });
