@@ -96,6 +96,8 @@ export class TufClient {
     try {
       await this.updater.refresh();
     } catch (e) {
+      if (e instanceof RuntimeError && !this.fetcher.lastError && this.snapshotLacksTargets())
+        throw new NotVerifiedError('snapshot.json: does not list targets.json', { cause: e });
       throw this.failure(e, this.fetcher.last ? fileOfUrl(this.fetcher.last) : 'metadata');
     }
     const snapshot = this.readTrusted('snapshot');
@@ -148,6 +150,15 @@ export class TufClient {
       throw this.failure(e, `target ${JSON.stringify(info.path)}`);
     }
     return { cached: false };
+  }
+
+  /** tuf-js reads snapshot's meta for targets.json without checking it is there. */
+  private snapshotLacksTargets(): boolean {
+    try {
+      return !this.readTrusted('snapshot').signed.meta['targets.json'];
+    } catch {
+      return false;
+    }
   }
 
   private failure(thrown: unknown, what: string): TufciError {
