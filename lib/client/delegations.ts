@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalize } from '@tufjs/canonical-json';
 import {
+  type Key,
   Metadata,
   MetadataKind,
   type Snapshot,
@@ -36,6 +37,11 @@ export interface LookupOptions {
   maxDelegations?: number;
   /** Largest delegated metadata read when snapshot gives no length. */
   maxLength?: number;
+}
+
+/** A key as itself (type, scheme, public value), whatever keyids list it. */
+export function keyIdentity(key: Key): string {
+  return canonicalize({ keytype: key.keyType, scheme: key.scheme, keyval: key.keyVal });
 }
 
 /** The metadata file name of a role: its name URL-encoded, as tuf-js and python-tuf use. */
@@ -162,7 +168,7 @@ export class DelegationLookup {
       } catch {
         continue;
       }
-      signers.add(canonicalize({ keytype: key.keyType, scheme: key.scheme, keyval: key.keyVal }));
+      signers.add(keyIdentity(key));
     }
     if (signers.size < rule.threshold)
       throw new NotVerifiedError(

@@ -6,7 +6,7 @@
  * tufci error naming the file or role: NotVerifiedError for what the repository served,
  * NetworkError when it could not be reached.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   Metadata,
@@ -21,7 +21,8 @@ import { Updater, type Fetcher } from 'tuf-js';
 import { RuntimeError } from 'tuf-js/dist/error.js';
 import { NotVerifiedError, TufciError } from '../errors.js';
 import { OciError } from '../oci/errors.js';
-import { DelegationLookup } from './delegations.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { DelegationLookup, keyIdentity } from './delegations.js';
 import { fileOfUrl } from './fetchers.js';
 
 export interface TufClientOptions {
@@ -93,9 +94,15 @@ export class TufClient {
   /** TUF client workflow 5.3–5.6 for the top-level roles. */
   async refresh(): Promise<void> {
     this.fetcher.reset();
+    const before = this.topLevelBytes();
     try {
       await this.updater.refresh();
+      this.checkDistinctKeys();
     } catch (e) {
+      if (e instanceof NotVerifiedError) {
+        this.restore(before);
+        throw e;
+      }
       if (e instanceof RuntimeError && !this.fetcher.lastError && this.snapshotLacksTargets())
         throw new NotVerifiedError('snapshot.json: does not list targets.json', { cause: e });
       throw this.failure(e, this.fetcher.last ? fileOfUrl(this.fetcher.last) : 'metadata');
@@ -152,6 +159,48 @@ export class TufClient {
     return { cached: false };
   }
 
+  private topLevelBytes(): Map<string, Buffer | undefined> {
+    const files = new Map<string, Buffer | undefined>();
+    for (const role of TOP_LEVEL) {
+      const file = join(this.o.metadataDir, `${role}.json`);
+      files.set(file, existsSync(file) ? readFileSync(file) : undefined);
+    }
+    return files;
+  }
+
+  /** Puts the trusted top-level files back as they were before a refresh tufci refused. */
+  private restore(files: Map<string, Buffer | undefined>): void {
+    for (const [file, bytes] of files) {
+      if (bytes) writeFileAtomic(file, bytes);
+      else rmSync(file, { force: true });
+    }
+  }
+
+  /** tuf-js counts keyids; tufci counts distinct keys for every top-level role. */
+  private checkDistinctKeys(): void {
+    const root = this.readTrusted('root');
+    for (const role of TOP_LEVEL) {
+      const rule = root.signed.roles[role];
+      if (!rule) throw new NotVerifiedError(`root.json: no rule for ${role}`);
+      const md = this.readTrusted(role);
+      const signers = new Set<string>();
+      for (const keyid of rule.keyIDs) {
+        const key = root.signed.keys[keyid];
+        if (!key) continue;
+        try {
+          key.verifySignature(md);
+        } catch {
+          continue;
+        }
+        signers.add(keyIdentity(key));
+      }
+      if (signers.size < rule.threshold)
+        throw new NotVerifiedError(
+          `${role}.json: signed by ${signers.size} distinct key(s) of those root trusts for it, ${rule.threshold} required`,
+        );
+    }
+  }
+
   /** tuf-js reads snapshot's meta for targets.json without checking it is there. */
   private snapshotLacksTargets(): boolean {
     try {
@@ -202,6 +251,7 @@ export class TufClient {
 }
 
 type TopLevel = 'root' | 'timestamp' | 'snapshot' | 'targets';
+const TOP_LEVEL: readonly TopLevel[] = ['root', 'timestamp', 'snapshot', 'targets'];
 
 /** Plain words for the errors of tuf-js and @tufjs/models, by class (both name them alike). */
 const HINTS: Record<string, string> = {
