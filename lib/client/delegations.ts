@@ -45,7 +45,7 @@ export function keyIdentity(key: Key): string {
 }
 
 /** The metadata file name of a role: its name URL-encoded, as tuf-js and python-tuf use. */
-export function roleFile(role: string): string {
+function roleFile(role: string): string {
   return `${encodeURIComponent(role)}.json`;
 }
 

@@ -23,26 +23,6 @@ export function fileOfUrl(url: string): string {
   }
 }
 
-/** A tuf-js fetcher over any byte source; a missing file answers 404 as tuf-js expects. */
-export class SourceFetcher extends BaseFetcher {
-  constructor(private readonly get: (url: string) => Promise<Uint8Array | undefined>) {
-    super();
-  }
-
-  override async fetch(url: string): Promise<Body> {
-    const bytes = await this.get(url);
-    if (!bytes) throw new DownloadHTTPError(`${fileOfUrl(url)}: not found`, 404);
-    const copy = new Uint8Array(bytes.byteLength);
-    copy.set(bytes);
-    return new ReadableStream({
-      start(controller) {
-        controller.enqueue(copy);
-        controller.close();
-      },
-    });
-  }
-}
-
 /** Reads a published tree from a local directory, given as a `file://` base URL. */
 class DirFetcher extends BaseFetcher {
   override async fetch(url: string): Promise<Body> {

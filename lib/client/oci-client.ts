@@ -36,7 +36,7 @@ export interface OpenSessionOptions {
 }
 
 /** One line for an error: its message (tufci errors already name the file). */
-export function explainTufError(e: unknown): string {
+function explainTufError(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 

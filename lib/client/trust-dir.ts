@@ -25,7 +25,7 @@ export function initTrust(dir: string, root: Uint8Array, o: { replace?: boolean 
 }
 
 /** The trusted root.json kept in `dir`, or undefined. */
-export function trustedRootIn(dir: string): Buffer | undefined {
+function trustedRootIn(dir: string): Buffer | undefined {
   const file = join(dir, 'root.json');
   return existsSync(file) ? readFileSync(file) : undefined;
 }

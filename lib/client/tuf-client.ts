@@ -269,7 +269,7 @@ const HINTS: Record<string, string> = {
 };
 
 /** A NotVerifiedError naming `what`, with the reason in plain words. */
-export function notVerified(what: string, e: unknown): NotVerifiedError {
+function notVerified(what: string, e: unknown): NotVerifiedError {
   if (e instanceof NotVerifiedError) {
     return e.message.startsWith(what)
       ? e

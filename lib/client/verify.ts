@@ -52,7 +52,7 @@ export interface VerifyResult {
 }
 
 /** The file a target is stored in under a target directory: one name per target path. */
-export function targetFileName(targetPath: string): string {
+function targetFileName(targetPath: string): string {
   return encodeURIComponent(targetPath);
 }
 
