@@ -76,6 +76,7 @@ export type SignerState =
   | 'token-removed'
   | 'token-missing'
   | 'touch'
+  | 'key'
   | 'module'
   | 'failed';
 

@@ -5,7 +5,7 @@
  * `oci-layout:DIR` (an OCI image layout: metadata in DIR, targets in DIR/targets).
  */
 import { resolve } from 'node:path';
-import { UserError } from './errors.js';
+import { UsageError } from './errors.js';
 import { isValidRepository, parseReference, targetsRepositoryOf } from './oci/index.js';
 
 export type Location =
@@ -46,7 +46,7 @@ export function isOciLocation(location: Location): location is OciLocationSpec {
 export function parseLocation(text: string, options: ParseLocationOptions): Location {
   const accept = options.accept ?? ALL_KINDS;
   const fail = (why: string): never => {
-    throw new UserError(`${options.flag} "${text}": ${why}`);
+    throw new UsageError(`${options.flag} "${text}": ${why}`);
   };
   const location = parseAny(text, options.cwd, fail);
   if (!location || !accept.includes(location.kind)) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Git } from '../lib/git/git.js';
 import { keyFileSigner } from '../lib/signers/keyfile.js';
-import { UserError } from '../lib/errors.js';
+import { UsageError, UserError } from '../lib/errors.js';
 import type { Signer } from '../lib/signers/signer.js';
 import { normalizeUser } from '../lib/event/invites.js';
 import { RepoDir } from '../lib/tuf/repo.js';
@@ -126,7 +126,7 @@ export function parseKeyPairs(values: string[] | undefined): Record<string, stri
   const out: Record<string, string> = {};
   for (const v of values ?? []) {
     const i = v.indexOf('=');
-    if (i <= 0) throw new UserError(`--key "${v}": expected @user=PATH_TO_PUBLIC_KEY`);
+    if (i <= 0) throw new UsageError(`--key "${v}": expected @user=PATH_TO_PUBLIC_KEY`);
     out[normalizeUser(v.slice(0, i), '--key')] = v.slice(i + 1);
   }
   return out;

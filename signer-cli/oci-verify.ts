@@ -17,7 +17,13 @@ import {
   type Location,
   type OciLocationSpec,
 } from '../lib/location.js';
-import { NotVerifiedError, UserError, withContext } from '../lib/errors.js';
+import {
+  NotVerifiedError,
+  TufciError,
+  UserError,
+  withContext,
+  type ErrorCode,
+} from '../lib/errors.js';
 import type { Ctx } from './context.js';
 import { registryAccess, type RegistryFlags } from './registry-flags.js';
 import { trustDirFor, type CacheFlags } from './trust-cache.js';
@@ -79,19 +85,19 @@ export async function verifyOciArtifact(
     named.filter((h): h is string => !!h),
   );
   const { store, reference, label } = await openArtifact(ref, access);
-  let descriptor: Descriptor;
-  try {
-    descriptor = (await store.getManifest(reference)).descriptor;
-  } catch (e) {
-    throw new UserError(`${label}: cannot read the artifact: ${(e as Error).message}`);
-  }
+  const descriptor: Descriptor = await withContext(
+    `${label}: cannot read the artifact`,
+    async () => (await store.getManifest(reference)).descriptor,
+  );
   const candidates: Candidate[] = from
     ? [{ via: '--from', metadata: from.spec, location: from, target: o.target }]
     : await pointerCandidates(store, descriptor.digest, label, o.target);
   const failures: string[] = [];
+  const codes = new Set<ErrorCode>();
   for (const c of candidates) {
     if (!c.location && !c.metadata.startsWith('oci://')) {
       failures.push(`${c.via}: names ${JSON.stringify(c.metadata)}, not an oci://HOST/REPO`);
+      codes.add('user');
       continue;
     }
     try {
@@ -118,9 +124,16 @@ export async function verifyOciArtifact(
       return;
     } catch (e) {
       failures.push(`${c.via}: ${(e as Error).message}`);
+      codes.add(e instanceof TufciError ? e.code : 'internal');
     }
   }
-  throw new NotVerifiedError(
+  // One kind of failure keeps its code (a registry 401 stays a registry failure);
+  // a refusal among others, or a mix, is a refusal to verify.
+  const [only] = codes;
+  const code: ErrorCode =
+    codes.size === 1 && only !== 'internal' && only !== undefined ? only : 'not-verified';
+  throw new TufciError(
+    codes.size === 0 ? 'not-verified' : code,
     `${label} (${descriptor.digest}) is not verified:\n${failures.map((f) => `  - ${f}`).join('\n')}`,
   );
 }
@@ -133,7 +146,7 @@ async function pointerCandidates(
 ): Promise<Candidate[]> {
   const pointers = await findPointers(store, digest);
   if (pointers.length === 0)
-    throw new UserError(
+    throw new NotVerifiedError(
       `${label}: no TUF pointer is attached to ${digest}; pass --from oci://HOST/REPO naming the metadata repository`,
     );
   return pointers.map((p) => ({

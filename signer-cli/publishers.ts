@@ -5,7 +5,7 @@ import { openOciPublisher } from '../lib/publish/oci-destination.js';
 import { DirPublisher } from '../lib/publish/dir.js';
 import type { Progress, Publisher } from '../lib/publish/publisher.js';
 import type { PublishTree } from '../lib/publish/tree.js';
-import { UserError } from '../lib/errors.js';
+import { UsageError } from '../lib/errors.js';
 import type { Ctx } from './context.js';
 import { withContext } from '../lib/errors.js';
 import { registryAccess, type RegistryFlags } from './registry-flags.js';
@@ -45,6 +45,6 @@ export function publisherFor(ctx: Ctx, to: Location, flags: RegistryFlags): Publ
     case 'oci-layout':
       return new OciDestinationPublisher(to, flags, ctx);
     case 'http':
-      throw new UserError(`--to "${to.spec}": publishing over HTTP is not supported`);
+      throw new UsageError(`--to "${to.spec}": publishing over HTTP is not supported`);
   }
 }

@@ -18,7 +18,7 @@ import {
 } from '../lib/signers/pkcs11/signer.js';
 import { type Signer } from '../lib/signers/signer.js';
 import { type TufPublicKey } from '../lib/tuf/types.js';
-import { UserError } from '../lib/errors.js';
+import { SignerError, UserError } from '../lib/errors.js';
 import type { Ctx, SignerConfig } from './context.js';
 
 /** Where ykcs11 installs, most likely first, per `process.platform`. */
@@ -87,18 +87,16 @@ export function parseKeyChoice(text: string | undefined, where = 'pkcs11-key'): 
   };
 }
 
-/** A PIN the token rejected, so a cached copy must go (CKR_PIN_INCORRECT, bad format, locked). */
+/** A PIN the token rejected, so a cached copy must go (incorrect, bad format, locked). */
 export function isPinRejected(err: unknown): boolean {
   return (
-    err instanceof UserError &&
-    /^(Wrong PIN for token |The token .* rejected the PIN's format|The PIN of token .* is locked)/.test(
-      err.message,
-    )
+    err instanceof SignerError &&
+    (err.state === 'pin-incorrect' || err.state === 'pin-invalid' || err.state === 'pin-locked')
   );
 }
 
 function isPinLocked(err: unknown): boolean {
-  return err instanceof UserError && /^The PIN of token .* is locked/.test(err.message);
+  return err instanceof SignerError && err.state === 'pin-locked';
 }
 
 /** PINs typed or configured during one command, by token label. */
@@ -135,11 +133,14 @@ export function pinSource(o: PinSourceOptions): PinSource {
           return value;
         }
       }
-      if (!o.askSecret) throw new UserError(o.missing(request));
+      if (!o.askSecret) throw new SignerError('pin-missing', o.missing(request));
       const note = request.note ? ` (${request.note})` : '';
       const typed = await o.askSecret(`PIN for token "${request.token}"${note}: `);
       if (typed === '')
-        throw new UserError(`No PIN entered for token "${request.token}"; nothing was signed.`);
+        throw new SignerError(
+          'pin-missing',
+          `No PIN entered for token "${request.token}"; nothing was signed.`,
+        );
       lastTyped = true;
       cache.set(request.token, typed);
       return typed;

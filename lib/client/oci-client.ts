@@ -7,7 +7,7 @@ import { canonicalize } from '@tufjs/canonical-json';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NotVerifiedError, TufciError } from '../errors.js';
+import { verificationError } from './explain.js';
 import { parseEnvelope } from '../tuf/envelope.js';
 import { OCI_METADATA_URL, OCI_TARGETS_URL, OciFetcher, type OciSource } from './oci-fetcher.js';
 import { initTrust } from './trust-dir.js';
@@ -35,11 +35,6 @@ export interface OpenSessionOptions {
   now: Date;
 }
 
-/** One line for an error: its message (tufci errors already name the file). */
-function explainTufError(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /** Refreshes top-level metadata from the repository; throws NotVerifiedError with the reason. */
 export async function openTufSession(o: OpenSessionOptions): Promise<TufSession> {
   const root = parseEnvelope(Buffer.from(o.trustedRoot).toString('utf8'), 'pinned root', 'root');
@@ -61,13 +56,7 @@ export async function openTufSession(o: OpenSessionOptions): Promise<TufSession>
     const rootNote = await rootMismatch(fetcher, root.signed.version, root.signed).catch(
       () => undefined,
     );
-    const why = explainTufError(e);
-    const message = `${o.name}: verification failed: ${rootNote ? `${rootNote}; ` : ''}${why}`;
-    if (e instanceof TufciError && e.code !== 'not-verified') {
-      e.message = message;
-      throw e;
-    }
-    throw new NotVerifiedError(message, { cause: e });
+    throw verificationError(e, o.name, rootNote);
   }
   return {
     updater: client,

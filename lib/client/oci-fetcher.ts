@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseFetcher } from 'tuf-js';
 import { DownloadHTTPError, DownloadLengthMismatchError } from 'tuf-js/dist/error.js';
+import { NotVerifiedError } from '../errors.js';
 import {
   METADATA_TAG,
   OciError,
@@ -152,10 +153,17 @@ function rethrow(e: unknown, name: string, sizeFromManifest: boolean): never {
   if (e instanceof OciError && e.kind === 'not-found')
     throw new DownloadHTTPError(`${name}: not published`, 404);
   if (e instanceof OciError && e.kind === 'too-large' && sizeFromManifest)
-    throw new OciError(e.kind, { operation: `read ${name}` }, `tampered: ${e.message}`);
+    throw new NotVerifiedError(`${name}: larger than its manifest says (tampered): ${e.message}`, {
+      cause: e,
+    });
   if (e instanceof OciError && e.kind === 'too-large')
     throw new DownloadLengthMismatchError(`${name}: ${e.message}`);
   if (e instanceof OciError && e.kind === 'digest-mismatch')
-    throw new OciError(e.kind, { operation: `read ${name}` }, `tampered: ${e.message}`);
+    throw new NotVerifiedError(
+      `${name}: a blob does not match its digest (tampered): ${e.message}`,
+      {
+        cause: e,
+      },
+    );
   throw e;
 }

@@ -19,8 +19,8 @@ import {
 } from '@tufjs/models';
 import { Updater, type Fetcher } from 'tuf-js';
 import { RuntimeError } from 'tuf-js/dist/error.js';
-import { NotVerifiedError, TufciError } from '../errors.js';
-import { OciError } from '../oci/errors.js';
+import { NetworkError, NotVerifiedError, TufciError } from '../errors.js';
+import { networkCode, tufHint } from './explain.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { DelegationLookup, keyIdentity } from './delegations.js';
 import { fileOfUrl } from './fetchers.js';
@@ -213,10 +213,9 @@ export class TufClient {
   private failure(thrown: unknown, what: string): TufciError {
     // The fetcher's own error, when tuf-js wrapped it (a 404 for a newer root is not one).
     const e = thrown instanceof RuntimeError ? (this.fetcher.lastError ?? thrown) : thrown;
-    if (e instanceof OciError && (e.kind === 'digest-mismatch' || e.kind === 'too-large'))
-      return new NotVerifiedError(`${what}: a blob does not match its digest: ${e.message}`, {
-        cause: e,
-      });
+    const net = networkCode(e);
+    if (net && !(e instanceof TufciError))
+      return new NetworkError(`${what}: cannot reach the repository (${net})`, { cause: e });
     if (e instanceof TufciError && e.code !== 'not-verified') {
       e.message = `${what}: ${e.message}`;
       return e;
@@ -277,6 +276,6 @@ function notVerified(what: string, e: unknown): NotVerifiedError {
   }
   const err = e instanceof Error ? e : new Error(String(e));
   const kind = err.constructor?.name ?? 'Error';
-  const hint = HINTS[kind] ?? (kind === 'Error' ? undefined : kind);
+  const hint = tufHint(err) ?? HINTS[kind] ?? (kind === 'Error' ? undefined : kind);
   return new NotVerifiedError(`${what}: ${hint ? `${hint}: ` : ''}${err.message}`, { cause: e });
 }

@@ -1,5 +1,5 @@
 import type { MetadataReader, RepoDir } from '../tuf/repo.js';
-import { roleChanges } from './changes.js';
+import { knownKeys, roleChanges } from './changes.js';
 import type { RoleChanges } from './changes.js';
 import { readInvites } from './invites.js';
 import { loadOfflineRoles } from './load.js';
@@ -26,8 +26,9 @@ export async function eventReport(
   const status = await eventStatus(roles, base, readInvites(repo.dir));
   if (pending.written.length) status.complete = false;
   const changes: RoleChanges[] = [];
+  const known = await knownKeys(base);
   for (const r of status.roles)
-    changes.push(roleChanges(r.role, await base.read(r.role), roles.get(r.role)!));
+    changes.push(roleChanges(r.role, await base.read(r.role), roles.get(r.role)!, known));
   const timeline = [...roles].map(([role, env]) => ({
     role,
     from: now.toISOString(),

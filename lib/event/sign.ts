@@ -1,11 +1,11 @@
-import { UserError } from '../errors.js';
+import { SignerError, UserError } from '../errors.js';
 import type { Signer } from '../signers/signer.js';
 import { signedBytes } from '../tuf/envelope.js';
 import { keyId } from '../tuf/keys.js';
 import type { MetadataReader, RepoDir } from '../tuf/repo.js';
 import { KEYOWNER } from '../tuf/types.js';
 import type { Envelope, KeyJson } from '../tuf/types.js';
-import { roleChanges } from './changes.js';
+import { knownKeys, roleChanges } from './changes.js';
 import type { RoleChanges } from './changes.js';
 import { readInvites, writeInvites } from './invites.js';
 import { loadOfflineRoles } from './load.js';
@@ -78,16 +78,18 @@ export async function planSigning(
   const keyid = keyId(await signer.publicKey());
   const toSign: RoleChanges[] = [];
   const mismatched: string[] = [];
+  const known = await knownKeys(base);
   for (const r of status.roles) {
     const mine = unsignedKeysOf(r, user);
     if (!mine.length) continue;
     if (mine.includes(keyid))
-      toSign.push(roleChanges(r.role, await base.read(r.role), roles.get(r.role)!));
+      toSign.push(roleChanges(r.role, await base.read(r.role), roles.get(r.role)!, known));
     else
       mismatched.push(`${r.role} (expects keyid ${mine.map((k) => k.slice(0, 12)).join(' or ')})`);
   }
   if (!toSign.length && mismatched.length) {
-    throw new UserError(
+    throw new SignerError(
+      'key',
       `${signer.description} (keyid ${keyid.slice(0, 12)}) is not ${user}'s key in: ${mismatched.join(', ')}`,
     );
   }

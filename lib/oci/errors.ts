@@ -1,4 +1,4 @@
-import { TufciError } from '../errors.js';
+import { TufciError, type ErrorCode } from '../errors.js';
 
 /** The one error type of lib/oci: names where (store, repository, reference) and why (HTTP status, registry error codes). */
 
@@ -27,6 +27,13 @@ export interface OciErrorContext {
 }
 
 /** `network` kinds are network failures; every other kind is an answer from a registry. */
+/** Bytes that differ from their digest were refused (exit 3); network trouble is not the registry's answer. */
+function codeOf(kind: OciErrorKind): ErrorCode {
+  if (kind === 'network') return 'network';
+  if (kind === 'digest-mismatch') return 'not-verified';
+  return 'registry';
+}
+
 export class OciError extends TufciError {
   readonly kind: OciErrorKind;
   readonly operation: string;
@@ -42,7 +49,7 @@ export class OciError extends TufciError {
     detail?: string,
     options?: ErrorOptions,
   ) {
-    super(kind === 'network' ? 'network' : 'registry', formatMessage(context, detail), options);
+    super(codeOf(kind), formatMessage(context, detail), options);
     this.name = 'OciError';
     this.kind = kind;
     this.operation = context.operation;

@@ -7,7 +7,7 @@ import {
 import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { keyId, tufKeyFromPublicPem } from '../tuf/keys.js';
-import { UserError } from '../errors.js';
+import { SignerError } from '../errors.js';
 import type { Signer } from './signer.js';
 import type { TufPublicKey } from '../tuf/types.js';
 
@@ -45,15 +45,22 @@ export function generateKey(type: KeyType, passphrase?: string): GeneratedKey {
 export function loadPrivateKey(pem: string, source: string, passphrase?: string): KeyObject {
   const encrypted = pem.includes('ENCRYPTED PRIVATE KEY');
   if (encrypted && !passphrase)
-    throw new UserError(`${source}: the key is encrypted and no passphrase was given`);
+    throw new SignerError(
+      'pin-missing',
+      `${source}: the key is encrypted and no passphrase was given`,
+    );
   try {
     return createPrivateKey(
       encrypted ? { key: pem, format: 'pem', passphrase } : { key: pem, format: 'pem' },
     );
   } catch {
     if (encrypted)
-      throw new UserError(`${source}: wrong passphrase (could not decrypt the private key)`);
-    throw new UserError(
+      throw new SignerError(
+        'pin-incorrect',
+        `${source}: wrong passphrase (could not decrypt the private key)`,
+      );
+    throw new SignerError(
+      'key',
       `${source}: not a PEM private key (PKCS#8 ed25519 or ECDSA P-256 expected)`,
     );
   }
@@ -71,7 +78,7 @@ export class KeyObjectSigner implements Signer {
     try {
       this.tufKey = tufKeyFromPublicPem(pub);
     } catch (e) {
-      throw new UserError(`${description}: ${(e as Error).message}`);
+      throw new SignerError('key', `${description}: ${(e as Error).message}`);
     }
   }
 
@@ -100,18 +107,18 @@ export function keyFileSigner(path: string, passphrase: () => Promise<string | u
     try {
       return tufKeyFromPublicPem(readFileSync(pubPath, 'utf8'));
     } catch (e) {
-      throw new UserError(`${pubPath}: not a usable public key: ${(e as Error).message}`);
+      throw new SignerError('key', `${pubPath}: not a usable public key: ${(e as Error).message}`);
     }
   };
   const load = async (): Promise<KeyObjectSigner> => {
     if (inner) return inner;
-    if (!existsSync(path)) throw new UserError(`${path}: key file not found`);
+    if (!existsSync(path)) throw new SignerError('key', `${path}: key file not found`);
     const pem = readFileSync(path, 'utf8');
     const pass = pem.includes('ENCRYPTED') ? await passphrase() : undefined;
     const loaded = new KeyObjectSigner(loadPrivateKey(pem, path, pass), `key file ${path}`);
     const expected = sidecar();
     if (expected && keyId(expected) !== keyId(await loaded.publicKey())) {
-      throw new UserError(`${pubPath}: does not match the private key in ${path}`);
+      throw new SignerError('key', `${pubPath}: does not match the private key in ${path}`);
     }
     inner = loaded;
     return inner;

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { generateKey } from '../../lib/signers/keyfile.js';
 import type { KeyType } from '../../lib/signers/keyfile.js';
-import { UserError } from '../../lib/errors.js';
+import { UsageError, UserError } from '../../lib/errors.js';
 import { normalizeUser } from '../../lib/event/invites.js';
 import { keyId } from '../../lib/tuf/keys.js';
 import type { Ctx } from '../context.js';
@@ -32,7 +32,7 @@ export function registerKey(program: Command, ctx: Ctx): void {
     )
     .action(async (o: GenOpts) => {
       if (o.type !== 'ed25519' && o.type !== 'ecdsa')
-        throw new UserError(`--type "${o.type}": use ed25519 or ecdsa`);
+        throw new UsageError(`--type "${o.type}": use ed25519 or ecdsa`);
       const out = resolve(ctx.cwd, o.out);
       if (existsSync(out))
         throw new UserError(`--out ${o.out}: file exists; not overwriting a key`);
@@ -84,7 +84,7 @@ export function registerSetup(program: Command, ctx: Ctx): void {
     .action(async (o: SetupOpts) => {
       const method = o.method ?? (o.keyfile ? 'keyfile' : 'pkcs11');
       if (!['keyfile', 'pkcs11', 'yubikey'].includes(method))
-        throw new UserError(`--method "${method}": use keyfile or pkcs11 (YubiKey)`);
+        throw new UsageError(`--method "${method}": use keyfile or pkcs11 (YubiKey)`);
       if (method === 'keyfile' && !o.keyfile)
         throw new UserError('--method keyfile needs --keyfile <path>');
       if (o.pkcs11Key !== undefined) parseKeyChoice(o.pkcs11Key, '--pkcs11-key');

@@ -127,7 +127,7 @@ export function registerVerify(program: Command, ctx: Ctx): void {
       const from =
         o.from === undefined ? undefined : parseLocation(o.from, { flag: '--from', cwd: ctx.cwd });
       if (artifact) return verifyOciArtifact(ctx, artifact, from, o);
-      if (!from) throw new UserError(`--from or --metadata-url: name the repository to verify`);
+      if (!from) throw new UsageError(`--from or --metadata-url: name the repository to verify`);
       if (isOciLocation(from)) return verifyOciRepository(ctx, from, o);
       const base = from.kind === 'dir' ? dirUrl(from.path) : from.url;
       return verifyStatic(

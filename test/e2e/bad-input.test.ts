@@ -39,11 +39,12 @@ describe('bad input is refused clearly, and nothing is written or pushed', () =>
     args: string[],
     message: string | RegExp,
     extra: Partial<Ctx> = {},
+    exitCode = 1,
   ): Promise<string> => {
     const refs = remoteRefs();
     const local = unpushed(c);
     const r = await c.tufciWith(extra, ...args);
-    expect(r.code, r.out).toBe(1);
+    expect(r.code, r.out).toBe(exitCode);
     expect(r.err).not.toContain('internal error');
     if (typeof message === 'string') expect(r.err).toContain(message);
     else expect(r.err).toMatch(message);
@@ -300,9 +301,13 @@ describe('bad input is refused clearly, and nothing is written or pushed', () =>
   });
 
   it('a wrong passphrase names the key file', async () => {
-    await refused(bob, ['sign', 'sign/done', '--yes'], `${bob.keyfile}: wrong passphrase`, {
-      env: { ...w.env, TUFCI_KEY_PASSPHRASE: 'not the passphrase' },
-    });
+    await refused(
+      bob,
+      ['sign', 'sign/done', '--yes'],
+      `${bob.keyfile}: wrong passphrase`,
+      { env: { ...w.env, TUFCI_KEY_PASSPHRASE: 'not the passphrase' } },
+      5,
+    );
     // the right one still works afterwards
     expect((await bob.tufci('sign', 'sign/done', '--yes')).code).toBe(0);
   });
@@ -312,6 +317,8 @@ describe('bad input is refused clearly, and nothing is written or pushed', () =>
       carol,
       ['sign', 'sign/done', '--yes', '--keyfile', alice.keyfile],
       /is not @carol's key in: targets \(expects keyid [0-9a-f]{12}\)/,
+      {},
+      5,
     );
   });
 

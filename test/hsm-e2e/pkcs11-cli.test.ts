@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { generateKey } from '../../lib/signers/keyfile.js';
 import { loginError, pinLockedError, signError } from '../../lib/signers/pkcs11/errors.js';
 import type { TokenKeyListing } from '../../lib/signers/pkcs11/signer.js';
-import { UserError } from '../../lib/errors.js';
+import { SignerError } from '../../lib/errors.js';
 import { keyId } from '../../lib/tuf/keys.js';
 import { formatKeyRoles, keyUses, type KeyUse } from '../../signer-cli/token-keys.js';
 import {
@@ -109,7 +109,7 @@ describe('PIN source', () => {
 
   it('says what to do when there is neither a variable nor a terminal', async () => {
     const none = pinSource({ env: {}, envVars: ['X'], missing: (r) => `no PIN for ${r.token}` });
-    await expect(none.pin({ token: 't' })).rejects.toThrow(new UserError('no PIN for t'));
+    await expect(none.pin({ token: 't' })).rejects.toThrow(new SignerError('pin-missing', 'no PIN for t'));
   });
 });
 

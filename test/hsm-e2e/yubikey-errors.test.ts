@@ -63,7 +63,7 @@ async function failingSign(extra?: Partial<Ctx>): Promise<Result> {
   const r = extra
     ? await bob.runWith(extra, 'sign', EVENT, '--yes')
     : await bob.run('sign', EVENT, '--yes');
-  expect(r.code, r.out).toBe(1);
+  expect(r.code, r.out).toBe(5);
   expect(w.remoteRef(EVENT)).toBe(eventHead);
   expect(git(bob.dir, 'status', '--porcelain', 'metadata')).toBe('');
   return r;
@@ -126,7 +126,7 @@ describe('token and module', () => {
       'present is not initialized. Initialize it, or insert your YubiKey (or token) and retry.';
     expect((await failingSign()).err).toBe(expected);
     const list = await bob.run('key', 'list');
-    expect(list.code).toBe(1);
+    expect(list.code).toBe(5);
     expect(list.err).toBe(expected);
     bob.plug(bobYk);
   });
@@ -294,7 +294,7 @@ describe('locked PIN and touch, through the CLI with a stand-in YubiKey', () => 
       return new PinCachingSigner(yk, pins, (m) => c.err(`error: ${m}`));
     };
     const code = await run(['sign', EVENT, '--yes'], ctx);
-    expect(code).toBe(1);
+    expect(code).toBe(5);
     expect(w.remoteRef(EVENT)).toBe(eventHead);
     return { code, out: sink.out.join('\n'), err: sink.err.join('\n') };
   };
@@ -363,13 +363,13 @@ describe('recovering, then the online HSM', () => {
       return tufciIn(w, w.ci().dir, ciHsm.hsm, { env }, ['online-sign', '--push']);
     };
     const missing = await online({ ...w.env });
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(5);
     expect(missing.err).toBe(
       `error: The online key ${onlineUri} is on token "ci-hsm", which needs its PIN: set ` +
         'TUFCI_ONLINE_PIN (a CI secret).',
     );
     const wrong = await online({ ...w.env, TUFCI_ONLINE_PIN: '000000', TUFCI_PIN: ciHsm.hsm.pin });
-    expect(wrong.code).toBe(1);
+    expect(wrong.code).toBe(5);
     expect(wrong.err).toMatch(/^error: Wrong PIN for token "ci-hsm" \(/);
     const main = w.remoteRef('main');
     const good = ok('online-sign', await online({ ...w.env, TUFCI_PIN: ciHsm.hsm.pin }));

@@ -380,7 +380,7 @@ describe('a repository signed only with YubiKeys and an online HSM', () => {
     alice.plug(aliceYk);
     w.sync(alice.clone, 'main');
     const r = await alice.run('delegate', 'sign/expiry', 'root', '--expiry', '400');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(5);
     expect(r.err).toBe(
       'error: key "Public key for Digital Signature" (id 02, EC P-256) on PKCS#11 token ' +
         `"YubiKey PIV #1001" (keyid ${short(key(aliceYk).keyid)}) is not @alice's key in: ` +

@@ -7,7 +7,7 @@
 import pkcs11js from 'pkcs11js';
 import { describe, expect, it } from 'vitest';
 import {
-  asUserError,
+  asSignerError,
   ckrName,
   loginError,
   moduleLoadError,
@@ -18,7 +18,7 @@ import {
   tokenNotFoundError,
 } from '../../lib/signers/pkcs11/errors.js';
 import { keyNotFoundError, unsupportedKeyError } from '../../lib/signers/pkcs11/key-errors.js';
-import { UserError } from '../../lib/errors.js';
+import { SignerError } from '../../lib/errors.js';
 
 const {
   CKF_USER_PIN_COUNT_LOW,
@@ -74,7 +74,8 @@ describe('PIN errors', () => {
       loginError(CKR_PIN_INCORRECT, 'Y', CKF_USER_PIN_LOCKED | CKF_USER_PIN_COUNT_LOW),
       signError(CKR_PIN_LOCKED, 'Y', 'key'),
     ]) {
-      expect(err).toBeInstanceOf(UserError);
+      expect(err).toBeInstanceOf(SignerError);
+      expect(err.state).toBe('pin-locked');
       expect(err.message).toBe(
         'The PIN of token "Y" is locked after too many wrong PINs. Unblock it with the PUK ' +
           '(for a YubiKey: ykman piv access unblock-pin), then retry.',
@@ -84,6 +85,11 @@ describe('PIN errors', () => {
 
   it('explains format, expiry and removal', () => {
     expect(loginError(CKR_PIN_LEN_RANGE, 'Y').message).toMatch(/6 to 8 characters/);
+    expect(loginError(CKR_PIN_LEN_RANGE, 'Y').state).toBe('pin-invalid');
+    expect(loginError(CKR_PIN_INCORRECT, 'Y').state).toBe('pin-incorrect');
+    expect(loginError(CKR_PIN_EXPIRED, 'Y').state).toBe('pin-expired');
+    expect(loginError(CKR_DEVICE_REMOVED, 'Y').state).toBe('token-removed');
+    expect(loginError(CKR_GENERAL_ERROR, 'Y').state).toBe('failed');
     expect(loginError(CKR_PIN_EXPIRED, 'Y').message).toMatch(/has expired/);
     expect(loginError(CKR_DEVICE_REMOVED, 'Y').message).toMatch(/was removed: insert it/);
     expect(loginError(CKR_GENERAL_ERROR, 'Y').message).toBe(
@@ -102,7 +108,8 @@ describe('signing errors', () => {
       CKR_GENERAL_ERROR,
     ]) {
       const err = signError(code, 'YubiKey PIV #1', '"Private key for Digital Signature" (id 02)');
-      expect(err).toBeInstanceOf(UserError);
+      expect(err).toBeInstanceOf(SignerError);
+      expect(err.state).toBe('touch');
       expect(err.message).toBe(
         `Signing with "Private key for Digital Signature" (id 02) on token "YubiKey PIV #1" failed ` +
           `(${ckrName(code)}). If the key requires touch, touch it when it blinks (within about ` +
@@ -194,7 +201,7 @@ describe('other PKCS#11 failures', () => {
       CKR_DEVICE_REMOVED,
       'C_FindObjects',
     );
-    expect((asUserError(removed, { token: 'Y' }) as Error).message).toBe(
+    expect((asSignerError(removed, { token: 'Y' }) as Error).message).toBe(
       'The token "Y" was removed (CKR_DEVICE_REMOVED): insert it and retry.',
     );
     const failed = new pkcs11js.Pkcs11Error(
@@ -202,14 +209,14 @@ describe('other PKCS#11 failures', () => {
       CKR_GENERAL_ERROR,
       'C_GetTokenInfo',
     );
-    expect(asUserError(failed, { modulePath: '/m.so' })).toBeInstanceOf(UserError);
-    expect((asUserError(failed, { modulePath: '/m.so' }) as Error).message).toBe(
+    expect(asSignerError(failed, { modulePath: '/m.so' })).toBeInstanceOf(SignerError);
+    expect((asSignerError(failed, { modulePath: '/m.so' }) as Error).message).toBe(
       'The PKCS#11 module /m.so failed (CKR_GENERAL_ERROR, in C_GetTokenInfo).',
     );
-    expect((asUserError(failed, { token: 'Y' }) as Error).message).toBe(
+    expect((asSignerError(failed, { token: 'Y' }) as Error).message).toBe(
       'The token "Y" failed (CKR_GENERAL_ERROR, in C_GetTokenInfo).',
     );
     const bug = new TypeError('not a PKCS#11 failure');
-    expect(asUserError(bug, { token: 'Y' })).toBe(bug);
+    expect(asSignerError(bug, { token: 'Y' })).toBe(bug);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Every failure a signer meets at the terminal, produced for real on SoftHSM2 where it
- * can be: the message must say what is wrong and what to do, as a UserError.
+ * can be: the message must say what is wrong and what to do, as a SignerError (exit 5).
  *
  * SoftHSM 2.6 never locks a user PIN (the test below proves it after 15 wrong PINs):
  * it only sets CKF_USER_PIN_COUNT_LOW. Locked and final-try are covered through the
@@ -13,7 +13,7 @@ import {
   type PinRequest,
   Pkcs11Signer,
 } from '../../lib/signers/pkcs11/signer.js';
-import { UserError } from '../../lib/errors.js';
+import { TufciError, UserError } from '../../lib/errors.js';
 import { createSoftHsm, type SoftHsm, STANDARD_KEYS } from '../helpers/softhsm.js';
 
 let hsm: SoftHsm;
@@ -43,7 +43,7 @@ async function userError(p: Promise<unknown>): Promise<string> {
     () => undefined,
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(UserError);
+  expect(err).toBeInstanceOf(TufciError);
   return (err as Error).message;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeChanges, roleChanges } from '../../lib/event/changes.js';
+import { describeChanges, roleChanges, summarizeChanges } from '../../lib/event/changes.js';
 import type { RoleChanges } from '../../lib/event/changes.js';
 import type { Envelope, RootSigned, TargetsSigned } from '../../lib/tuf/types.js';
 
@@ -19,6 +19,31 @@ function targets(version: number, t: TargetsSigned['targets'], extra = {}): Enve
     signatures: [],
   };
 }
+
+const key = (o: string) => ({
+  keytype: 'ed25519',
+  scheme: 'ed25519',
+  keyval: { public: o },
+  'x-tuf-on-ci-keyowner': o,
+});
+const root = (ids: string[], threshold: number, extra = {}): Envelope<RootSigned> => ({
+  signed: {
+    _type: 'root',
+    spec_version: '1.0.31',
+    version: 1,
+    expires: '2030-01-01T00:00:00Z',
+    consistent_snapshot: true,
+    keys: { a: key('@a'), b: key('@b'), c: key('@c') },
+    roles: {
+      root: { keyids: ids, threshold },
+      targets: { keyids: ['a'], threshold: 1 },
+      snapshot: { keyids: ['a'], threshold: 1 },
+      timestamp: { keyids: ['a'], threshold: 1 },
+    },
+    ...extra,
+  },
+  signatures: [],
+});
 
 describe('roleChanges', () => {
   it('sorts artifacts into added, modified and removed', () => {
@@ -57,30 +82,6 @@ describe('roleChanges', () => {
   });
 
   it('reports delegation changes by signer name, and other changed fields', () => {
-    const key = (o: string) => ({
-      keytype: 'ed25519',
-      scheme: 'ed25519',
-      keyval: { public: o },
-      'x-tuf-on-ci-keyowner': o,
-    });
-    const root = (ids: string[], threshold: number, extra = {}): Envelope<RootSigned> => ({
-      signed: {
-        _type: 'root',
-        spec_version: '1.0.31',
-        version: 1,
-        expires: '2030-01-01T00:00:00Z',
-        consistent_snapshot: true,
-        keys: { a: key('@a'), b: key('@b'), c: key('@c') },
-        roles: {
-          root: { keyids: ids, threshold },
-          targets: { keyids: ['a'], threshold: 1 },
-          snapshot: { keyids: ['a'], threshold: 1 },
-          timestamp: { keyids: ['a'], threshold: 1 },
-        },
-        ...extra,
-      },
-      signatures: [],
-    });
     const c = roleChanges(
       'root',
       root(['a', 'b'], 2),
@@ -89,11 +90,95 @@ describe('roleChanges', () => {
     expect(c.delegations).toEqual([
       {
         role: 'root',
-        old: { signers: ['@a', '@b'], threshold: 2, online: false },
-        new: { signers: ['@a', '@c'], threshold: 1, online: false },
+        old: {
+          signers: ['@a', '@b'],
+          keys: [
+            { owner: '@a', keyid: 'a' },
+            { owner: '@b', keyid: 'b' },
+          ],
+          threshold: 2,
+          online: false,
+        },
+        new: {
+          signers: ['@a', '@c'],
+          keys: [
+            { owner: '@a', keyid: 'a' },
+            { owner: '@c', keyid: 'c' },
+          ],
+          threshold: 1,
+          online: false,
+        },
+        keysAdded: [{ owner: '@c', keyid: 'c' }],
+        keysRemoved: [{ owner: '@b', keyid: 'b' }],
+        warnings: [],
       },
     ]);
-    expect(c.otherFields).toEqual(['x-tuf-on-ci-expiry-period']);
+    expect(c.otherFields).toEqual([{ field: 'x-tuf-on-ci-expiry-period', new: '100' }]);
+  });
+
+  it('shows a root key swap by keyid, and warns when a label names a signer with another key', () => {
+    const swapped = root(['a', 'b'], 2);
+    const before = root(['a', 'b'], 2);
+    // @b's key replaced by a new key that still says "@b"
+    swapped.signed.keys = { a: key('@a'), b2: key('@b') };
+    swapped.signed.roles.root = { keyids: ['a', 'b2'], threshold: 2 };
+    const c = roleChanges('root', before, swapped);
+    expect(c.delegations[0]).toMatchObject({
+      role: 'root',
+      keysAdded: [{ owner: '@b', keyid: 'b2' }],
+      keysRemoved: [{ owner: '@b', keyid: 'b' }],
+    });
+    expect(c.delegations[0]!.warnings).toEqual([
+      "key b2 is labelled @b, but @b's key in root is b: check with @b that this key is theirs",
+    ]);
+    const text = describeChanges(c).join('\n');
+    expect(text).not.toContain('no content change');
+    expect(text).toContain('      + key @b keyid b2');
+    expect(text).toContain('      - key @b keyid b');
+    expect(text).toContain("      ! warning: key b2 is labelled @b, but @b's key in root is b");
+    expect(summarizeChanges(c)).toContain('signers of root (+@b b2, -@b b)');
+    expect(summarizeChanges(c)).not.toBe('expiry only');
+
+    // a delegation to a key labelled "@a" that is not @a's key in root
+    const t1 = targets(1, {});
+    const t2 = targets(
+      2,
+      {},
+      {
+        delegations: {
+          keys: { evil: key('@a') },
+          roles: [
+            { name: 'tools', keyids: ['evil'], threshold: 1, paths: ['*'], terminating: false },
+          ],
+        },
+      },
+    );
+    const d = roleChanges('targets', t1, t2, { root: before.signed.keys });
+    expect(d.delegations[0]!.warnings).toEqual([
+      "key evil is labelled @a, but @a's key in root is a: check with @a that this key is theirs",
+    ]);
+    expect(describeChanges(d).join('\n')).toContain(
+      '  * signers of tools: none -> @a; threshold 1; paths *',
+    );
+  });
+
+  it('shows custom and unknown-field changes with their values', () => {
+    const t1 = targets(1, { 'a.txt': { ...f(6, 'a'), custom: { tier: 'dev' } } });
+    const t2 = targets(
+      2,
+      { 'a.txt': { ...f(6, 'a'), custom: { tier: 'prod' } } },
+      { 'x-evil': 'yes' },
+    );
+    const lines = describeChanges(roleChanges('targets', t1, t2));
+    expect(lines).toContain('  ~ modified "a.txt"  6 B -> 6 B');
+    expect(lines).toContain('             custom: {"tier":"dev"} -> {"tier":"prod"}');
+    expect(lines).toContain('  * field x-evil: (absent) -> "yes"');
+    const long = targets(3, {}, { 'x-long': 'z'.repeat(500) });
+    const cut = describeChanges(roleChanges('targets', t1, long)).find((l) =>
+      l.includes('x-long'),
+    )!;
+    expect(cut.length).toBeLessThan(200);
+    expect(cut).toMatch(/\.\.\.$/);
   });
 });
 
@@ -107,6 +192,7 @@ describe('describeChanges', () => {
     modified: [],
     removed: [],
     delegations: [],
+    unusedKeys: { added: [], removed: [] },
     otherFields: [],
   };
 
@@ -127,10 +213,18 @@ describe('describeChanges', () => {
         {
           role: 'app',
           old: undefined,
-          new: { signers: ['@dave'], threshold: 1, paths: ['app/*'] },
+          new: {
+            signers: ['@dave'],
+            keys: [{ owner: '@dave', keyid: 'dddddddd11' }],
+            threshold: 1,
+            paths: ['app/*'],
+          },
+          keysAdded: [{ owner: '@dave', keyid: 'dddddddd11' }],
+          keysRemoved: [],
+          warnings: [],
         },
       ],
-      otherFields: ['x-custom'],
+      otherFields: [{ field: 'x-custom', old: '1', new: '2' }],
     });
     expect(lines).toEqual([
       'Role targets: version 1 -> 2',
@@ -140,7 +234,8 @@ describe('describeChanges', () => {
       `             sha256:${h('b')} -> sha256:${h('c')}`,
       `  - removed  "c.txt"  1 B  sha256:${h('d')}`,
       '  * signers of app: none -> @dave; threshold 1; paths app/*',
-      '  * field x-custom changed',
+      '      + key @dave keyid dddddddd',
+      '  * field x-custom: 1 -> 2',
     ]);
   });
 
@@ -162,8 +257,21 @@ describe('describeChanges', () => {
       delegations: [
         {
           role: 'timestamp',
-          old: { signers: ['key 1234'], threshold: 1, online: true },
-          new: { signers: ['key 5678'], threshold: 1, online: true },
+          old: {
+            signers: ['key 1234'],
+            keys: [{ owner: 'key 1234', keyid: '1234', online: true }],
+            threshold: 1,
+            online: true,
+          },
+          new: {
+            signers: ['key 5678'],
+            keys: [{ owner: 'key 5678', keyid: '5678', online: true }],
+            threshold: 1,
+            online: true,
+          },
+          keysAdded: [{ owner: 'key 5678', keyid: '5678', online: true }],
+          keysRemoved: [{ owner: 'key 1234', keyid: '1234', online: true }],
+          warnings: [],
         },
       ],
     });

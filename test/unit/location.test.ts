@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../lib/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import { isOciLocation, parseLocation, type LocationKind } from '../../lib/location.js';
 
 const parse = (text: string, accept?: readonly LocationKind[]) =>
@@ -66,7 +66,7 @@ describe('parseLocation', () => {
   ];
   for (const [text, message] of refused) {
     it(`refuses ${JSON.stringify(text)} naming the flag`, () => {
-      expect(() => parse(text)).toThrow(UserError);
+      expect(() => parse(text)).toThrow(UsageError);
       expect(() => parse(text)).toThrow(message);
     });
   }

@@ -161,6 +161,7 @@ describe('statusText and statusMarkdown', () => {
           modified: [],
           removed: [],
           delegations: [],
+          unusedKeys: { added: [], removed: [] },
           otherFields: [],
         },
       ],

@@ -22205,10 +22205,7 @@ var require_root = __commonJS({
         this.keys = options.keys || {};
         this.consistentSnapshot = options.consistentSnapshot ?? true;
         if (!options.roles) {
-          this.roles = role_1.TOP_LEVEL_ROLE_NAMES.reduce((acc, role) => ({
-            ...acc,
-            [role]: new role_1.Role({ keyIDs: [], threshold: 1 })
-          }), {});
+          this.roles = tufciLinearMap(role_1.TOP_LEVEL_ROLE_NAMES.map((role) => [role, void 0]), () => new role_1.Role({ keyIDs: [], threshold: 1 }));
         } else {
           const roleNames = new Set(Object.keys(options.roles));
           if (!role_1.TOP_LEVEL_ROLE_NAMES.every((role) => roleNames.has(role))) {
@@ -22261,10 +22258,10 @@ var require_root = __commonJS({
     };
     exports.Root = Root;
     function keysToJSON(keys) {
-      return Object.entries(keys).reduce((acc, [keyID, key]) => ({ ...acc, [keyID]: key.toJSON() }), {});
+      return tufciLinearMap(Object.entries(keys), (keyID, key) => key.toJSON());
     }
     function rolesToJSON(roles) {
-      return Object.entries(roles).reduce((acc, [roleName, role]) => ({ ...acc, [roleName]: role.toJSON() }), {});
+      return tufciLinearMap(Object.entries(roles), (roleName, role) => role.toJSON());
     }
     function keysFromJSON(data) {
       let keys;
@@ -22272,10 +22269,7 @@ var require_root = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("keys must be an object");
         }
-        keys = Object.entries(data).reduce((acc, [keyID, keyData]) => ({
-          ...acc,
-          [keyID]: key_1.Key.fromJSON(keyID, keyData)
-        }), {});
+        keys = tufciLinearMap(Object.entries(data), (keyID, keyData) => key_1.Key.fromJSON(keyID, keyData));
       }
       return keys;
     }
@@ -22285,12 +22279,12 @@ var require_root = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("roles must be an object");
         }
-        roles = Object.entries(data).reduce((acc, [roleName, roleData]) => ({
-          ...acc,
-          [roleName]: role_1.Role.fromJSON(roleData)
-        }), {});
+        roles = tufciLinearMap(Object.entries(data), (roleName, roleData) => role_1.Role.fromJSON(roleData));
       }
       return roles;
+    }
+    function tufciLinearMap(entries, toValue) {
+      return Object.fromEntries(entries.map(([key, value]) => [key, toValue(key, value)]));
     }
   }
 });
@@ -22381,10 +22375,7 @@ var require_snapshot = __commonJS({
     };
     exports.Snapshot = Snapshot;
     function metaToJSON(meta) {
-      return Object.entries(meta).reduce((acc, [path, metadata]) => ({
-        ...acc,
-        [path]: metadata.toJSON()
-      }), {});
+      return tufciLinearMap(Object.entries(meta), (path, metadata) => metadata.toJSON());
     }
     function metaFromJSON(data) {
       let meta;
@@ -22392,13 +22383,13 @@ var require_snapshot = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("meta field is malformed");
         } else {
-          meta = Object.entries(data).reduce((acc, [path, metadata]) => ({
-            ...acc,
-            [path]: file_1.MetaFile.fromJSON(metadata)
-          }), {});
+          meta = tufciLinearMap(Object.entries(data), (path, metadata) => file_1.MetaFile.fromJSON(metadata));
         }
       }
       return meta;
+    }
+    function tufciLinearMap(entries, toValue) {
+      return Object.fromEntries(entries.map(([key, value]) => [key, toValue(key, value)]));
     }
   }
 });
@@ -22481,10 +22472,7 @@ var require_delegations = __commonJS({
     };
     exports.Delegations = Delegations;
     function keysToJSON(keys) {
-      return Object.entries(keys).reduce((acc, [keyId2, key]) => ({
-        ...acc,
-        [keyId2]: key.toJSON()
-      }), {});
+      return tufciLinearMap(Object.entries(keys), (keyId2, key) => key.toJSON());
     }
     function rolesToJSON(roles) {
       return Object.values(roles).map((role) => role.toJSON());
@@ -22493,10 +22481,7 @@ var require_delegations = __commonJS({
       if (!utils_1.guard.isObjectRecord(data)) {
         throw new TypeError("keys is malformed");
       }
-      return Object.entries(data).reduce((acc, [keyID, keyData]) => ({
-        ...acc,
-        [keyID]: key_1.Key.fromJSON(keyID, keyData)
-      }), {});
+      return tufciLinearMap(Object.entries(data), (keyID, keyData) => key_1.Key.fromJSON(keyID, keyData));
     }
     function rolesFromJSON(data) {
       let roleMap;
@@ -22504,15 +22489,15 @@ var require_delegations = __commonJS({
         if (!utils_1.guard.isObjectArray(data)) {
           throw new TypeError("roles is malformed");
         }
-        roleMap = data.reduce((acc, role) => {
+        roleMap = tufciLinearMap(data.map((role) => {
           const delegatedRole = role_1.DelegatedRole.fromJSON(role);
-          return {
-            ...acc,
-            [delegatedRole.name]: delegatedRole
-          };
-        }, {});
+          return [delegatedRole.name, delegatedRole];
+        }), (name, delegatedRole) => delegatedRole);
       }
       return roleMap;
+    }
+    function tufciLinearMap(entries, toValue) {
+      return Object.fromEntries(entries.map(([key, value]) => [key, toValue(key, value)]));
     }
   }
 });
@@ -22576,10 +22561,7 @@ var require_targets = __commonJS({
     };
     exports.Targets = Targets2;
     function targetsToJSON(targets) {
-      return Object.entries(targets).reduce((acc, [path, target]) => ({
-        ...acc,
-        [path]: target.toJSON()
-      }), {});
+      return tufciLinearMap(Object.entries(targets), (path, target) => target.toJSON());
     }
     function targetsFromJSON(data) {
       let targets;
@@ -22587,10 +22569,7 @@ var require_targets = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("targets must be an object");
         } else {
-          targets = Object.entries(data).reduce((acc, [path, target]) => ({
-            ...acc,
-            [path]: file_1.TargetFile.fromJSON(path, target)
-          }), {});
+          targets = tufciLinearMap(Object.entries(data), (path, target) => file_1.TargetFile.fromJSON(path, target));
         }
       }
       return targets;
@@ -22605,6 +22584,9 @@ var require_targets = __commonJS({
         }
       }
       return delegations;
+    }
+    function tufciLinearMap(entries, toValue) {
+      return Object.fromEntries(entries.map(([key, value]) => [key, toValue(key, value)]));
     }
   }
 });

@@ -19154,19 +19154,19 @@ var require_error = __commonJS({
     var ValueError = class extends Error {
     };
     exports.ValueError = ValueError;
-    var RepositoryError = class extends Error {
+    var RepositoryError2 = class extends Error {
     };
-    exports.RepositoryError = RepositoryError;
-    var UnsignedMetadataError = class extends RepositoryError {
+    exports.RepositoryError = RepositoryError2;
+    var UnsignedMetadataError2 = class extends RepositoryError2 {
     };
-    exports.UnsignedMetadataError = UnsignedMetadataError;
-    var LengthOrHashMismatchError = class extends RepositoryError {
+    exports.UnsignedMetadataError = UnsignedMetadataError2;
+    var LengthOrHashMismatchError2 = class extends RepositoryError2 {
     };
-    exports.LengthOrHashMismatchError = LengthOrHashMismatchError;
-    var CryptoError = class extends Error {
+    exports.LengthOrHashMismatchError = LengthOrHashMismatchError2;
+    var CryptoError2 = class extends Error {
     };
-    exports.CryptoError = CryptoError;
-    var UnsupportedAlgorithmError = class extends CryptoError {
+    exports.CryptoError = CryptoError2;
+    var UnsupportedAlgorithmError = class extends CryptoError2 {
     };
     exports.UnsupportedAlgorithmError = UnsupportedAlgorithmError;
   }
@@ -22205,10 +22205,7 @@ var require_root = __commonJS({
         this.keys = options.keys || {};
         this.consistentSnapshot = options.consistentSnapshot ?? true;
         if (!options.roles) {
-          this.roles = role_1.TOP_LEVEL_ROLE_NAMES.reduce((acc, role) => ({
-            ...acc,
-            [role]: new role_1.Role({ keyIDs: [], threshold: 1 })
-          }), {});
+          this.roles = tufciLinearMap(role_1.TOP_LEVEL_ROLE_NAMES.map((role) => [role, void 0]), () => new role_1.Role({ keyIDs: [], threshold: 1 }));
         } else {
           const roleNames = new Set(Object.keys(options.roles));
           if (!role_1.TOP_LEVEL_ROLE_NAMES.every((role) => roleNames.has(role))) {
@@ -22261,10 +22258,10 @@ var require_root = __commonJS({
     };
     exports.Root = Root;
     function keysToJSON(keys) {
-      return Object.entries(keys).reduce((acc, [keyID, key]) => ({ ...acc, [keyID]: key.toJSON() }), {});
+      return tufciLinearMap(Object.entries(keys), (keyID, key) => key.toJSON());
     }
     function rolesToJSON(roles) {
-      return Object.entries(roles).reduce((acc, [roleName, role]) => ({ ...acc, [roleName]: role.toJSON() }), {});
+      return tufciLinearMap(Object.entries(roles), (roleName, role) => role.toJSON());
     }
     function keysFromJSON(data) {
       let keys;
@@ -22272,10 +22269,7 @@ var require_root = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("keys must be an object");
         }
-        keys = Object.entries(data).reduce((acc, [keyID, keyData]) => ({
-          ...acc,
-          [keyID]: key_1.Key.fromJSON(keyID, keyData)
-        }), {});
+        keys = tufciLinearMap(Object.entries(data), (keyID, keyData) => key_1.Key.fromJSON(keyID, keyData));
       }
       return keys;
     }
@@ -22285,12 +22279,12 @@ var require_root = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("roles must be an object");
         }
-        roles = Object.entries(data).reduce((acc, [roleName, roleData]) => ({
-          ...acc,
-          [roleName]: role_1.Role.fromJSON(roleData)
-        }), {});
+        roles = tufciLinearMap(Object.entries(data), (roleName, roleData) => role_1.Role.fromJSON(roleData));
       }
       return roles;
+    }
+    function tufciLinearMap(entries, toValue) {
+      return Object.fromEntries(entries.map(([key, value]) => [key, toValue(key, value)]));
     }
   }
 });
@@ -22381,10 +22375,7 @@ var require_snapshot = __commonJS({
     };
     exports.Snapshot = Snapshot;
     function metaToJSON(meta) {
-      return Object.entries(meta).reduce((acc, [path, metadata]) => ({
-        ...acc,
-        [path]: metadata.toJSON()
-      }), {});
+      return tufciLinearMap(Object.entries(meta), (path, metadata) => metadata.toJSON());
     }
     function metaFromJSON(data) {
       let meta;
@@ -22392,13 +22383,13 @@ var require_snapshot = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("meta field is malformed");
         } else {
-          meta = Object.entries(data).reduce((acc, [path, metadata]) => ({
-            ...acc,
-            [path]: file_1.MetaFile.fromJSON(metadata)
-          }), {});
+          meta = tufciLinearMap(Object.entries(data), (path, metadata) => file_1.MetaFile.fromJSON(metadata));
         }
       }
       return meta;
+    }
+    function tufciLinearMap(entries, toValue) {
+      return Object.fromEntries(entries.map(([key, value]) => [key, toValue(key, value)]));
     }
   }
 });
@@ -22481,10 +22472,7 @@ var require_delegations = __commonJS({
     };
     exports.Delegations = Delegations;
     function keysToJSON(keys) {
-      return Object.entries(keys).reduce((acc, [keyId, key]) => ({
-        ...acc,
-        [keyId]: key.toJSON()
-      }), {});
+      return tufciLinearMap(Object.entries(keys), (keyId, key) => key.toJSON());
     }
     function rolesToJSON(roles) {
       return Object.values(roles).map((role) => role.toJSON());
@@ -22493,10 +22481,7 @@ var require_delegations = __commonJS({
       if (!utils_1.guard.isObjectRecord(data)) {
         throw new TypeError("keys is malformed");
       }
-      return Object.entries(data).reduce((acc, [keyID, keyData]) => ({
-        ...acc,
-        [keyID]: key_1.Key.fromJSON(keyID, keyData)
-      }), {});
+      return tufciLinearMap(Object.entries(data), (keyID, keyData) => key_1.Key.fromJSON(keyID, keyData));
     }
     function rolesFromJSON(data) {
       let roleMap;
@@ -22504,15 +22489,15 @@ var require_delegations = __commonJS({
         if (!utils_1.guard.isObjectArray(data)) {
           throw new TypeError("roles is malformed");
         }
-        roleMap = data.reduce((acc, role) => {
+        roleMap = tufciLinearMap(data.map((role) => {
           const delegatedRole = role_1.DelegatedRole.fromJSON(role);
-          return {
-            ...acc,
-            [delegatedRole.name]: delegatedRole
-          };
-        }, {});
+          return [delegatedRole.name, delegatedRole];
+        }), (name, delegatedRole) => delegatedRole);
       }
       return roleMap;
+    }
+    function tufciLinearMap(entries, toValue) {
+      return Object.fromEntries(entries.map(([key, value]) => [key, toValue(key, value)]));
     }
   }
 });
@@ -22576,10 +22561,7 @@ var require_targets = __commonJS({
     };
     exports.Targets = Targets;
     function targetsToJSON(targets) {
-      return Object.entries(targets).reduce((acc, [path, target]) => ({
-        ...acc,
-        [path]: target.toJSON()
-      }), {});
+      return tufciLinearMap(Object.entries(targets), (path, target) => target.toJSON());
     }
     function targetsFromJSON(data) {
       let targets;
@@ -22587,10 +22569,7 @@ var require_targets = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("targets must be an object");
         } else {
-          targets = Object.entries(data).reduce((acc, [path, target]) => ({
-            ...acc,
-            [path]: file_1.TargetFile.fromJSON(path, target)
-          }), {});
+          targets = tufciLinearMap(Object.entries(data), (path, target) => file_1.TargetFile.fromJSON(path, target));
         }
       }
       return targets;
@@ -22605,6 +22584,9 @@ var require_targets = __commonJS({
         }
       }
       return delegations;
+    }
+    function tufciLinearMap(entries, toValue) {
+      return Object.fromEntries(entries.map(([key, value]) => [key, toValue(key, value)]));
     }
   }
 });
@@ -23638,32 +23620,32 @@ var require_error2 = __commonJS({
     var PersistError = class extends Error {
     };
     exports.PersistError = PersistError;
-    var RepositoryError = class extends Error {
+    var RepositoryError2 = class extends Error {
     };
-    exports.RepositoryError = RepositoryError;
-    var BadVersionError = class extends RepositoryError {
+    exports.RepositoryError = RepositoryError2;
+    var BadVersionError2 = class extends RepositoryError2 {
     };
-    exports.BadVersionError = BadVersionError;
-    var EqualVersionError = class extends BadVersionError {
+    exports.BadVersionError = BadVersionError2;
+    var EqualVersionError2 = class extends BadVersionError2 {
     };
-    exports.EqualVersionError = EqualVersionError;
-    var ExpiredMetadataError = class extends RepositoryError {
+    exports.EqualVersionError = EqualVersionError2;
+    var ExpiredMetadataError2 = class extends RepositoryError2 {
     };
-    exports.ExpiredMetadataError = ExpiredMetadataError;
-    var DownloadError = class extends Error {
+    exports.ExpiredMetadataError = ExpiredMetadataError2;
+    var DownloadError2 = class extends Error {
     };
-    exports.DownloadError = DownloadError;
-    var DownloadLengthMismatchError2 = class extends DownloadError {
+    exports.DownloadError = DownloadError2;
+    var DownloadLengthMismatchError3 = class extends DownloadError2 {
     };
-    exports.DownloadLengthMismatchError = DownloadLengthMismatchError2;
-    var DownloadHTTPError3 = class extends DownloadError {
+    exports.DownloadLengthMismatchError = DownloadLengthMismatchError3;
+    var DownloadHTTPError4 = class extends DownloadError2 {
       statusCode;
       constructor(message, statusCode) {
         super(message);
         this.statusCode = statusCode;
       }
     };
-    exports.DownloadHTTPError = DownloadHTTPError3;
+    exports.DownloadHTTPError = DownloadHTTPError4;
   }
 });
 
@@ -25910,6 +25892,84 @@ var UserError = class extends TufciError {
     this.name = "UserError";
   }
 };
+var UsageError = class extends TufciError {
+  constructor(message, options) {
+    super("usage", message, options);
+    this.name = "UsageError";
+  }
+};
+var NotVerifiedError = class extends TufciError {
+  constructor(message, options) {
+    super("not-verified", message, options);
+    this.name = "NotVerifiedError";
+  }
+};
+var NetworkError = class extends TufciError {
+  constructor(message, options) {
+    super("network", message, options);
+    this.name = "NetworkError";
+  }
+};
+function isTufciError(e, code) {
+  return e instanceof TufciError && (code === void 0 || e.code === code);
+}
+
+// lib/client/explain.ts
+var import_error2 = __toESM(require_error(), 1);
+var import_error3 = __toESM(require_error2(), 1);
+var import_error4 = __toESM(require_error(), 1);
+var HINTS = [
+  [import_error3.ExpiredMetadataError, "metadata has expired"],
+  [import_error3.EqualVersionError, "a version went backwards (rollback to older metadata)"],
+  [import_error3.BadVersionError, "a version went backwards (rollback to older metadata)"],
+  [import_error2.UnsignedMetadataError, "signatures do not meet the threshold of the trusted keys"],
+  [import_error2.LengthOrHashMismatchError, "downloaded bytes do not match the signed length or hash"],
+  [import_error3.DownloadLengthMismatchError, "a file is larger than the signed length allows"],
+  [import_error3.DownloadHTTPError, "a file the metadata names could not be downloaded"],
+  [import_error3.DownloadError, "a download failed"],
+  [import_error2.CryptoError, "a signature could not be checked"],
+  [import_error3.RepositoryError, "the repository is inconsistent"],
+  [import_error4.RepositoryError, "the repository is inconsistent"]
+];
+function tufHint(e) {
+  for (const [cls, hint] of HINTS) if (e instanceof cls) return hint;
+  return void 0;
+}
+var NETWORK_CODES = /* @__PURE__ */ new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_SOCKET"
+]);
+function networkCode(e) {
+  let x = e;
+  for (let depth = 0; depth < 5 && x && typeof x === "object"; depth++) {
+    const code = x.code;
+    if (typeof code === "string" && NETWORK_CODES.has(code)) return code;
+    x = x.cause;
+  }
+  return void 0;
+}
+function verificationError(e, where, note) {
+  const prefix = `${where}: verification failed: ${note ? `${note}; ` : ""}`;
+  if (isTufciError(e, "not-verified"))
+    return new NotVerifiedError(`${prefix}${e.message}`, { cause: e });
+  if (e instanceof TufciError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  const net = networkCode(e);
+  if (net)
+    return new NetworkError(`${where}: cannot reach the repository (${net}): ${message}`, {
+      cause: e
+    });
+  const hint = tufHint(e) ?? "malformed or unexpected metadata";
+  return new NotVerifiedError(`${prefix}${hint}: ${message}`, { cause: e });
+}
 
 // lib/tuf/envelope.ts
 var import_canonical_json2 = __toESM(require_lib(), 1);
@@ -26052,21 +26112,6 @@ function serialize(env) {
 }
 
 // lib/client/verify.ts
-function explain(e) {
-  const err = e;
-  const name = err.constructor?.name ?? "Error";
-  const hints = {
-    ExpiredMetadataError: "metadata has expired",
-    BadVersionError: "a version went backwards (rollback)",
-    EqualVersionError: "a version went backwards (rollback)",
-    UnsignedMetadataError: "signatures do not meet the threshold",
-    LengthOrHashMismatchError: "downloaded bytes do not match the signed length or hash",
-    DownloadLengthMismatchError: "downloaded bytes exceed the signed length",
-    RepositoryError: "the repository is inconsistent",
-    DownloadHTTPError: "a file could not be downloaded"
-  };
-  return `${hints[name] ?? name}: ${err.message}`;
-}
 async function verifyRepository(o) {
   parseEnvelope(Buffer.from(o.trustedRoot).toString("utf8"), "trusted root", "root");
   const metadataDir = join2(o.workDir, "metadata");
@@ -26107,8 +26152,7 @@ async function verifyRepository(o) {
       };
     }
   } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`verification failed: ${explain(e)}`);
+    throw verificationError(e, o.name ?? o.metadataBaseUrl);
   }
   return result;
 }
@@ -30536,12 +30580,17 @@ import { join as join10 } from "node:path";
 
 // lib/client/oci-fetcher.ts
 var import_tuf_js3 = __toESM(require_dist2(), 1);
-var import_error2 = __toESM(require_error2(), 1);
+var import_error5 = __toESM(require_error2(), 1);
 import { mkdtemp, rm as rm5 } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join as join9 } from "node:path";
 
 // lib/oci/errors.ts
+function codeOf(kind) {
+  if (kind === "network") return "network";
+  if (kind === "digest-mismatch") return "not-verified";
+  return "registry";
+}
 var OciError = class extends TufciError {
   kind;
   operation;
@@ -30551,7 +30600,7 @@ var OciError = class extends TufciError {
   status;
   codes;
   constructor(kind, context3, detail, options) {
-    super(kind === "network" ? "network" : "registry", formatMessage(context3, detail), options);
+    super(codeOf(kind), formatMessage(context3, detail), options);
     this.name = "OciError";
     this.kind = kind;
     this.operation = context3.operation;
@@ -30896,7 +30945,7 @@ var DEFAULT_RETRY_POLICY = {
 function isRetryableStatus(status) {
   return status === 429 || status >= 500 && status !== 501 && status !== 505;
 }
-var NETWORK_CODES = /* @__PURE__ */ new Set([
+var NETWORK_CODES2 = /* @__PURE__ */ new Set([
   "ECONNRESET",
   "ECONNREFUSED",
   "ECONNABORTED",
@@ -30916,7 +30965,7 @@ function isNetworkError(error2) {
     if (e instanceof TypeError && (message === "fetch failed" || message === "terminated")) {
       return true;
     }
-    if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
+    if (typeof code === "string" && NETWORK_CODES2.has(code)) return true;
     if (e instanceof AggregateError && e.errors.some(isNetworkError)) return true;
     e = cause;
   }
@@ -32447,9 +32496,9 @@ var OciFetcher = class extends import_tuf_js3.BaseFetcher {
       const parsed = parseMetadataFileName(name);
       const layers = !parsed ? void 0 : TOP_LEVEL_ROLES.includes(parsed.role) ? await this.latestLayers() : await this.roleLayers(parsed.role);
       const descriptor = layers && findNamed(layers, name);
-      if (!descriptor) throw new import_error2.DownloadHTTPError(`${name}: not published`, 404);
+      if (!descriptor) throw new import_error5.DownloadHTTPError(`${name}: not published`, 404);
       if (descriptor.size > maxLength)
-        throw new import_error2.DownloadLengthMismatchError(
+        throw new import_error5.DownloadLengthMismatchError(
           `${name}: ${descriptor.size} bytes, more than the ${maxLength} allowed`
         );
       return { store: this.source.metadata, descriptor, name };
@@ -32458,14 +32507,14 @@ var OciFetcher = class extends import_tuf_js3.BaseFetcher {
       const name = decodeURIComponent(path.slice("/targets/".length));
       const hex = /^([0-9a-f]{64})\./.exec(name.slice(name.lastIndexOf("/") + 1))?.[1];
       if (!hex || !this.source.targets)
-        throw new import_error2.DownloadHTTPError(`target ${name}: not published`, 404);
+        throw new import_error5.DownloadHTTPError(`target ${name}: not published`, 404);
       return {
         store: this.source.targets,
         descriptor: { mediaType: "application/octet-stream", digest: `sha256:${hex}`, size: -1 },
         name: `target ${name}`
       };
     }
-    throw new import_error2.DownloadHTTPError(`${url}: not a TUF-on-OCI location`, 404);
+    throw new import_error5.DownloadHTTPError(`${url}: not a TUF-on-OCI location`, 404);
   }
   latestLayers() {
     this.latest ??= this.layersOf(METADATA_TAG);
@@ -32492,34 +32541,24 @@ var OciFetcher = class extends import_tuf_js3.BaseFetcher {
 };
 function rethrow(e, name, sizeFromManifest) {
   if (e instanceof OciError && e.kind === "not-found")
-    throw new import_error2.DownloadHTTPError(`${name}: not published`, 404);
+    throw new import_error5.DownloadHTTPError(`${name}: not published`, 404);
   if (e instanceof OciError && e.kind === "too-large" && sizeFromManifest)
-    throw new OciError(e.kind, { operation: `read ${name}` }, `tampered: ${e.message}`);
+    throw new NotVerifiedError(`${name}: larger than its manifest says (tampered): ${e.message}`, {
+      cause: e
+    });
   if (e instanceof OciError && e.kind === "too-large")
-    throw new import_error2.DownloadLengthMismatchError(`${name}: ${e.message}`);
+    throw new import_error5.DownloadLengthMismatchError(`${name}: ${e.message}`);
   if (e instanceof OciError && e.kind === "digest-mismatch")
-    throw new OciError(e.kind, { operation: `read ${name}` }, `tampered: ${e.message}`);
+    throw new NotVerifiedError(
+      `${name}: a blob does not match its digest (tampered): ${e.message}`,
+      {
+        cause: e
+      }
+    );
   throw e;
 }
 
 // lib/client/oci-client.ts
-var HINTS = {
-  ExpiredMetadataError: "metadata has expired",
-  BadVersionError: "a version went backwards (rollback to older metadata)",
-  EqualVersionError: "a version went backwards (rollback to older metadata)",
-  UnsignedMetadataError: "signatures do not meet the threshold of the trusted keys",
-  LengthOrHashMismatchError: "downloaded bytes do not match the signed length or hash (tampered)",
-  DownloadLengthMismatchError: "a file is larger than the signed length allows",
-  RepositoryError: "the repository is inconsistent",
-  DownloadHTTPError: "a file the metadata names is not published",
-  OciError: "the registry answered with an error"
-};
-function explainTufError(e) {
-  const err = e;
-  const name = err.constructor?.name ?? "Error";
-  const hint = /tampered/.test(err.message) ? "a blob does not match its digest" : HINTS[name];
-  return hint ? `${hint}: ${err.message}` : `${name}: ${err.message}`;
-}
 async function openTufSession(o) {
   const root = parseEnvelope(Buffer.from(o.trustedRoot).toString("utf8"), "pinned root", "root");
   const metadataDir = join10(o.cacheDir, "metadata");
@@ -32538,11 +32577,10 @@ async function openTufSession(o) {
   try {
     await updater.refresh();
   } catch (e) {
-    const why = explainTufError(e);
     const rootNote = await rootMismatch(fetcher, root.signed.version, root.signed).catch(
       () => void 0
     );
-    throw new UserError(`${o.name}: verification failed: ${rootNote ? `${rootNote}; ` : ""}${why}`);
+    throw verificationError(e, o.name, rootNote);
   }
   const ts = JSON.parse(readFileSync7(join10(metadataDir, "timestamp.json"), "utf8"));
   return { updater, fetcher, metadataDir, targetDir, timestampVersion: ts.signed.version };
@@ -32931,7 +32969,7 @@ function isOciLocation(location) {
 function parseLocation(text, options) {
   const accept = options.accept ?? ALL_KINDS;
   const fail = (why) => {
-    throw new UserError(`${options.flag} "${text}": ${why}`);
+    throw new UsageError(`${options.flag} "${text}": ${why}`);
   };
   const location = parseAny(text, options.cwd, fail);
   if (!location || !accept.includes(location.kind)) {

@@ -22977,10 +22977,7 @@ var require_root = __commonJS({
         this.keys = options.keys || {};
         this.consistentSnapshot = options.consistentSnapshot ?? true;
         if (!options.roles) {
-          this.roles = role_1.TOP_LEVEL_ROLE_NAMES.reduce((acc, role) => ({
-            ...acc,
-            [role]: new role_1.Role({ keyIDs: [], threshold: 1 })
-          }), {});
+          this.roles = tufciLinearMap(role_1.TOP_LEVEL_ROLE_NAMES.map((role) => [role, void 0]), () => new role_1.Role({ keyIDs: [], threshold: 1 }));
         } else {
           const roleNames = new Set(Object.keys(options.roles));
           if (!role_1.TOP_LEVEL_ROLE_NAMES.every((role) => roleNames.has(role))) {
@@ -23033,10 +23030,10 @@ var require_root = __commonJS({
     };
     exports.Root = Root;
     function keysToJSON(keys) {
-      return Object.entries(keys).reduce((acc, [keyID, key]) => ({ ...acc, [keyID]: key.toJSON() }), {});
+      return tufciLinearMap(Object.entries(keys), (keyID, key) => key.toJSON());
     }
     function rolesToJSON(roles) {
-      return Object.entries(roles).reduce((acc, [roleName, role]) => ({ ...acc, [roleName]: role.toJSON() }), {});
+      return tufciLinearMap(Object.entries(roles), (roleName, role) => role.toJSON());
     }
     function keysFromJSON(data) {
       let keys;
@@ -23044,10 +23041,7 @@ var require_root = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("keys must be an object");
         }
-        keys = Object.entries(data).reduce((acc, [keyID, keyData]) => ({
-          ...acc,
-          [keyID]: key_1.Key.fromJSON(keyID, keyData)
-        }), {});
+        keys = tufciLinearMap(Object.entries(data), (keyID, keyData) => key_1.Key.fromJSON(keyID, keyData));
       }
       return keys;
     }
@@ -23057,12 +23051,12 @@ var require_root = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("roles must be an object");
         }
-        roles = Object.entries(data).reduce((acc, [roleName, roleData]) => ({
-          ...acc,
-          [roleName]: role_1.Role.fromJSON(roleData)
-        }), {});
+        roles = tufciLinearMap(Object.entries(data), (roleName, roleData) => role_1.Role.fromJSON(roleData));
       }
       return roles;
+    }
+    function tufciLinearMap(entries, toValue) {
+      return Object.fromEntries(entries.map(([key, value]) => [key, toValue(key, value)]));
     }
   }
 });
@@ -23153,10 +23147,7 @@ var require_snapshot = __commonJS({
     };
     exports.Snapshot = Snapshot;
     function metaToJSON(meta) {
-      return Object.entries(meta).reduce((acc, [path, metadata]) => ({
-        ...acc,
-        [path]: metadata.toJSON()
-      }), {});
+      return tufciLinearMap(Object.entries(meta), (path, metadata) => metadata.toJSON());
     }
     function metaFromJSON(data) {
       let meta;
@@ -23164,13 +23155,13 @@ var require_snapshot = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("meta field is malformed");
         } else {
-          meta = Object.entries(data).reduce((acc, [path, metadata]) => ({
-            ...acc,
-            [path]: file_1.MetaFile.fromJSON(metadata)
-          }), {});
+          meta = tufciLinearMap(Object.entries(data), (path, metadata) => file_1.MetaFile.fromJSON(metadata));
         }
       }
       return meta;
+    }
+    function tufciLinearMap(entries, toValue) {
+      return Object.fromEntries(entries.map(([key, value]) => [key, toValue(key, value)]));
     }
   }
 });
@@ -23253,10 +23244,7 @@ var require_delegations = __commonJS({
     };
     exports.Delegations = Delegations;
     function keysToJSON(keys) {
-      return Object.entries(keys).reduce((acc, [keyId2, key]) => ({
-        ...acc,
-        [keyId2]: key.toJSON()
-      }), {});
+      return tufciLinearMap(Object.entries(keys), (keyId2, key) => key.toJSON());
     }
     function rolesToJSON(roles) {
       return Object.values(roles).map((role) => role.toJSON());
@@ -23265,10 +23253,7 @@ var require_delegations = __commonJS({
       if (!utils_1.guard.isObjectRecord(data)) {
         throw new TypeError("keys is malformed");
       }
-      return Object.entries(data).reduce((acc, [keyID, keyData]) => ({
-        ...acc,
-        [keyID]: key_1.Key.fromJSON(keyID, keyData)
-      }), {});
+      return tufciLinearMap(Object.entries(data), (keyID, keyData) => key_1.Key.fromJSON(keyID, keyData));
     }
     function rolesFromJSON(data) {
       let roleMap;
@@ -23276,15 +23261,15 @@ var require_delegations = __commonJS({
         if (!utils_1.guard.isObjectArray(data)) {
           throw new TypeError("roles is malformed");
         }
-        roleMap = data.reduce((acc, role) => {
+        roleMap = tufciLinearMap(data.map((role) => {
           const delegatedRole = role_1.DelegatedRole.fromJSON(role);
-          return {
-            ...acc,
-            [delegatedRole.name]: delegatedRole
-          };
-        }, {});
+          return [delegatedRole.name, delegatedRole];
+        }), (name, delegatedRole) => delegatedRole);
       }
       return roleMap;
+    }
+    function tufciLinearMap(entries, toValue) {
+      return Object.fromEntries(entries.map(([key, value]) => [key, toValue(key, value)]));
     }
   }
 });
@@ -23348,10 +23333,7 @@ var require_targets = __commonJS({
     };
     exports.Targets = Targets2;
     function targetsToJSON(targets) {
-      return Object.entries(targets).reduce((acc, [path, target]) => ({
-        ...acc,
-        [path]: target.toJSON()
-      }), {});
+      return tufciLinearMap(Object.entries(targets), (path, target) => target.toJSON());
     }
     function targetsFromJSON(data) {
       let targets;
@@ -23359,10 +23341,7 @@ var require_targets = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("targets must be an object");
         } else {
-          targets = Object.entries(data).reduce((acc, [path, target]) => ({
-            ...acc,
-            [path]: file_1.TargetFile.fromJSON(path, target)
-          }), {});
+          targets = tufciLinearMap(Object.entries(data), (path, target) => file_1.TargetFile.fromJSON(path, target));
         }
       }
       return targets;
@@ -23377,6 +23356,9 @@ var require_targets = __commonJS({
         }
       }
       return delegations;
+    }
+    function tufciLinearMap(entries, toValue) {
+      return Object.fromEntries(entries.map(([key, value]) => [key, toValue(key, value)]));
     }
   }
 });
@@ -29380,6 +29362,7 @@ function addDays(d, days) {
 
 // lib/tuf/types.ts
 var KEYOWNER = "x-tuf-on-ci-keyowner";
+var ONLINE_URI = "x-tuf-on-ci-online-uri";
 var EXPIRY_PERIOD = "x-tuf-on-ci-expiry-period";
 var SIGNING_PERIOD = "x-tuf-on-ci-signing-period";
 var TOP_LEVEL_ROLES = ["root", "targets", "snapshot", "timestamp"];
@@ -35015,33 +34998,83 @@ var art = (path, t2) => {
     ...oci?.mediaType ? { mediaType: oci.mediaType } : {}
   };
 };
+var keyView = (keys, id) => ({
+  owner: ownerOf(keys[id], id),
+  keyid: id,
+  ...keys[id]?.[ONLINE_URI] !== void 0 ? { online: true } : {}
+});
+function keyMap(signed) {
+  if (!signed) return {};
+  return signed._type === "root" ? signed.keys : signed.delegations?.keys ?? {};
+}
 function delegationViews(signed) {
   const out = /* @__PURE__ */ new Map();
   if (!signed) return out;
-  const names = (keys, ids) => ids.map((id) => ownerOf(keys[id], id)).sort();
-  const online = (keys, ids) => ids.some((id) => keys[id]?.["x-tuf-on-ci-online-uri"] !== void 0);
+  const keys = keyMap(signed);
+  const view = (ids) => {
+    const sorted2 = [...ids].sort();
+    return {
+      signers: sorted2.map((id) => ownerOf(keys[id], id)).sort(),
+      keys: sorted2.map((id) => keyView(keys, id))
+    };
+  };
+  const online = (ids) => ids.some((id) => keys[id]?.[ONLINE_URI] !== void 0);
   if (signed._type === "root") {
     for (const [role, r2] of Object.entries(signed.roles)) {
-      out.set(role, {
-        signers: names(signed.keys, r2.keyids),
-        threshold: r2.threshold,
-        online: online(signed.keys, r2.keyids)
-      });
+      out.set(role, { ...view(r2.keyids), threshold: r2.threshold, online: online(r2.keyids) });
     }
   } else {
-    const d = signed.delegations;
-    for (const r2 of d?.roles ?? []) {
+    for (const r2 of signed.delegations?.roles ?? []) {
       out.set(r2.name, {
-        signers: names(d.keys, r2.keyids),
+        ...view(r2.keyids),
         threshold: r2.threshold,
-        paths: r2.paths
+        ...r2.paths ? { paths: r2.paths } : {},
+        ...r2.path_hash_prefixes ? { paths: r2.path_hash_prefixes.map((p2) => `hash prefix ${p2}`) } : {},
+        terminating: r2.terminating === true
       });
     }
   }
   return out;
 }
+var canon = (v) => v === void 0 ? void 0 : (0, import_canonical_json5.canonicalize)(v);
+function fieldChanges(before, after, ignored) {
+  const out = [];
+  for (const k2 of /* @__PURE__ */ new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (ignored.has(k2)) continue;
+    const o2 = canon(before[k2]);
+    const n = canon(after[k2]);
+    if (o2 !== n)
+      out.push({
+        field: k2,
+        ...o2 === void 0 ? {} : { old: o2 },
+        ...n === void 0 ? {} : { new: n }
+      });
+  }
+  return out;
+}
+function ownerWarnings(added, keys, known) {
+  const out = [];
+  for (const k2 of added) {
+    const label = keys[k2.keyid]?.[KEYOWNER];
+    if (typeof label !== "string" || !label) continue;
+    for (const { where, keys: knownKeys2 } of known) {
+      const theirs = Object.entries(knownKeys2).filter(([, key]) => key[KEYOWNER] === label).map(([id]) => id);
+      if (theirs.length && !theirs.includes(k2.keyid)) {
+        out.push(
+          `key ${k2.keyid.slice(0, 8)} is labelled ${label}, but ${label}'s key in ${where} is ${theirs.map((id) => id.slice(0, 8)).join(", ")}: check with ${label} that this key is theirs`
+        );
+      }
+    }
+  }
+  return out;
+}
+var TARGET_FIELDS = /* @__PURE__ */ new Set(["length", "hashes"]);
 var IGNORED = /* @__PURE__ */ new Set(["version", "expires", "targets", "delegations", "keys", "roles", "_type"]);
-function roleChanges(role, base, next) {
+async function knownKeys(base) {
+  const root = await base.read("root");
+  return root?.signed._type === "root" ? { root: root.signed.keys } : {};
+}
+function roleChanges(role, base, next, known = {}) {
   const out = {
     role,
     isNew: !base,
@@ -35051,6 +35084,7 @@ function roleChanges(role, base, next) {
     modified: [],
     removed: [],
     delegations: [],
+    unusedKeys: { added: [], removed: [] },
     otherFields: []
   };
   if (next.signed._type === "targets") {
@@ -35059,35 +35093,90 @@ function roleChanges(role, base, next) {
     for (const [p2, t2] of Object.entries(after)) {
       const o2 = before[p2];
       if (!o2) out.added.push(art(p2, t2));
-      else if ((0, import_canonical_json5.canonicalize)(o2) !== (0, import_canonical_json5.canonicalize)(t2))
-        out.modified.push({ ...art(p2, t2), old: { length: o2.length, sha256: sha(o2) } });
+      else if ((0, import_canonical_json5.canonicalize)(o2) !== (0, import_canonical_json5.canonicalize)(t2)) {
+        const fields = fieldChanges(
+          o2,
+          t2,
+          TARGET_FIELDS
+        );
+        out.modified.push({
+          ...art(p2, t2),
+          old: { length: o2.length, sha256: sha(o2) },
+          ...fields.length ? { fields } : {}
+        });
+      }
     }
     for (const [p2, t2] of Object.entries(before)) if (!(p2 in after)) out.removed.push(art(p2, t2));
   }
   if (next.signed._type === "root" || next.signed._type === "targets") {
-    const before = delegationViews(base?.signed);
+    const baseSigned = base?.signed;
+    const before = delegationViews(baseSigned);
     const after = delegationViews(next.signed);
+    const nextKeys = keyMap(next.signed);
+    const knownPlaces = [
+      ...known.root && next.signed._type !== "root" ? [{ where: "root", keys: known.root }] : [],
+      { where: next.signed._type === "root" ? "root" : role, keys: keyMap(baseSigned) }
+    ];
     for (const name of /* @__PURE__ */ new Set([...before.keys(), ...after.keys()])) {
       const o2 = before.get(name);
-      const n2 = after.get(name);
-      if ((0, import_canonical_json5.canonicalize)(o2 ?? null) !== (0, import_canonical_json5.canonicalize)(n2 ?? null))
-        out.delegations.push({ role: name, old: o2, new: n2 });
+      const n = after.get(name);
+      if ((0, import_canonical_json5.canonicalize)(o2 ?? null) === (0, import_canonical_json5.canonicalize)(n ?? null)) continue;
+      const oldIds = new Set((o2?.keys ?? []).map((k2) => k2.keyid));
+      const newIds = new Set((n?.keys ?? []).map((k2) => k2.keyid));
+      const byOwner = (a, b2) => a.owner.localeCompare(b2.owner) || a.keyid.localeCompare(b2.keyid);
+      const keysAdded = (n?.keys ?? []).filter((k2) => !oldIds.has(k2.keyid)).sort(byOwner);
+      const keysRemoved = (o2?.keys ?? []).filter((k2) => !newIds.has(k2.keyid)).sort(byOwner);
+      out.delegations.push({
+        role: name,
+        old: o2,
+        new: n,
+        keysAdded,
+        keysRemoved,
+        warnings: ownerWarnings(keysAdded, nextKeys, knownPlaces)
+      });
+    }
+    const used = (views) => new Set([...views.values()].flatMap((v) => v.keys.map((k2) => k2.keyid)));
+    const usedBefore = used(before);
+    const usedAfter = used(after);
+    const baseKeys = keyMap(baseSigned);
+    for (const id of Object.keys(nextKeys))
+      if (!(id in baseKeys) && !usedAfter.has(id)) out.unusedKeys.added.push(keyView(nextKeys, id));
+    for (const id of Object.keys(baseKeys))
+      if (!(id in nextKeys) && !usedBefore.has(id))
+        out.unusedKeys.removed.push(keyView(baseKeys, id));
+    for (const id of Object.keys(nextKeys)) {
+      const o2 = canon(baseKeys[id]);
+      const n = canon(nextKeys[id]);
+      if (o2 !== void 0 && o2 !== n)
+        out.otherFields.push({
+          field: `keys.${id.slice(0, 8)}`,
+          old: o2,
+          ...n === void 0 ? {} : { new: n }
+        });
     }
   }
   if (!base) return out;
-  const b2 = base.signed;
-  const n = next.signed;
-  for (const k2 of /* @__PURE__ */ new Set([...Object.keys(b2), ...Object.keys(n)])) {
-    if (IGNORED.has(k2)) continue;
-    if ((0, import_canonical_json5.canonicalize)(b2[k2] ?? null) !== (0, import_canonical_json5.canonicalize)(n[k2] ?? null)) out.otherFields.push(k2);
-  }
+  out.otherFields.push(
+    ...fieldChanges(
+      base.signed,
+      next.signed,
+      IGNORED
+    )
+  );
   return out;
 }
 var size = (n) => n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`;
 function viewText(v) {
   if (!v) return "none";
   const who = v.online ? "online key" : v.signers.join(", ") || "no signers";
-  return `${who}; threshold ${v.threshold}${v.paths ? `; paths ${v.paths.join(", ")}` : ""}`;
+  const paths = v.paths ? `; paths ${v.paths.join(", ")}` : "";
+  return `${who}; threshold ${v.threshold}${paths}${v.terminating ? "; terminating" : ""}`;
+}
+var keyText = (k2) => `${k2.online ? "online key" : k2.owner} keyid ${k2.keyid.slice(0, 8)}`;
+function valueText(v) {
+  if (v === void 0) return "(absent)";
+  const safe = JSON.stringify(v).slice(1, -1).replace(/\\"/g, '"');
+  return safe.length > 120 ? `${safe.slice(0, 117)}...` : safe;
 }
 function describeChanges(c3) {
   const lines = [];
@@ -35103,20 +35192,33 @@ function describeChanges(c3) {
     lines.push(
       `  ~ modified ${JSON.stringify(a.path)}  ${size(a.old.length)} -> ${size(a.length)}`
     );
-    lines.push(`             sha256:${a.old.sha256} -> sha256:${a.sha256}`);
+    if (a.old.sha256 !== a.sha256)
+      lines.push(`             sha256:${a.old.sha256} -> sha256:${a.sha256}`);
+    for (const f of a.fields ?? [])
+      lines.push(`             ${f.field}: ${valueText(f.old)} -> ${valueText(f.new)}`);
   }
   for (const a of c3.removed)
     lines.push(`  - removed  ${JSON.stringify(a.path)}  ${size(a.length)}  sha256:${a.sha256}`);
   for (const d of c3.delegations) {
     lines.push(`  * signers of ${d.role}: ${viewText(d.old)} -> ${viewText(d.new)}`);
+    for (const k2 of d.keysAdded) lines.push(`      + key ${keyText(k2)}`);
+    for (const k2 of d.keysRemoved) lines.push(`      - key ${keyText(k2)}`);
+    for (const w of d.warnings) lines.push(`      ! warning: ${w}`);
   }
-  for (const f of c3.otherFields) lines.push(`  * field ${f} changed`);
-  if (!c3.added.length && !c3.modified.length && !c3.removed.length && !c3.delegations.length && !c3.otherFields.length) {
+  for (const k2 of c3.unusedKeys.added)
+    lines.push(`  * key listed, used by no role: + ${keyText(k2)}`);
+  for (const k2 of c3.unusedKeys.removed) lines.push(`  * key no longer listed: - ${keyText(k2)}`);
+  for (const f of c3.otherFields)
+    lines.push(`  * field ${f.field}: ${valueText(f.old)} -> ${valueText(f.new)}`);
+  if (!hasContentChange(c3)) {
     lines.push(
       c3.isNew ? "  (new role, no artifacts yet)" : "  (no content change: version and expiry only)"
     );
   }
   return lines;
+}
+function hasContentChange(c3) {
+  return !!(c3.added.length || c3.modified.length || c3.removed.length || c3.delegations.length || c3.unusedKeys.added.length || c3.unusedKeys.removed.length || c3.otherFields.length);
 }
 function summarizeChanges(c3) {
   const parts = [];
@@ -35126,8 +35228,21 @@ function summarizeChanges(c3) {
   n(c3.added.length, "added");
   n(c3.modified.length, "modified");
   n(c3.removed.length, "removed");
-  if (c3.delegations.length) parts.push(`signers of ${c3.delegations.map((d) => d.role).join(", ")}`);
-  if (c3.otherFields.length) parts.push(c3.otherFields.join(", "));
+  if (c3.delegations.length) {
+    const keyNote = (d) => {
+      const parts2 = [
+        ...d.keysAdded.map((k2) => `+${k2.owner} ${k2.keyid.slice(0, 8)}`),
+        ...d.keysRemoved.map((k2) => `-${k2.owner} ${k2.keyid.slice(0, 8)}`)
+      ];
+      return parts2.length && !c3.isNew ? `${d.role} (${parts2.join(", ")})` : d.role;
+    };
+    parts.push(`signers of ${c3.delegations.map(keyNote).join(", ")}`);
+  }
+  const warnings = c3.delegations.flatMap((d) => d.warnings);
+  if (warnings.length)
+    parts.push(`\u26A0\uFE0F ${warnings.length} key label warning${warnings.length > 1 ? "s" : ""}`);
+  n(c3.unusedKeys.added.length + c3.unusedKeys.removed.length, "unused keys changed");
+  if (c3.otherFields.length) parts.push(c3.otherFields.map((f) => f.field).join(", "));
   if (!parts.length) return c3.isNew ? "new role" : "expiry only";
   return (c3.isNew ? "new role: " : "") + parts.join("; ");
 }
@@ -35284,8 +35399,9 @@ async function eventReport(repo, base, now) {
   const status = await eventStatus(roles, base, readInvites(repo.dir));
   if (pending.written.length) status.complete = false;
   const changes = [];
+  const known = await knownKeys(base);
   for (const r2 of status.roles)
-    changes.push(roleChanges(r2.role, await base.read(r2.role), roles.get(r2.role)));
+    changes.push(roleChanges(r2.role, await base.read(r2.role), roles.get(r2.role), known));
   const timeline = [...roles].map(([role, env]) => ({
     role,
     from: now.toISOString(),

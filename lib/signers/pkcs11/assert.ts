@@ -4,7 +4,7 @@
  */
 import { keyId } from '../../tuf/keys.js';
 import { type Signer } from '../signer.js';
-import { UserError } from '../../errors.js';
+import { SignerError } from '../../errors.js';
 
 const short = (keyid: string): string => `${keyid.slice(0, 8)}…`;
 
@@ -25,7 +25,8 @@ export async function assertKeyMatches(
       ? `${role} has no keys yet`
       : `${role} expects keyid${expectedKeyIds.length > 1 ? 's' : ''} ${expectedKeyIds.map(short).join(', ')}`;
   return Promise.reject(
-    new UserError(
+    new SignerError(
+      'key',
       `The ${signer.description} (keyid ${short(keyid)}) is not a key of role ${role}; ${expects}.`,
     ),
   );

@@ -1,10 +1,10 @@
 /**
  * PKCS#11 failures turned into messages for the person holding the token. The
- * mapping functions are pure (codes and flags in, UserError out) so every message
+ * mapping functions are pure (codes and flags in, a SignerError with a typed state out) so every message
  * is unit tested without a token that can really lock or time out.
  */
 import pkcs11js from 'pkcs11js';
-import { UserError } from '../../errors.js';
+import { SignerError, TufciError, type SignerState } from '../../errors.js';
 
 const CKR_NAMES = new Map<number, string>();
 for (const [name, value] of Object.entries(pkcs11js)) {
@@ -25,18 +25,22 @@ export function pkcs11ErrorCode(err: unknown): number | undefined {
 
 const quote = (s: string): string => JSON.stringify(s);
 
-export function moduleLoadError(modulePath: string, exists: boolean, detail: string): UserError {
+const fail = (state: SignerState, message: string): SignerError => new SignerError(state, message);
+
+export function moduleLoadError(modulePath: string, exists: boolean, detail: string): SignerError {
   const what = exists
     ? `Cannot load the PKCS#11 module ${modulePath}: ${detail}.`
     : `The PKCS#11 module ${modulePath} was not found.`;
-  return new UserError(
+  return fail(
+    'module',
     `${what} For a YubiKey install Yubico's ykcs11 (package ykcs11 or yubico-piv-tool), ` +
       `or set the module path in the configuration to the module of your token.`,
   );
 }
 
-export function moduleInitError(modulePath: string, code: number): UserError {
-  return new UserError(
+export function moduleInitError(modulePath: string, code: number): SignerError {
+  return fail(
+    'module',
     `The PKCS#11 module ${modulePath} failed to start (${ckrName(code)}). ` +
       `For a YubiKey, check that pcscd is running and the key is inserted.`,
   );
@@ -67,8 +71,9 @@ export function pinStatusNote(tokenFlags: number, exactCounts = false): string |
   return undefined;
 }
 
-export function pinLockedError(token: string): UserError {
-  return new UserError(
+export function pinLockedError(token: string): SignerError {
+  return fail(
+    'pin-locked',
     `The PIN of token ${quote(token)} is locked after too many wrong PINs. ` +
       `Unblock it with the PUK (for a YubiKey: ykman piv access unblock-pin), then retry.`,
   );
@@ -83,28 +88,32 @@ export function loginError(
   token: string,
   tokenFlagsAfter?: number,
   exactCounts = false,
-): UserError {
+): SignerError {
   const flags = tokenFlagsAfter ?? 0;
   if (code === pkcs11js.CKR_PIN_LOCKED || flags & pkcs11js.CKF_USER_PIN_LOCKED) {
     return pinLockedError(token);
   }
   if (code === pkcs11js.CKR_PIN_INCORRECT) {
     const note = pinStatusNote(flags, exactCounts);
-    return new UserError(`Wrong PIN for token ${quote(token)}${note ? ` (${note})` : ''}.`);
+    return fail('pin-incorrect', `Wrong PIN for token ${quote(token)}${note ? ` (${note})` : ''}.`);
   }
   if (code === pkcs11js.CKR_PIN_INVALID || code === pkcs11js.CKR_PIN_LEN_RANGE) {
-    return new UserError(
+    return fail(
+      'pin-invalid',
       `The token ${quote(token)} rejected the PIN's format or length (${ckrName(code)}); ` +
         `a YubiKey PIV PIN has 6 to 8 characters.`,
     );
   }
   if (code === pkcs11js.CKR_PIN_EXPIRED) {
-    return new UserError(`The PIN of token ${quote(token)} has expired: change it, then retry.`);
+    return fail(
+      'pin-expired',
+      `The PIN of token ${quote(token)} has expired: change it, then retry.`,
+    );
   }
   if (code === pkcs11js.CKR_DEVICE_REMOVED || code === pkcs11js.CKR_TOKEN_NOT_PRESENT) {
-    return new UserError(`The token ${quote(token)} was removed: insert it and retry.`);
+    return fail('token-removed', `The token ${quote(token)} was removed: insert it and retry.`);
   }
-  return new UserError(`Logging in to token ${quote(token)} failed (${ckrName(code)}).`);
+  return fail('failed', `Logging in to token ${quote(token)} failed (${ckrName(code)}).`);
 }
 
 const TOUCH_CODES = new Set<number>([
@@ -120,60 +129,64 @@ const TOUCH_CODES = new Set<number>([
  * waits about 15 seconds) as CKR_FUNCTION_FAILED or a device error, so those codes
  * ask the person to touch the key and retry.
  */
-export function signError(code: number, token: string, key: string): UserError {
+export function signError(code: number, token: string, key: string): SignerError {
   const what = `Signing with ${key} on token ${quote(token)} failed (${ckrName(code)})`;
   if (code === pkcs11js.CKR_PIN_LOCKED) return pinLockedError(token);
   if (TOUCH_CODES.has(code)) {
-    return new UserError(
+    return fail(
+      'touch',
       `${what}. If the key requires touch, touch it when it blinks (within about 15 seconds) ` +
         `and retry.`,
     );
   }
   if (code === pkcs11js.CKR_DEVICE_REMOVED || code === pkcs11js.CKR_TOKEN_NOT_PRESENT) {
-    return new UserError(`${what}: the token was removed. Insert it and retry.`);
+    return fail('token-removed', `${what}: the token was removed. Insert it and retry.`);
   }
   if (code === pkcs11js.CKR_USER_NOT_LOGGED_IN || code === pkcs11js.CKR_PIN_EXPIRED) {
-    return new UserError(`${what}: the token wants the PIN again for this signature. Retry.`);
+    return fail('pin-missing', `${what}: the token wants the PIN again for this signature. Retry.`);
   }
   if (
     code === pkcs11js.CKR_KEY_FUNCTION_NOT_PERMITTED ||
     code === pkcs11js.CKR_KEY_TYPE_INCONSISTENT ||
     code === pkcs11js.CKR_MECHANISM_INVALID
   ) {
-    return new UserError(`${what}: this key may not sign with plain ECDSA (CKM_ECDSA).`);
+    return fail('failed', `${what}: this key may not sign with plain ECDSA (CKM_ECDSA).`);
   }
-  return new UserError(`${what}.`);
+  return fail('failed', `${what}.`);
 }
 
 /** No usable token: `readers` are slots without a token, `blank` counts uninitialized tokens. */
-export function noTokenError(modulePath: string, readers: string[], blank: number): UserError {
+export function noTokenError(modulePath: string, readers: string[], blank: number): SignerError {
   if (blank > 0) {
-    return new UserError(
+    return fail(
+      'token-missing',
       `No usable token found through the PKCS#11 module ${modulePath}: the token present is ` +
         `not initialized. Initialize it, or insert your YubiKey (or token) and retry.`,
     );
   }
   if (readers.length > 0) {
-    return new UserError(
+    return fail(
+      'token-missing',
       `No token in reader ${readers.map(quote).join(', ')}: insert your YubiKey (or token) and retry.`,
     );
   }
-  return new UserError(
+  return fail(
+    'token-missing',
     `No token or reader found through the PKCS#11 module ${modulePath}: insert your YubiKey ` +
       `(and check that pcscd is running), then retry.`,
   );
 }
 
-export function tokenNotFoundError(wanted: string, present: string[]): UserError {
+export function tokenNotFoundError(wanted: string, present: string[]): SignerError {
   const there = present.length > 0 ? `tokens present: ${present.map(quote).join(', ')}` : 'none';
-  return new UserError(`No token labelled ${quote(wanted)}; ${there}.`);
+  return fail('token-missing', `No token labelled ${quote(wanted)}; ${there}.`);
 }
 
 /**
  * Any other PKCS#11 failure during an operation on a token, e.g. the token pulled out
  * while its keys were being read. `method` is the PKCS#11 function that failed.
  */
-export function tokenError(code: number, token: string, method?: string): UserError {
+export function tokenError(code: number, token: string, method?: string): SignerError {
   const where = method ? `, in ${method}` : '';
   if (
     code === pkcs11js.CKR_DEVICE_REMOVED ||
@@ -181,28 +194,30 @@ export function tokenError(code: number, token: string, method?: string): UserEr
     code === pkcs11js.CKR_SESSION_HANDLE_INVALID ||
     code === pkcs11js.CKR_SESSION_CLOSED
   ) {
-    return new UserError(
+    return fail(
+      'token-removed',
       `The token ${quote(token)} was removed (${ckrName(code)}): insert it and retry.`,
     );
   }
-  return new UserError(`The token ${quote(token)} failed (${ckrName(code)}${where}).`);
+  return fail('failed', `The token ${quote(token)} failed (${ckrName(code)}${where}).`);
 }
 
 /**
- * `err` as a UserError when it is a PKCS#11 failure of an operation on a token, or of
+ * `err` as a SignerError when it is a PKCS#11 failure of an operation on a token, or of
  * the module itself; other errors are returned unchanged.
  */
-export function asUserError(
+export function asSignerError(
   err: unknown,
   where: { token: string } | { modulePath: string },
 ): unknown {
-  if (err instanceof UserError) return err;
+  if (err instanceof TufciError) return err;
   const code = pkcs11ErrorCode(err);
   if (code === undefined) return err;
   const method = (err as { method?: unknown }).method;
   const fn = typeof method === 'string' ? method : undefined;
   if ('token' in where) return tokenError(code, where.token, fn);
-  return new UserError(
+  return fail(
+    'module',
     `The PKCS#11 module ${where.modulePath} failed (${ckrName(code)}${fn ? `, in ${fn}` : ''}).`,
   );
 }

@@ -2,7 +2,7 @@
  * Messages about keys on a token: the one asked for is not there, is there twice, or
  * is of a type or curve TUF signing here cannot use. Pure functions, unit tested.
  */
-import { UserError } from '../../errors.js';
+import { SignerError } from '../../errors.js';
 
 const quote = (s: string): string => JSON.stringify(s);
 
@@ -28,7 +28,7 @@ export function keyNotFoundError(
   searched: string,
   tokens: { token: string; keys: KeySummary[] }[],
   pivDefault: boolean,
-): UserError {
+): SignerError {
   const where =
     tokens.length === 1 ? `on token ${quote(tokens[0]!.token)}` : 'on any of the tokens present';
   const holdings = tokens.map(({ token, keys }) => {
@@ -39,25 +39,31 @@ export function keyNotFoundError(
     ? ' For a YubiKey, generate a P-256 key in PIV slot 9c (ykman piv keys generate -a ECCP256 9c) ' +
       'and a certificate for it, or select another key by label or id.'
     : '';
-  return new UserError(`No key ${searched} ${where}. ${holdings.join(' ')}${hint}`);
+  return new SignerError('key', `No key ${searched} ${where}. ${holdings.join(' ')}${hint}`);
 }
 
-export function ambiguousKeyError(searched: string, token: string, keys: KeySummary[]): UserError {
-  return new UserError(
+export function ambiguousKeyError(
+  searched: string,
+  token: string,
+  keys: KeySummary[],
+): SignerError {
+  return new SignerError(
+    'key',
     `${keys.length} keys ${searched} on token ${quote(token)}: ${keys.map(describeKey).join(', ')}. ` +
       `Select one by id.`,
   );
 }
 
 /** The key is there but this project cannot sign with it: name its type or curve. */
-export function unsupportedKeyError(key: KeySummary, token: string): UserError {
+export function unsupportedKeyError(key: KeySummary, token: string): SignerError {
   // Key types are acronyms, read letter by letter: "an RSA key", "a DSA key".
   const article = /^[AEFHILMNORSXu]/.test(key.keyType) ? 'an' : 'a';
   const what =
     key.keyType === 'EC'
       ? `an EC key on curve ${key.curve?.name ?? 'unknown'}`
       : `${article} ${key.keyType} key`;
-  return new UserError(
+  return new SignerError(
+    'key',
     `The key ${quote(key.label)} (id ${key.id}) on token ${quote(token)} is ${what}; ` +
       `TUF signing with a token needs an EC key on P-256 or P-384.`,
   );

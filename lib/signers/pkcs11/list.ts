@@ -8,7 +8,7 @@ import { tufKeyOf } from './locate.js';
 import { listKeys } from './objects.js';
 import { presentTokens, withModule, withSession } from './session.js';
 import { formatPkcs11Uri } from './uri.js';
-import { UserError } from '../../errors.js';
+import { TufciError } from '../../errors.js';
 
 export interface ListedKey {
   label: string;
@@ -63,7 +63,7 @@ export async function listTokenKeys(modulePath: string): Promise<TokenKeyListing
             const info = tufKeyOf(key, token.label);
             return { ...listed, scheme: info.key.scheme, keyid: info.keyid };
           } catch (err) {
-            if (!(err instanceof UserError)) throw err;
+            if (!(err instanceof TufciError)) throw err;
             return { ...listed, problem: err.message };
           }
         }),

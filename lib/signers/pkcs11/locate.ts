@@ -29,7 +29,7 @@ import {
   withSession,
 } from './session.js';
 import { type TufPublicKey } from '../../tuf/types.js';
-import { UserError } from '../../errors.js';
+import { SignerError } from '../../errors.js';
 
 /** A token key's public half in the forms TUF and Node use. */
 export interface TufKeyInfo {
@@ -41,7 +41,7 @@ export interface TufKeyInfo {
 
 type UsableCurve = TufKeyInfo['curve'];
 
-/** The key's curve when this project can sign with it; a UserError naming its type or curve otherwise. */
+/** The key's curve when this project can sign with it; a SignerError naming its type or curve otherwise. */
 export function usableCurve(key: TokenKey, token: string): UsableCurve {
   const curve = key.curve;
   if (key.keyType !== 'EC' || !curve?.scheme || !curve.hash || !curve.size) {
@@ -50,11 +50,12 @@ export function usableCurve(key: TokenKey, token: string): UsableCurve {
   return { ...curve, scheme: curve.scheme, hash: curve.hash, size: curve.size };
 }
 
-/** The TUF key of a token key; a UserError when its type or curve cannot sign TUF metadata. */
+/** The TUF key of a token key; a SignerError when its type or curve cannot sign TUF metadata. */
 export function tufKeyOf(key: TokenKey, token: string): TufKeyInfo {
   const curve = usableCurve(key, token);
   if (!key.ecPoint) {
-    throw new UserError(
+    throw new SignerError(
+      'key',
       `The token "${token}" shows no public key for ${describeKey(key)}, so its TUF key cannot ` +
         `be computed. Import the public key (or certificate) next to the private key.`,
     );
@@ -66,7 +67,8 @@ export function tufKeyOf(key: TokenKey, token: string): TufKeyInfo {
     tufKey = tufKeyFromPublicPem(spkiPem);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new UserError(
+    throw new SignerError(
+      'key',
       `The public key of ${describeKey(key)} on token "${token}" is unusable: ${why}.`,
     );
   }
@@ -129,7 +131,8 @@ export async function locateKey<T>(
           isPivDefault(opts.selector),
         );
       if (opts.login && !key.privateHandle) {
-        throw new UserError(
+        throw new SignerError(
+          'key',
           `The token "${token.label}" holds the public key ${describeKey(key)} but no private key ` +
             `with the same id, so it cannot sign with it.`,
         );

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import pkcs11js from 'pkcs11js';
 import {
-  asUserError,
+  asSignerError,
   ckrName,
   loginError,
   moduleInitError,
@@ -17,7 +17,7 @@ import {
   pinStatusNote,
   pkcs11ErrorCode,
 } from './errors.js';
-import { UserError } from '../../errors.js';
+import { SignerError, UserError } from '../../errors.js';
 
 export type Pkcs11 = InstanceType<typeof pkcs11js.PKCS11>;
 export type Handle = Buffer;
@@ -76,7 +76,7 @@ async function runWithModule<T>(modulePath: string, fn: (p: Pkcs11) => Promise<T
     }
     return await fn(p);
   } catch (err) {
-    throw asUserError(err, { modulePath });
+    throw asSignerError(err, { modulePath });
   } finally {
     if (initialized) ignoreErrors(() => p.C_Finalize());
     ignoreErrors(() => p.close());
@@ -157,12 +157,15 @@ export async function withSession<T>(
     session = p.C_OpenSession(token.slot, pkcs11js.CKF_SERIAL_SESSION);
   } catch (err) {
     const code = pkcs11ErrorCode(err) ?? pkcs11js.CKR_GENERAL_ERROR;
-    throw new UserError(`Cannot open a session with token "${token.label}" (${ckrName(code)}).`);
+    throw new SignerError(
+      'failed',
+      `Cannot open a session with token "${token.label}" (${ckrName(code)}).`,
+    );
   }
   try {
     return await fn(session);
   } catch (err) {
-    throw asUserError(err, { token: token.label });
+    throw asSignerError(err, { token: token.label });
   } finally {
     ignoreErrors(() => p.C_CloseSession(session));
   }

@@ -15,7 +15,7 @@ import { contextLogin, type PinCallback, withModule } from './session.js';
 import { formatPkcs11Uri, parsePkcs11Uri } from './uri.js';
 import { type Signer } from '../signer.js';
 import { type TufPublicKey } from '../../tuf/types.js';
-import { UserError } from '../../errors.js';
+import { SignerError } from '../../errors.js';
 
 export type { KeySelector } from './objects.js';
 export type { PinCallback, PinRequest } from './session.js';
@@ -152,7 +152,8 @@ export class Pkcs11Signer implements Signer {
   #remember(found: LocatedKey): TufKeyInfo {
     const info = tufKeyOf(found.key, found.token.label);
     if (this.#resolved && this.#resolved.keyid !== info.keyid) {
-      throw new UserError(
+      throw new SignerError(
+        'key',
         `The key on token "${found.token.label}" (keyid ${info.keyid.slice(0, 8)}…) is not the key ` +
           `this signer used before (keyid ${this.#resolved.keyid.slice(0, 8)}…); was the token swapped?`,
       );
