@@ -17,7 +17,7 @@ export interface CacheFlags {
 }
 
 /** The default trust directory of a source, or undefined when there is no home or XDG cache. */
-export function defaultTrustDir(
+function defaultTrustDir(
   ctx: Ctx,
   kind: 'oci' | 'static',
   source: string,

@@ -32,7 +32,7 @@ export interface VerifyOptions {
   now: Date;
 }
 
-export interface VerifiedTarget {
+interface VerifiedTarget {
   path: string;
   length: number;
   sha256: string;
