@@ -2,7 +2,7 @@
 # Installs the system packages the tests use when they are missing:
 # Debian's docker-registry, skopeo, SoftHSM2 and OpenSC, htpasswd, python3-requests,
 # and, from Debian's next release (unpacked under /opt, apt sources untouched),
-# python-tuf and oras. Safe to re-run; does nothing when everything is present.
+# python-tuf, oras and cosign. Safe to re-run; does nothing when everything is present.
 set -euo pipefail
 
 need=()
@@ -56,5 +56,10 @@ fi
 if [ ! -x /opt/oras/usr/bin/oras ]; then
   echo "setup-system: unpacking oras under /opt/oras"
   debian_next /opt/oras oras
+fi
+# cosign (sigstore-go's TUF client, go-tuf v2): the Go client of test/interop/cosign.test.ts.
+if [ ! -x /opt/cosign/usr/bin/cosign ]; then
+  echo "setup-system: unpacking cosign under /opt/cosign"
+  debian_next /opt/cosign cosign
 fi
 echo "setup-system: ok"

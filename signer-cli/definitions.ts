@@ -218,22 +218,31 @@ export function definePublish(program: Command, ctx: Ctx): void {
 export function defineVerify(program: Command, ctx: Ctx): void {
   const cmd = program
     .command('verify [artifact]')
-    .description('verify a published repository as a TUF client (tuf-js) and download a target')
+    .description('verify a published repository as a TUF client and download a target')
     .option(
       '--from <source>',
-      'dir:PATH or http(s)://URL of the published tree; oci://HOST/REPO or oci-layout:DIR (OCI)',
+      'dir:PATH or http(s)://URL of a tree tufci published; oci://HOST/REPO or oci-layout:DIR (OCI)',
+    )
+    .option(
+      '--metadata-url <url>',
+      'any TUF repository: the http(s):// or file:// URL of its metadata (instead of --from)',
+    )
+    .option(
+      '--targets-url <url>',
+      'with --metadata-url: the URL of its targets (default: beside the metadata, URL/../targets/)',
     )
     .option(
       '--root <file>',
-      'pinned trusted root.json (default: metadata/root_history/1.root.json)',
+      'pinned trusted root.json, used when the cache holds no trusted root yet (default: metadata/root_history/1.root.json)',
     )
     .option('--target <path>', 'target to download and verify')
     .option('--out <file>', 'where to write the verified target');
   registryOptions(cmd)
     .option(
       '--cache <dir>',
-      'OCI: TUF client metadata cache, kept between runs to refuse rollbacks (default: ~/.cache/tufci/oci/…)',
+      'trusted metadata kept between runs (root.json, timestamp.json, …), so rollbacks and freezes are refused (default: one directory per source under $XDG_CACHE_HOME/tufci or ~/.cache/tufci)',
     )
+    .option('--no-cache', 'trust only the pinned root: keep nothing between runs')
     .action(async (artifact: string | undefined, o: VerifyOpts) =>
       (await import('./commands/verify.js')).verifyCommand(ctx, artifact, o),
     );

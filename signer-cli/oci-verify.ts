@@ -7,7 +7,6 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openTufSession } from '../lib/client/oci-client.js';
-import { verificationError } from '../lib/client/explain.js';
 import { verifyArtifact } from '../lib/client/oci-verify.js';
 import type { Descriptor, OciStore } from '../lib/oci/index.js';
 import { findPointers } from '../lib/publish/oci-pointer.js';
@@ -26,14 +25,14 @@ import {
   type ErrorCode,
 } from '../lib/errors.js';
 import type { Ctx } from './context.js';
-import { defaultCacheDir, registryAccess, type RegistryFlags } from './registry-flags.js';
+import { registryAccess, type RegistryFlags } from './registry-flags.js';
+import { trustDirFor, type CacheFlags } from './trust-cache.js';
 import { openArtifact, parseArtifactRef } from './artifact-ref.js';
 
-export interface OciVerifyOpts extends RegistryFlags {
+export interface OciVerifyOpts extends RegistryFlags, CacheFlags {
   root?: string;
   out?: string;
   target?: string;
-  cache?: string;
 }
 
 function pinnedRoot(ctx: Ctx, o: OciVerifyOpts): Uint8Array {
@@ -43,8 +42,7 @@ function pinnedRoot(ctx: Ctx, o: OciVerifyOpts): Uint8Array {
 }
 
 function cacheFor(ctx: Ctx, o: OciVerifyOpts, name: string, root: Uint8Array): string {
-  if (o.cache) return resolve(ctx.cwd, o.cache);
-  return defaultCacheDir(ctx, name, root) ?? mkdtempSync(join(tmpdir(), 'tufci-verify-'));
+  return trustDirFor(ctx, o, name, root, 'oci');
 }
 
 interface Candidate {
@@ -117,6 +115,7 @@ export async function verifyOciArtifact(
         source: location,
         name: c.metadata,
         cacheDir: cacheFor(ctx, o, c.metadata, root),
+        now: ctx.now(),
         targetPath: c.target,
       });
       ctx.out(
@@ -171,21 +170,17 @@ async function verifyRepositoryFrom(
     source: location,
     cacheDir: cacheFor(ctx, o, from, root),
     name: from,
+    now: ctx.now(),
   });
   ctx.out(`Repository verified (timestamp version ${session.timestampVersion}).`);
   if (!o.target) return;
-  let info;
-  let file: string;
-  try {
-    info = await session.updater.getTargetInfo(o.target);
-    if (!info)
-      throw new UserError(`target "${o.target}": not found in the repository's signed metadata`);
-    file = join(mkdtempSync(join(tmpdir(), 'tufci-target-')), 'target');
-    await session.updater.downloadTarget(info, file);
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw verificationError(e, `${from}: target "${o.target}"`);
-  }
+  const info = await withContext(from, () => session.updater.getTargetInfo(o.target!));
+  if (!info)
+    throw new NotVerifiedError(
+      `${from}: target "${o.target}": not found in the repository's signed metadata`,
+    );
+  const file = join(mkdtempSync(join(tmpdir(), 'tufci-target-')), 'target');
+  await withContext(from, () => session.updater.downloadTarget(info, file));
   if (o.out) copyFileSync(file, resolve(ctx.cwd, o.out));
   ctx.out(
     `Target ${JSON.stringify(o.target)} verified: ${info.length} bytes, sha256 ${info.hashes.sha256}${o.out ? `, written to ${o.out}` : ''}.`,

@@ -4,9 +4,8 @@
  * to the hosts the user named; a host named by an unsigned pointer gets only what
  * docker's config.json holds for it.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { dockerConfigPath, resolveCredentials, type RegistryOptions } from '../lib/oci/index.js';
 import { UserError } from '../lib/errors.js';
 import type { Ctx } from './context.js';
@@ -50,19 +49,4 @@ export function registryAccess(
     if (flags.plainHttp && named) options.plainHttp = true;
     return options;
   };
-}
-
-/**
- * The client's metadata cache for one repository and pinned root, under
- * `$XDG_CACHE_HOME/tufci` or `~/.cache/tufci`; kept between runs against rollbacks.
- */
-export function defaultCacheDir(
-  ctx: Ctx,
-  repository: string,
-  root: Uint8Array,
-): string | undefined {
-  const base = ctx.env.XDG_CACHE_HOME ?? (ctx.env.HOME ? join(ctx.env.HOME, '.cache') : undefined);
-  if (!base) return undefined;
-  const key = createHash('sha256').update(repository).update('\0').update(root).digest('hex');
-  return join(base, 'tufci', 'oci', key.slice(0, 24));
 }

@@ -4,59 +4,67 @@
  * rollback to older metadata is refused.
  */
 import { canonicalize } from '@tufjs/canonical-json';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Updater } from 'tuf-js';
 import { verificationError } from './explain.js';
 import { parseEnvelope } from '../tuf/envelope.js';
 import { OCI_METADATA_URL, OCI_TARGETS_URL, OciFetcher, type OciSource } from './oci-fetcher.js';
+import { initTrust } from './trust-dir.js';
+import { TufClient } from './tuf-client.js';
 
 export interface TufSession {
-  updater: Updater;
+  /** tufci's TUF client (tuf-js underneath, tufci's own delegation lookup). */
+  updater: TufClient;
   fetcher: OciFetcher;
+  /** The trusted metadata directory (the cache directory itself). */
   metadataDir: string;
   targetDir: string;
   timestampVersion: number;
 }
 
 export interface OpenSessionOptions {
-  /** Pinned root.json bytes. */
+  /** Pinned root.json bytes; seed the cache when it has no trusted root yet. */
   trustedRoot: Uint8Array;
   source: OciSource;
-  /** Where the client keeps metadata between runs. */
+  /** Where the client keeps its trusted metadata between runs (root.json, timestamp.json, …). */
   cacheDir: string;
   /** Names the repository in messages, e.g. `oci://127.0.0.1:5000/tuf`. */
   name: string;
+  /** Reference time for delegated roles' expiry. */
+  now: Date;
 }
 
-/** Refreshes top-level metadata from the repository; a refusal is a NotVerifiedError. */
+/** Refreshes top-level metadata from the repository; throws NotVerifiedError with the reason. */
 export async function openTufSession(o: OpenSessionOptions): Promise<TufSession> {
   const root = parseEnvelope(Buffer.from(o.trustedRoot).toString('utf8'), 'pinned root', 'root');
-  const metadataDir = join(o.cacheDir, 'metadata');
-  const targetDir = join(o.cacheDir, 'targets');
-  mkdirSync(metadataDir, { recursive: true });
-  mkdirSync(targetDir, { recursive: true });
-  writeFileSync(join(metadataDir, 'root.json'), o.trustedRoot);
+  const metadataDir = o.cacheDir;
+  initTrust(metadataDir, o.trustedRoot);
+  const targetDir = mkdtempSync(join(tmpdir(), 'tufci-oci-targets-'));
   const fetcher = new OciFetcher(o.source);
-  const updater = new Updater({
-    metadataDir,
-    metadataBaseUrl: OCI_METADATA_URL,
-    targetDir,
-    targetBaseUrl: OCI_TARGETS_URL,
-    fetcher,
-  });
+  let client: TufClient;
   try {
-    await updater.refresh();
+    client = new TufClient({
+      metadataDir,
+      metadataBaseUrl: OCI_METADATA_URL,
+      targetBaseUrl: OCI_TARGETS_URL,
+      fetcher,
+      now: o.now,
+    });
+    await client.refresh();
   } catch (e) {
     const rootNote = await rootMismatch(fetcher, root.signed.version, root.signed).catch(
       () => undefined,
     );
     throw verificationError(e, o.name, rootNote);
   }
-  const ts = JSON.parse(readFileSync(join(metadataDir, 'timestamp.json'), 'utf8')) as {
-    signed: { version: number };
+  return {
+    updater: client,
+    fetcher,
+    metadataDir,
+    targetDir,
+    timestampVersion: client.version('timestamp'),
   };
-  return { updater, fetcher, metadataDir, targetDir, timestampVersion: ts.signed.version };
 }
 
 /** Says so when the repository's root of the pinned version is not the pinned root. */

@@ -6,8 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { registryArtifactOf, type Descriptor } from '../oci/index.js';
-import { NotVerifiedError } from '../errors.js';
-import { verificationError } from './explain.js';
+import { NotVerifiedError, withContext } from '../errors.js';
 import { openTufSession, type TufSession } from './oci-client.js';
 import type { OciSource } from './oci-fetcher.js';
 
@@ -26,6 +25,8 @@ export interface VerifyArtifactOptions {
   /** Names the metadata repository in messages. */
   name: string;
   cacheDir: string;
+  /** Reference time for delegated roles' expiry. */
+  now: Date;
   /** The target path, when known (from a pointer or the user); else it is searched for. */
   targetPath?: string;
 }
@@ -40,12 +41,7 @@ export async function verifyArtifact(o: VerifyArtifactOptions): Promise<Artifact
     fail(
       'no target of the signed metadata has this digest (pass --target if a delegation uses hash bins)',
     );
-  let info;
-  try {
-    info = await session.updater.getTargetInfo(path!);
-  } catch (e) {
-    throw verificationError(e, `${o.name} (loading delegations)`);
-  }
+  const info = await withContext(o.name, () => session.updater.getTargetInfo(path!));
   if (!info) fail(`target ${JSON.stringify(path)} is not in the signed metadata`);
   const signed = registryArtifactOf(info!.custom)?.descriptor;
   if (!signed)

@@ -1,86 +1,98 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+/**
+ * Verifies a published static tree (a directory or HTTP(S)) as a TUF client: refresh
+ * the metadata from the trusted state kept in `trustDir`, then download and check the
+ * targets asked for. The same code runs for `tufci verify`, the actions and the
+ * conformance client.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Updater } from 'tuf-js';
 import type { Fetcher } from 'tuf-js';
-import { UserError } from '../errors.js';
-import { verificationError } from './explain.js';
-import { parseEnvelope } from '../tuf/envelope.js';
+import { NotVerifiedError } from '../errors.js';
+import { httpFetcher } from './fetchers.js';
+import { initTrust } from './trust-dir.js';
+import { TufClient } from './tuf-client.js';
 
 export interface VerifyOptions {
-  /** Trusted root.json bytes, pinned out of band. */
-  trustedRoot: Uint8Array;
+  /** Pinned root.json bytes; seeds `trustDir` when it holds no trusted root yet. */
+  trustedRoot?: Uint8Array;
   metadataBaseUrl: string;
   targetBaseUrl: string;
-  /** Where the client keeps its metadata cache and downloads. */
-  workDir: string;
+  /** Trusted metadata (root.json, timestamp.json, …), kept between runs. */
+  trustDir: string;
+  /** Where targets are downloaded (a file per target, reused when still valid). */
+  targetDir?: string;
+  /** Default: HTTP(S) through Node's fetch. */
   fetcher?: Fetcher;
-  /** Names the repository in messages (default: the metadata URL). */
-  name?: string;
-  /** Target to download and check; none: only refresh the metadata. */
+  /** Targets to download and check, in order; none: only refresh the metadata. */
+  targetPaths?: string[];
+  /** @deprecated one target; use targetPaths. */
   targetPath?: string;
+  /** Reference time for delegated roles' expiry. */
+  now: Date;
+}
+
+interface VerifiedTarget {
+  path: string;
+  length: number;
+  sha256: string;
+  file: string;
+  /** True when a file already in targetDir matched and nothing was downloaded. */
+  cached: boolean;
+  custom?: Record<string, unknown>;
 }
 
 export interface VerifyResult {
-  timestampVersion?: number;
-  /** Expiry of each top-level role the client trusted, from its metadata cache. */
+  timestampVersion: number;
+  /** Expiry of each top-level role the client trusted. */
   expires: Record<string, string>;
-  target?: {
-    path: string;
-    length: number;
-    sha256: string;
-    file: string;
-    custom?: Record<string, unknown>;
-  };
+  targets: VerifiedTarget[];
+  /** The first of `targets` (the single `targetPath`). */
+  target?: VerifiedTarget;
 }
 
-/** Runs a TUF client update (tuf-js) against a published repository and downloads one target. */
+/** The file a target is stored in under a target directory: one name per target path. */
+function targetFileName(targetPath: string): string {
+  return encodeURIComponent(targetPath);
+}
+
+/** Runs a TUF client update against a published repository and downloads its targets. */
 export async function verifyRepository(o: VerifyOptions): Promise<VerifyResult> {
-  parseEnvelope(Buffer.from(o.trustedRoot).toString('utf8'), 'trusted root', 'root');
-  const metadataDir = join(o.workDir, 'metadata');
-  const targetDir = join(o.workDir, 'targets');
-  mkdirSync(metadataDir, { recursive: true });
+  if (o.trustedRoot) initTrust(o.trustDir, o.trustedRoot);
+  const client = new TufClient({
+    metadataDir: o.trustDir,
+    metadataBaseUrl: o.metadataBaseUrl,
+    targetBaseUrl: o.targetBaseUrl,
+    fetcher: o.fetcher ?? httpFetcher(),
+    now: o.now,
+  });
+  await client.refresh();
+  const result: VerifyResult = {
+    timestampVersion: client.version('timestamp'),
+    expires: client.expires(),
+    targets: [],
+  };
+  const paths = o.targetPaths ?? (o.targetPath !== undefined ? [o.targetPath] : []);
+  if (paths.length === 0) return result;
+  const targetDir = o.targetDir ?? mkdtempSync(join(tmpdir(), 'tufci-targets-'));
   mkdirSync(targetDir, { recursive: true });
-  writeFileSync(join(metadataDir, 'root.json'), o.trustedRoot);
-  const result: VerifyResult = { expires: {} };
-  try {
-    // inside the try: the constructor already checks the trusted root's signatures
-    const updater = new Updater({
-      metadataDir,
-      metadataBaseUrl: o.metadataBaseUrl,
-      targetDir,
-      targetBaseUrl: o.targetBaseUrl,
-      ...(o.fetcher ? { fetcher: o.fetcher } : {}),
+  for (const path of paths) {
+    const info = await client.getTargetInfo(path);
+    if (!info)
+      throw new NotVerifiedError(
+        `target ${JSON.stringify(path)}: not found in the repository's signed metadata`,
+      );
+    const file = join(targetDir, targetFileName(path));
+    const { cached } = await client.downloadTarget(info, file);
+    result.targets.push({
+      path,
+      length: info.length,
+      sha256: info.hashes.sha256 ?? '',
+      file,
+      cached,
+      custom: info.custom as Record<string, unknown>,
     });
-    await updater.refresh();
-    const ts = JSON.parse(readFileSync(join(metadataDir, 'timestamp.json'), 'utf8')) as {
-      signed: { version: number };
-    };
-    result.timestampVersion = ts.signed.version;
-    for (const role of ['root', 'timestamp', 'snapshot', 'targets']) {
-      const md = JSON.parse(readFileSync(join(metadataDir, `${role}.json`), 'utf8')) as {
-        signed: { expires: string };
-      };
-      result.expires[role] = md.signed.expires;
-    }
-    if (o.targetPath) {
-      const info = await updater.getTargetInfo(o.targetPath);
-      if (!info)
-        throw new UserError(
-          `target "${o.targetPath}": not found in the repository's signed metadata`,
-        );
-      const file = join(targetDir, createHash('sha256').update(o.targetPath).digest('hex'));
-      await updater.downloadTarget(info, file);
-      result.target = {
-        path: o.targetPath,
-        length: info.length,
-        sha256: info.hashes.sha256 ?? '',
-        file,
-        custom: info.custom as Record<string, unknown>,
-      };
-    }
-  } catch (e) {
-    throw verificationError(e, o.name ?? o.metadataBaseUrl);
   }
+  result.target = result.targets[0];
   return result;
 }

@@ -265,7 +265,7 @@ describe('artifact events in targets/ and in a delegated role', () => {
     }
     for (const gone of ['docs/b.txt', 'app/v2.bin']) {
       const v = await ci.tufci('verify', '--from', `dir:${site}`, '--target', gone);
-      expect(v.code).toBe(1);
+      expect(v.code).toBe(3);
       expect(v.err).toContain(`target "${gone}": not found`);
     }
 

@@ -55,6 +55,7 @@ async function clientView(): Promise<{ version: number; a: string; e: string }> 
     source: stores(),
     cacheDir: mkdtempSync(join(fx.w.root, 'client-')),
     name: REPO,
+    now: new Date(),
   });
   const read = async (path: string): Promise<string> => {
     const info = await session.updater.getTargetInfo(path);

@@ -28,7 +28,8 @@ async function main(): Promise<void> {
       trustedRoot: Buffer.from(repo.readRootVersion(1)),
       metadataBaseUrl: base,
       targetBaseUrl: `${base}targets/`,
-      workDir: mkdtempSync(join(tmpdir(), 'tufci-publish-verify-')),
+      now: new Date(),
+      trustDir: mkdtempSync(join(tmpdir(), 'tufci-publish-verify-')),
       fetcher: dirFetcher(),
     });
     core.info(

@@ -62,6 +62,7 @@ export async function publishToOci(
       source: await openOciLocation(location, { registry }),
       cacheDir: mkdtempSync(join(tmpdir(), 'tufci-publish-oci-verify-')),
       name: destination,
+      now: new Date(),
     });
     core.info(
       `A TUF client verified ${destination} (timestamp version ${session.timestampVersion}).`,

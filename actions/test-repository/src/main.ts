@@ -28,7 +28,8 @@ async function main(): Promise<void> {
     trustedRoot,
     metadataBaseUrl: base,
     targetBaseUrl: `${base}targets/`,
-    workDir: mkdtempSync(join(tmpdir(), 'tufci-test-repo-')),
+    now: new Date(),
+    trustDir: mkdtempSync(join(tmpdir(), 'tufci-test-repo-')),
     fetcher: isDir ? dirFetcher() : undefined,
     targetPath: core.getInput('target') || undefined,
   });

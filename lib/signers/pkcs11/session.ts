@@ -17,7 +17,7 @@ import {
   pinStatusNote,
   pkcs11ErrorCode,
 } from './errors.js';
-import { SignerError, UserError } from '../../errors.js';
+import { SignerError } from '../../errors.js';
 
 export type Pkcs11 = InstanceType<typeof pkcs11js.PKCS11>;
 export type Handle = Buffer;

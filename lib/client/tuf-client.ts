@@ -1,0 +1,281 @@
+/**
+ * The one TUF client every `verify` runs (static trees, OCI, the conformance client):
+ * tuf-js refreshes the top-level metadata in a trusted metadata directory, tufci's own
+ * lookup walks delegations (see delegations.ts), and tuf-js downloads and checks
+ * targets, reusing a file already downloaded with matching hashes. Every failure is a
+ * tufci error naming the file or role: NotVerifiedError for what the repository served,
+ * NetworkError when it could not be reached.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  Metadata,
+  MetadataKind,
+  type Root,
+  type Snapshot,
+  type TargetFile,
+  type Targets,
+  type Timestamp,
+} from '@tufjs/models';
+import { Updater, type Fetcher } from 'tuf-js';
+import { RuntimeError } from 'tuf-js/dist/error.js';
+import { NetworkError, NotVerifiedError, TufciError } from '../errors.js';
+import { networkCode, tufHint } from './explain.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { DelegationLookup, keyIdentity } from './delegations.js';
+import { fileOfUrl } from './fetchers.js';
+
+export interface TufClientOptions {
+  /** Trusted metadata directory; must hold a root.json (see trust-dir.ts). */
+  metadataDir: string;
+  metadataBaseUrl: string;
+  targetBaseUrl?: string;
+  fetcher: Fetcher;
+  /** Reference time for the expiry of delegated roles (tuf-js reads its own clock). */
+  now: Date;
+}
+
+/**
+ * Records the last URL asked for, so a failure can name the file being checked, and the
+ * error the fetcher threw for it (tuf-js folds some into a plain RuntimeError).
+ */
+class RecordingFetcher implements Fetcher {
+  last?: string;
+  lastError?: unknown;
+
+  constructor(private readonly inner: Fetcher) {}
+
+  reset(): void {
+    this.last = undefined;
+    this.lastError = undefined;
+  }
+
+  downloadFile<T>(url: string, maxLength: number, handler: (file: string) => Promise<T>) {
+    return this.track(url, () => this.inner.downloadFile(url, maxLength, handler));
+  }
+
+  downloadBytes(url: string, maxLength: number): Promise<Buffer> {
+    return this.track(url, () => this.inner.downloadBytes(url, maxLength));
+  }
+
+  private async track<T>(url: string, work: () => Promise<T>): Promise<T> {
+    this.last = url;
+    this.lastError = undefined;
+    try {
+      return await work();
+    } catch (e) {
+      this.lastError = e;
+      throw e;
+    }
+  }
+}
+
+const withSlash = (u: string): string => (u.endsWith('/') ? u : `${u}/`);
+
+export class TufClient {
+  private readonly fetcher: RecordingFetcher;
+  private readonly updater: Updater;
+  private lookup?: DelegationLookup;
+
+  constructor(private readonly o: TufClientOptions) {
+    this.fetcher = new RecordingFetcher(o.fetcher);
+    try {
+      this.updater = new Updater({
+        metadataDir: o.metadataDir,
+        metadataBaseUrl: withSlash(o.metadataBaseUrl),
+        targetBaseUrl: o.targetBaseUrl ? withSlash(o.targetBaseUrl) : undefined,
+        fetcher: this.fetcher,
+      });
+    } catch (e) {
+      throw notVerified('root.json (trusted)', e);
+    }
+  }
+
+  /** TUF client workflow 5.3–5.6 for the top-level roles. */
+  async refresh(): Promise<void> {
+    this.fetcher.reset();
+    const before = this.topLevelBytes();
+    try {
+      await this.updater.refresh();
+      this.checkDistinctKeys();
+    } catch (e) {
+      if (e instanceof NotVerifiedError) {
+        this.restore(before);
+        throw e;
+      }
+      if (e instanceof RuntimeError && !this.fetcher.lastError && this.snapshotLacksTargets())
+        throw new NotVerifiedError('snapshot.json: does not list targets.json', { cause: e });
+      throw this.failure(e, this.fetcher.last ? fileOfUrl(this.fetcher.last) : 'metadata');
+    }
+    const snapshot = this.readTrusted('snapshot');
+    const targets = this.readTrusted('targets');
+    this.lookup = new DelegationLookup({
+      metadataDir: this.o.metadataDir,
+      metadataBaseUrl: withSlash(this.o.metadataBaseUrl),
+      fetcher: this.fetcher,
+      snapshot,
+      targets,
+      consistentSnapshot: this.readTrusted('root').signed.consistentSnapshot === true,
+      now: this.o.now,
+    });
+  }
+
+  /** Version of a top-level role in the trusted directory. */
+  version(role: TopLevel): number {
+    return this.readTrusted(role).signed.version;
+  }
+
+  /** Expiry of each top-level role the client trusts. */
+  expires(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const role of ['root', 'timestamp', 'snapshot', 'targets'] as const)
+      out[role] = this.readTrusted(role).signed.expires;
+    return out;
+  }
+
+  /** The signed info of a target, found through delegations; undefined when none signs it. */
+  async getTargetInfo(targetPath: string): Promise<TargetFile | undefined> {
+    if (!this.lookup) await this.refresh();
+    this.fetcher.reset();
+    try {
+      return await this.lookup!.find(targetPath);
+    } catch (e) {
+      const file = this.fetcher.last ? fileOfUrl(this.fetcher.last) : 'delegated metadata';
+      throw this.failure(e, `target ${JSON.stringify(targetPath)}: ${file}`);
+    }
+  }
+
+  /**
+   * Downloads a target to `file` and checks its length and hashes; a file already there
+   * with the signed length and hashes is kept and nothing is downloaded.
+   */
+  async downloadTarget(info: TargetFile, file: string): Promise<{ cached: boolean }> {
+    if (await this.updater.findCachedTarget(info, file)) return { cached: true };
+    try {
+      await this.updater.downloadTarget(info, file);
+    } catch (e) {
+      throw this.failure(e, `target ${JSON.stringify(info.path)}`);
+    }
+    return { cached: false };
+  }
+
+  private topLevelBytes(): Map<string, Buffer | undefined> {
+    const files = new Map<string, Buffer | undefined>();
+    for (const role of TOP_LEVEL) {
+      const file = join(this.o.metadataDir, `${role}.json`);
+      files.set(file, existsSync(file) ? readFileSync(file) : undefined);
+    }
+    return files;
+  }
+
+  /** Puts the trusted top-level files back as they were before a refresh tufci refused. */
+  private restore(files: Map<string, Buffer | undefined>): void {
+    for (const [file, bytes] of files) {
+      if (bytes) writeFileAtomic(file, bytes);
+      else rmSync(file, { force: true });
+    }
+  }
+
+  /** tuf-js counts keyids; tufci counts distinct keys for every top-level role. */
+  private checkDistinctKeys(): void {
+    const root = this.readTrusted('root');
+    for (const role of TOP_LEVEL) {
+      const rule = root.signed.roles[role];
+      if (!rule) throw new NotVerifiedError(`root.json: no rule for ${role}`);
+      const md = this.readTrusted(role);
+      const signers = new Set<string>();
+      for (const keyid of rule.keyIDs) {
+        const key = root.signed.keys[keyid];
+        if (!key) continue;
+        try {
+          key.verifySignature(md);
+        } catch {
+          continue;
+        }
+        signers.add(keyIdentity(key));
+      }
+      if (signers.size < rule.threshold)
+        throw new NotVerifiedError(
+          `${role}.json: signed by ${signers.size} distinct key(s) of those root trusts for it, ${rule.threshold} required`,
+        );
+    }
+  }
+
+  /** tuf-js reads snapshot's meta for targets.json without checking it is there. */
+  private snapshotLacksTargets(): boolean {
+    try {
+      return !this.readTrusted('snapshot').signed.meta['targets.json'];
+    } catch {
+      return false;
+    }
+  }
+
+  private failure(thrown: unknown, what: string): TufciError {
+    // The fetcher's own error, when tuf-js wrapped it (a 404 for a newer root is not one).
+    const e = thrown instanceof RuntimeError ? (this.fetcher.lastError ?? thrown) : thrown;
+    const net = networkCode(e);
+    if (net && !(e instanceof TufciError))
+      return new NetworkError(`${what}: cannot reach the repository (${net})`, { cause: e });
+    if (e instanceof TufciError && e.code !== 'not-verified') {
+      e.message = `${what}: ${e.message}`;
+      return e;
+    }
+    return notVerified(what, e);
+  }
+
+  private readTrusted(role: 'root'): Metadata<Root>;
+  private readTrusted(role: 'snapshot'): Metadata<Snapshot>;
+  private readTrusted(role: 'targets'): Metadata<Targets>;
+  private readTrusted(role: TopLevel): Metadata<Root | Snapshot | Targets | Timestamp>;
+  private readTrusted(role: TopLevel): Metadata<Root | Snapshot | Targets | Timestamp> {
+    const file = join(this.o.metadataDir, `${role}.json`);
+    if (!existsSync(file))
+      throw new NotVerifiedError(`${role}.json: the client has no trusted copy`);
+    try {
+      const json = JSON.parse(readFileSync(file, 'utf8')) as never;
+      switch (role) {
+        case 'root':
+          return Metadata.fromJSON(MetadataKind.Root, json);
+        case 'timestamp':
+          return Metadata.fromJSON(MetadataKind.Timestamp, json);
+        case 'snapshot':
+          return Metadata.fromJSON(MetadataKind.Snapshot, json);
+        default:
+          return Metadata.fromJSON(MetadataKind.Targets, json);
+      }
+    } catch (e) {
+      throw notVerified(`${role}.json (trusted copy)`, e);
+    }
+  }
+}
+
+type TopLevel = 'root' | 'timestamp' | 'snapshot' | 'targets';
+const TOP_LEVEL: readonly TopLevel[] = ['root', 'timestamp', 'snapshot', 'targets'];
+
+/** Plain words for the errors of tuf-js and @tufjs/models, by class (both name them alike). */
+const HINTS: Record<string, string> = {
+  ExpiredMetadataError: 'metadata has expired',
+  BadVersionError: 'a version went backwards (rollback to older metadata)',
+  EqualVersionError: 'a version went backwards (rollback to older metadata)',
+  UnsignedMetadataError: 'signatures do not meet the threshold of the trusted keys',
+  LengthOrHashMismatchError: 'downloaded bytes do not match the signed length or hash',
+  DownloadLengthMismatchError: 'larger than the signed or allowed length',
+  DownloadHTTPError: 'not published (the repository answered with an error)',
+  RepositoryError: 'the repository is inconsistent',
+  TypeError: 'malformed metadata',
+  SyntaxError: 'malformed metadata',
+  ValueError: 'malformed metadata',
+};
+
+/** A NotVerifiedError naming `what`, with the reason in plain words. */
+function notVerified(what: string, e: unknown): NotVerifiedError {
+  if (e instanceof NotVerifiedError) {
+    return e.message.startsWith(what)
+      ? e
+      : new NotVerifiedError(`${what}: ${e.message}`, { cause: e });
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  const kind = err.constructor?.name ?? 'Error';
+  const hint = tufHint(err) ?? HINTS[kind] ?? (kind === 'Error' ? undefined : kind);
+  return new NotVerifiedError(`${what}: ${hint ? `${hint}: ` : ''}${err.message}`, { cause: e });
+}
