@@ -73,3 +73,10 @@ export {
   registryArtifactOf,
   type TargetLocation,
 } from './tuf-layout.js';
+export {
+  TufOciRepo,
+  emptyState,
+  type PublishedState,
+  type TufManifest,
+  type TufOciStores,
+} from './tuf-repo.js';
