@@ -11,6 +11,13 @@ export type {
   PushedBlob,
   ReferrersOptions,
 } from './store.js';
+export {
+  copyGraph,
+  emptyCopyReport,
+  type CopyGraphOptions,
+  type CopyReport,
+  type ReferrerRewrite,
+} from './copy.js';
 export { RegistryClient, openRegistryRepository, type RegistryOptions } from './registry/client.js';
 export { RegistryRepository } from './registry/repository.js';
 export type { RegistrySettings } from './registry/handle.js';
