@@ -85,6 +85,18 @@ export async function copyGraph(
   return copier.report;
 }
 
+/** Copies one blob (skipped when present, mounted on one registry); returns what was done. */
+export async function copyBlob(
+  from: OciStore,
+  to: OciStore,
+  descriptor: Descriptor,
+  options: Pick<CopyGraphOptions, 'memoryLimit' | 'report'> = {},
+): Promise<CopyReport> {
+  const copier = new GraphCopier(from, to, options);
+  await copier.blob(descriptor);
+  return copier.report;
+}
+
 const isManifestType = (mediaType: string): boolean => MANIFEST_MEDIA_TYPES.includes(mediaType);
 
 class GraphCopier {
@@ -170,7 +182,7 @@ class GraphCopier {
     return { bytes: result.bytes, descriptor: result.descriptor, manifest };
   }
 
-  private blob(descriptor: Descriptor): Promise<void> {
+  blob(descriptor: Descriptor): Promise<void> {
     return this.blobs.run(descriptor.digest, async () => {
       if (await this.to.statBlob(descriptor.digest)) {
         this.report.blobsPresent++;

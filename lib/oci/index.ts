@@ -12,6 +12,7 @@ export type {
   ReferrersOptions,
 } from './store.js';
 export {
+  copyBlob,
   copyGraph,
   emptyCopyReport,
   type CopyGraphOptions,
