@@ -6,6 +6,7 @@ import { registerDelegate } from './commands/delegate.js';
 import { registerEvent, registerStatus } from './commands/event.js';
 import { registerInit } from './commands/init.js';
 import { registerKey, registerSetup } from './commands/key.js';
+import { registerMirror } from './commands/mirror.js';
 import { registerOnline } from './commands/online.js';
 import { registerAddArtifact } from './commands/oci-add-artifact.js';
 import { registerPublish } from './commands/publish.js';
@@ -31,6 +32,7 @@ export function buildProgram(ctx: Ctx): Command {
   registerOnline(program, ctx);
   registerPublish(program, ctx);
   registerVerify(program, ctx);
+  registerMirror(program, ctx);
   registerKey(program, ctx);
   registerAddArtifact(program, ctx);
   for (const c of program.commands) c.exitOverride();
