@@ -101,6 +101,28 @@ describe('tufci mirror', () => {
     );
   });
 
+  it('after one change, a re-run copies only the changed file and the metadata that changed', async () => {
+    await fx.event({ 'a.txt': 'alpha v2\n' });
+    ok('publish change', await fx.tufci('publish', '--to', src));
+    const r = ok('mirror change', await mirror(src, `oci://${b.host}/mirror/tuf`));
+    // a.txt's blob and manifest; targets, snapshot and timestamp; then latest
+    expect(r.out).toContain('Copied 2 manifests and 4 blobs');
+    ok(
+      'verify change',
+      await fx.tufci(
+        'verify',
+        '--from',
+        `oci://${b.host}/mirror/tuf`,
+        '--root',
+        fx.root1,
+        '--target',
+        'a.txt',
+        '--cache',
+        cache(),
+      ),
+    );
+  });
+
   it('refuses a source that does not verify against the given root, copying nothing', async () => {
     const other = new Fixture();
     try {
