@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POINTER, RegistryClient, type Descriptor } from '../../lib/oci/index.js';
 import { findPointers } from '../../lib/publish/oci-pointer.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { pushArtifact, randomData } from '../oci/support.js';
 import { Fixture, ok } from '../oci-publish/support.js';
@@ -121,6 +122,28 @@ describe('tufci mirror', () => {
         cache(),
       ),
     );
+  });
+
+  it('an interrupted mirror leaves no latest at the destination; a re-run completes it', async () => {
+    const proxy = await startFaultProxy(b.url);
+    try {
+      proxy.failMatching(
+        (method, url) => method === 'PUT' && url.endsWith('/manifests/latest'),
+        { status: 500 },
+        100,
+      );
+      const cut = await mirror(src, `oci://${proxy.host}/int/tuf`, '--root', fx.root1);
+      expect(cut.code).toBe(4);
+      expect(proxy.requests.some((r) => r.url.endsWith('/manifests/latest'))).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+    const dst = new RegistryClient(b.host).repository('int/tuf');
+    expect(await dst.listTags()).not.toContain('latest');
+    const again = ok('re-run', await mirror(src, `oci://${b.host}/int/tuf`, '--root', fx.root1));
+    // latest, and the artifact's pointer now naming oci://B/… instead of the proxy's host
+    expect(again.out).toContain('Copied 2 manifests and 0 blobs');
+    expect(await dst.listTags()).toContain('latest');
   });
 
   it('refuses a source that does not verify against the given root, copying nothing', async () => {
