@@ -19,7 +19,7 @@ interface MirrorOpts extends RegistryFlags {
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
 /** `90s`, `30m`, `6h`, `1d12h`, `2w` → milliseconds. */
-export function parseDuration(text: string, flag: string): number {
+function parseDuration(text: string, flag: string): number {
   const parts = [...text.matchAll(/(\d+)([smhdw])/g)];
   if (text === '' || parts.map((p) => p[0]).join('') !== text)
     throw new UsageError(`${flag} "${text}": use a duration such as 30m, 6h, 1d or 1d12h`);
