@@ -6,6 +6,7 @@
  * rewritten pointer). A re-run copies nothing; --check fails when the timestamp
  * expires before --interval; a source that does not verify is refused.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,11 @@ import { findPointers } from '../../lib/publish/oci-pointer.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { pushArtifact, randomData } from '../oci/support.js';
-import { Fixture, ok } from '../oci-publish/support.js';
+import { ngclient, type DownloadedTarget } from '../helpers/python-tuf.js';
+import { serveDir } from '../helpers/static-server.js';
+import { Fixture, ORAS, ok, tool } from '../oci-publish/support.js';
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 const fx = new Fixture();
 let a: TestRegistry;
@@ -198,5 +203,30 @@ describe('tufci mirror', () => {
       ),
     );
     expect(art.out).toContain(`is signed as target "apps/web:v1" in oci://${b.host}/`);
+  });
+  it('with registry A stopped, python-tuf verifies what oras pulls from B', async () => {
+    const repo = `${b.host}/mirror/tuf`;
+    const env = { HOME: fx.w.root, DOCKER_CONFIG: join(fx.w.root, '.oras') };
+    const oras = (...args: string[]) => tool(ORAS, [...args, '--plain-http'], env);
+    const site = mkdtempSync(join(fx.w.root, 'site-'));
+    await oras('pull', `${repo}:latest`, '-o', site);
+    await oras('pull', `${repo}:app`, '-o', site);
+    const files = { 'a.txt': 'alpha v2\n', 'docs/b.txt': 'bravo\n', 'app/c.txt': 'charlie\n' };
+    for (const tag of ['docs', 'app', `${sha256(files['a.txt'])}.a.txt`])
+      await oras('pull', `${repo}/targets:${tag}`, '-o', join(site, 'targets'));
+    const server = await serveDir(site);
+    try {
+      const res = await ngclient({
+        trustedRoot: fx.root1,
+        baseUrl: server.url,
+        workDir: mkdtempSync(join(fx.w.root, 'py-')),
+        targets: Object.keys(files),
+      });
+      expect(res.error).toBeUndefined();
+      for (const [path, content] of Object.entries(files))
+        expect((res.targets[path] as DownloadedTarget).sha256, path).toBe(sha256(content));
+    } finally {
+      await server.close();
+    }
   });
 });
