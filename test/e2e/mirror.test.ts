@@ -7,7 +7,7 @@
  * expires before --interval; a source that does not verify is refused.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POINTER, RegistryClient, type Descriptor } from '../../lib/oci/index.js';
@@ -149,6 +149,52 @@ describe('tufci mirror', () => {
     // latest, and the artifact's pointer now naming oci://B/… instead of the proxy's host
     expect(again.out).toContain('Copied 2 manifests and 0 blobs');
     expect(await dst.listTags()).toContain('latest');
+  });
+
+  it('mirrors into a registry that needs credentials, given as flags', async () => {
+    const auth = await startRegistry({ auth: { username: 'mirror', password: 's3cret' } });
+    try {
+      const passFile = join(fx.w.root, 'mirror-pass');
+      writeFileSync(passFile, 's3cret\n');
+      const dst = `oci://${auth.host}/acme/tuf`;
+      const denied = await mirror(src, dst, '--root', fx.root1);
+      expect(denied.code).toBe(4);
+      const flags = ['--registry-username', 'mirror', '--registry-password-file', passFile];
+      const r = ok('mirror with auth', await mirror(src, dst, '--root', fx.root1, ...flags));
+      expect(r.out).toContain(`Mirrored to ${dst}`);
+      expect(r.out + r.err).not.toContain('s3cret');
+    } finally {
+      await auth.stop();
+    }
+  });
+
+  it('refuses a tampered source (a metadata blob changed in a layout), copying nothing', async () => {
+    const copy = join(mkdtempSync(join(fx.w.root, 'tampered-')), 'tuf');
+    cpSync(layout, copy, { recursive: true });
+    const latest = JSON.parse(readFileSync(join(copy, 'index.json'), 'utf8')) as {
+      manifests: { digest: string; annotations?: Record<string, string> }[];
+    };
+    const entry = latest.manifests.find(
+      (m) => m.annotations?.['org.opencontainers.image.ref.name'] === 'latest',
+    )!;
+    const blob = (d: string): string => join(copy, 'blobs', 'sha256', d.slice('sha256:'.length));
+    const manifest = JSON.parse(readFileSync(blob(entry.digest), 'utf8')) as {
+      layers: { digest: string; annotations: Record<string, string> }[];
+    };
+    const targets = manifest.layers.find((l) =>
+      /^\d+\.targets\.json$/.test(l.annotations['tuf.io/filename']!),
+    )!;
+    const bytes = readFileSync(blob(targets.digest));
+    bytes[bytes.length - 2] = bytes[bytes.length - 2]! ^ 1;
+    writeFileSync(blob(targets.digest), bytes);
+    const dst = `oci-layout:${join(fx.w.root, 'from-tampered')}`;
+    const r = await mirror(`oci-layout:${copy}`, dst, '--root', fx.root1);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('tampered');
+    const written = JSON.parse(
+      readFileSync(join(fx.w.root, 'from-tampered', 'index.json'), 'utf8'),
+    );
+    expect(written.manifests).toEqual([]);
   });
 
   it('refuses a source that does not verify against the given root, copying nothing', async () => {
