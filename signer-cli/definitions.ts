@@ -15,6 +15,7 @@ import type { ListOpts, PublicOpts } from './commands/pkcs11-keys.js';
 import type { PublishOpts } from './commands/publish.js';
 import type { SignOpts } from './commands/sign.js';
 import type { VerifyOpts } from './commands/verify.js';
+import type { MirrorOpts } from './commands/mirror.js';
 
 export const CONFIG_FILE = '.tufci.yaml';
 
@@ -302,5 +303,38 @@ export function defineAddArtifact(program: Command, ctx: Ctx): void {
     .option('--no-push', 'commit but do not push');
   registryOptions(cmd).action(async (event: string, reference: string, o: AddArtifactOpts) =>
     (await import('./commands/oci-add-artifact.js')).addArtifact(ctx, event, reference, o),
+  );
+}
+
+export function defineMirror(program: Command, ctx: Ctx): void {
+  const cmd = program
+    .command('mirror <source> <destination>')
+    .description(
+      'copy a TUF repository on OCI (metadata, targets, the registry artifacts it signs and their pointers) to another registry or layout, after verifying it',
+    )
+    .option(
+      '--root <file>',
+      "trusted root.json to verify the source from (default: the destination's newest root)",
+    )
+    .option('--check', "fail when the destination's timestamp expires within --interval")
+    .option('--interval <duration>', 'time until the next mirror run, e.g. 6h or 1d (with --check)')
+    .addHelpText(
+      'after',
+      `
+SOURCE and DESTINATION are oci://HOST/REPO or oci-layout:DIR. The source is verified as a
+TUF client would (root chain, timestamp, snapshot, targets and every delegated role)
+before anything is copied; the destination then verifies from the same root.
+Artifacts keep their repository path (HOST/apps/web -> DEST_HOST/apps/web; in a layout,
+DIR/artifacts/apps/web) and their digests. Order: artifacts and targets, role metadata,
+latest last. Re-running copies only what changed.
+
+Examples:
+  tufci mirror oci://src.example/acme/tuf oci://mirror.example/acme/tuf --root root.json
+  tufci mirror oci://src.example/acme/tuf oci-layout:./export     # air gap: export
+  tufci mirror oci-layout:./export oci://inside.example/acme/tuf --root root.json
+  tufci mirror SRC DST --check --interval 6h                     # scheduled refresh`,
+    );
+  registryOptions(cmd).action(async (src: string, dst: string, o: MirrorOpts) =>
+    (await import('./commands/mirror.js')).mirrorCommand(ctx, src, dst, o),
   );
 }

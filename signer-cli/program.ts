@@ -8,6 +8,7 @@ import {
   defineEvent,
   defineInit,
   defineKey,
+  defineMirror,
   defineOnline,
   definePublish,
   defineSetup,
@@ -37,6 +38,7 @@ export function buildProgram(ctx: Ctx): Command {
   defineVerify(program, ctx);
   defineKey(program, ctx);
   defineAddArtifact(program, ctx);
+  defineMirror(program, ctx);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

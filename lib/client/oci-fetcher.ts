@@ -1,8 +1,9 @@
 /**
- * A tuf-js fetcher that reads a TUF-on-OCI repository (a registry or an image-layout
- * directory): top-level metadata from the layers of the `latest` manifest (read once,
- * so one update never mixes two publishes), delegated metadata from the manifest
- * tagged by role, and target files as raw blobs by the sha256 in their name.
+ * A tuf-js fetcher over a TUF-on-OCI repository (a registry or an image-layout
+ * directory), read through `TufOciRepo`: top-level metadata from the layers of the
+ * `latest` manifest (read once, so one update never mixes two publishes), delegated
+ * metadata from the manifest tagged by role, target files as raw blobs by the sha256
+ * in their name.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,35 +12,28 @@ import { BaseFetcher } from 'tuf-js';
 import { DownloadHTTPError, DownloadLengthMismatchError } from 'tuf-js/dist/error.js';
 import { NotVerifiedError } from '../errors.js';
 import {
-  METADATA_TAG,
   OciError,
-  TOP_LEVEL_ROLES,
-  findNamed,
-  parseManifest,
-  parseMetadataFileName,
-  roleTag,
+  TufOciRepo,
   type Descriptor,
   type OciStore,
+  type TufOciStores,
 } from '../oci/index.js';
 
 /** Base URLs to give tuf-js's Updater with this fetcher. */
 export const OCI_METADATA_URL = 'oci:/metadata/';
 export const OCI_TARGETS_URL = 'oci:/targets/';
 
-export interface OciSource {
-  metadata: OciStore;
-  /** Absent when the repository has no targets store. */
-  targets?: OciStore;
-}
+/** The stores of a repository, or a reader already open on them (shared with its caller). */
+export type OciSource = TufOciStores | TufOciRepo;
 
 const FETCH_LIMIT = 1 << 30;
 
 export class OciFetcher extends BaseFetcher {
-  private latest?: Promise<Descriptor[] | undefined>;
-  private readonly roles = new Map<string, Promise<Descriptor[] | undefined>>();
+  readonly repo: TufOciRepo;
 
-  constructor(private readonly source: OciSource) {
+  constructor(source: OciSource) {
     super();
+    this.repo = source instanceof TufOciRepo ? source : new TufOciRepo(source);
   }
 
   override async downloadFile<T>(
@@ -90,57 +84,22 @@ export class OciFetcher extends BaseFetcher {
     const path = new URL(url).pathname;
     if (path.startsWith('/metadata/')) {
       const name = decodeURIComponent(path.slice('/metadata/'.length));
-      const parsed = parseMetadataFileName(name);
-      const layers = !parsed
-        ? undefined
-        : TOP_LEVEL_ROLES.includes(parsed.role)
-          ? await this.latestLayers()
-          : await this.roleLayers(parsed.role);
-      const descriptor = layers && findNamed(layers, name);
+      const descriptor = await this.repo.metadataFile(name);
       if (!descriptor) throw new DownloadHTTPError(`${name}: not published`, 404);
       if (descriptor.size > maxLength)
         throw new DownloadLengthMismatchError(
           `${name}: ${descriptor.size} bytes, more than the ${maxLength} allowed`,
         );
-      return { store: this.source.metadata, descriptor, name };
+      return { store: this.repo.metadata, descriptor, name };
     }
     if (path.startsWith('/targets/')) {
       const name = decodeURIComponent(path.slice('/targets/'.length));
-      const hex = /^([0-9a-f]{64})\./.exec(name.slice(name.lastIndexOf('/') + 1))?.[1];
-      if (!hex || !this.source.targets)
+      const descriptor = this.repo.targetBlob(name);
+      if (!descriptor || !this.repo.targets)
         throw new DownloadHTTPError(`target ${name}: not published`, 404);
-      return {
-        store: this.source.targets,
-        descriptor: { mediaType: 'application/octet-stream', digest: `sha256:${hex}`, size: -1 },
-        name: `target ${name}`,
-      };
+      return { store: this.repo.targets, descriptor, name: `target ${name}` };
     }
     throw new DownloadHTTPError(`${url}: not a TUF-on-OCI location`, 404);
-  }
-
-  private latestLayers(): Promise<Descriptor[] | undefined> {
-    this.latest ??= this.layersOf(METADATA_TAG);
-    return this.latest;
-  }
-
-  private roleLayers(role: string): Promise<Descriptor[] | undefined> {
-    let p = this.roles.get(role);
-    if (!p) {
-      p = this.layersOf(roleTag(role));
-      this.roles.set(role, p);
-    }
-    return p;
-  }
-
-  private async layersOf(tag: string): Promise<Descriptor[] | undefined> {
-    try {
-      const { bytes } = await this.source.metadata.getManifest(tag);
-      const manifest = parseManifest(bytes, { operation: 'read TUF metadata manifest' });
-      return 'layers' in manifest && Array.isArray(manifest.layers) ? manifest.layers : [];
-    } catch (e) {
-      if (e instanceof OciError && e.kind === 'not-found') return undefined;
-      throw e;
-    }
   }
 }
 

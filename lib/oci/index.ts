@@ -11,6 +11,14 @@ export type {
   PushedBlob,
   ReferrersOptions,
 } from './store.js';
+export {
+  copyBlob,
+  copyGraph,
+  emptyCopyReport,
+  type CopyGraphOptions,
+  type CopyReport,
+  type ReferrerRewrite,
+} from './copy.js';
 export { RegistryClient, openRegistryRepository, type RegistryOptions } from './registry/client.js';
 export { RegistryRepository } from './registry/repository.js';
 export type { RegistrySettings } from './registry/handle.js';
@@ -73,3 +81,10 @@ export {
   registryArtifactOf,
   type TargetLocation,
 } from './tuf-layout.js';
+export {
+  TufOciRepo,
+  emptyState,
+  type PublishedState,
+  type TufManifest,
+  type TufOciStores,
+} from './tuf-repo.js';

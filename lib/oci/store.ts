@@ -56,6 +56,8 @@ export interface ReferrersOptions {
 export interface OciStore {
   /** Names the store in messages, e.g. `127.0.0.1:5000/tuf` or `oci-layout ./dir`. */
   readonly description: string;
+  /** A registry repository's host and name (what a cross-repository mount needs); layouts have none. */
+  readonly registryRepository?: { host: string; name: string };
 
   /** The blob's descriptor (size from the store), or undefined when absent. */
   statBlob(digest: string): Promise<Descriptor | undefined>;
@@ -70,6 +72,11 @@ export interface OciStore {
   pushBlob(data: Uint8Array, options?: PutBlobOptions): Promise<PushedBlob>;
   /** Stores a file's content, streamed (chunked upload when large). */
   putBlobFile(path: string, options?: PutBlobOptions): Promise<Descriptor>;
+  /**
+   * Registries: asks to mount `digest` from `repository` on the same host (no bytes sent).
+   * True when mounted; false when the registry declined (the caller then uploads).
+   */
+  mountBlob?(digest: string, repository: string): Promise<boolean>;
 
   /** A manifest or index by tag or digest; throws OciError `not-found` when absent. */
   getManifest(reference: string, options?: { maxSize?: number }): Promise<ManifestResult>;

@@ -12,13 +12,15 @@ import {
   OciError,
   Shared,
   TUF_MEDIA_TYPE,
+  TufOciRepo,
+  emptyState,
   findNamed,
   registryArtifactOf,
   runPool,
   type Descriptor,
   type OciStore,
+  type PublishedState,
 } from '../oci/index.js';
-import { attachPointer } from './oci-pointer.js';
 import {
   latestManifest,
   metadataLayer,
@@ -26,10 +28,9 @@ import {
   roleManifest,
   targetFile,
   directoryManifests,
-  type BuiltManifest,
   type TargetFile,
-} from './oci-manifests.js';
-import { emptyState, readPublished, type PublishedState } from './oci-previous.js';
+} from '../oci/tuf-manifests.js';
+import { attachPointer } from './oci-pointer.js';
 import type { Progress, PublishReport, Publisher } from './publisher.js';
 import type { PublishTree, TreeEntry } from './tree.js';
 
@@ -73,8 +74,9 @@ export class OciPublisher implements Publisher {
   ) {}
 
   async publish(tree: PublishTree, progress?: Progress): Promise<OciPublishReport> {
+    const repo = new TufOciRepo(this.stores);
     const { metadata } = this.stores;
-    const prev = this.options.full ? emptyState() : await readPublished(metadata);
+    const prev = this.options.full ? emptyState() : await repo.published();
     const report: OciPublishReport = {
       destination: this.destination,
       written: [],
@@ -90,7 +92,7 @@ export class OciPublisher implements Publisher {
     };
     const limit = this.options.concurrency ?? 8;
 
-    await this.publishTargets(tree, prev, limit, finish);
+    await this.publishTargets(repo, tree, prev, limit, finish);
 
     // Delegated metadata: one manifest per role, keeping the version the published
     // snapshot names, so clients that read the old `latest` still find it.
@@ -101,9 +103,7 @@ export class OciPublisher implements Publisher {
     );
     if (!prev.latest) await metadata.putBlob(EMPTY_JSON.bytes, { mediaType: MEDIA_TYPE.emptyJson });
     const pushMetadataBlob = async (e: TreeEntry): Promise<boolean> =>
-      known.has(`sha256:${e.sha256}`)
-        ? false
-        : !(await metadata.pushBlob(e.bytes, { mediaType: TUF_MEDIA_TYPE.metadata })).existed;
+      known.has(`sha256:${e.sha256}`) ? false : repo.putMetadataBlob(e.bytes);
     const delegated = tree.entries.filter((e) => e.kind === 'metadata' && !TOP_LEVEL.has(e.name));
     await runPool(delegated, limit, async (e) => {
       const was = prev.roles.get(e.name);
@@ -117,7 +117,10 @@ export class OciPublisher implements Publisher {
       const layers = [metadataLayer(e)];
       const kept = findNamed(was?.layers ?? [], `${oldVersion}.${e.name}.json`);
       if (kept && oldVersion !== e.version) layers.push(kept);
-      const wrote = await putUnlessSame(metadata, roleManifest(e.name, layers), was?.digest);
+      const wrote = await repo.putMetadataManifest(
+        roleManifest(e.name, layers),
+        was?.descriptor.digest,
+      );
       finish(e.path, wroteBlob || wrote);
     });
 
@@ -126,7 +129,7 @@ export class OciPublisher implements Publisher {
     const wrote = new Map<string, boolean>();
     await runPool(top, limit, async (e) => void wrote.set(e.path, await pushMetadataBlob(e)));
     const latest = latestManifest(top.map(metadataLayer));
-    const latestWritten = await putUnlessSame(metadata, latest, prev.latest?.digest);
+    const latestWritten = await repo.putMetadataManifest(latest, prev.latest?.descriptor.digest);
     for (const e of top)
       finish(e.path, wrote.get(e.path) === true || (latestWritten && e.path === 'timestamp.json'));
 
@@ -140,6 +143,7 @@ export class OciPublisher implements Publisher {
    * so a client of either version finds its files.
    */
   private async publishTargets(
+    repo: TufOciRepo,
     tree: PublishTree,
     prev: PublishedState,
     limit: number,
@@ -171,7 +175,7 @@ export class OciPublisher implements Publisher {
         );
       }
       const m = file.manifest;
-      if (m) await manifests.run(m.tag!, () => putUnlessSame(targets, m, undefined));
+      if (m) await manifests.run(m.tag!, () => repo.putTargetManifest(m, undefined));
       finish(e.path, true);
     });
     const currentDirs = new Set(files.map((f) => f.loc.indexTag));
@@ -184,7 +188,7 @@ export class OciPublisher implements Publisher {
     await runPool([...changedDirs], limit, async (tag) => {
       const manifest = dirs.get(tag)!;
       const current = await targets.headManifest(tag);
-      await putUnlessSame(targets, manifest, current?.digest);
+      await repo.putTargetManifest(manifest, current?.digest);
     });
   }
 
@@ -227,18 +231,4 @@ async function hasNoTags(store: OciStore): Promise<boolean> {
     if (e instanceof OciError && e.kind === 'not-found') return true;
     throw e;
   }
-}
-
-/** PUTs a manifest unless `current` (the digest there now) is already it. */
-async function putUnlessSame(
-  store: OciStore,
-  manifest: BuiltManifest,
-  current: string | undefined,
-): Promise<boolean> {
-  if (current === manifest.descriptor.digest) return false;
-  await store.putManifest(manifest.bytes, {
-    mediaType: manifest.descriptor.mediaType,
-    tag: manifest.tag,
-  });
-  return true;
 }

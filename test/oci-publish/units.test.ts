@@ -15,7 +15,7 @@ import {
   runPool,
   targetLocation,
 } from '../../lib/oci/index.js';
-import { directoryManifests, publishedTargetFile } from '../../lib/publish/oci-manifests.js';
+import { directoryManifests, publishedTargetFile } from '../../lib/oci/tuf-manifests.js';
 import { isOciLocation, parseLocation } from '../../lib/location.js';
 
 const H = 'a'.repeat(64);

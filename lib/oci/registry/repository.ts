@@ -18,17 +18,19 @@ import type {
   PushedBlob,
   ReferrersOptions,
 } from '../store.js';
-import { uploadBlob } from './upload.js';
+import { mountBlob, uploadBlob } from './upload.js';
 
 const OCTET_STREAM = 'application/octet-stream';
 
 export class RegistryRepository implements OciStore {
   readonly description: string;
+  readonly registryRepository: { host: string; name: string };
   /** Whether the registry answered the referrers API; undefined until asked. */
   private referrersApi?: boolean;
 
   constructor(readonly handle: RepoHandle) {
     this.description = `${handle.registry}/${handle.name}`;
+    this.registryRepository = { host: handle.registry, name: handle.name };
   }
 
   statBlob(digest: string): Promise<Descriptor | undefined> {
@@ -64,6 +66,12 @@ export class RegistryRepository implements OciStore {
     return { descriptor, existed: !sent };
   }
 
+  mountBlob(digest: string, repository: string): Promise<boolean> {
+    if (!isDigest(digest))
+      throw new OciError('invalid', this.handle.context('mount blob', digest), 'not a digest');
+    return mountBlob(this.handle, digest, repository);
+  }
+
   async putBlobFile(path: string, options: PutBlobOptions = {}): Promise<Descriptor> {
     const computed = await digestOfFile(path);
     const digest = this.checkedDigest(computed.digest, options.digest);
@@ -76,7 +84,7 @@ export class RegistryRepository implements OciStore {
           `${path} changed while read`,
         );
       }
-      await uploadBlob(this.handle, source, digest, options.mountFrom);
+      await uploadBlob(this.handle, source, digest, options.mountFrom, options.assumeAbsent);
     } finally {
       await source.close();
     }

@@ -47,6 +47,47 @@ export async function uploadBlob(
   }
 }
 
+/**
+ * Mounts `digest` from `from` (same registry) without sending it. True when the registry
+ * mounted it (201); false when it opened an upload instead (202: the session is
+ * cancelled) or refused access to the source repository.
+ */
+export async function mountBlob(repo: RepoHandle, digest: string, from: string): Promise<boolean> {
+  if (from === repo.name) return (await statBlob(repo, digest)) !== undefined;
+  const context = repo.context('mount blob', digest);
+  const url = `${repo.url('blobs/uploads/')}?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
+  const scopes = [...repo.push, `repository:${from}:pull`];
+  let session: string | undefined;
+  try {
+    const mounted = await repo.transport.request(
+      { method: 'POST', url, scopes, context },
+      async (res) => {
+        if (res.status !== 201 && res.status !== 202) throw await errorFromResponse(res, context);
+        await discard(res);
+        if (res.status === 201) return true;
+        session = locationOf(res, context, url);
+        return false;
+      },
+    );
+    if (mounted) return true;
+  } catch (e) {
+    if (e instanceof OciError && (e.kind === 'unauthorized' || e.kind === 'denied')) return false;
+    throw e;
+  }
+  if (session) await cancelUpload(repo, session, digest);
+  return false;
+}
+
+/** Best effort: a registry drops an idle upload session by itself anyway. */
+async function cancelUpload(repo: RepoHandle, location: string, digest: string): Promise<void> {
+  const context = repo.context('cancel blob upload', digest);
+  await repo.transport
+    .request({ method: 'DELETE', url: location, scopes: repo.push, retry: false, context }, (res) =>
+      discard(res),
+    )
+    .catch(() => undefined);
+}
+
 function canRestart(e: unknown): boolean {
   if (!(e instanceof OciError)) return false;
   return e.kind === 'network' || (e.status !== undefined && isRetryableStatus(e.status));

@@ -1,21 +1,20 @@
 /**
- * The manifests a TUF-on-OCI publish writes, built from the tree: deterministic bytes,
+ * The manifests of a TUF-on-OCI repository, as a publish writes them: deterministic bytes,
  * so an unchanged repository yields the same digests and nothing is uploaded again.
  */
+import { InternalError } from '../errors.js';
+import { digestOf } from './digest.js';
+import { encodeJson } from './manifest.js';
+import { MEDIA_TYPE, type Descriptor } from './media-types.js';
 import {
-  MEDIA_TYPE,
   METADATA_TAG,
   TUF_MEDIA_TYPE,
   artifactManifest,
-  digestOf,
-  encodeJson,
   namedLayer,
   roleTag,
   targetLocation,
-  type Descriptor,
   type TargetLocation,
-} from '../oci/index.js';
-import { targetTreePath, type TreeEntry } from './tree.js';
+} from './tuf-layout.js';
 
 export interface BuiltManifest {
   bytes: Uint8Array;
@@ -40,7 +39,7 @@ export interface TargetFile {
 /** A target file from its tree path (`targets/<dir>/<sha>.<name>`) and size. */
 export function targetFile(treePath: string, size: number): TargetFile {
   const loc = targetLocation(treePath);
-  if (!loc) throw new Error(`${treePath}: not a consistent-snapshot target path`);
+  if (!loc) throw new InternalError(`${treePath}: not a consistent-snapshot target path`);
   const blob = { digest: `sha256:${loc.sha256}`, size };
   if (loc.tag === undefined) {
     return { loc, layer: namedLayer(blob, TUF_MEDIA_TYPE.target, loc.relPath) };
@@ -52,7 +51,9 @@ export function targetFile(treePath: string, size: number): TargetFile {
 
 /** The target file a published target path and its sha256 and length stand for. */
 export function publishedTargetFile(path: string, sha256: string, length: number): TargetFile {
-  return targetFile(targetTreePath(path, sha256), length);
+  const i = path.lastIndexOf('/');
+  const rel = i < 0 ? `${sha256}.${path}` : `${path.slice(0, i)}/${sha256}.${path.slice(i + 1)}`;
+  return targetFile(rel, length);
 }
 
 /**
@@ -81,7 +82,11 @@ export function directoryManifests(files: readonly TargetFile[]): Map<string, Bu
 }
 
 /** The layer of a metadata file, named by its published path (`3.targets.json`, `timestamp.json`). */
-export function metadataLayer(entry: Pick<TreeEntry, 'path' | 'bytes' | 'sha256'>): Descriptor {
+export function metadataLayer(entry: {
+  path: string;
+  bytes: Uint8Array;
+  sha256: string;
+}): Descriptor {
   return namedLayer(
     { digest: `sha256:${entry.sha256}`, size: entry.bytes.length },
     TUF_MEDIA_TYPE.metadata,
