@@ -5,6 +5,7 @@ import { normalizeUser } from '../../lib/event/invites.js';
 import { applySignatures, planSigning } from '../../lib/event/sign.js';
 import { updateEvent } from '../../lib/event/update.js';
 import { UserError } from '../../lib/errors.js';
+import { checkOnlineUri, signableUris } from '../../lib/signers/online/index.js';
 import type { TufPublicKey } from '../../lib/tuf/types.js';
 import { tufKeyFromPublicPem } from '../../lib/tuf/keys.js';
 import { withRollback } from '../../lib/util/transaction.js';
@@ -78,6 +79,7 @@ async function initCommand(ctx: Ctx, o: InitOpts): Promise<void> {
   const cfg = signerConfig(ctx, o);
   if (!o.onlineKey)
     throw new UserError('--online-key: the public key of the online key (PEM) is required');
+  checkOnlineUri(o.onlineUri, '--online-uri');
   const io = eventIo(ctx, cfg);
   const ev = await openEvent(io, o.event);
   const repo = repoOf(ctx);
@@ -148,7 +150,7 @@ export function registerInit(program: Command, ctx: Ctx): void {
     )
     .option(
       '--online-uri <uri>',
-      'where CI finds the online private key',
+      `where CI finds the online private key: ${signableUris()}`,
       'envvar:TUFCI_ONLINE_KEY',
     )
     .option('--root-expiry <days>', 'root expiry period')

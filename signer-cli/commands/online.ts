@@ -1,11 +1,18 @@
 import type { Command } from 'commander';
-import { bumpExpiringTask, onlineSignTask } from '../../lib/ci/tasks.js';
+import { onlineSignTask } from '../../lib/ci/online-sign.js';
+import { bumpExpiringTask } from '../../lib/ci/tasks.js';
 import type { TaskEnv } from '../../lib/ci/tasks.js';
 import type { Ctx } from '../context.js';
-import { onlinePkcs11Signer } from '../signers.js';
 
 export function taskEnv(ctx: Ctx, remote?: string): TaskEnv {
   return { dir: ctx.cwd, env: ctx.env, now: ctx.now(), log: ctx.out, remote };
+}
+
+interface OnlineSignOpts {
+  commit: boolean;
+  push: boolean;
+  remote: string;
+  onlineUri?: string;
 }
 
 export function registerOnline(program: Command, ctx: Ctx): void {
@@ -17,10 +24,20 @@ export function registerOnline(program: Command, ctx: Ctx): void {
     .option('--no-commit', 'write files but do not commit')
     .option('--push', 'push after committing', false)
     .option('--remote <name>', 'remote to push to', 'origin')
-    .action(async (o: { commit: boolean; push: boolean; remote: string }) => {
+    .option(
+      '--online-uri <uri>',
+      "sign with this online key URI instead of root's x-tuf-on-ci-online-uri (same key)",
+    )
+    .action(async (o: OnlineSignOpts) => {
       await onlineSignTask(taskEnv(ctx, o.remote), {
-        ...o,
-        schemes: { pkcs11: (uri) => onlinePkcs11Signer(uri, ctx) },
+        commit: o.commit,
+        push: o.push,
+        ...(o.onlineUri ? { uri: o.onlineUri, uriFrom: '--online-uri' } : {}),
+        signer: {
+          platform: process.platform,
+          ...(ctx.askSecret ? { askSecret: ctx.askSecret } : {}),
+          ...(ctx.isTTY || ctx.askSecret ? { notify: (m: string) => ctx.err(m) } : {}),
+        },
       });
     });
   program
