@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Key, Metadata } from '@tufjs/models';
+import { Key, Metadata, MetadataKind } from '@tufjs/models';
 import { AwsKmsSigner, RAW_LIMIT } from '../../lib/signers/online/awskms.js';
 import { onlinePublicKey, onlineSigner } from '../../lib/signers/online/index.js';
 import { KmsError } from '../../lib/signers/online/kms-errors.js';
@@ -46,7 +46,9 @@ async function pythonVerifies(env: Envelope, keyid: string, key: object): Promis
 
 function tufJsVerifies(env: Envelope, keyid: string, key: object): boolean {
   try {
-    Key.fromJSON(keyid, key as never).verifySignature(Metadata.fromJSON('targets', env as never));
+    Key.fromJSON(keyid, key as never).verifySignature(
+      Metadata.fromJSON(MetadataKind.Targets, env as never),
+    );
     return true;
   } catch {
     return false;
