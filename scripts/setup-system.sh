@@ -2,7 +2,7 @@
 # Installs the system packages the tests use when they are missing:
 # Debian's docker-registry, skopeo, SoftHSM2 and OpenSC, htpasswd, python3-requests,
 # and, from Debian's next release (unpacked under /opt, apt sources untouched),
-# python-tuf, oras and cosign. Safe to re-run; does nothing when everything is present.
+# python-tuf, oras, cosign and moto (the AWS KMS stand-in). Safe to re-run; does nothing when everything is present.
 set -euo pipefail
 
 need=()
@@ -61,5 +61,21 @@ fi
 if [ ! -x /opt/cosign/usr/bin/cosign ]; then
   echo "setup-system: unpacking cosign under /opt/cosign"
   debian_next /opt/cosign cosign
+fi
+# moto's server (AWS KMS stand-in). Its _cffi_backend is built for trixie's Python 3.13:
+# remove it so bookworm's python3-cffi-backend is used.
+moto_py=/opt/moto/usr/lib/python3/dist-packages
+if ! PYTHONPATH=$moto_py /usr/bin/python3 -c 'import moto.server, cryptography.hazmat.bindings._rust' 2>/dev/null; then
+  echo "setup-system: unpacking moto under /opt/moto"
+  /usr/bin/python3 -c 'import _cffi_backend' 2>/dev/null || {
+    apt_update
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-cffi-backend >/dev/null
+  }
+  debian_next /opt/moto python3-moto python3-boto3 python3-botocore python3-werkzeug \
+    python3-flask python3-flask-cors python3-responses python3-xmltodict python3-jinja2 \
+    python3-cryptography python3-openssl python3-typing-extensions python3-dateutil \
+    python3-jmespath python3-s3transfer python3-urllib3 python3-requests python3-markupsafe \
+    python3-itsdangerous python3-click python3-blinker python3-yaml
+  $SUDO rm -f "$moto_py"/_cffi_backend*.so
 fi
 echo "setup-system: ok"

@@ -89,7 +89,7 @@ export function defineInit(program: Command, ctx: Ctx): void {
     )
     .option(
       '--online-uri <uri>',
-      'where CI finds the online private key',
+      'where CI finds the online private key: envvar:NAME, file:PATH, pkcs11:…, awskms:KEY',
       'envvar:TUFCI_ONLINE_KEY',
     )
     .option('--root-expiry <days>', 'root expiry period')
@@ -191,6 +191,10 @@ export function defineOnline(program: Command, ctx: Ctx): void {
     .option('--no-commit', 'write files but do not commit')
     .option('--push', 'push after committing', false)
     .option('--remote <name>', 'remote to push to', 'origin')
+    .option(
+      '--online-uri <uri>',
+      "sign with this online key URI instead of root's x-tuf-on-ci-online-uri (same key)",
+    )
     .action(async (o: OnlineSignOpts) =>
       (await import('./commands/online.js')).onlineSignCommand(ctx, o),
     );
@@ -274,16 +278,17 @@ export function defineKey(program: Command, ctx: Ctx): void {
   key
     .command('public')
     .description(
-      'print (or --out) the public key PEM of a token key, e.g. for init --online-key or --key @user=FILE',
+      'print (or --out) the public key PEM of a token key or an online key URI, e.g. for init --online-key or --key @user=FILE',
     )
+    .argument('[uri]', 'an online key URI: awskms:KEY, pkcs11:…, file:PATH or envvar:NAME')
     .option('--module <path>', 'PKCS#11 module (default: pkcs11-module in .tufci.yaml, or ykcs11)')
     .option(
       '--key <key>',
       'the key: 9c (PIV default), id:HEX, a label, or a pkcs11: URI (default: pkcs11-key in .tufci.yaml)',
     )
     .option('--out <file>', 'write the PEM to this file instead of printing it')
-    .action(async (o: PublicOpts) =>
-      (await import('./commands/pkcs11-keys.js')).keyPublicCommand(ctx, o),
+    .action(async (uri: string | undefined, o: PublicOpts) =>
+      (await import('./commands/pkcs11-keys.js')).keyPublicCommand(ctx, uri, o),
     );
 }
 

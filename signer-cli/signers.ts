@@ -14,7 +14,6 @@ import {
   type PinCallback,
   type PinRequest,
   Pkcs11Signer,
-  pkcs11SignerFromUri,
 } from '../lib/signers/pkcs11/signer.js';
 import { type Signer } from '../lib/signers/signer.js';
 import { type TufPublicKey } from '../lib/tuf/types.js';
@@ -235,22 +234,5 @@ export function pkcs11SignerFor(cfg: SignerConfig, ctx: Ctx): Signer {
     pin: pins.pin,
     ...(notify ? { notify } : {}),
   });
-  return new PinCachingSigner(inner, pins, (m) => ctx.err(`error: ${m}`));
-}
-
-/**
- * The signer an online key's `pkcs11:` URI names (a CI-attached HSM). Its PIN comes
- * from TUFCI_ONLINE_PIN, else TUFCI_PIN, else a prompt when there is a terminal.
- */
-export async function onlinePkcs11Signer(uri: string, ctx: Ctx): Promise<Signer> {
-  const pins = pinSource({
-    env: ctx.env,
-    ...(ctx.askSecret ? { askSecret: ctx.askSecret } : {}),
-    envVars: ['TUFCI_ONLINE_PIN', 'TUFCI_PIN'],
-    missing: (r) =>
-      `The online key ${uri} is on token "${r.token}", which needs its PIN: set TUFCI_ONLINE_PIN ` +
-      `(a CI secret).`,
-  });
-  const inner = pkcs11SignerFromUri(uri, pins.pin, { platform: process.platform });
   return new PinCachingSigner(inner, pins, (m) => ctx.err(`error: ${m}`));
 }

@@ -3,9 +3,6 @@ import { bumped, expiringRoles } from '../event/expiring.js';
 import { updateEvent } from '../event/update.js';
 import { pushEvent } from '../event/workflow.js';
 import { Git } from '../git/git.js';
-import { onlineSigner } from '../signers/online.js';
-import type { Signer } from '../signers/signer.js';
-import { onlineSign } from '../tuf/online.js';
 import { RepoDir } from '../tuf/repo.js';
 import { withRollback } from '../util/transaction.js';
 
@@ -42,33 +39,6 @@ export async function eventUpdateTask(
       );
   }
   return { written: res.written, committed, branch };
-}
-
-/** New snapshot and timestamp when needed, committed (and pushed) on the checked-out branch. */
-export async function onlineSignTask(
-  t: TaskEnv,
-  o: {
-    commit?: boolean;
-    push?: boolean;
-    schemes?: Record<string, (uri: string) => Promise<Signer>>;
-  } = {},
-): Promise<string[]> {
-  const repo = new RepoDir(t.dir);
-  const git = new Git(t.dir, t.env);
-  const res = await withRollback(t.dir, ['metadata'], () =>
-    onlineSign(repo, (uri) => onlineSigner(uri, { env: t.env, schemes: o.schemes }), t.now),
-  );
-  if (!res.written.length) {
-    t.log('snapshot and timestamp are current; nothing to sign.');
-    return [];
-  }
-  for (const r of res.reasons) t.log(`re-signing ${r}`);
-  if (o.commit !== false) {
-    await git.commit(`Online signing: ${res.written.join(', ')}`, ['metadata']);
-    if (o.push) await git.push(t.remote ?? 'origin', await git.currentBranch());
-  }
-  t.log(`Signed ${res.written.join(', ')} with the online key.`);
-  return res.written;
 }
 
 /** Opens a `sign/bump-<role>-v<N>` branch for each offline role in its signing period; skips existing ones. */

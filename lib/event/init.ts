@@ -1,4 +1,4 @@
-import { checkOnlineUri } from '../signers/online.js';
+import { checkOnlineUri } from '../signers/online/index.js';
 import { UserError } from '../errors.js';
 import type { TufPublicKey } from '../tuf/types.js';
 import { addDays, tufDate } from '../tuf/envelope.js';

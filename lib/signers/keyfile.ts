@@ -1,4 +1,5 @@
 import {
+  constants,
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
@@ -66,7 +67,7 @@ export function loadPrivateKey(pem: string, source: string, passphrase?: string)
   }
 }
 
-/** Signs with an in-memory private key (ed25519 or ECDSA P-256/P-384, DER signatures). */
+/** Signs with an in-memory private key (ed25519, ECDSA P-256/P-384 as DER, RSA-PSS with a 32-byte salt). */
 export class KeyObjectSigner implements Signer {
   private readonly tufKey: TufPublicKey;
 
@@ -90,6 +91,10 @@ export class KeyObjectSigner implements Signer {
     const scheme = this.tufKey.scheme;
     const alg =
       scheme === 'ed25519' ? null : scheme === 'ecdsa-sha2-nistp384' ? 'sha384' : 'sha256';
+    if (scheme === 'rsassa-pss-sha256') {
+      const pss = { key: this.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+      return cryptoSign('sha256', data, pss).toString('hex');
+    }
     return cryptoSign(alg, data, { key: this.key, dsaEncoding: 'der' }).toString('hex');
   }
 }

@@ -21,7 +21,7 @@ export function keyId(key: TufPublicKey): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/** Builds the TUF public key for a Node/OpenSSL public key (ed25519 or EC P-256/P-384). */
+/** Builds the TUF public key for a Node/OpenSSL public key (ed25519, EC P-256/P-384, RSA ≥ 2048 bits). */
 export function tufKeyFromPublicPem(pem: string): TufPublicKey {
   const key = createPublicKey(pem);
   if (key.asymmetricKeyType === 'ed25519') {
@@ -44,7 +44,27 @@ export function tufKeyFromPublicPem(pem: string): TufPublicKey {
     const spki = key.export({ format: 'pem', type: 'spki' }).toString();
     return { keytype: 'ecdsa', scheme, keyval: { public: spki } };
   }
+  if (key.asymmetricKeyType === 'rsa') {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < 2048) throw new Error(`RSA key of ${bits} bits: use at least 2048`);
+    const spki = key.export({ format: 'pem', type: 'spki' }).toString();
+    return { keytype: 'rsa', scheme: 'rsassa-pss-sha256', keyval: { public: spki } };
+  }
   throw new Error(
-    `unsupported key type ${key.asymmetricKeyType ?? 'unknown'}: use ed25519 or ECDSA P-256`,
+    `unsupported key type ${key.asymmetricKeyType ?? 'unknown'}: use ed25519, ECDSA P-256 or RSA`,
   );
+}
+
+/** The SPKI PEM of a TUF public key (what `init --online-key` and `--key` read). */
+export function publicPemOf(key: TufPublicKey): string {
+  if (key.keytype === 'ed25519') {
+    const der = Buffer.concat([
+      Buffer.from('302a300506032b6570032100', 'hex'),
+      Buffer.from(key.keyval.public, 'hex'),
+    ]);
+    return createPublicKey({ key: der, format: 'der', type: 'spki' })
+      .export({ format: 'pem', type: 'spki' })
+      .toString();
+  }
+  return key.keyval.public.endsWith('\n') ? key.keyval.public : `${key.keyval.public}\n`;
 }

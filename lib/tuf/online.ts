@@ -17,7 +17,7 @@ import type {
   TimestampSigned,
 } from './types.js';
 
-/** Finds the signer for an online key URI (`envvar:NAME`, `file:PATH`, `pkcs11:…`). */
+/** Finds the signer for an online key URI (see lib/signers/online/). */
 export type OnlineSignerFactory = (uri: string, keyid: string) => Promise<Signer>;
 
 export interface OnlineResult {

@@ -4,6 +4,7 @@ import { normalizeUser } from '../../lib/event/invites.js';
 import { applySignatures, planSigning } from '../../lib/event/sign.js';
 import { updateEvent } from '../../lib/event/update.js';
 import { UserError } from '../../lib/errors.js';
+import { checkOnlineUri } from '../../lib/signers/online/index.js';
 import type { TufPublicKey } from '../../lib/tuf/types.js';
 import { tufKeyFromPublicPem } from '../../lib/tuf/keys.js';
 import { withRollback } from '../../lib/util/transaction.js';
@@ -76,6 +77,7 @@ export async function initCommand(ctx: Ctx, o: InitOpts): Promise<void> {
   const cfg = signerConfig(ctx, o);
   if (!o.onlineKey)
     throw new UserError('--online-key: the public key of the online key (PEM) is required');
+  checkOnlineUri(o.onlineUri, '--online-uri');
   const io = eventIo(ctx, cfg);
   const ev = await openEvent(io, o.event);
   const repo = repoOf(ctx);

@@ -1,4 +1,5 @@
-import { bumpExpiringTask, onlineSignTask } from '../../lib/ci/tasks.js';
+import { onlineSignTask } from '../../lib/ci/online-sign.js';
+import { bumpExpiringTask } from '../../lib/ci/tasks.js';
 import type { TaskEnv } from '../../lib/ci/tasks.js';
 import type { Ctx } from '../context.js';
 
@@ -10,14 +11,19 @@ export interface OnlineSignOpts {
   commit: boolean;
   push: boolean;
   remote: string;
+  onlineUri?: string;
 }
 
-/** `tufci online-sign`; the PKCS#11 addon is loaded only for a `pkcs11:` online key. */
+/** `tufci online-sign`; each key scheme loads its own modules (pkcs11js, the AWS SDK) when used. */
 export async function onlineSignCommand(ctx: Ctx, o: OnlineSignOpts): Promise<void> {
   await onlineSignTask(taskEnv(ctx, o.remote), {
-    ...o,
-    schemes: {
-      pkcs11: async (uri) => (await import('../signers.js')).onlinePkcs11Signer(uri, ctx),
+    commit: o.commit,
+    push: o.push,
+    ...(o.onlineUri ? { uri: o.onlineUri, uriFrom: '--online-uri' } : {}),
+    signer: {
+      platform: process.platform,
+      ...(ctx.askSecret ? { askSecret: ctx.askSecret } : {}),
+      ...(ctx.isTTY || ctx.askSecret ? { notify: (m: string) => ctx.err(m) } : {}),
     },
   });
 }

@@ -1,12 +1,15 @@
 /**
  * `tufci key list`: the keys each token holds and the roles each signs for in the
- * checked-out repository; `tufci key public`: a token key's public key as PEM, for
- * `init --online-key` or `--key @user=FILE`. Both read public objects only: no PIN.
+ * checked-out repository; `tufci key public`: the public key as PEM of a token key or
+ * of an online key URI (awskms:…, pkcs11:…, file:…), for `init --online-key` or
+ * `--key @user=FILE`. Both read public objects only: no PIN.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { listTokenKeys, Pkcs11Signer } from '../../lib/signers/pkcs11/signer.js';
-import { UserError } from '../../lib/errors.js';
+import { UsageError, UserError } from '../../lib/errors.js';
+import { onlinePublicKey } from '../../lib/signers/online/index.js';
+import { keyId, publicPemOf } from '../../lib/tuf/keys.js';
 import type { Ctx } from '../context.js';
 import { parseKeyChoice, pkcs11ModulePath } from '../signers.js';
 import { formatKeyRoles, keyUses, pkcs11Settings } from '../token-keys.js';
@@ -42,8 +45,18 @@ export async function keyListCommand(ctx: Ctx, o: ListOpts): Promise<void> {
   ctx.out(formatKeyRoles(listings, uses));
 }
 
-/** `tufci key public`. */
-export async function keyPublicCommand(ctx: Ctx, o: PublicOpts): Promise<void> {
+/** `tufci key public [URI]`: a token key, or the key behind an online key URI. */
+export async function keyPublicCommand(
+  ctx: Ctx,
+  uri: string | undefined,
+  o: PublicOpts,
+): Promise<void> {
+  if (uri !== undefined) {
+    if (o.key || o.module) throw new UsageError('give either an online key URI or --key/--module');
+    const key = await onlinePublicKey(uri, { env: ctx.env, platform: process.platform });
+    writePublic(ctx, publicPemOf(key), o.out, `${uri}, keyid ${keyId(key)}`, uri);
+    return;
+  }
   const settings = pkcs11Settings(ctx);
   const choice = parseKeyChoice(o.key ?? settings.key, o.key ? '--key' : 'pkcs11-key');
   const signer = new Pkcs11Signer({
@@ -58,14 +71,19 @@ export async function keyPublicCommand(ctx: Ctx, o: PublicOpts): Promise<void> {
     },
   });
   const info = await signer.keyInfo();
-  const pem = info.key.keyval.public;
-  if (o.out) {
-    const out = resolve(ctx.cwd, o.out);
-    if (existsSync(out)) throw new UserError(`--out ${o.out}: file exists; not overwriting`);
-    writeFileSync(out, pem.endsWith('\n') ? pem : `${pem}\n`);
-    ctx.out(`Wrote ${o.out}: ${signer.description}, keyid ${info.keyid}`);
-    ctx.out(`Online key URI: ${info.uri}`);
-  } else {
+  const what = `${signer.description}, keyid ${info.keyid}`;
+  writePublic(ctx, publicPemOf(info.key), o.out, what, info.uri);
+}
+
+/** Prints the PEM, or writes it to `out` (never over an existing file) and says what it is. */
+function writePublic(ctx: Ctx, pem: string, out: string | undefined, what: string, uri: string) {
+  if (!out) {
     ctx.out(pem.replace(/\n$/, ''));
+    return;
   }
+  const path = resolve(ctx.cwd, out);
+  if (existsSync(path)) throw new UserError(`--out ${out}: file exists; not overwriting`);
+  writeFileSync(path, pem);
+  ctx.out(`Wrote ${out}: ${what}`);
+  ctx.out(`Online key URI: ${uri}`);
 }

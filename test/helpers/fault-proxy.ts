@@ -18,6 +18,8 @@ export interface ProxiedRequest {
   /** Path and query. */
   url: string;
   headers: IncomingHttpHeaders;
+  /** The request body, complete once the request was answered. */
+  body: Buffer;
   /** Status sent to the client; 0 when the connection was dropped. */
   status: number;
   fault?: Fault;
@@ -52,8 +54,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       headers: req.headers,
+      body: Buffer.alloc(0),
       status: 0,
     };
+    req.on('data', (chunk: Buffer) => (entry.body = Buffer.concat([entry.body, chunk])));
     requests.push(entry);
     const nth = requests.length;
     const rule = rules.find((r) => r.times > 0 && r.match(req, nth));

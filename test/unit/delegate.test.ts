@@ -84,7 +84,7 @@ describe('values checked before they reach metadata', () => {
         now: new Date(),
       }),
     ).toThrow(
-      '--online-uri: "bogus" is not an online key URI (use envvar:NAME, file:PATH or pkcs11:…)',
+      '--online-uri: "bogus" is not an online key URI tufci can sign with: unknown scheme (use envvar:NAME, file:PATH, pkcs11:token=…;object=…?module-path=…, awskms:KEY)',
     );
     expect(r.has('root')).toBe(false);
   });

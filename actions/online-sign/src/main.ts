@@ -1,26 +1,20 @@
 import * as core from '@actions/core';
-import { onlineSignTask } from '../../../lib/ci/tasks.js';
+import { onlineSignTask } from '../../../lib/ci/online-sign.js';
 import { Git } from '../../../lib/git/git.js';
-import { RepoDir } from '../../../lib/tuf/repo.js';
-import { ONLINE_URI } from '../../../lib/tuf/types.js';
 import { defaultBranch, repoClient, runAction } from '../../common/github.js';
 
 async function main(): Promise<void> {
   const dir = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const env: Record<string, string | undefined> = { ...process.env };
   const key = core.getInput('online-key');
-  if (key) {
-    for (const line of key.split('\n')) if (line.trim()) core.setSecret(line.trim());
-    const root = new RepoDir(dir).root().signed;
-    for (const k of Object.values(root.keys)) {
-      const uri = k[ONLINE_URI];
-      if (typeof uri === 'string' && uri.startsWith('envvar:'))
-        env[uri.slice('envvar:'.length)] = key;
-    }
-  }
+  for (const line of key.split('\n')) if (line.trim()) core.setSecret(line.trim());
+  const uri = core.getInput('online-key-uri');
   const signed = await onlineSignTask(
-    { dir, env, now: new Date(), log: (l) => core.info(l) },
-    { push: true },
+    { dir, env: { ...process.env }, now: new Date(), log: (l) => core.info(l) },
+    {
+      push: true,
+      ...(uri ? { uri, uriFrom: 'input online-key-uri' } : {}),
+      signer: { platform: process.platform, ...(key ? { secret: key } : {}) },
+    },
   );
   core.setOutput('signed', signed.join(','));
   const workflow = core.getInput('publish-workflow');
