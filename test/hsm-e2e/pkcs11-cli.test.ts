@@ -109,7 +109,9 @@ describe('PIN source', () => {
 
   it('says what to do when there is neither a variable nor a terminal', async () => {
     const none = pinSource({ env: {}, envVars: ['X'], missing: (r) => `no PIN for ${r.token}` });
-    await expect(none.pin({ token: 't' })).rejects.toThrow(new SignerError('pin-missing', 'no PIN for t'));
+    await expect(none.pin({ token: 't' })).rejects.toThrow(
+      new SignerError('pin-missing', 'no PIN for t'),
+    );
   });
 });
 

@@ -19154,7 +19154,7 @@ var require_lib = __commonJS({
     var RIGHT_SQUARE_BRACKET = "]";
     var LEFT_CURLY_BRACKET = "{";
     var RIGHT_CURLY_BRACKET = "}";
-    function canonicalize5(object) {
+    function canonicalize3(object) {
       const buffer = [];
       if (typeof object === "string") {
         buffer.push(canonicalizeString(object));
@@ -19172,7 +19172,7 @@ var require_lib = __commonJS({
             buffer.push(COMMA2);
           }
           first2 = false;
-          buffer.push(canonicalize5(element));
+          buffer.push(canonicalize3(element));
         });
         buffer.push(RIGHT_SQUARE_BRACKET);
       } else if (typeof object === "object") {
@@ -19185,7 +19185,7 @@ var require_lib = __commonJS({
           first2 = false;
           buffer.push(canonicalizeString(property));
           buffer.push(COLON);
-          buffer.push(canonicalize5(object[property]));
+          buffer.push(canonicalize3(object[property]));
         });
         buffer.push(RIGHT_CURLY_BRACKET);
       } else {
@@ -19198,7 +19198,7 @@ var require_lib = __commonJS({
       return '"' + escapedString + '"';
     }
     module.exports = {
-      canonicalize: canonicalize5
+      canonicalize: canonicalize3
     };
   }
 });
@@ -19771,7 +19771,7 @@ var require_key2 = __commonJS({
     var error_1 = require_error();
     var utils_1 = require_utils2();
     var key_1 = require_key();
-    var Key2 = class _Key {
+    var Key = class _Key {
       keyID;
       keyType;
       scheme;
@@ -19844,7 +19844,7 @@ var require_key2 = __commonJS({
         });
       }
     };
-    exports.Key = Key2;
+    exports.Key = Key;
   }
 });
 
@@ -22472,7 +22472,7 @@ var require_delegations = __commonJS({
     };
     exports.Delegations = Delegations;
     function keysToJSON(keys) {
-      return tufciLinearMap(Object.entries(keys), (keyId2, key) => key.toJSON());
+      return tufciLinearMap(Object.entries(keys), (keyId, key) => key.toJSON());
     }
     function rolesToJSON(roles) {
       return Object.values(roles).map((role) => role.toJSON());
@@ -24971,6 +24971,7 @@ function info(message) {
 }
 
 // lib/tuf/envelope.ts
+import { createHash } from "node:crypto";
 var import_canonical_json2 = __toESM(require_lib(), 1);
 var import_models = __toESM(require_dist(), 1);
 
@@ -24999,6 +25000,9 @@ var SUPPORTED_SCHEMES = {
   "ecdsa-sha2-nistp384": ["ecdsa-sha2-nistp384"],
   rsa: ["rsassa-pss-sha256"]
 };
+
+// lib/tuf/verify.ts
+var ED25519_SPKI = Buffer.from("302a300506032b6570032100", "hex");
 
 // lib/tuf/names.ts
 var ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -25037,6 +25041,8 @@ function checkTargetPath(path, where) {
 }
 
 // lib/tuf/envelope.ts
+var validated = /* @__PURE__ */ new Set();
+var VALIDATED_MAX = 4096;
 function parseEnvelope(text, where, expectedType) {
   let data;
   try {
@@ -25054,7 +25060,10 @@ function parseEnvelope(text, where, expectedType) {
   if (expectedType && type !== expectedType) {
     throw new UserError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
   }
+  const memo = `${type}:${createHash("sha256").update(text).digest("hex")}`;
+  if (validated.has(memo)) return data;
   checkNames(data.signed, where);
+  checkShape(data.signed, where);
   try {
     toModel(data);
   } catch (e) {
@@ -25064,7 +25073,31 @@ function parseEnvelope(text, where, expectedType) {
   checkKeys(env.signed, where);
   if (env.signed._type === "targets")
     for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
+  if (validated.size >= VALIDATED_MAX) validated.clear();
+  validated.add(memo);
   return env;
+}
+function checkShape(signed, where) {
+  if (signed._type !== "targets") return;
+  const t2 = signed.targets;
+  if (t2 === null || typeof t2 !== "object" || Array.isArray(t2))
+    throw new UserError(`${where}: field "signed.targets" must be an object`);
+  const d = signed.delegations;
+  if (!d || typeof d !== "object") return;
+  if ("roles" in d && "succinct_roles" in d)
+    throw new UserError(
+      `${where}: field "signed.delegations" has both "roles" and "succinct_roles"; use one`
+    );
+  if (Array.isArray(d.roles)) {
+    const seen = /* @__PURE__ */ new Set();
+    d.roles.forEach((r2, i2) => {
+      if (seen.has(r2?.name))
+        throw new UserError(
+          `${where}: field "signed.delegations.roles[${i2}].name": role ${JSON.stringify(r2.name)} is delegated twice`
+        );
+      seen.add(r2?.name);
+    });
+  }
 }
 function checkNames(signed, where) {
   if (signed._type === "targets") {
@@ -25173,10 +25206,10 @@ function periodsOf(role, env, root) {
 
 // lib/event/expiring.ts
 function expiringRoles(repo, now) {
-  const root = repo.root().signed;
+  const roles = repo.readOfflineRoles();
+  const root = (roles.get("root") ?? repo.root()).signed;
   const out = [];
-  for (const role of repo.offlineRoles()) {
-    const env = repo.readRole(role);
+  for (const [role, env] of roles) {
     const { signing } = periodsOf(role, env, root);
     if (now.getTime() >= new Date(env.signed.expires).getTime() - signing * 864e5) {
       out.push({
@@ -25196,9 +25229,6 @@ function bumped(env, role, root, now) {
   next.signatures = [];
   return next;
 }
-
-// lib/event/update.ts
-var import_canonical_json3 = __toESM(require_lib(), 1);
 
 // lib/tuf/owner.ts
 var import_models2 = __toESM(require_dist(), 1);
@@ -30308,9 +30338,6 @@ var Git2 = class {
   }
 };
 
-// lib/tuf/online.ts
-var import_canonical_json4 = __toESM(require_lib(), 1);
-
 // lib/tuf/repo.ts
 import { existsSync as existsSync3, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join as join2 } from "node:path";
@@ -30372,10 +30399,19 @@ var RepoDir = class {
     const t2 = targets ?? (this.has("targets") ? this.targets() : void 0);
     return (t2?.signed.delegations?.roles ?? []).map((r2) => r2.name);
   }
-  /** Offline roles that exist: root, targets and the delegated roles. */
-  offlineRoles() {
-    if (!this.has("root")) return [];
-    return ["root", ...this.has("targets") ? ["targets", ...this.delegatedRoles()] : []];
+  /**
+   * The offline roles that exist (root, targets, then the delegated roles in delegation
+   * order), each file read and parsed once: targets.json is not read again to list them.
+   */
+  readOfflineRoles() {
+    const roles = /* @__PURE__ */ new Map();
+    if (!this.has("root")) return roles;
+    roles.set("root", this.root());
+    if (!this.has("targets")) return roles;
+    const targets = this.targets();
+    roles.set("targets", targets);
+    for (const name of this.delegatedRoles(targets)) roles.set(name, this.readRole(name));
+    return roles;
   }
   /** Root versions kept in root_history, ascending. */
   rootHistory() {

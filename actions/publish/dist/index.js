@@ -5781,7 +5781,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants3 = require_constants2();
+    var constants4 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5856,7 +5856,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5951,11 +5951,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants3.ERROR.OK) {
+          if (ret !== constants4.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants3.ERROR.PAUSED) {
+            } else if (ret === constants4.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5978,10 +5978,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants3.ERROR.OK) {
+        if (ret === constants4.ERROR.OK) {
           return null;
         }
-        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -5998,7 +5998,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants3.ERROR[ret], data);
+        return new HTTPParserError(message, constants4.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6178,7 +6178,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants3.ERROR.PAUSED : 0;
+        return pause ? constants4.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6200,7 +6200,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onData(buf) === false) {
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6236,13 +6236,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -9441,7 +9441,7 @@ var require_readable = __commonJS({
   "node_modules/undici/lib/api/readable.js"(exports, module) {
     "use strict";
     var assert = __require("node:assert");
-    var { Readable } = __require("node:stream");
+    var { Readable: Readable2 } = __require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors();
     var util = require_util();
     var { ReadableStreamFrom } = require_util();
@@ -9453,7 +9453,7 @@ var require_readable = __commonJS({
     var kContentLength = Symbol("kContentLength");
     var noop3 = () => {
     };
-    var BodyReadable = class extends Readable {
+    var BodyReadable = class extends Readable2 {
       constructor({
         resume,
         abort,
@@ -9795,7 +9795,7 @@ var require_api_request = __commonJS({
   "node_modules/undici/lib/api/api-request.js"(exports, module) {
     "use strict";
     var assert = __require("node:assert");
-    var { Readable } = require_readable();
+    var { Readable: Readable2 } = require_readable();
     var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var util = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
@@ -9890,7 +9890,7 @@ var require_api_request = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
-        const res = new Readable({
+        const res = new Readable2({
           resume,
           abort,
           contentType,
@@ -10205,7 +10205,7 @@ var require_api_pipeline = __commonJS({
   "node_modules/undici/lib/api/api-pipeline.js"(exports, module) {
     "use strict";
     var {
-      Readable,
+      Readable: Readable2,
       Duplex,
       PassThrough
     } = __require("node:stream");
@@ -10219,7 +10219,7 @@ var require_api_pipeline = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert = __require("node:assert");
     var kResume = Symbol("resume");
-    var PipelineRequest = class extends Readable {
+    var PipelineRequest = class extends Readable2 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -10236,7 +10236,7 @@ var require_api_pipeline = __commonJS({
         callback(err);
       }
     };
-    var PipelineResponse = class extends Readable {
+    var PipelineResponse = class extends Readable2 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -13561,7 +13561,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = __require("node:events");
-    var { Readable, pipeline, finished } = __require("node:stream");
+    var { Readable: Readable2, pipeline, finished } = __require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -14500,7 +14500,7 @@ var require_fetch = __commonJS({
                   }
                 }
               }
-              this.body = new Readable({ read: resume });
+              this.body = new Readable2({ read: resume });
               const onError = this.onError.bind(this);
               resolve3({
                 status,
@@ -15754,8 +15754,8 @@ var require_cache = __commonJS({
        * @returns {requestResponseList}
        */
       #batchCacheOperations(operations) {
-        const cache = this.#relevantRequestResponseList;
-        const backupCache = [...cache];
+        const cache2 = this.#relevantRequestResponseList;
+        const backupCache = [...cache2];
         const addedItems = [];
         const resultList = [];
         try {
@@ -15782,9 +15782,9 @@ var require_cache = __commonJS({
                 return [];
               }
               for (const requestResponse of requestResponses) {
-                const idx = cache.indexOf(requestResponse);
+                const idx = cache2.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache.splice(idx, 1);
+                cache2.splice(idx, 1);
               }
             } else if (operation.type === "put") {
               if (operation.response == null) {
@@ -15814,11 +15814,11 @@ var require_cache = __commonJS({
               }
               requestResponses = this.#queryCache(operation.request);
               for (const requestResponse of requestResponses) {
-                const idx = cache.indexOf(requestResponse);
+                const idx = cache2.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache.splice(idx, 1);
+                cache2.splice(idx, 1);
               }
-              cache.push([operation.request, operation.response]);
+              cache2.push([operation.request, operation.response]);
               addedItems.push([operation.request, operation.response]);
             }
             resultList.push([operation.request, operation.response]);
@@ -15992,13 +15992,13 @@ var require_cachestorage = __commonJS({
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
-            const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request2, options);
+            const cache2 = new Cache(kConstruct, cacheList);
+            return await cache2.match(request2, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
-            const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request2, options);
+            const cache2 = new Cache(kConstruct, cacheList);
+            const response = await cache2.match(request2, options);
             if (response !== void 0) {
               return response;
             }
@@ -16028,12 +16028,12 @@ var require_cachestorage = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         cacheName = webidl.converters.DOMString(cacheName, prefix, "cacheName");
         if (this.#caches.has(cacheName)) {
-          const cache2 = this.#caches.get(cacheName);
-          return new Cache(kConstruct, cache2);
+          const cache3 = this.#caches.get(cacheName);
+          return new Cache(kConstruct, cache3);
         }
-        const cache = [];
-        this.#caches.set(cacheName, cache);
-        return new Cache(kConstruct, cache);
+        const cache2 = [];
+        this.#caches.set(cacheName, cache2);
+        return new Cache(kConstruct, cache2);
       }
       /**
        * @see https://w3c.github.io/ServiceWorker/#cache-storage-delete
@@ -19213,7 +19213,7 @@ var require_lib = __commonJS({
     var RIGHT_SQUARE_BRACKET = "]";
     var LEFT_CURLY_BRACKET = "{";
     var RIGHT_CURLY_BRACKET = "}";
-    function canonicalize4(object) {
+    function canonicalize5(object) {
       const buffer = [];
       if (typeof object === "string") {
         buffer.push(canonicalizeString(object));
@@ -19231,7 +19231,7 @@ var require_lib = __commonJS({
             buffer.push(COMMA2);
           }
           first = false;
-          buffer.push(canonicalize4(element));
+          buffer.push(canonicalize5(element));
         });
         buffer.push(RIGHT_SQUARE_BRACKET);
       } else if (typeof object === "object") {
@@ -19244,7 +19244,7 @@ var require_lib = __commonJS({
           first = false;
           buffer.push(canonicalizeString(property));
           buffer.push(COLON);
-          buffer.push(canonicalize4(object[property]));
+          buffer.push(canonicalize5(object[property]));
         });
         buffer.push(RIGHT_CURLY_BRACKET);
       } else {
@@ -19257,7 +19257,7 @@ var require_lib = __commonJS({
       return '"' + escapedString + '"';
     }
     module.exports = {
-      canonicalize: canonicalize4
+      canonicalize: canonicalize5
     };
   }
 });
@@ -19343,15 +19343,15 @@ var require_base = __commonJS({
     var error_1 = require_error();
     var utils_1 = require_utils2();
     var SPECIFICATION_VERSION = ["1", "0", "31"];
-    var MetadataKind2;
-    (function(MetadataKind3) {
-      MetadataKind3["Root"] = "root";
-      MetadataKind3["Timestamp"] = "timestamp";
-      MetadataKind3["Snapshot"] = "snapshot";
-      MetadataKind3["Targets"] = "targets";
-    })(MetadataKind2 || (exports.MetadataKind = MetadataKind2 = {}));
+    var MetadataKind4;
+    (function(MetadataKind5) {
+      MetadataKind5["Root"] = "root";
+      MetadataKind5["Timestamp"] = "timestamp";
+      MetadataKind5["Snapshot"] = "snapshot";
+      MetadataKind5["Targets"] = "targets";
+    })(MetadataKind4 || (exports.MetadataKind = MetadataKind4 = {}));
     function isMetadataKind(value) {
-      return typeof value === "string" && Object.values(MetadataKind2).includes(value);
+      return typeof value === "string" && Object.values(MetadataKind4).includes(value);
     }
     var Signed = class _Signed {
       specVersion;
@@ -19771,7 +19771,7 @@ var require_key2 = __commonJS({
     var error_1 = require_error();
     var utils_1 = require_utils2();
     var key_1 = require_key();
-    var Key2 = class _Key {
+    var Key = class _Key {
       keyID;
       keyType;
       scheme;
@@ -19844,7 +19844,7 @@ var require_key2 = __commonJS({
         });
       }
     };
-    exports.Key = Key2;
+    exports.Key = Key;
   }
 });
 
@@ -22668,7 +22668,7 @@ var require_metadata = __commonJS({
     var targets_1 = require_targets();
     var timestamp_1 = require_timestamp();
     var utils_1 = require_utils2();
-    var Metadata2 = class _Metadata {
+    var Metadata4 = class _Metadata {
       signed;
       signatures;
       unrecognizedFields;
@@ -22786,7 +22786,7 @@ var require_metadata = __commonJS({
         return new _Metadata(signedObj, sigMap, rest);
       }
     };
-    exports.Metadata = Metadata2;
+    exports.Metadata = Metadata4;
   }
 });
 
@@ -23614,9 +23614,9 @@ var require_error2 = __commonJS({
     var ValueError = class extends Error {
     };
     exports.ValueError = ValueError;
-    var RuntimeError = class extends Error {
+    var RuntimeError2 = class extends Error {
     };
-    exports.RuntimeError = RuntimeError;
+    exports.RuntimeError = RuntimeError2;
     var PersistError = class extends Error {
     };
     exports.PersistError = PersistError;
@@ -24218,9 +24218,9 @@ var require_url = __commonJS({
   "node_modules/tuf-js/dist/utils/url.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
-    exports.join = join14;
+    exports.join = join17;
     var url_1 = __require("url");
-    function join14(base, path) {
+    function join17(base, path) {
       return new url_1.URL(ensureTrailingSlash(base) + removeLeadingSlash(path)).toString();
     }
     function ensureTrailingSlash(path) {
@@ -24289,7 +24289,7 @@ var require_updater = __commonJS({
     var store_1 = require_store();
     var url = __importStar(require_url());
     var log = (0, debug_1.default)("tuf:cache");
-    var Updater3 = class {
+    var Updater2 = class {
       dir;
       metadataBaseUrl;
       targetDir;
@@ -24540,7 +24540,7 @@ var require_updater = __commonJS({
         }
       }
     };
-    exports.Updater = Updater3;
+    exports.Updater = Updater2;
   }
 });
 
@@ -25338,9 +25338,9 @@ var require_lib3 = __commonJS({
 });
 
 // actions/publish/src/main.ts
-import { mkdtempSync as mkdtempSync2 } from "node:fs";
-import { tmpdir as tmpdir3 } from "node:os";
-import { join as join13, resolve as resolve2 } from "node:path";
+import { mkdtempSync as mkdtempSync4 } from "node:fs";
+import { tmpdir as tmpdir5 } from "node:os";
+import { join as join16, resolve as resolve2 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -25840,42 +25840,10 @@ function info(message) {
 // lib/client/fetchers.ts
 var import_tuf_js = __toESM(require_dist2(), 1);
 var import_error = __toESM(require_error2(), 1);
-import { existsSync as existsSync2, readFileSync } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-var SourceFetcher = class extends import_tuf_js.BaseFetcher {
-  constructor(get) {
-    super();
-    this.get = get;
-  }
-  async fetch(url) {
-    const bytes = await this.get(url);
-    if (!bytes) throw new import_error.DownloadHTTPError(`not found: ${url}`, 404);
-    const copy = new Uint8Array(bytes.byteLength);
-    copy.set(bytes);
-    return new ReadableStream({
-      start(controller) {
-        controller.enqueue(copy);
-        controller.close();
-      }
-    });
-  }
-};
-function dirFetcher() {
-  return new SourceFetcher(async (url) => {
-    const path = fileURLToPath(url);
-    return existsSync2(path) ? readFileSync(path) : void 0;
-  });
-}
-function dirUrl(dir) {
-  return new URL(`file://${join(dir, "/")}`).href;
-}
-
-// lib/client/verify.ts
-var import_tuf_js2 = __toESM(require_dist2(), 1);
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync as readFileSync2, writeFileSync } from "node:fs";
-import { join as join2 } from "node:path";
 
 // lib/errors.ts
 var TufciError = class extends Error {
@@ -25910,9 +25878,372 @@ var NetworkError = class extends TufciError {
     this.name = "NetworkError";
   }
 };
+var InternalError = class extends TufciError {
+  constructor(message, options) {
+    super("internal", message, options);
+    this.name = "InternalError";
+  }
+};
 function isTufciError(e, code) {
   return e instanceof TufciError && (code === void 0 || e.code === code);
 }
+
+// lib/client/fetchers.ts
+function fileOfUrl(url) {
+  const last = url.replace(/\/+$/, "").split("/").pop() ?? url;
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+var DirFetcher = class extends import_tuf_js.BaseFetcher {
+  async fetch(url) {
+    const path = fileURLToPath(url);
+    let isFile = false;
+    try {
+      isFile = statSync(path).isFile();
+    } catch {
+      isFile = false;
+    }
+    if (!isFile) throw new import_error.DownloadHTTPError(`${fileOfUrl(url)}: not found`, 404);
+    return Readable.toWeb(createReadStream(path));
+  }
+};
+function dirFetcher() {
+  return new DirFetcher();
+}
+function dirUrl(dir) {
+  return new URL(`file://${join(dir, "/")}`).href;
+}
+var HttpFetcher = class extends import_tuf_js.BaseFetcher {
+  constructor(o) {
+    super();
+    this.o = o;
+  }
+  async fetch(url) {
+    let response;
+    try {
+      response = await fetch(url, {
+        headers: { "user-agent": this.o.userAgent ?? "tufci" },
+        signal: AbortSignal.timeout(this.o.timeoutMs ?? 3e4),
+        redirect: "follow"
+      });
+    } catch (e) {
+      throw new NetworkError(`${url}: ${describeNetworkError(e)}`, { cause: e });
+    }
+    if (!response.ok || !response.body) {
+      await response.body?.cancel().catch(() => void 0);
+      throw new import_error.DownloadHTTPError(`${fileOfUrl(url)}: HTTP ${response.status}`, response.status);
+    }
+    return response.body;
+  }
+};
+function httpFetcher(o = {}) {
+  return new HttpFetcher(o);
+}
+function describeNetworkError(e) {
+  const err = e;
+  if (err?.name === "TimeoutError") return "timed out";
+  const code = err?.cause?.code;
+  return code ? `cannot connect (${code})` : `request failed (${err?.message ?? String(e)})`;
+}
+
+// lib/client/verify.ts
+import { mkdirSync as mkdirSync3, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as join5 } from "node:path";
+
+// lib/client/trust-dir.ts
+import { existsSync as existsSync2, mkdirSync as mkdirSync2, readFileSync } from "node:fs";
+import { basename, join as join2 } from "node:path";
+
+// lib/tuf/envelope.ts
+import { createHash } from "node:crypto";
+var import_canonical_json2 = __toESM(require_lib(), 1);
+var import_models = __toESM(require_dist(), 1);
+
+// lib/tuf/keys.ts
+var import_canonical_json = __toESM(require_lib(), 1);
+var SUPPORTED_SCHEMES = {
+  ed25519: ["ed25519"],
+  ecdsa: ["ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384"],
+  "ecdsa-sha2-nistp256": ["ecdsa-sha2-nistp256"],
+  "ecdsa-sha2-nistp384": ["ecdsa-sha2-nistp384"],
+  rsa: ["rsassa-pss-sha256"]
+};
+
+// lib/tuf/verify.ts
+import { createPublicKey, constants as constants3, verify } from "node:crypto";
+var DIGEST = {
+  ed25519: null,
+  "ecdsa-sha2-nistp256": "sha256",
+  "ecdsa-sha2-nistp384": "sha384",
+  "rsassa-pss-sha256": "sha256"
+};
+var KIND = {
+  ed25519: "ed25519",
+  "ecdsa-sha2-nistp256": "ec",
+  "ecdsa-sha2-nistp384": "ec",
+  "rsassa-pss-sha256": "rsa"
+};
+var CURVE = {
+  "ecdsa-sha2-nistp256": "prime256v1",
+  "ecdsa-sha2-nistp384": "secp384r1"
+};
+var ED25519_SPKI = Buffer.from("302a300506032b6570032100", "hex");
+var HEX = /^(?:[0-9a-f]{2})+$/i;
+var cache = /* @__PURE__ */ new Map();
+function publicKeyOf(key) {
+  const pub = key.keyval?.public;
+  if (typeof pub !== "string") return null;
+  const id = `${key.keytype}\0${pub}`;
+  let k = cache.get(id);
+  if (k !== void 0) return k;
+  try {
+    if (pub.startsWith("-----BEGIN PUBLIC KEY-----")) k = createPublicKey(pub);
+    else if (key.keytype === "ed25519" && pub.length === 64 && HEX.test(pub))
+      k = createPublicKey({
+        key: Buffer.concat([ED25519_SPKI, Buffer.from(pub, "hex")]),
+        format: "der",
+        type: "spki"
+      });
+    else k = null;
+  } catch {
+    k = null;
+  }
+  if (cache.size > 1024) cache.clear();
+  cache.set(id, k);
+  return k;
+}
+function verifyWith(key, bytes, sig) {
+  const digest = DIGEST[key.scheme];
+  const pub = publicKeyOf(key);
+  if (digest === void 0 || !pub || !HEX.test(sig)) return false;
+  const kind = pub.asymmetricKeyType;
+  if (kind !== KIND[key.scheme]) return false;
+  if (kind === "ec" && pub.asymmetricKeyDetails?.namedCurve !== CURVE[key.scheme]) return false;
+  try {
+    const k = kind === "rsa" ? {
+      key: pub,
+      padding: constants3.RSA_PKCS1_PSS_PADDING,
+      saltLength: constants3.RSA_PSS_SALTLEN_AUTO
+    } : pub;
+    return verify(digest, bytes, k, Buffer.from(sig, "hex"));
+  } catch {
+    return false;
+  }
+}
+
+// lib/tuf/names.ts
+var ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+var TOP_LEVEL = ["root", "targets", "snapshot", "timestamp"];
+function isRoleName(role) {
+  return typeof role === "string" && ROLE_NAME.test(role) && !role.includes("..") && !role.endsWith(".json") && role !== "root_history";
+}
+function checkRoleName(role, where = "role name") {
+  if (!isRoleName(role)) {
+    throw new UserError(
+      `${where}: "${String(role)}" is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`
+    );
+  }
+}
+function checkDelegatedRoleName(role, where) {
+  checkRoleName(role, where);
+  if (TOP_LEVEL.includes(role))
+    throw new UserError(
+      `${where}: "${role}" is a top-level role's name; a delegation cannot use it`
+    );
+}
+function checkMetaFileName(name, where) {
+  const role = name.endsWith(".json") ? name.slice(0, -".json".length) : "";
+  if (!role || !isRoleName(role))
+    throw new UserError(`${where}: "${name}" is not "<role>.json" with a valid role name`);
+}
+
+// lib/tuf/target-files.ts
+function checkTargetPath(path, where) {
+  const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
+  if (bad) {
+    throw new UserError(
+      `${where}: target path "${path}" escapes targets/ (it must be relative, without '..' or empty segments)`
+    );
+  }
+}
+
+// lib/tuf/envelope.ts
+var validated = /* @__PURE__ */ new Set();
+var VALIDATED_MAX = 4096;
+function parseEnvelope(text, where, expectedType) {
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${where}: malformed JSON: ${e.message}`);
+  }
+  const signed = data?.signed;
+  const type = signed?._type;
+  if (typeof type !== "string" || !["root", "targets", "snapshot", "timestamp"].includes(type)) {
+    throw new UserError(
+      `${where}: field "signed._type" must be one of root, targets, snapshot, timestamp`
+    );
+  }
+  if (expectedType && type !== expectedType) {
+    throw new UserError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
+  }
+  const memo = `${type}:${createHash("sha256").update(text).digest("hex")}`;
+  if (validated.has(memo)) return data;
+  checkNames(data.signed, where);
+  checkShape(data.signed, where);
+  try {
+    toModel(data);
+  } catch (e) {
+    throw new UserError(`${where}: invalid ${type} metadata: ${e.message}`);
+  }
+  const env = data;
+  checkKeys(env.signed, where);
+  if (env.signed._type === "targets")
+    for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
+  if (validated.size >= VALIDATED_MAX) validated.clear();
+  validated.add(memo);
+  return env;
+}
+function checkShape(signed, where) {
+  if (signed._type !== "targets") return;
+  const t = signed.targets;
+  if (t === null || typeof t !== "object" || Array.isArray(t))
+    throw new UserError(`${where}: field "signed.targets" must be an object`);
+  const d = signed.delegations;
+  if (!d || typeof d !== "object") return;
+  if ("roles" in d && "succinct_roles" in d)
+    throw new UserError(
+      `${where}: field "signed.delegations" has both "roles" and "succinct_roles"; use one`
+    );
+  if (Array.isArray(d.roles)) {
+    const seen = /* @__PURE__ */ new Set();
+    d.roles.forEach((r, i) => {
+      if (seen.has(r?.name))
+        throw new UserError(
+          `${where}: field "signed.delegations.roles[${i}].name": role ${JSON.stringify(r.name)} is delegated twice`
+        );
+      seen.add(r?.name);
+    });
+  }
+}
+function checkNames(signed, where) {
+  if (signed._type === "targets") {
+    const d = signed.delegations;
+    const roles = d?.roles ?? [];
+    if (!Array.isArray(roles)) return;
+    roles.forEach(
+      (r, i) => checkDelegatedRoleName(r.name, `${where}: field "signed.delegations.roles[${i}].name"`)
+    );
+    const succinct = d?.succinct_roles;
+    if (succinct?.name_prefix !== void 0)
+      checkRoleName(
+        succinct.name_prefix,
+        `${where}: field "signed.delegations.succinct_roles.name_prefix"`
+      );
+  }
+  if (signed._type === "snapshot" && signed.meta && typeof signed.meta === "object")
+    for (const name of Object.keys(signed.meta))
+      checkMetaFileName(name, `${where}: field "signed.meta"`);
+}
+function checkKeys(signed, where) {
+  const keys = signed._type === "root" ? signed.keys : signed._type === "targets" ? signed.delegations?.keys ?? {} : {};
+  for (const [id, key] of Object.entries(keys)) {
+    const schemes = SUPPORTED_SCHEMES[key.keytype];
+    if (!schemes) {
+      throw new UserError(
+        `${where}: key ${id}: unknown key type "${key.keytype}" (supported: ${Object.keys(SUPPORTED_SCHEMES).join(", ")})`
+      );
+    }
+    if (!schemes.includes(key.scheme)) {
+      throw new UserError(
+        `${where}: key ${id}: scheme "${key.scheme}" does not fit key type "${key.keytype}"`
+      );
+    }
+  }
+}
+function toModel(env) {
+  const kind = env.signed._type;
+  return import_models.Metadata.fromJSON(
+    kind,
+    env
+  );
+}
+function signedBytes(env) {
+  checkKeyOrder(env.signed, `${env.signed._type} metadata version ${env.signed.version}`);
+  return Buffer.from((0, import_canonical_json2.canonicalize)(env.signed));
+}
+var SURROGATE = /[\uD800-\uDFFF]/;
+function checkKeyOrder(value, where) {
+  if (Array.isArray(value)) {
+    for (const v of value) checkKeyOrder(v, where);
+    return;
+  }
+  if (value === null || typeof value !== "object") return;
+  const keys = Object.keys(value);
+  if (keys.some((k) => SURROGATE.test(k))) {
+    const utf16 = [...keys].sort();
+    const points = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const i = utf16.findIndex((k, n) => k !== points[n]);
+    if (i >= 0) {
+      throw new UserError(
+        `${where}: names ${JSON.stringify(utf16[i])} and ${JSON.stringify(points[i])} sort differently by UTF-16 (tuf-js) and by code point (python-tuf, go-tuf), so clients would disagree on the signed bytes; rename one of them`
+      );
+    }
+  }
+  for (const v of Object.values(value)) checkKeyOrder(v, where);
+}
+function validSignatures(env, keys, keyids) {
+  const sigs = /* @__PURE__ */ new Map();
+  for (const s of env.signatures) if (!sigs.has(s.keyid)) sigs.set(s.keyid, s.sig);
+  const wanted = keyids.filter((id) => keys[id] && sigs.has(id));
+  if (!wanted.length) return [];
+  let bytes;
+  try {
+    bytes = signedBytes(env);
+  } catch {
+    return [];
+  }
+  return wanted.filter((id) => verifyWith(keys[id], bytes, sigs.get(id)));
+}
+function serialize(env) {
+  return JSON.stringify(env, null, 2) + "\n";
+}
+
+// lib/util/fs.ts
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+function writeFileAtomic(path, data) {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${Math.random().toString(36).slice(2)}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+// lib/client/trust-dir.ts
+function initTrust(dir, root, o = {}) {
+  parseEnvelope(Buffer.from(root).toString("utf8"), "pinned root", "root");
+  mkdirSync2(dir, { recursive: true });
+  const file = join2(dir, "root.json");
+  if (existsSync2(file) && !o.replace) return false;
+  writeFileAtomic(file, root);
+  return true;
+}
+function writeTrusted(dir, file, bytes) {
+  if (basename(file) !== file || file.includes("\0"))
+    throw new InternalError(`trusted metadata file name ${JSON.stringify(file)} is not plain`);
+  writeFileAtomic(join2(dir, file), bytes);
+}
+
+// lib/client/tuf-client.ts
+var import_models3 = __toESM(require_dist(), 1);
+var import_tuf_js2 = __toESM(require_dist2(), 1);
+var import_error5 = __toESM(require_error2(), 1);
+import { existsSync as existsSync4, readFileSync as readFileSync3, rmSync } from "node:fs";
+import { join as join4 } from "node:path";
 
 // lib/client/explain.ts
 var import_error2 = __toESM(require_error(), 1);
@@ -25971,205 +26302,388 @@ function verificationError(e, where, note) {
   return new NotVerifiedError(`${prefix}${hint}: ${message}`, { cause: e });
 }
 
-// lib/tuf/envelope.ts
-var import_canonical_json2 = __toESM(require_lib(), 1);
-var import_models = __toESM(require_dist(), 1);
-
-// lib/tuf/keys.ts
-var import_canonical_json = __toESM(require_lib(), 1);
-var SUPPORTED_SCHEMES = {
-  ed25519: ["ed25519"],
-  ecdsa: ["ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384"],
-  "ecdsa-sha2-nistp256": ["ecdsa-sha2-nistp256"],
-  "ecdsa-sha2-nistp384": ["ecdsa-sha2-nistp384"],
-  rsa: ["rsassa-pss-sha256"]
+// lib/client/delegations.ts
+var import_canonical_json3 = __toESM(require_lib(), 1);
+var import_models2 = __toESM(require_dist(), 1);
+import { existsSync as existsSync3, readFileSync as readFileSync2 } from "node:fs";
+import { join as join3 } from "node:path";
+function keyIdentity(key) {
+  return (0, import_canonical_json3.canonicalize)({ keytype: key.keyType, scheme: key.scheme, keyval: key.keyVal });
+}
+function roleFile(role) {
+  return `${encodeURIComponent(role)}.json`;
+}
+var DelegationLookup = class {
+  constructor(o) {
+    this.o = o;
+  }
+  loaded = /* @__PURE__ */ new Map();
+  /** The target's signed info from the most trusted role that has it, or undefined. */
+  async find(targetPath) {
+    const max = this.o.maxDelegations ?? 32;
+    const toVisit = [{ role: "targets" }];
+    const visited = /* @__PURE__ */ new Set();
+    while (toVisit.length > 0 && visited.size <= max) {
+      const { role, delegator } = toVisit.pop();
+      if (visited.has(role)) continue;
+      const md = delegator ? await this.load(role, delegator) : this.o.targets;
+      const found = md.signed.targets[targetPath];
+      if (found) return found;
+      visited.add(role);
+      const delegations = md.signed.delegations;
+      if (!delegations) continue;
+      const children = [];
+      for (const { role: child, terminating } of delegations.rolesForTarget(targetPath)) {
+        children.push({ role: child, delegator: { name: role, md } });
+        if (terminating) {
+          toVisit.splice(0);
+          break;
+        }
+      }
+      toVisit.push(...children.reverse());
+    }
+    return void 0;
+  }
+  /** A delegated role, verified against `delegator` on every visit. */
+  async load(role, delegator) {
+    const meta = this.o.snapshot.signed.meta[`${role}.json`];
+    if (!meta) throw new NotVerifiedError(`${role}.json: the role is not listed in snapshot`);
+    const inMemory = this.loaded.get(role);
+    if (inMemory) {
+      this.check(role, inMemory, delegator);
+      return inMemory;
+    }
+    const local = join3(this.o.metadataDir, roleFile(role));
+    if (existsSync3(local)) {
+      try {
+        const md2 = this.parse(role, readFileSync2(local));
+        this.check(role, md2, delegator);
+        if (md2.signed.version === meta.version) {
+          this.loaded.set(role, md2);
+          return md2;
+        }
+      } catch {
+      }
+    }
+    const version = this.o.consistentSnapshot ? `${meta.version}.` : "";
+    const url = new URL(`${version}${roleFile(role)}`, this.o.metadataBaseUrl).href;
+    const bytes = await this.o.fetcher.downloadBytes(url, meta.length ?? this.o.maxLength ?? 5e6);
+    try {
+      meta.verify(bytes);
+    } catch (e) {
+      throw new NotVerifiedError(
+        `${role}.json: the bytes do not match the length or hashes in snapshot (${e.message})`,
+        { cause: e }
+      );
+    }
+    const md = this.parse(role, bytes);
+    this.check(role, md, delegator);
+    if (md.signed.version !== meta.version)
+      throw new NotVerifiedError(
+        `${role}.json: version ${md.signed.version} is not the version ${meta.version} snapshot names`
+      );
+    writeTrusted(this.o.metadataDir, roleFile(role), bytes);
+    this.loaded.set(role, md);
+    return md;
+  }
+  parse(role, bytes) {
+    try {
+      const json = JSON.parse(Buffer.from(bytes).toString("utf8"));
+      if (json?.signed?._type !== import_models2.MetadataKind.Targets)
+        throw new Error(`its type is ${JSON.stringify(json?.signed?._type)}, not "targets"`);
+      return import_models2.Metadata.fromJSON(import_models2.MetadataKind.Targets, json);
+    } catch (e) {
+      throw new NotVerifiedError(`${role}.json: malformed metadata (${e.message})`, {
+        cause: e
+      });
+    }
+  }
+  /** Threshold (distinct keys) of the delegator's rule for `role`, and expiry. */
+  check(role, md, delegator) {
+    const delegations = delegator.md.signed.delegations;
+    const rule = delegations?.roles?.[role] ?? (delegations?.succinctRoles?.isDelegatedRole(role) ? delegations.succinctRoles : void 0);
+    if (!delegations || !rule)
+      throw new NotVerifiedError(`${role}.json: ${delegator.name} does not delegate to it`);
+    const signers = /* @__PURE__ */ new Set();
+    for (const keyid of rule.keyIDs) {
+      const key = delegations.keys[keyid];
+      if (!key) continue;
+      try {
+        key.verifySignature(md);
+      } catch {
+        continue;
+      }
+      signers.add(keyIdentity(key));
+    }
+    if (signers.size < rule.threshold)
+      throw new NotVerifiedError(
+        `${role}.json: signed by ${signers.size} distinct key(s) of those ${delegator.name} trusts for it, ${rule.threshold} required`
+      );
+    if (md.signed.isExpired(this.o.now))
+      throw new NotVerifiedError(`${role}.json: expired on ${md.signed.expires}`);
+  }
 };
 
-// lib/tuf/names.ts
-var ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-var TOP_LEVEL = ["root", "targets", "snapshot", "timestamp"];
-function isRoleName(role) {
-  return typeof role === "string" && ROLE_NAME.test(role) && !role.includes("..") && !role.endsWith(".json") && role !== "root_history";
-}
-function checkRoleName(role, where = "role name") {
-  if (!isRoleName(role)) {
-    throw new UserError(
-      `${where}: "${String(role)}" is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`
-    );
+// lib/client/tuf-client.ts
+var RecordingFetcher = class {
+  constructor(inner) {
+    this.inner = inner;
   }
-}
-function checkDelegatedRoleName(role, where) {
-  checkRoleName(role, where);
-  if (TOP_LEVEL.includes(role))
-    throw new UserError(
-      `${where}: "${role}" is a top-level role's name; a delegation cannot use it`
-    );
-}
-function checkMetaFileName(name, where) {
-  const role = name.endsWith(".json") ? name.slice(0, -".json".length) : "";
-  if (!role || !isRoleName(role))
-    throw new UserError(`${where}: "${name}" is not "<role>.json" with a valid role name`);
-}
-
-// lib/tuf/target-files.ts
-function checkTargetPath(path, where) {
-  const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
-  if (bad) {
-    throw new UserError(
-      `${where}: target path "${path}" escapes targets/ (it must be relative, without '..' or empty segments)`
-    );
+  last;
+  lastError;
+  reset() {
+    this.last = void 0;
+    this.lastError = void 0;
   }
-}
-
-// lib/tuf/envelope.ts
-function parseEnvelope(text, where, expectedType) {
-  let data;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`${where}: malformed JSON: ${e.message}`);
+  downloadFile(url, maxLength, handler2) {
+    return this.track(url, () => this.inner.downloadFile(url, maxLength, handler2));
   }
-  const signed = data?.signed;
-  const type = signed?._type;
-  if (typeof type !== "string" || !["root", "targets", "snapshot", "timestamp"].includes(type)) {
-    throw new UserError(
-      `${where}: field "signed._type" must be one of root, targets, snapshot, timestamp`
-    );
+  downloadBytes(url, maxLength) {
+    return this.track(url, () => this.inner.downloadBytes(url, maxLength));
   }
-  if (expectedType && type !== expectedType) {
-    throw new UserError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
-  }
-  checkNames(data.signed, where);
-  try {
-    toModel(data);
-  } catch (e) {
-    throw new UserError(`${where}: invalid ${type} metadata: ${e.message}`);
-  }
-  const env = data;
-  checkKeys(env.signed, where);
-  if (env.signed._type === "targets")
-    for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
-  return env;
-}
-function checkNames(signed, where) {
-  if (signed._type === "targets") {
-    const d = signed.delegations;
-    const roles = d?.roles ?? [];
-    if (!Array.isArray(roles)) return;
-    roles.forEach(
-      (r, i) => checkDelegatedRoleName(r.name, `${where}: field "signed.delegations.roles[${i}].name"`)
-    );
-    const succinct = d?.succinct_roles;
-    if (succinct?.name_prefix !== void 0)
-      checkRoleName(
-        succinct.name_prefix,
-        `${where}: field "signed.delegations.succinct_roles.name_prefix"`
-      );
-  }
-  if (signed._type === "snapshot" && signed.meta && typeof signed.meta === "object")
-    for (const name of Object.keys(signed.meta))
-      checkMetaFileName(name, `${where}: field "signed.meta"`);
-}
-function checkKeys(signed, where) {
-  const keys = signed._type === "root" ? signed.keys : signed._type === "targets" ? signed.delegations?.keys ?? {} : {};
-  for (const [id, key] of Object.entries(keys)) {
-    const schemes = SUPPORTED_SCHEMES[key.keytype];
-    if (!schemes) {
-      throw new UserError(
-        `${where}: key ${id}: unknown key type "${key.keytype}" (supported: ${Object.keys(SUPPORTED_SCHEMES).join(", ")})`
-      );
-    }
-    if (!schemes.includes(key.scheme)) {
-      throw new UserError(
-        `${where}: key ${id}: scheme "${key.scheme}" does not fit key type "${key.keytype}"`
-      );
-    }
-  }
-}
-function toModel(env) {
-  const kind = env.signed._type;
-  return import_models.Metadata.fromJSON(
-    kind,
-    env
-  );
-}
-function validSignatures(env, keys, keyids) {
-  const md = toModel(env);
-  const ok = [];
-  for (const id of keyids) {
-    const key = keys[id];
-    if (!key) continue;
+  async track(url, work) {
+    this.last = url;
+    this.lastError = void 0;
     try {
-      import_models.Key.fromJSON(id, key).verifySignature(md);
-      ok.push(id);
-    } catch {
+      return await work();
+    } catch (e) {
+      this.lastError = e;
+      throw e;
     }
   }
-  return ok;
-}
-function serialize(env) {
-  return JSON.stringify(env, null, 2) + "\n";
+};
+var withSlash = (u) => u.endsWith("/") ? u : `${u}/`;
+var TufClient = class {
+  constructor(o) {
+    this.o = o;
+    this.fetcher = new RecordingFetcher(o.fetcher);
+    try {
+      this.updater = new import_tuf_js2.Updater({
+        metadataDir: o.metadataDir,
+        metadataBaseUrl: withSlash(o.metadataBaseUrl),
+        targetBaseUrl: o.targetBaseUrl ? withSlash(o.targetBaseUrl) : void 0,
+        fetcher: this.fetcher
+      });
+    } catch (e) {
+      throw notVerified("root.json (trusted)", e);
+    }
+  }
+  fetcher;
+  updater;
+  lookup;
+  /** TUF client workflow 5.3–5.6 for the top-level roles. */
+  async refresh() {
+    this.fetcher.reset();
+    const before = this.topLevelBytes();
+    try {
+      await this.updater.refresh();
+      this.checkDistinctKeys();
+    } catch (e) {
+      if (e instanceof NotVerifiedError) {
+        this.restore(before);
+        throw e;
+      }
+      if (e instanceof import_error5.RuntimeError && !this.fetcher.lastError && this.snapshotLacksTargets())
+        throw new NotVerifiedError("snapshot.json: does not list targets.json", { cause: e });
+      throw this.failure(e, this.fetcher.last ? fileOfUrl(this.fetcher.last) : "metadata");
+    }
+    const snapshot = this.readTrusted("snapshot");
+    const targets = this.readTrusted("targets");
+    this.lookup = new DelegationLookup({
+      metadataDir: this.o.metadataDir,
+      metadataBaseUrl: withSlash(this.o.metadataBaseUrl),
+      fetcher: this.fetcher,
+      snapshot,
+      targets,
+      consistentSnapshot: this.readTrusted("root").signed.consistentSnapshot === true,
+      now: this.o.now
+    });
+  }
+  /** Version of a top-level role in the trusted directory. */
+  version(role) {
+    return this.readTrusted(role).signed.version;
+  }
+  /** Expiry of each top-level role the client trusts. */
+  expires() {
+    const out = {};
+    for (const role of ["root", "timestamp", "snapshot", "targets"])
+      out[role] = this.readTrusted(role).signed.expires;
+    return out;
+  }
+  /** The signed info of a target, found through delegations; undefined when none signs it. */
+  async getTargetInfo(targetPath) {
+    if (!this.lookup) await this.refresh();
+    this.fetcher.reset();
+    try {
+      return await this.lookup.find(targetPath);
+    } catch (e) {
+      const file = this.fetcher.last ? fileOfUrl(this.fetcher.last) : "delegated metadata";
+      throw this.failure(e, `target ${JSON.stringify(targetPath)}: ${file}`);
+    }
+  }
+  /**
+   * Downloads a target to `file` and checks its length and hashes; a file already there
+   * with the signed length and hashes is kept and nothing is downloaded.
+   */
+  async downloadTarget(info2, file) {
+    if (await this.updater.findCachedTarget(info2, file)) return { cached: true };
+    try {
+      await this.updater.downloadTarget(info2, file);
+    } catch (e) {
+      throw this.failure(e, `target ${JSON.stringify(info2.path)}`);
+    }
+    return { cached: false };
+  }
+  topLevelBytes() {
+    const files = /* @__PURE__ */ new Map();
+    for (const role of TOP_LEVEL2) {
+      const file = join4(this.o.metadataDir, `${role}.json`);
+      files.set(file, existsSync4(file) ? readFileSync3(file) : void 0);
+    }
+    return files;
+  }
+  /** Puts the trusted top-level files back as they were before a refresh tufci refused. */
+  restore(files) {
+    for (const [file, bytes] of files) {
+      if (bytes) writeFileAtomic(file, bytes);
+      else rmSync(file, { force: true });
+    }
+  }
+  /** tuf-js counts keyids; tufci counts distinct keys for every top-level role. */
+  checkDistinctKeys() {
+    const root = this.readTrusted("root");
+    for (const role of TOP_LEVEL2) {
+      const rule = root.signed.roles[role];
+      if (!rule) throw new NotVerifiedError(`root.json: no rule for ${role}`);
+      const md = this.readTrusted(role);
+      const signers = /* @__PURE__ */ new Set();
+      for (const keyid of rule.keyIDs) {
+        const key = root.signed.keys[keyid];
+        if (!key) continue;
+        try {
+          key.verifySignature(md);
+        } catch {
+          continue;
+        }
+        signers.add(keyIdentity(key));
+      }
+      if (signers.size < rule.threshold)
+        throw new NotVerifiedError(
+          `${role}.json: signed by ${signers.size} distinct key(s) of those root trusts for it, ${rule.threshold} required`
+        );
+    }
+  }
+  /** tuf-js reads snapshot's meta for targets.json without checking it is there. */
+  snapshotLacksTargets() {
+    try {
+      return !this.readTrusted("snapshot").signed.meta["targets.json"];
+    } catch {
+      return false;
+    }
+  }
+  failure(thrown, what) {
+    const e = thrown instanceof import_error5.RuntimeError ? this.fetcher.lastError ?? thrown : thrown;
+    const net = networkCode(e);
+    if (net && !(e instanceof TufciError))
+      return new NetworkError(`${what}: cannot reach the repository (${net})`, { cause: e });
+    if (e instanceof TufciError && e.code !== "not-verified") {
+      e.message = `${what}: ${e.message}`;
+      return e;
+    }
+    return notVerified(what, e);
+  }
+  readTrusted(role) {
+    const file = join4(this.o.metadataDir, `${role}.json`);
+    if (!existsSync4(file))
+      throw new NotVerifiedError(`${role}.json: the client has no trusted copy`);
+    try {
+      const json = JSON.parse(readFileSync3(file, "utf8"));
+      switch (role) {
+        case "root":
+          return import_models3.Metadata.fromJSON(import_models3.MetadataKind.Root, json);
+        case "timestamp":
+          return import_models3.Metadata.fromJSON(import_models3.MetadataKind.Timestamp, json);
+        case "snapshot":
+          return import_models3.Metadata.fromJSON(import_models3.MetadataKind.Snapshot, json);
+        default:
+          return import_models3.Metadata.fromJSON(import_models3.MetadataKind.Targets, json);
+      }
+    } catch (e) {
+      throw notVerified(`${role}.json (trusted copy)`, e);
+    }
+  }
+};
+var TOP_LEVEL2 = ["root", "timestamp", "snapshot", "targets"];
+var HINTS2 = {
+  ExpiredMetadataError: "metadata has expired",
+  BadVersionError: "a version went backwards (rollback to older metadata)",
+  EqualVersionError: "a version went backwards (rollback to older metadata)",
+  UnsignedMetadataError: "signatures do not meet the threshold of the trusted keys",
+  LengthOrHashMismatchError: "downloaded bytes do not match the signed length or hash",
+  DownloadLengthMismatchError: "larger than the signed or allowed length",
+  DownloadHTTPError: "not published (the repository answered with an error)",
+  RepositoryError: "the repository is inconsistent",
+  TypeError: "malformed metadata",
+  SyntaxError: "malformed metadata",
+  ValueError: "malformed metadata"
+};
+function notVerified(what, e) {
+  if (e instanceof NotVerifiedError) {
+    return e.message.startsWith(what) ? e : new NotVerifiedError(`${what}: ${e.message}`, { cause: e });
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  const kind = err.constructor?.name ?? "Error";
+  const hint = tufHint(err) ?? HINTS2[kind] ?? (kind === "Error" ? void 0 : kind);
+  return new NotVerifiedError(`${what}: ${hint ? `${hint}: ` : ""}${err.message}`, { cause: e });
 }
 
 // lib/client/verify.ts
+function targetFileName(targetPath) {
+  return encodeURIComponent(targetPath);
+}
 async function verifyRepository(o) {
-  parseEnvelope(Buffer.from(o.trustedRoot).toString("utf8"), "trusted root", "root");
-  const metadataDir = join2(o.workDir, "metadata");
-  const targetDir = join2(o.workDir, "targets");
-  mkdirSync(metadataDir, { recursive: true });
-  mkdirSync(targetDir, { recursive: true });
-  writeFileSync(join2(metadataDir, "root.json"), o.trustedRoot);
-  const result = { expires: {} };
-  try {
-    const updater = new import_tuf_js2.Updater({
-      metadataDir,
-      metadataBaseUrl: o.metadataBaseUrl,
-      targetDir,
-      targetBaseUrl: o.targetBaseUrl,
-      ...o.fetcher ? { fetcher: o.fetcher } : {}
+  if (o.trustedRoot) initTrust(o.trustDir, o.trustedRoot);
+  const client = new TufClient({
+    metadataDir: o.trustDir,
+    metadataBaseUrl: o.metadataBaseUrl,
+    targetBaseUrl: o.targetBaseUrl,
+    fetcher: o.fetcher ?? httpFetcher(),
+    now: o.now
+  });
+  await client.refresh();
+  const result = {
+    timestampVersion: client.version("timestamp"),
+    expires: client.expires(),
+    targets: []
+  };
+  const paths = o.targetPaths ?? (o.targetPath !== void 0 ? [o.targetPath] : []);
+  if (paths.length === 0) return result;
+  const targetDir = o.targetDir ?? mkdtempSync(join5(tmpdir(), "tufci-targets-"));
+  mkdirSync3(targetDir, { recursive: true });
+  for (const path of paths) {
+    const info2 = await client.getTargetInfo(path);
+    if (!info2)
+      throw new NotVerifiedError(
+        `target ${JSON.stringify(path)}: not found in the repository's signed metadata`
+      );
+    const file = join5(targetDir, targetFileName(path));
+    const { cached } = await client.downloadTarget(info2, file);
+    result.targets.push({
+      path,
+      length: info2.length,
+      sha256: info2.hashes.sha256 ?? "",
+      file,
+      cached,
+      custom: info2.custom
     });
-    await updater.refresh();
-    const ts = JSON.parse(readFileSync2(join2(metadataDir, "timestamp.json"), "utf8"));
-    result.timestampVersion = ts.signed.version;
-    for (const role of ["root", "timestamp", "snapshot", "targets"]) {
-      const md = JSON.parse(readFileSync2(join2(metadataDir, `${role}.json`), "utf8"));
-      result.expires[role] = md.signed.expires;
-    }
-    if (o.targetPath) {
-      const info2 = await updater.getTargetInfo(o.targetPath);
-      if (!info2)
-        throw new UserError(
-          `target "${o.targetPath}": not found in the repository's signed metadata`
-        );
-      const file = join2(targetDir, createHash("sha256").update(o.targetPath).digest("hex"));
-      await updater.downloadTarget(info2, file);
-      result.target = {
-        path: o.targetPath,
-        length: info2.length,
-        sha256: info2.hashes.sha256 ?? "",
-        file,
-        custom: info2.custom
-      };
-    }
-  } catch (e) {
-    throw verificationError(e, o.name ?? o.metadataBaseUrl);
   }
+  result.target = result.targets[0];
   return result;
 }
 
 // lib/publish/dir.ts
-import { existsSync as existsSync3, readFileSync as readFileSync3, statSync } from "node:fs";
-import { dirname as dirname2, join as join3 } from "node:path";
-
-// lib/util/fs.ts
-import { mkdirSync as mkdirSync2, renameSync, writeFileSync as writeFileSync2 } from "node:fs";
-import { dirname } from "node:path";
-function writeFileAtomic(path, data) {
-  mkdirSync2(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${Math.random().toString(36).slice(2)}`;
-  writeFileSync2(tmp, data);
-  renameSync(tmp, path);
-}
+import { existsSync as existsSync5, readFileSync as readFileSync4, statSync as statSync2 } from "node:fs";
+import { dirname as dirname2, join as join6 } from "node:path";
 
 // lib/tuf/types.ts
 var KEYOWNER = "x-tuf-on-ci-keyowner";
@@ -26245,26 +26759,26 @@ var DirPublisher = class {
   destination;
   async publish(tree, progress) {
     const parent = dirname2(this.dir);
-    if (!existsSync3(parent) || !statSync(parent).isDirectory()) {
+    if (!existsSync5(parent) || !statSync2(parent).isDirectory()) {
       throw new UserError(`${this.destination}: ${parent} is not an existing directory`);
     }
-    if (existsSync3(this.dir) && !statSync(this.dir).isDirectory()) {
+    if (existsSync5(this.dir) && !statSync2(this.dir).isDirectory()) {
       throw new UserError(`${this.destination}: ${this.dir} exists and is not a directory`);
     }
     const report = { destination: this.destination, written: [], skipped: [] };
     const total = tree.entries.length;
     tree.entries.forEach((e, i) => {
       progress?.(i, total, e.path);
-      const dest = join3(this.dir, ...e.path.split("/"));
+      const dest = join6(this.dir, ...e.path.split("/"));
       const mutable = e.path === "timestamp.json";
-      if (!mutable && existsSync3(dest) && readFileSync3(dest).equals(e.bytes)) {
+      if (!mutable && existsSync5(dest) && readFileSync4(dest).equals(e.bytes)) {
         report.skipped.push(e.path);
         return;
       }
       writeFileAtomic(dest, e.bytes);
       report.written.push(e.path);
     });
-    writeFileAtomic(join3(this.dir, "index.html"), indexHtml(tree));
+    writeFileAtomic(join6(this.dir, "index.html"), indexHtml(tree));
     progress?.(total, total, "index.html");
     return report;
   }
@@ -26272,22 +26786,23 @@ var DirPublisher = class {
 
 // lib/publish/tree.ts
 import { createHash as createHash2 } from "node:crypto";
-import { existsSync as existsSync4, readFileSync as readFileSync4 } from "node:fs";
-import { join as join4 } from "node:path";
+import { existsSync as existsSync6, readFileSync as readFileSync5 } from "node:fs";
+import { join as join7 } from "node:path";
 var sha256 = (b) => createHash2("sha256").update(b).digest("hex");
 function targetTreePath(path, hash) {
   const i = path.lastIndexOf("/");
   return i < 0 ? `targets/${hash}.${path}` : `targets/${path.slice(0, i)}/${hash}.${path.slice(i + 1)}`;
 }
 function buildTree(repo, now) {
-  const roles = /* @__PURE__ */ new Map();
   if (!repo.has("root"))
     throw new UserError(`metadata/root.json: not found in ${repo.dir}; nothing to publish`);
-  for (const r of [...repo.offlineRoles(), "snapshot", "timestamp"]) {
+  if (!repo.has("targets"))
+    throw new UserError("metadata/targets.json: missing; nothing to publish");
+  const roles = repo.readOfflineRoles();
+  const offline = [...roles.keys()];
+  for (const r of ["snapshot", "timestamp"]) {
     if (!repo.has(r))
-      throw new UserError(
-        `metadata/${r}.json: missing; ${r === "snapshot" || r === "timestamp" ? "run `tufci online-sign` first" : "nothing to publish"}`
-      );
+      throw new UserError(`metadata/${r}.json: missing; run \`tufci online-sign\` first`);
     roles.set(r, repo.readRole(r));
   }
   const root = roles.get("root").signed;
@@ -26296,17 +26811,17 @@ function buildTree(repo, now) {
   const entries = [];
   const registryTargets = [];
   const seen = /* @__PURE__ */ new Set();
-  for (const r of repo.offlineRoles().filter((x) => x !== "root")) {
+  for (const r of offline.filter((x) => x !== "root")) {
     for (const [path, t] of Object.entries(roles.get(r).signed.targets)) {
       checkTargetPath(path, `metadata/${r}.json targets`);
       if (t.custom && typeof t.custom === "object" && "oci" in t.custom) {
         registryTargets.push({ path, target: t });
         continue;
       }
-      const file = join4(repo.targetsDir, ...path.split("/"));
-      if (!existsSync4(file))
+      const file = join7(repo.targetsDir, ...path.split("/"));
+      if (!existsSync6(file))
         throw new UserError(`targets/${path}: missing, but metadata/${r}.json lists it`);
-      const bytes = readFileSync4(file);
+      const bytes = readFileSync5(file);
       const hash = sha256(bytes);
       if (hash !== t.hashes.sha256 || bytes.length !== t.length) {
         throw new UserError(
@@ -26320,10 +26835,10 @@ function buildTree(repo, now) {
     }
   }
   const metaEntry = (r, path, kind, version) => {
-    const bytes = readFileSync4(repo.rolePath(r));
+    const bytes = readFileSync5(repo.rolePath(r));
     entries.push({ path, kind, name: r, version, bytes, sha256: sha256(bytes) });
   };
-  for (const r of repo.delegatedRoles())
+  for (const r of offline.filter((x) => x !== "root" && x !== "targets"))
     metaEntry(
       r,
       `${roles.get(r).signed.version}.${r}.json`,
@@ -26352,33 +26867,33 @@ function buildTree(repo, now) {
 }
 
 // lib/tuf/repo.ts
-import { existsSync as existsSync5, readFileSync as readFileSync5, readdirSync, rmSync } from "node:fs";
-import { join as join5 } from "node:path";
+import { existsSync as existsSync7, readFileSync as readFileSync6, readdirSync, rmSync as rmSync2 } from "node:fs";
+import { join as join8 } from "node:path";
 var RepoDir = class {
   constructor(dir) {
     this.dir = dir;
-    this.metadataDir = join5(dir, "metadata");
-    this.targetsDir = join5(dir, "targets");
+    this.metadataDir = join8(dir, "metadata");
+    this.targetsDir = join8(dir, "targets");
   }
   metadataDir;
   targetsDir;
   rolePath(role) {
     checkRoleName(role, "role name");
-    return join5(this.metadataDir, `${role}.json`);
+    return join8(this.metadataDir, `${role}.json`);
   }
   relRolePath(role) {
     return `metadata/${role}.json`;
   }
   has(role) {
-    return existsSync5(this.rolePath(role));
+    return existsSync7(this.rolePath(role));
   }
   async read(role) {
     return this.has(role) ? this.readRole(role) : void 0;
   }
   readRole(role) {
     const path = this.rolePath(role);
-    if (!existsSync5(path)) throw new UserError(`${this.relRolePath(role)}: no such metadata file`);
-    return parseEnvelope(readFileSync5(path, "utf8"), this.relRolePath(role), roleType(role));
+    if (!existsSync7(path)) throw new UserError(`${this.relRolePath(role)}: no such metadata file`);
+    return parseEnvelope(readFileSync6(path, "utf8"), this.relRolePath(role), roleType(role));
   }
   root() {
     return this.readRole("root");
@@ -26399,37 +26914,46 @@ var RepoDir = class {
   /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */
   writeRootHistory(env) {
     const text = serialize(env);
-    const path = join5(this.metadataDir, "root_history", `${env.signed.version}.root.json`);
-    if (existsSync5(path) && readFileSync5(path, "utf8") === text) return false;
+    const path = join8(this.metadataDir, "root_history", `${env.signed.version}.root.json`);
+    if (existsSync7(path) && readFileSync6(path, "utf8") === text) return false;
     writeFileAtomic(path, text);
     return true;
   }
   removeRole(role) {
-    rmSync(this.rolePath(role), { force: true });
+    rmSync2(this.rolePath(role), { force: true });
   }
   /** Delegated targets role names, in delegation order (one level below targets). */
   delegatedRoles(targets) {
     const t = targets ?? (this.has("targets") ? this.targets() : void 0);
     return (t?.signed.delegations?.roles ?? []).map((r) => r.name);
   }
-  /** Offline roles that exist: root, targets and the delegated roles. */
-  offlineRoles() {
-    if (!this.has("root")) return [];
-    return ["root", ...this.has("targets") ? ["targets", ...this.delegatedRoles()] : []];
+  /**
+   * The offline roles that exist (root, targets, then the delegated roles in delegation
+   * order), each file read and parsed once: targets.json is not read again to list them.
+   */
+  readOfflineRoles() {
+    const roles = /* @__PURE__ */ new Map();
+    if (!this.has("root")) return roles;
+    roles.set("root", this.root());
+    if (!this.has("targets")) return roles;
+    const targets = this.targets();
+    roles.set("targets", targets);
+    for (const name of this.delegatedRoles(targets)) roles.set(name, this.readRole(name));
+    return roles;
   }
   /** Root versions kept in root_history, ascending. */
   rootHistory() {
-    const dir = join5(this.metadataDir, "root_history");
-    if (!existsSync5(dir)) return [];
+    const dir = join8(this.metadataDir, "root_history");
+    if (!existsSync7(dir)) return [];
     return readdirSync(dir).map((f) => /^(\d+)\.root\.json$/.exec(f)?.[1]).filter((v) => v !== void 0).map(Number).sort((a, b) => a - b);
   }
   readRootVersion(version) {
-    return readFileSync5(join5(this.metadataDir, "root_history", `${version}.root.json`), "utf8");
+    return readFileSync6(join8(this.metadataDir, "root_history", `${version}.root.json`), "utf8");
   }
 };
 
 // node_modules/@actions/github/lib/context.js
-import { readFileSync as readFileSync6, existsSync as existsSync6 } from "fs";
+import { readFileSync as readFileSync7, existsSync as existsSync8 } from "fs";
 import { EOL as EOL5 } from "os";
 var Context = class {
   /**
@@ -26439,8 +26963,8 @@ var Context = class {
     var _a, _b, _c;
     this.payload = {};
     if (process.env.GITHUB_EVENT_PATH) {
-      if (existsSync6(process.env.GITHUB_EVENT_PATH)) {
-        this.payload = JSON.parse(readFileSync6(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
+      if (existsSync8(process.env.GITHUB_EVENT_PATH)) {
+        this.payload = JSON.parse(readFileSync7(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
         const path = process.env.GITHUB_EVENT_PATH;
         process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${EOL5}`);
@@ -30336,9 +30860,9 @@ var handler = {
   set(target, methodName, value) {
     return target.cache[methodName] = value;
   },
-  get({ octokit, scope, cache }, methodName) {
-    if (cache[methodName]) {
-      return cache[methodName];
+  get({ octokit, scope, cache: cache2 }, methodName) {
+    if (cache2[methodName]) {
+      return cache2[methodName];
     }
     const method = endpointMethodsMap.get(scope).get(methodName);
     if (!method) {
@@ -30346,7 +30870,7 @@ var handler = {
     }
     const { endpointDefaults, decorations } = method;
     if (decorations) {
-      cache[methodName] = decorate(
+      cache2[methodName] = decorate(
         octokit,
         scope,
         methodName,
@@ -30354,9 +30878,9 @@ var handler = {
         decorations
       );
     } else {
-      cache[methodName] = octokit.request.defaults(endpointDefaults);
+      cache2[methodName] = octokit.request.defaults(endpointDefaults);
     }
-    return cache[methodName];
+    return cache2[methodName];
   }
 };
 function endpointsToMethods(octokit) {
@@ -30568,22 +31092,94 @@ async function runAction(main2) {
 }
 
 // actions/publish/src/oci.ts
-import { mkdtempSync } from "node:fs";
-import { homedir, tmpdir as tmpdir2 } from "node:os";
-import { join as join12 } from "node:path";
+import { mkdtempSync as mkdtempSync3 } from "node:fs";
+import { homedir, tmpdir as tmpdir4 } from "node:os";
+import { join as join15 } from "node:path";
 
 // lib/client/oci-client.ts
-var import_canonical_json3 = __toESM(require_lib(), 1);
-var import_tuf_js4 = __toESM(require_dist2(), 1);
-import { mkdirSync as mkdirSync3, readFileSync as readFileSync7, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join10 } from "node:path";
+var import_canonical_json4 = __toESM(require_lib(), 1);
+import { mkdtempSync as mkdtempSync2 } from "node:fs";
+import { tmpdir as tmpdir3 } from "node:os";
+import { join as join13 } from "node:path";
 
 // lib/client/oci-fetcher.ts
 var import_tuf_js3 = __toESM(require_dist2(), 1);
-var import_error5 = __toESM(require_error2(), 1);
+var import_error6 = __toESM(require_error2(), 1);
 import { mkdtemp, rm as rm5 } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join as join9 } from "node:path";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join12 } from "node:path";
+
+// lib/oci/digest.ts
+import { createHash as createHash3 } from "node:crypto";
+import { createReadStream as createReadStream2 } from "node:fs";
+var HEX_LENGTH = { sha256: 64, sha512: 128 };
+function parseDigest(digest) {
+  const m = /^(sha256|sha512):([a-f0-9]+)$/.exec(digest);
+  if (!m || m[2].length !== HEX_LENGTH[m[1]]) return void 0;
+  return { algorithm: m[1], hex: m[2] };
+}
+function isDigest(value) {
+  return parseDigest(value) !== void 0;
+}
+function digestOf(bytes, algorithm = "sha256") {
+  return `${algorithm}:${createHash3(algorithm).update(bytes).digest("hex")}`;
+}
+async function digestOfFile(path) {
+  const hash = createHash3("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream2(path)) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { digest: `sha256:${hash.digest("hex")}`, size };
+}
+var ContentCheckError = class extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.kind = kind;
+  }
+};
+var ContentVerifier = class {
+  constructor(expectedDigest, limits) {
+    this.expectedDigest = expectedDigest;
+    this.limits = limits;
+    const parsed = parseDigest(expectedDigest);
+    if (!parsed)
+      throw new ContentCheckError("digest-mismatch", `unsupported digest ${expectedDigest}`);
+    this.algorithm = parsed.algorithm;
+    this.expectedHex = parsed.hex;
+    this.hash = createHash3(parsed.algorithm);
+  }
+  hash;
+  expectedHex;
+  algorithm;
+  size = 0;
+  update(chunk) {
+    this.size += chunk.length;
+    const limit = Math.min(this.limits.maxSize, this.limits.expectedSize ?? Infinity);
+    if (this.size > limit) {
+      throw new ContentCheckError("too-large", `content exceeds ${limit} bytes`);
+    }
+    this.hash.update(chunk);
+  }
+  /** Throws unless the content seen so far is complete and matches. */
+  finish() {
+    const expected = this.limits.expectedSize;
+    if (expected !== void 0 && this.size !== expected) {
+      throw new ContentCheckError(
+        "digest-mismatch",
+        `size ${this.size} differs from expected ${expected}`
+      );
+    }
+    const actual = this.hash.digest("hex");
+    if (actual !== this.expectedHex) {
+      throw new ContentCheckError(
+        "digest-mismatch",
+        `content digest ${this.algorithm}:${actual} differs from ${this.expectedDigest}`
+      );
+    }
+  }
+};
 
 // lib/oci/errors.ts
 function codeOf(kind) {
@@ -30644,82 +31240,98 @@ function parseErrorBody(text) {
   }
 }
 
+// lib/oci/media-types.ts
+var MEDIA_TYPE = {
+  imageManifest: "application/vnd.oci.image.manifest.v1+json",
+  imageIndex: "application/vnd.oci.image.index.v1+json",
+  imageConfig: "application/vnd.oci.image.config.v1+json",
+  emptyJson: "application/vnd.oci.empty.v1+json",
+  layoutHeader: "application/vnd.oci.layout.header.v1+json",
+  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+  dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json"
+};
+var MANIFEST_MEDIA_TYPES = [
+  MEDIA_TYPE.imageManifest,
+  MEDIA_TYPE.imageIndex,
+  MEDIA_TYPE.dockerManifest,
+  MEDIA_TYPE.dockerManifestList
+];
+function isIndexMediaType(mediaType) {
+  return mediaType === MEDIA_TYPE.imageIndex || mediaType === MEDIA_TYPE.dockerManifestList;
+}
+var REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
+var TITLE_ANNOTATION = "org.opencontainers.image.title";
+var EMPTY_JSON = {
+  bytes: new TextEncoder().encode("{}"),
+  descriptor: {
+    mediaType: MEDIA_TYPE.emptyJson,
+    digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+    size: 2
+  }
+};
+function emptyIndex() {
+  return { schemaVersion: 2, mediaType: MEDIA_TYPE.imageIndex, manifests: [] };
+}
+
+// lib/oci/manifest.ts
+function parseManifest(bytes, context3) {
+  let value;
+  try {
+    value = JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch {
+    throw new OciError("invalid", context3, "manifest is not JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new OciError("invalid", context3, "manifest is not a JSON object");
+  }
+  const m = value;
+  if (m.schemaVersion !== 2)
+    throw new OciError("invalid", context3, "manifest schemaVersion is not 2");
+  return m;
+}
+function manifestMediaType(manifest, contentType) {
+  if (typeof manifest.mediaType === "string" && manifest.mediaType) return manifest.mediaType;
+  const header = contentType?.split(";")[0]?.trim();
+  if (header && MANIFEST_MEDIA_TYPES.includes(header)) return header;
+  return "manifests" in manifest ? MEDIA_TYPE.imageIndex : MEDIA_TYPE.imageManifest;
+}
+function encodeJson(value) {
+  return new TextEncoder().encode(JSON.stringify(value));
+}
+
+// lib/oci/pool.ts
+async function runPool(items, limit, job) {
+  let next = 0;
+  let failure;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const index = next++;
+      try {
+        await job(items[index], index);
+      } catch (error2) {
+        failure ??= { error: error2 };
+      }
+    }
+  };
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
+  await Promise.all(workers);
+  if (failure) throw failure.error;
+}
+var Shared = class {
+  jobs = /* @__PURE__ */ new Map();
+  run(key, job) {
+    let p = this.jobs.get(key);
+    if (!p) {
+      p = job();
+      this.jobs.set(key, p);
+      p.catch(() => this.jobs.delete(key));
+    }
+    return p;
+  }
+};
+
 // lib/oci/reference.ts
 import { createHash as createHash4 } from "node:crypto";
-
-// lib/oci/digest.ts
-import { createHash as createHash3 } from "node:crypto";
-import { createReadStream } from "node:fs";
-var HEX_LENGTH = { sha256: 64, sha512: 128 };
-function parseDigest(digest) {
-  const m = /^(sha256|sha512):([a-f0-9]+)$/.exec(digest);
-  if (!m || m[2].length !== HEX_LENGTH[m[1]]) return void 0;
-  return { algorithm: m[1], hex: m[2] };
-}
-function isDigest(value) {
-  return parseDigest(value) !== void 0;
-}
-function digestOf(bytes, algorithm = "sha256") {
-  return `${algorithm}:${createHash3(algorithm).update(bytes).digest("hex")}`;
-}
-async function digestOfFile(path) {
-  const hash = createHash3("sha256");
-  let size = 0;
-  for await (const chunk of createReadStream(path)) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { digest: `sha256:${hash.digest("hex")}`, size };
-}
-var ContentCheckError = class extends Error {
-  constructor(kind, message) {
-    super(message);
-    this.kind = kind;
-  }
-};
-var ContentVerifier = class {
-  constructor(expectedDigest, limits) {
-    this.expectedDigest = expectedDigest;
-    this.limits = limits;
-    const parsed = parseDigest(expectedDigest);
-    if (!parsed)
-      throw new ContentCheckError("digest-mismatch", `unsupported digest ${expectedDigest}`);
-    this.algorithm = parsed.algorithm;
-    this.expectedHex = parsed.hex;
-    this.hash = createHash3(parsed.algorithm);
-  }
-  hash;
-  expectedHex;
-  algorithm;
-  size = 0;
-  update(chunk) {
-    this.size += chunk.length;
-    const limit = Math.min(this.limits.maxSize, this.limits.expectedSize ?? Infinity);
-    if (this.size > limit) {
-      throw new ContentCheckError("too-large", `content exceeds ${limit} bytes`);
-    }
-    this.hash.update(chunk);
-  }
-  /** Throws unless the content seen so far is complete and matches. */
-  finish() {
-    const expected = this.limits.expectedSize;
-    if (expected !== void 0 && this.size !== expected) {
-      throw new ContentCheckError(
-        "digest-mismatch",
-        `size ${this.size} differs from expected ${expected}`
-      );
-    }
-    const actual = this.hash.digest("hex");
-    if (actual !== this.expectedHex) {
-      throw new ContentCheckError(
-        "digest-mismatch",
-        `content digest ${this.algorithm}:${actual} differs from ${this.expectedDigest}`
-      );
-    }
-  }
-};
-
-// lib/oci/reference.ts
 var TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 var COMPONENT = "[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*";
 var REPOSITORY = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
@@ -30934,7 +31546,7 @@ function scopeKey(scopes) {
 // lib/oci/transport/body.ts
 import { randomBytes } from "node:crypto";
 import { open as open2, rename as rename2, rm as rm2 } from "node:fs/promises";
-import { dirname as dirname3, basename, join as join6 } from "node:path";
+import { dirname as dirname3, basename as basename2, join as join9 } from "node:path";
 
 // lib/oci/transport/retry-policy.ts
 var DEFAULT_RETRY_POLICY = {
@@ -31174,7 +31786,7 @@ async function readBody(res, limits, context3) {
 async function readBodyToFile(res, path, limits, context3) {
   checkContentLength(res, limits, context3);
   const verifier = new ContentVerifier(limits.digest, limits);
-  const temp = join6(dirname3(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = join9(dirname3(path), `.${basename2(path)}.${randomBytes(6).toString("hex")}.tmp`);
   const file = await open2(temp, "wx");
   let ok = false;
   try {
@@ -31273,65 +31885,6 @@ async function fileSource(path) {
     },
     close: () => handle.close()
   };
-}
-
-// lib/oci/media-types.ts
-var MEDIA_TYPE = {
-  imageManifest: "application/vnd.oci.image.manifest.v1+json",
-  imageIndex: "application/vnd.oci.image.index.v1+json",
-  imageConfig: "application/vnd.oci.image.config.v1+json",
-  emptyJson: "application/vnd.oci.empty.v1+json",
-  layoutHeader: "application/vnd.oci.layout.header.v1+json",
-  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
-  dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json"
-};
-var MANIFEST_MEDIA_TYPES = [
-  MEDIA_TYPE.imageManifest,
-  MEDIA_TYPE.imageIndex,
-  MEDIA_TYPE.dockerManifest,
-  MEDIA_TYPE.dockerManifestList
-];
-function isIndexMediaType(mediaType) {
-  return mediaType === MEDIA_TYPE.imageIndex || mediaType === MEDIA_TYPE.dockerManifestList;
-}
-var REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
-var TITLE_ANNOTATION = "org.opencontainers.image.title";
-var EMPTY_JSON = {
-  bytes: new TextEncoder().encode("{}"),
-  descriptor: {
-    mediaType: MEDIA_TYPE.emptyJson,
-    digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
-    size: 2
-  }
-};
-function emptyIndex() {
-  return { schemaVersion: 2, mediaType: MEDIA_TYPE.imageIndex, manifests: [] };
-}
-
-// lib/oci/manifest.ts
-function parseManifest(bytes, context3) {
-  let value;
-  try {
-    value = JSON.parse(Buffer.from(bytes).toString("utf8"));
-  } catch {
-    throw new OciError("invalid", context3, "manifest is not JSON");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new OciError("invalid", context3, "manifest is not a JSON object");
-  }
-  const m = value;
-  if (m.schemaVersion !== 2)
-    throw new OciError("invalid", context3, "manifest schemaVersion is not 2");
-  return m;
-}
-function manifestMediaType(manifest, contentType) {
-  if (typeof manifest.mediaType === "string" && manifest.mediaType) return manifest.mediaType;
-  const header = contentType?.split(";")[0]?.trim();
-  if (header && MANIFEST_MEDIA_TYPES.includes(header)) return header;
-  return "manifests" in manifest ? MEDIA_TYPE.imageIndex : MEDIA_TYPE.imageManifest;
-}
-function encodeJson(value) {
-  return new TextEncoder().encode(JSON.stringify(value));
 }
 
 // lib/oci/registry/blobs.ts
@@ -31674,6 +32227,38 @@ async function uploadBlob(repo, source, digest, mountFrom, assumeAbsent = false)
     }
   }
 }
+async function mountBlob(repo, digest, from) {
+  if (from === repo.name) return await statBlob(repo, digest) !== void 0;
+  const context3 = repo.context("mount blob", digest);
+  const url = `${repo.url("blobs/uploads/")}?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
+  const scopes = [...repo.push, `repository:${from}:pull`];
+  let session;
+  try {
+    const mounted = await repo.transport.request(
+      { method: "POST", url, scopes, context: context3 },
+      async (res) => {
+        if (res.status !== 201 && res.status !== 202) throw await errorFromResponse(res, context3);
+        await discard(res);
+        if (res.status === 201) return true;
+        session = locationOf(res, context3, url);
+        return false;
+      }
+    );
+    if (mounted) return true;
+  } catch (e) {
+    if (e instanceof OciError && (e.kind === "unauthorized" || e.kind === "denied")) return false;
+    throw e;
+  }
+  if (session) await cancelUpload(repo, session, digest);
+  return false;
+}
+async function cancelUpload(repo, location, digest) {
+  const context3 = repo.context("cancel blob upload", digest);
+  await repo.transport.request(
+    { method: "DELETE", url: location, scopes: repo.push, retry: false, context: context3 },
+    (res) => discard(res)
+  ).catch(() => void 0);
+}
 function canRestart(e) {
   if (!(e instanceof OciError)) return false;
   return e.kind === "network" || e.status !== void 0 && isRetryableStatus(e.status);
@@ -31798,8 +32383,10 @@ var RegistryRepository = class {
   constructor(handle) {
     this.handle = handle;
     this.description = `${handle.registry}/${handle.name}`;
+    this.registryRepository = { host: handle.registry, name: handle.name };
   }
   description;
+  registryRepository;
   /** Whether the registry answered the referrers API; undefined until asked. */
   referrersApi;
   statBlob(digest) {
@@ -31829,6 +32416,11 @@ var RegistryRepository = class {
     const descriptor = { mediaType: options.mediaType ?? OCTET_STREAM3, digest, size: data.length };
     return { descriptor, existed: !sent };
   }
+  mountBlob(digest, repository) {
+    if (!isDigest(digest))
+      throw new OciError("invalid", this.handle.context("mount blob", digest), "not a digest");
+    return mountBlob(this.handle, digest, repository);
+  }
   async putBlobFile(path, options = {}) {
     const computed = await digestOfFile(path);
     const digest = this.checkedDigest(computed.digest, options.digest);
@@ -31841,7 +32433,7 @@ var RegistryRepository = class {
           `${path} changed while read`
         );
       }
-      await uploadBlob(this.handle, source, digest, options.mountFrom);
+      await uploadBlob(this.handle, source, digest, options.mountFrom, options.assumeAbsent);
     } finally {
       await source.close();
     }
@@ -32001,9 +32593,9 @@ function withManifest(index, descriptor, tag) {
 
 // lib/oci/layout/files.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
-import { createReadStream as createReadStream2 } from "node:fs";
+import { createReadStream as createReadStream3 } from "node:fs";
 import { mkdir as mkdir2, open as open4, readFile, rename as rename3, rm as rm3, stat as stat2 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname4, join as join7 } from "node:path";
+import { basename as basename3, dirname as dirname4, join as join10 } from "node:path";
 var LAYOUT_VERSION = "1.0.0";
 function blobPath(dir, digest) {
   const parsed = parseDigest(digest);
@@ -32014,10 +32606,10 @@ function blobPath(dir, digest) {
       `${digest} is not a digest`
     );
   }
-  return join7(dir, "blobs", parsed.algorithm, parsed.hex);
+  return join10(dir, "blobs", parsed.algorithm, parsed.hex);
 }
 function tempPathFor(path) {
-  return join7(dirname4(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
+  return join10(dirname4(path), `.${basename3(path)}.${randomBytes2(6).toString("hex")}.tmp`);
 }
 async function writeFileAtomic2(path, data) {
   const temp = tempPathFor(path);
@@ -32035,7 +32627,7 @@ async function writeFileAtomic2(path, data) {
 }
 async function ensureLayout(dir, create) {
   const context3 = { operation: "open", registry: `oci-layout ${dir}` };
-  const marker = join7(dir, "oci-layout");
+  const marker = join10(dir, "oci-layout");
   let text;
   try {
     text = await readFile(marker, "utf8");
@@ -32054,19 +32646,19 @@ async function ensureLayout(dir, create) {
       throw new OciError("invalid", context3, `unsupported imageLayoutVersion ${String(version)}`);
     }
   }
-  await mkdir2(join7(dir, "blobs", "sha256"), { recursive: true });
+  await mkdir2(join10(dir, "blobs", "sha256"), { recursive: true });
   if (text === void 0) {
     await writeFileAtomic2(marker, JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION }));
   }
-  if (!await exists2(join7(dir, "index.json"))) {
-    await writeFileAtomic2(join7(dir, "index.json"), JSON.stringify(emptyIndex()));
+  if (!await exists2(join10(dir, "index.json"))) {
+    await writeFileAtomic2(join10(dir, "index.json"), JSON.stringify(emptyIndex()));
   }
 }
 async function readIndex(dir) {
   const context3 = { operation: "read index.json", registry: `oci-layout ${dir}` };
   let index;
   try {
-    index = JSON.parse(await readFile(join7(dir, "index.json"), "utf8"));
+    index = JSON.parse(await readFile(join10(dir, "index.json"), "utf8"));
   } catch (e) {
     throw new OciError("invalid", context3, "index.json is missing or not JSON", { cause: e });
   }
@@ -32076,7 +32668,7 @@ async function readIndex(dir) {
   return index;
 }
 async function writeIndex(dir, index) {
-  await writeFileAtomic2(join7(dir, "index.json"), JSON.stringify(index));
+  await writeFileAtomic2(join10(dir, "index.json"), JSON.stringify(index));
 }
 async function exists2(path) {
   return await sizeOf(path) !== void 0;
@@ -32091,7 +32683,7 @@ async function sizeOf(path) {
 }
 async function verifyFile(path, verifier, context3, sink) {
   try {
-    for await (const chunk of createReadStream2(path)) {
+    for await (const chunk of createReadStream3(path)) {
       verifier.update(chunk);
       await sink?.(chunk);
     }
@@ -32283,12 +32875,12 @@ var OciLayoutStore = class _OciLayoutStore {
 
 // lib/oci/transport/credentials.ts
 import { readFile as readFile2 } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { join as join11 } from "node:path";
 var ENV_USERNAME = "TUFCI_REGISTRY_USERNAME";
 var ENV_PASSWORD = "TUFCI_REGISTRY_PASSWORD";
 function dockerConfigPath(home, env = {}) {
   const dir = env.DOCKER_CONFIG;
-  return dir ? join8(dir, "config.json") : join8(home, ".docker", "config.json");
+  return dir ? join11(dir, "config.json") : join11(home, ".docker", "config.json");
 }
 async function resolveCredentials(host, sources) {
   const explicit = pair(sources.explicit?.username, sources.explicit?.password);
@@ -32341,37 +32933,6 @@ function aliases(host) {
   const docker = ["docker.io", "index.docker.io", "registry-1.docker.io"];
   return docker.includes(host) ? docker : [host];
 }
-
-// lib/oci/pool.ts
-async function runPool(items, limit, job) {
-  let next = 0;
-  let failure;
-  const worker = async () => {
-    while (!failure && next < items.length) {
-      const index = next++;
-      try {
-        await job(items[index], index);
-      } catch (error2) {
-        failure ??= { error: error2 };
-      }
-    }
-  };
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
-  await Promise.all(workers);
-  if (failure) throw failure.error;
-}
-var Shared = class {
-  jobs = /* @__PURE__ */ new Map();
-  run(key, job) {
-    let p = this.jobs.get(key);
-    if (!p) {
-      p = job();
-      this.jobs.set(key, p);
-      p.catch(() => this.jobs.delete(key));
-    }
-    return p;
-  }
-};
 
 // lib/oci/tuf-layout.ts
 import { createHash as createHash5 } from "node:crypto";
@@ -32449,22 +33010,181 @@ function registryArtifactOf(custom) {
   return source === void 0 ? { descriptor: { mediaType, digest, size } } : { descriptor: { mediaType, digest, size }, source };
 }
 
+// lib/oci/tuf-repo.ts
+function emptyState() {
+  return { roles: /* @__PURE__ */ new Map(), versions: /* @__PURE__ */ new Map(), targets: /* @__PURE__ */ new Map() };
+}
+var MAX_METADATA = 512 * 1024 * 1024;
+var TufOciRepo = class {
+  constructor(stores) {
+    this.stores = stores;
+  }
+  manifests = /* @__PURE__ */ new Map();
+  get metadata() {
+    return this.stores.metadata;
+  }
+  get targets() {
+    return this.stores.targets;
+  }
+  // ---- reading -------------------------------------------------------------
+  /** The metadata manifest tagged `tag`, or undefined when there is none (read once). */
+  manifest(tag) {
+    let p = this.manifests.get(tag);
+    if (!p) {
+      p = this.readManifest(tag);
+      this.manifests.set(tag, p);
+      p.catch(() => this.manifests.delete(tag));
+    }
+    return p;
+  }
+  /** The `latest` manifest: every top-level file. */
+  latest() {
+    return this.manifest(METADATA_TAG);
+  }
+  /** The manifest holding `role`'s files: `latest` for top-level roles, else the role's tag. */
+  roleManifest(role) {
+    return TOP_LEVEL_ROLES.includes(role) ? this.latest() : this.manifest(roleTag(role));
+  }
+  /** The layer of a metadata file (`timestamp.json`, `3.snapshot.json`, `2.app.json`). */
+  async metadataFile(name) {
+    const parsed = parseMetadataFileName(name);
+    if (!parsed) return void 0;
+    const manifest = await this.roleManifest(parsed.role);
+    return manifest && findNamed(manifest.layers, name);
+  }
+  /** A metadata file's bytes (checked against its layer), or undefined when not published. */
+  async readMetadata(name, maxSize = MAX_METADATA) {
+    const layer = await this.metadataFile(name);
+    if (!layer) return void 0;
+    return this.metadata.getBlob(layer.digest, { expectedSize: layer.size, maxSize });
+  }
+  /**
+   * The blob of a target file from its consistent-snapshot name (`<dir>/<sha>.<name>`):
+   * target blobs are stored raw, so the digest is the sha256 in the name. The size is
+   * unknown (-1): the TUF client checks the signed length.
+   */
+  targetBlob(name) {
+    const hex = /^([0-9a-f]{64})\./.exec(name.slice(name.lastIndexOf("/") + 1))?.[1];
+    if (!hex || !this.targets) return void 0;
+    return { mediaType: TUF_MEDIA_TYPE.target, digest: `sha256:${hex}`, size: -1 };
+  }
+  /**
+   * What is published, for an incremental publish: `latest`, the versions its snapshot
+   * names, the delegated roles' manifests and the target files their metadata lists.
+   * A repository without `latest` is empty. Parts that are missing or unreadable are
+   * left out, so the publisher uploads (or checks) them again.
+   */
+  async published() {
+    const state = emptyState();
+    const latest = await this.latest();
+    if (!latest) return state;
+    state.latest = latest;
+    try {
+      const snapshotName = latest.layers.map((l) => l.annotations?.[TUF_FILENAME_ANNOTATION] ?? "").find((n) => /^[0-9]+\.snapshot\.json$/.test(n));
+      const snapshot = snapshotName ? await this.readSigned(snapshotName) : void 0;
+      const meta = snapshot?.meta ?? {};
+      for (const [file, m] of Object.entries(meta)) {
+        if (file.endsWith(".json") && typeof m.version === "number")
+          state.versions.set(file.slice(0, -".json".length), m.version);
+      }
+      for (const [role, version] of state.versions) {
+        if (role !== "targets") {
+          const manifest = await this.roleManifest(role);
+          if (!manifest) continue;
+          state.roles.set(role, manifest);
+        }
+        addTargetFiles(state.targets, await this.readSigned(`${version}.${role}.json`));
+      }
+    } catch (e) {
+      const unreadable = e instanceof SyntaxError || e instanceof OciError && ["not-found", "invalid", "digest-mismatch", "too-large"].includes(e.kind);
+      if (!unreadable) throw e;
+      state.targets.clear();
+    }
+    return state;
+  }
+  async readSigned(name) {
+    const bytes = await this.readMetadata(name);
+    if (!bytes) return void 0;
+    const doc = JSON.parse(Buffer.from(bytes).toString("utf8"));
+    return typeof doc.signed === "object" && doc.signed !== null ? doc.signed : void 0;
+  }
+  async readManifest(tag) {
+    let result;
+    try {
+      result = await this.metadata.getManifest(tag);
+    } catch (e) {
+      if (e instanceof OciError && e.kind === "not-found") return void 0;
+      throw e;
+    }
+    const manifest = parseManifest(result.bytes, {
+      operation: "read TUF metadata manifest",
+      registry: this.metadata.description,
+      reference: tag
+    });
+    const layers = "layers" in manifest && Array.isArray(manifest.layers) ? manifest.layers : [];
+    return { tag, descriptor: result.descriptor, bytes: result.bytes, layers };
+  }
+  // ---- writing -------------------------------------------------------------
+  /** Stores a metadata file's bytes; true when they were sent (the store lacked them). */
+  async putMetadataBlob(bytes) {
+    const pushed = await this.metadata.pushBlob(bytes, { mediaType: TUF_MEDIA_TYPE.metadata });
+    return !pushed.existed;
+  }
+  /** PUTs a metadata manifest (a role's, or `latest`) unless `current` is its digest. */
+  putMetadataManifest(manifest, current) {
+    return putUnlessSame(this.metadata, manifest, current);
+  }
+  /** PUTs a targets manifest (a file's or a directory's) unless `current` is its digest. */
+  putTargetManifest(manifest, current) {
+    return putUnlessSame(this.requireTargets(), manifest, current);
+  }
+  requireTargets() {
+    if (!this.targets)
+      throw new OciError(
+        "not-found",
+        { operation: "open targets repository", registry: this.metadata.description },
+        "the repository has no targets store"
+      );
+    return this.targets;
+  }
+};
+function addTargetFiles(into, signed) {
+  const targets = signed?.targets;
+  if (typeof targets !== "object" || targets === null) return;
+  for (const [path, t] of Object.entries(targets)) {
+    const info2 = t;
+    if (isRegistryArtifact(info2.custom)) continue;
+    if (typeof info2.hashes?.sha256 === "string" && typeof info2.length === "number")
+      into.set(path, { sha256: info2.hashes.sha256, length: info2.length });
+  }
+}
+function isRegistryArtifact(custom) {
+  return typeof custom === "object" && custom !== null && "oci" in custom;
+}
+async function putUnlessSame(store, manifest, current) {
+  if (current === manifest.descriptor.digest) return false;
+  await store.putManifest(manifest.bytes, {
+    mediaType: manifest.descriptor.mediaType,
+    tag: manifest.tag
+  });
+  return true;
+}
+
 // lib/client/oci-fetcher.ts
 var OCI_METADATA_URL = "oci:/metadata/";
 var OCI_TARGETS_URL = "oci:/targets/";
 var FETCH_LIMIT = 1 << 30;
 var OciFetcher = class extends import_tuf_js3.BaseFetcher {
+  repo;
   constructor(source) {
     super();
-    this.source = source;
+    this.repo = source instanceof TufOciRepo ? source : new TufOciRepo(source);
   }
-  latest;
-  roles = /* @__PURE__ */ new Map();
   async downloadFile(url, maxLength, handler2) {
     const { store, descriptor, name } = await this.locate(url, maxLength);
-    const dir = await mkdtemp(join9(tmpdir(), "tufci-oci-fetch-"));
+    const dir = await mkdtemp(join12(tmpdir2(), "tufci-oci-fetch-"));
     try {
-      const file = join9(dir, "download");
+      const file = join12(dir, "download");
       await store.getBlobToFile(descriptor.digest, file, this.limits(descriptor, maxLength)).catch((e) => rethrow(e, name, descriptor.size >= 0));
       return await handler2(file);
     } finally {
@@ -32493,61 +33213,33 @@ var OciFetcher = class extends import_tuf_js3.BaseFetcher {
     const path = new URL(url).pathname;
     if (path.startsWith("/metadata/")) {
       const name = decodeURIComponent(path.slice("/metadata/".length));
-      const parsed = parseMetadataFileName(name);
-      const layers = !parsed ? void 0 : TOP_LEVEL_ROLES.includes(parsed.role) ? await this.latestLayers() : await this.roleLayers(parsed.role);
-      const descriptor = layers && findNamed(layers, name);
-      if (!descriptor) throw new import_error5.DownloadHTTPError(`${name}: not published`, 404);
+      const descriptor = await this.repo.metadataFile(name);
+      if (!descriptor) throw new import_error6.DownloadHTTPError(`${name}: not published`, 404);
       if (descriptor.size > maxLength)
-        throw new import_error5.DownloadLengthMismatchError(
+        throw new import_error6.DownloadLengthMismatchError(
           `${name}: ${descriptor.size} bytes, more than the ${maxLength} allowed`
         );
-      return { store: this.source.metadata, descriptor, name };
+      return { store: this.repo.metadata, descriptor, name };
     }
     if (path.startsWith("/targets/")) {
       const name = decodeURIComponent(path.slice("/targets/".length));
-      const hex = /^([0-9a-f]{64})\./.exec(name.slice(name.lastIndexOf("/") + 1))?.[1];
-      if (!hex || !this.source.targets)
-        throw new import_error5.DownloadHTTPError(`target ${name}: not published`, 404);
-      return {
-        store: this.source.targets,
-        descriptor: { mediaType: "application/octet-stream", digest: `sha256:${hex}`, size: -1 },
-        name: `target ${name}`
-      };
+      const descriptor = this.repo.targetBlob(name);
+      if (!descriptor || !this.repo.targets)
+        throw new import_error6.DownloadHTTPError(`target ${name}: not published`, 404);
+      return { store: this.repo.targets, descriptor, name: `target ${name}` };
     }
-    throw new import_error5.DownloadHTTPError(`${url}: not a TUF-on-OCI location`, 404);
-  }
-  latestLayers() {
-    this.latest ??= this.layersOf(METADATA_TAG);
-    return this.latest;
-  }
-  roleLayers(role) {
-    let p = this.roles.get(role);
-    if (!p) {
-      p = this.layersOf(roleTag(role));
-      this.roles.set(role, p);
-    }
-    return p;
-  }
-  async layersOf(tag) {
-    try {
-      const { bytes } = await this.source.metadata.getManifest(tag);
-      const manifest = parseManifest(bytes, { operation: "read TUF metadata manifest" });
-      return "layers" in manifest && Array.isArray(manifest.layers) ? manifest.layers : [];
-    } catch (e) {
-      if (e instanceof OciError && e.kind === "not-found") return void 0;
-      throw e;
-    }
+    throw new import_error6.DownloadHTTPError(`${url}: not a TUF-on-OCI location`, 404);
   }
 };
 function rethrow(e, name, sizeFromManifest) {
   if (e instanceof OciError && e.kind === "not-found")
-    throw new import_error5.DownloadHTTPError(`${name}: not published`, 404);
+    throw new import_error6.DownloadHTTPError(`${name}: not published`, 404);
   if (e instanceof OciError && e.kind === "too-large" && sizeFromManifest)
     throw new NotVerifiedError(`${name}: larger than its manifest says (tampered): ${e.message}`, {
       cause: e
     });
   if (e instanceof OciError && e.kind === "too-large")
-    throw new import_error5.DownloadLengthMismatchError(`${name}: ${e.message}`);
+    throw new import_error6.DownloadLengthMismatchError(`${name}: ${e.message}`);
   if (e instanceof OciError && e.kind === "digest-mismatch")
     throw new NotVerifiedError(
       `${name}: a blob does not match its digest (tampered): ${e.message}`,
@@ -32561,29 +33253,33 @@ function rethrow(e, name, sizeFromManifest) {
 // lib/client/oci-client.ts
 async function openTufSession(o) {
   const root = parseEnvelope(Buffer.from(o.trustedRoot).toString("utf8"), "pinned root", "root");
-  const metadataDir = join10(o.cacheDir, "metadata");
-  const targetDir = join10(o.cacheDir, "targets");
-  mkdirSync3(metadataDir, { recursive: true });
-  mkdirSync3(targetDir, { recursive: true });
-  writeFileSync3(join10(metadataDir, "root.json"), o.trustedRoot);
+  const metadataDir = o.cacheDir;
+  initTrust(metadataDir, o.trustedRoot);
+  const targetDir = mkdtempSync2(join13(tmpdir3(), "tufci-oci-targets-"));
   const fetcher = new OciFetcher(o.source);
-  const updater = new import_tuf_js4.Updater({
-    metadataDir,
-    metadataBaseUrl: OCI_METADATA_URL,
-    targetDir,
-    targetBaseUrl: OCI_TARGETS_URL,
-    fetcher
-  });
+  let client;
   try {
-    await updater.refresh();
+    client = new TufClient({
+      metadataDir,
+      metadataBaseUrl: OCI_METADATA_URL,
+      targetBaseUrl: OCI_TARGETS_URL,
+      fetcher,
+      now: o.now
+    });
+    await client.refresh();
   } catch (e) {
     const rootNote = await rootMismatch(fetcher, root.signed.version, root.signed).catch(
       () => void 0
     );
     throw verificationError(e, o.name, rootNote);
   }
-  const ts = JSON.parse(readFileSync7(join10(metadataDir, "timestamp.json"), "utf8"));
-  return { updater, fetcher, metadataDir, targetDir, timestampVersion: ts.signed.version };
+  return {
+    updater: client,
+    fetcher,
+    metadataDir,
+    targetDir,
+    timestampVersion: client.version("timestamp")
+  };
 }
 async function rootMismatch(fetcher, version, pinned) {
   let bytes;
@@ -32593,40 +33289,14 @@ async function rootMismatch(fetcher, version, pinned) {
     return `the pinned root does not belong to this repository (it has no ${version}.root.json)`;
   }
   const published = JSON.parse(bytes.toString("utf8")).signed;
-  if ((0, import_canonical_json3.canonicalize)(published) === (0, import_canonical_json3.canonicalize)(pinned)) return void 0;
+  if ((0, import_canonical_json4.canonicalize)(published) === (0, import_canonical_json4.canonicalize)(pinned)) return void 0;
   return `the pinned root does not match this repository's ${version}.root.json (another repository's root, or the wrong repository)`;
 }
 
 // lib/publish/oci-destination.ts
-import { join as join11 } from "node:path";
+import { join as join14 } from "node:path";
 
-// lib/publish/oci-pointer.ts
-function pointerManifest(subject, pointer) {
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: MEDIA_TYPE.imageManifest,
-    artifactType: POINTER.artifactType,
-    config: { ...EMPTY_JSON.descriptor },
-    layers: [{ ...EMPTY_JSON.descriptor }],
-    subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-    annotations: {
-      [POINTER.metadataAnnotation]: pointer.metadata,
-      [POINTER.targetAnnotation]: pointer.target
-    }
-  };
-  return encodeJson(manifest);
-}
-async function attachPointer(store, subject, pointer) {
-  const bytes = pointerManifest(subject, pointer);
-  const digest = digestOf(bytes);
-  const listed = await store.referrers(subject.digest, { artifactType: POINTER.artifactType });
-  if (listed.some((d) => d.digest === digest)) return "present";
-  await store.putBlob(EMPTY_JSON.bytes, { mediaType: MEDIA_TYPE.emptyJson });
-  await store.putManifest(bytes);
-  return "attached";
-}
-
-// lib/publish/oci-manifests.ts
+// lib/oci/tuf-manifests.ts
 function built(doc, mediaType, tag) {
   const bytes = encodeJson(doc);
   const descriptor = { mediaType, digest: digestOf(bytes), size: bytes.length };
@@ -32634,7 +33304,7 @@ function built(doc, mediaType, tag) {
 }
 function targetFile(treePath, size) {
   const loc = targetLocation(treePath);
-  if (!loc) throw new Error(`${treePath}: not a consistent-snapshot target path`);
+  if (!loc) throw new InternalError(`${treePath}: not a consistent-snapshot target path`);
   const blob = { digest: `sha256:${loc.sha256}`, size };
   if (loc.tag === void 0) {
     return { loc, layer: namedLayer(blob, TUF_MEDIA_TYPE.target, loc.relPath) };
@@ -32644,7 +33314,9 @@ function targetFile(treePath, size) {
   return { loc, layer, manifest: built(doc, MEDIA_TYPE.imageManifest, loc.tag) };
 }
 function publishedTargetFile(path, sha2562, length) {
-  return targetFile(targetTreePath(path, sha2562), length);
+  const i = path.lastIndexOf("/");
+  const rel = i < 0 ? `${sha2562}.${path}` : `${path.slice(0, i)}/${sha2562}.${path.slice(i + 1)}`;
+  return targetFile(rel, length);
 }
 function directoryManifests(files) {
   const groups = /* @__PURE__ */ new Map();
@@ -32680,84 +33352,34 @@ function latestManifest(layers) {
   return built(doc, MEDIA_TYPE.imageManifest, METADATA_TAG);
 }
 
-// lib/publish/oci-previous.ts
-var MAX_METADATA = 512 * 1024 * 1024;
-function emptyState() {
-  return { roles: /* @__PURE__ */ new Map(), versions: /* @__PURE__ */ new Map(), targets: /* @__PURE__ */ new Map() };
-}
-async function readManifest(store, reference) {
-  let result;
-  try {
-    result = await store.getManifest(reference);
-  } catch (e) {
-    if (e instanceof OciError && e.kind === "not-found") return void 0;
-    throw e;
-  }
-  const manifest = parseManifest(result.bytes, { operation: "read published state", reference });
-  const layers = "layers" in manifest && Array.isArray(manifest.layers) ? manifest.layers : [];
-  return { digest: result.descriptor.digest, layers };
-}
-async function readSigned(store, layer) {
-  if (!layer) return void 0;
-  const bytes = await store.getBlob(layer.digest, {
-    expectedSize: layer.size,
-    maxSize: MAX_METADATA
-  });
-  const doc = JSON.parse(Buffer.from(bytes).toString("utf8"));
-  return typeof doc.signed === "object" && doc.signed !== null ? doc.signed : void 0;
-}
-function addTargets(state, signed) {
-  const targets = signed?.targets;
-  if (typeof targets !== "object" || targets === null) return;
-  for (const [path, t] of Object.entries(targets)) {
-    const info2 = t;
-    const custom = info2.custom;
-    if (custom && typeof custom === "object" && "oci" in custom) continue;
-    if (typeof info2.hashes?.sha256 === "string" && typeof info2.length === "number")
-      state.targets.set(path, { sha256: info2.hashes.sha256, length: info2.length });
-  }
-}
-async function readPublished(store) {
-  const state = emptyState();
-  const latest = await readManifest(store, METADATA_TAG);
-  if (!latest) return state;
-  state.latest = latest;
-  try {
-    const snapshotLayer = latest.layers.find(
-      (l) => /^[0-9]+\.snapshot\.json$/.test(l.annotations?.[TUF_FILENAME_ANNOTATION] ?? "")
-    );
-    const snapshot = await readSigned(store, snapshotLayer);
-    const meta = snapshot?.meta ?? {};
-    for (const [file, m] of Object.entries(meta)) {
-      if (file.endsWith(".json") && typeof m.version === "number")
-        state.versions.set(file.slice(0, -".json".length), m.version);
+// lib/publish/oci-pointer.ts
+function pointerManifest(subject, pointer) {
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPE.imageManifest,
+    artifactType: POINTER.artifactType,
+    config: { ...EMPTY_JSON.descriptor },
+    layers: [{ ...EMPTY_JSON.descriptor }],
+    subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+    annotations: {
+      [POINTER.metadataAnnotation]: pointer.metadata,
+      [POINTER.targetAnnotation]: pointer.target
     }
-    const targetsVersion = state.versions.get("targets");
-    if (targetsVersion !== void 0)
-      addTargets(
-        state,
-        await readSigned(store, findNamed(latest.layers, `${targetsVersion}.targets.json`))
-      );
-    for (const [role, version] of state.versions) {
-      if (role === "targets") continue;
-      const manifest = await readManifest(store, roleTag(role));
-      if (!manifest) continue;
-      state.roles.set(role, manifest);
-      addTargets(
-        state,
-        await readSigned(store, findNamed(manifest.layers, `${version}.${role}.json`))
-      );
-    }
-  } catch (e) {
-    const unreadable = e instanceof SyntaxError || e instanceof OciError && ["not-found", "invalid", "digest-mismatch", "too-large"].includes(e.kind);
-    if (!unreadable) throw e;
-    state.targets.clear();
-  }
-  return state;
+  };
+  return encodeJson(manifest);
+}
+async function attachPointer(store, subject, pointer) {
+  const bytes = pointerManifest(subject, pointer);
+  const digest = digestOf(bytes);
+  const listed = await store.referrers(subject.digest, { artifactType: POINTER.artifactType });
+  if (listed.some((d) => d.digest === digest)) return "present";
+  await store.putBlob(EMPTY_JSON.bytes, { mediaType: MEDIA_TYPE.emptyJson });
+  await store.putManifest(bytes);
+  return "attached";
 }
 
 // lib/publish/oci.ts
-var TOP_LEVEL2 = /* @__PURE__ */ new Set(["targets", "snapshot", "timestamp"]);
+var TOP_LEVEL3 = /* @__PURE__ */ new Set(["targets", "snapshot", "timestamp"]);
 var OciPublisher = class {
   constructor(destination, stores, options = {}) {
     this.destination = destination;
@@ -32765,8 +33387,9 @@ var OciPublisher = class {
     this.options = options;
   }
   async publish(tree, progress) {
+    const repo = new TufOciRepo(this.stores);
     const { metadata } = this.stores;
-    const prev = this.options.full ? emptyState() : await readPublished(metadata);
+    const prev = this.options.full ? emptyState() : await repo.published();
     const report = {
       destination: this.destination,
       written: [],
@@ -32781,15 +33404,15 @@ var OciPublisher = class {
       progress?.(++done, total, path);
     };
     const limit = this.options.concurrency ?? 8;
-    await this.publishTargets(tree, prev, limit, finish);
+    await this.publishTargets(repo, tree, prev, limit, finish);
     const known = new Set(
       [...prev.latest?.layers ?? [], ...[...prev.roles.values()].flatMap((m) => m.layers)].map(
         (l) => l.digest
       )
     );
     if (!prev.latest) await metadata.putBlob(EMPTY_JSON.bytes, { mediaType: MEDIA_TYPE.emptyJson });
-    const pushMetadataBlob = async (e) => known.has(`sha256:${e.sha256}`) ? false : !(await metadata.pushBlob(e.bytes, { mediaType: TUF_MEDIA_TYPE.metadata })).existed;
-    const delegated = tree.entries.filter((e) => e.kind === "metadata" && !TOP_LEVEL2.has(e.name));
+    const pushMetadataBlob = async (e) => known.has(`sha256:${e.sha256}`) ? false : repo.putMetadataBlob(e.bytes);
+    const delegated = tree.entries.filter((e) => e.kind === "metadata" && !TOP_LEVEL3.has(e.name));
     await runPool(delegated, limit, async (e) => {
       const was = prev.roles.get(e.name);
       const oldVersion = prev.versions.get(e.name);
@@ -32799,14 +33422,17 @@ var OciPublisher = class {
       const layers = [metadataLayer(e)];
       const kept = findNamed(was?.layers ?? [], `${oldVersion}.${e.name}.json`);
       if (kept && oldVersion !== e.version) layers.push(kept);
-      const wrote2 = await putUnlessSame(metadata, roleManifest(e.name, layers), was?.digest);
+      const wrote2 = await repo.putMetadataManifest(
+        roleManifest(e.name, layers),
+        was?.descriptor.digest
+      );
       finish(e.path, wroteBlob || wrote2);
     });
-    const top = tree.entries.filter((e) => e.kind === "root" || TOP_LEVEL2.has(e.name));
+    const top = tree.entries.filter((e) => e.kind === "root" || TOP_LEVEL3.has(e.name));
     const wrote = /* @__PURE__ */ new Map();
     await runPool(top, limit, async (e) => void wrote.set(e.path, await pushMetadataBlob(e)));
     const latest = latestManifest(top.map(metadataLayer));
-    const latestWritten = await putUnlessSame(metadata, latest, prev.latest?.digest);
+    const latestWritten = await repo.putMetadataManifest(latest, prev.latest?.descriptor.digest);
     for (const e of top)
       finish(e.path, wrote.get(e.path) === true || latestWritten && e.path === "timestamp.json");
     await this.attachPointers(tree, report);
@@ -32817,7 +33443,7 @@ var OciPublisher = class {
    * directory listing its current files and those the published metadata still names,
    * so a client of either version finds its files.
    */
-  async publishTargets(tree, prev, limit, finish) {
+  async publishTargets(repo, tree, prev, limit, finish) {
     const { targets } = this.stores;
     const entries = tree.entries.filter((e) => e.kind === "target");
     if (entries.length === 0) return;
@@ -32841,7 +33467,7 @@ var OciPublisher = class {
         );
       }
       const m = file.manifest;
-      if (m) await manifests.run(m.tag, () => putUnlessSame(targets, m, void 0));
+      if (m) await manifests.run(m.tag, () => repo.putTargetManifest(m, void 0));
       finish(e.path, true);
     });
     const currentDirs = new Set(files.map((f) => f.loc.indexTag));
@@ -32852,7 +33478,7 @@ var OciPublisher = class {
     await runPool([...changedDirs], limit, async (tag) => {
       const manifest = dirs.get(tag);
       const current = await targets.headManifest(tag);
-      await putUnlessSame(targets, manifest, current?.digest);
+      await repo.putTargetManifest(manifest, current?.digest);
     });
   }
   async attachPointers(tree, report) {
@@ -32894,14 +33520,6 @@ async function hasNoTags(store) {
     throw e;
   }
 }
-async function putUnlessSame(store, manifest, current) {
-  if (current === manifest.descriptor.digest) return false;
-  await store.putManifest(manifest.bytes, {
-    mediaType: manifest.descriptor.mediaType,
-    tag: manifest.tag
-  });
-  return true;
-}
 
 // lib/publish/oci-destination.ts
 async function openOciLocation(location, options) {
@@ -32930,7 +33548,7 @@ async function openOciLocation(location, options) {
   const metadata = await open6(dir);
   if (!metadata)
     throw new UserError(`${spec}: ${dir} is not an OCI image layout (no oci-layout file)`);
-  const targets = await open6(join11(dir, "targets"));
+  const targets = await open6(join14(dir, "targets"));
   return { name: spec, kind: "layout", metadata, ...targets ? { targets } : {} };
 }
 async function openOciPublisher(location, options) {
@@ -33021,7 +33639,7 @@ function parseRegistryLocation(spec, fail) {
 }
 
 // actions/publish/src/oci.ts
-async function publishToOci(workspace, tree, root, verify) {
+async function publishToOci(workspace, tree, root, verify2) {
   const destination = getInput("oci-destination");
   if (!destination) return;
   const username = getInput("registry-username");
@@ -33053,12 +33671,13 @@ async function publishToOci(workspace, tree, root, verify) {
       `Published to ${destination}: ${report.written.length} uploaded, ${report.skipped.length} unchanged.`
     );
     setOutput("oci-destination", destination);
-    if (!verify) return;
+    if (!verify2) return;
     const session = await openTufSession({
       trustedRoot: root,
       source: await openOciLocation(location, { registry }),
-      cacheDir: mkdtempSync(join12(tmpdir2(), "tufci-publish-oci-verify-")),
-      name: destination
+      cacheDir: mkdtempSync3(join15(tmpdir4(), "tufci-publish-oci-verify-")),
+      name: destination,
+      now: /* @__PURE__ */ new Date()
     });
     info(
       `A TUF client verified ${destination} (timestamp version ${session.timestampVersion}).`
@@ -33081,15 +33700,16 @@ async function main() {
     `Published ${report.written.length} files (${report.skipped.length} unchanged) to ${out}.`
   );
   setOutput("directory", out);
-  const verify = getInput("verify") !== "false";
-  await publishToOci(dir, tree, Buffer.from(repo.readRootVersion(1)), verify);
-  if (verify) {
+  const verify2 = getInput("verify") !== "false";
+  await publishToOci(dir, tree, Buffer.from(repo.readRootVersion(1)), verify2);
+  if (verify2) {
     const base = dirUrl(out);
     const res = await verifyRepository({
       trustedRoot: Buffer.from(repo.readRootVersion(1)),
       metadataBaseUrl: base,
       targetBaseUrl: `${base}targets/`,
-      workDir: mkdtempSync2(join13(tmpdir3(), "tufci-publish-verify-")),
+      now: /* @__PURE__ */ new Date(),
+      trustDir: mkdtempSync4(join16(tmpdir5(), "tufci-publish-verify-")),
       fetcher: dirFetcher()
     });
     info(

@@ -5781,7 +5781,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants3 = require_constants2();
+    var constants4 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5856,7 +5856,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5951,11 +5951,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants3.ERROR.OK) {
+          if (ret !== constants4.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants3.ERROR.PAUSED) {
+            } else if (ret === constants4.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5978,10 +5978,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants3.ERROR.OK) {
+        if (ret === constants4.ERROR.OK) {
           return null;
         }
-        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -5998,7 +5998,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants3.ERROR[ret], data);
+        return new HTTPParserError(message, constants4.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6178,7 +6178,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants3.ERROR.PAUSED : 0;
+        return pause ? constants4.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6200,7 +6200,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onData(buf) === false) {
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6236,13 +6236,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -15754,8 +15754,8 @@ var require_cache = __commonJS({
        * @returns {requestResponseList}
        */
       #batchCacheOperations(operations) {
-        const cache = this.#relevantRequestResponseList;
-        const backupCache = [...cache];
+        const cache2 = this.#relevantRequestResponseList;
+        const backupCache = [...cache2];
         const addedItems = [];
         const resultList = [];
         try {
@@ -15782,9 +15782,9 @@ var require_cache = __commonJS({
                 return [];
               }
               for (const requestResponse of requestResponses) {
-                const idx = cache.indexOf(requestResponse);
+                const idx = cache2.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache.splice(idx, 1);
+                cache2.splice(idx, 1);
               }
             } else if (operation.type === "put") {
               if (operation.response == null) {
@@ -15814,11 +15814,11 @@ var require_cache = __commonJS({
               }
               requestResponses = this.#queryCache(operation.request);
               for (const requestResponse of requestResponses) {
-                const idx = cache.indexOf(requestResponse);
+                const idx = cache2.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache.splice(idx, 1);
+                cache2.splice(idx, 1);
               }
-              cache.push([operation.request, operation.response]);
+              cache2.push([operation.request, operation.response]);
               addedItems.push([operation.request, operation.response]);
             }
             resultList.push([operation.request, operation.response]);
@@ -15992,13 +15992,13 @@ var require_cachestorage = __commonJS({
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
-            const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request2, options);
+            const cache2 = new Cache(kConstruct, cacheList);
+            return await cache2.match(request2, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
-            const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request2, options);
+            const cache2 = new Cache(kConstruct, cacheList);
+            const response = await cache2.match(request2, options);
             if (response !== void 0) {
               return response;
             }
@@ -16028,12 +16028,12 @@ var require_cachestorage = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         cacheName = webidl.converters.DOMString(cacheName, prefix, "cacheName");
         if (this.#caches.has(cacheName)) {
-          const cache2 = this.#caches.get(cacheName);
-          return new Cache(kConstruct, cache2);
+          const cache3 = this.#caches.get(cacheName);
+          return new Cache(kConstruct, cache3);
         }
-        const cache = [];
-        this.#caches.set(cacheName, cache);
-        return new Cache(kConstruct, cache);
+        const cache2 = [];
+        this.#caches.set(cacheName, cache2);
+        return new Cache(kConstruct, cache2);
       }
       /**
        * @see https://w3c.github.io/ServiceWorker/#cache-storage-delete
@@ -19926,7 +19926,7 @@ var require_lib2 = __commonJS({
     var RIGHT_SQUARE_BRACKET = "]";
     var LEFT_CURLY_BRACKET = "{";
     var RIGHT_CURLY_BRACKET = "}";
-    function canonicalize7(object) {
+    function canonicalize4(object) {
       const buffer = [];
       if (typeof object === "string") {
         buffer.push(canonicalizeString(object));
@@ -19944,7 +19944,7 @@ var require_lib2 = __commonJS({
             buffer.push(COMMA2);
           }
           first2 = false;
-          buffer.push(canonicalize7(element));
+          buffer.push(canonicalize4(element));
         });
         buffer.push(RIGHT_SQUARE_BRACKET);
       } else if (typeof object === "object") {
@@ -19957,7 +19957,7 @@ var require_lib2 = __commonJS({
           first2 = false;
           buffer.push(canonicalizeString(property));
           buffer.push(COLON);
-          buffer.push(canonicalize7(object[property]));
+          buffer.push(canonicalize4(object[property]));
         });
         buffer.push(RIGHT_CURLY_BRACKET);
       } else {
@@ -19970,7 +19970,7 @@ var require_lib2 = __commonJS({
       return '"' + escapedString + '"';
     }
     module.exports = {
-      canonicalize: canonicalize7
+      canonicalize: canonicalize4
     };
   }
 });
@@ -20543,7 +20543,7 @@ var require_key2 = __commonJS({
     var error_1 = require_error();
     var utils_1 = require_utils2();
     var key_1 = require_key();
-    var Key2 = class _Key {
+    var Key = class _Key {
       keyID;
       keyType;
       scheme;
@@ -20616,7 +20616,7 @@ var require_key2 = __commonJS({
         });
       }
     };
-    exports.Key = Key2;
+    exports.Key = Key;
   }
 });
 
@@ -23244,7 +23244,7 @@ var require_delegations = __commonJS({
     };
     exports.Delegations = Delegations;
     function keysToJSON(keys) {
-      return tufciLinearMap(Object.entries(keys), (keyId2, key) => key.toJSON());
+      return tufciLinearMap(Object.entries(keys), (keyId, key) => key.toJSON());
     }
     function rolesToJSON(roles) {
       return Object.values(roles).map((role) => role.toJSON());
@@ -28906,9 +28906,9 @@ var handler = {
   set(target, methodName, value) {
     return target.cache[methodName] = value;
   },
-  get({ octokit, scope, cache }, methodName) {
-    if (cache[methodName]) {
-      return cache[methodName];
+  get({ octokit, scope, cache: cache2 }, methodName) {
+    if (cache2[methodName]) {
+      return cache2[methodName];
     }
     const method = endpointMethodsMap.get(scope).get(methodName);
     if (!method) {
@@ -28916,7 +28916,7 @@ var handler = {
     }
     const { endpointDefaults, decorations } = method;
     if (decorations) {
-      cache[methodName] = decorate(
+      cache2[methodName] = decorate(
         octokit,
         scope,
         methodName,
@@ -28924,9 +28924,9 @@ var handler = {
         decorations
       );
     } else {
-      cache[methodName] = octokit.request.defaults(endpointDefaults);
+      cache2[methodName] = octokit.request.defaults(endpointDefaults);
     }
-    return cache[methodName];
+    return cache2[methodName];
   }
 };
 function endpointsToMethods(octokit) {
@@ -29161,6 +29161,8 @@ var UserError = class extends TufciError {
 // lib/tuf/envelope.ts
 var import_canonical_json2 = __toESM(require_lib2(), 1);
 var import_models = __toESM(require_dist(), 1);
+import { createHash as createHash2 } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 
 // lib/tuf/keys.ts
 var import_canonical_json = __toESM(require_lib2(), 1);
@@ -29171,6 +29173,68 @@ var SUPPORTED_SCHEMES = {
   "ecdsa-sha2-nistp384": ["ecdsa-sha2-nistp384"],
   rsa: ["rsassa-pss-sha256"]
 };
+
+// lib/tuf/verify.ts
+import { createPublicKey, constants as constants3, verify } from "node:crypto";
+var DIGEST = {
+  ed25519: null,
+  "ecdsa-sha2-nistp256": "sha256",
+  "ecdsa-sha2-nistp384": "sha384",
+  "rsassa-pss-sha256": "sha256"
+};
+var KIND = {
+  ed25519: "ed25519",
+  "ecdsa-sha2-nistp256": "ec",
+  "ecdsa-sha2-nistp384": "ec",
+  "rsassa-pss-sha256": "rsa"
+};
+var CURVE = {
+  "ecdsa-sha2-nistp256": "prime256v1",
+  "ecdsa-sha2-nistp384": "secp384r1"
+};
+var ED25519_SPKI = Buffer.from("302a300506032b6570032100", "hex");
+var HEX = /^(?:[0-9a-f]{2})+$/i;
+var cache = /* @__PURE__ */ new Map();
+function publicKeyOf(key) {
+  const pub = key.keyval?.public;
+  if (typeof pub !== "string") return null;
+  const id = `${key.keytype}\0${pub}`;
+  let k2 = cache.get(id);
+  if (k2 !== void 0) return k2;
+  try {
+    if (pub.startsWith("-----BEGIN PUBLIC KEY-----")) k2 = createPublicKey(pub);
+    else if (key.keytype === "ed25519" && pub.length === 64 && HEX.test(pub))
+      k2 = createPublicKey({
+        key: Buffer.concat([ED25519_SPKI, Buffer.from(pub, "hex")]),
+        format: "der",
+        type: "spki"
+      });
+    else k2 = null;
+  } catch {
+    k2 = null;
+  }
+  if (cache.size > 1024) cache.clear();
+  cache.set(id, k2);
+  return k2;
+}
+function verifyWith(key, bytes, sig) {
+  const digest = DIGEST[key.scheme];
+  const pub = publicKeyOf(key);
+  if (digest === void 0 || !pub || !HEX.test(sig)) return false;
+  const kind = pub.asymmetricKeyType;
+  if (kind !== KIND[key.scheme]) return false;
+  if (kind === "ec" && pub.asymmetricKeyDetails?.namedCurve !== CURVE[key.scheme]) return false;
+  try {
+    const k2 = kind === "rsa" ? {
+      key: pub,
+      padding: constants3.RSA_PKCS1_PSS_PADDING,
+      saltLength: constants3.RSA_PSS_SALTLEN_AUTO
+    } : pub;
+    return verify(digest, bytes, k2, Buffer.from(sig, "hex"));
+  } catch {
+    return false;
+  }
+}
 
 // lib/tuf/names.ts
 var ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -29242,6 +29306,8 @@ function scanTargetFiles(targetsDir) {
 }
 
 // lib/tuf/envelope.ts
+var validated = /* @__PURE__ */ new Set();
+var VALIDATED_MAX = 4096;
 function parseEnvelope(text, where, expectedType) {
   let data;
   try {
@@ -29259,7 +29325,10 @@ function parseEnvelope(text, where, expectedType) {
   if (expectedType && type !== expectedType) {
     throw new UserError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
   }
+  const memo = `${type}:${createHash2("sha256").update(text).digest("hex")}`;
+  if (validated.has(memo)) return data;
   checkNames(data.signed, where);
+  checkShape(data.signed, where);
   try {
     toModel(data);
   } catch (e) {
@@ -29269,7 +29338,31 @@ function parseEnvelope(text, where, expectedType) {
   checkKeys(env.signed, where);
   if (env.signed._type === "targets")
     for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
+  if (validated.size >= VALIDATED_MAX) validated.clear();
+  validated.add(memo);
   return env;
+}
+function checkShape(signed, where) {
+  if (signed._type !== "targets") return;
+  const t2 = signed.targets;
+  if (t2 === null || typeof t2 !== "object" || Array.isArray(t2))
+    throw new UserError(`${where}: field "signed.targets" must be an object`);
+  const d = signed.delegations;
+  if (!d || typeof d !== "object") return;
+  if ("roles" in d && "succinct_roles" in d)
+    throw new UserError(
+      `${where}: field "signed.delegations" has both "roles" and "succinct_roles"; use one`
+    );
+  if (Array.isArray(d.roles)) {
+    const seen = /* @__PURE__ */ new Set();
+    d.roles.forEach((r2, i2) => {
+      if (seen.has(r2?.name))
+        throw new UserError(
+          `${where}: field "signed.delegations.roles[${i2}].name": role ${JSON.stringify(r2.name)} is delegated twice`
+        );
+      seen.add(r2?.name);
+    });
+  }
 }
 function checkNames(signed, where) {
   if (signed._type === "targets") {
@@ -29313,6 +29406,10 @@ function toModel(env) {
     env
   );
 }
+function signedBytes(env) {
+  checkKeyOrder(env.signed, `${env.signed._type} metadata version ${env.signed.version}`);
+  return Buffer.from((0, import_canonical_json2.canonicalize)(env.signed));
+}
 var SURROGATE = /[\uD800-\uDFFF]/;
 function checkKeyOrder(value, where) {
   if (Array.isArray(value)) {
@@ -29334,21 +29431,23 @@ function checkKeyOrder(value, where) {
   for (const v of Object.values(value)) checkKeyOrder(v, where);
 }
 function validSignatures(env, keys, keyids) {
-  const md = toModel(env);
-  const ok = [];
-  for (const id of keyids) {
-    const key = keys[id];
-    if (!key) continue;
-    try {
-      import_models.Key.fromJSON(id, key).verifySignature(md);
-      ok.push(id);
-    } catch {
-    }
+  const sigs = /* @__PURE__ */ new Map();
+  for (const s of env.signatures) if (!sigs.has(s.keyid)) sigs.set(s.keyid, s.sig);
+  const wanted = keyids.filter((id) => keys[id] && sigs.has(id));
+  if (!wanted.length) return [];
+  let bytes;
+  try {
+    bytes = signedBytes(env);
+  } catch {
+    return [];
   }
-  return ok;
+  return wanted.filter((id) => verifyWith(keys[id], bytes, sigs.get(id)));
 }
 function serialize(env) {
   return JSON.stringify(env, null, 2) + "\n";
+}
+function sameJson(a, b2) {
+  return isDeepStrictEqual(a, b2);
 }
 function clone(value) {
   return JSON.parse(JSON.stringify(value));
@@ -29425,7 +29524,16 @@ var GitRevReader = class {
     this.git = git;
     this.rev = rev;
   }
-  async read(role) {
+  cache = /* @__PURE__ */ new Map();
+  read(role) {
+    let env = this.cache.get(role);
+    if (!env) {
+      env = this.load(role);
+      this.cache.set(role, env);
+    }
+    return env;
+  }
+  async load(role) {
     if (!this.rev) return void 0;
     const text = await this.git.show(this.rev, `metadata/${role}.json`);
     if (text === void 0) return void 0;
@@ -29494,9 +29602,6 @@ function checkThreshold(where, rk, invites = 0) {
     );
   }
 }
-
-// lib/event/update.ts
-var import_canonical_json3 = __toESM(require_lib2(), 1);
 
 // lib/tuf/owner.ts
 var import_models2 = __toESM(require_dist(), 1);
@@ -29612,7 +29717,6 @@ function lookupIn(roles) {
 }
 
 // lib/event/update.ts
-var sameJson = (a, b2) => (0, import_canonical_json3.canonicalize)(a) === (0, import_canonical_json3.canonicalize)(b2);
 function isRegistryTarget(t2) {
   return typeof t2.custom === "object" && t2.custom !== null && "oci" in t2.custom;
 }
@@ -29651,8 +29755,7 @@ async function updateEvent(repo, base, now, opts = {}) {
   if (!repo.has("root")) throw new UserError("metadata/root.json: missing; run `tufci init` first");
   const roles = /* @__PURE__ */ new Map();
   const original = /* @__PURE__ */ new Map();
-  for (const role of repo.offlineRoles()) {
-    const env = repo.readRole(role);
+  for (const [role, env] of repo.readOfflineRoles()) {
     roles.set(role, env);
     original.set(role, clone(env));
   }
@@ -29694,6 +29797,23 @@ async function updateEvent(repo, base, now, opts = {}) {
       );
       env.signatures = kept;
     }
+  }
+  const baseTargets = (await base.read("targets"))?.signed;
+  for (const [role, env] of roles) {
+    const b2 = await base.read(role);
+    if (!b2 || !sameJson(b2.signed, env.signed)) continue;
+    const rule = roleKeys(role, root, targets);
+    const before = baseRoot ? roleKeys(role, baseRoot, baseTargets) : void 0;
+    if (!rule || !before) continue;
+    const metBefore = validSignatures(env, before.keys, before.keyids).length >= before.threshold;
+    const validNow = validSignatures(env, rule.keys, rule.keyids).length;
+    if (!metBefore || validNow >= rule.threshold) continue;
+    env.signed.version = b2.signed.version + 1;
+    env.signed.expires = tufDate(addDays(now, periodsOf(role, env, root).expiry));
+    env.signatures = [];
+    log.push(
+      `${role}: version ${env.signed.version}, expires ${env.signed.expires}: its signatures meet the old rule but not this event's (${validNow} of ${rule.threshold} valid), so it must be signed again`
+    );
   }
   for (const role of roles.keys()) {
     const rk = roleKeys(role, root, targets);
@@ -34854,9 +34974,6 @@ var Git2 = class {
   }
 };
 
-// lib/tuf/online.ts
-var import_canonical_json4 = __toESM(require_lib2(), 1);
-
 // lib/tuf/repo.ts
 import { existsSync as existsSync6, readFileSync as readFileSync4, readdirSync as readdirSync2, rmSync as rmSync2 } from "node:fs";
 import { join as join4 } from "node:path";
@@ -34918,10 +35035,19 @@ var RepoDir = class {
     const t2 = targets ?? (this.has("targets") ? this.targets() : void 0);
     return (t2?.signed.delegations?.roles ?? []).map((r2) => r2.name);
   }
-  /** Offline roles that exist: root, targets and the delegated roles. */
-  offlineRoles() {
-    if (!this.has("root")) return [];
-    return ["root", ...this.has("targets") ? ["targets", ...this.delegatedRoles()] : []];
+  /**
+   * The offline roles that exist (root, targets, then the delegated roles in delegation
+   * order), each file read and parsed once: targets.json is not read again to list them.
+   */
+  readOfflineRoles() {
+    const roles = /* @__PURE__ */ new Map();
+    if (!this.has("root")) return roles;
+    roles.set("root", this.root());
+    if (!this.has("targets")) return roles;
+    const targets = this.targets();
+    roles.set("targets", targets);
+    for (const name of this.delegatedRoles(targets)) roles.set(name, this.readRole(name));
+    return roles;
   }
   /** Root versions kept in root_history, ascending. */
   rootHistory() {
@@ -34987,7 +35113,7 @@ async function eventUpdateTask(t2, o2 = {}) {
 }
 
 // lib/event/changes.ts
-var import_canonical_json5 = __toESM(require_lib2(), 1);
+var import_canonical_json3 = __toESM(require_lib2(), 1);
 var sha = (t2) => t2.hashes.sha256 ?? Object.values(t2.hashes)[0] ?? "";
 var art = (path, t2) => {
   const oci = t2.custom?.oci;
@@ -35036,7 +35162,7 @@ function delegationViews(signed) {
   }
   return out;
 }
-var canon = (v) => v === void 0 ? void 0 : (0, import_canonical_json5.canonicalize)(v);
+var canon = (v) => v === void 0 ? void 0 : (0, import_canonical_json3.canonicalize)(v);
 function fieldChanges(before, after, ignored) {
   const out = [];
   for (const k2 of /* @__PURE__ */ new Set([...Object.keys(before), ...Object.keys(after)])) {
@@ -35093,7 +35219,7 @@ function roleChanges(role, base, next, known = {}) {
     for (const [p2, t2] of Object.entries(after)) {
       const o2 = before[p2];
       if (!o2) out.added.push(art(p2, t2));
-      else if ((0, import_canonical_json5.canonicalize)(o2) !== (0, import_canonical_json5.canonicalize)(t2)) {
+      else if (!sameJson(o2, t2)) {
         const fields = fieldChanges(
           o2,
           t2,
@@ -35120,7 +35246,7 @@ function roleChanges(role, base, next, known = {}) {
     for (const name of /* @__PURE__ */ new Set([...before.keys(), ...after.keys()])) {
       const o2 = before.get(name);
       const n = after.get(name);
-      if ((0, import_canonical_json5.canonicalize)(o2 ?? null) === (0, import_canonical_json5.canonicalize)(n ?? null)) continue;
+      if ((0, import_canonical_json3.canonicalize)(o2 ?? null) === (0, import_canonical_json3.canonicalize)(n ?? null)) continue;
       const oldIds = new Set((o2?.keys ?? []).map((k2) => k2.keyid));
       const newIds = new Set((n?.keys ?? []).map((k2) => k2.keyid));
       const byOwner = (a, b2) => a.owner.localeCompare(b2.owner) || a.keyid.localeCompare(b2.keyid);
@@ -35248,7 +35374,6 @@ function summarizeChanges(c3) {
 }
 
 // lib/event/status.ts
-var import_canonical_json6 = __toESM(require_lib2(), 1);
 function requirement(env, rk) {
   const ok = new Set(validSignatures(env, rk.keys, rk.keyids));
   const signers = rk.keyids.map((id) => ({
@@ -35262,7 +35387,7 @@ async function changedRoles(roles, base) {
   const out = [];
   for (const [role, env] of roles) {
     const b2 = await base.read(role);
-    if (!b2 || (0, import_canonical_json6.canonicalize)(b2.signed) !== (0, import_canonical_json6.canonicalize)(env.signed)) out.push(role);
+    if (!b2 || !sameJson(b2.signed, env.signed)) out.push(role);
   }
   return out;
 }
@@ -35387,9 +35512,7 @@ function loadOfflineRoles(repo) {
       `${repo.relRolePath("root")}: not found in ${repo.dir}; run tufci in a repository clone (or \`tufci init\` first)`
     );
   }
-  const roles = /* @__PURE__ */ new Map();
-  for (const role of repo.offlineRoles()) roles.set(role, repo.readRole(role));
-  return roles;
+  return repo.readOfflineRoles();
 }
 
 // lib/event/report.ts

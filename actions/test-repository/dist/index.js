@@ -9441,7 +9441,7 @@ var require_readable = __commonJS({
   "node_modules/undici/lib/api/readable.js"(exports, module) {
     "use strict";
     var assert = __require("node:assert");
-    var { Readable } = __require("node:stream");
+    var { Readable: Readable2 } = __require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors();
     var util = require_util();
     var { ReadableStreamFrom } = require_util();
@@ -9453,7 +9453,7 @@ var require_readable = __commonJS({
     var kContentLength = Symbol("kContentLength");
     var noop3 = () => {
     };
-    var BodyReadable = class extends Readable {
+    var BodyReadable = class extends Readable2 {
       constructor({
         resume,
         abort,
@@ -9795,7 +9795,7 @@ var require_api_request = __commonJS({
   "node_modules/undici/lib/api/api-request.js"(exports, module) {
     "use strict";
     var assert = __require("node:assert");
-    var { Readable } = require_readable();
+    var { Readable: Readable2 } = require_readable();
     var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var util = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
@@ -9890,7 +9890,7 @@ var require_api_request = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
-        const res = new Readable({
+        const res = new Readable2({
           resume,
           abort,
           contentType,
@@ -10205,7 +10205,7 @@ var require_api_pipeline = __commonJS({
   "node_modules/undici/lib/api/api-pipeline.js"(exports, module) {
     "use strict";
     var {
-      Readable,
+      Readable: Readable2,
       Duplex,
       PassThrough
     } = __require("node:stream");
@@ -10219,7 +10219,7 @@ var require_api_pipeline = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert = __require("node:assert");
     var kResume = Symbol("resume");
-    var PipelineRequest = class extends Readable {
+    var PipelineRequest = class extends Readable2 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -10236,7 +10236,7 @@ var require_api_pipeline = __commonJS({
         callback(err);
       }
     };
-    var PipelineResponse = class extends Readable {
+    var PipelineResponse = class extends Readable2 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -13561,7 +13561,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = __require("node:events");
-    var { Readable, pipeline, finished } = __require("node:stream");
+    var { Readable: Readable2, pipeline, finished } = __require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -14500,7 +14500,7 @@ var require_fetch = __commonJS({
                   }
                 }
               }
-              this.body = new Readable({ read: resume });
+              this.body = new Readable2({ read: resume });
               const onError = this.onError.bind(this);
               resolve2({
                 status,
@@ -19213,7 +19213,7 @@ var require_lib = __commonJS({
     var RIGHT_SQUARE_BRACKET = "]";
     var LEFT_CURLY_BRACKET = "{";
     var RIGHT_CURLY_BRACKET = "}";
-    function canonicalize3(object) {
+    function canonicalize4(object) {
       const buffer = [];
       if (typeof object === "string") {
         buffer.push(canonicalizeString(object));
@@ -19231,7 +19231,7 @@ var require_lib = __commonJS({
             buffer.push(COMMA2);
           }
           first = false;
-          buffer.push(canonicalize3(element));
+          buffer.push(canonicalize4(element));
         });
         buffer.push(RIGHT_SQUARE_BRACKET);
       } else if (typeof object === "object") {
@@ -19244,7 +19244,7 @@ var require_lib = __commonJS({
           first = false;
           buffer.push(canonicalizeString(property));
           buffer.push(COLON);
-          buffer.push(canonicalize3(object[property]));
+          buffer.push(canonicalize4(object[property]));
         });
         buffer.push(RIGHT_CURLY_BRACKET);
       } else {
@@ -19257,7 +19257,7 @@ var require_lib = __commonJS({
       return '"' + escapedString + '"';
     }
     module.exports = {
-      canonicalize: canonicalize3
+      canonicalize: canonicalize4
     };
   }
 });
@@ -19343,15 +19343,15 @@ var require_base = __commonJS({
     var error_1 = require_error();
     var utils_1 = require_utils2();
     var SPECIFICATION_VERSION = ["1", "0", "31"];
-    var MetadataKind2;
-    (function(MetadataKind3) {
-      MetadataKind3["Root"] = "root";
-      MetadataKind3["Timestamp"] = "timestamp";
-      MetadataKind3["Snapshot"] = "snapshot";
-      MetadataKind3["Targets"] = "targets";
-    })(MetadataKind2 || (exports.MetadataKind = MetadataKind2 = {}));
+    var MetadataKind4;
+    (function(MetadataKind5) {
+      MetadataKind5["Root"] = "root";
+      MetadataKind5["Timestamp"] = "timestamp";
+      MetadataKind5["Snapshot"] = "snapshot";
+      MetadataKind5["Targets"] = "targets";
+    })(MetadataKind4 || (exports.MetadataKind = MetadataKind4 = {}));
     function isMetadataKind(value) {
-      return typeof value === "string" && Object.values(MetadataKind2).includes(value);
+      return typeof value === "string" && Object.values(MetadataKind4).includes(value);
     }
     var Signed = class _Signed {
       specVersion;
@@ -19771,7 +19771,7 @@ var require_key2 = __commonJS({
     var error_1 = require_error();
     var utils_1 = require_utils2();
     var key_1 = require_key();
-    var Key2 = class _Key {
+    var Key = class _Key {
       keyID;
       keyType;
       scheme;
@@ -19844,7 +19844,7 @@ var require_key2 = __commonJS({
         });
       }
     };
-    exports.Key = Key2;
+    exports.Key = Key;
   }
 });
 
@@ -22668,7 +22668,7 @@ var require_metadata = __commonJS({
     var targets_1 = require_targets();
     var timestamp_1 = require_timestamp();
     var utils_1 = require_utils2();
-    var Metadata2 = class _Metadata {
+    var Metadata4 = class _Metadata {
       signed;
       signatures;
       unrecognizedFields;
@@ -22786,7 +22786,7 @@ var require_metadata = __commonJS({
         return new _Metadata(signedObj, sigMap, rest);
       }
     };
-    exports.Metadata = Metadata2;
+    exports.Metadata = Metadata4;
   }
 });
 
@@ -23614,9 +23614,9 @@ var require_error2 = __commonJS({
     var ValueError = class extends Error {
     };
     exports.ValueError = ValueError;
-    var RuntimeError = class extends Error {
+    var RuntimeError2 = class extends Error {
     };
-    exports.RuntimeError = RuntimeError;
+    exports.RuntimeError = RuntimeError2;
     var PersistError = class extends Error {
     };
     exports.PersistError = PersistError;
@@ -24218,9 +24218,9 @@ var require_url = __commonJS({
   "node_modules/tuf-js/dist/utils/url.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
-    exports.join = join4;
+    exports.join = join7;
     var url_1 = __require("url");
-    function join4(base, path) {
+    function join7(base, path) {
       return new url_1.URL(ensureTrailingSlash(base) + removeLeadingSlash(path)).toString();
     }
     function ensureTrailingSlash(path) {
@@ -25338,9 +25338,9 @@ var require_lib3 = __commonJS({
 });
 
 // actions/test-repository/src/main.ts
-import { mkdtempSync, readFileSync as readFileSync4 } from "node:fs";
-import { tmpdir } from "node:os";
-import { join as join3, resolve } from "node:path";
+import { mkdtempSync as mkdtempSync2, readFileSync as readFileSync5 } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join6, resolve } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -25837,42 +25837,10 @@ function info(message) {
 // lib/client/fetchers.ts
 var import_tuf_js = __toESM(require_dist2(), 1);
 var import_error = __toESM(require_error2(), 1);
-import { existsSync as existsSync2, readFileSync } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-var SourceFetcher = class extends import_tuf_js.BaseFetcher {
-  constructor(get) {
-    super();
-    this.get = get;
-  }
-  async fetch(url) {
-    const bytes = await this.get(url);
-    if (!bytes) throw new import_error.DownloadHTTPError(`not found: ${url}`, 404);
-    const copy = new Uint8Array(bytes.byteLength);
-    copy.set(bytes);
-    return new ReadableStream({
-      start(controller) {
-        controller.enqueue(copy);
-        controller.close();
-      }
-    });
-  }
-};
-function dirFetcher() {
-  return new SourceFetcher(async (url) => {
-    const path = fileURLToPath(url);
-    return existsSync2(path) ? readFileSync(path) : void 0;
-  });
-}
-function dirUrl(dir) {
-  return new URL(`file://${join(dir, "/")}`).href;
-}
-
-// lib/client/verify.ts
-var import_tuf_js2 = __toESM(require_dist2(), 1);
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync as readFileSync2, writeFileSync } from "node:fs";
-import { join as join2 } from "node:path";
 
 // lib/errors.ts
 var TufciError = class extends Error {
@@ -25901,68 +25869,85 @@ var NetworkError = class extends TufciError {
     this.name = "NetworkError";
   }
 };
-function isTufciError(e, code) {
-  return e instanceof TufciError && (code === void 0 || e.code === code);
+var InternalError = class extends TufciError {
+  constructor(message, options) {
+    super("internal", message, options);
+    this.name = "InternalError";
+  }
+};
+
+// lib/client/fetchers.ts
+function fileOfUrl(url) {
+  const last = url.replace(/\/+$/, "").split("/").pop() ?? url;
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+var DirFetcher = class extends import_tuf_js.BaseFetcher {
+  async fetch(url) {
+    const path = fileURLToPath(url);
+    let isFile = false;
+    try {
+      isFile = statSync(path).isFile();
+    } catch {
+      isFile = false;
+    }
+    if (!isFile) throw new import_error.DownloadHTTPError(`${fileOfUrl(url)}: not found`, 404);
+    return Readable.toWeb(createReadStream(path));
+  }
+};
+function dirFetcher() {
+  return new DirFetcher();
+}
+function dirUrl(dir) {
+  return new URL(`file://${join(dir, "/")}`).href;
+}
+var HttpFetcher = class extends import_tuf_js.BaseFetcher {
+  constructor(o) {
+    super();
+    this.o = o;
+  }
+  async fetch(url) {
+    let response;
+    try {
+      response = await fetch(url, {
+        headers: { "user-agent": this.o.userAgent ?? "tufci" },
+        signal: AbortSignal.timeout(this.o.timeoutMs ?? 3e4),
+        redirect: "follow"
+      });
+    } catch (e) {
+      throw new NetworkError(`${url}: ${describeNetworkError(e)}`, { cause: e });
+    }
+    if (!response.ok || !response.body) {
+      await response.body?.cancel().catch(() => void 0);
+      throw new import_error.DownloadHTTPError(`${fileOfUrl(url)}: HTTP ${response.status}`, response.status);
+    }
+    return response.body;
+  }
+};
+function httpFetcher(o = {}) {
+  return new HttpFetcher(o);
+}
+function describeNetworkError(e) {
+  const err = e;
+  if (err?.name === "TimeoutError") return "timed out";
+  const code = err?.cause?.code;
+  return code ? `cannot connect (${code})` : `request failed (${err?.message ?? String(e)})`;
 }
 
-// lib/client/explain.ts
-var import_error2 = __toESM(require_error(), 1);
-var import_error3 = __toESM(require_error2(), 1);
-var import_error4 = __toESM(require_error(), 1);
-var HINTS = [
-  [import_error3.ExpiredMetadataError, "metadata has expired"],
-  [import_error3.EqualVersionError, "a version went backwards (rollback to older metadata)"],
-  [import_error3.BadVersionError, "a version went backwards (rollback to older metadata)"],
-  [import_error2.UnsignedMetadataError, "signatures do not meet the threshold of the trusted keys"],
-  [import_error2.LengthOrHashMismatchError, "downloaded bytes do not match the signed length or hash"],
-  [import_error3.DownloadLengthMismatchError, "a file is larger than the signed length allows"],
-  [import_error3.DownloadHTTPError, "a file the metadata names could not be downloaded"],
-  [import_error3.DownloadError, "a download failed"],
-  [import_error2.CryptoError, "a signature could not be checked"],
-  [import_error3.RepositoryError, "the repository is inconsistent"],
-  [import_error4.RepositoryError, "the repository is inconsistent"]
-];
-function tufHint(e) {
-  for (const [cls, hint] of HINTS) if (e instanceof cls) return hint;
-  return void 0;
-}
-var NETWORK_CODES = /* @__PURE__ */ new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_SOCKET"
-]);
-function networkCode(e) {
-  let x = e;
-  for (let depth = 0; depth < 5 && x && typeof x === "object"; depth++) {
-    const code = x.code;
-    if (typeof code === "string" && NETWORK_CODES.has(code)) return code;
-    x = x.cause;
-  }
-  return void 0;
-}
-function verificationError(e, where, note) {
-  const prefix = `${where}: verification failed: ${note ? `${note}; ` : ""}`;
-  if (isTufciError(e, "not-verified"))
-    return new NotVerifiedError(`${prefix}${e.message}`, { cause: e });
-  if (e instanceof TufciError) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  const net = networkCode(e);
-  if (net)
-    return new NetworkError(`${where}: cannot reach the repository (${net}): ${message}`, {
-      cause: e
-    });
-  const hint = tufHint(e) ?? "malformed or unexpected metadata";
-  return new NotVerifiedError(`${prefix}${hint}: ${message}`, { cause: e });
-}
+// lib/client/verify.ts
+import { mkdirSync as mkdirSync3, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as join5 } from "node:path";
+
+// lib/client/trust-dir.ts
+import { existsSync as existsSync2, mkdirSync as mkdirSync2, readFileSync } from "node:fs";
+import { basename, join as join2 } from "node:path";
 
 // lib/tuf/envelope.ts
+import { createHash } from "node:crypto";
 var import_canonical_json2 = __toESM(require_lib(), 1);
 var import_models = __toESM(require_dist(), 1);
 
@@ -25975,6 +25960,9 @@ var SUPPORTED_SCHEMES = {
   "ecdsa-sha2-nistp384": ["ecdsa-sha2-nistp384"],
   rsa: ["rsassa-pss-sha256"]
 };
+
+// lib/tuf/verify.ts
+var ED25519_SPKI = Buffer.from("302a300506032b6570032100", "hex");
 
 // lib/tuf/names.ts
 var ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -26013,6 +26001,8 @@ function checkTargetPath(path, where) {
 }
 
 // lib/tuf/envelope.ts
+var validated = /* @__PURE__ */ new Set();
+var VALIDATED_MAX = 4096;
 function parseEnvelope(text, where, expectedType) {
   let data;
   try {
@@ -26030,7 +26020,10 @@ function parseEnvelope(text, where, expectedType) {
   if (expectedType && type !== expectedType) {
     throw new UserError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
   }
+  const memo = `${type}:${createHash("sha256").update(text).digest("hex")}`;
+  if (validated.has(memo)) return data;
   checkNames(data.signed, where);
+  checkShape(data.signed, where);
   try {
     toModel(data);
   } catch (e) {
@@ -26040,7 +26033,31 @@ function parseEnvelope(text, where, expectedType) {
   checkKeys(env.signed, where);
   if (env.signed._type === "targets")
     for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
+  if (validated.size >= VALIDATED_MAX) validated.clear();
+  validated.add(memo);
   return env;
+}
+function checkShape(signed, where) {
+  if (signed._type !== "targets") return;
+  const t = signed.targets;
+  if (t === null || typeof t !== "object" || Array.isArray(t))
+    throw new UserError(`${where}: field "signed.targets" must be an object`);
+  const d = signed.delegations;
+  if (!d || typeof d !== "object") return;
+  if ("roles" in d && "succinct_roles" in d)
+    throw new UserError(
+      `${where}: field "signed.delegations" has both "roles" and "succinct_roles"; use one`
+    );
+  if (Array.isArray(d.roles)) {
+    const seen = /* @__PURE__ */ new Set();
+    d.roles.forEach((r, i) => {
+      if (seen.has(r?.name))
+        throw new UserError(
+          `${where}: field "signed.delegations.roles[${i}].name": role ${JSON.stringify(r.name)} is delegated twice`
+        );
+      seen.add(r?.name);
+    });
+  }
 }
 function checkNames(signed, where) {
   if (signed._type === "targets") {
@@ -26085,54 +26102,462 @@ function toModel(env) {
   );
 }
 
-// lib/client/verify.ts
-async function verifyRepository(o) {
-  parseEnvelope(Buffer.from(o.trustedRoot).toString("utf8"), "trusted root", "root");
-  const metadataDir = join2(o.workDir, "metadata");
-  const targetDir = join2(o.workDir, "targets");
-  mkdirSync(metadataDir, { recursive: true });
-  mkdirSync(targetDir, { recursive: true });
-  writeFileSync(join2(metadataDir, "root.json"), o.trustedRoot);
-  const result = { expires: {} };
-  try {
-    const updater = new import_tuf_js2.Updater({
-      metadataDir,
-      metadataBaseUrl: o.metadataBaseUrl,
-      targetDir,
-      targetBaseUrl: o.targetBaseUrl,
-      ...o.fetcher ? { fetcher: o.fetcher } : {}
-    });
-    await updater.refresh();
-    const ts = JSON.parse(readFileSync2(join2(metadataDir, "timestamp.json"), "utf8"));
-    result.timestampVersion = ts.signed.version;
-    for (const role of ["root", "timestamp", "snapshot", "targets"]) {
-      const md = JSON.parse(readFileSync2(join2(metadataDir, `${role}.json`), "utf8"));
-      result.expires[role] = md.signed.expires;
-    }
-    if (o.targetPath) {
-      const info2 = await updater.getTargetInfo(o.targetPath);
-      if (!info2)
-        throw new UserError(
-          `target "${o.targetPath}": not found in the repository's signed metadata`
-        );
-      const file = join2(targetDir, createHash("sha256").update(o.targetPath).digest("hex"));
-      await updater.downloadTarget(info2, file);
-      result.target = {
-        path: o.targetPath,
-        length: info2.length,
-        sha256: info2.hashes.sha256 ?? "",
-        file,
-        custom: info2.custom
-      };
-    }
-  } catch (e) {
-    throw verificationError(e, o.name ?? o.metadataBaseUrl);
+// lib/util/fs.ts
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+function writeFileAtomic(path, data) {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${Math.random().toString(36).slice(2)}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+// lib/client/trust-dir.ts
+function initTrust(dir, root, o = {}) {
+  parseEnvelope(Buffer.from(root).toString("utf8"), "pinned root", "root");
+  mkdirSync2(dir, { recursive: true });
+  const file = join2(dir, "root.json");
+  if (existsSync2(file) && !o.replace) return false;
+  writeFileAtomic(file, root);
+  return true;
+}
+function writeTrusted(dir, file, bytes) {
+  if (basename(file) !== file || file.includes("\0"))
+    throw new InternalError(`trusted metadata file name ${JSON.stringify(file)} is not plain`);
+  writeFileAtomic(join2(dir, file), bytes);
+}
+
+// lib/client/tuf-client.ts
+var import_models3 = __toESM(require_dist(), 1);
+var import_tuf_js2 = __toESM(require_dist2(), 1);
+var import_error5 = __toESM(require_error2(), 1);
+import { existsSync as existsSync4, readFileSync as readFileSync3, rmSync } from "node:fs";
+import { join as join4 } from "node:path";
+
+// lib/client/explain.ts
+var import_error2 = __toESM(require_error(), 1);
+var import_error3 = __toESM(require_error2(), 1);
+var import_error4 = __toESM(require_error(), 1);
+var HINTS = [
+  [import_error3.ExpiredMetadataError, "metadata has expired"],
+  [import_error3.EqualVersionError, "a version went backwards (rollback to older metadata)"],
+  [import_error3.BadVersionError, "a version went backwards (rollback to older metadata)"],
+  [import_error2.UnsignedMetadataError, "signatures do not meet the threshold of the trusted keys"],
+  [import_error2.LengthOrHashMismatchError, "downloaded bytes do not match the signed length or hash"],
+  [import_error3.DownloadLengthMismatchError, "a file is larger than the signed length allows"],
+  [import_error3.DownloadHTTPError, "a file the metadata names could not be downloaded"],
+  [import_error3.DownloadError, "a download failed"],
+  [import_error2.CryptoError, "a signature could not be checked"],
+  [import_error3.RepositoryError, "the repository is inconsistent"],
+  [import_error4.RepositoryError, "the repository is inconsistent"]
+];
+function tufHint(e) {
+  for (const [cls, hint] of HINTS) if (e instanceof cls) return hint;
+  return void 0;
+}
+var NETWORK_CODES = /* @__PURE__ */ new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_SOCKET"
+]);
+function networkCode(e) {
+  let x = e;
+  for (let depth = 0; depth < 5 && x && typeof x === "object"; depth++) {
+    const code = x.code;
+    if (typeof code === "string" && NETWORK_CODES.has(code)) return code;
+    x = x.cause;
   }
+  return void 0;
+}
+
+// lib/client/delegations.ts
+var import_canonical_json3 = __toESM(require_lib(), 1);
+var import_models2 = __toESM(require_dist(), 1);
+import { existsSync as existsSync3, readFileSync as readFileSync2 } from "node:fs";
+import { join as join3 } from "node:path";
+function keyIdentity(key) {
+  return (0, import_canonical_json3.canonicalize)({ keytype: key.keyType, scheme: key.scheme, keyval: key.keyVal });
+}
+function roleFile(role) {
+  return `${encodeURIComponent(role)}.json`;
+}
+var DelegationLookup = class {
+  constructor(o) {
+    this.o = o;
+  }
+  loaded = /* @__PURE__ */ new Map();
+  /** The target's signed info from the most trusted role that has it, or undefined. */
+  async find(targetPath) {
+    const max = this.o.maxDelegations ?? 32;
+    const toVisit = [{ role: "targets" }];
+    const visited = /* @__PURE__ */ new Set();
+    while (toVisit.length > 0 && visited.size <= max) {
+      const { role, delegator } = toVisit.pop();
+      if (visited.has(role)) continue;
+      const md = delegator ? await this.load(role, delegator) : this.o.targets;
+      const found = md.signed.targets[targetPath];
+      if (found) return found;
+      visited.add(role);
+      const delegations = md.signed.delegations;
+      if (!delegations) continue;
+      const children = [];
+      for (const { role: child, terminating } of delegations.rolesForTarget(targetPath)) {
+        children.push({ role: child, delegator: { name: role, md } });
+        if (terminating) {
+          toVisit.splice(0);
+          break;
+        }
+      }
+      toVisit.push(...children.reverse());
+    }
+    return void 0;
+  }
+  /** A delegated role, verified against `delegator` on every visit. */
+  async load(role, delegator) {
+    const meta = this.o.snapshot.signed.meta[`${role}.json`];
+    if (!meta) throw new NotVerifiedError(`${role}.json: the role is not listed in snapshot`);
+    const inMemory = this.loaded.get(role);
+    if (inMemory) {
+      this.check(role, inMemory, delegator);
+      return inMemory;
+    }
+    const local = join3(this.o.metadataDir, roleFile(role));
+    if (existsSync3(local)) {
+      try {
+        const md2 = this.parse(role, readFileSync2(local));
+        this.check(role, md2, delegator);
+        if (md2.signed.version === meta.version) {
+          this.loaded.set(role, md2);
+          return md2;
+        }
+      } catch {
+      }
+    }
+    const version = this.o.consistentSnapshot ? `${meta.version}.` : "";
+    const url = new URL(`${version}${roleFile(role)}`, this.o.metadataBaseUrl).href;
+    const bytes = await this.o.fetcher.downloadBytes(url, meta.length ?? this.o.maxLength ?? 5e6);
+    try {
+      meta.verify(bytes);
+    } catch (e) {
+      throw new NotVerifiedError(
+        `${role}.json: the bytes do not match the length or hashes in snapshot (${e.message})`,
+        { cause: e }
+      );
+    }
+    const md = this.parse(role, bytes);
+    this.check(role, md, delegator);
+    if (md.signed.version !== meta.version)
+      throw new NotVerifiedError(
+        `${role}.json: version ${md.signed.version} is not the version ${meta.version} snapshot names`
+      );
+    writeTrusted(this.o.metadataDir, roleFile(role), bytes);
+    this.loaded.set(role, md);
+    return md;
+  }
+  parse(role, bytes) {
+    try {
+      const json = JSON.parse(Buffer.from(bytes).toString("utf8"));
+      if (json?.signed?._type !== import_models2.MetadataKind.Targets)
+        throw new Error(`its type is ${JSON.stringify(json?.signed?._type)}, not "targets"`);
+      return import_models2.Metadata.fromJSON(import_models2.MetadataKind.Targets, json);
+    } catch (e) {
+      throw new NotVerifiedError(`${role}.json: malformed metadata (${e.message})`, {
+        cause: e
+      });
+    }
+  }
+  /** Threshold (distinct keys) of the delegator's rule for `role`, and expiry. */
+  check(role, md, delegator) {
+    const delegations = delegator.md.signed.delegations;
+    const rule = delegations?.roles?.[role] ?? (delegations?.succinctRoles?.isDelegatedRole(role) ? delegations.succinctRoles : void 0);
+    if (!delegations || !rule)
+      throw new NotVerifiedError(`${role}.json: ${delegator.name} does not delegate to it`);
+    const signers = /* @__PURE__ */ new Set();
+    for (const keyid of rule.keyIDs) {
+      const key = delegations.keys[keyid];
+      if (!key) continue;
+      try {
+        key.verifySignature(md);
+      } catch {
+        continue;
+      }
+      signers.add(keyIdentity(key));
+    }
+    if (signers.size < rule.threshold)
+      throw new NotVerifiedError(
+        `${role}.json: signed by ${signers.size} distinct key(s) of those ${delegator.name} trusts for it, ${rule.threshold} required`
+      );
+    if (md.signed.isExpired(this.o.now))
+      throw new NotVerifiedError(`${role}.json: expired on ${md.signed.expires}`);
+  }
+};
+
+// lib/client/tuf-client.ts
+var RecordingFetcher = class {
+  constructor(inner) {
+    this.inner = inner;
+  }
+  last;
+  lastError;
+  reset() {
+    this.last = void 0;
+    this.lastError = void 0;
+  }
+  downloadFile(url, maxLength, handler2) {
+    return this.track(url, () => this.inner.downloadFile(url, maxLength, handler2));
+  }
+  downloadBytes(url, maxLength) {
+    return this.track(url, () => this.inner.downloadBytes(url, maxLength));
+  }
+  async track(url, work) {
+    this.last = url;
+    this.lastError = void 0;
+    try {
+      return await work();
+    } catch (e) {
+      this.lastError = e;
+      throw e;
+    }
+  }
+};
+var withSlash = (u) => u.endsWith("/") ? u : `${u}/`;
+var TufClient = class {
+  constructor(o) {
+    this.o = o;
+    this.fetcher = new RecordingFetcher(o.fetcher);
+    try {
+      this.updater = new import_tuf_js2.Updater({
+        metadataDir: o.metadataDir,
+        metadataBaseUrl: withSlash(o.metadataBaseUrl),
+        targetBaseUrl: o.targetBaseUrl ? withSlash(o.targetBaseUrl) : void 0,
+        fetcher: this.fetcher
+      });
+    } catch (e) {
+      throw notVerified("root.json (trusted)", e);
+    }
+  }
+  fetcher;
+  updater;
+  lookup;
+  /** TUF client workflow 5.3–5.6 for the top-level roles. */
+  async refresh() {
+    this.fetcher.reset();
+    const before = this.topLevelBytes();
+    try {
+      await this.updater.refresh();
+      this.checkDistinctKeys();
+    } catch (e) {
+      if (e instanceof NotVerifiedError) {
+        this.restore(before);
+        throw e;
+      }
+      if (e instanceof import_error5.RuntimeError && !this.fetcher.lastError && this.snapshotLacksTargets())
+        throw new NotVerifiedError("snapshot.json: does not list targets.json", { cause: e });
+      throw this.failure(e, this.fetcher.last ? fileOfUrl(this.fetcher.last) : "metadata");
+    }
+    const snapshot = this.readTrusted("snapshot");
+    const targets = this.readTrusted("targets");
+    this.lookup = new DelegationLookup({
+      metadataDir: this.o.metadataDir,
+      metadataBaseUrl: withSlash(this.o.metadataBaseUrl),
+      fetcher: this.fetcher,
+      snapshot,
+      targets,
+      consistentSnapshot: this.readTrusted("root").signed.consistentSnapshot === true,
+      now: this.o.now
+    });
+  }
+  /** Version of a top-level role in the trusted directory. */
+  version(role) {
+    return this.readTrusted(role).signed.version;
+  }
+  /** Expiry of each top-level role the client trusts. */
+  expires() {
+    const out = {};
+    for (const role of ["root", "timestamp", "snapshot", "targets"])
+      out[role] = this.readTrusted(role).signed.expires;
+    return out;
+  }
+  /** The signed info of a target, found through delegations; undefined when none signs it. */
+  async getTargetInfo(targetPath) {
+    if (!this.lookup) await this.refresh();
+    this.fetcher.reset();
+    try {
+      return await this.lookup.find(targetPath);
+    } catch (e) {
+      const file = this.fetcher.last ? fileOfUrl(this.fetcher.last) : "delegated metadata";
+      throw this.failure(e, `target ${JSON.stringify(targetPath)}: ${file}`);
+    }
+  }
+  /**
+   * Downloads a target to `file` and checks its length and hashes; a file already there
+   * with the signed length and hashes is kept and nothing is downloaded.
+   */
+  async downloadTarget(info2, file) {
+    if (await this.updater.findCachedTarget(info2, file)) return { cached: true };
+    try {
+      await this.updater.downloadTarget(info2, file);
+    } catch (e) {
+      throw this.failure(e, `target ${JSON.stringify(info2.path)}`);
+    }
+    return { cached: false };
+  }
+  topLevelBytes() {
+    const files = /* @__PURE__ */ new Map();
+    for (const role of TOP_LEVEL2) {
+      const file = join4(this.o.metadataDir, `${role}.json`);
+      files.set(file, existsSync4(file) ? readFileSync3(file) : void 0);
+    }
+    return files;
+  }
+  /** Puts the trusted top-level files back as they were before a refresh tufci refused. */
+  restore(files) {
+    for (const [file, bytes] of files) {
+      if (bytes) writeFileAtomic(file, bytes);
+      else rmSync(file, { force: true });
+    }
+  }
+  /** tuf-js counts keyids; tufci counts distinct keys for every top-level role. */
+  checkDistinctKeys() {
+    const root = this.readTrusted("root");
+    for (const role of TOP_LEVEL2) {
+      const rule = root.signed.roles[role];
+      if (!rule) throw new NotVerifiedError(`root.json: no rule for ${role}`);
+      const md = this.readTrusted(role);
+      const signers = /* @__PURE__ */ new Set();
+      for (const keyid of rule.keyIDs) {
+        const key = root.signed.keys[keyid];
+        if (!key) continue;
+        try {
+          key.verifySignature(md);
+        } catch {
+          continue;
+        }
+        signers.add(keyIdentity(key));
+      }
+      if (signers.size < rule.threshold)
+        throw new NotVerifiedError(
+          `${role}.json: signed by ${signers.size} distinct key(s) of those root trusts for it, ${rule.threshold} required`
+        );
+    }
+  }
+  /** tuf-js reads snapshot's meta for targets.json without checking it is there. */
+  snapshotLacksTargets() {
+    try {
+      return !this.readTrusted("snapshot").signed.meta["targets.json"];
+    } catch {
+      return false;
+    }
+  }
+  failure(thrown, what) {
+    const e = thrown instanceof import_error5.RuntimeError ? this.fetcher.lastError ?? thrown : thrown;
+    const net = networkCode(e);
+    if (net && !(e instanceof TufciError))
+      return new NetworkError(`${what}: cannot reach the repository (${net})`, { cause: e });
+    if (e instanceof TufciError && e.code !== "not-verified") {
+      e.message = `${what}: ${e.message}`;
+      return e;
+    }
+    return notVerified(what, e);
+  }
+  readTrusted(role) {
+    const file = join4(this.o.metadataDir, `${role}.json`);
+    if (!existsSync4(file))
+      throw new NotVerifiedError(`${role}.json: the client has no trusted copy`);
+    try {
+      const json = JSON.parse(readFileSync3(file, "utf8"));
+      switch (role) {
+        case "root":
+          return import_models3.Metadata.fromJSON(import_models3.MetadataKind.Root, json);
+        case "timestamp":
+          return import_models3.Metadata.fromJSON(import_models3.MetadataKind.Timestamp, json);
+        case "snapshot":
+          return import_models3.Metadata.fromJSON(import_models3.MetadataKind.Snapshot, json);
+        default:
+          return import_models3.Metadata.fromJSON(import_models3.MetadataKind.Targets, json);
+      }
+    } catch (e) {
+      throw notVerified(`${role}.json (trusted copy)`, e);
+    }
+  }
+};
+var TOP_LEVEL2 = ["root", "timestamp", "snapshot", "targets"];
+var HINTS2 = {
+  ExpiredMetadataError: "metadata has expired",
+  BadVersionError: "a version went backwards (rollback to older metadata)",
+  EqualVersionError: "a version went backwards (rollback to older metadata)",
+  UnsignedMetadataError: "signatures do not meet the threshold of the trusted keys",
+  LengthOrHashMismatchError: "downloaded bytes do not match the signed length or hash",
+  DownloadLengthMismatchError: "larger than the signed or allowed length",
+  DownloadHTTPError: "not published (the repository answered with an error)",
+  RepositoryError: "the repository is inconsistent",
+  TypeError: "malformed metadata",
+  SyntaxError: "malformed metadata",
+  ValueError: "malformed metadata"
+};
+function notVerified(what, e) {
+  if (e instanceof NotVerifiedError) {
+    return e.message.startsWith(what) ? e : new NotVerifiedError(`${what}: ${e.message}`, { cause: e });
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  const kind = err.constructor?.name ?? "Error";
+  const hint = tufHint(err) ?? HINTS2[kind] ?? (kind === "Error" ? void 0 : kind);
+  return new NotVerifiedError(`${what}: ${hint ? `${hint}: ` : ""}${err.message}`, { cause: e });
+}
+
+// lib/client/verify.ts
+function targetFileName(targetPath) {
+  return encodeURIComponent(targetPath);
+}
+async function verifyRepository(o) {
+  if (o.trustedRoot) initTrust(o.trustDir, o.trustedRoot);
+  const client = new TufClient({
+    metadataDir: o.trustDir,
+    metadataBaseUrl: o.metadataBaseUrl,
+    targetBaseUrl: o.targetBaseUrl,
+    fetcher: o.fetcher ?? httpFetcher(),
+    now: o.now
+  });
+  await client.refresh();
+  const result = {
+    timestampVersion: client.version("timestamp"),
+    expires: client.expires(),
+    targets: []
+  };
+  const paths = o.targetPaths ?? (o.targetPath !== void 0 ? [o.targetPath] : []);
+  if (paths.length === 0) return result;
+  const targetDir = o.targetDir ?? mkdtempSync(join5(tmpdir(), "tufci-targets-"));
+  mkdirSync3(targetDir, { recursive: true });
+  for (const path of paths) {
+    const info2 = await client.getTargetInfo(path);
+    if (!info2)
+      throw new NotVerifiedError(
+        `target ${JSON.stringify(path)}: not found in the repository's signed metadata`
+      );
+    const file = join5(targetDir, targetFileName(path));
+    const { cached } = await client.downloadTarget(info2, file);
+    result.targets.push({
+      path,
+      length: info2.length,
+      sha256: info2.hashes.sha256 ?? "",
+      file,
+      cached,
+      custom: info2.custom
+    });
+  }
+  result.target = result.targets[0];
   return result;
 }
 
 // node_modules/@actions/github/lib/context.js
-import { readFileSync as readFileSync3, existsSync as existsSync3 } from "fs";
+import { readFileSync as readFileSync4, existsSync as existsSync5 } from "fs";
 import { EOL as EOL5 } from "os";
 var Context = class {
   /**
@@ -26142,8 +26567,8 @@ var Context = class {
     var _a, _b, _c;
     this.payload = {};
     if (process.env.GITHUB_EVENT_PATH) {
-      if (existsSync3(process.env.GITHUB_EVENT_PATH)) {
-        this.payload = JSON.parse(readFileSync3(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
+      if (existsSync5(process.env.GITHUB_EVENT_PATH)) {
+        this.payload = JSON.parse(readFileSync4(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
         const path = process.env.GITHUB_EVENT_PATH;
         process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${EOL5}`);
@@ -30284,7 +30709,7 @@ async function main() {
   const rootPath = resolve(ws, getInput("root") || "metadata/root_history/1.root.json");
   let trustedRoot;
   try {
-    trustedRoot = readFileSync4(rootPath);
+    trustedRoot = readFileSync5(rootPath);
   } catch {
     throw new UserError(`input root: cannot read ${rootPath}`);
   }
@@ -30292,7 +30717,8 @@ async function main() {
     trustedRoot,
     metadataBaseUrl: base,
     targetBaseUrl: `${base}targets/`,
-    workDir: mkdtempSync(join3(tmpdir(), "tufci-test-repo-")),
+    now: /* @__PURE__ */ new Date(),
+    trustDir: mkdtempSync2(join6(tmpdir2(), "tufci-test-repo-")),
     fetcher: isDir ? dirFetcher() : void 0,
     targetPath: getInput("target") || void 0
   });
