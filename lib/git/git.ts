@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { SimpleGit } from 'simple-git';
-import { UserError } from '../errors.js';
+import { GitError } from '../errors.js';
 
 /** The git operations the project needs, behind one small interface (prompts always off). */
 export class Git {
@@ -39,7 +39,7 @@ export class Git {
       return await this.git.raw(args);
     } catch (e) {
       const msg = (e as Error).message.trim().split('\n').slice(0, 4).join('\n');
-      throw new UserError(`git ${what} failed in ${this.dir}: ${msg}`);
+      throw new GitError(`git ${what} failed in ${this.dir}: ${msg}`);
     }
   }
 

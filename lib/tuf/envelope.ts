@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { canonicalize } from '@tufjs/canonical-json';
 import { Metadata, MetadataKind } from '@tufjs/models';
 import type { Key, Root, Snapshot, Targets, Timestamp } from '@tufjs/models';
-import { UserError } from '../errors.js';
+import { MetadataError } from '../errors.js';
 import { SUPPORTED_SCHEMES } from './keys.js';
 import { verifyWith } from './verify.js';
 import { checkDelegatedRoleName, checkMetaFileName, checkRoleName } from './names.js';
@@ -30,17 +30,17 @@ export function parseEnvelope(text: string, where: string, expectedType?: string
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`${where}: malformed JSON: ${(e as Error).message}`);
+    throw new MetadataError(`${where}: malformed JSON: ${(e as Error).message}`);
   }
   const signed = (data as { signed?: { _type?: unknown } })?.signed;
   const type = signed?._type;
   if (typeof type !== 'string' || !['root', 'targets', 'snapshot', 'timestamp'].includes(type)) {
-    throw new UserError(
+    throw new MetadataError(
       `${where}: field "signed._type" must be one of root, targets, snapshot, timestamp`,
     );
   }
   if (expectedType && type !== expectedType) {
-    throw new UserError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
+    throw new MetadataError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
   }
   const memo = `${type}:${createHash('sha256').update(text).digest('hex')}`;
   if (validated.has(memo)) return data as Envelope;
@@ -50,7 +50,7 @@ export function parseEnvelope(text: string, where: string, expectedType?: string
   try {
     toModel(data as Envelope);
   } catch (e) {
-    throw new UserError(`${where}: invalid ${type} metadata: ${(e as Error).message}`);
+    throw new MetadataError(`${where}: invalid ${type} metadata: ${(e as Error).message}`);
   }
   const env = data as Envelope;
   checkKeys(env.signed, where);
@@ -72,18 +72,18 @@ function checkShape(signed: AnySigned, where: string): void {
   if (signed._type !== 'targets') return;
   const t: unknown = signed.targets;
   if (t === null || typeof t !== 'object' || Array.isArray(t))
-    throw new UserError(`${where}: field "signed.targets" must be an object`);
+    throw new MetadataError(`${where}: field "signed.targets" must be an object`);
   const d = signed.delegations as Record<string, unknown> | undefined;
   if (!d || typeof d !== 'object') return;
   if ('roles' in d && 'succinct_roles' in d)
-    throw new UserError(
+    throw new MetadataError(
       `${where}: field "signed.delegations" has both "roles" and "succinct_roles"; use one`,
     );
   if (Array.isArray(d.roles)) {
     const seen = new Set<unknown>();
     (d.roles as { name?: unknown }[]).forEach((r, i) => {
       if (seen.has(r?.name))
-        throw new UserError(
+        throw new MetadataError(
           `${where}: field "signed.delegations.roles[${i}].name": role ${JSON.stringify(r.name)} is delegated twice`,
         );
       seen.add(r?.name);
@@ -123,12 +123,12 @@ function checkKeys(signed: AnySigned, where: string): void {
   for (const [id, key] of Object.entries(keys)) {
     const schemes = SUPPORTED_SCHEMES[key.keytype];
     if (!schemes) {
-      throw new UserError(
+      throw new MetadataError(
         `${where}: key ${id}: unknown key type "${key.keytype}" (supported: ${Object.keys(SUPPORTED_SCHEMES).join(', ')})`,
       );
     }
     if (!schemes.includes(key.scheme)) {
-      throw new UserError(
+      throw new MetadataError(
         `${where}: key ${id}: scheme "${key.scheme}" does not fit key type "${key.keytype}"`,
       );
     }
@@ -177,7 +177,7 @@ export function checkKeyOrder(value: unknown, where: string): void {
     const points = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     const i = utf16.findIndex((k, n) => k !== points[n]);
     if (i >= 0) {
-      throw new UserError(
+      throw new MetadataError(
         `${where}: names ${JSON.stringify(utf16[i])} and ${JSON.stringify(points[i])} sort differently by UTF-16 (tuf-js) and by code point (python-tuf, go-tuf), so clients would disagree on the signed bytes; rename one of them`,
       );
     }

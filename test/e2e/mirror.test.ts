@@ -189,7 +189,7 @@ describe('tufci mirror', () => {
     writeFileSync(blob(targets.digest), bytes);
     const dst = `oci-layout:${join(fx.w.root, 'from-tampered')}`;
     const r = await mirror(`oci-layout:${copy}`, dst, '--root', fx.root1);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.err).toContain('tampered');
     const written = JSON.parse(
       readFileSync(join(fx.w.root, 'from-tampered', 'index.json'), 'utf8'),
@@ -204,7 +204,7 @@ describe('tufci mirror', () => {
       other.w.sync(other.ci, 'main');
       const dst = `oci://${b.host}/refused/tuf`;
       const r = await mirror(src, dst, '--root', other.root1);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(3);
       expect(r.err).toContain('verification failed');
       expect(
         await new RegistryClient(b.host)

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalize } from '@tufjs/canonical-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../lib/errors.js';
+import { MetadataError } from '../../lib/errors.js';
 import { parseEnvelope, signedBytes } from '../../lib/tuf/envelope.js';
 import { keyId, tufKeyFromPublicPem } from '../../lib/tuf/keys.js';
 import type { Envelope, TargetsSigned } from '../../lib/tuf/types.js';
@@ -165,7 +165,7 @@ describe('python-tuf verifies what tufci signs', () => {
     const py = await runPython<Record<string, string>>('canonical.py', { files: [file] });
     expect(py[file]).not.toBe(sha256(canonicalize(env.signed)));
     // so tufci signs neither, and says why
-    expect(() => signedBytes(env)).toThrow(UserError);
+    expect(() => signedBytes(env)).toThrow(MetadataError);
     expect(() => signedBytes(env)).toThrow(`names "${b}" and "${a}" sort differently`);
     // and an event with such files stops at CI, naming the metadata file
     w.pushFiles(alice, 'sign/order', { [`targets/${a}`]: 'a', [`targets/${b}`]: 'b' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KeyObjectSigner } from '../../lib/signers/keyfile.js';
 import { generateKey, loadPrivateKey } from '../../lib/signers/keyfile.js';
-import { UserError } from '../../lib/errors.js';
+import { MetadataError } from '../../lib/errors.js';
 import {
   checkKeyOrder,
   parseEnvelope,
@@ -90,7 +90,7 @@ describe('signedBytes', () => {
 
   it('refuses names whose UTF-16 and code point order differ', () => {
     const env = targetsEnv({ '\uFF01': file, '😀': file });
-    expect(() => signedBytes(env)).toThrow(UserError);
+    expect(() => signedBytes(env)).toThrow(MetadataError);
     expect(() => signedBytes(env)).toThrow('targets metadata version 3: names "😀" and "！"');
     // either name alone, or astral names together, are fine
     expect(() => signedBytes(targetsEnv({ '😀': file, '😁': file, a: file }))).not.toThrow();

@@ -6,7 +6,7 @@ import { createPrivateKey, generateKeyPairSync, sign as cryptoSign } from 'node:
 import { canonicalize } from '@tufjs/canonical-json';
 import { Key, Metadata, MetadataKind } from '@tufjs/models';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../lib/errors.js';
+import { MetadataError } from '../../lib/errors.js';
 import { KeyObjectSigner, generateKey, loadPrivateKey } from '../../lib/signers/keyfile.js';
 import { parseEnvelope, signedBytes, validSignatures } from '../../lib/tuf/envelope.js';
 import { keyId, tufKeyFromPublicPem } from '../../lib/tuf/keys.js';
@@ -120,7 +120,7 @@ describe('parseEnvelope refuses what the models would read differently', () => {
       delegations: { roles: { name: string }[] };
     };
     s.delegations.roles[1]!.name = 'apps';
-    expect(() => parse(s)).toThrow(UserError);
+    expect(() => parse(s)).toThrow(MetadataError);
     expect(() => parse(s)).toThrow(
       'metadata/t.json: field "signed.delegations.roles[1].name": role "apps" is delegated twice',
     );

@@ -4,7 +4,7 @@
  * terminal; it is kept for the one command. The pkcs11js addon loads only here.
  */
 import { parsePkcs11Uri } from '../pkcs11/uri.js';
-import { UserError } from '../../errors.js';
+import { SignerError } from '../../errors.js';
 import type { OnlineEnv, OnlineScheme } from './types.js';
 
 const PIN_VARIABLES = ['TUFCI_ONLINE_PIN', 'TUFCI_PIN'];
@@ -16,21 +16,27 @@ async function tokenSigner(uri: string, o: OnlineEnv, withPin: boolean) {
     uri,
     async (r) => {
       if (!withPin)
-        throw new UserError(
+        throw new SignerError(
+          'key',
           `The key ${uri} is not visible on token "${r.token}" without the PIN; ` +
             `import its public key (or certificate) next to it.`,
         );
       const known = pins.get(r.token) ?? PIN_VARIABLES.map((v) => o.env[v]).find((v) => v);
       if (known) return known;
       if (!o.askSecret)
-        throw new UserError(
+        throw new SignerError(
+          'pin-missing',
           `The online key ${uri} is on token "${r.token}", which needs its PIN: set ` +
             `TUFCI_ONLINE_PIN (a CI secret).`,
         );
       const typed = await o.askSecret(
         `PIN for token "${r.token}"${r.note ? ` (${r.note})` : ''}: `,
       );
-      if (!typed) throw new UserError(`No PIN entered for token "${r.token}"; nothing was signed.`);
+      if (!typed)
+        throw new SignerError(
+          'pin-missing',
+          `No PIN entered for token "${r.token}"; nothing was signed.`,
+        );
       pins.set(r.token, typed);
       return typed;
     },
