@@ -19,7 +19,7 @@ export type LocationKind = Location['kind'];
 /** A location that holds TUF on OCI. */
 export type OciLocationSpec = Extract<Location, { kind: 'oci' | 'oci-layout' }>;
 
-export const ALL_KINDS: readonly LocationKind[] = ['dir', 'http', 'oci', 'oci-layout'];
+const ALL_KINDS: readonly LocationKind[] = ['dir', 'http', 'oci', 'oci-layout'];
 
 const USAGE: Record<LocationKind, string> = {
   dir: 'dir:PATH',

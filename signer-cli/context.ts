@@ -84,7 +84,7 @@ export function signerConfig(ctx: Ctx, flags: ConfigFlags): SignerConfig {
   };
 }
 
-export function passphraseSource(ctx: Ctx, what: string): () => Promise<string | undefined> {
+function passphraseSource(ctx: Ctx, what: string): () => Promise<string | undefined> {
   return async () => {
     const fromEnv = ctx.env.TUFCI_KEY_PASSPHRASE;
     if (fromEnv !== undefined) return fromEnv;

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { context, getOctokit } from '@actions/github';
 import { TufciError } from '../../lib/errors.js';
 
-export type Octokit = ReturnType<typeof getOctokit>;
+type Octokit = ReturnType<typeof getOctokit>;
 
 /** The repository the workflow runs in, and an authenticated client for it. */
 export interface Repo {

@@ -65,7 +65,7 @@ export async function verifyArtifact(o: VerifyArtifactOptions): Promise<Artifact
  * then in the delegated roles tuf-js loads while looking up one path per delegation
  * pattern. The caller still asks tuf-js for that path, so the search decides nothing.
  */
-export async function findTargetByDigest(
+async function findTargetByDigest(
   session: TufSession,
   digest: string,
 ): Promise<string | undefined> {

@@ -22,7 +22,7 @@ export interface RegistryArtifact {
 }
 
 /** The target entry for a registry artifact. */
-export function registryTarget(a: RegistryArtifact): TargetFileJson {
+function registryTarget(a: RegistryArtifact): TargetFileJson {
   const hex = /^sha256:([0-9a-f]{64})$/.exec(a.descriptor.digest)?.[1];
   if (!hex)
     throw new UserError(`${a.descriptor.digest}: only sha256 digests can be TUF target hashes`);

@@ -5,13 +5,13 @@ import { KEYOWNER, ONLINE_URI } from '../tuf/types.js';
 import type { Envelope, KeyJson, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
 
 /** A signed field whose value changed: canonical JSON of each side (absent: undefined). */
-export interface FieldChange {
+interface FieldChange {
   field: string;
   old?: string;
   new?: string;
 }
 
-export interface ArtifactChange {
+interface ArtifactChange {
   path: string;
   length: number;
   sha256: string;
@@ -24,13 +24,13 @@ export interface ArtifactChange {
 }
 
 /** A key as a signer must see it: who it claims to be and which key it is. */
-export interface KeyView {
+interface KeyView {
   owner: string;
   keyid: string;
   online?: boolean;
 }
 
-export interface DelegationView {
+interface DelegationView {
   signers: string[];
   threshold: number;
   /** Every key of the role, in keyid order. */
@@ -40,7 +40,7 @@ export interface DelegationView {
   online?: boolean;
 }
 
-export interface DelegationChange {
+interface DelegationChange {
   role: string;
   old?: DelegationView;
   new?: DelegationView;

@@ -10,7 +10,7 @@ import type { KeyJson, RootSigned, TargetsSigned } from '../tuf/types.js';
 import type { Invites } from './invites.js';
 import { writeInvites } from './invites.js';
 
-export interface OfflineRoleSpec {
+interface OfflineRoleSpec {
   signers: string[];
   threshold: number;
   expiryDays?: number;

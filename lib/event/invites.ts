@@ -43,11 +43,6 @@ export function writeInvites(repoDir: string, invites: Invites): void {
   else writeFileAtomic(path, JSON.stringify({ invites: live }, null, 2) + '\n');
 }
 
-/** Roles a user is invited to. */
-export function invitedRoles(invites: Invites, user: string): string[] {
-  return invites[user] ?? [];
-}
-
 /** Number of pending invites for a role. */
 export function inviteCount(invites: Invites, role: string): number {
   return Object.values(invites).filter((roles) => roles.includes(role)).length;

@@ -5,7 +5,7 @@ import type { RoleKeys } from '../tuf/roles.js';
 import type { Envelope, RootSigned, TargetsSigned } from '../tuf/types.js';
 import type { Invites } from './invites.js';
 
-export interface SignerState {
+interface SignerState {
   name: string;
   keyid: string;
   signed: boolean;
@@ -49,10 +49,7 @@ function requirement(env: Envelope, rk: RoleKeys): Requirement {
 }
 
 /** The roles of the event that differ from the known-good state. */
-export async function changedRoles(
-  roles: Map<string, Envelope>,
-  base: MetadataReader,
-): Promise<string[]> {
+async function changedRoles(roles: Map<string, Envelope>, base: MetadataReader): Promise<string[]> {
   const out: string[] = [];
   for (const [role, env] of roles) {
     const b = await base.read(role);

@@ -22,7 +22,7 @@ export interface UpdateResult {
 }
 
 /** Whether a target entry is a registry artifact (a signed OCI descriptor) rather than a file in targets/. */
-export function isRegistryTarget(t: TargetFileJson): boolean {
+function isRegistryTarget(t: TargetFileJson): boolean {
   return typeof t.custom === 'object' && t.custom !== null && 'oci' in t.custom;
 }
 

@@ -5,7 +5,7 @@ import type { MetadataReader } from '../tuf/repo.js';
 import { knownGood, NO_BASE } from './base.js';
 
 /** Where events are fetched from and pushed to (a fork when they differ). */
-export interface EventRemotes {
+interface EventRemotes {
   pullRemote: string;
   pushRemote: string;
 }
@@ -25,7 +25,7 @@ export interface OpenEvent {
   isNew: boolean;
 }
 
-export function checkEventName(event: string): void {
+function checkEventName(event: string): void {
   if (!/^sign\/[A-Za-z0-9._/-]+$/.test(event) || event.includes('..')) {
     throw new UserError(`event "${event}": signing event branches are named sign/<name>`);
   }

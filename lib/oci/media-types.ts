@@ -49,7 +49,7 @@ export interface Descriptor {
   platform?: Platform;
 }
 
-export interface Platform {
+interface Platform {
   architecture: string;
   os: string;
   'os.version'?: string;

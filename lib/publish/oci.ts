@@ -41,7 +41,7 @@ export interface OciStores {
   targets: OciStore;
 }
 
-export interface PointerOptions {
+interface PointerOptions {
   /** `oci://HOST/REPO` of the metadata repository, written into each pointer. */
   metadata: string;
   /** The store for an artifact's repository (`HOST/REPO` as recorded), or undefined to skip it. */

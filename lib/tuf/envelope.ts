@@ -40,7 +40,9 @@ export function parseEnvelope(text: string, where: string, expectedType?: string
     );
   }
   if (expectedType && type !== expectedType) {
-    throw new MetadataError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
+    throw new MetadataError(
+      `${where}: field "signed._type" is "${type}", expected "${expectedType}"`,
+    );
   }
   const memo = `${type}:${createHash('sha256').update(text).digest('hex')}`;
   if (validated.has(memo)) return data as Envelope;
@@ -138,7 +140,7 @@ function checkKeys(signed: AnySigned, where: string): void {
 /** The @tufjs/models object of an envelope (throws the library's own errors). */
 type AnyModel = Metadata<Root | Targets | Snapshot | Timestamp>;
 
-export function toModel(env: Envelope): AnyModel {
+function toModel(env: Envelope): AnyModel {
   const kind = env.signed._type as MetadataKind;
   return Metadata.fromJSON(
     kind as MetadataKind.Root,

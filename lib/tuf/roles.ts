@@ -30,11 +30,6 @@ export function ownerOf(key: KeyJson | undefined, keyid: string): string {
   return typeof o === 'string' && o ? o : `key ${keyid.slice(0, 8)}`;
 }
 
-/** `@user` names of a role's signers, in keyid order. */
-export function signerNames(rk: RoleKeys): string[] {
-  return rk.keyids.map((id) => ownerOf(rk.keys[id], id));
-}
-
 export interface Periods {
   expiry: number;
   signing: number;

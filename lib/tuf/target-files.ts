@@ -22,7 +22,7 @@ export function checkTargetPath(path: string, where: string): void {
   }
 }
 
-export function fileInfo(bytes: Uint8Array): TargetFileJson {
+function fileInfo(bytes: Uint8Array): TargetFileJson {
   return {
     length: bytes.length,
     hashes: { sha256: createHash('sha256').update(bytes).digest('hex') },

@@ -27,7 +27,7 @@ export interface RoleKeysJson {
   [custom: string]: unknown;
 }
 
-export interface SignatureJson {
+interface SignatureJson {
   keyid: string;
   sig: string;
 }
@@ -60,7 +60,7 @@ export interface DelegatedRoleJson extends RoleKeysJson {
   path_hash_prefixes?: string[];
 }
 
-export interface SuccinctRolesJson {
+interface SuccinctRolesJson {
   bit_length: number;
   name_prefix: string;
   keyids: string[];
@@ -103,7 +103,6 @@ export interface Envelope<T extends AnySigned = AnySigned> {
 }
 
 export const TOP_LEVEL_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
-export const ONLINE_ROLES = ['snapshot', 'timestamp'] as const;
 
 export function isOnlineRole(role: string): boolean {
   return role === 'snapshot' || role === 'timestamp';

@@ -6,14 +6,14 @@
  */
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 
-export type Fault =
+type Fault =
   | { status: number; headers?: Record<string, string>; body?: string }
   /** Destroy the socket without answering. */
   | { destroy: true }
   /** Forward, but send only half of the response body, then destroy the socket. */
   | { truncate: true };
 
-export interface ProxiedRequest {
+interface ProxiedRequest {
   method: string;
   /** Path and query. */
   url: string;

@@ -18,7 +18,7 @@ import {
 import { freePort } from './registry.js';
 import { PYTHON } from './python-tuf.js';
 
-export const MOTO_PYTHONPATH = '/opt/moto/usr/lib/python3/dist-packages';
+const MOTO_PYTHONPATH = '/opt/moto/usr/lib/python3/dist-packages';
 
 export interface Moto {
   url: string;

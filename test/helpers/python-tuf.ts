@@ -74,7 +74,7 @@ interface FileFacts {
   sha256?: string;
 }
 
-export interface MetaFacts {
+interface MetaFacts {
   version: number;
   length?: number;
   hashes?: Record<string, string>;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-export const REGISTRY_BIN = '/usr/bin/docker-registry';
+const REGISTRY_BIN = '/usr/bin/docker-registry';
 
 export interface TestRegistry {
   /** `127.0.0.1:PORT`, for references. */

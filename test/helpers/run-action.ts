@@ -24,7 +24,7 @@ export interface ActionEnv {
 }
 
 /** Parses the runner's GITHUB_OUTPUT file (`name<<DELIM` … `DELIM` blocks). */
-export function parseOutputs(text: string): Record<string, string> {
+function parseOutputs(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {

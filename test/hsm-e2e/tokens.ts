@@ -60,7 +60,7 @@ function pkcs11Tool(hsm: SoftHsm, args: string[], input?: Buffer): void {
  * Generates an EC key in this process and imports both halves into the token through
  * stdin (nothing is written to disk), labelled as ykcs11 labels its keys.
  */
-export function importKey(
+function importKey(
   hsm: SoftHsm,
   token: string,
   o: { label: string; publicLabel?: string; id: string; curve?: string },

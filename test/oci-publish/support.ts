@@ -4,7 +4,6 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { expect } from 'vitest';
 import { buildTree, type PublishTree } from '../../lib/publish/tree.js';
 import { RepoDir } from '../../lib/tuf/repo.js';
 import type { Ctx } from '../../signer-cli/context.js';
@@ -146,8 +145,4 @@ export class Requests {
   clear(): void {
     this.log.length = 0;
   }
-}
-
-export function expectNoMix(versions: number[], allowed: number[]): void {
-  for (const v of versions) expect(allowed).toContain(v);
 }

@@ -24990,6 +24990,18 @@ var UserError = class extends TufciError {
     this.name = "UserError";
   }
 };
+var MetadataError = class extends TufciError {
+  constructor(message, options) {
+    super("metadata-invalid", message, options);
+    this.name = "MetadataError";
+  }
+};
+var GitError = class extends TufciError {
+  constructor(message, options) {
+    super("git", message, options);
+    this.name = "GitError";
+  }
+};
 
 // lib/tuf/keys.ts
 var import_canonical_json = __toESM(require_lib(), 1);
@@ -25048,17 +25060,19 @@ function parseEnvelope(text, where, expectedType) {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`${where}: malformed JSON: ${e.message}`);
+    throw new MetadataError(`${where}: malformed JSON: ${e.message}`);
   }
   const signed = data?.signed;
   const type = signed?._type;
   if (typeof type !== "string" || !["root", "targets", "snapshot", "timestamp"].includes(type)) {
-    throw new UserError(
+    throw new MetadataError(
       `${where}: field "signed._type" must be one of root, targets, snapshot, timestamp`
     );
   }
   if (expectedType && type !== expectedType) {
-    throw new UserError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
+    throw new MetadataError(
+      `${where}: field "signed._type" is "${type}", expected "${expectedType}"`
+    );
   }
   const memo = `${type}:${createHash("sha256").update(text).digest("hex")}`;
   if (validated.has(memo)) return data;
@@ -25067,7 +25081,7 @@ function parseEnvelope(text, where, expectedType) {
   try {
     toModel(data);
   } catch (e) {
-    throw new UserError(`${where}: invalid ${type} metadata: ${e.message}`);
+    throw new MetadataError(`${where}: invalid ${type} metadata: ${e.message}`);
   }
   const env = data;
   checkKeys(env.signed, where);
@@ -25081,18 +25095,18 @@ function checkShape(signed, where) {
   if (signed._type !== "targets") return;
   const t2 = signed.targets;
   if (t2 === null || typeof t2 !== "object" || Array.isArray(t2))
-    throw new UserError(`${where}: field "signed.targets" must be an object`);
+    throw new MetadataError(`${where}: field "signed.targets" must be an object`);
   const d = signed.delegations;
   if (!d || typeof d !== "object") return;
   if ("roles" in d && "succinct_roles" in d)
-    throw new UserError(
+    throw new MetadataError(
       `${where}: field "signed.delegations" has both "roles" and "succinct_roles"; use one`
     );
   if (Array.isArray(d.roles)) {
     const seen = /* @__PURE__ */ new Set();
     d.roles.forEach((r2, i2) => {
       if (seen.has(r2?.name))
-        throw new UserError(
+        throw new MetadataError(
           `${where}: field "signed.delegations.roles[${i2}].name": role ${JSON.stringify(r2.name)} is delegated twice`
         );
       seen.add(r2?.name);
@@ -25123,12 +25137,12 @@ function checkKeys(signed, where) {
   for (const [id, key] of Object.entries(keys)) {
     const schemes = SUPPORTED_SCHEMES[key.keytype];
     if (!schemes) {
-      throw new UserError(
+      throw new MetadataError(
         `${where}: key ${id}: unknown key type "${key.keytype}" (supported: ${Object.keys(SUPPORTED_SCHEMES).join(", ")})`
       );
     }
     if (!schemes.includes(key.scheme)) {
-      throw new UserError(
+      throw new MetadataError(
         `${where}: key ${id}: scheme "${key.scheme}" does not fit key type "${key.keytype}"`
       );
     }
@@ -25749,11 +25763,11 @@ var __copyProps2 = (to, from, except, desc) => {
   return to;
 };
 var __toCommonJS = (mod) => __copyProps2(__defProp2({}, "__esModule", { value: true }), mod);
-var GitError;
+var GitError2;
 var init_git_error = __esm({
   "src/lib/errors/git-error.ts"() {
     "use strict";
-    GitError = class extends Error {
+    GitError2 = class extends Error {
       constructor(task, message) {
         super(message);
         this.task = task;
@@ -25767,7 +25781,7 @@ var init_git_response_error = __esm({
   "src/lib/errors/git-response-error.ts"() {
     "use strict";
     init_git_error();
-    GitResponseError = class extends GitError {
+    GitResponseError = class extends GitError2 {
       constructor(git, message) {
         super(void 0, message || String(git));
         this.git = git;
@@ -25780,7 +25794,7 @@ var init_task_configuration_error = __esm({
   "src/lib/errors/task-configuration-error.ts"() {
     "use strict";
     init_git_error();
-    TaskConfigurationError = class extends GitError {
+    TaskConfigurationError = class extends GitError2 {
       constructor(message) {
         super(void 0, message);
       }
@@ -26905,7 +26919,7 @@ var init_tasks_pending_queue = __esm({
       attempt(task) {
         const progress = this.withProgress(task);
         if (!progress) {
-          throw new GitError(void 0, "TasksPendingQueue: attempt called for an unknown task");
+          throw new GitError2(void 0, "TasksPendingQueue: attempt called for an unknown task");
         }
         progress.logger("Starting task");
         return progress;
@@ -26987,7 +27001,7 @@ var init_git_executor_chain = __esm({
         }
       }
       onFatalException(task, e) {
-        const gitError = e instanceof GitError ? Object.assign(e, { task }) : new GitError(task, e && String(e));
+        const gitError = e instanceof GitError2 ? Object.assign(e, { task }) : new GitError2(task, e && String(e));
         this._chain = Promise.resolve();
         this._queue.fatal(gitError);
         return gitError;
@@ -29818,7 +29832,7 @@ var require_git = __commonJS2({
   }
 });
 init_git_error();
-var GitConstructError = class extends GitError {
+var GitConstructError = class extends GitError2 {
   constructor(config, message) {
     super(void 0, message);
     this.config = config;
@@ -29826,7 +29840,7 @@ var GitConstructError = class extends GitError {
 };
 init_git_error();
 init_git_error();
-var GitPluginError = class extends GitError {
+var GitPluginError = class extends GitError2 {
   constructor(task, plugin, message) {
     super(task, message);
     this.task = task;
@@ -30014,7 +30028,7 @@ function errorDetectionPlugin(config) {
         exitCode: context3.exitCode
       });
       if (Buffer.isBuffer(error2)) {
-        return { error: new GitError(void 0, error2.toString("utf-8")) };
+        return { error: new GitError2(void 0, error2.toString("utf-8")) };
       }
       return {
         error: error2
@@ -30225,7 +30239,7 @@ var Git2 = class {
       return await this.git.raw(args);
     } catch (e) {
       const msg = e.message.trim().split("\n").slice(0, 4).join("\n");
-      throw new UserError(`git ${what} failed in ${this.dir}: ${msg}`);
+      throw new GitError(`git ${what} failed in ${this.dir}: ${msg}`);
     }
   }
   async currentBranch() {

@@ -20015,7 +20015,7 @@ var require_dist2 = __commonJS({
 });
 
 // lib/errors.ts
-var TufciError, UserError, SignerError, NetworkError, InternalError;
+var TufciError, UserError, MetadataError, GitError2, SignerError, NetworkError, InternalError;
 var init_errors = __esm({
   "lib/errors.ts"() {
     "use strict";
@@ -20031,6 +20031,18 @@ var init_errors = __esm({
       constructor(message, options) {
         super("user", message, options);
         this.name = "UserError";
+      }
+    };
+    MetadataError = class extends TufciError {
+      constructor(message, options) {
+        super("metadata-invalid", message, options);
+        this.name = "MetadataError";
+      }
+    };
+    GitError2 = class extends TufciError {
+      constructor(message, options) {
+        super("git", message, options);
+        this.name = "GitError";
       }
     };
     SignerError = class extends TufciError {
@@ -53303,15 +53315,11 @@ var init_assert = __esm({
 // lib/signers/pkcs11/signer.ts
 var signer_exports = {};
 __export(signer_exports, {
-  PIV_SIGNATURE_KEY_ID: () => PIV_SIGNATURE_KEY_ID,
-  PIV_SIGNATURE_KEY_LABEL: () => PIV_SIGNATURE_KEY_LABEL,
   Pkcs11Signer: () => Pkcs11Signer,
   YKCS11_MODULE_PATH_LINUX: () => YKCS11_MODULE_PATH_LINUX,
   YKCS11_MODULE_PATH_MACOS: () => YKCS11_MODULE_PATH_MACOS,
-  YKCS11_MODULE_PATH_WINDOWS: () => YKCS11_MODULE_PATH_WINDOWS,
   assertKeyMatches: () => assertKeyMatches,
   defaultYkcs11ModulePath: () => defaultYkcs11ModulePath,
-  formatPkcs11Uri: () => formatPkcs11Uri,
   listTokenKeys: () => listTokenKeys,
   parseKeySelector: () => parseKeySelector,
   parsePkcs11Uri: () => parsePkcs11Uri,
@@ -63371,7 +63379,7 @@ var Git2 = class {
       return await this.git.raw(args);
     } catch (e5) {
       const msg = e5.message.trim().split("\n").slice(0, 4).join("\n");
-      throw new UserError(`git ${what} failed in ${this.dir}: ${msg}`);
+      throw new GitError2(`git ${what} failed in ${this.dir}: ${msg}`);
     }
   }
   async currentBranch() {
@@ -63885,19 +63893,25 @@ async function tokenSigner(uri, o4, withPin) {
     uri,
     async (r6) => {
       if (!withPin)
-        throw new UserError(
+        throw new SignerError(
+          "key",
           `The key ${uri} is not visible on token "${r6.token}" without the PIN; import its public key (or certificate) next to it.`
         );
       const known = pins.get(r6.token) ?? PIN_VARIABLES.map((v) => o4.env[v]).find((v) => v);
       if (known) return known;
       if (!o4.askSecret)
-        throw new UserError(
+        throw new SignerError(
+          "pin-missing",
           `The online key ${uri} is on token "${r6.token}", which needs its PIN: set TUFCI_ONLINE_PIN (a CI secret).`
         );
       const typed = await o4.askSecret(
         `PIN for token "${r6.token}"${r6.note ? ` (${r6.note})` : ""}: `
       );
-      if (!typed) throw new UserError(`No PIN entered for token "${r6.token}"; nothing was signed.`);
+      if (!typed)
+        throw new SignerError(
+          "pin-missing",
+          `No PIN entered for token "${r6.token}"; nothing was signed.`
+        );
       pins.set(r6.token, typed);
       return typed;
     },
@@ -64076,17 +64090,19 @@ function parseEnvelope(text, where, expectedType) {
   try {
     data = JSON.parse(text);
   } catch (e5) {
-    throw new UserError(`${where}: malformed JSON: ${e5.message}`);
+    throw new MetadataError(`${where}: malformed JSON: ${e5.message}`);
   }
   const signed = data?.signed;
   const type = signed?._type;
   if (typeof type !== "string" || !["root", "targets", "snapshot", "timestamp"].includes(type)) {
-    throw new UserError(
+    throw new MetadataError(
       `${where}: field "signed._type" must be one of root, targets, snapshot, timestamp`
     );
   }
   if (expectedType && type !== expectedType) {
-    throw new UserError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
+    throw new MetadataError(
+      `${where}: field "signed._type" is "${type}", expected "${expectedType}"`
+    );
   }
   const memo = `${type}:${createHash8("sha256").update(text).digest("hex")}`;
   if (validated.has(memo)) return data;
@@ -64095,7 +64111,7 @@ function parseEnvelope(text, where, expectedType) {
   try {
     toModel(data);
   } catch (e5) {
-    throw new UserError(`${where}: invalid ${type} metadata: ${e5.message}`);
+    throw new MetadataError(`${where}: invalid ${type} metadata: ${e5.message}`);
   }
   const env2 = data;
   checkKeys(env2.signed, where);
@@ -64109,18 +64125,18 @@ function checkShape(signed, where) {
   if (signed._type !== "targets") return;
   const t2 = signed.targets;
   if (t2 === null || typeof t2 !== "object" || Array.isArray(t2))
-    throw new UserError(`${where}: field "signed.targets" must be an object`);
+    throw new MetadataError(`${where}: field "signed.targets" must be an object`);
   const d5 = signed.delegations;
   if (!d5 || typeof d5 !== "object") return;
   if ("roles" in d5 && "succinct_roles" in d5)
-    throw new UserError(
+    throw new MetadataError(
       `${where}: field "signed.delegations" has both "roles" and "succinct_roles"; use one`
     );
   if (Array.isArray(d5.roles)) {
     const seen = /* @__PURE__ */ new Set();
     d5.roles.forEach((r6, i6) => {
       if (seen.has(r6?.name))
-        throw new UserError(
+        throw new MetadataError(
           `${where}: field "signed.delegations.roles[${i6}].name": role ${JSON.stringify(r6.name)} is delegated twice`
         );
       seen.add(r6?.name);
@@ -64151,12 +64167,12 @@ function checkKeys(signed, where) {
   for (const [id, key] of Object.entries(keys)) {
     const schemes = SUPPORTED_SCHEMES[key.keytype];
     if (!schemes) {
-      throw new UserError(
+      throw new MetadataError(
         `${where}: key ${id}: unknown key type "${key.keytype}" (supported: ${Object.keys(SUPPORTED_SCHEMES).join(", ")})`
       );
     }
     if (!schemes.includes(key.scheme)) {
-      throw new UserError(
+      throw new MetadataError(
         `${where}: key ${id}: scheme "${key.scheme}" does not fit key type "${key.keytype}"`
       );
     }
@@ -64186,7 +64202,7 @@ function checkKeyOrder(value, where) {
     const points = [...keys].sort((a5, b6) => Buffer.compare(Buffer.from(a5), Buffer.from(b6)));
     const i6 = utf16.findIndex((k6, n3) => k6 !== points[n3]);
     if (i6 >= 0) {
-      throw new UserError(
+      throw new MetadataError(
         `${where}: names ${JSON.stringify(utf16[i6])} and ${JSON.stringify(points[i6])} sort differently by UTF-16 (tuf-js) and by code point (python-tuf, go-tuf), so clients would disagree on the signed bytes; rename one of them`
       );
     }

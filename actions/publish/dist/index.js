@@ -25866,6 +25866,12 @@ var UsageError = class extends TufciError {
     this.name = "UsageError";
   }
 };
+var MetadataError = class extends TufciError {
+  constructor(message, options) {
+    super("metadata-invalid", message, options);
+    this.name = "MetadataError";
+  }
+};
 var NotVerifiedError = class extends TufciError {
   constructor(message, options) {
     super("not-verified", message, options);
@@ -26079,17 +26085,19 @@ function parseEnvelope(text, where, expectedType) {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`${where}: malformed JSON: ${e.message}`);
+    throw new MetadataError(`${where}: malformed JSON: ${e.message}`);
   }
   const signed = data?.signed;
   const type = signed?._type;
   if (typeof type !== "string" || !["root", "targets", "snapshot", "timestamp"].includes(type)) {
-    throw new UserError(
+    throw new MetadataError(
       `${where}: field "signed._type" must be one of root, targets, snapshot, timestamp`
     );
   }
   if (expectedType && type !== expectedType) {
-    throw new UserError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
+    throw new MetadataError(
+      `${where}: field "signed._type" is "${type}", expected "${expectedType}"`
+    );
   }
   const memo = `${type}:${createHash("sha256").update(text).digest("hex")}`;
   if (validated.has(memo)) return data;
@@ -26098,7 +26106,7 @@ function parseEnvelope(text, where, expectedType) {
   try {
     toModel(data);
   } catch (e) {
-    throw new UserError(`${where}: invalid ${type} metadata: ${e.message}`);
+    throw new MetadataError(`${where}: invalid ${type} metadata: ${e.message}`);
   }
   const env = data;
   checkKeys(env.signed, where);
@@ -26112,18 +26120,18 @@ function checkShape(signed, where) {
   if (signed._type !== "targets") return;
   const t = signed.targets;
   if (t === null || typeof t !== "object" || Array.isArray(t))
-    throw new UserError(`${where}: field "signed.targets" must be an object`);
+    throw new MetadataError(`${where}: field "signed.targets" must be an object`);
   const d = signed.delegations;
   if (!d || typeof d !== "object") return;
   if ("roles" in d && "succinct_roles" in d)
-    throw new UserError(
+    throw new MetadataError(
       `${where}: field "signed.delegations" has both "roles" and "succinct_roles"; use one`
     );
   if (Array.isArray(d.roles)) {
     const seen = /* @__PURE__ */ new Set();
     d.roles.forEach((r, i) => {
       if (seen.has(r?.name))
-        throw new UserError(
+        throw new MetadataError(
           `${where}: field "signed.delegations.roles[${i}].name": role ${JSON.stringify(r.name)} is delegated twice`
         );
       seen.add(r?.name);
@@ -26154,12 +26162,12 @@ function checkKeys(signed, where) {
   for (const [id, key] of Object.entries(keys)) {
     const schemes = SUPPORTED_SCHEMES[key.keytype];
     if (!schemes) {
-      throw new UserError(
+      throw new MetadataError(
         `${where}: key ${id}: unknown key type "${key.keytype}" (supported: ${Object.keys(SUPPORTED_SCHEMES).join(", ")})`
       );
     }
     if (!schemes.includes(key.scheme)) {
-      throw new UserError(
+      throw new MetadataError(
         `${where}: key ${id}: scheme "${key.scheme}" does not fit key type "${key.keytype}"`
       );
     }
@@ -26189,7 +26197,7 @@ function checkKeyOrder(value, where) {
     const points = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     const i = utf16.findIndex((k, n) => k !== points[n]);
     if (i >= 0) {
-      throw new UserError(
+      throw new MetadataError(
         `${where}: names ${JSON.stringify(utf16[i])} and ${JSON.stringify(points[i])} sort differently by UTF-16 (tuf-js) and by code point (python-tuf, go-tuf), so clients would disagree on the signed bytes; rename one of them`
       );
     }

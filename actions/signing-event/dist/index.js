@@ -29157,6 +29157,18 @@ var UserError = class extends TufciError {
     this.name = "UserError";
   }
 };
+var MetadataError = class extends TufciError {
+  constructor(message, options) {
+    super("metadata-invalid", message, options);
+    this.name = "MetadataError";
+  }
+};
+var GitError = class extends TufciError {
+  constructor(message, options) {
+    super("git", message, options);
+    this.name = "GitError";
+  }
+};
 
 // lib/tuf/envelope.ts
 var import_canonical_json2 = __toESM(require_lib2(), 1);
@@ -29313,17 +29325,19 @@ function parseEnvelope(text, where, expectedType) {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`${where}: malformed JSON: ${e.message}`);
+    throw new MetadataError(`${where}: malformed JSON: ${e.message}`);
   }
   const signed = data?.signed;
   const type = signed?._type;
   if (typeof type !== "string" || !["root", "targets", "snapshot", "timestamp"].includes(type)) {
-    throw new UserError(
+    throw new MetadataError(
       `${where}: field "signed._type" must be one of root, targets, snapshot, timestamp`
     );
   }
   if (expectedType && type !== expectedType) {
-    throw new UserError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
+    throw new MetadataError(
+      `${where}: field "signed._type" is "${type}", expected "${expectedType}"`
+    );
   }
   const memo = `${type}:${createHash2("sha256").update(text).digest("hex")}`;
   if (validated.has(memo)) return data;
@@ -29332,7 +29346,7 @@ function parseEnvelope(text, where, expectedType) {
   try {
     toModel(data);
   } catch (e) {
-    throw new UserError(`${where}: invalid ${type} metadata: ${e.message}`);
+    throw new MetadataError(`${where}: invalid ${type} metadata: ${e.message}`);
   }
   const env = data;
   checkKeys(env.signed, where);
@@ -29346,18 +29360,18 @@ function checkShape(signed, where) {
   if (signed._type !== "targets") return;
   const t2 = signed.targets;
   if (t2 === null || typeof t2 !== "object" || Array.isArray(t2))
-    throw new UserError(`${where}: field "signed.targets" must be an object`);
+    throw new MetadataError(`${where}: field "signed.targets" must be an object`);
   const d = signed.delegations;
   if (!d || typeof d !== "object") return;
   if ("roles" in d && "succinct_roles" in d)
-    throw new UserError(
+    throw new MetadataError(
       `${where}: field "signed.delegations" has both "roles" and "succinct_roles"; use one`
     );
   if (Array.isArray(d.roles)) {
     const seen = /* @__PURE__ */ new Set();
     d.roles.forEach((r2, i2) => {
       if (seen.has(r2?.name))
-        throw new UserError(
+        throw new MetadataError(
           `${where}: field "signed.delegations.roles[${i2}].name": role ${JSON.stringify(r2.name)} is delegated twice`
         );
       seen.add(r2?.name);
@@ -29388,12 +29402,12 @@ function checkKeys(signed, where) {
   for (const [id, key] of Object.entries(keys)) {
     const schemes = SUPPORTED_SCHEMES[key.keytype];
     if (!schemes) {
-      throw new UserError(
+      throw new MetadataError(
         `${where}: key ${id}: unknown key type "${key.keytype}" (supported: ${Object.keys(SUPPORTED_SCHEMES).join(", ")})`
       );
     }
     if (!schemes.includes(key.scheme)) {
-      throw new UserError(
+      throw new MetadataError(
         `${where}: key ${id}: scheme "${key.scheme}" does not fit key type "${key.keytype}"`
       );
     }
@@ -29423,7 +29437,7 @@ function checkKeyOrder(value, where) {
     const points = [...keys].sort((a, b2) => Buffer.compare(Buffer.from(a), Buffer.from(b2)));
     const i2 = utf16.findIndex((k2, n) => k2 !== points[n]);
     if (i2 >= 0) {
-      throw new UserError(
+      throw new MetadataError(
         `${where}: names ${JSON.stringify(utf16[i2])} and ${JSON.stringify(points[i2])} sort differently by UTF-16 (tuf-js) and by code point (python-tuf, go-tuf), so clients would disagree on the signed bytes; rename one of them`
       );
     }
@@ -30385,11 +30399,11 @@ var __copyProps2 = (to, from, except, desc) => {
   return to;
 };
 var __toCommonJS = (mod) => __copyProps2(__defProp2({}, "__esModule", { value: true }), mod);
-var GitError;
+var GitError2;
 var init_git_error = __esm({
   "src/lib/errors/git-error.ts"() {
     "use strict";
-    GitError = class extends Error {
+    GitError2 = class extends Error {
       constructor(task, message) {
         super(message);
         this.task = task;
@@ -30403,7 +30417,7 @@ var init_git_response_error = __esm({
   "src/lib/errors/git-response-error.ts"() {
     "use strict";
     init_git_error();
-    GitResponseError = class extends GitError {
+    GitResponseError = class extends GitError2 {
       constructor(git, message) {
         super(void 0, message || String(git));
         this.git = git;
@@ -30416,7 +30430,7 @@ var init_task_configuration_error = __esm({
   "src/lib/errors/task-configuration-error.ts"() {
     "use strict";
     init_git_error();
-    TaskConfigurationError = class extends GitError {
+    TaskConfigurationError = class extends GitError2 {
       constructor(message) {
         super(void 0, message);
       }
@@ -31541,7 +31555,7 @@ var init_tasks_pending_queue = __esm({
       attempt(task) {
         const progress = this.withProgress(task);
         if (!progress) {
-          throw new GitError(void 0, "TasksPendingQueue: attempt called for an unknown task");
+          throw new GitError2(void 0, "TasksPendingQueue: attempt called for an unknown task");
         }
         progress.logger("Starting task");
         return progress;
@@ -31623,7 +31637,7 @@ var init_git_executor_chain = __esm({
         }
       }
       onFatalException(task, e) {
-        const gitError = e instanceof GitError ? Object.assign(e, { task }) : new GitError(task, e && String(e));
+        const gitError = e instanceof GitError2 ? Object.assign(e, { task }) : new GitError2(task, e && String(e));
         this._chain = Promise.resolve();
         this._queue.fatal(gitError);
         return gitError;
@@ -34454,7 +34468,7 @@ var require_git = __commonJS2({
   }
 });
 init_git_error();
-var GitConstructError = class extends GitError {
+var GitConstructError = class extends GitError2 {
   constructor(config, message) {
     super(void 0, message);
     this.config = config;
@@ -34462,7 +34476,7 @@ var GitConstructError = class extends GitError {
 };
 init_git_error();
 init_git_error();
-var GitPluginError = class extends GitError {
+var GitPluginError = class extends GitError2 {
   constructor(task, plugin, message) {
     super(task, message);
     this.task = task;
@@ -34650,7 +34664,7 @@ function errorDetectionPlugin(config) {
         exitCode: context3.exitCode
       });
       if (Buffer.isBuffer(error2)) {
-        return { error: new GitError(void 0, error2.toString("utf-8")) };
+        return { error: new GitError2(void 0, error2.toString("utf-8")) };
       }
       return {
         error: error2
@@ -34861,7 +34875,7 @@ var Git2 = class {
       return await this.git.raw(args);
     } catch (e) {
       const msg = e.message.trim().split("\n").slice(0, 4).join("\n");
-      throw new UserError(`git ${what} failed in ${this.dir}: ${msg}`);
+      throw new GitError(`git ${what} failed in ${this.dir}: ${msg}`);
     }
   }
   async currentBranch() {

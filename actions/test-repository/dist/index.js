@@ -25857,6 +25857,12 @@ var UserError = class extends TufciError {
     this.name = "UserError";
   }
 };
+var MetadataError = class extends TufciError {
+  constructor(message, options) {
+    super("metadata-invalid", message, options);
+    this.name = "MetadataError";
+  }
+};
 var NotVerifiedError = class extends TufciError {
   constructor(message, options) {
     super("not-verified", message, options);
@@ -26008,17 +26014,19 @@ function parseEnvelope(text, where, expectedType) {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`${where}: malformed JSON: ${e.message}`);
+    throw new MetadataError(`${where}: malformed JSON: ${e.message}`);
   }
   const signed = data?.signed;
   const type = signed?._type;
   if (typeof type !== "string" || !["root", "targets", "snapshot", "timestamp"].includes(type)) {
-    throw new UserError(
+    throw new MetadataError(
       `${where}: field "signed._type" must be one of root, targets, snapshot, timestamp`
     );
   }
   if (expectedType && type !== expectedType) {
-    throw new UserError(`${where}: field "signed._type" is "${type}", expected "${expectedType}"`);
+    throw new MetadataError(
+      `${where}: field "signed._type" is "${type}", expected "${expectedType}"`
+    );
   }
   const memo = `${type}:${createHash("sha256").update(text).digest("hex")}`;
   if (validated.has(memo)) return data;
@@ -26027,7 +26035,7 @@ function parseEnvelope(text, where, expectedType) {
   try {
     toModel(data);
   } catch (e) {
-    throw new UserError(`${where}: invalid ${type} metadata: ${e.message}`);
+    throw new MetadataError(`${where}: invalid ${type} metadata: ${e.message}`);
   }
   const env = data;
   checkKeys(env.signed, where);
@@ -26041,18 +26049,18 @@ function checkShape(signed, where) {
   if (signed._type !== "targets") return;
   const t = signed.targets;
   if (t === null || typeof t !== "object" || Array.isArray(t))
-    throw new UserError(`${where}: field "signed.targets" must be an object`);
+    throw new MetadataError(`${where}: field "signed.targets" must be an object`);
   const d = signed.delegations;
   if (!d || typeof d !== "object") return;
   if ("roles" in d && "succinct_roles" in d)
-    throw new UserError(
+    throw new MetadataError(
       `${where}: field "signed.delegations" has both "roles" and "succinct_roles"; use one`
     );
   if (Array.isArray(d.roles)) {
     const seen = /* @__PURE__ */ new Set();
     d.roles.forEach((r, i) => {
       if (seen.has(r?.name))
-        throw new UserError(
+        throw new MetadataError(
           `${where}: field "signed.delegations.roles[${i}].name": role ${JSON.stringify(r.name)} is delegated twice`
         );
       seen.add(r?.name);
@@ -26083,12 +26091,12 @@ function checkKeys(signed, where) {
   for (const [id, key] of Object.entries(keys)) {
     const schemes = SUPPORTED_SCHEMES[key.keytype];
     if (!schemes) {
-      throw new UserError(
+      throw new MetadataError(
         `${where}: key ${id}: unknown key type "${key.keytype}" (supported: ${Object.keys(SUPPORTED_SCHEMES).join(", ")})`
       );
     }
     if (!schemes.includes(key.scheme)) {
-      throw new UserError(
+      throw new MetadataError(
         `${where}: key ${id}: scheme "${key.scheme}" does not fit key type "${key.keytype}"`
       );
     }

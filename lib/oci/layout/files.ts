@@ -7,7 +7,7 @@ import { ContentCheckError, ContentVerifier, parseDigest } from '../digest.js';
 import { OciError, type OciErrorContext } from '../errors.js';
 import { emptyIndex, type ImageIndex } from '../media-types.js';
 
-export const LAYOUT_VERSION = '1.0.0';
+const LAYOUT_VERSION = '1.0.0';
 
 export function blobPath(dir: string, digest: string): string {
   const parsed = parseDigest(digest);

@@ -1,7 +1,7 @@
 /** The entries of a layout's index.json: tags via `org.opencontainers.image.ref.name`. */
 import { REF_NAME_ANNOTATION, type Descriptor, type ImageIndex } from '../media-types.js';
 
-export function tagOf(entry: Descriptor): string | undefined {
+function tagOf(entry: Descriptor): string | undefined {
   return entry.annotations?.[REF_NAME_ANNOTATION];
 }
 

@@ -4,7 +4,7 @@ import { readText } from '../transport/body.js';
 import type { Credentials } from '../transport/credentials.js';
 import { OciError } from '../errors.js';
 import { HttpTransport, type HttpOptions } from '../transport/http.js';
-import { isLoopbackHost, isValidRepository, parseReference, type Reference } from '../reference.js';
+import { isLoopbackHost, isValidRepository } from '../reference.js';
 import { DEFAULT_REGISTRY_SETTINGS, RepoHandle, type RegistrySettings } from './handle.js';
 import { RegistryRepository } from './repository.js';
 
@@ -78,19 +78,4 @@ export class RegistryClient {
       },
     );
   }
-}
-
-/**
- * The repository a reference names, e.g. `127.0.0.1:5000/tuf/metadata:latest` (the tag or
- * digest is the caller's to use). Returns the store and the parsed reference.
- */
-export function openRegistryRepository(
-  reference: string | Reference,
-  options: RegistryOptions = {},
-): { store: RegistryRepository; reference: Reference } {
-  const ref = typeof reference === 'string' ? parseReference(reference) : reference;
-  return {
-    store: new RegistryClient(ref.registry, options).repository(ref.repository),
-    reference: ref,
-  };
 }

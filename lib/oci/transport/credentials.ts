@@ -13,8 +13,8 @@ export interface Credentials {
   password: string;
 }
 
-export const ENV_USERNAME = 'TUFCI_REGISTRY_USERNAME';
-export const ENV_PASSWORD = 'TUFCI_REGISTRY_PASSWORD';
+const ENV_USERNAME = 'TUFCI_REGISTRY_USERNAME';
+const ENV_PASSWORD = 'TUFCI_REGISTRY_PASSWORD';
 
 export interface CredentialSources {
   explicit?: { username?: string; password?: string };

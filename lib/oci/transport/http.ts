@@ -13,7 +13,7 @@ import {
   type RetryPolicy,
 } from './retry-policy.js';
 
-export interface OciLogger {
+interface OciLogger {
   debug(message: string): void;
 }
 

@@ -186,7 +186,7 @@ export function tokenNotFoundError(wanted: string, present: string[]): SignerErr
  * Any other PKCS#11 failure during an operation on a token, e.g. the token pulled out
  * while its keys were being read. `method` is the PKCS#11 function that failed.
  */
-export function tokenError(code: number, token: string, method?: string): SignerError {
+function tokenError(code: number, token: string, method?: string): SignerError {
   const where = method ? `, in ${method}` : '';
   if (
     code === pkcs11js.CKR_DEVICE_REMOVED ||

@@ -10,7 +10,7 @@ import { presentTokens, withModule, withSession } from './session.js';
 import { formatPkcs11Uri } from './uri.js';
 import { TufciError } from '../../errors.js';
 
-export interface ListedKey {
+interface ListedKey {
   label: string;
   /** CKA_ID as hex ("" when none). */
   id: string;

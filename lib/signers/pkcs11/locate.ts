@@ -42,7 +42,7 @@ export interface TufKeyInfo {
 type UsableCurve = TufKeyInfo['curve'];
 
 /** The key's curve when this project can sign with it; a SignerError naming its type or curve otherwise. */
-export function usableCurve(key: TokenKey, token: string): UsableCurve {
+function usableCurve(key: TokenKey, token: string): UsableCurve {
   const curve = key.curve;
   if (key.keyType !== 'EC' || !curve?.scheme || !curve.hash || !curve.size) {
     throw unsupportedKeyError(key, token);

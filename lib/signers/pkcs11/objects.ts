@@ -34,8 +34,8 @@ export interface KeySelector {
 }
 
 /** PIV slot 9c, "Digital Signature": ykcs11 gives it CKA_ID 0x02. */
-export const PIV_SIGNATURE_KEY_ID = '02';
-export const PIV_SIGNATURE_KEY_LABEL = 'Private key for Digital Signature';
+const PIV_SIGNATURE_KEY_ID = '02';
+const PIV_SIGNATURE_KEY_LABEL = 'Private key for Digital Signature';
 
 const KEY_TYPES = new Map<number, string>([
   [pkcs11js.CKK_RSA, 'RSA'],

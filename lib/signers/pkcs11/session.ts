@@ -138,7 +138,7 @@ export function presentTokens(p: Pkcs11, modulePath: string): TokenSlot[] {
 }
 
 /** The token's flags now (they carry the PIN retry state), or undefined if unreadable. */
-export function tokenFlags(p: Pkcs11, token: TokenSlot): number | undefined {
+function tokenFlags(p: Pkcs11, token: TokenSlot): number | undefined {
   try {
     return p.C_GetTokenInfo(token.slot).flags;
   } catch {

@@ -19,15 +19,14 @@ import { SignerError } from '../../errors.js';
 
 export type { KeySelector } from './objects.js';
 export type { PinCallback, PinRequest } from './session.js';
-export { parseKeySelector, PIV_SIGNATURE_KEY_ID, PIV_SIGNATURE_KEY_LABEL } from './objects.js';
-export { formatPkcs11Uri, parsePkcs11Uri, type Pkcs11Uri } from './uri.js';
-export { listTokenKeys, type ListedKey, type TokenKeyListing } from './list.js';
+export { parseKeySelector } from './objects.js';
+export { parsePkcs11Uri } from './uri.js';
+export { listTokenKeys, type TokenKeyListing } from './list.js';
 export { assertKeyMatches } from './assert.js';
 
 export const YKCS11_MODULE_PATH_LINUX = '/usr/lib/x86_64-linux-gnu/libykcs11.so';
 export const YKCS11_MODULE_PATH_MACOS = '/usr/local/lib/libykcs11.dylib';
-export const YKCS11_MODULE_PATH_WINDOWS =
-  'C:\\Program Files\\Yubico\\Yubico PIV Tool\\bin\\libykcs11.dll';
+const YKCS11_MODULE_PATH_WINDOWS = 'C:\\Program Files\\Yubico\\Yubico PIV Tool\\bin\\libykcs11.dll';
 
 /** Where Yubico's ykcs11 installs on `platform` (a `process.platform` value). */
 export function defaultYkcs11ModulePath(platform: string): string {

@@ -4,20 +4,9 @@ import type { GitHubFake } from './server.js';
 import type { Violation } from './types.js';
 
 export { startGitHubFake, allRoutes, type GitHubFake } from './server.js';
-export { loadDescription, descriptionPath } from './openapi-description.js';
-export type { GitHubFakeOptions, RecordedRequest, Violation, ViolationKind } from './types.js';
-export type {
-  CommentRecord,
-  FakeState,
-  IssueRecord,
-  LabelRecord,
-  PullRequestRecord,
-  RepositoryDispatchRecord,
-  WorkflowDispatchRecord,
-} from './state.js';
-export type { UserActions } from './user-actions.js';
-
-export function formatViolations(violations: Violation[]): string {
+export { loadDescription } from './openapi-description.js';
+export type { GitHubFakeOptions } from './types.js';
+function formatViolations(violations: Violation[]): string {
   return violations.map((v) => `- [${v.kind}] ${v.method} ${v.path}: ${v.message}`).join('\n');
 }
 

@@ -17,11 +17,11 @@ export interface ParameterObject {
   'x-multi-segment'?: boolean;
 }
 
-export interface MediaObject {
+interface MediaObject {
   schema?: JsonObject;
 }
 
-export interface RequestBodyObject {
+interface RequestBodyObject {
   required?: boolean;
   content?: Record<string, MediaObject>;
 }
@@ -180,7 +180,7 @@ function safeDecode(value: string): string {
 }
 
 /** Absolute path of the api.github.com description inside @octokit/openapi. */
-export function descriptionPath(): string {
+function descriptionPath(): string {
   const require = createRequire(import.meta.url);
   return require.resolve('@octokit/openapi/generated/api.github.com.json');
 }

@@ -11,7 +11,7 @@ import {
 } from './render-repo.js';
 import type { CommentRecord, ItemRecord, PullRequestRecord } from './state.js';
 
-export function labelJson(ctx: RenderContext, name: string) {
+function labelJson(ctx: RenderContext, name: string) {
   const label = ctx.state.label(name);
   return {
     id: label.id,

@@ -16,7 +16,7 @@ function userId(login: string): number {
   return parseInt(sha1(`user:${login}`).slice(0, 7), 16);
 }
 
-export function isBot(login: string): boolean {
+function isBot(login: string): boolean {
   return login.endsWith('[bot]');
 }
 
