@@ -31,9 +31,10 @@ export default defineConfig({
       include: ['lib/**/*.ts'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'build/coverage',
-      // The floor CI enforces: set from the figure measured when it was introduced,
+      // The floor CI enforces, set from the figure of 2026-12-03 (lines 93.1%, statements
+      // 91.5%, functions 95.3%, branches 82.4%) rounded down:
       // raised as coverage grows, never lowered.
-      thresholds: { lines: 0, statements: 0, functions: 0, branches: 0 },
+      thresholds: { lines: 93, statements: 91, functions: 95, branches: 82 },
     },
   },
 });
