@@ -9,7 +9,7 @@ import { SOURCE_CUSTOM_KEY, type Descriptor } from '../oci/index.js';
 import { UserError } from '../errors.js';
 import { roleForTarget } from '../tuf/owner.js';
 import type { RepoDir } from '../tuf/repo.js';
-import { checkNewTargetName, checkTargetPath } from '../tuf/target-files.js';
+import { checkTargetPath } from '../tuf/target-files.js';
 import type { TargetFileJson } from '../tuf/types.js';
 
 export interface RegistryArtifact {
@@ -43,7 +43,6 @@ export function addRegistryArtifact(
   a: RegistryArtifact,
 ): { role: string; replaced?: TargetFileJson } {
   checkTargetPath(a.path, '--path');
-  checkNewTargetName(a.path, '--path');
   if (existsSync(join(repo.targetsDir, ...a.path.split('/'))))
     throw new UserError(
       `target "${a.path}": targets/${a.path} is a file; a registry artifact needs its own path`,

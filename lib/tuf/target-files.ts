@@ -22,23 +22,6 @@ export function checkTargetPath(path: string, where: string): void {
   }
 }
 
-/**
- * A new target's name may not hold control characters (tab, newline, escape, DEL…):
- * TUF clients disagree on how to fetch them (python-tuf quotes them, static servers and
- * file systems differ), and in a terminal they can hide what a signer is shown. So
- * `event update` and `add-artifact` refuse them; metadata that already lists one is read.
- */
-export function checkNewTargetName(path: string, where: string): void {
-  // eslint-disable-next-line no-control-regex
-  const m = /[\u0000-\u001f\u007f]/.exec(path);
-  if (m) {
-    const code = `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-    throw new UserError(
-      `${where}: target name ${JSON.stringify(path)} contains a control character (${code}); rename it: TUF clients disagree on how to fetch such names`,
-    );
-  }
-}
-
 function fileInfo(bytes: Uint8Array): TargetFileJson {
   return {
     length: bytes.length,
@@ -66,8 +49,7 @@ export function scanTargetFiles(targetsDir: string): Map<string, TargetFileJson>
       if (st.isDirectory()) walk(full, rel);
       else if (st.isFile()) {
         if (name === '.gitkeep') continue;
-        checkTargetPath(rel, `targets/${JSON.stringify(rel).slice(1, -1)}`);
-        checkNewTargetName(rel, 'targets/');
+        checkTargetPath(rel, `targets/${rel}`);
         out.set(rel, fileInfo(readFileSync(full)));
       }
     }
