@@ -22,24 +22,9 @@ if ! command -v faketime >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq faketime >/dev/null
 fi
 
-# sid PREFIX PACKAGE...: unpack packages from Debian unstable under PREFIX.
-sid() {
-  local dest=$1; shift
-  local uri work
-  uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-  [ -n "$uri" ] || uri=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
-  [ -n "$uri" ] || { say "no Debian archive in apt sources"; return 1; }
-  work=$(mktemp -d)
-  mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri sid main" >"$work/sources.list"
-  local O=(-o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o Debug::NoLocking=1)
-  apt-get "${O[@]}" -qq update
-  $SUDO mkdir -p "$dest"
-  (cd "$work" && apt-get "${O[@]}" -qq download "$@")
-  for deb in "$work"/*.deb; do $SUDO dpkg-deb -x "$deb" "$dest"; done
-  rm -rf "$work"
-}
+# shellcheck source=lib/debian-unpack.sh
+. "$(dirname "$0")/lib/debian-unpack.sh"
+sid() { debian_unpack sid "$@"; }
 
 site=$prefix/usr/lib/python3/dist-packages
 if [ ! -f "$site/tuf/__init__.py" ] || [ ! -f "$site/securesystemslib/__init__.py" ]; then

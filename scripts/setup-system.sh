@@ -30,24 +30,9 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# debian-next PREFIX PACKAGE...: unpack packages from Debian's next release under PREFIX.
-debian_next() {
-  local prefix=$1; shift
-  local uri work
-  uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-  [ -n "$uri" ] || uri=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
-  [ -n "$uri" ] || { echo "setup-system: no Debian archive in apt sources" >&2; return 1; }
-  work=$(mktemp -d)
-  mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri trixie main" >"$work/sources.list"
-  local O=(-o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o Debug::NoLocking=1)
-  apt-get "${O[@]}" -qq update
-  $SUDO mkdir -p "$prefix"
-  (cd "$work" && apt-get "${O[@]}" -qq download "$@")
-  for deb in "$work"/*.deb; do $SUDO dpkg-deb -x "$deb" "$prefix"; done
-  rm -rf "$work"
-}
+# shellcheck source=lib/debian-unpack.sh
+. "$(dirname "$0")/lib/debian-unpack.sh"
+debian_next() { debian_unpack trixie "$@"; }
 
 if ! PYTHONPATH=/opt/tuf-py/usr/lib/python3/dist-packages /usr/bin/python3 -c 'import tuf.ngclient' 2>/dev/null; then
   echo "setup-system: unpacking python-tuf under /opt/tuf-py"

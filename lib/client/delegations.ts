@@ -40,8 +40,31 @@ export interface LookupOptions {
 }
 
 /** A key as itself (type, scheme, public value), whatever keyids list it. */
-export function keyIdentity(key: Key): string {
+function keyIdentity(key: Key): string {
   return canonicalize({ keytype: key.keyType, scheme: key.scheme, keyval: key.keyVal });
+}
+
+/**
+ * How many distinct public keys among `keyIDs` (looked up in `keys`) signed `md`: one key
+ * listed under two keyids counts once, so a threshold is met by that many keys.
+ */
+export function distinctSigners(
+  md: Parameters<Key['verifySignature']>[0],
+  keys: Record<string, Key>,
+  keyIDs: string[],
+): number {
+  const signers = new Set<string>();
+  for (const keyid of keyIDs) {
+    const key = keys[keyid];
+    if (!key) continue;
+    try {
+      key.verifySignature(md);
+    } catch {
+      continue;
+    }
+    signers.add(keyIdentity(key));
+  }
+  return signers.size;
 }
 
 /** The metadata file name of a role: its name URL-encoded, as tuf-js and python-tuf use. */
@@ -159,20 +182,10 @@ export class DelegationLookup {
       (delegations?.succinctRoles?.isDelegatedRole(role) ? delegations.succinctRoles : undefined);
     if (!delegations || !rule)
       throw new NotVerifiedError(`${role}.json: ${delegator.name} does not delegate to it`);
-    const signers = new Set<string>();
-    for (const keyid of rule.keyIDs) {
-      const key = delegations.keys[keyid];
-      if (!key) continue;
-      try {
-        key.verifySignature(md);
-      } catch {
-        continue;
-      }
-      signers.add(keyIdentity(key));
-    }
-    if (signers.size < rule.threshold)
+    const signers = distinctSigners(md, delegations.keys, rule.keyIDs);
+    if (signers < rule.threshold)
       throw new NotVerifiedError(
-        `${role}.json: signed by ${signers.size} distinct key(s) of those ${delegator.name} trusts for it, ${rule.threshold} required`,
+        `${role}.json: signed by ${signers} distinct key(s) of those ${delegator.name} trusts for it, ${rule.threshold} required`,
       );
     if (md.signed.isExpired(this.o.now))
       throw new NotVerifiedError(`${role}.json: expired on ${md.signed.expires}`);

@@ -20,6 +20,7 @@ import {
 } from 'tuf-js/dist/error.js';
 import { RepositoryError as ModelRepositoryError } from '@tufjs/models/dist/error.js';
 import { NetworkError, NotVerifiedError, TufciError, isTufciError } from '../errors.js';
+import { networkCode } from '../util/network.js';
 
 /** Most specific first: subclasses before the classes they extend. */
 const HINTS: [new (...args: never[]) => Error, string][] = [
@@ -39,31 +40,6 @@ const HINTS: [new (...args: never[]) => Error, string][] = [
 /** The plain-words hint for a tuf-js error, or undefined for anything else. */
 export function tufHint(e: unknown): string | undefined {
   for (const [cls, hint] of HINTS) if (e instanceof cls) return hint;
-  return undefined;
-}
-
-/** Node's and undici's codes for a peer that cannot be reached (not an answer from it). */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_SOCKET',
-]);
-
-/** The network error code of `e` or of one of its causes, if any. */
-export function networkCode(e: unknown): string | undefined {
-  let x: unknown = e;
-  for (let depth = 0; depth < 5 && x && typeof x === 'object'; depth++) {
-    const code = (x as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
-    x = (x as { cause?: unknown }).cause;
-  }
   return undefined;
 }
 

@@ -20,9 +20,10 @@ import {
 import { Updater, type Fetcher } from 'tuf-js';
 import { RuntimeError } from 'tuf-js/dist/error.js';
 import { NetworkError, NotVerifiedError, TufciError } from '../errors.js';
-import { networkCode, tufHint } from './explain.js';
+import { networkCode } from '../util/network.js';
+import { tufHint } from './explain.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { DelegationLookup, keyIdentity } from './delegations.js';
+import { DelegationLookup, distinctSigners } from './delegations.js';
 import { fileOfUrl } from './fetchers.js';
 
 export interface TufClientOptions {
@@ -183,20 +184,10 @@ export class TufClient {
       const rule = root.signed.roles[role];
       if (!rule) throw new NotVerifiedError(`root.json: no rule for ${role}`);
       const md = this.readTrusted(role);
-      const signers = new Set<string>();
-      for (const keyid of rule.keyIDs) {
-        const key = root.signed.keys[keyid];
-        if (!key) continue;
-        try {
-          key.verifySignature(md);
-        } catch {
-          continue;
-        }
-        signers.add(keyIdentity(key));
-      }
-      if (signers.size < rule.threshold)
+      const signers = distinctSigners(md, root.signed.keys, rule.keyIDs);
+      if (signers < rule.threshold)
         throw new NotVerifiedError(
-          `${role}.json: signed by ${signers.size} distinct key(s) of those root trusts for it, ${rule.threshold} required`,
+          `${role}.json: signed by ${signers} distinct key(s) of those root trusts for it, ${rule.threshold} required`,
         );
     }
   }

@@ -63501,6 +63501,30 @@ import { createHash as createHash6, createPublicKey as createPublicKey2, verify,
 
 // lib/signers/online/kms-errors.ts
 init_errors();
+
+// lib/util/network.ts
+var NETWORK_CODES = /* @__PURE__ */ new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "ERR_SOCKET_CONNECTION_TIMEOUT",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT"
+]);
+function isNetworkCode(code) {
+  return typeof code === "string" && NETWORK_CODES.has(code);
+}
+
+// lib/signers/online/kms-errors.ts
 var KmsError = class extends SignerError {
   reason;
   constructor(reason, message, options) {
@@ -63527,17 +63551,6 @@ var AWS_CODES = {
   TooManyRequestsException: "throttled",
   LimitExceededException: "throttled"
 };
-var NETWORK_CODES = /* @__PURE__ */ new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
-  "ERR_SOCKET_CONNECTION_TIMEOUT"
-]);
 function sayWhat(reason, key, region, op2) {
   switch (reason) {
     case "no-credentials":
@@ -63561,7 +63574,7 @@ function awsKmsError(e5, key, region, op2) {
   const err = e5;
   const code = typeof err?.code === "string" ? err.code : void 0;
   const name = typeof err?.name === "string" ? err.name : "";
-  if (code && NETWORK_CODES.has(code) || name === "TimeoutError") {
+  if (isNetworkCode(code) || name === "TimeoutError") {
     return new NetworkError(`${key}: cannot reach AWS KMS in region ${region} (${code ?? name})`, {
       cause: e5
     });

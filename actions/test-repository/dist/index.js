@@ -26142,6 +26142,37 @@ var import_error5 = __toESM(require_error2(), 1);
 import { existsSync as existsSync4, readFileSync as readFileSync3, rmSync } from "node:fs";
 import { join as join4 } from "node:path";
 
+// lib/util/network.ts
+var NETWORK_CODES = /* @__PURE__ */ new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "ERR_SOCKET_CONNECTION_TIMEOUT",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT"
+]);
+function isNetworkCode(code) {
+  return typeof code === "string" && NETWORK_CODES.has(code);
+}
+function networkCode(e) {
+  let x = e;
+  for (let depth = 0; depth < 5 && x && typeof x === "object"; depth++) {
+    const code = x.code;
+    if (isNetworkCode(code)) return code;
+    x = x.cause;
+  }
+  return void 0;
+}
+
 // lib/client/explain.ts
 var import_error2 = __toESM(require_error(), 1);
 var import_error3 = __toESM(require_error2(), 1);
@@ -26163,27 +26194,6 @@ function tufHint(e) {
   for (const [cls, hint] of HINTS) if (e instanceof cls) return hint;
   return void 0;
 }
-var NETWORK_CODES = /* @__PURE__ */ new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_SOCKET"
-]);
-function networkCode(e) {
-  let x = e;
-  for (let depth = 0; depth < 5 && x && typeof x === "object"; depth++) {
-    const code = x.code;
-    if (typeof code === "string" && NETWORK_CODES.has(code)) return code;
-    x = x.cause;
-  }
-  return void 0;
-}
 
 // lib/client/delegations.ts
 var import_canonical_json3 = __toESM(require_lib(), 1);
@@ -26192,6 +26202,20 @@ import { existsSync as existsSync3, readFileSync as readFileSync2 } from "node:f
 import { join as join3 } from "node:path";
 function keyIdentity(key) {
   return (0, import_canonical_json3.canonicalize)({ keytype: key.keyType, scheme: key.scheme, keyval: key.keyVal });
+}
+function distinctSigners(md, keys, keyIDs) {
+  const signers = /* @__PURE__ */ new Set();
+  for (const keyid of keyIDs) {
+    const key = keys[keyid];
+    if (!key) continue;
+    try {
+      key.verifySignature(md);
+    } catch {
+      continue;
+    }
+    signers.add(keyIdentity(key));
+  }
+  return signers.size;
 }
 function roleFile(role) {
   return `${encodeURIComponent(role)}.json`;
@@ -26287,20 +26311,10 @@ var DelegationLookup = class {
     const rule = delegations?.roles?.[role] ?? (delegations?.succinctRoles?.isDelegatedRole(role) ? delegations.succinctRoles : void 0);
     if (!delegations || !rule)
       throw new NotVerifiedError(`${role}.json: ${delegator.name} does not delegate to it`);
-    const signers = /* @__PURE__ */ new Set();
-    for (const keyid of rule.keyIDs) {
-      const key = delegations.keys[keyid];
-      if (!key) continue;
-      try {
-        key.verifySignature(md);
-      } catch {
-        continue;
-      }
-      signers.add(keyIdentity(key));
-    }
-    if (signers.size < rule.threshold)
+    const signers = distinctSigners(md, delegations.keys, rule.keyIDs);
+    if (signers < rule.threshold)
       throw new NotVerifiedError(
-        `${role}.json: signed by ${signers.size} distinct key(s) of those ${delegator.name} trusts for it, ${rule.threshold} required`
+        `${role}.json: signed by ${signers} distinct key(s) of those ${delegator.name} trusts for it, ${rule.threshold} required`
       );
     if (md.signed.isExpired(this.o.now))
       throw new NotVerifiedError(`${role}.json: expired on ${md.signed.expires}`);
@@ -26439,20 +26453,10 @@ var TufClient = class {
       const rule = root.signed.roles[role];
       if (!rule) throw new NotVerifiedError(`root.json: no rule for ${role}`);
       const md = this.readTrusted(role);
-      const signers = /* @__PURE__ */ new Set();
-      for (const keyid of rule.keyIDs) {
-        const key = root.signed.keys[keyid];
-        if (!key) continue;
-        try {
-          key.verifySignature(md);
-        } catch {
-          continue;
-        }
-        signers.add(keyIdentity(key));
-      }
-      if (signers.size < rule.threshold)
+      const signers = distinctSigners(md, root.signed.keys, rule.keyIDs);
+      if (signers < rule.threshold)
         throw new NotVerifiedError(
-          `${role}.json: signed by ${signers.size} distinct key(s) of those root trusts for it, ${rule.threshold} required`
+          `${role}.json: signed by ${signers} distinct key(s) of those root trusts for it, ${rule.threshold} required`
         );
     }
   }

@@ -1,4 +1,5 @@
 /** When to retry a registry request, and how long to wait first. */
+import { isNetworkCode } from '../../util/network.js';
 
 export interface RetryPolicy {
   /** Total attempts, the first included (default 5). */
@@ -20,20 +21,6 @@ export function isRetryableStatus(status: number): boolean {
   return status === 429 || (status >= 500 && status !== 501 && status !== 505);
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
-
 /** True for dropped connections and the like: `fetch failed`, `terminated`, ECONNRESET... */
 export function isNetworkError(error: unknown): boolean {
   for (let e = error, depth = 0; e && depth < 5; depth++) {
@@ -42,7 +29,7 @@ export function isNetworkError(error: unknown): boolean {
     if (e instanceof TypeError && (message === 'fetch failed' || message === 'terminated')) {
       return true;
     }
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+    if (isNetworkCode(code)) return true;
     if (e instanceof AggregateError && e.errors.some(isNetworkError)) return true;
     e = cause;
   }

@@ -5,6 +5,7 @@
  * only: nothing about the key's material is ever known here, let alone printed.
  */
 import { NetworkError, SignerError } from '../../errors.js';
+import { isNetworkCode } from '../../util/network.js';
 
 /** Why a KMS could not give a public key or a signature. */
 export type KmsFailure =
@@ -49,19 +50,6 @@ const AWS_CODES: Record<string, KmsFailure> = {
   LimitExceededException: 'throttled',
 };
 
-/** Transport failures: the service was never reached, or stopped answering. */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-]);
-
 function sayWhat(reason: KmsFailure, key: string, region: string, op: string): string {
   switch (reason) {
     case 'no-credentials':
@@ -93,7 +81,7 @@ export function awsKmsError(e: unknown, key: string, region: string, op: string)
   const err = e as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } };
   const code = typeof err?.code === 'string' ? err.code : undefined;
   const name = typeof err?.name === 'string' ? err.name : '';
-  if ((code && NETWORK_CODES.has(code)) || name === 'TimeoutError') {
+  if (isNetworkCode(code) || name === 'TimeoutError') {
     return new NetworkError(`${key}: cannot reach AWS KMS in region ${region} (${code ?? name})`, {
       cause: e,
     });
