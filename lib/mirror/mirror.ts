@@ -18,6 +18,7 @@ import {
   TUF_MEDIA_TYPE,
   copyBlob,
   copyGraph,
+  CopySession,
   emptyCopyReport,
   isValidTag,
   OciError,
@@ -90,7 +91,7 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
 
   const report = emptyCopyReport();
   const limit = o.concurrency ?? 4;
-  const common = { report, concurrency: limit };
+  const common = { report, concurrency: limit, session: new CopySession() };
   const artifacts = await copyArtifacts(o, verified, common, log);
   const targetFiles = await copyTargetFiles(o, verified, common);
 
@@ -131,7 +132,7 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
 async function copyArtifacts(
   o: MirrorOptions,
   verified: VerifiedRepository,
-  common: { report: CopyReport; concurrency: number },
+  common: { report: CopyReport; concurrency: number; session: CopySession },
   log: (line: string) => void,
 ): Promise<number> {
   const list: { path: string; descriptor: Descriptor; source: string }[] = [];
@@ -188,7 +189,7 @@ function tagOfPath(path: string, source: string): string | undefined {
 async function copyTargetFiles(
   o: MirrorOptions,
   verified: VerifiedRepository,
-  common: { report: CopyReport; concurrency: number },
+  common: { report: CopyReport; concurrency: number; session: CopySession },
 ): Promise<number> {
   const published = (await o.destination.repo.published()).targets;
   const files = new Map<string, { sha256: string; length: number }>();

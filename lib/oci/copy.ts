@@ -43,7 +43,23 @@ export interface CopyGraphOptions {
   memoryLimit?: number;
   /** Report collected over several copies (e.g. a mirror); a fresh one by default. */
   report?: CopyReport;
+  /**
+   * Shared by copies that run at once into the same destination (e.g. a mirror), so
+   * each blob and manifest is sent once. A registry rewrites a blob's link file on
+   * every upload, and a manifest naming that blob, sent meanwhile, can be refused.
+   */
+  session?: CopySession;
 }
+
+/** What concurrent copies share: one job per (destination, digest). */
+export class CopySession {
+  readonly blobs = new Shared<void>();
+  readonly manifests = new Shared<boolean>();
+}
+
+/** Registry codes for a child it has but could not read at that moment (see CopySession). */
+const CHILD_RACE_CODES = new Set(['MANIFEST_BLOB_UNKNOWN', 'DIGEST_INVALID', 'BLOB_UNKNOWN']);
+const CHILD_RACE_RETRIES = 3;
 
 export interface CopyReport {
   /** Manifests (and indexes) stored at the destination. */
@@ -90,7 +106,7 @@ export async function copyBlob(
   from: OciStore,
   to: OciStore,
   descriptor: Descriptor,
-  options: Pick<CopyGraphOptions, 'memoryLimit' | 'report'> = {},
+  options: Pick<CopyGraphOptions, 'memoryLimit' | 'report' | 'session'> = {},
 ): Promise<CopyReport> {
   const copier = new GraphCopier(from, to, options);
   await copier.blob(descriptor);
@@ -101,8 +117,7 @@ const isManifestType = (mediaType: string): boolean => MANIFEST_MEDIA_TYPES.incl
 
 class GraphCopier {
   readonly report: CopyReport;
-  private readonly blobs = new Shared<void>();
-  private readonly manifests = new Shared<boolean>();
+  private readonly session: CopySession;
   private readonly limit: number;
   private readonly memoryLimit: number;
   /** The source repository to mount from, when both stores are on one registry. */
@@ -114,6 +129,7 @@ class GraphCopier {
     private readonly options: CopyGraphOptions,
   ) {
     this.report = options.report ?? emptyCopyReport();
+    this.session = options.session ?? new CopySession();
     this.limit = options.concurrency ?? 4;
     this.memoryLimit = options.memoryLimit ?? 32 * 1024 * 1024;
     const a = from.registryRepository;
@@ -138,13 +154,13 @@ class GraphCopier {
 
   /** Copies one manifest and its graph; false when it was present (then only tagged). */
   private manifest(descriptor: Descriptor, tag?: string): Promise<boolean> {
-    return this.manifests.run(`${descriptor.digest} ${tag ?? ''}`, async () => {
+    return this.session.manifests.run(this.key(`${descriptor.digest} ${tag ?? ''}`), async () => {
       const present = await this.to.headManifest(descriptor.digest);
       if (present) {
         this.report.manifestsPresent++;
         if (tag !== undefined) {
           const { bytes, descriptor: d } = await this.read(descriptor);
-          await this.to.putManifest(bytes, { mediaType: d.mediaType, tag });
+          await this.putStoredChildren(bytes, { mediaType: d.mediaType, tag });
         }
         return false;
       }
@@ -166,8 +182,34 @@ class GraphCopier {
       if (isManifestType(child.mediaType)) await this.manifest(child);
       else await this.blob(child);
     });
-    await this.to.putManifest(bytes, tag === undefined ? { mediaType } : { mediaType, tag });
+    await this.putStoredChildren(bytes, tag === undefined ? { mediaType } : { mediaType, tag });
     this.report.manifestsCopied++;
+  }
+
+  /** A session key: the same digest in two destinations is two jobs. */
+  private key(k: string): string {
+    return `${this.to.description}\n${k}`;
+  }
+
+  /**
+   * PUTs a manifest whose children are stored. A registry that reads a child's link
+   * file while another upload rewrites it says the child is unknown: asked again a
+   * moment later, it finds it.
+   */
+  private async putStoredChildren(
+    bytes: Uint8Array,
+    options: { mediaType: string; tag?: string },
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.to.putManifest(bytes, options);
+        return;
+      } catch (e) {
+        const race = e instanceof OciError && e.codes.some((c) => CHILD_RACE_CODES.has(c));
+        if (!race || attempt >= CHILD_RACE_RETRIES) throw e;
+        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+      }
+    }
   }
 
   private async read(
@@ -183,7 +225,7 @@ class GraphCopier {
   }
 
   blob(descriptor: Descriptor): Promise<void> {
-    return this.blobs.run(descriptor.digest, async () => {
+    return this.session.blobs.run(this.key(descriptor.digest), async () => {
       if (await this.to.statBlob(descriptor.digest)) {
         this.report.blobsPresent++;
         return;
@@ -239,7 +281,7 @@ class GraphCopier {
       if (rewritten.subject?.digest !== subject.digest)
         throw new OciError('invalid', context, 'a rewritten referrer must keep its subject');
       const digest = digestOf(replaced);
-      await this.manifests.run(`${digest} `, async () => {
+      await this.session.manifests.run(this.key(`${digest} `), async () => {
         if (await this.to.headManifest(digest)) {
           this.report.manifestsPresent++;
           return false;

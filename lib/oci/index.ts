@@ -6,6 +6,7 @@ export type { OciStore } from './store.js';
 export {
   copyBlob,
   copyGraph,
+  CopySession,
   emptyCopyReport,
   type CopyReport,
   type ReferrerRewrite,

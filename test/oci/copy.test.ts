@@ -12,7 +12,10 @@ import {
   MEDIA_TYPE,
   OciLayoutStore,
   RegistryClient,
+  CopySession,
+  OciError,
   copyGraph,
+  emptyCopyReport,
   encodeJson,
   type Descriptor,
   type ImageIndex,
@@ -186,5 +189,68 @@ describe('copyGraph', () => {
         rewriteReferrer: ({ manifest }) => encodeJson({ ...manifest, subject: g.children[0] }),
       }),
     ).rejects.toMatchObject({ kind: 'invalid' });
+  });
+
+  it('copies that run at once into one repository share a session: each blob is sent once', async () => {
+    const src = new RegistryClient(a.host).repository('copy/session');
+    // Twelve artifacts naming the same config blob and one shared layer.
+    const shared = randomData(2000);
+    const artifacts = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        pushArtifact(src, {
+          files: [
+            { name: 'shared', data: shared },
+            { name: `own-${i}`, data: randomData(100) },
+          ],
+        }),
+      ),
+    );
+    const rec = recorder();
+    const dst = new RegistryClient(b.host, { onRequest: rec.onRequest }).repository('copy/session');
+    const session = new CopySession();
+    const report = emptyCopyReport();
+    await Promise.all(
+      artifacts.map((x, i) => copyGraph(src, dst, x.descriptor, { tag: `t${i}`, session, report })),
+    );
+    // config + shared layer + one own layer each: 14 blobs, each uploaded once
+    expect(report.blobsCopied).toBe(14);
+    expect(rec.count('POST', '/blobs/uploads/')).toBe(14);
+    expect(report.manifestsCopied).toBe(12);
+    for (let i = 0; i < 12; i++)
+      expect((await dst.headManifest(`t${i}`))?.digest).toBe(artifacts[i]!.descriptor.digest);
+  });
+
+  it('asks again when the registry says a stored child is unknown, and only then', async () => {
+    const src = new RegistryClient(a.host).repository('copy/race');
+    const x = await pushArtifact(src, { files: [{ name: 'f', data: randomData(100) }] });
+    const real = new RegistryClient(b.host).repository('copy/race');
+    const refusing = (codes: string[], times: number): OciStore => {
+      let left = times;
+      return new Proxy(real, {
+        get(target, prop, receiver) {
+          if (prop === 'putManifest')
+            return async (...args: Parameters<OciStore['putManifest']>) => {
+              if (left-- > 0)
+                throw new OciError('invalid', { operation: 'PUT manifest', status: 400, codes });
+              return target.putManifest(...args);
+            };
+          const v: unknown = Reflect.get(target, prop, receiver);
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+    };
+    const r = await copyGraph(src, refusing(['MANIFEST_BLOB_UNKNOWN'], 2), x.descriptor, {
+      tag: 'raced',
+    });
+    expect(r.manifestsCopied).toBe(1);
+    expect((await real.headManifest('raced'))?.digest).toBe(x.descriptor.digest);
+    // a refusal of another kind is not asked again
+    await expect(
+      copyGraph(src, refusing(['MANIFEST_INVALID'], 1), x.descriptor, { tag: 'other' }),
+    ).rejects.toMatchObject({ codes: ['MANIFEST_INVALID'] });
+    // nor is one that goes on
+    await expect(
+      copyGraph(src, refusing(['MANIFEST_BLOB_UNKNOWN'], 10), x.descriptor, { tag: 'never' }),
+    ).rejects.toMatchObject({ codes: ['MANIFEST_BLOB_UNKNOWN'] });
   });
 });
