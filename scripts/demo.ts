@@ -190,6 +190,19 @@ async function main(): Promise<void> {
     '--target',
     'hello.txt',
   );
+  const cli = join(process.cwd(), 'build', 'signer-cli', 'main.js');
+  console.log(`
+Everything is in ${root}:
+  remote.git/           the repository (its history is the signing history)
+  alice/ bob/ carol/    the signers' clones, each with .tufci.yaml and a key file beside it
+  ci/                   CI's clone (event update, online-sign, publish)
+  oci-layout/ site/     what was published: an OCI image layout and a static tree
+  pinned-root.json      the root a client pins
+
+Try next:
+  git -C ${join(root, 'remote.git')} log --oneline main
+  cd ${ci} && node ${cli} status
+  node ${cli} verify --from dir:${site} --root ${pinned} --target hello.txt`);
   console.log(`\nVerified target hello.txt:\n  ${readFileSync(out, 'utf8').trim()}`);
 }
 

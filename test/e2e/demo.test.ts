@@ -12,5 +12,15 @@ describe('npm run demo (the README quick start)', () => {
     expect(
       stdout.trim().endsWith('Verified target hello.txt:\n  Hello from a TUF repository on CI!'),
     ).toBe(true);
+    // it says where its files are, and the three commands it offers work as printed
+    expect(stdout).toMatch(/\nEverything is in \/\S+tufci-demo-\w+:\n/);
+    const next = stdout.slice(stdout.indexOf('\nTry next:\n') + 11).split('\n\n')[0]!;
+    const commands = next.split('\n').map((l) => l.trim());
+    expect(commands).toHaveLength(3);
+    const outputs: string[] = [];
+    for (const c of commands) outputs.push((await run('sh', ['-c', c])).stdout);
+    expect(outputs[0]).toContain('Signed by @alice');
+    expect(outputs[1]).not.toContain('error');
+    expect(outputs[2]).toContain('Target "hello.txt" verified: 35 bytes');
   });
 });
