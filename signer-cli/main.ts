@@ -18,9 +18,9 @@ const ctx: Ctx = {
     ? {
         // the prompt library is loaded only when a command asks something at a terminal
         askSecret: async (q: string) =>
-          (await import('@inquirer/prompts')).password({ message: q, mask: false }),
+          (await import('@inquirer/password')).default({ message: q, mask: false }),
         confirm: async (q: string) =>
-          (await import('@inquirer/prompts')).confirm({ message: q, default: false }),
+          (await import('@inquirer/confirm')).default({ message: q, default: false }),
       }
     : {}),
 };
