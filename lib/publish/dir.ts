@@ -1,10 +1,18 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
+import { copyFileAtomic, hashFile } from '../util/file-content.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { indexHtml } from './html.js';
 import type { Progress, PublishReport, Publisher } from './publisher.js';
-import type { PublishTree } from './tree.js';
+import { isTargetEntry, type PublishTree, type TreeEntry } from './tree.js';
+
+/** A file already published is left alone only when its content is exactly the entry's. */
+function sameContent(dest: string, e: TreeEntry): boolean {
+  if (statSync(dest).size !== e.length) return false;
+  if (!isTargetEntry(e)) return readFileSync(dest).equals(e.bytes);
+  return hashFile(dest).sha256 === e.sha256;
+}
 
 /** Publishes a static directory (GitHub Pages, any web server), in safe order, atomically per file. */
 export class DirPublisher implements Publisher {
@@ -28,11 +36,12 @@ export class DirPublisher implements Publisher {
       progress?.(i, total, e.path);
       const dest = join(this.dir, ...e.path.split('/'));
       const mutable = e.path === 'timestamp.json';
-      if (!mutable && existsSync(dest) && readFileSync(dest).equals(e.bytes)) {
+      if (!mutable && existsSync(dest) && sameContent(dest, e)) {
         report.skipped.push(e.path);
         return;
       }
-      writeFileAtomic(dest, e.bytes);
+      if (isTargetEntry(e)) copyFileAtomic(e.file, dest);
+      else writeFileAtomic(dest, e.bytes);
       report.written.push(e.path);
     });
     writeFileAtomic(join(this.dir, 'index.html'), indexHtml(tree));

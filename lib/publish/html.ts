@@ -1,6 +1,6 @@
 import { ownerOf, roleKeys } from '../tuf/roles.js';
 import type { RootSigned, TargetsSigned } from '../tuf/types.js';
-import type { PublishTree } from './tree.js';
+import { isTargetEntry, type PublishTree } from './tree.js';
 
 const esc = (s: string): string =>
   s.replace(
@@ -19,10 +19,10 @@ export function indexHtml(tree: PublishTree): string {
     return `<tr><td>${esc(role)}</td><td>${env.signed.version}</td><td>${esc(env.signed.expires)}</td><td>${online ? 'online key' : esc(signers)}</td><td>${rk?.threshold ?? ''}</td></tr>`;
   });
   const files = tree.entries
-    .filter((e) => e.kind === 'target')
+    .filter(isTargetEntry)
     .map(
       (e) =>
-        `<li><a href="${esc(e.path)}">${esc(e.name)}</a> (${e.bytes.length} bytes, sha256 ${e.sha256})</li>`,
+        `<li><a href="${esc(e.path)}">${esc(e.name)}</a> (${e.length} bytes, sha256 ${e.sha256})</li>`,
     );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>TUF repository</title>

@@ -32,7 +32,7 @@ import {
 } from '../oci/tuf-manifests.js';
 import { attachPointer } from './oci-pointer.js';
 import type { Progress, PublishReport, Publisher } from './publisher.js';
-import type { PublishTree, TreeEntry } from './tree.js';
+import { isMetadataEntry, isTargetEntry, type MetadataEntry, type PublishTree } from './tree.js';
 
 export interface OciStores {
   /** Holds `latest` and the delegated roles' manifests. */
@@ -102,9 +102,12 @@ export class OciPublisher implements Publisher {
       ),
     );
     if (!prev.latest) await metadata.putBlob(EMPTY_JSON.bytes, { mediaType: MEDIA_TYPE.emptyJson });
-    const pushMetadataBlob = async (e: TreeEntry): Promise<boolean> =>
+    const pushMetadataBlob = async (e: MetadataEntry): Promise<boolean> =>
       known.has(`sha256:${e.sha256}`) ? false : repo.putMetadataBlob(e.bytes);
-    const delegated = tree.entries.filter((e) => e.kind === 'metadata' && !TOP_LEVEL.has(e.name));
+    const metadataEntries = tree.entries.filter(isMetadataEntry);
+    const delegated = metadataEntries.filter(
+      (e) => e.kind === 'metadata' && !TOP_LEVEL.has(e.name),
+    );
     await runPool(delegated, limit, async (e) => {
       const was = prev.roles.get(e.name);
       const oldVersion = prev.versions.get(e.name);
@@ -125,7 +128,7 @@ export class OciPublisher implements Publisher {
     });
 
     // Top-level metadata: blobs first, then `latest`, the one switch clients see.
-    const top = tree.entries.filter((e) => e.kind === 'root' || TOP_LEVEL.has(e.name));
+    const top = metadataEntries.filter((e) => e.kind === 'root' || TOP_LEVEL.has(e.name));
     const wrote = new Map<string, boolean>();
     await runPool(top, limit, async (e) => void wrote.set(e.path, await pushMetadataBlob(e)));
     const latest = latestManifest(top.map(metadataLayer));
@@ -150,7 +153,7 @@ export class OciPublisher implements Publisher {
     finish: (path: string, wrote: boolean) => void,
   ): Promise<void> {
     const { targets } = this.stores;
-    const entries = tree.entries.filter((e) => e.kind === 'target');
+    const entries = tree.entries.filter(isTargetEntry);
     if (entries.length === 0) return;
     const present = new Set([...prev.targets.values()].map((t) => t.sha256));
     // A targets repository without tags is new (or holds only the blobs of a failed
@@ -163,14 +166,18 @@ export class OciPublisher implements Publisher {
     const files: TargetFile[] = [];
     const changedDirs = new Set<string>();
     await runPool(entries, limit, async (e) => {
-      const file = targetFile(e.path, e.bytes.length);
+      const file = targetFile(e.path, e.length);
       files.push(file);
       if (prev.targets.get(e.name)?.sha256 === e.sha256) return finish(e.path, false);
       if (file.loc.indexTag !== undefined) changedDirs.add(file.loc.indexTag);
       if (!present.has(e.sha256)) {
         await blobs.run(e.sha256, () =>
           targets
-            .pushBlob(e.bytes, { mediaType: TUF_MEDIA_TYPE.target, assumeAbsent: fresh })
+            .putBlobFile(e.file, {
+              mediaType: TUF_MEDIA_TYPE.target,
+              digest: `sha256:${e.sha256}`,
+              assumeAbsent: fresh,
+            })
             .then(() => undefined),
         );
       }

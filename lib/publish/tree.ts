@@ -2,24 +2,41 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { hashFile } from '../util/file-content.js';
 import { parseEnvelope } from '../tuf/envelope.js';
 import type { RepoDir } from '../tuf/repo.js';
 import { checkRoleSigned } from '../tuf/roles.js';
 import { checkTargetPath } from '../tuf/target-files.js';
 import type { Envelope, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
 
-export interface TreeEntry {
+interface EntryBase {
   /** Path in the published tree, e.g. `3.targets.json` or `targets/app/<sha>.app.tgz`. */
   path: string;
-  kind: 'root' | 'metadata' | 'target';
   /** Role name for metadata entries; target path for targets. */
   name: string;
   version?: number;
-  bytes: Buffer;
   sha256: string;
-  /** Target metadata entry, for targets. */
-  target?: TargetFileJson;
+  length: number;
 }
+
+/** A metadata file: small, held in memory. */
+export interface MetadataEntry extends EntryBase {
+  kind: 'root' | 'metadata';
+  bytes: Buffer;
+}
+
+/** A target file: never read whole; publishers copy or stream it from `file`. */
+export interface TargetEntry extends EntryBase {
+  kind: 'target';
+  /** Absolute path of the file under targets/, verified against `target` when the tree was built. */
+  file: string;
+  target: TargetFileJson;
+}
+
+export type TreeEntry = MetadataEntry | TargetEntry;
+
+export const isTargetEntry = (e: TreeEntry): e is TargetEntry => e.kind === 'target';
+export const isMetadataEntry = (e: TreeEntry): e is MetadataEntry => e.kind !== 'target';
 
 /**
  * The consistent-snapshot tree, in safe upload order: targets, delegated
@@ -73,22 +90,42 @@ export function buildTree(repo: RepoDir, now: Date): PublishTree {
       const file = join(repo.targetsDir, ...path.split('/'));
       if (!existsSync(file))
         throw new UserError(`targets/${path}: missing, but metadata/${r}.json lists it`);
-      const bytes = readFileSync(file);
-      const hash = sha256(bytes);
-      if (hash !== t.hashes.sha256 || bytes.length !== t.length) {
+      const { sha256: hash, length } = hashFile(file);
+      if (hash !== t.hashes.sha256 || length !== t.length) {
         throw new UserError(
           `targets/${path}: content differs from metadata/${r}.json (length or sha256)`,
         );
       }
       const tp = targetTreePath(path, hash);
       if (!seen.has(tp))
-        entries.push({ path: tp, kind: 'target', name: path, bytes, sha256: hash, target: t });
+        entries.push({
+          path: tp,
+          kind: 'target',
+          name: path,
+          file,
+          length,
+          sha256: hash,
+          target: t,
+        });
       seen.add(tp);
     }
   }
-  const metaEntry = (r: string, path: string, kind: TreeEntry['kind'], version?: number): void => {
+  const metaEntry = (
+    r: string,
+    path: string,
+    kind: MetadataEntry['kind'],
+    version?: number,
+  ): void => {
     const bytes = readFileSync(repo.rolePath(r));
-    entries.push({ path, kind, name: r, version, bytes, sha256: sha256(bytes) });
+    entries.push({
+      path,
+      kind,
+      name: r,
+      version,
+      bytes,
+      length: bytes.length,
+      sha256: sha256(bytes),
+    });
   };
   for (const r of offline.filter((x) => x !== 'root' && x !== 'targets'))
     metaEntry(
@@ -107,6 +144,7 @@ export function buildTree(repo: RepoDir, now: Date): PublishTree {
       name: 'root',
       version: v,
       bytes,
+      length: bytes.length,
       sha256: sha256(bytes),
     });
   }

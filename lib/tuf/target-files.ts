@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { hashFile } from '../util/file-content.js';
 import type { TargetFileJson } from './types.js';
 
 /**
@@ -22,11 +22,10 @@ export function checkTargetPath(path: string, where: string): void {
   }
 }
 
-function fileInfo(bytes: Uint8Array): TargetFileJson {
-  return {
-    length: bytes.length,
-    hashes: { sha256: createHash('sha256').update(bytes).digest('hex') },
-  };
+/** Length and sha256 of a file, hashed in chunks: a large target is never held in memory. */
+function fileInfo(path: string): TargetFileJson {
+  const { sha256, length } = hashFile(path);
+  return { length, hashes: { sha256 } };
 }
 
 /**
@@ -50,7 +49,7 @@ export function scanTargetFiles(targetsDir: string): Map<string, TargetFileJson>
       else if (st.isFile()) {
         if (name === '.gitkeep') continue;
         checkTargetPath(rel, `targets/${rel}`);
-        out.set(rel, fileInfo(readFileSync(full)));
+        out.set(rel, fileInfo(full));
       }
     }
   };

@@ -53,7 +53,7 @@ function metadataEntry(path: string, version: number, doc: unknown): TreeEntry {
   );
   const kind = path.endsWith('.root.json') ? 'root' : 'metadata';
   const name = path.replace(/^\d+\./, '').replace(/\.json$/, '');
-  return { path, kind, name, version, bytes, sha256: sha256(bytes) };
+  return { path, kind, name, version, bytes, length: bytes.length, sha256: sha256(bytes) };
 }
 
 /** The publish tree of the files as they are now, with metadata of `version`. */
@@ -70,7 +70,8 @@ function tree(version: number): PublishTree {
       path: targetTreePath(path, hash),
       kind: 'target',
       name: path,
-      bytes,
+      file: join(dir, name),
+      length: bytes.length,
       sha256: hash,
       target,
     });

@@ -3,10 +3,11 @@
  * signed, a pointer to another repository's metadata, a pinned root of another
  * repository, tampered blobs, a rollback to older metadata, expired metadata.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient, type Descriptor, type RegistryRepository } from '../../lib/oci/index.js';
+import type { MetadataEntry, TargetEntry } from '../../lib/publish/tree.js';
 import { pushArtifact, randomData } from '../oci/support.js';
 import { ArtifactWorld } from './artifact-world.js';
 import { Fixture, ok } from './support.js';
@@ -103,7 +104,7 @@ describe('refusing what does not verify', () => {
     expect(t.err).toContain('a blob does not match its digest');
     expect(t.err).toMatch(/digest|hash/);
 
-    const targetsJson = tree.entries.find((e) => e.path.endsWith('.targets.json'))!;
+    const targetsJson = tree.entries.find((e) => e.path.endsWith('.targets.json')) as MetadataEntry;
     // Same length, one byte changed: only the digest tells.
     writeFileSync(
       blob(targetsJson.sha256),
@@ -113,7 +114,7 @@ describe('refusing what does not verify', () => {
     expect(m.code).toBe(3);
     expect(m.err).toContain('a blob does not match its digest');
     // Put the bytes back: blobs are shared by every repository of the registry.
-    writeFileSync(blob(file.sha256), file.bytes);
+    writeFileSync(blob(file.sha256), readFileSync((file as TargetEntry).file));
     writeFileSync(blob(targetsJson.sha256), targetsJson.bytes);
   });
 

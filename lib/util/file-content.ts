@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
+
+const CHUNK = 1024 * 1024;
+
+/** sha256 (hex) and length of a file, read in 1 MiB chunks: memory stays flat for any size. */
+export function hashFile(path: string): { sha256: string; length: number } {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(CHUNK);
+  const fd = openSync(path, 'r');
+  let length = 0;
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      length += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { sha256: hash.digest('hex'), length };
+}
+
+/** Copies a file atomically (temp file beside the destination, then rename), without reading it into memory. */
+export function copyFileAtomic(source: string, dest: string): void {
+  mkdirSync(dirname(dest), { recursive: true });
+  const tmp = `${dest}.tmp-${Math.random().toString(36).slice(2)}`;
+  try {
+    copyFileSync(source, tmp);
+    renameSync(tmp, dest);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
