@@ -9,13 +9,12 @@
  * event merged and signed online, then an event branch that changes 1% of the files.
  */
 import { cpus } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PYTHON, PYTHONPATH } from '../helpers/python-tuf.js';
 import { World, git } from '../helpers/world.js';
-import type { Clone } from '../helpers/world.js';
 import { fmt, median, pairwise, runOnce } from './measure.js';
+import { world } from './scale-world.js';
 import type { Run } from './measure.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -23,54 +22,6 @@ const CLI = join(root, 'build', 'signer-cli', 'main.js');
 const PEER = join(root, 'scripts', 'bench', 'python_peer.py');
 const SIZES = (process.env.TUFCI_BENCH_SIZES ?? '10000,100000').split(',').map(Number);
 const RUNS = 5;
-
-const fileName = (i: number): string => `d${i % 100}/artifact-${i}.bin`;
-const content = (i: number, gen: number): string => `artifact ${i} generation ${gen}\n`;
-
-function writeTargets(dir: string, indexes: Iterable<number>, gen: number): void {
-  for (const i of indexes) {
-    const full = join(dir, 'targets', fileName(i));
-    mkdirSync(join(full, '..'), { recursive: true });
-    writeFileSync(full, content(i, gen));
-  }
-}
-
-function check(what: string, r: { code: number; out: string; err: string }): void {
-  if (r.code !== 0) throw new Error(`${what} failed (${r.code}): ${r.err}\n${r.out}`);
-}
-
-/** A repository of `n` signed targets on main, and a CI checkout of an event changing n/100 of them. */
-async function world(n: number): Promise<{ w: World; ci: Clone }> {
-  const w = new World();
-  const alice = w.clone('alice');
-  await w.bootstrap([alice], 1);
-  w.sync(alice, 'main');
-  git(alice.dir, 'checkout', '-qb', 'sign/big');
-  writeTargets(
-    alice.dir,
-    Array.from({ length: n }, (_, i) => i),
-    0,
-  );
-  git(alice.dir, 'add', '-A', 'targets');
-  git(alice.dir, 'commit', '-qm', `${n} targets`);
-  git(alice.dir, 'push', '-q', 'origin', 'sign/big');
-  check('event update', await w.ci('sign/big').tufci('event', 'update', '--push'));
-  check('sign', await alice.tufci('sign', 'sign/big', '--yes'));
-  w.merge('sign/big');
-  check('online-sign', await w.ci().tufci('online-sign', '--push'));
-
-  w.sync(alice, 'main');
-  git(alice.dir, 'checkout', '-qb', 'sign/change');
-  const step = 100;
-  writeTargets(
-    alice.dir,
-    Array.from({ length: n / step }, (_, k) => k * step),
-    1,
-  );
-  git(alice.dir, 'commit', '-qam', `${n / step} targets changed`);
-  git(alice.dir, 'push', '-q', 'origin', 'sign/change');
-  return { w, ci: w.ci('sign/change') };
-}
 
 const results = new Map<number, { tufci: Run[]; peer: Run[]; ratios: number[] }>();
 const worlds: World[] = [];

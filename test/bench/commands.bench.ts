@@ -1,0 +1,135 @@
+/**
+ * `npm run bench`: `tufci sign`, `tufci online-sign` and `tufci publish --to dir:` at 10k
+ * and 100k targets with 1% changed, each beside its python-tuf peer
+ * (scripts/bench/python_commands.py: the same work from disk as one whole process), run
+ * in turn. Prints medians, peak RSS, the ratio tufci / python-tuf and the ratio 100k / 10k
+ * (a linear command stays near 10). Goals (issue 10): each ≤ 2 s at 100k, ratio ≤ 12.
+ * `TUFCI_BENCH_SIZES=10000` runs one size only.
+ *
+ * sign: a signer signs the event's targets.json (committed, not pushed); online-sign: new
+ * snapshot and timestamp on main after the event merged; publish: the new version into a
+ * copy of the tree published before the change (so 1% of the targets are new there).
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, it } from 'vitest';
+import { PYTHON, PYTHONPATH } from '../helpers/python-tuf.js';
+import { PASS, git, type World } from '../helpers/world.js';
+import { fmt, median, pairwise, runOnce, type Run } from './measure.js';
+import { check, world } from './scale-world.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const CLI = join(root, 'build', 'signer-cli', 'main.js');
+const PEER = join(root, 'scripts', 'bench', 'python_commands.py');
+const SIZES = (process.env.TUFCI_BENCH_SIZES ?? '10000,100000').split(',').map(Number);
+const RUNS = 3;
+const COMMANDS = ['sign', 'online-sign', 'publish'] as const;
+type Command = (typeof COMMANDS)[number];
+
+const results = new Map<string, { tufci: Run[]; peer: Run[]; ratios: number[] }>();
+const worlds: World[] = [];
+const peerEnv = { PATH: process.env.PATH, PYTHONPATH, PYTHONDONTWRITEBYTECODE: '1' };
+
+afterAll(() => {
+  const lines = [
+    '',
+    `sign, online-sign, publish --to dir:, flat layout, 1% changed (${cpus().length} cores)`,
+  ];
+  const t = (x: Run[]) => median(x.map((r) => r.ms));
+  for (const c of COMMANDS) {
+    for (const n of SIZES) {
+      const r = results.get(`${c} ${n}`);
+      if (r)
+        lines.push(
+          `  ${c}, ${n} targets: tufci ${fmt(r.tufci)}; python-tuf ${fmt(r.peer)}; ratio tufci/python-tuf ${median(r.ratios).toFixed(2)}`,
+        );
+    }
+    const small = results.get(`${c} ${SIZES[0]}`);
+    for (const n of SIZES.slice(1)) {
+      const big = results.get(`${c} ${n}`);
+      if (small && big)
+        lines.push(
+          `  ${c} ratio ${n}/${SIZES[0]}: tufci ${(t(big.tufci) / t(small.tufci)).toFixed(1)}, python-tuf ${(t(big.peer) / t(small.peer)).toFixed(1)}`,
+        );
+    }
+  }
+  console.log(lines.join('\n') + '\n');
+  for (const w of worlds) w.cleanup();
+});
+
+describe('sign, online-sign and publish at scale, beside python-tuf', () => {
+  for (const n of SIZES) {
+    it(`${n} targets, ${n / 100} changed`, async () => {
+      const { w, ci, alice } = await world(n);
+      worlds.push(w);
+      const env = w.env;
+      const record = (c: Command, r: ReturnType<typeof pairwise>): void =>
+        void results.set(`${c} ${n}`, { tufci: r.a, peer: r.b, ratios: r.ratios });
+
+      // the tree as published before the change
+      const prev = join(w.root, 'prev');
+      check('publish before', await w.ci().tufci('publish', '--to', `dir:${prev}`));
+      check('event update', await ci.tufci('event', 'update', '--push'));
+
+      // sign: alice signs the event's targets.json
+      const toEvent = () => {
+        git(alice.dir, 'fetch', '-q', 'origin');
+        git(alice.dir, 'checkout', '-qf', '-B', 'sign/change', 'origin/sign/change');
+      };
+      record(
+        'sign',
+        pairwise(
+          RUNS,
+          () =>
+            runOnce(['node', CLI, 'sign', 'sign/change', '--yes', '--no-push'], {
+              cwd: alice.dir,
+              env,
+            }),
+          () =>
+            runOnce([PYTHON, PEER, 'sign', alice.dir, 'targets', alice.keyfile, PASS], {
+              env: peerEnv,
+            }),
+          toEvent,
+        ),
+      );
+      toEvent();
+      check('sign', await alice.tufci('sign', 'sign/change', '--yes'));
+      w.merge('sign/change');
+
+      // online-sign on main
+      const main = w.ci();
+      const onlineKey = join(w.root, 'online.pem');
+      writeFileSync(onlineKey, w.onlineKeyPem);
+      const restore = () => git(main.dir, 'checkout', '-qf', 'HEAD', '--', 'metadata');
+      record(
+        'online-sign',
+        pairwise(
+          RUNS,
+          () => runOnce(['node', CLI, 'online-sign', '--no-commit'], { cwd: main.dir, env }),
+          () => runOnce([PYTHON, PEER, 'online-sign', main.dir, onlineKey], { env: peerEnv }),
+          restore,
+        ),
+      );
+      restore();
+      check('online-sign', await main.tufci('online-sign'));
+
+      // publish the new version over a copy of the earlier tree
+      const site = join(w.root, 'site');
+      const fresh = () => {
+        execFileSync('rm', ['-rf', site]);
+        execFileSync('cp', ['-al', prev, site]);
+      };
+      record(
+        'publish',
+        pairwise(
+          RUNS,
+          () => runOnce(['node', CLI, 'publish', '--to', `dir:${site}`], { cwd: main.dir, env }),
+          () => runOnce([PYTHON, PEER, 'publish', main.dir, site], { env: peerEnv }),
+          fresh,
+        ),
+      );
+    });
+  }
+});
