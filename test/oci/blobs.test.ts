@@ -68,6 +68,16 @@ describe('blobs on a real registry', () => {
     expect(fd).toMatchObject({ digest: digestOf(fileData), size: 250_001 });
     expect(rec.count('PATCH')).toBe(4 + 3);
     expect(digestOf(await repo.getBlob(fd.digest))).toBe(digestOf(fileData));
+
+    // with the digest given, the file is read once (not hashed first); a wrong digest is
+    // refused by the registry when the upload completes, and nothing is stored under it
+    const given = await repo.putBlobFile(file, { digest: fd.digest });
+    expect(given).toMatchObject({ digest: fd.digest, size: 250_001 });
+    const wrong = digestOf(randomData(10));
+    const err = await repo.putBlobFile(file, { digest: wrong }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OciError);
+    expect((err as OciError).codes).toContain('DIGEST_INVALID');
+    expect(await repo.hasBlob(wrong)).toBe(false);
   });
 
   it('mounts a blob from another repository instead of uploading it', async () => {

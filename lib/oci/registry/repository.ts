@@ -73,11 +73,17 @@ export class RegistryRepository implements OciStore {
   }
 
   async putBlobFile(path: string, options: PutBlobOptions = {}): Promise<Descriptor> {
-    const computed = await digestOfFile(path);
-    const digest = this.checkedDigest(computed.digest, options.digest);
+    // A digest the caller gives is not computed again here: the registry checks the bytes
+    // against it when the upload completes (DIGEST_INVALID otherwise), so the file is read
+    // once. Without one, it is hashed first.
+    const given = options.digest;
+    if (given !== undefined && !isDigest(given))
+      throw new OciError('invalid', this.handle.context('upload blob', given), 'not a digest');
+    const computed = given === undefined ? await digestOfFile(path) : undefined;
+    const digest = computed ? this.checkedDigest(computed.digest, given) : given!;
     const source = await fileSource(path);
     try {
-      if (source.size !== computed.size) {
+      if (computed && source.size !== computed.size) {
         throw new OciError(
           'invalid',
           this.handle.context('upload blob', digest),
@@ -88,7 +94,7 @@ export class RegistryRepository implements OciStore {
     } finally {
       await source.close();
     }
-    return { mediaType: options.mediaType ?? OCTET_STREAM, digest, size: computed.size };
+    return { mediaType: options.mediaType ?? OCTET_STREAM, digest, size: source.size };
   }
 
   getManifest(reference: string, options: { maxSize?: number } = {}): Promise<ManifestResult> {
