@@ -25181,6 +25181,9 @@ function checkMetaFileName(name, where) {
     throw new UserError(`${where}: "${name}" is not "<role>.json" with a valid role name`);
 }
 
+// lib/util/file-content.ts
+var CHUNK = 1024 * 1024;
+
 // lib/tuf/target-files.ts
 function checkTargetPath(path, where) {
   const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");

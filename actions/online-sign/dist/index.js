@@ -64225,6 +64225,11 @@ function checkMetaFileName(name, where) {
 
 // lib/tuf/target-files.ts
 init_errors();
+
+// lib/util/file-content.ts
+var CHUNK = 1024 * 1024;
+
+// lib/tuf/target-files.ts
 function checkTargetPath(path, where) {
   const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
   if (bad) {

@@ -26095,16 +26095,16 @@ function describeNetworkError(e) {
 }
 
 // lib/client/verify.ts
-import { mkdirSync as mkdirSync3, mkdtempSync } from "node:fs";
+import { mkdirSync as mkdirSync4, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as join5 } from "node:path";
 
 // lib/client/trust-dir.ts
-import { existsSync as existsSync2, mkdirSync as mkdirSync2, readFileSync } from "node:fs";
+import { existsSync as existsSync2, mkdirSync as mkdirSync3, readFileSync } from "node:fs";
 import { basename, join as join2 } from "node:path";
 
 // lib/tuf/envelope.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 var import_canonical_json2 = __toESM(require_lib(), 1);
 var import_models = __toESM(require_dist(), 1);
 
@@ -26206,6 +26206,48 @@ function checkMetaFileName(name, where) {
     throw new UserError(`${where}: "${name}" is not "<role>.json" with a valid role name`);
 }
 
+// lib/util/file-content.ts
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync
+} from "node:fs";
+import { dirname } from "node:path";
+var CHUNK = 1024 * 1024;
+function hashFile(path) {
+  const hash = createHash("sha256");
+  const buf = Buffer.allocUnsafe(CHUNK);
+  const fd = openSync(path, "r");
+  let length = 0;
+  try {
+    for (; ; ) {
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      length += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { sha256: hash.digest("hex"), length };
+}
+function copyFileAtomic(source, dest) {
+  mkdirSync(dirname(dest), { recursive: true });
+  const tmp = `${dest}.tmp-${Math.random().toString(36).slice(2)}`;
+  try {
+    copyFileSync(source, tmp);
+    renameSync(tmp, dest);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
 // lib/tuf/target-files.ts
 function checkTargetPath(path, where) {
   const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
@@ -26238,7 +26280,7 @@ function parseEnvelope(text, where, expectedType) {
       `${where}: field "signed._type" is "${type}", expected "${expectedType}"`
     );
   }
-  const memo = `${type}:${createHash("sha256").update(text).digest("hex")}`;
+  const memo = `${type}:${createHash2("sha256").update(text).digest("hex")}`;
   if (validated.has(memo)) return data;
   checkNames(data.signed, where);
   checkShape(data.signed, where);
@@ -26361,19 +26403,19 @@ function serialize(env) {
 }
 
 // lib/util/fs.ts
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { mkdirSync as mkdirSync2, renameSync as renameSync2, writeFileSync } from "node:fs";
+import { dirname as dirname2 } from "node:path";
 function writeFileAtomic(path, data) {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync2(dirname2(path), { recursive: true });
   const tmp = `${path}.tmp-${Math.random().toString(36).slice(2)}`;
   writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  renameSync2(tmp, path);
 }
 
 // lib/client/trust-dir.ts
 function initTrust(dir, root, o = {}) {
   parseEnvelope(Buffer.from(root).toString("utf8"), "pinned root", "root");
-  mkdirSync2(dir, { recursive: true });
+  mkdirSync3(dir, { recursive: true });
   const file = join2(dir, "root.json");
   if (existsSync2(file) && !o.replace) return false;
   writeFileAtomic(file, root);
@@ -26389,7 +26431,7 @@ function writeTrusted(dir, file, bytes) {
 var import_models3 = __toESM(require_dist(), 1);
 var import_tuf_js2 = __toESM(require_dist2(), 1);
 var import_error5 = __toESM(require_error2(), 1);
-import { existsSync as existsSync4, readFileSync as readFileSync3, rmSync } from "node:fs";
+import { existsSync as existsSync4, readFileSync as readFileSync3, rmSync as rmSync2 } from "node:fs";
 import { join as join4 } from "node:path";
 
 // lib/util/network.ts
@@ -26707,7 +26749,7 @@ var TufClient = class {
   restore(files) {
     for (const [file, bytes] of files) {
       if (bytes) writeFileAtomic(file, bytes);
-      else rmSync(file, { force: true });
+      else rmSync2(file, { force: true });
     }
   }
   /** tuf-js counts keyids; tufci counts distinct keys for every top-level role. */
@@ -26810,7 +26852,7 @@ async function verifyRepository(o) {
   const paths = o.targetPaths ?? (o.targetPath !== void 0 ? [o.targetPath] : []);
   if (paths.length === 0) return result;
   const targetDir = o.targetDir ?? mkdtempSync(join5(tmpdir(), "tufci-targets-"));
-  mkdirSync3(targetDir, { recursive: true });
+  mkdirSync4(targetDir, { recursive: true });
   for (const path of paths) {
     const info2 = await client.getTargetInfo(path);
     if (!info2)
@@ -26833,8 +26875,8 @@ async function verifyRepository(o) {
 }
 
 // lib/publish/dir.ts
-import { existsSync as existsSync5, readFileSync as readFileSync4, statSync as statSync2 } from "node:fs";
-import { dirname as dirname2, join as join6 } from "node:path";
+import { existsSync as existsSync6, readFileSync as readFileSync5, statSync as statSync2 } from "node:fs";
+import { dirname as dirname3, join as join7 } from "node:path";
 
 // lib/tuf/types.ts
 var KEYOWNER = "x-tuf-on-ci-keyowner";
@@ -26870,76 +26912,13 @@ function checkRoleSigned(role, env, root, targets, now, consequence) {
     );
 }
 
-// lib/publish/html.ts
-var esc = (s) => s.replace(
-  /[&<>"']/g,
-  (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]
-);
-function indexHtml(tree) {
-  const root = tree.roles.get("root").signed;
-  const targets = tree.roles.get("targets").signed;
-  const rows = [...tree.roles].map(([role, env]) => {
-    const rk = roleKeys(role, root, targets);
-    const signers = rk ? rk.keyids.map((id) => ownerOf(rk.keys[id], id)).join(", ") : "";
-    const online = rk?.keyids.some((id) => rk.keys[id]?.["x-tuf-on-ci-online-uri"]);
-    return `<tr><td>${esc(role)}</td><td>${env.signed.version}</td><td>${esc(env.signed.expires)}</td><td>${online ? "online key" : esc(signers)}</td><td>${rk?.threshold ?? ""}</td></tr>`;
-  });
-  const files = tree.entries.filter((e) => e.kind === "target").map(
-    (e) => `<li><a href="${esc(e.path)}">${esc(e.name)}</a> (${e.bytes.length} bytes, sha256 ${e.sha256})</li>`
-  );
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>TUF repository</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem}td,th{padding:.3rem .8rem;text-align:left}</style></head>
-<body><h1>TUF repository</h1>
-<p>Trust starts at <a href="1.root.json">1.root.json</a>; clients update from <a href="timestamp.json">timestamp.json</a>.</p>
-<table><tr><th>Role</th><th>Version</th><th>Expires</th><th>Signers</th><th>Threshold</th></tr>
-${rows.join("\n")}
-</table>
-<h2>Targets</h2><ul>
-${files.join("\n")}
-</ul></body></html>
-`;
-}
-
-// lib/publish/dir.ts
-var DirPublisher = class {
-  constructor(dir) {
-    this.dir = dir;
-    this.destination = `dir:${dir}`;
-  }
-  destination;
-  async publish(tree, progress) {
-    const parent = dirname2(this.dir);
-    if (!existsSync5(parent) || !statSync2(parent).isDirectory()) {
-      throw new UserError(`${this.destination}: ${parent} is not an existing directory`);
-    }
-    if (existsSync5(this.dir) && !statSync2(this.dir).isDirectory()) {
-      throw new UserError(`${this.destination}: ${this.dir} exists and is not a directory`);
-    }
-    const report = { destination: this.destination, written: [], skipped: [] };
-    const total = tree.entries.length;
-    tree.entries.forEach((e, i) => {
-      progress?.(i, total, e.path);
-      const dest = join6(this.dir, ...e.path.split("/"));
-      const mutable = e.path === "timestamp.json";
-      if (!mutable && existsSync5(dest) && readFileSync4(dest).equals(e.bytes)) {
-        report.skipped.push(e.path);
-        return;
-      }
-      writeFileAtomic(dest, e.bytes);
-      report.written.push(e.path);
-    });
-    writeFileAtomic(join6(this.dir, "index.html"), indexHtml(tree));
-    progress?.(total, total, "index.html");
-    return report;
-  }
-};
-
 // lib/publish/tree.ts
-import { createHash as createHash2 } from "node:crypto";
-import { existsSync as existsSync6, readFileSync as readFileSync5 } from "node:fs";
-import { join as join7 } from "node:path";
-var sha256 = (b) => createHash2("sha256").update(b).digest("hex");
+import { createHash as createHash3 } from "node:crypto";
+import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
+import { join as join6 } from "node:path";
+var isTargetEntry = (e) => e.kind === "target";
+var isMetadataEntry = (e) => e.kind !== "target";
+var sha256 = (b) => createHash3("sha256").update(b).digest("hex");
 function targetTreePath(path, hash) {
   const i = path.lastIndexOf("/");
   return i < 0 ? `targets/${hash}.${path}` : `targets/${path.slice(0, i)}/${hash}.${path.slice(i + 1)}`;
@@ -26969,25 +26948,40 @@ function buildTree(repo, now) {
         registryTargets.push({ path, target: t });
         continue;
       }
-      const file = join7(repo.targetsDir, ...path.split("/"));
-      if (!existsSync6(file))
+      const file = join6(repo.targetsDir, ...path.split("/"));
+      if (!existsSync5(file))
         throw new UserError(`targets/${path}: missing, but metadata/${r}.json lists it`);
-      const bytes = readFileSync5(file);
-      const hash = sha256(bytes);
-      if (hash !== t.hashes.sha256 || bytes.length !== t.length) {
+      const { sha256: hash, length } = hashFile(file);
+      if (hash !== t.hashes.sha256 || length !== t.length) {
         throw new UserError(
           `targets/${path}: content differs from metadata/${r}.json (length or sha256)`
         );
       }
       const tp = targetTreePath(path, hash);
       if (!seen.has(tp))
-        entries.push({ path: tp, kind: "target", name: path, bytes, sha256: hash, target: t });
+        entries.push({
+          path: tp,
+          kind: "target",
+          name: path,
+          file,
+          length,
+          sha256: hash,
+          target: t
+        });
       seen.add(tp);
     }
   }
   const metaEntry = (r, path, kind, version) => {
-    const bytes = readFileSync5(repo.rolePath(r));
-    entries.push({ path, kind, name: r, version, bytes, sha256: sha256(bytes) });
+    const bytes = readFileSync4(repo.rolePath(r));
+    entries.push({
+      path,
+      kind,
+      name: r,
+      version,
+      bytes,
+      length: bytes.length,
+      sha256: sha256(bytes)
+    });
   };
   for (const r of offline.filter((x) => x !== "root" && x !== "targets"))
     metaEntry(
@@ -27006,6 +27000,7 @@ function buildTree(repo, now) {
       name: "root",
       version: v,
       bytes,
+      length: bytes.length,
       sha256: sha256(bytes)
     });
   }
@@ -27017,8 +27012,79 @@ function buildTree(repo, now) {
   return { entries, roles, registryTargets };
 }
 
+// lib/publish/html.ts
+var esc = (s) => s.replace(
+  /[&<>"']/g,
+  (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]
+);
+function indexHtml(tree) {
+  const root = tree.roles.get("root").signed;
+  const targets = tree.roles.get("targets").signed;
+  const rows = [...tree.roles].map(([role, env]) => {
+    const rk = roleKeys(role, root, targets);
+    const signers = rk ? rk.keyids.map((id) => ownerOf(rk.keys[id], id)).join(", ") : "";
+    const online = rk?.keyids.some((id) => rk.keys[id]?.["x-tuf-on-ci-online-uri"]);
+    return `<tr><td>${esc(role)}</td><td>${env.signed.version}</td><td>${esc(env.signed.expires)}</td><td>${online ? "online key" : esc(signers)}</td><td>${rk?.threshold ?? ""}</td></tr>`;
+  });
+  const files = tree.entries.filter(isTargetEntry).map(
+    (e) => `<li><a href="${esc(e.path)}">${esc(e.name)}</a> (${e.length} bytes, sha256 ${e.sha256})</li>`
+  );
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>TUF repository</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem}td,th{padding:.3rem .8rem;text-align:left}</style></head>
+<body><h1>TUF repository</h1>
+<p>Trust starts at <a href="1.root.json">1.root.json</a>; clients update from <a href="timestamp.json">timestamp.json</a>.</p>
+<table><tr><th>Role</th><th>Version</th><th>Expires</th><th>Signers</th><th>Threshold</th></tr>
+${rows.join("\n")}
+</table>
+<h2>Targets</h2><ul>
+${files.join("\n")}
+</ul></body></html>
+`;
+}
+
+// lib/publish/dir.ts
+function sameContent(dest, e) {
+  if (statSync2(dest).size !== e.length) return false;
+  if (!isTargetEntry(e)) return readFileSync5(dest).equals(e.bytes);
+  return hashFile(dest).sha256 === e.sha256;
+}
+var DirPublisher = class {
+  constructor(dir) {
+    this.dir = dir;
+    this.destination = `dir:${dir}`;
+  }
+  destination;
+  async publish(tree, progress) {
+    const parent = dirname3(this.dir);
+    if (!existsSync6(parent) || !statSync2(parent).isDirectory()) {
+      throw new UserError(`${this.destination}: ${parent} is not an existing directory`);
+    }
+    if (existsSync6(this.dir) && !statSync2(this.dir).isDirectory()) {
+      throw new UserError(`${this.destination}: ${this.dir} exists and is not a directory`);
+    }
+    const report = { destination: this.destination, written: [], skipped: [] };
+    const total = tree.entries.length;
+    tree.entries.forEach((e, i) => {
+      progress?.(i, total, e.path);
+      const dest = join7(this.dir, ...e.path.split("/"));
+      const mutable = e.path === "timestamp.json";
+      if (!mutable && existsSync6(dest) && sameContent(dest, e)) {
+        report.skipped.push(e.path);
+        return;
+      }
+      if (isTargetEntry(e)) copyFileAtomic(e.file, dest);
+      else writeFileAtomic(dest, e.bytes);
+      report.written.push(e.path);
+    });
+    writeFileAtomic(join7(this.dir, "index.html"), indexHtml(tree));
+    progress?.(total, total, "index.html");
+    return report;
+  }
+};
+
 // lib/tuf/repo.ts
-import { existsSync as existsSync7, readFileSync as readFileSync6, readdirSync, rmSync as rmSync2 } from "node:fs";
+import { existsSync as existsSync7, readFileSync as readFileSync6, readdirSync, rmSync as rmSync3 } from "node:fs";
 import { join as join8 } from "node:path";
 var RepoDir = class {
   constructor(dir) {
@@ -27071,7 +27137,7 @@ var RepoDir = class {
     return true;
   }
   removeRole(role) {
-    rmSync2(this.rolePath(role), { force: true });
+    rmSync3(this.rolePath(role), { force: true });
   }
   /** Delegated targets role names, in delegation order (one level below targets). */
   delegatedRoles(targets) {
@@ -31080,7 +31146,7 @@ import { tmpdir as tmpdir2 } from "node:os";
 import { join as join12 } from "node:path";
 
 // lib/oci/digest.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
 var HEX_LENGTH = { sha256: 64, sha512: 128 };
 function parseDigest(digest) {
@@ -31092,10 +31158,10 @@ function isDigest(value) {
   return parseDigest(value) !== void 0;
 }
 function digestOf(bytes, algorithm = "sha256") {
-  return `${algorithm}:${createHash3(algorithm).update(bytes).digest("hex")}`;
+  return `${algorithm}:${createHash4(algorithm).update(bytes).digest("hex")}`;
 }
 async function digestOfFile(path) {
-  const hash = createHash3("sha256");
+  const hash = createHash4("sha256");
   let size = 0;
   for await (const chunk of createReadStream2(path)) {
     hash.update(chunk);
@@ -31118,7 +31184,7 @@ var ContentVerifier = class {
       throw new ContentCheckError("digest-mismatch", `unsupported digest ${expectedDigest}`);
     this.algorithm = parsed.algorithm;
     this.expectedHex = parsed.hex;
-    this.hash = createHash3(parsed.algorithm);
+    this.hash = createHash4(parsed.algorithm);
   }
   hash;
   expectedHex;
@@ -31301,7 +31367,7 @@ var Shared = class {
 };
 
 // lib/oci/reference.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 var TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 var COMPONENT = "[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*";
 var REPOSITORY = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
@@ -31361,7 +31427,7 @@ var HASH_SUFFIX = /-[0-9a-f]{16}$/;
 var RESERVED = /^sha(256|512)-/;
 function tagForName(name) {
   if (isValidTag(name) && !RESERVED.test(name) && !HASH_SUFFIX.test(name)) return name;
-  const h = createHash4("sha256").update(name, "utf8").digest("hex").slice(0, 16);
+  const h = createHash5("sha256").update(name, "utf8").digest("hex").slice(0, 16);
   let base = name.replace(/[^a-zA-Z0-9_.-]/g, "_");
   if (!/^[a-zA-Z0-9_]/.test(base) || RESERVED.test(base)) base = `_${base}`;
   return `${base.slice(0, 111)}-${h}`;
@@ -31516,7 +31582,7 @@ function scopeKey(scopes) {
 // lib/oci/transport/body.ts
 import { randomBytes } from "node:crypto";
 import { open as open2, rename as rename2, rm as rm2 } from "node:fs/promises";
-import { dirname as dirname3, basename as basename2, join as join9 } from "node:path";
+import { dirname as dirname4, basename as basename2, join as join9 } from "node:path";
 
 // lib/oci/transport/retry-policy.ts
 var DEFAULT_RETRY_POLICY = {
@@ -31743,7 +31809,7 @@ async function readBody(res, limits, context3) {
 async function readBodyToFile(res, path, limits, context3) {
   checkContentLength(res, limits, context3);
   const verifier = new ContentVerifier(limits.digest, limits);
-  const temp = join9(dirname3(path), `.${basename2(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = join9(dirname4(path), `.${basename2(path)}.${randomBytes(6).toString("hex")}.tmp`);
   const file = await open2(temp, "wx");
   let ok = false;
   try {
@@ -32379,11 +32445,14 @@ var RegistryRepository = class {
     return mountBlob(this.handle, digest, repository);
   }
   async putBlobFile(path, options = {}) {
-    const computed = await digestOfFile(path);
-    const digest = this.checkedDigest(computed.digest, options.digest);
+    const given = options.digest;
+    if (given !== void 0 && !isDigest(given))
+      throw new OciError("invalid", this.handle.context("upload blob", given), "not a digest");
+    const computed = given === void 0 ? await digestOfFile(path) : void 0;
+    const digest = computed ? this.checkedDigest(computed.digest, given) : given;
     const source = await fileSource(path);
     try {
-      if (source.size !== computed.size) {
+      if (computed && source.size !== computed.size) {
         throw new OciError(
           "invalid",
           this.handle.context("upload blob", digest),
@@ -32394,7 +32463,7 @@ var RegistryRepository = class {
     } finally {
       await source.close();
     }
-    return { mediaType: options.mediaType ?? OCTET_STREAM3, digest, size: computed.size };
+    return { mediaType: options.mediaType ?? OCTET_STREAM3, digest, size: source.size };
   }
   getManifest(reference, options = {}) {
     return getManifest(this.handle, reference, options.maxSize);
@@ -32552,7 +32621,7 @@ function withManifest(index, descriptor, tag) {
 import { randomBytes as randomBytes2 } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
 import { mkdir as mkdir2, open as open4, readFile, rename as rename3, rm as rm3, stat as stat2 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname4, join as join10 } from "node:path";
+import { basename as basename3, dirname as dirname5, join as join10 } from "node:path";
 var LAYOUT_VERSION = "1.0.0";
 function blobPath(dir, digest) {
   const parsed = parseDigest(digest);
@@ -32566,7 +32635,7 @@ function blobPath(dir, digest) {
   return join10(dir, "blobs", parsed.algorithm, parsed.hex);
 }
 function tempPathFor(path) {
-  return join10(dirname4(path), `.${basename3(path)}.${randomBytes2(6).toString("hex")}.tmp`);
+  return join10(dirname5(path), `.${basename3(path)}.${randomBytes2(6).toString("hex")}.tmp`);
 }
 async function writeFileAtomic2(path, data) {
   const temp = tempPathFor(path);
@@ -32892,7 +32961,7 @@ function aliases(host) {
 }
 
 // lib/oci/tuf-layout.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 var TUF_MEDIA_TYPE = {
   /** Layers holding metadata files; also the artifactType of metadata manifests. */
   metadata: "application/vnd.tuf.metadata+json",
@@ -32916,7 +32985,7 @@ function targetsRepositoryOf(repo) {
 function roleTag(role) {
   const tag = tagForName(role);
   if (tag !== METADATA_TAG) return tag;
-  return `_${role}-${createHash5("sha256").update(role, "utf8").digest("hex").slice(0, 16)}`;
+  return `_${role}-${createHash6("sha256").update(role, "utf8").digest("hex").slice(0, 16)}`;
 }
 function parseMetadataFileName(name) {
   const versioned = /^([1-9][0-9]*)\.(.+)\.json$/.exec(name);
@@ -33369,7 +33438,10 @@ var OciPublisher = class {
     );
     if (!prev.latest) await metadata.putBlob(EMPTY_JSON.bytes, { mediaType: MEDIA_TYPE.emptyJson });
     const pushMetadataBlob = async (e) => known.has(`sha256:${e.sha256}`) ? false : repo.putMetadataBlob(e.bytes);
-    const delegated = tree.entries.filter((e) => e.kind === "metadata" && !TOP_LEVEL3.has(e.name));
+    const metadataEntries = tree.entries.filter(isMetadataEntry);
+    const delegated = metadataEntries.filter(
+      (e) => e.kind === "metadata" && !TOP_LEVEL3.has(e.name)
+    );
     await runPool(delegated, limit, async (e) => {
       const was = prev.roles.get(e.name);
       const oldVersion = prev.versions.get(e.name);
@@ -33385,7 +33457,7 @@ var OciPublisher = class {
       );
       finish(e.path, wroteBlob || wrote2);
     });
-    const top = tree.entries.filter((e) => e.kind === "root" || TOP_LEVEL3.has(e.name));
+    const top = metadataEntries.filter((e) => e.kind === "root" || TOP_LEVEL3.has(e.name));
     const wrote = /* @__PURE__ */ new Map();
     await runPool(top, limit, async (e) => void wrote.set(e.path, await pushMetadataBlob(e)));
     const latest = latestManifest(top.map(metadataLayer));
@@ -33402,7 +33474,7 @@ var OciPublisher = class {
    */
   async publishTargets(repo, tree, prev, limit, finish) {
     const { targets } = this.stores;
-    const entries = tree.entries.filter((e) => e.kind === "target");
+    const entries = tree.entries.filter(isTargetEntry);
     if (entries.length === 0) return;
     const present = new Set([...prev.targets.values()].map((t) => t.sha256));
     const fresh = !prev.latest && await hasNoTags(targets);
@@ -33413,14 +33485,18 @@ var OciPublisher = class {
     const files = [];
     const changedDirs = /* @__PURE__ */ new Set();
     await runPool(entries, limit, async (e) => {
-      const file = targetFile(e.path, e.bytes.length);
+      const file = targetFile(e.path, e.length);
       files.push(file);
       if (prev.targets.get(e.name)?.sha256 === e.sha256) return finish(e.path, false);
       if (file.loc.indexTag !== void 0) changedDirs.add(file.loc.indexTag);
       if (!present.has(e.sha256)) {
         await blobs.run(
           e.sha256,
-          () => targets.pushBlob(e.bytes, { mediaType: TUF_MEDIA_TYPE.target, assumeAbsent: fresh }).then(() => void 0)
+          () => targets.putBlobFile(e.file, {
+            mediaType: TUF_MEDIA_TYPE.target,
+            digest: `sha256:${e.sha256}`,
+            assumeAbsent: fresh
+          }).then(() => void 0)
         );
       }
       const m = file.manifest;

@@ -29233,9 +29233,40 @@ function checkMetaFileName(name, where) {
 }
 
 // lib/tuf/target-files.ts
-import { createHash } from "node:crypto";
-import { existsSync as existsSync3, lstatSync, readFileSync as readFileSync2, readdirSync } from "node:fs";
+import { existsSync as existsSync3, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+
+// lib/util/file-content.ts
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync
+} from "node:fs";
+var CHUNK = 1024 * 1024;
+function hashFile(path) {
+  const hash = createHash("sha256");
+  const buf = Buffer.allocUnsafe(CHUNK);
+  const fd = openSync(path, "r");
+  let length = 0;
+  try {
+    for (; ; ) {
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      length += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { sha256: hash.digest("hex"), length };
+}
+
+// lib/tuf/target-files.ts
 function checkTargetPath(path, where) {
   const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
   if (bad) {
@@ -29244,11 +29275,9 @@ function checkTargetPath(path, where) {
     );
   }
 }
-function fileInfo(bytes) {
-  return {
-    length: bytes.length,
-    hashes: { sha256: createHash("sha256").update(bytes).digest("hex") }
-  };
+function fileInfo(path) {
+  const { sha256, length } = hashFile(path);
+  return { length, hashes: { sha256 } };
 }
 function scanTargetFiles(targetsDir) {
   const out = /* @__PURE__ */ new Map();
@@ -29267,7 +29296,7 @@ function scanTargetFiles(targetsDir) {
       else if (st.isFile()) {
         if (name === ".gitkeep") continue;
         checkTargetPath(rel, `targets/${rel}`);
-        out.set(rel, fileInfo(readFileSync2(full)));
+        out.set(rel, fileInfo(full));
       }
     }
   };
@@ -29446,17 +29475,17 @@ function roleType(role) {
 }
 
 // lib/event/invites.ts
-import { existsSync as existsSync4, readFileSync as readFileSync3, rmSync } from "node:fs";
+import { existsSync as existsSync4, readFileSync as readFileSync2, rmSync as rmSync2 } from "node:fs";
 import { join as join2 } from "node:path";
 
 // lib/util/fs.ts
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync as mkdirSync2, renameSync as renameSync2, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 function writeFileAtomic(path, data) {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync2(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${Math.random().toString(36).slice(2)}`;
   writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  renameSync2(tmp, path);
 }
 
 // lib/event/invites.ts
@@ -29484,7 +29513,7 @@ function parseInvites(text, where = STATE_FILE) {
 }
 function readInvites(repoDir) {
   const path = join2(repoDir, STATE_FILE);
-  return parseInvites(existsSync4(path) ? readFileSync3(path, "utf8") : void 0);
+  return parseInvites(existsSync4(path) ? readFileSync2(path, "utf8") : void 0);
 }
 function inviteCount(invites, role) {
   return Object.values(invites).filter((roles) => roles.includes(role)).length;
@@ -34947,7 +34976,7 @@ var Git2 = class {
 };
 
 // lib/tuf/repo.ts
-import { existsSync as existsSync6, readFileSync as readFileSync4, readdirSync as readdirSync2, rmSync as rmSync2 } from "node:fs";
+import { existsSync as existsSync6, readFileSync as readFileSync3, readdirSync as readdirSync2, rmSync as rmSync3 } from "node:fs";
 import { join as join4 } from "node:path";
 var RepoDir = class {
   constructor(dir) {
@@ -34973,7 +35002,7 @@ var RepoDir = class {
   readRole(role) {
     const path = this.rolePath(role);
     if (!existsSync6(path)) throw new UserError(`${this.relRolePath(role)}: no such metadata file`);
-    return parseEnvelope(readFileSync4(path, "utf8"), this.relRolePath(role), roleType(role));
+    return parseEnvelope(readFileSync3(path, "utf8"), this.relRolePath(role), roleType(role));
   }
   root() {
     return this.readRole("root");
@@ -34995,12 +35024,12 @@ var RepoDir = class {
   writeRootHistory(env) {
     const text = serialize(env);
     const path = join4(this.metadataDir, "root_history", `${env.signed.version}.root.json`);
-    if (existsSync6(path) && readFileSync4(path, "utf8") === text) return false;
+    if (existsSync6(path) && readFileSync3(path, "utf8") === text) return false;
     writeFileAtomic(path, text);
     return true;
   }
   removeRole(role) {
-    rmSync2(this.rolePath(role), { force: true });
+    rmSync3(this.rolePath(role), { force: true });
   }
   /** Delegated targets role names, in delegation order (one level below targets). */
   delegatedRoles(targets) {
@@ -35028,12 +35057,12 @@ var RepoDir = class {
     return readdirSync2(dir).map((f) => /^(\d+)\.root\.json$/.exec(f)?.[1]).filter((v) => v !== void 0).map(Number).sort((a, b2) => a - b2);
   }
   readRootVersion(version) {
-    return readFileSync4(join4(this.metadataDir, "root_history", `${version}.root.json`), "utf8");
+    return readFileSync3(join4(this.metadataDir, "root_history", `${version}.root.json`), "utf8");
   }
 };
 
 // lib/util/transaction.ts
-import { existsSync as existsSync7, readFileSync as readFileSync5, readdirSync as readdirSync3, rmSync as rmSync3, statSync } from "node:fs";
+import { existsSync as existsSync7, readFileSync as readFileSync4, readdirSync as readdirSync3, rmSync as rmSync4, statSync } from "node:fs";
 import { join as join5 } from "node:path";
 function listFiles(dir) {
   if (!existsSync7(dir)) return [];
@@ -35047,15 +35076,15 @@ function listFiles(dir) {
 }
 async function withRollback(root, dirs, work) {
   const saved = /* @__PURE__ */ new Map();
-  for (const d of dirs) for (const f of listFiles(join5(root, d))) saved.set(f, readFileSync5(f));
+  for (const d of dirs) for (const f of listFiles(join5(root, d))) saved.set(f, readFileSync4(f));
   try {
     return await work();
   } catch (e) {
     for (const d of dirs) {
-      for (const f of listFiles(join5(root, d))) if (!saved.has(f)) rmSync3(f, { force: true });
+      for (const f of listFiles(join5(root, d))) if (!saved.has(f)) rmSync4(f, { force: true });
     }
     for (const [f, data] of saved) {
-      if (!existsSync7(f) || !readFileSync5(f).equals(data)) writeFileAtomic(f, data);
+      if (!existsSync7(f) || !readFileSync4(f).equals(data)) writeFileAtomic(f, data);
     }
     throw e;
   }
