@@ -3,7 +3,8 @@
  * to its exit, and the peak RSS of the process (the largest child, from getrusage), taken
  * by a small wrapper in Debian's python3 so its own start-up is outside the figures.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 
 export interface Run {
   ms: number;
@@ -33,6 +34,20 @@ export function runOnce(
     maxBuffer: 64 << 20,
   });
   return JSON.parse(out) as Run;
+}
+
+/** As runOnce, without blocking the event loop (for a server in this process). */
+export async function runOnceAsync(
+  cmd: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<Run> {
+  const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-c', WRAPPER, ...cmd], {
+    cwd: opts.cwd,
+    env: (opts.env ?? process.env) as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  return JSON.parse(stdout) as Run;
 }
 
 export const median = (xs: number[]): number => {
