@@ -25,6 +25,7 @@ import { tufHint } from './explain.js';
 import { removeInside, writeInside } from '../util/fs.js';
 import { DelegationLookup, distinctSigners } from './delegations.js';
 import { fileOfUrl } from './fetchers.js';
+import { checkServedMetadata } from './served.js';
 
 export interface TufClientOptions {
   /** Trusted metadata directory; must hold a root.json (see trust-dir.ts). */
@@ -55,8 +56,13 @@ class RecordingFetcher implements Fetcher {
     return this.track(url, () => this.inner.downloadFile(url, maxLength, handler));
   }
 
+  /** Metadata: each file is checked for a key listed twice before tuf-js reads it. */
   downloadBytes(url: string, maxLength: number): Promise<Buffer> {
-    return this.track(url, () => this.inner.downloadBytes(url, maxLength));
+    return this.track(url, async () => {
+      const bytes = await this.inner.downloadBytes(url, maxLength);
+      checkServedMetadata(fileOfUrl(url), bytes);
+      return bytes;
+    });
   }
 
   private async track<T>(url: string, work: () => Promise<T>): Promise<T> {
