@@ -17,6 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../lib/errors.js';
+import { DirPublisher } from '../../lib/publish/dir.js';
+import type { PublishTree } from '../../lib/publish/tree.js';
 import { pathInside, streamInside, writeInside, writeUserFile } from '../../lib/util/fs.js';
 import { changedFiles, snapshotFiles } from '../helpers/disk-snapshot.js';
 
@@ -106,5 +108,27 @@ describe('writeInside', () => {
     writeFileSync(join(top, 'src.bin'), 'copied');
     writeUserFile(join(top, 'copy.bin'), { copyOf: join(top, 'src.bin') });
     expect(readFileSync(join(top, 'copy.bin'), 'utf8')).toBe('copied');
+  });
+
+  it('a publish tree with one escaping path writes nothing, not even the paths before it', async () => {
+    const dest = join(top, 'site');
+    const entry = (path: string) => ({
+      path,
+      kind: 'metadata' as const,
+      name: 'x',
+      bytes: Buffer.from('x'),
+      sha256: '',
+    });
+    const tree: PublishTree = {
+      entries: [entry('1.ok.json'), entry('../../outside.json'), entry('timestamp.json')],
+      roles: new Map(),
+      registryTargets: [],
+    };
+    const before = snapshotFiles(top, []);
+    await expect(new DirPublisher(dest).publish(tree)).rejects.toThrow(
+      `publish destination ${dest}: "../../outside.json" resolves outside it`,
+    );
+    expect(changedFiles(before, snapshotFiles(top, []))).toEqual([]);
+    expect(readdirSync(top)).not.toContain('site');
   });
 });
