@@ -112,6 +112,6 @@ export function checkRoleSigned(
   const n = signerCount(env, rk.keys, rk.keyids);
   if (n < rk.threshold)
     throw new UserError(
-      `${where}: ${n} of ${rk.threshold} required signatures (distinct keys) verify; ${consequence}`,
+      `${where}: ${n} of ${rk.threshold} required signatures verify; ${consequence}`,
     );
 }
