@@ -35,9 +35,6 @@ export interface WriteOptions {
   exclusive?: boolean;
 }
 
-const hasControl = (s: string): boolean =>
-  [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
-
 const outside = (root: string, rel: string, what: string, why: string): UserError =>
   new UserError(`${what} ${root}: ${JSON.stringify(rel)} ${why}; nothing was written`);
 
@@ -63,12 +60,14 @@ function realRoot(root: string): string {
 
 /**
  * The absolute path of `rel` inside `root`. Refuses absolute paths, `..` that climbs
- * out, control characters, and a path whose existing part leads out through a symlink.
+ * out, NUL, and a path whose existing part leads out through a symlink.
  * Creates no directory: call it for every file first to refuse a whole batch up front.
  */
 export function pathInside(root: string, rel: string, what = 'directory'): string {
-  if (typeof rel !== 'string' || rel === '' || hasControl(rel))
-    throw outside(root, String(rel), what, 'is empty or has control characters');
+  // other control characters are legal in target names (TUF allows them); role names
+  // are held to a stricter rule where metadata is loaded (lib/tuf/names.ts)
+  if (typeof rel !== 'string' || rel === '' || rel.includes('\0'))
+    throw outside(root, String(rel), what, 'is empty or has a NUL character');
   if (isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) throw outside(root, rel, what, 'is absolute');
   const base = realRoot(root);
   const target = resolve(base, rel);

@@ -1,7 +1,7 @@
 /**
  * The one write helper: a path relative to a root is written atomically inside it, and
  * anything that would leave the root (`..`, an absolute path, a symlink leading out, a
- * control character) is refused with the root named, before any file or directory exists.
+ * NUL) is refused with the root named, before any file or directory exists.
  */
 import {
   mkdirSync,
@@ -43,6 +43,11 @@ describe('writeInside', () => {
     expect(readdirSync(join(root, 'a/b'))).toEqual(['c.json']);
   });
 
+  it('keeps other control characters, which target names may hold', () => {
+    writeInside(root, 'ctl/\u0001name.txt', 'x');
+    expect(readFileSync(join(root, 'ctl/\u0001name.txt'), 'utf8')).toBe('x');
+  });
+
   it('follows a symlink that stays inside the root', () => {
     writeInside(root, 'link-in/x.txt', 'in');
     expect(readFileSync(join(root, 'real/x.txt'), 'utf8')).toBe('in');
@@ -60,7 +65,7 @@ describe('writeInside', () => {
     ['link-out/deep/er/escape.json', 'through a symbolic link'],
     ['dangling/escape.json', 'through a symbolic link'],
     ['file-link-out.json', 'through a symbolic link'],
-    ['a\u0007b.json', 'control characters'],
+    ['a\u0000b.json', 'NUL character'],
     ['', 'is empty'],
   ])('refuses %j, names the root and writes nothing anywhere', async (rel, why) => {
     const before = snapshotFiles(top, []);
