@@ -33,6 +33,8 @@ export interface WriteOptions {
   mode?: number;
   /** Refuse to replace an existing file (the check and the write are one operation). */
   exclusive?: boolean;
+  /** Create missing parent directories (default true). */
+  parents?: boolean;
 }
 
 const outside = (root: string, rel: string, what: string, why: string): UserError =>
@@ -81,8 +83,10 @@ export function pathInside(root: string, rel: string, what = 'directory'): strin
 }
 
 /** `pathInside`, then the parent directories created (never through a symlink out). */
-function prepare(root: string, rel: string, what: string): string {
+function prepare(root: string, rel: string, what: string, parents = true): string {
   const target = pathInside(root, rel, what);
+  if (!parents && !existsSync(dirname(target)))
+    throw new UserError(`cannot open ${target}: no such file or directory`);
   mkdirSync(dirname(target), { recursive: true });
   // a directory created meanwhile by someone else could be a symlink: check again
   if (!isInside(realRoot(root), join(realOrNothing(dirname(target)), basename(target))))
@@ -108,7 +112,7 @@ function commit(temp: string, path: string, exclusive: boolean, rel: string, roo
 
 /** Writes `content` to `rel` inside `root`, atomically. Returns the absolute path written. */
 export function writeInside(root: string, rel: string, content: Content, o: WriteOptions = {}) {
-  const path = prepare(root, rel, o.what ?? 'directory');
+  const path = prepare(root, rel, o.what ?? 'directory', o.parents);
   const temp = tempFor(path);
   try {
     writeFileSync(temp, '', { mode: o.mode ?? 0o666, flag: 'wx' });
@@ -133,7 +137,7 @@ export async function streamInside<T>(
   write: (file: FileHandle) => Promise<T>,
   o: WriteOptions = {},
 ): Promise<T> {
-  const path = prepare(root, rel, o.what ?? 'directory');
+  const path = prepare(root, rel, o.what ?? 'directory', o.parents);
   const temp = tempFor(path);
   const file = await open(temp, 'wx', o.mode);
   let result: T;
@@ -155,7 +159,14 @@ export function removeInside(root: string, rel: string, what = 'directory'): voi
   rmSync(pathInside(root, rel, what), { force: true });
 }
 
-/** Writes a file the user named (a key, a config, `--out`): the root is its own directory. */
+/**
+ * Writes a file the user named (a key, a config, `--out`): the root is its own directory,
+ * which must exist (a mistyped directory is an error, not a new directory).
+ */
 export function writeUserFile(path: string, content: Content, o: WriteOptions = {}): string {
-  return writeInside(dirname(path), basename(path), content, { what: 'directory', ...o });
+  return writeInside(dirname(path), basename(path), content, {
+    what: 'directory',
+    parents: false,
+    ...o,
+  });
 }

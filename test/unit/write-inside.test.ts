@@ -105,6 +105,8 @@ describe('writeInside', () => {
 
   it('sets a mode whatever the umask, and an exclusive write never replaces a file', () => {
     const key = join(top, 'keys', 'k.pem');
+    expect(() => writeUserFile(key, 'secret')).toThrow(`cannot open ${key}: no such file`);
+    mkdirSync(join(top, 'keys'));
     writeUserFile(key, 'secret', { mode: 0o600, exclusive: true });
     expect(statSync(key).mode & 0o777).toBe(0o600);
     expect(() => writeUserFile(key, 'other', { exclusive: true })).toThrow(/exists/);
