@@ -142,6 +142,7 @@ describe("a legacy-keyid repository (older tuf-on-ci's, as Sigstore's)", () => {
   const w = new World();
   const alice = w.clone('alice');
   const bob = w.clone('bob');
+  const carol = w.clone('carol');
   const ci = w.ci();
   const keyids: Record<string, string> = {};
 
@@ -244,6 +245,62 @@ describe("a legacy-keyid repository (older tuf-on-ci's, as Sigstore's)", () => {
       expect(res.error).toBeUndefined();
       expect((res.targets['new.txt'] as DownloadedTarget).sha256).toBe(sha256('new\n'));
       expect((res.targets['app/one.txt'] as DownloadedTarget).sha256).toBe(sha256('app one\n'));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a root change keeps the legacy keyids: signed under them, a new signer added under the spec keyid', async () => {
+    w.sync(alice, 'sign/legacy-invite');
+    writeFileSync(
+      join(alice.dir, 'metadata/.signing-event-state'),
+      JSON.stringify({ invites: { '@carol': ['targets'] } }, null, 2),
+    );
+    git(alice.dir, 'add', 'metadata/.signing-event-state');
+    git(alice.dir, 'commit', '-qm', 'invite @carol to targets');
+    git(alice.dir, 'push', '-q', 'origin', 'HEAD:refs/heads/sign/legacy-invite');
+    const c = await carol.tufci('sign', 'sign/legacy-invite', '--yes');
+    expect(c.err).toBe('');
+    expect(c.out).toContain('Accepted the invite');
+    const a = await alice.tufci('sign', 'sign/legacy-invite', '--yes');
+    expect(a.err).toBe('');
+    expect(a.out).toContain('Signed root');
+    w.sync(ci, 'sign/legacy-invite');
+    const st = await ci.tufci('status', '--json');
+    expect((JSON.parse(st.out) as { complete: boolean }).complete).toBe(true);
+    const root = JSON.parse(
+      readFileSync(join(ci.dir, 'metadata/root.json'), 'utf8'),
+    ) as Envelope<RootSigned>;
+    expect(root.signed.version).toBe(2);
+    expect(root.signatures.filter((x) => x.sig).map((x) => x.keyid)).toEqual([keyids['@alice']]);
+    expect(root.signed.roles.root!.keyids).toEqual([keyids['@alice'], keyids['@bob']]);
+    expect(root.signed.roles.targets!.keyids).toEqual([
+      keyids['@alice'],
+      keyids['@bob'],
+      specId(carol),
+    ]);
+    expect(root.signed.keys[keyids['@alice']!]!.keyid_hash_algorithms).toEqual([
+      'sha256',
+      'sha512',
+    ]);
+
+    w.merge('sign/legacy-invite');
+    w.sync(ci, 'main');
+    expect((await ci.tufci('online-sign', '--push')).code).toBe(0);
+    w.sync(ci, 'main');
+    const site = join(w.root, 'site-rotated');
+    expect((await ci.tufci('publish', '--to', `dir:${site}`)).err).toBe('');
+    const server = await serveDir(site);
+    try {
+      const res = await ngclient({
+        trustedRoot: join(site, '1.root.json'),
+        baseUrl: server.url,
+        workDir: mkdtempSync(join(w.root, 'py-')),
+        targets: ['new.txt'],
+      });
+      expect(res.error).toBeUndefined();
+      expect(res.versions?.root).toBe(2);
+      expect((res.targets['new.txt'] as DownloadedTarget).sha256).toBe(sha256('new\n'));
     } finally {
       await server.close();
     }
