@@ -3,7 +3,7 @@
  * optionally downloading `--target`), or an artifact (`oci://HOST/REPO@sha256:...` or
  * `:tag`), found through its pointer referrer or `--from`.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openTufSession } from '../lib/client/oci-client.js';
@@ -11,6 +11,7 @@ import { verifyArtifact } from '../lib/client/oci-verify.js';
 import type { Descriptor, OciStore } from '../lib/oci/index.js';
 import { findPointers } from '../lib/publish/oci-pointer.js';
 import { openOciLocation } from '../lib/publish/oci-destination.js';
+import { writeUserFile } from '../lib/util/fs.js';
 import {
   isOciLocation,
   parseLocation,
@@ -181,7 +182,7 @@ async function verifyRepositoryFrom(
     );
   const file = join(mkdtempSync(join(tmpdir(), 'tufci-target-')), 'target');
   await withContext(from, () => session.updater.downloadTarget(info, file));
-  if (o.out) copyFileSync(file, resolve(ctx.cwd, o.out));
+  if (o.out) writeUserFile(resolve(ctx.cwd, o.out), { copyOf: file });
   ctx.out(
     `Target ${JSON.stringify(o.target)} verified: ${info.length} bytes, sha256 ${info.hashes.sha256}${o.out ? `, written to ${o.out}` : ''}.`,
   );

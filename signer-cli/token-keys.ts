@@ -9,6 +9,7 @@ import type { TokenKeyListing } from '../lib/signers/pkcs11/signer.js';
 import { formatKeyListing } from '../lib/signers/pkcs11/list.js';
 import { UserError } from '../lib/errors.js';
 import { RepoDir } from '../lib/tuf/repo.js';
+import { keyId, publicPemOf, tufKeyFromPublicPem } from '../lib/tuf/keys.js';
 import { KEYOWNER } from '../lib/tuf/types.js';
 import type { KeyJson } from '../lib/tuf/types.js';
 import { CONFIG_FILE, type Ctx } from './context.js';
@@ -35,6 +36,15 @@ export function pkcs11Settings(ctx: Ctx): { module?: string; key?: string } {
   return { ...(module === undefined ? {} : { module }), ...(key === undefined ? {} : { key }) };
 }
 
+/** The spec keyid of a listed key's material (as a token's key is named); `listed` when unreadable. */
+function specKeyId(key: KeyJson, listed: string): string {
+  try {
+    return keyId(tufKeyFromPublicPem(publicPemOf(key)));
+  } catch {
+    return listed;
+  }
+}
+
 /** What one keyid does in the repository: roles it signs and the owner metadata names. */
 export interface KeyUse {
   roles: string[];
@@ -49,7 +59,9 @@ export function keyUses(dir: string): Map<string, KeyUse> | undefined {
   const repo = new RepoDir(dir);
   if (!repo.has('root')) return undefined;
   const uses = new Map<string, KeyUse>();
-  const add = (keyid: string, role: string, key: KeyJson | undefined): void => {
+  const add = (listed: string, role: string, key: KeyJson | undefined): void => {
+    // by the spec keyid of the key itself: a legacy keyid in metadata still finds the token's key
+    const keyid = key ? specKeyId(key, listed) : listed;
     const use = uses.get(keyid) ?? { roles: [] };
     if (!use.roles.includes(role)) use.roles.push(role);
     const owner = key?.[KEYOWNER];

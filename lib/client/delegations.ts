@@ -10,7 +10,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalize } from '@tufjs/canonical-json';
 import {
   type Key,
   Metadata,
@@ -21,6 +20,7 @@ import {
 } from '@tufjs/models';
 import type { Fetcher } from 'tuf-js';
 import { NotVerifiedError } from '../errors.js';
+import { keyMaterial } from '../tuf/key-identity.js';
 import { writeTrusted } from './trust-dir.js';
 
 export interface LookupOptions {
@@ -37,11 +37,6 @@ export interface LookupOptions {
   maxDelegations?: number;
   /** Largest delegated metadata read when snapshot gives no length. */
   maxLength?: number;
-}
-
-/** A key as itself (type, scheme, public value), whatever keyids list it. */
-function keyIdentity(key: Key): string {
-  return canonicalize({ keytype: key.keyType, scheme: key.scheme, keyval: key.keyVal });
 }
 
 /**
@@ -62,7 +57,7 @@ export function distinctSigners(
     } catch {
       continue;
     }
-    signers.add(keyIdentity(key));
+    signers.add(keyMaterial({ keytype: key.keyType, keyval: key.keyVal as { public: string } }));
   }
   return signers.size;
 }

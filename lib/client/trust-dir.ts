@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { InternalError, UserError } from '../errors.js';
 import { parseEnvelope } from '../tuf/envelope.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { writeInside } from '../util/fs.js';
 
 /**
  * Makes `dir` a trusted metadata directory. Writes `root` as `root.json` when the
@@ -20,7 +20,7 @@ export function initTrust(dir: string, root: Uint8Array, o: { replace?: boolean 
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'root.json');
   if (existsSync(file) && !o.replace) return false;
-  writeFileAtomic(file, root);
+  writeInside(dir, 'root.json', root, { what: 'trusted metadata directory' });
   return true;
 }
 
@@ -32,9 +32,9 @@ function trustedRootIn(dir: string): Buffer | undefined {
 
 /** Writes one trusted metadata file (a plain file name, never a path) atomically. */
 export function writeTrusted(dir: string, file: string, bytes: Uint8Array): void {
-  if (basename(file) !== file || file.includes('\0'))
+  if (basename(file) !== file)
     throw new InternalError(`trusted metadata file name ${JSON.stringify(file)} is not plain`);
-  writeFileAtomic(join(dir, file), bytes);
+  writeInside(dir, file, bytes, { what: 'trusted metadata directory' });
 }
 
 /** The pinned root for a run: the kept trust in `dir`, else the `--root` bytes. */

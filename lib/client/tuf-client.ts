@@ -6,7 +6,7 @@
  * tufci error naming the file or role: NotVerifiedError for what the repository served,
  * NetworkError when it could not be reached.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   Metadata,
@@ -22,9 +22,10 @@ import { RuntimeError } from 'tuf-js/dist/error.js';
 import { NetworkError, NotVerifiedError, TufciError } from '../errors.js';
 import { networkCode } from '../util/network.js';
 import { tufHint } from './explain.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { removeInside, writeInside } from '../util/fs.js';
 import { DelegationLookup, distinctSigners } from './delegations.js';
 import { fileOfUrl } from './fetchers.js';
+import { checkServedMetadata } from './served.js';
 
 export interface TufClientOptions {
   /** Trusted metadata directory; must hold a root.json (see trust-dir.ts). */
@@ -55,8 +56,13 @@ class RecordingFetcher implements Fetcher {
     return this.track(url, () => this.inner.downloadFile(url, maxLength, handler));
   }
 
+  /** Metadata: each file is checked for a key listed twice before tuf-js reads it. */
   downloadBytes(url: string, maxLength: number): Promise<Buffer> {
-    return this.track(url, () => this.inner.downloadBytes(url, maxLength));
+    return this.track(url, async () => {
+      const bytes = await this.inner.downloadBytes(url, maxLength);
+      checkServedMetadata(fileOfUrl(url), bytes);
+      return bytes;
+    });
   }
 
   private async track<T>(url: string, work: () => Promise<T>): Promise<T> {
@@ -164,16 +170,17 @@ export class TufClient {
     const files = new Map<string, Buffer | undefined>();
     for (const role of TOP_LEVEL) {
       const file = join(this.o.metadataDir, `${role}.json`);
-      files.set(file, existsSync(file) ? readFileSync(file) : undefined);
+      files.set(`${role}.json`, existsSync(file) ? readFileSync(file) : undefined);
     }
     return files;
   }
 
   /** Puts the trusted top-level files back as they were before a refresh tufci refused. */
   private restore(files: Map<string, Buffer | undefined>): void {
+    const dir = this.o.metadataDir;
     for (const [file, bytes] of files) {
-      if (bytes) writeFileAtomic(file, bytes);
-      else rmSync(file, { force: true });
+      if (bytes) writeInside(dir, file, bytes, { what: 'trusted metadata directory' });
+      else removeInside(dir, file, 'trusted metadata directory');
     }
   }
 

@@ -12,6 +12,7 @@ import { NotVerifiedError } from '../errors.js';
 import { httpFetcher } from './fetchers.js';
 import { initTrust } from './trust-dir.js';
 import { TufClient } from './tuf-client.js';
+import { pathInside } from '../util/fs.js';
 
 export interface VerifyOptions {
   /** Pinned root.json bytes; seeds `trustDir` when it holds no trusted root yet. */
@@ -82,7 +83,8 @@ export async function verifyRepository(o: VerifyOptions): Promise<VerifyResult> 
       throw new NotVerifiedError(
         `target ${JSON.stringify(path)}: not found in the repository's signed metadata`,
       );
-    const file = join(targetDir, targetFileName(path));
+    // tuf-js writes the file; its name is checked to stay in the target directory first
+    const file = pathInside(targetDir, targetFileName(path), 'target directory');
     const { cached } = await client.downloadTarget(info, file);
     result.targets.push({
       path,

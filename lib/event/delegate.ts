@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import type { TufPublicKey } from '../tuf/types.js';
 import { addDays, tufDate } from '../tuf/envelope.js';
-import { keyId } from '../tuf/keys.js';
+import { keyidIn } from '../tuf/key-identity.js';
 import { checkRoleName } from '../tuf/names.js';
 import type { RepoDir } from '../tuf/repo.js';
 import { checkThreshold } from '../tuf/roles.js';
@@ -40,7 +40,7 @@ export function delegate(repo: RepoDir, o: DelegateOptions): { invited: string[]
   const invites = readInvites(repo.dir);
   const invited: string[] = [];
   const allKeys = { ...(targets.signed.delegations?.keys ?? {}), ...root.signed.keys };
-  const topLevel = o.role in root.signed.roles;
+  const topLevel = Object.hasOwn(root.signed.roles, o.role);
 
   let entry: RoleKeysJson & { paths?: string[] };
   let keyHolder: Record<string, KeyJson>;
@@ -79,7 +79,7 @@ export function delegate(repo: RepoDir, o: DelegateOptions): { invited: string[]
     for (const user of o.signers) {
       const known = o.knownKeys?.[user];
       if (known) {
-        const id = keyId(known);
+        const id = keyidIn(keyHolder, known);
         keyHolder[id] = { ...known, [KEYOWNER]: user };
         keyids.push(id);
         continue;

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { removeInside, writeInside } from '../util/fs.js';
 
 export const STATE_FILE = 'metadata/.signing-event-state';
 
@@ -37,10 +37,10 @@ export function readInvites(repoDir: string): Invites {
 
 /** Writes invites; the file is removed when there are none, so a finished event leaves no state behind. */
 export function writeInvites(repoDir: string, invites: Invites): void {
-  const path = join(repoDir, STATE_FILE);
   const live = Object.fromEntries(Object.entries(invites).filter(([, r]) => r.length > 0));
-  if (Object.keys(live).length === 0) rmSync(path, { force: true });
-  else writeFileAtomic(path, JSON.stringify({ invites: live }, null, 2) + '\n');
+  const text = JSON.stringify({ invites: live }, null, 2) + '\n';
+  if (Object.keys(live).length === 0) removeInside(repoDir, STATE_FILE, 'repository');
+  else writeInside(repoDir, STATE_FILE, text, { what: 'repository' });
 }
 
 /** Number of pending invites for a role. */

@@ -1,10 +1,12 @@
 import { SignerError, UserError } from '../errors.js';
 import type { Signer } from '../signers/signer.js';
 import { signedBytes } from '../tuf/envelope.js';
+import { keyidIn, keyidsOf } from '../tuf/key-identity.js';
 import { keyId } from '../tuf/keys.js';
 import type { MetadataReader, RepoDir } from '../tuf/repo.js';
 import { KEYOWNER } from '../tuf/types.js';
-import type { Envelope, KeyJson } from '../tuf/types.js';
+import { roleKeys } from '../tuf/roles.js';
+import type { Envelope, KeyJson, RootSigned, TargetsSigned } from '../tuf/types.js';
 import { knownKeys, roleChanges } from './changes.js';
 import type { RoleChanges } from './changes.js';
 import { readInvites, writeInvites } from './invites.js';
@@ -25,16 +27,17 @@ export async function acceptInvites(
   const roles = invites[user] ?? [];
   if (!roles.length) return [];
   const pub = await signer.publicKey();
-  const id = keyId(pub);
   const key: KeyJson = { ...pub, [KEYOWNER]: user };
   const root = repo.root();
   const targets = repo.has('targets') ? repo.targets() : undefined;
   let rootTouched = false;
   let targetsTouched = false;
   for (const role of roles) {
-    const entry = root.signed.roles[role];
+    const entry = Object.hasOwn(root.signed.roles, role) ? root.signed.roles[role] : undefined;
     if (entry) {
-      root.signed.keys[id] = key;
+      // a key root already lists (under a legacy keyid, say) keeps that keyid
+      const id = keyidIn(root.signed.keys, pub);
+      root.signed.keys[id] = { ...(root.signed.keys[id] ?? key), [KEYOWNER]: user };
       if (!entry.keyids.includes(id)) entry.keyids.push(id);
       rootTouched = true;
       continue;
@@ -45,7 +48,9 @@ export async function acceptInvites(
         `metadata/.signing-event-state: ${user} is invited to role ${role}, which is not delegated`,
       );
     }
-    targets.signed.delegations.keys[id] = key;
+    const keys = targets.signed.delegations.keys;
+    const id = keyidIn(keys, pub);
+    keys[id] = { ...(keys[id] ?? key), [KEYOWNER]: user };
     if (!d.keyids.includes(id)) d.keyids.push(id);
     targetsTouched = true;
   }
@@ -63,7 +68,12 @@ export interface SignPlan {
   toSign: RoleChanges[];
   /** The exact envelopes shown and signed. */
   roles: Map<string, Envelope>;
+  /** The signer's spec keyid (for messages). */
   keyid: string;
+  /** Per role to sign: the keyids the role lists this signer's key under (the repository's, legacy or not). */
+  keyids: Map<string, string[]>;
+  /** Every keyid that lists this signer's key in the roles shown. */
+  mine: string[];
 }
 
 /** Works out which roles `user` must sign with `signer`'s key, and what they change. */
@@ -75,16 +85,25 @@ export async function planSigning(
 ): Promise<SignPlan> {
   const roles = loadOfflineRoles(repo);
   const status = await eventStatus(roles, base, readInvites(repo.dir));
-  const keyid = keyId(await signer.publicKey());
+  const pub = await signer.publicKey();
+  const keyid = keyId(pub);
   const toSign: RoleChanges[] = [];
+  const keyids = new Map<string, string[]>();
   const mismatched: string[] = [];
   const known = await knownKeys(base);
+  const root = roles.get('root')!.signed as RootSigned;
+  const targets = roles.get('targets')?.signed as TargetsSigned | undefined;
+  const baseRoot = (await base.read('root'))?.signed as RootSigned | undefined;
   for (const r of status.roles) {
     const mine = unsignedKeysOf(r, user);
     if (!mine.length) continue;
-    if (mine.includes(keyid))
+    // matched by key material: a legacy keyid that is not the spec hash still names this key
+    const keys = { ...(baseRoot?.keys ?? {}), ...(roleKeys(r.role, root, targets)?.keys ?? {}) };
+    const ids = keyidsOf(pub, keys, mine);
+    if (ids.length) {
+      keyids.set(r.role, ids);
       toSign.push(roleChanges(r.role, await base.read(r.role), roles.get(r.role)!, known));
-    else
+    } else
       mismatched.push(`${r.role} (expects keyid ${mine.map((k) => k.slice(0, 12)).join(' or ')})`);
   }
   if (!toSign.length && mismatched.length) {
@@ -93,7 +112,7 @@ export async function planSigning(
       `${signer.description} (keyid ${keyid.slice(0, 12)}) is not ${user}'s key in: ${mismatched.join(', ')}`,
     );
   }
-  return { status, toSign, roles, keyid };
+  return { status, toSign, roles, keyid, keyids, mine: [...new Set([...keyids.values()].flat())] };
 }
 
 /** Signs exactly the envelopes of the plan (the bytes that were shown) and writes them. */
@@ -113,9 +132,10 @@ export async function applySignatures(
       );
     }
     const sig = await signer.sign(signedBytes(env));
+    const ids = plan.keyids.get(c.role) ?? [plan.keyid];
     env.signatures = [
-      ...env.signatures.filter((s) => s.keyid !== plan.keyid),
-      { keyid: plan.keyid, sig },
+      ...env.signatures.filter((s) => !ids.includes(s.keyid)),
+      ...ids.map((keyid) => ({ keyid, sig })),
     ];
     pending.push([c.role, env]);
     signedRoles.push(c.role);

@@ -1,4 +1,5 @@
 import { sameJson, validSignatures } from '../tuf/envelope.js';
+import { distinctKeyCount } from '../tuf/key-identity.js';
 import type { MetadataReader } from '../tuf/repo.js';
 import { ownerOf, roleKeys } from '../tuf/roles.js';
 import type { RoleKeys } from '../tuf/roles.js';
@@ -45,7 +46,9 @@ function requirement(env: Envelope, rk: RoleKeys): Requirement {
     keyid: id,
     signed: ok.has(id),
   }));
-  return { threshold: rk.threshold, signers, signedCount: ok.size, met: ok.size >= rk.threshold };
+  // a threshold counts distinct keys, not keyids
+  const n = distinctKeyCount(ok, rk.keys);
+  return { threshold: rk.threshold, signers, signedCount: n, met: n >= rk.threshold };
 }
 
 /** The roles of the event that differ from the known-good state. */

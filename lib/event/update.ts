@@ -5,10 +5,12 @@ import {
   clone,
   sameJson,
   tufDate,
+  signerCount,
   validSignatures,
 } from '../tuf/envelope.js';
 import type { MetadataReader, RepoDir } from '../tuf/repo.js';
 import { lookupIn, roleForTarget } from '../tuf/owner.js';
+import { checkKeyids } from '../tuf/key-identity.js';
 import { checkThreshold, periodsOf, roleKeys } from '../tuf/roles.js';
 import { scanTargetFiles } from '../tuf/target-files.js';
 import type { Envelope, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
@@ -83,7 +85,15 @@ export async function updateEvent(
   const root = roles.get('root')!.signed as RootSigned;
   const targets = roles.get('targets')?.signed as TargetsSigned | undefined;
   const baseRoot = (await base.read('root'))?.signed as RootSigned | undefined;
+  const baseTargets = (await base.read('targets'))?.signed as TargetsSigned | undefined;
   const invites = readInvites(repo.dir);
+  checkKeyids(
+    [
+      { where: 'metadata/root.json', keys: root.keys },
+      { where: 'metadata/targets.json delegations', keys: targets?.delegations?.keys ?? {} },
+    ],
+    [baseRoot?.keys ?? {}, baseTargets?.delegations?.keys ?? {}],
+  );
 
   for (const [role, env] of roles) {
     const b = await base.read(role);
@@ -124,15 +134,14 @@ export async function updateEvent(
   // keys or threshold that role is checked against, signatures that met the old rule may
   // not meet the new one. Such a role is bumped here, so the event is incomplete until it
   // is signed again under the new rule (and never merges into an outage).
-  const baseTargets = (await base.read('targets'))?.signed as TargetsSigned | undefined;
   for (const [role, env] of roles) {
     const b = await base.read(role);
     if (!b || !sameJson(b.signed, env.signed)) continue;
     const rule = roleKeys(role, root, targets);
     const before = baseRoot ? roleKeys(role, baseRoot, baseTargets) : undefined;
     if (!rule || !before) continue;
-    const metBefore = validSignatures(env, before.keys, before.keyids).length >= before.threshold;
-    const validNow = validSignatures(env, rule.keys, rule.keyids).length;
+    const metBefore = signerCount(env, before.keys, before.keyids) >= before.threshold;
+    const validNow = signerCount(env, rule.keys, rule.keyids);
     if (!metBefore || validNow >= rule.threshold) continue;
     env.signed.version = b.signed.version + 1;
     env.signed.expires = tufDate(addDays(now, periodsOf(role, env, root).expiry));

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
-import { copyFileAtomic, hashFile } from '../util/file-content.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { hashFile } from '../util/file-content.js';
+import { pathInside, writeInside } from '../util/fs.js';
 import { indexHtml } from './html.js';
 import type { Progress, PublishReport, Publisher } from './publisher.js';
 import { isTargetEntry, type PublishTree, type TreeEntry } from './tree.js';
@@ -32,19 +32,22 @@ export class DirPublisher implements Publisher {
     }
     const report: PublishReport = { destination: this.destination, written: [], skipped: [] };
     const total = tree.entries.length;
+    const what = 'publish destination';
+    // every path is checked before the first file is written: a refused tree writes nothing
+    const dests = tree.entries.map((e) => pathInside(this.dir, e.path, what));
     tree.entries.forEach((e, i) => {
       progress?.(i, total, e.path);
-      const dest = join(this.dir, ...e.path.split('/'));
+      const dest = dests[i]!;
       const mutable = e.path === 'timestamp.json';
       if (!mutable && existsSync(dest) && sameContent(dest, e)) {
         report.skipped.push(e.path);
         return;
       }
-      if (isTargetEntry(e)) copyFileAtomic(e.file, dest);
-      else writeFileAtomic(dest, e.bytes);
+      // targets are copied, never read whole
+      writeInside(this.dir, e.path, isTargetEntry(e) ? { copyOf: e.file } : e.bytes, { what });
       report.written.push(e.path);
     });
-    writeFileAtomic(join(this.dir, 'index.html'), indexHtml(tree));
+    writeInside(this.dir, 'index.html', indexHtml(tree), { what });
     progress?.(total, total, 'index.html');
     return report;
   }

@@ -4,9 +4,15 @@ import { canonicalize } from '@tufjs/canonical-json';
 import { Metadata, MetadataKind } from '@tufjs/models';
 import type { Key, Root, Snapshot, Targets, Timestamp } from '@tufjs/models';
 import { MetadataError } from '../errors.js';
+import { distinctKeyCount, duplicateKey, duplicateKeyMessage } from './key-identity.js';
 import { SUPPORTED_SCHEMES } from './keys.js';
 import { verifyWith } from './verify.js';
-import { checkDelegatedRoleName, checkMetaFileName, checkRoleName } from './names.js';
+import {
+  TOP_LEVEL_ROLES,
+  checkDelegatedRoleName,
+  checkMetaFileName,
+  checkRoleName,
+} from './names.js';
 import { checkTargetPath } from './target-files.js';
 import type { AnySigned, Envelope, KeyJson } from './types.js';
 
@@ -56,6 +62,9 @@ export function parseEnvelope(text: string, where: string, expectedType?: string
   }
   const env = data as Envelope;
   checkKeys(env.signed, where);
+  // thresholds count keys, not keyids: one key under two keyids in a role is refused here
+  const dup = duplicateKey(env.signed);
+  if (dup) throw new MetadataError(`${where}: ${duplicateKeyMessage(dup)}`);
   // a path that escapes targets/ is refused wherever metadata is read, before anyone signs it
   if (env.signed._type === 'targets')
     for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
@@ -95,6 +104,12 @@ function checkShape(signed: AnySigned, where: string): void {
 
 /** Role names and snapshot entries become file names and URLs: refuse hostile ones here. */
 function checkNames(signed: AnySigned, where: string): void {
+  if (signed._type === 'root' && signed.roles && typeof signed.roles === 'object')
+    for (const name of Object.keys(signed.roles))
+      if (!TOP_LEVEL_ROLES.includes(name))
+        throw new MetadataError(
+          `${where}: field "signed.roles": ${JSON.stringify(name)} is not a top-level role (root, targets, snapshot, timestamp); root names only those`,
+        );
   if (signed._type === 'targets') {
     const d = signed.delegations;
     const roles: unknown = d?.roles ?? [];
@@ -204,6 +219,19 @@ export function validSignatures(
     return []; // no client could verify a signature over it
   }
   return wanted.filter((id) => verifyWith(keys[id]!, bytes, sigs.get(id)!));
+}
+
+/**
+ * How many distinct keys (among `keyids`) signed the envelope: what a threshold counts.
+ * One key listed under two keyids (refused at load, but not by every caller's keys map)
+ * counts once.
+ */
+export function signerCount(
+  env: Envelope,
+  keys: Record<string, KeyJson>,
+  keyids: string[],
+): number {
+  return distinctKeyCount(validSignatures(env, keys, keyids), keys);
 }
 
 /** Serialises an envelope the way it is stored in git: 2-space JSON and a newline. */

@@ -5,7 +5,7 @@
 import { UserError } from '../errors.js';
 
 const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const TOP_LEVEL = ['root', 'targets', 'snapshot', 'timestamp'];
+export const TOP_LEVEL_ROLES: readonly string[] = ['root', 'targets', 'snapshot', 'timestamp'];
 
 /** Letters, digits, '.', '_', '-'; no leading '.', no '/', no '..', at most 128 characters. */
 function isRoleName(role: unknown): boolean {
@@ -21,7 +21,7 @@ function isRoleName(role: unknown): boolean {
 export function checkRoleName(role: string, where = 'role name'): void {
   if (!isRoleName(role)) {
     throw new UserError(
-      `${where}: "${String(role)}" is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`,
+      `${where}: ${JSON.stringify(role)} is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`,
     );
   }
 }
@@ -29,9 +29,9 @@ export function checkRoleName(role: string, where = 'role name'): void {
 /** A delegated role's name: a valid role name that is not a top-level role's. */
 export function checkDelegatedRoleName(role: string, where: string): void {
   checkRoleName(role, where);
-  if (TOP_LEVEL.includes(role))
+  if (TOP_LEVEL_ROLES.includes(role))
     throw new UserError(
-      `${where}: "${role}" is a top-level role's name; a delegation cannot use it`,
+      `${where}: ${JSON.stringify(role)} is a top-level role's name; a delegation cannot use it`,
     );
 }
 
@@ -39,5 +39,7 @@ export function checkDelegatedRoleName(role: string, where: string): void {
 export function checkMetaFileName(name: string, where: string): void {
   const role = name.endsWith('.json') ? name.slice(0, -'.json'.length) : '';
   if (!role || !isRoleName(role))
-    throw new UserError(`${where}: "${name}" is not "<role>.json" with a valid role name`);
+    throw new UserError(
+      `${where}: ${JSON.stringify(name)} is not "<role>.json" with a valid role name`,
+    );
 }

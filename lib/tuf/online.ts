@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { canonicalize } from '@tufjs/canonical-json';
 import { UserError } from '../errors.js';
 import type { Signer } from '../signers/signer.js';
-import { addDays, serialize, signedBytes, tufDate, validSignatures } from './envelope.js';
+import { addDays, serialize, signedBytes, signerCount, tufDate } from './envelope.js';
+import { keyMaterial } from './key-identity.js';
 import { keyId } from './keys.js';
 import type { RepoDir } from './repo.js';
 import { checkRoleSigned, periodsOf, roleKeys } from './roles.js';
@@ -49,7 +50,7 @@ function staleness(
     return `${role}: in its signing period (expires ${cur.signed.expires})`;
   }
   const rk = roleKeys(role, root, undefined)!;
-  if (validSignatures(cur, rk.keys, rk.keyids).length < rk.threshold)
+  if (signerCount(cur, rk.keys, rk.keyids) < rk.threshold)
     return `${role}: signature no longer valid`;
   return undefined;
 }
@@ -65,10 +66,11 @@ async function signOnline(
   if (!rk || !keyid)
     throw new UserError(`metadata/root.json: role ${role} has no key with ${ONLINE_URI}`);
   const signer = await factory(root.keys[keyid]![ONLINE_URI] as string, keyid);
-  const actual = keyId(await signer.publicKey());
-  if (actual !== keyid) {
+  const pub = await signer.publicKey();
+  // matched by key material: root may list the online key under a legacy keyid
+  if (keyMaterial(pub) !== keyMaterial(root.keys[keyid]!)) {
     throw new UserError(
-      `${signer.description}: online key ${actual.slice(0, 12)} is not the ${role} key in root (${keyid.slice(0, 12)})`,
+      `${signer.description}: online key ${keyId(pub).slice(0, 12)} is not the ${role} key in root (${keyid.slice(0, 12)})`,
     );
   }
   env.signatures = [{ keyid, sig: await signer.sign(signedBytes(env)) }];

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { removeInside, writeInside } from '../util/fs.js';
 import { parseEnvelope, serialize } from './envelope.js';
 import { checkRoleName } from './names.js';
 import { roleType } from './types.js';
@@ -61,21 +61,24 @@ export class RepoDir implements MetadataReader {
    */
   writeRole(role: string, env: Envelope, opts: { history?: boolean } = {}): void {
     const text = serialize(env);
-    writeFileAtomic(this.rolePath(role), text);
+    checkRoleName(role, 'role name');
+    writeInside(this.dir, this.relRolePath(role), text, { what: 'repository' });
     if (role === 'root' && opts.history !== false) this.writeRootHistory(env);
   }
 
   /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */
   writeRootHistory(env: Envelope): boolean {
     const text = serialize(env);
-    const path = join(this.metadataDir, 'root_history', `${env.signed.version}.root.json`);
+    const rel = `metadata/root_history/${env.signed.version}.root.json`;
+    const path = join(this.dir, rel);
     if (existsSync(path) && readFileSync(path, 'utf8') === text) return false;
-    writeFileAtomic(path, text);
+    writeInside(this.dir, rel, text, { what: 'repository' });
     return true;
   }
 
   removeRole(role: string): void {
-    rmSync(this.rolePath(role), { force: true });
+    checkRoleName(role, 'role name');
+    removeInside(this.dir, this.relRolePath(role), 'repository');
   }
 
   /** Delegated targets role names, in delegation order (one level below targets). */

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { validSignatures } from './envelope.js';
+import { signerCount } from './envelope.js';
 import type { Envelope, KeyJson, RootSigned, TargetsSigned } from './types.js';
 import { EXPIRY_PERIOD, KEYOWNER, SIGNING_PERIOD, isOnlineRole } from './types.js';
 
@@ -16,7 +16,7 @@ export function roleKeys(
   root: RootSigned,
   targets: TargetsSigned | undefined,
 ): RoleKeys | undefined {
-  if (role in root.roles) {
+  if (Object.hasOwn(root.roles, role)) {
     const r = root.roles[role]!;
     return { keys: root.keys, keyids: r.keyids, threshold: r.threshold };
   }
@@ -109,7 +109,7 @@ export function checkRoleSigned(
     throw new UserError(`${where}: role ${role} expired on ${env.signed.expires}`);
   const rk = roleKeys(role, root, targets);
   if (!rk) throw new UserError(`${where}: no role delegates to ${role}`);
-  const n = validSignatures(env, rk.keys, rk.keyids).length;
+  const n = signerCount(env, rk.keys, rk.keyids);
   if (n < rk.threshold)
     throw new UserError(
       `${where}: ${n} of ${rk.threshold} required signatures verify; ${consequence}`,

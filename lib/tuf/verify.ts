@@ -26,7 +26,8 @@ const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
 const HEX = /^(?:[0-9a-f]{2})+$/i;
 const cache = new Map<string, KeyObject | null>();
 
-function publicKeyOf(key: KeyJson): KeyObject | null {
+/** The Node key object of a TUF public key (PEM SPKI or ed25519 hex), null when unusable. */
+export function publicKeyOf(key: Pick<KeyJson, 'keytype' | 'keyval'>): KeyObject | null {
   const pub = key.keyval?.public;
   if (typeof pub !== 'string') return null;
   const id = `${key.keytype}\0${pub}`;

@@ -30,16 +30,3 @@ export function hashFile(path: string): { sha256: string; length: number } {
   }
   return { sha256: hash.digest('hex'), length };
 }
-
-/** Copies a file atomically (temp file beside the destination, then rename), without reading it into memory. */
-export function copyFileAtomic(source: string, dest: string): void {
-  mkdirSync(dirname(dest), { recursive: true });
-  const tmp = `${dest}.tmp-${Math.random().toString(36).slice(2)}`;
-  try {
-    copyFileSync(source, tmp);
-    renameSync(tmp, dest);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}

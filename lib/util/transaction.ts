@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { writeFileAtomic } from './fs.js';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { removeInside, writeInside } from './fs.js';
 
 function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -28,10 +28,12 @@ export async function withRollback<T>(
     return await work();
   } catch (e) {
     for (const d of dirs) {
-      for (const f of listFiles(join(root, d))) if (!saved.has(f)) rmSync(f, { force: true });
+      for (const f of listFiles(join(root, d)))
+        if (!saved.has(f)) removeInside(root, relative(root, f), 'repository');
     }
     for (const [f, data] of saved) {
-      if (!existsSync(f) || !readFileSync(f).equals(data)) writeFileAtomic(f, data);
+      if (!existsSync(f) || !readFileSync(f).equals(data))
+        writeInside(root, relative(root, f), data, { what: 'repository' });
     }
     throw e;
   }

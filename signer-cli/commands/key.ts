@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { generateKey } from '../../lib/signers/keyfile.js';
@@ -6,6 +6,7 @@ import type { KeyType } from '../../lib/signers/keyfile.js';
 import { UsageError, UserError } from '../../lib/errors.js';
 import { normalizeUser } from '../../lib/event/invites.js';
 import { keyId } from '../../lib/tuf/keys.js';
+import { writeUserFile } from '../../lib/util/fs.js';
 import type { Ctx } from '../context.js';
 import { CONFIG_FILE } from '../definitions.js';
 import { parseKeyChoice } from '../signers.js';
@@ -33,10 +34,8 @@ export async function generateCommand(ctx: Ctx, o: GenOpts): Promise<void> {
   }
   const k = generateKey(o.type as KeyType, passphrase);
   // Modes are set explicitly: a permissive umask must not make the key readable.
-  writeFileSync(out, k.privatePem, { mode: 0o600, flag: 'wx' });
-  chmodSync(out, 0o600);
-  writeFileSync(`${out}.pub`, k.publicPem, { mode: 0o644 });
-  chmodSync(`${out}.pub`, 0o644);
+  writeUserFile(out, k.privatePem, { mode: 0o600, exclusive: true });
+  writeUserFile(`${out}.pub`, k.publicPem, { mode: 0o644 });
   ctx.out(
     `Wrote ${o.out} (${passphrase ? 'encrypted' : 'unencrypted'}) and ${o.out}.pub; keyid ${keyId(k.tufKey)}`,
   );
@@ -69,7 +68,7 @@ export async function setupCommand(ctx: Ctx, o: SetupOpts): Promise<void> {
   if (o.keyfile) cfg.keyfile = o.keyfile;
   if (o.pkcs11Module) cfg['pkcs11-module'] = o.pkcs11Module;
   if (o.pkcs11Key) cfg['pkcs11-key'] = o.pkcs11Key;
-  writeFileSync(resolve(ctx.cwd, CONFIG_FILE), stringify(cfg));
+  writeUserFile(resolve(ctx.cwd, CONFIG_FILE), stringify(cfg));
   ctx.out(`Wrote ${CONFIG_FILE}.`);
   if (method !== 'keyfile')
     ctx.out('Check that tufci sees your YubiKey (or token) with `tufci key list`.');

@@ -4,12 +4,13 @@
  * of an online key URI (awskms:…, pkcs11:…, file:…), for `init --online-key` or
  * `--key @user=FILE`. Both read public objects only: no PIN.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { listTokenKeys, Pkcs11Signer } from '../../lib/signers/pkcs11/signer.js';
 import { UsageError, UserError } from '../../lib/errors.js';
 import { onlinePublicKey } from '../../lib/signers/online/index.js';
 import { keyId, publicPemOf } from '../../lib/tuf/keys.js';
+import { writeUserFile } from '../../lib/util/fs.js';
 import type { Ctx } from '../context.js';
 import { parseKeyChoice, pkcs11ModulePath } from '../signers.js';
 import { formatKeyRoles, keyUses, pkcs11Settings } from '../token-keys.js';
@@ -83,7 +84,7 @@ function writePublic(ctx: Ctx, pem: string, out: string | undefined, what: strin
   }
   const path = resolve(ctx.cwd, out);
   if (existsSync(path)) throw new UserError(`--out ${out}: file exists; not overwriting`);
-  writeFileSync(path, pem);
+  writeUserFile(path, pem, { exclusive: true });
   ctx.out(`Wrote ${out}: ${what}`);
   ctx.out(`Online key URI: ${uri}`);
 }

@@ -68,7 +68,7 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
       r.complete
         ? []
         : unsignedKeysOf(r, cfg.user)
-            .filter((id) => id !== plan.keyid)
+            .filter((id) => !plan.mine.includes(id))
             .map((id) => `${r.role} (keyid ${id.slice(0, 12)})`),
     );
     if (others.length)

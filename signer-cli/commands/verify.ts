@@ -1,10 +1,11 @@
-import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dirFetcher, dirUrl, httpFetcher } from '../../lib/client/fetchers.js';
 import { requireRoot } from '../../lib/client/trust-dir.js';
 import { verifyRepository } from '../../lib/client/verify.js';
 import { UsageError, UserError } from '../../lib/errors.js';
 import { isOciLocation, parseLocation } from '../../lib/location.js';
+import { writeUserFile } from '../../lib/util/fs.js';
 import type { Ctx } from '../context.js';
 import { verifyOciArtifact, verifyOciRepository, type OciVerifyOpts } from '../oci-verify.js';
 import { trustDirFor } from '../trust-cache.js';
@@ -81,7 +82,7 @@ async function verifyStatic(ctx: Ctx, src: StaticSource, o: VerifyOpts): Promise
   });
   ctx.out(`Repository verified (timestamp version ${res.timestampVersion}).`);
   if (res.target) {
-    if (o.out) copyFileSync(res.target.file, resolve(ctx.cwd, o.out));
+    if (o.out) writeUserFile(resolve(ctx.cwd, o.out), { copyOf: res.target.file });
     ctx.out(
       `Target ${JSON.stringify(res.target.path)} verified: ${res.target.length} bytes, sha256 ${res.target.sha256}${o.out ? `, written to ${o.out}` : ''}.`,
     );

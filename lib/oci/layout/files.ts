@@ -1,8 +1,9 @@
 /** Files of an OCI image layout: `oci-layout`, `index.json`, `blobs/<alg>/<hex>`, written atomically. */
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { streamInside } from '../../util/fs.js';
 import { ContentCheckError, ContentVerifier, parseDigest } from '../digest.js';
 import { OciError, type OciErrorContext } from '../errors.js';
 import { emptyIndex, type ImageIndex } from '../media-types.js';
@@ -10,6 +11,11 @@ import { emptyIndex, type ImageIndex } from '../media-types.js';
 const LAYOUT_VERSION = '1.0.0';
 
 export function blobPath(dir: string, digest: string): string {
+  return join(dir, blobRel(dir, digest));
+}
+
+/** `blobs/<alg>/<hex>` of a digest, relative to the layout. */
+export function blobRel(dir: string, digest: string): string {
   const parsed = parseDigest(digest);
   if (!parsed) {
     throw new OciError(
@@ -18,28 +24,25 @@ export function blobPath(dir: string, digest: string): string {
       `${digest} is not a digest`,
     );
   }
-  return join(dir, 'blobs', parsed.algorithm, parsed.hex);
+  return `blobs/${parsed.algorithm}/${parsed.hex}`;
 }
 
-/** A temp file next to `path`, to be renamed over it. */
-export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+/** Streams a file to `rel` inside the layout `dir` (temp file + rename, inside the layout only). */
+export function streamToLayout<T>(
+  dir: string,
+  rel: string,
+  write: (file: FileHandle) => Promise<T>,
+): Promise<T> {
+  return streamInside(dir, rel, write, { what: 'OCI layout' });
 }
 
-/** Writes `data` to `path` through a temp file and a rename, so readers never see half a file. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const temp = tempPathFor(path);
-  const file = await open(temp, 'wx');
-  try {
-    await file.writeFile(data);
-    await file.sync();
-  } catch (e) {
-    await file.close();
-    await rm(temp, { force: true });
-    throw e;
-  }
-  await file.close();
-  await rename(temp, path);
+/** Writes `data` to `rel` inside the layout `dir`, so readers never see half a file. */
+export function writeLayoutFile(
+  dir: string,
+  rel: string,
+  data: Uint8Array | string,
+): Promise<void> {
+  return streamToLayout(dir, rel, (f) => f.writeFile(data));
 }
 
 /** Creates the layout's skeleton where missing; checks the version where present. */
@@ -66,10 +69,14 @@ export async function ensureLayout(dir: string, create: boolean): Promise<void> 
   }
   await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
   if (text === undefined) {
-    await writeFileAtomic(marker, JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION }));
+    await writeLayoutFile(
+      dir,
+      'oci-layout',
+      JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION }),
+    );
   }
   if (!(await exists(join(dir, 'index.json')))) {
-    await writeFileAtomic(join(dir, 'index.json'), JSON.stringify(emptyIndex()));
+    await writeLayoutFile(dir, 'index.json', JSON.stringify(emptyIndex()));
   }
 }
 
@@ -88,7 +95,7 @@ export async function readIndex(dir: string): Promise<ImageIndex> {
 }
 
 export async function writeIndex(dir: string, index: ImageIndex): Promise<void> {
-  await writeFileAtomic(join(dir, 'index.json'), JSON.stringify(index));
+  await writeLayoutFile(dir, 'index.json', JSON.stringify(index));
 }
 
 export async function exists(path: string): Promise<boolean> {

@@ -6,7 +6,8 @@
  * tag `sha256-<hex>` a copy from a registry brought along.
  * Writers in one process are serialized; several processes writing one layout are not.
  */
-import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { streamInside } from '../../util/fs.js';
 import { ContentVerifier, digestOf, digestOfFile, isDigest } from '../digest.js';
 import { OciError, type OciErrorContext } from '../errors.js';
 import { findTag, tagsOf, withManifest } from './index-file.js';
@@ -77,18 +78,9 @@ export class OciLayoutStore implements OciStore {
     path: string,
     options: BlobReadOptions = {},
   ): Promise<number> {
-    const temp = files.tempPathFor(path);
-    const out = await open(temp, 'wx');
-    try {
-      const size = await this.readVerified(digest, options, async (c) => void (await out.write(c)));
-      await out.close();
-      await rename(temp, path);
-      return size;
-    } catch (e) {
-      await out.close().catch(() => undefined);
-      await rm(temp, { force: true });
-      throw e;
-    }
+    return streamInside(dirname(path), basename(path), (out) =>
+      this.readVerified(digest, options, async (c) => void (await out.write(c))),
+    );
   }
 
   private async readVerified(
@@ -114,9 +106,9 @@ export class OciLayoutStore implements OciStore {
   async pushBlob(data: Uint8Array, options: PutBlobOptions = {}): Promise<PushedBlob> {
     const digest = digestOf(data);
     this.checkGiven(digest, options.digest);
-    const path = files.blobPath(this.dir, digest);
-    const existed = await files.exists(path);
-    if (!existed) await files.writeFileAtomic(path, data);
+    const rel = files.blobRel(this.dir, digest);
+    const existed = await files.exists(files.blobPath(this.dir, digest));
+    if (!existed) await files.writeLayoutFile(this.dir, rel, data);
     const descriptor = { mediaType: options.mediaType ?? OCTET_STREAM, digest, size: data.length };
     return { descriptor, existed };
   }
@@ -124,27 +116,17 @@ export class OciLayoutStore implements OciStore {
   async putBlobFile(source: string, options: PutBlobOptions = {}): Promise<Descriptor> {
     const { digest, size } = await digestOfFile(source);
     this.checkGiven(digest, options.digest);
-    const path = files.blobPath(this.dir, digest);
-    if (!(await files.exists(path))) {
+    if (!(await files.exists(files.blobPath(this.dir, digest)))) {
       // Copy while verifying, so a file changed since hashing cannot land under the digest.
-      const temp = files.tempPathFor(path);
-      const out = await open(temp, 'wx');
-      try {
-        const verifier = new ContentVerifier(digest, { maxSize: size, expectedSize: size });
-        await files.verifyFile(
+      const verifier = new ContentVerifier(digest, { maxSize: size, expectedSize: size });
+      await files.streamToLayout(this.dir, files.blobRel(this.dir, digest), (out) =>
+        files.verifyFile(
           source,
           verifier,
           this.context('store blob', digest),
           async (c) => void (await out.write(c)),
-        );
-        await out.sync();
-        await out.close();
-        await rename(temp, path);
-      } catch (e) {
-        await out.close().catch(() => undefined);
-        await rm(temp, { force: true });
-        throw e;
-      }
+        ),
+      );
     }
     return { mediaType: options.mediaType ?? OCTET_STREAM, digest, size };
   }

@@ -2,9 +2,8 @@
  * Reading response bodies safely: Content-Length and a size limit checked before and
  * while reading, digests verified, files written via temp file + rename.
  */
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { dirname, basename } from 'node:path';
+import { streamInside } from '../../util/fs.js';
 import { ContentCheckError, ContentVerifier } from '../digest.js';
 import { OciError, kindForStatus, parseErrorBody, type OciErrorContext } from '../errors.js';
 import { discard } from './http.js';
@@ -84,26 +83,19 @@ export async function readBodyToFile(
 ): Promise<number> {
   checkContentLength(res, limits, context);
   const verifier = new ContentVerifier(limits.digest, limits);
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const file = await open(temp, 'wx');
-  let ok = false;
-  try {
-    for await (const chunk of chunks(res)) {
-      verifier.update(chunk);
-      await file.write(chunk);
+  await streamInside(dirname(path), basename(path), async (file) => {
+    try {
+      for await (const chunk of chunks(res)) {
+        verifier.update(chunk);
+        await file.write(chunk);
+      }
+      verifier.finish();
+    } catch (e) {
+      await discard(res);
+      if (e instanceof ContentCheckError) throw new OciError(e.kind, context, e.message);
+      throw e;
     }
-    verifier.finish();
-    await file.sync();
-    ok = true;
-  } catch (e) {
-    await discard(res);
-    if (e instanceof ContentCheckError) throw new OciError(e.kind, context, e.message);
-    throw e;
-  } finally {
-    await file.close();
-    if (!ok) await rm(temp, { force: true });
-  }
-  await rename(temp, path);
+  });
   return verifier.size;
 }
 
