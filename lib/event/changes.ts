@@ -1,5 +1,6 @@
 import { canonicalize } from '@tufjs/canonical-json';
 import { sameJson } from '../tuf/envelope.js';
+import { keyMaterial } from '../tuf/key-identity.js';
 import { ownerOf } from '../tuf/roles.js';
 import { KEYOWNER, ONLINE_URI } from '../tuf/types.js';
 import type { Envelope, KeyJson, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
@@ -159,13 +160,15 @@ function ownerWarnings(
 ): string[] {
   const out: string[] = [];
   for (const k of added) {
-    const label = keys[k.keyid]?.[KEYOWNER];
+    const key = keys[k.keyid];
+    const label = key?.[KEYOWNER];
     if (typeof label !== 'string' || !label) continue;
+    const mine = keyMaterial(key!);
     for (const { where, keys: knownKeys } of known) {
-      const theirs = Object.entries(knownKeys)
-        .filter(([, key]) => key[KEYOWNER] === label)
-        .map(([id]) => id);
-      if (theirs.length && !theirs.includes(k.keyid)) {
+      const listed = Object.entries(knownKeys).filter(([, key]) => key[KEYOWNER] === label);
+      const theirs = listed.map(([id]) => id);
+      // the same key under another keyid (a legacy one, say) is theirs
+      if (theirs.length && !listed.some(([, key]) => keyMaterial(key) === mine)) {
         out.push(
           `key ${k.keyid.slice(0, 8)} is labelled ${label}, but ${label}'s key in ${where} is ${theirs.map((id) => id.slice(0, 8)).join(', ')}: check with ${label} that this key is theirs`,
         );

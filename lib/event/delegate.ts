@@ -79,7 +79,8 @@ export function delegate(repo: RepoDir, o: DelegateOptions): { invited: string[]
     for (const user of o.signers) {
       const known = o.knownKeys?.[user];
       if (known) {
-        const id = keyidIn(keyHolder, known);
+        // a key the repository already lists keeps its keyid (legacy or not)
+        const id = keyidIn({ ...allKeys, ...keyHolder }, known);
         keyHolder[id] = { ...known, [KEYOWNER]: user };
         keyids.push(id);
         continue;

@@ -30,13 +30,13 @@ export async function acceptInvites(
   const key: KeyJson = { ...pub, [KEYOWNER]: user };
   const root = repo.root();
   const targets = repo.has('targets') ? repo.targets() : undefined;
+  // a key the repository already lists (under a legacy keyid, say) keeps that keyid
+  const id = keyidIn({ ...(targets?.signed.delegations?.keys ?? {}), ...root.signed.keys }, pub);
   let rootTouched = false;
   let targetsTouched = false;
   for (const role of roles) {
     const entry = Object.hasOwn(root.signed.roles, role) ? root.signed.roles[role] : undefined;
     if (entry) {
-      // a key root already lists (under a legacy keyid, say) keeps that keyid
-      const id = keyidIn(root.signed.keys, pub);
       root.signed.keys[id] = { ...(root.signed.keys[id] ?? key), [KEYOWNER]: user };
       if (!entry.keyids.includes(id)) entry.keyids.push(id);
       rootTouched = true;
@@ -49,7 +49,6 @@ export async function acceptInvites(
       );
     }
     const keys = targets.signed.delegations.keys;
-    const id = keyidIn(keys, pub);
     keys[id] = { ...(keys[id] ?? key), [KEYOWNER]: user };
     if (!d.keyids.includes(id)) d.keyids.push(id);
     targetsTouched = true;
