@@ -20,7 +20,8 @@ interface OfflineRoleSpec {
 export interface InitOptions {
   /** The maintainer running init; their key is added, the other signers are invited. */
   user: string;
-  userKey: TufPublicKey;
+  /** Undefined when the maintainer signs neither root nor targets (every signer is invited). */
+  userKey?: TufPublicKey;
   /** Public keys already known for other signers (no invite needed). */
   knownKeys?: Record<string, TufPublicKey>;
   root: OfflineRoleSpec;
@@ -49,7 +50,8 @@ export function initRepository(repo: RepoDir, o: InitOptions): Invites {
   if (repo.has('root'))
     throw new UserError('metadata/root.json: already exists; this repository is initialised');
   const keys: Record<string, KeyJson> = {};
-  const known: Record<string, TufPublicKey> = { ...(o.knownKeys ?? {}), [o.user]: o.userKey };
+  const known: Record<string, TufPublicKey> = { ...(o.knownKeys ?? {}) };
+  if (o.userKey) known[o.user] = o.userKey;
   const invites: Invites = {};
   const roleEntry = (
     role: string,

@@ -6,7 +6,8 @@ import type { Signer } from '../signers/signer.js';
 import { addDays, serialize, signedBytes, tufDate, validSignatures } from './envelope.js';
 import { keyId } from './keys.js';
 import type { RepoDir } from './repo.js';
-import { checkRoleSigned, periodsOf, roleKeys } from './roles.js';
+import { checkRoleSigned } from './health.js';
+import { periodsOf, roleKeys } from './roles.js';
 import { ONLINE_URI } from './types.js';
 import type {
   Envelope,

@@ -20,11 +20,16 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
   const io = eventIo(ctx, cfg);
   const ev = await openEvent(io, event, { mustExist: true });
   const repo = repoOf(ctx);
+  const pending = await updateEvent(repo, ev.base, ctx.now(), { dryRun: true, event });
+  if (pending.written.length)
+    throw new UserError(
+      `event ${event}: waiting for CI to update this event (or run \`tufci event update\`): the metadata of ${pending.written.join(', ')} does not match the branch yet`,
+    );
   const signer = await makeSigner(ctx, cfg);
   await withRollback(ctx.cwd, ['metadata'], async () => {
     const joined = await acceptInvites(repo, cfg.user, signer);
     if (joined.length) {
-      await updateEvent(repo, ev.base, ctx.now());
+      await updateEvent(repo, ev.base, ctx.now(), { event });
       ctx.out(
         `Accepted the invite: your key (${signer.description}) now signs ${joined.join(', ')}.`,
       );
@@ -35,9 +40,15 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
         await commitAndPush(io, ev, `Accept invite for ${cfg.user}: ${joined.join(', ')}`, o.push);
         return;
       }
-      throw new UserError(
-        `event ${event}: no signature is required from ${cfg.user} (nothing to sign or already signed)`,
+      const signed = plan.status.roles.some((r) =>
+        [r.current, r.previous].some((q) =>
+          q?.signers.some((x) => x.name === cfg.user && x.signed),
+        ),
       );
+      ctx.out(
+        `Nothing left to do: no signature is required from ${cfg.user} in ${event} (${signed ? 'you have signed it already' : 'you do not sign the roles it changes'}).`,
+      );
+      return;
     }
     ctx.out(
       `You (${cfg.user}) are asked to sign ${plan.toSign.map((c) => c.role).join(', ')} in ${event}.`,
