@@ -33,7 +33,7 @@ async function rolesAt(reader: GitRevReader): Promise<Map<string, Envelope>> {
   return roles;
 }
 
-/** Status of every `sign/*` branch of `remote` (as last fetched), by name. */
+/** Status of every `sign/*` branch of `remote` (as last fetched) not merged yet, by name. */
 export async function openEvents(
   git: Git,
   remote: string,
@@ -43,6 +43,8 @@ export async function openEvents(
   const main = `${remote}/${defaultBranch}`;
   for (const event of (await git.trackingBranches(remote, 'sign/')).sort()) {
     const ref = `${remote}/${event}`;
+    // a branch already merged (and not deleted) is no open event
+    if (await git.isAncestor(ref, main)) continue;
     const head = new GitRevReader(git, ref);
     const roles = await rolesAt(head);
     if (!roles.size) continue;

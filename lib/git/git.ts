@@ -203,4 +203,13 @@ export class Git {
     const out = (await this.run(['rev-parse', '--git-path', path], 'rev-parse')).trim();
     return out.startsWith('/') ? out : join(this.dir, out);
   }
+
+  /** Whether commit `a` is an ancestor of (or the same as) `b`. */
+  async isAncestor(a: string, b: string): Promise<boolean> {
+    // simple-git resolves on a silent non-zero exit, so compare commits instead of exit codes
+    const base = await this.mergeBase(a, b);
+    if (!base) return false;
+    const out = await this.git.raw(['rev-parse', '--verify', '--quiet', `${a}^{commit}`]);
+    return out.trim() === base;
+  }
 }

@@ -53,7 +53,7 @@ export async function statusCommand(ctx: Ctx, o: StatusOpts): Promise<void> {
   const repo = repoOf(ctx);
   if (!branch.startsWith('sign/')) {
     const due = rolesToBump(repo, ctx.now());
-    const open = await git.trackingBranches(o.remote, 'sign/');
+    const open = (await openEvents(git, o.remote, defaultBranch)).map((e) => e.event);
     const g = defaultBranchGuide(branch, due, open);
     if (o.json)
       ctx.out(
