@@ -104,6 +104,10 @@ export function defineInit(program: Command, ctx: Ctx): void {
     .option('--snapshot-signing <days>', 'snapshot signing period')
     .option('--timestamp-expiry <days>', 'timestamp expiry period')
     .option('--timestamp-signing <days>', 'timestamp signing period')
+    .option(
+      '--top-level-dirs',
+      'files in targets/<dir>/ without a role <dir> are top-level targets (default: refused, as in tuf-on-ci)',
+    )
     .option('--no-push', 'commit but do not push')
     .action(async (o: InitOpts) => (await import('./commands/init.js')).initCommand(ctx, o));
 }

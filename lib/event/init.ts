@@ -5,7 +5,13 @@ import { addDays, tufDate } from '../tuf/envelope.js';
 import { keyId } from '../tuf/keys.js';
 import type { RepoDir } from '../tuf/repo.js';
 import { checkThreshold } from '../tuf/roles.js';
-import { EXPIRY_PERIOD, KEYOWNER, ONLINE_URI, SIGNING_PERIOD } from '../tuf/types.js';
+import {
+  EXPIRY_PERIOD,
+  KEYOWNER,
+  ONLINE_URI,
+  SIGNING_PERIOD,
+  TOP_LEVEL_DIRS,
+} from '../tuf/types.js';
 import type { KeyJson, RootSigned, TargetsSigned } from '../tuf/types.js';
 import type { Invites } from './invites.js';
 import { writeInvites } from './invites.js';
@@ -31,6 +37,8 @@ export interface InitOptions {
   onlineUri: string;
   timestamp?: { expiryDays?: number; signingDays?: number };
   snapshot?: { expiryDays?: number; signingDays?: number };
+  /** Files in targets/<dir>/ without a role <dir> belong to targets instead of being refused. */
+  topLevelDirs?: boolean;
   now: Date;
 }
 
@@ -109,6 +117,7 @@ export function initRepository(repo: RepoDir, o: InitOptions): Invites {
     expires: tufDate(addDays(o.now, o.targets.expiryDays ?? 365)),
     targets: {},
     ...periods(o.targets.expiryDays, o.targets.signingDays),
+    ...(o.topLevelDirs ? { [TOP_LEVEL_DIRS]: true } : {}),
   };
   repo.writeRole('root', { signed: root, signatures: [] });
   repo.writeRole('targets', { signed: targets, signatures: [] });

@@ -11,6 +11,7 @@ import type { MetadataReader, RepoDir } from '../tuf/repo.js';
 import { lookupIn, roleForTarget } from '../tuf/owner.js';
 import { checkThreshold, ownerOf, periodsOf, roleKeys } from '../tuf/roles.js';
 import { scanTargetFiles } from '../tuf/target-files.js';
+import { TOP_LEVEL_DIRS } from '../tuf/types.js';
 import type { Envelope, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
 import { defaultPaths } from './delegate.js';
 import { inviteCount, readInvites } from './invites.js';
@@ -61,7 +62,8 @@ function syncTargets(
   for (const role of ['targets', ...(targets.delegations?.roles ?? []).map((r) => r.name)])
     wanted.set(role, {});
   const unassigned = new Map<string, string[]>();
-  for (const [path, info] of scanTargetFiles(repo.targetsDir)) {
+  const scanned = scanTargetFiles(repo.targetsDir);
+  for (const [path, info] of scanned) {
     const role = roleForTarget(lookup, path, `targets/${path}`);
     if (role === 'targets' && path.includes('/')) {
       const dir = path.split('/')[0]!;
@@ -71,7 +73,10 @@ function syncTargets(
     if (!wanted.has(role)) wanted.set(role, {});
     wanted.get(role)![path] = info;
   }
-  refuseUnassigned(unassigned, roles.get('root')!.signed as RootSigned, event);
+  if ((targets as unknown as Record<string, unknown>)[TOP_LEVEL_DIRS] === true) {
+    for (const files of unassigned.values())
+      for (const p of files) wanted.get('targets')![p] = scanned.get(p)!;
+  } else refuseUnassigned(unassigned, roles.get('root')!.signed as RootSigned, event);
   for (const [role, files] of wanted) {
     const env = roles.get(role);
     if (!env)

@@ -70,6 +70,7 @@ export interface InitOpts extends ConfigFlags {
   snapshotSigning?: string;
   timestampExpiry?: string;
   timestampSigning?: string;
+  topLevelDirs?: boolean;
   push: boolean;
 }
 
@@ -116,6 +117,7 @@ export async function initCommand(ctx: Ctx, o: InitOpts): Promise<void> {
         expiryDays: days(o.timestampExpiry, '--timestamp-expiry'),
         signingDays: days(o.timestampSigning, '--timestamp-signing'),
       },
+      topLevelDirs: o.topLevelDirs,
       now: ctx.now(),
     });
     await updateEvent(repo, ev.base, ctx.now(), { event: o.event });

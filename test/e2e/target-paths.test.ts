@@ -79,3 +79,24 @@ describe('files in targets/<dir>/ belong to role <dir>', () => {
     expect(app.paths).toEqual(['app/*', 'app/*/*', 'app/*/*/*', 'app/*/*/*/*']);
   });
 });
+
+describe('init --top-level-dirs: files in targets/<dir>/ without a role belong to targets', () => {
+  const w = new World();
+  const alice = w.clone('alice');
+  const ci = w.ci();
+  beforeAll(async () => {
+    await w.bootstrap([alice], 1, ['--top-level-dirs']);
+  }, 120_000);
+  afterAll(() => w.cleanup());
+
+  it('accepts them into targets instead of refusing', async () => {
+    w.pushFiles(alice, 'sign/docs', { 'targets/docs/guide.txt': 'guide\n' });
+    w.sync(ci, 'sign/docs');
+    const up = await ci.tufci('event', 'update', '--push');
+    expect(up.code, up.err).toBe(0);
+    w.sync(ci, 'sign/docs');
+    const targets = JSON.parse(readFileSync(join(ci.dir, 'metadata/targets.json'), 'utf8'));
+    expect(targets.signed['x-tufci-top-level-dirs']).toBe(true);
+    expect(Object.keys(targets.signed.targets)).toEqual(['docs/guide.txt']);
+  });
+});
