@@ -8,7 +8,7 @@ import { validSignatures } from './envelope.js';
 import { ownerOf, periodsOf, roleKeys } from './roles.js';
 import type { Envelope, RootSigned, TargetsSigned } from './types.js';
 
-export type RoleProblem = 'below-threshold' | 'expired' | 'due';
+type RoleProblem = 'below-threshold' | 'expired' | 'due';
 
 export interface RoleHealth {
   role: string;
@@ -26,7 +26,7 @@ export interface RoleHealth {
 }
 
 /** Why a role's signatures fall short, in words (for online-sign, publish and status). */
-export function shortfall(h: RoleHealth): string {
+function shortfall(h: RoleHealth): string {
   const who = `signed by ${h.signedBy.join(', ') || 'nobody'}; not by ${h.missing.join(', ') || 'nobody'}`;
   const why = h.invalid
     ? `${h.invalid} signature(s) no longer verify: the role's content, keys or threshold changed after it was signed`
@@ -35,7 +35,7 @@ export function shortfall(h: RoleHealth): string {
 }
 
 /** Health of one offline role against `root` (and `targets` for delegated roles). */
-export function roleHealth(
+function roleHealth(
   role: string,
   env: Envelope,
   root: RootSigned,
