@@ -48,6 +48,19 @@ export interface ConfigFlags {
   method?: string;
 }
 
+/** The signer's `@name` from `.tufci.yaml`, or undefined (no file, no name, unreadable). */
+export function settingsUser(ctx: Ctx): string | undefined {
+  const path = join(ctx.cwd, CONFIG_FILE);
+  if (!existsSync(path)) return undefined;
+  try {
+    const file = parseYaml(readFileSync(path, 'utf8')) as Record<string, unknown> | null;
+    const user = file?.['user-name'];
+    return typeof user === 'string' ? normalizeUser(user, `${CONFIG_FILE} user-name`) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads `.tufci.yaml` (git-ignored) and applies flags over it. */
 export function signerConfig(ctx: Ctx, flags: ConfigFlags): SignerConfig {
   const path = join(ctx.cwd, CONFIG_FILE);
@@ -66,6 +79,10 @@ export function signerConfig(ctx: Ctx, flags: ConfigFlags): SignerConfig {
     return v;
   };
   const user = flags.user ?? str('user-name');
+  if (!user && !existsSync(path))
+    throw new UserError(
+      `no signer settings (${CONFIG_FILE}) in ${ctx.cwd}: run \`tufci setup --user @you --keyfile <your key file>\` (or \`--method pkcs11\` for a YubiKey) first`,
+    );
   if (!user)
     throw new UserError(
       `no signer name: pass --user @name or set "user-name" in ${CONFIG_FILE} (see \`tufci setup --help\`)`,

@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import type { Ctx } from './context.js';
 import type { DelegateOpts } from './commands/delegate.js';
-import type { EventUpdateOpts, StatusOpts } from './commands/event.js';
+import type { EventUpdateOpts } from './commands/event.js';
+import type { StatusOpts } from './commands/status.js';
 import type { InitOpts } from './commands/init.js';
 import type { GenOpts, SetupOpts } from './commands/key.js';
 import type { AddArtifactOpts } from './commands/oci-add-artifact.js';
@@ -103,6 +104,10 @@ export function defineInit(program: Command, ctx: Ctx): void {
     .option('--snapshot-signing <days>', 'snapshot signing period')
     .option('--timestamp-expiry <days>', 'timestamp expiry period')
     .option('--timestamp-signing <days>', 'timestamp signing period')
+    .option(
+      '--top-level-dirs',
+      'files in targets/<dir>/ without a role <dir> are top-level targets (default: refused, as in tuf-on-ci)',
+    )
     .option('--no-push', 'commit but do not push')
     .action(async (o: InitOpts) => (await import('./commands/init.js')).initCommand(ctx, o));
 }
@@ -127,7 +132,7 @@ export function defineDelegate(program: Command, ctx: Ctx): void {
     )
     .option(
       '--paths <patterns>',
-      'delegated roles: comma-separated target path patterns (default for a new role: <role>/*)',
+      'delegated roles: comma-separated target path patterns (default for a new role: <role>/* down to four levels, <role>/*/*/*/*)',
     )
     .option('--key <@user=file>', "a signer's public key PEM (repeatable)", repeatable)
     .option('--no-sign', 'do not sign the changed roles yourself')
@@ -156,13 +161,15 @@ export function defineStatus(program: Command, ctx: Ctx): void {
   program
     .command('status')
     .description(
-      'who signed, who is missing and the threshold for each role changed in the checked-out event',
+      'who signed and who is missing in the checked-out event (on the default branch: roles due or below threshold), ending with the next command',
     )
     .option('--remote <name>', 'remote that has the default branch', 'origin')
     .option('--default-branch <name>', 'default branch (default: the remote HEAD)')
+    .option('--no-fetch', 'do not fetch the remote first (use what the last fetch saw)')
+    .option('--all', 'list every open sign/* event and whom each waits for')
     .option('--json', 'print the status as JSON')
     .option('--markdown', 'print the report as markdown (as in the PR comment)')
-    .action(async (o: StatusOpts) => (await import('./commands/event.js')).statusCommand(ctx, o));
+    .action(async (o: StatusOpts) => (await import('./commands/status.js')).statusCommand(ctx, o));
 }
 
 export function defineEvent(program: Command, ctx: Ctx): void {
@@ -200,7 +207,9 @@ export function defineOnline(program: Command, ctx: Ctx): void {
     );
   program
     .command('bump-expiring')
-    .description('open a sign/bump-<role>-v<N> branch for each offline role in its signing period')
+    .description(
+      'open a sign/bump-<role>-v<N> branch for each offline role in its signing period, expired or below threshold',
+    )
     .option('--remote <name>', 'remote to push the branches to', 'origin')
     .option('--no-push', 'create branches locally only')
     .action(async (o: BumpOpts) =>

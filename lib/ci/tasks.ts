@@ -1,5 +1,5 @@
 import { knownGood } from '../event/base.js';
-import { bumped, expiringRoles } from '../event/expiring.js';
+import { bumped, rolesToBump } from '../event/expiring.js';
 import { updateEvent } from '../event/update.js';
 import { pushEvent } from '../event/workflow.js';
 import { Git } from '../git/git.js';
@@ -25,7 +25,9 @@ export async function eventUpdateTask(
   const repo = new RepoDir(t.dir);
   const branch = await git.currentBranch();
   const base = await knownGood(git, remote, o.defaultBranch);
-  const res = await withRollback(t.dir, ['metadata'], () => updateEvent(repo, base, t.now));
+  const res = await withRollback(t.dir, ['metadata'], () =>
+    updateEvent(repo, base, t.now, { event: branch }),
+  );
   for (const l of res.log) t.log(l);
   let committed = false;
   if (!res.written.length) t.log('Metadata is up to date; nothing to commit.');
@@ -41,7 +43,10 @@ export async function eventUpdateTask(
   return { written: res.written, committed, branch };
 }
 
-/** Opens a `sign/bump-<role>-v<N>` branch for each offline role in its signing period; skips existing ones. */
+/**
+ * Opens a `sign/bump-<role>-v<N>` branch for each offline role in its signing period,
+ * expired or below its threshold; skips existing ones.
+ */
 export async function bumpExpiringTask(t: TaskEnv, o: { push?: boolean } = {}): Promise<string[]> {
   const repo = new RepoDir(t.dir);
   const git = new Git(t.dir, t.env);
@@ -52,9 +57,9 @@ export async function bumpExpiringTask(t: TaskEnv, o: { push?: boolean } = {}): 
   const existing = new Set(o.push ? await git.remoteBranches(remote) : []);
   const created: string[] = [];
   const root = repo.root().signed;
-  for (const e of expiringRoles(repo, t.now)) {
+  for (const e of rolesToBump(repo, t.now)) {
     if (existing.has(e.branch)) {
-      t.log(`${e.role} expires ${e.expires}: ${e.branch} already exists, skipped.`);
+      t.log(`${e.why}: ${e.branch} already exists, skipped.`);
       continue;
     }
     const env = repo.readRole(e.role);
@@ -64,8 +69,9 @@ export async function bumpExpiringTask(t: TaskEnv, o: { push?: boolean } = {}): 
     if (o.push) await git.push(remote, e.branch);
     await git.checkout(start, startRev);
     created.push(e.branch);
-    t.log(`${e.role} expires ${e.expires}: opened ${e.branch}.`);
+    t.log(`${e.why}: opened ${e.branch}.`);
   }
-  if (!created.length) t.log('No offline role is in its signing period.');
+  if (!created.length)
+    t.log('No offline role is in its signing period, expired or below threshold.');
   return created;
 }

@@ -17,11 +17,19 @@ export interface DelegateOptions {
   threshold?: number;
   expiryDays?: number;
   signingDays?: number;
-  /** Delegated roles only: path patterns; default for a new role: `<role>/*`. */
+  /** Delegated roles only: path patterns; default for a new role: defaultPaths(role). */
   paths?: string[];
   /** Public keys to use for signers (otherwise an existing key of that owner, else an invite). */
   knownKeys?: Record<string, TufPublicKey>;
   now: Date;
+}
+
+/** How many directory levels below `targets/<role>/` a new role's default paths cover. */
+const DEFAULT_DEPTH = 4;
+
+/** A role's default path patterns: files in `<role>/` and in its subdirectories, `depth` levels in all. */
+export function defaultPaths(role: string, depth = DEFAULT_DEPTH): string[] {
+  return Array.from({ length: Math.max(1, depth) }, (_, i) => `${role}${'/*'.repeat(i + 1)}`);
 }
 
 /** Every key in the repository that belongs to `user` (root keys, then delegation keys). */
@@ -58,7 +66,13 @@ export function delegate(repo: RepoDir, o: DelegateOptions): { invited: string[]
     if (!d) {
       if (!o.signers?.length)
         throw new UserError(`--signers: role ${o.role} is new, so it needs signers`);
-      d = { name: o.role, keyids: [], threshold: 1, terminating: true, paths: [`${o.role}/*`] };
+      d = {
+        name: o.role,
+        keyids: [],
+        threshold: 1,
+        terminating: true,
+        paths: defaultPaths(o.role),
+      };
       t.delegations.roles.push(d);
       isNew = true;
     }

@@ -1,4 +1,6 @@
 import { addDays, clone, tufDate } from '../tuf/envelope.js';
+import { describeHealth, unhealthyRoles } from '../tuf/health.js';
+import type { RoleHealth } from '../tuf/health.js';
 import type { RepoDir } from '../tuf/repo.js';
 import { periodsOf } from '../tuf/roles.js';
 import type { Envelope, RootSigned } from '../tuf/types.js';
@@ -23,11 +25,36 @@ export function expiringRoles(repo: RepoDir, now: Date): ExpiringRole[] {
         role,
         version: env.signed.version,
         expires: env.signed.expires,
-        branch: `sign/bump-${role}-v${env.signed.version + 1}`,
+        branch: bumpBranch(role, env.signed.version),
       });
     }
   }
   return out;
+}
+
+/** The branch that opens the event re-signing `role` at `version` + 1: stable, so reruns find it. */
+const bumpBranch = (role: string, version: number): string =>
+  `sign/bump-${role}-v${version + 1}`;
+
+export interface RoleToBump extends ExpiringRole {
+  health: RoleHealth;
+  /** What is wrong, in words: "targets v2: below threshold: …". */
+  why: string;
+}
+
+/**
+ * Offline roles that need a new signed version: in their signing period, expired, or
+ * below their threshold (a change merged before it was signed, or keys changed since).
+ */
+export function rolesToBump(repo: RepoDir, now: Date): RoleToBump[] {
+  return unhealthyRoles(repo.readOfflineRoles(), now).map((h) => ({
+    role: h.role,
+    version: h.version,
+    expires: h.expires,
+    branch: bumpBranch(h.role, h.version),
+    health: h,
+    why: describeHealth(h),
+  }));
 }
 
 /** The role with one version bump, a fresh expiry and no signatures. */

@@ -5,7 +5,13 @@ import { addDays, tufDate } from '../tuf/envelope.js';
 import { keyId } from '../tuf/keys.js';
 import type { RepoDir } from '../tuf/repo.js';
 import { checkThreshold } from '../tuf/roles.js';
-import { EXPIRY_PERIOD, KEYOWNER, ONLINE_URI, SIGNING_PERIOD } from '../tuf/types.js';
+import {
+  EXPIRY_PERIOD,
+  KEYOWNER,
+  ONLINE_URI,
+  SIGNING_PERIOD,
+  TOP_LEVEL_DIRS,
+} from '../tuf/types.js';
 import type { KeyJson, RootSigned, TargetsSigned } from '../tuf/types.js';
 import type { Invites } from './invites.js';
 import { writeInvites } from './invites.js';
@@ -20,7 +26,8 @@ interface OfflineRoleSpec {
 export interface InitOptions {
   /** The maintainer running init; their key is added, the other signers are invited. */
   user: string;
-  userKey: TufPublicKey;
+  /** Undefined when the maintainer signs neither root nor targets (every signer is invited). */
+  userKey?: TufPublicKey;
   /** Public keys already known for other signers (no invite needed). */
   knownKeys?: Record<string, TufPublicKey>;
   root: OfflineRoleSpec;
@@ -30,6 +37,8 @@ export interface InitOptions {
   onlineUri: string;
   timestamp?: { expiryDays?: number; signingDays?: number };
   snapshot?: { expiryDays?: number; signingDays?: number };
+  /** Files in targets/<dir>/ without a role <dir> belong to targets instead of being refused. */
+  topLevelDirs?: boolean;
   now: Date;
 }
 
@@ -49,7 +58,8 @@ export function initRepository(repo: RepoDir, o: InitOptions): Invites {
   if (repo.has('root'))
     throw new UserError('metadata/root.json: already exists; this repository is initialised');
   const keys: Record<string, KeyJson> = {};
-  const known: Record<string, TufPublicKey> = { ...(o.knownKeys ?? {}), [o.user]: o.userKey };
+  const known: Record<string, TufPublicKey> = { ...(o.knownKeys ?? {}) };
+  if (o.userKey) known[o.user] = o.userKey;
   const invites: Invites = {};
   const roleEntry = (
     role: string,
@@ -107,6 +117,7 @@ export function initRepository(repo: RepoDir, o: InitOptions): Invites {
     expires: tufDate(addDays(o.now, o.targets.expiryDays ?? 365)),
     targets: {},
     ...periods(o.targets.expiryDays, o.targets.signingDays),
+    ...(o.topLevelDirs ? { [TOP_LEVEL_DIRS]: true } : {}),
   };
   repo.writeRole('root', { signed: root, signatures: [] });
   repo.writeRole('targets', { signed: targets, signatures: [] });

@@ -120,5 +120,19 @@ export function statusMarkdown(i: ReportInput): string {
 }
 
 function outOfSyncNote(roles: string[]): string {
-  return `Metadata of ${roles.join(', ')} is not up to date with this branch (targets/ or metadata edited since): run \`tufci event update\` (CI does on push) before signing.`;
+  return `Metadata of ${roles.join(', ')} is not up to date with this branch (targets/ or metadata edited since): waiting for CI to update this event (or run \`tufci event update\`).`;
+}
+
+/** The PR comment when CI cannot update the event (a path without a role, bad metadata). */
+export function failureMarkdown(event: string, message: string): string {
+  return [
+    `### Signing event \`${event}\`: ❌ CI cannot update this event`,
+    '',
+    'Fix the branch and push again; nobody can sign until this is resolved.',
+    '',
+    '```',
+    message.replace(/```/g, "'''"),
+    '```',
+    '',
+  ].join('\n');
 }

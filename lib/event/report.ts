@@ -20,9 +20,10 @@ export async function eventReport(
   repo: RepoDir,
   base: MetadataReader,
   now: Date,
+  event?: string,
 ): Promise<EventReport> {
   const roles = loadOfflineRoles(repo);
-  const pending = await updateEvent(repo, base, now, { dryRun: true });
+  const pending = await updateEvent(repo, base, now, { dryRun: true, event });
   const status = await eventStatus(roles, base, readInvites(repo.dir));
   if (pending.written.length) status.complete = false;
   const changes: RoleChanges[] = [];

@@ -11,9 +11,11 @@ import {
 import type { MetadataReader, RepoDir } from '../tuf/repo.js';
 import { lookupIn, roleForTarget } from '../tuf/owner.js';
 import { checkKeyids } from '../tuf/key-identity.js';
-import { checkThreshold, periodsOf, roleKeys } from '../tuf/roles.js';
+import { checkThreshold, ownerOf, periodsOf, roleKeys } from '../tuf/roles.js';
 import { scanTargetFiles } from '../tuf/target-files.js';
+import { TOP_LEVEL_DIRS } from '../tuf/types.js';
 import type { Envelope, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
+import { defaultPaths } from './delegate.js';
 import { inviteCount, readInvites } from './invites.js';
 
 export interface UpdateResult {
@@ -28,18 +30,55 @@ function isRegistryTarget(t: TargetFileJson): boolean {
   return typeof t.custom === 'object' && t.custom !== null && 'oci' in t.custom;
 }
 
+/**
+ * Refuses files in `targets/<dir>/` when no role `<dir>` exists (and no hash bin takes
+ * them), naming the `tufci delegate` command that creates the role.
+ */
+function refuseUnassigned(
+  unassigned: Map<string, string[]>,
+  root: RootSigned,
+  event: string,
+): void {
+  if (!unassigned.size) return;
+  const rk = roleKeys('targets', root, undefined);
+  const signers = [...new Set((rk?.keyids ?? []).map((id) => ownerOf(rk!.keys[id], id)))];
+  const who = signers.filter((s) => s.startsWith('@')).join(',') || '@you';
+  const parts = [...unassigned].map(([dir, files]) => {
+    const depth = Math.max(4, ...files.map((f) => f.split('/').length - 1));
+    const more = files.length > 1 ? ` and ${files.length - 1} more` : '';
+    return `targets/${files[0]}${more}: no role signs files in targets/${dir}/ (files in targets/<dir>/ belong to the delegated role <dir>); create it with \`tufci delegate ${event} ${dir} --signers ${who} --paths '${defaultPaths(dir, depth).join(',')}'\``;
+  });
+  throw new UserError(parts.join('\n'));
+}
+
 /** Assigns each file under targets/ to the role that owns its path (lib/tuf/owner.ts). */
-function syncTargets(repo: RepoDir, roles: Map<string, Envelope>, log: string[]): void {
+function syncTargets(
+  repo: RepoDir,
+  roles: Map<string, Envelope>,
+  log: string[],
+  event: string,
+): void {
   const targets = roles.get('targets')!.signed as TargetsSigned;
   const lookup = lookupIn(roles);
   const wanted = new Map<string, Record<string, TargetFileJson>>();
   for (const role of ['targets', ...(targets.delegations?.roles ?? []).map((r) => r.name)])
     wanted.set(role, {});
-  for (const [path, info] of scanTargetFiles(repo.targetsDir)) {
+  const unassigned = new Map<string, string[]>();
+  const scanned = scanTargetFiles(repo.targetsDir);
+  for (const [path, info] of scanned) {
     const role = roleForTarget(lookup, path, `targets/${path}`);
+    if (role === 'targets' && path.includes('/')) {
+      const dir = path.split('/')[0]!;
+      unassigned.set(dir, [...(unassigned.get(dir) ?? []), path]);
+      continue;
+    }
     if (!wanted.has(role)) wanted.set(role, {});
     wanted.get(role)![path] = info;
   }
+  if ((targets as unknown as Record<string, unknown>)[TOP_LEVEL_DIRS] === true) {
+    for (const files of unassigned.values())
+      for (const p of files) wanted.get('targets')![p] = scanned.get(p)!;
+  } else refuseUnassigned(unassigned, roles.get('root')!.signed as RootSigned, event);
   for (const [role, files] of wanted) {
     const env = roles.get(role);
     if (!env)
@@ -70,7 +109,7 @@ export async function updateEvent(
   repo: RepoDir,
   base: MetadataReader,
   now: Date,
-  opts: { dryRun?: boolean } = {},
+  opts: { dryRun?: boolean; event?: string } = {},
 ): Promise<UpdateResult> {
   const log: string[] = [];
   if (!repo.has('root')) throw new UserError('metadata/root.json: missing; run `tufci init` first');
@@ -80,7 +119,7 @@ export async function updateEvent(
     roles.set(role, env);
     original.set(role, clone(env));
   }
-  if (roles.has('targets')) syncTargets(repo, roles, log);
+  if (roles.has('targets')) syncTargets(repo, roles, log, opts.event ?? 'sign/<event>');
 
   const root = roles.get('root')!.signed as RootSigned;
   const targets = roles.get('targets')?.signed as TargetsSigned | undefined;

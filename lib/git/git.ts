@@ -171,4 +171,45 @@ export class Git {
     const out = await this.run(['status', '--porcelain', '--', ...paths], 'status');
     return out.trim() === '';
   }
+
+  /** Branches under `prefix` (e.g. "sign/") that `remote` had at the last fetch, without the remote's name. */
+  async trackingBranches(remote: string, prefix: string): Promise<string[]> {
+    const out = await this.run(
+      ['for-each-ref', '--format=%(refname)', `refs/remotes/${remote}/${prefix}`],
+      'for-each-ref',
+    );
+    const strip = `refs/remotes/${remote}/`;
+    return out
+      .split('\n')
+      .filter((l) => l.startsWith(strip))
+      .map((l) => l.slice(strip.length));
+  }
+
+  /** The default branch as the last fetch saw it (refs/remotes/<remote>/HEAD), if known. */
+  async fetchedDefaultBranch(remote: string): Promise<string | undefined> {
+    try {
+      const out = (
+        await this.git.raw(['symbolic-ref', '-q', `refs/remotes/${remote}/HEAD`])
+      ).trim();
+      const prefix = `refs/remotes/${remote}/`;
+      return out.startsWith(prefix) ? out.slice(prefix.length) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The path of a file inside the git directory (worktrees included), e.g. info/exclude. */
+  async gitPath(path: string): Promise<string> {
+    const out = (await this.run(['rev-parse', '--git-path', path], 'rev-parse')).trim();
+    return out.startsWith('/') ? out : join(this.dir, out);
+  }
+
+  /** Whether commit `a` is an ancestor of (or the same as) `b`. */
+  async isAncestor(a: string, b: string): Promise<boolean> {
+    // simple-git resolves on a silent non-zero exit, so compare commits instead of exit codes
+    const base = await this.mergeBase(a, b);
+    if (!base) return false;
+    const out = await this.git.raw(['rev-parse', '--verify', '--quiet', `${a}^{commit}`]);
+    return out.trim() === base;
+  }
 }

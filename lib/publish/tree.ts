@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import { hashFile } from '../util/file-content.js';
 import { parseEnvelope } from '../tuf/envelope.js';
 import type { RepoDir } from '../tuf/repo.js';
-import { checkRoleSigned } from '../tuf/roles.js';
+import { checkRoleSigned } from '../tuf/health.js';
 import { checkTargetPath } from '../tuf/target-files.js';
 import type { Envelope, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
 

@@ -7,7 +7,8 @@ import { addDays, serialize, signedBytes, signerCount, tufDate } from './envelop
 import { keyMaterial } from './key-identity.js';
 import { keyId } from './keys.js';
 import type { RepoDir } from './repo.js';
-import { checkRoleSigned, periodsOf, roleKeys } from './roles.js';
+import { checkRoleSigned } from './health.js';
+import { periodsOf, roleKeys } from './roles.js';
 import { ONLINE_URI } from './types.js';
 import type {
   Envelope,

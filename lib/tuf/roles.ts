@@ -1,5 +1,4 @@
 import { UserError } from '../errors.js';
-import { signerCount } from './envelope.js';
 import type { Envelope, KeyJson, RootSigned, TargetsSigned } from './types.js';
 import { EXPIRY_PERIOD, KEYOWNER, SIGNING_PERIOD, isOnlineRole } from './types.js';
 
@@ -93,25 +92,4 @@ export function checkThreshold(
       `${where}: threshold ${rk.threshold} is above the number of keys (${rk.keyids.length}${invites ? ` plus ${invites} invited` : ''})`,
     );
   }
-}
-
-/** Refuses a role a client would reject: expired, or its threshold of signatures not met. */
-export function checkRoleSigned(
-  role: string,
-  env: Envelope,
-  root: RootSigned,
-  targets: TargetsSigned | undefined,
-  now: Date,
-  consequence: string,
-): void {
-  const where = `metadata/${role}.json`;
-  if (new Date(env.signed.expires) <= now)
-    throw new UserError(`${where}: role ${role} expired on ${env.signed.expires}`);
-  const rk = roleKeys(role, root, targets);
-  if (!rk) throw new UserError(`${where}: no role delegates to ${role}`);
-  const n = signerCount(env, rk.keys, rk.keyids);
-  if (n < rk.threshold)
-    throw new UserError(
-      `${where}: ${n} of ${rk.threshold} required signatures verify; ${consequence}`,
-    );
 }

@@ -2,6 +2,8 @@
 
 export const KEYOWNER = 'x-tuf-on-ci-keyowner';
 export const ONLINE_URI = 'x-tuf-on-ci-online-uri';
+/** In targets.json: files in targets/<dir>/ without a role <dir> belong to targets (not refused). */
+export const TOP_LEVEL_DIRS = 'x-tufci-top-level-dirs';
 export const EXPIRY_PERIOD = 'x-tuf-on-ci-expiry-period';
 export const SIGNING_PERIOD = 'x-tuf-on-ci-signing-period';
 

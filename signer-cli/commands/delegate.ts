@@ -47,7 +47,7 @@ export async function delegateCommand(
       knownKeys,
       now: ctx.now(),
     });
-    await updateEvent(repo, ev.base, ctx.now());
+    await updateEvent(repo, ev.base, ctx.now(), { event });
     const report = await eventReport(repo, ev.base, ctx.now());
     for (const c of report.changes) for (const l of describeChanges(c)) ctx.out(l);
     for (const u of invited) ctx.out(`Invited ${u} to ${role}: they run \`tufci sign ${event}\`.`);

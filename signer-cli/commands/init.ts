@@ -70,6 +70,7 @@ export interface InitOpts extends ConfigFlags {
   snapshotSigning?: string;
   timestampExpiry?: string;
   timestampSigning?: string;
+  topLevelDirs?: boolean;
   push: boolean;
 }
 
@@ -81,23 +82,27 @@ export async function initCommand(ctx: Ctx, o: InitOpts): Promise<void> {
   const io = eventIo(ctx, cfg);
   const ev = await openEvent(io, o.event);
   const repo = repoOf(ctx);
-  const signer = await makeSigner(ctx, cfg);
+  const rootSigners = userList(o.rootSigners, '--root-signers', [cfg.user]);
+  const targetsSigners = userList(o.targetsSigners, '--targets-signers', [cfg.user]);
+  // a maintainer who does not sign sets the repository up with every signer invited
+  const signs = rootSigners.includes(cfg.user) || targetsSigners.includes(cfg.user);
+  const signer = signs ? await makeSigner(ctx, cfg) : undefined;
   const knownKeys = Object.fromEntries(
     Object.entries(parseKeyPairs(o.key)).map(([u, p]) => [u, readPublicKey(p, `--key ${u}`)]),
   );
   await withRollback(ctx.cwd, ['metadata'], async () => {
     const invites = initRepository(repo, {
       user: cfg.user,
-      userKey: await signer.publicKey(),
+      userKey: signer ? await signer.publicKey() : undefined,
       knownKeys,
       root: {
-        signers: userList(o.rootSigners, '--root-signers', [cfg.user]),
+        signers: rootSigners,
         threshold: intFlag(o.rootThreshold, '--root-threshold') ?? 1,
         expiryDays: days(o.rootExpiry, '--root-expiry'),
         signingDays: days(o.rootSigning, '--root-signing'),
       },
       targets: {
-        signers: userList(o.targetsSigners, '--targets-signers', [cfg.user]),
+        signers: targetsSigners,
         threshold: intFlag(o.targetsThreshold, '--targets-threshold') ?? 1,
         expiryDays: days(o.targetsExpiry, '--targets-expiry'),
         signingDays: days(o.targetsSigning, '--targets-signing'),
@@ -112,12 +117,18 @@ export async function initCommand(ctx: Ctx, o: InitOpts): Promise<void> {
         expiryDays: days(o.timestampExpiry, '--timestamp-expiry'),
         signingDays: days(o.timestampSigning, '--timestamp-signing'),
       },
+      topLevelDirs: o.topLevelDirs,
       now: ctx.now(),
     });
-    await updateEvent(repo, ev.base, ctx.now());
-    const plan = await planSigning(repo, ev.base, cfg.user, signer);
-    const signed = await applySignatures(repo, plan, signer, ctx.now());
-    ctx.out(`Created root and targets; signed ${signed.join(', ') || 'nothing'} as ${cfg.user}.`);
+    await updateEvent(repo, ev.base, ctx.now(), { event: o.event });
+    if (signer) {
+      const plan = await planSigning(repo, ev.base, cfg.user, signer);
+      const signed = await applySignatures(repo, plan, signer, ctx.now());
+      ctx.out(`Created root and targets; signed ${signed.join(', ') || 'nothing'} as ${cfg.user}.`);
+    } else
+      ctx.out(
+        `Created root and targets; you (${cfg.user}) do not sign them, so every signer is invited.`,
+      );
     for (const [u, roles] of Object.entries(invites))
       ctx.out(`Invited ${u} to ${roles.join(', ')}: they run \`tufci sign ${o.event}\`.`);
     await commitAndPush(io, ev, `Initialise repository (${cfg.user})`, o.push);

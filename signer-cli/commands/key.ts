@@ -1,13 +1,14 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { generateKey } from '../../lib/signers/keyfile.js';
 import type { KeyType } from '../../lib/signers/keyfile.js';
-import { UsageError, UserError } from '../../lib/errors.js';
+import { UsageError, UserError, isTufciError } from '../../lib/errors.js';
 import { normalizeUser } from '../../lib/event/invites.js';
 import { keyId } from '../../lib/tuf/keys.js';
 import { writeUserFile } from '../../lib/util/fs.js';
 import type { Ctx } from '../context.js';
+import { gitOf } from '../context.js';
 import { CONFIG_FILE } from '../definitions.js';
 import { parseKeyChoice } from '../signers.js';
 
@@ -70,8 +71,29 @@ export async function setupCommand(ctx: Ctx, o: SetupOpts): Promise<void> {
   if (o.pkcs11Key) cfg['pkcs11-key'] = o.pkcs11Key;
   writeUserFile(resolve(ctx.cwd, CONFIG_FILE), stringify(cfg));
   ctx.out(`Wrote ${CONFIG_FILE}.`);
+  await excludeSettings(ctx);
   if (method !== 'keyfile')
     ctx.out('Check that tufci sees your YubiKey (or token) with `tufci key list`.');
+}
+
+/**
+ * Keeps the settings out of git in this clone, whatever the repository's .gitignore
+ * says: `.tufci.yaml` in `.git/info/exclude` (once).
+ */
+async function excludeSettings(ctx: Ctx): Promise<void> {
+  let path: string;
+  try {
+    path = await gitOf(ctx).gitPath('info/exclude');
+  } catch (e) {
+    if (!isTufciError(e, 'git')) throw e;
+    ctx.out(`Not a git clone: add ${CONFIG_FILE} to the clone's .git/info/exclude yourself.`);
+    return;
+  }
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  if (text.split('\n').some((l) => l.trim() === CONFIG_FILE)) return;
+  mkdirSync(dirname(path), { recursive: true });
+  appendFileSync(path, `${text && !text.endsWith('\n') ? '\n' : ''}${CONFIG_FILE}\n`);
+  ctx.out(`Added ${CONFIG_FILE} to .git/info/exclude: your settings stay out of commits.`);
 }
 
 /** Asks for a new passphrase twice at a terminal, so a typo cannot lock the key away. */

@@ -52,7 +52,7 @@ export async function addArtifact(
     ctx.out(
       `${replaced ? 'Replaced' : 'Added'} target ${JSON.stringify(path)} in role ${role}: ${descriptor.digest} (${descriptor.size} bytes, ${descriptor.mediaType}).`,
     );
-    await updateEvent(repo, ev.base, ctx.now());
+    await updateEvent(repo, ev.base, ctx.now(), { event });
     const report = await eventReport(repo, ev.base, ctx.now());
     for (const c of report.changes) for (const l of describeChanges(c)) ctx.out(l);
     if (o.sign) {

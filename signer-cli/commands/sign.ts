@@ -3,6 +3,8 @@ import { statusText } from '../../lib/event/render.js';
 import { readInvites } from '../../lib/event/invites.js';
 import { acceptInvites, applySignatures, planSigning } from '../../lib/event/sign.js';
 import { eventStatus, unsignedKeysOf } from '../../lib/event/status.js';
+import type { EventStatus } from '../../lib/event/status.js';
+import { loadOfflineRoles } from '../../lib/event/load.js';
 import { updateEvent } from '../../lib/event/update.js';
 import { UserError } from '../../lib/errors.js';
 import { withRollback } from '../../lib/util/transaction.js';
@@ -20,11 +22,23 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
   const io = eventIo(ctx, cfg);
   const ev = await openEvent(io, event, { mustExist: true });
   const repo = repoOf(ctx);
+  const pending = await updateEvent(repo, ev.base, ctx.now(), { dryRun: true, event });
+  if (pending.written.length)
+    throw new UserError(
+      `event ${event}: waiting for CI to update this event (or run \`tufci event update\`): the metadata of ${pending.written.join(', ')} does not match the branch yet`,
+    );
+  // nothing for this signer: say so before asking for a key (or touching a YubiKey)
+  const before = await eventStatus(loadOfflineRoles(repo), ev.base, readInvites(repo.dir));
+  const invited = (before.invites[cfg.user] ?? []).length > 0;
+  if (!invited && !before.roles.some((r) => unsignedKeysOf(r, cfg.user).length)) {
+    ctx.out(nothingLeft(before, cfg.user, event));
+    return;
+  }
   const signer = await makeSigner(ctx, cfg);
   await withRollback(ctx.cwd, ['metadata'], async () => {
     const joined = await acceptInvites(repo, cfg.user, signer);
     if (joined.length) {
-      await updateEvent(repo, ev.base, ctx.now());
+      await updateEvent(repo, ev.base, ctx.now(), { event });
       ctx.out(
         `Accepted the invite: your key (${signer.description}) now signs ${joined.join(', ')}.`,
       );
@@ -35,9 +49,8 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
         await commitAndPush(io, ev, `Accept invite for ${cfg.user}: ${joined.join(', ')}`, o.push);
         return;
       }
-      throw new UserError(
-        `event ${event}: no signature is required from ${cfg.user} (nothing to sign or already signed)`,
-      );
+      ctx.out(nothingLeft(plan.status, cfg.user, event));
+      return;
     }
     ctx.out(
       `You (${cfg.user}) are asked to sign ${plan.toSign.map((c) => c.role).join(', ')} in ${event}.`,
@@ -77,4 +90,12 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
           'again with that key (in a key rotation, your previous YubiKey or key file).',
       );
   });
+}
+
+/** The message for a signer with nothing left to sign in an event (exit 0). */
+function nothingLeft(status: EventStatus, user: string, event: string): string {
+  const signed = status.roles.some((r) =>
+    [r.current, r.previous].some((q) => q?.signers.some((x) => x.name === user && x.signed)),
+  );
+  return `Nothing left to do: no signature is required from ${user} in ${event} (${signed ? 'you have signed it already' : 'you do not sign the roles it changes'}).`;
 }

@@ -140,7 +140,7 @@ describe('bad input is refused clearly, and nothing is written or pushed', () =>
     await refused(
       ci,
       ['publish', '--to', `dir:${site}`],
-      'metadata/targets.json: 0 of 2 required signatures verify; not publishable',
+      "metadata/targets.json: role targets v2 is below its threshold: 0 of 2 required signatures verify (signed by nobody; not by @alice, @bob, @carol): 2 signature(s) no longer verify: the role's content, keys or threshold changed after it was signed; not publishable",
     );
   });
 
@@ -283,16 +283,19 @@ describe('bad input is refused clearly, and nothing is written or pushed', () =>
     await refused(ci, ['event', 'update', '--push'], 'targets/link: is a symlink');
   });
 
-  it('sign when no signature is required from this signer', async () => {
+  it('sign when no signature is required from this signer, or the event does not exist', async () => {
     w.pushFiles(alice, 'sign/done', { 'targets/done.txt': 'done\n' });
     w.sync(ci, 'sign/done');
     await ci.tufci('event', 'update', '--push');
     expect((await alice.tufci('sign', 'sign/done', '--yes')).code).toBe(0);
-    await refused(
-      alice,
-      ['sign', 'sign/done', '--yes'],
-      'event sign/done: no signature is required from @alice',
+    // nothing left to do is no failure: exit 0, nothing pushed
+    const before = w.remoteRef('sign/done');
+    const again = await alice.tufci('sign', 'sign/done', '--yes');
+    expect(again.code).toBe(0);
+    expect(again.out).toBe(
+      'Nothing left to do: no signature is required from @alice in sign/done (you have signed it already).',
     );
+    expect(w.remoteRef('sign/done')).toBe(before);
     await refused(
       alice,
       ['sign', 'sign/nonexistent', '--yes'],

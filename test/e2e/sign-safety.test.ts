@@ -63,7 +63,7 @@ describe('sign refuses work trees that hold more than what it would show', () =>
     const r = await ci.tufci('online-sign', '--push');
     expect(r.code).toBe(1);
     expect(r.err).toBe(
-      'error: metadata/targets.json: 0 of 1 required signatures verify; an unsigned change reached this branch; not signing a snapshot over it',
+      "error: metadata/targets.json: role targets v2 is below its threshold: 0 of 1 required signatures verify (signed by nobody; not by @alice, @bob): 1 signature(s) no longer verify: the role's content, keys or threshold changed after it was signed; an unsigned change reached this branch; not signing a snapshot over it",
     );
     expect(git(ci.dir, 'status', '--porcelain').trim()).toBe('');
   });

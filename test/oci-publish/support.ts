@@ -54,7 +54,8 @@ export class Fixture {
   }
 
   async bootstrap(role?: string): Promise<this> {
-    await this.w.bootstrap([this.alice], 1);
+    // top-level targets in subdirectories (docs/): the OCI layout's directory manifests
+    await this.w.bootstrap([this.alice], 1, ['--top-level-dirs']);
     if (role) {
       ok(
         'delegate',

@@ -52,7 +52,7 @@ describe('delegate', () => {
       name: 'app',
       keyids: [keyId(alice)],
       threshold: 2,
-      paths: ['app/*'],
+      paths: ['app/*', 'app/*/*', 'app/*/*/*', 'app/*/*/*/*'],
     });
     expect(r.readRole('app').signed.version).toBe(1);
     delegate(r, { role: 'app', signers: ['@alice'], threshold: 1, now });

@@ -1,9 +1,9 @@
 import * as core from '@actions/core';
 import { context } from '@actions/github';
-import { UserError } from '../../../lib/errors.js';
+import { UserError, isTufciError } from '../../../lib/errors.js';
 import { eventUpdateTask } from '../../../lib/ci/tasks.js';
 import { knownGood } from '../../../lib/event/base.js';
-import { statusMarkdown } from '../../../lib/event/render.js';
+import { failureMarkdown, statusMarkdown } from '../../../lib/event/render.js';
 import { eventReport } from '../../../lib/event/report.js';
 import { Git } from '../../../lib/git/git.js';
 import { RepoDir } from '../../../lib/tuf/repo.js';
@@ -33,6 +33,14 @@ async function main(): Promise<void> {
   const base = await defaultBranch(gh);
   const now = new Date();
   const log = (l: string): void => core.info(l);
+  const openPr = (): ReturnType<typeof findOrCreatePr> =>
+    findOrCreatePr(
+      gh,
+      branch,
+      base,
+      `Signing event: ${branch.slice('sign/'.length)}`,
+      `Signing event \`${branch}\`. The status comment below is kept up to date by CI.`,
+    );
   try {
     await eventUpdateTask({ dir, env: process.env, now, log }, { defaultBranch: base, push: true });
   } catch (e) {
@@ -40,18 +48,25 @@ async function main(): Promise<void> {
       core.notice(`Branch ${branch} was deleted during the run; nothing to do.`);
       return;
     }
+    // what the pushers must fix (a path without a role, bad metadata) goes to the PR too
+    if (isTufciError(e, 'user') || isTufciError(e, 'metadata-invalid')) {
+      const pr = await openPr();
+      await upsertComment(gh, pr.number, MARKER, failureMarkdown(branch, e.message));
+      await setDraft(gh, pr, true);
+      core.setOutput('pr-number', String(pr.number));
+      core.setOutput('complete', 'false');
+    }
     throw e;
   }
-  const report = await eventReport(new RepoDir(dir), await knownGood(git, 'origin', base), now);
+  const report = await eventReport(
+    new RepoDir(dir),
+    await knownGood(git, 'origin', base),
+    now,
+    branch,
+  );
   const cli = core.getInput('cli') || 'tufci';
   const markdown = statusMarkdown({ event: branch, ...report, cli });
-  const pr = await findOrCreatePr(
-    gh,
-    branch,
-    base,
-    `Signing event: ${branch.slice('sign/'.length)}`,
-    `Signing event \`${branch}\`. The status comment below is kept up to date by CI.`,
-  );
+  const pr = await openPr();
   await upsertComment(gh, pr.number, MARKER, markdown);
   await setDraft(gh, pr, !report.status.complete);
   await core.summary.addRaw(markdown).write();
