@@ -13,7 +13,7 @@ import {
   MetadataKind,
   type Root,
   type Snapshot,
-  type TargetFile,
+  TargetFile,
   type Targets,
   type Timestamp,
 } from '@tufjs/models';
@@ -159,7 +159,7 @@ export class TufClient {
   async downloadTarget(info: TargetFile, file: string): Promise<{ cached: boolean }> {
     if (await this.updater.findCachedTarget(info, file)) return { cached: true };
     try {
-      await this.updater.downloadTarget(info, file);
+      await this.updater.downloadTarget(withUrlPath(info), file);
     } catch (e) {
       throw this.failure(e, `target ${JSON.stringify(info.path)}`);
     }
@@ -245,6 +245,27 @@ export class TufClient {
       throw notVerified(`${role}.json (trusted copy)`, e);
     }
   }
+}
+
+/**
+ * The target as tuf-js should ask for it: its path percent-encoded segment by segment.
+ * tuf-js joins the raw path to the base URL, and a URL parser drops tabs and newlines and
+ * reads `%`, `?` and `#` as syntax, so such a name would be fetched as another file.
+ * Length and hashes are kept: they are what the download is checked against.
+ */
+export function targetUrlPath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+function withUrlPath(info: TargetFile): TargetFile {
+  const encoded = targetUrlPath(info.path);
+  if (encoded === info.path) return info;
+  return new TargetFile({
+    path: encoded,
+    length: info.length,
+    hashes: info.hashes,
+    unrecognizedFields: info.unrecognizedFields,
+  });
 }
 
 type TopLevel = 'root' | 'timestamp' | 'snapshot' | 'targets';

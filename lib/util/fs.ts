@@ -23,6 +23,16 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../errors.js';
 
+/** The permission bits of an existing regular file, else undefined. */
+function modeOf(path: string): number | undefined {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() ? st.mode & 0o7777 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What is written: text, bytes, or a copy of another file. */
 export type Content = string | Uint8Array | { copyOf: string };
 
@@ -114,10 +124,12 @@ function commit(temp: string, path: string, exclusive: boolean, rel: string, roo
 export function writeInside(root: string, rel: string, content: Content, o: WriteOptions = {}) {
   const path = prepare(root, rel, o.what ?? 'directory', o.parents);
   const temp = tempFor(path);
+  // a file that is replaced keeps its permission bits, unless a mode is asked for
+  const mode = o.mode ?? modeOf(path);
   try {
     writeFileSync(temp, '', { mode: o.mode ?? 0o666, flag: 'wx' });
     // the mode is set explicitly: a permissive umask must not widen it
-    if (o.mode !== undefined) chmodSync(temp, o.mode);
+    if (mode !== undefined) chmodSync(temp, mode);
     if (typeof content === 'object' && 'copyOf' in content) copyFileSync(content.copyOf, temp);
     else writeFileSync(temp, content);
     commit(temp, path, o.exclusive === true, rel, root);

@@ -3,10 +3,18 @@
  * builds it (keys generated here, tuf-on-ci's custom fields, its JSON style,
  * root_history, a delegated role, an empty-signature placeholder), and tufci
  * then runs an artifact event, an invite from tuf-on-ci's .signing-event-state,
- * online signing, publishing and verification (tuf-js and python-tuf) on it.
+ * online signing, publishing and verification (tuf-js and python-tuf) on it. An event
+ * tuf-on-ci opened (placeholders, its formatting, other file modes) is left as it is.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyId, tufKeyFromPublicPem } from '../../lib/tuf/keys.js';
@@ -230,5 +238,81 @@ describe('adopting a tuf-on-ci repository', () => {
     w.sync(ci, 'main');
     expect((await ci.tufci('online-sign', '--push')).code).toBe(0);
     await publishAndVerify('site-rotated', { 'new.txt': 'new\n' }, 2);
+  });
+
+  /** Bytes and permission bits of every file under metadata/ (root_history included). */
+  const metadataFiles = (dir: string): Map<string, string> => {
+    const files = new Map<string, string>();
+    for (const name of readdirSync(join(dir, 'metadata'), { recursive: true }) as string[]) {
+      const path = join(dir, 'metadata', name);
+      if (!statSync(path).isFile()) continue;
+      const mode = (statSync(path).mode & 0o777).toString(8);
+      files.set(name, `${mode} ${sha256(readFileSync(path))}`);
+    }
+    return files;
+  };
+
+  it('leaves a tuf-on-ci event as it is: placeholders, its JSON style, file modes', async () => {
+    const event = 'sign/tuf-on-ci-event';
+    w.sync(alice, 'main');
+    git(alice.dir, 'checkout', '-qB', event);
+    const carolId = keyId(tufKeyFromPublicPem(readFileSync(carol.pubfile, 'utf8')));
+    // tuf-on-ci's signer tool: a new target, targets bumped and signed by alice, and an
+    // empty placeholder for each other targets signer
+    await runPython('tuf_on_ci_event.py', {
+      dir: alice.dir,
+      role: 'targets',
+      now: w.now.toISOString(),
+      expiry_days: 365,
+      passphrase: PASS,
+      signer: readFileSync(alice.keyfile, 'utf8'),
+      placeholders: [keyids['@bob'], carolId],
+      files: { 'toc.txt': 'from a tuf-on-ci event\n' },
+    });
+    git(alice.dir, 'add', 'metadata', 'targets');
+    git(alice.dir, 'commit', '-qm', 'tuf-on-ci signing event');
+    git(alice.dir, 'push', '-q', 'origin', `HEAD:refs/heads/${event}`);
+    const pushed = w.remoteRef(event);
+
+    w.sync(ci, event);
+    const targetsFile = join(ci.dir, 'metadata/targets.json');
+    const text = readFileSync(targetsFile, 'utf8');
+    expect(text.startsWith('{\n "signatures": [\n')).toBe(true); // indent 1, as python-tuf writes
+    expect(JSON.parse(text).signatures).toContainEqual({ keyid: carolId, sig: '' });
+    chmodSync(targetsFile, 0o664);
+    chmodSync(join(ci.dir, 'metadata/root.json'), 0o600);
+    const before = metadataFiles(ci.dir);
+
+    const up = await ci.tufci('event', 'update', '--push');
+    expect(up.err).toBe('');
+    expect(up.code).toBe(0);
+    expect(up.out).not.toMatch(/dropped|signature/);
+    expect(metadataFiles(ci.dir)).toEqual(before);
+    expect(w.remoteRef(event)).toBe(pushed);
+    expect(git(ci.dir, 'status', '--porcelain')).toBe('');
+    const st = await status(event);
+    expect(st.roles.find((r) => r.role === 'targets')).toMatchObject({
+      version: 3,
+      complete: true,
+    });
+
+    // a change in app/ rewrites app.json (its version is bumped) and nothing else; the
+    // rewritten file keeps its mode
+    w.pushFiles(alice, event, { 'targets/app/three.txt': 'app three\n' });
+    w.sync(ci, event);
+    const appFile = join(ci.dir, 'metadata/app.json');
+    chmodSync(appFile, 0o664);
+    chmodSync(targetsFile, 0o664);
+    const before2 = metadataFiles(ci.dir);
+    const up2 = await ci.tufci('event', 'update', '--push');
+    expect(up2.err).toBe('');
+    expect(up2.out).toContain('app: version 3');
+    expect(up2.out).not.toMatch(/dropped/);
+    const after2 = metadataFiles(ci.dir);
+    expect(after2.get('app.json')).not.toBe(before2.get('app.json'));
+    expect(after2.get('app.json')?.split(' ')[0]).toBe('664');
+    after2.delete('app.json');
+    before2.delete('app.json');
+    expect(after2).toEqual(before2);
   });
 });
