@@ -2156,9 +2156,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve2, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve(data);
+              return err ? reject(err) : resolve2(data);
             });
           });
         }
@@ -2196,12 +2196,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve2, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve(data);
+              ) : resolve2(data);
             });
           });
         }
@@ -4468,8 +4468,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve, reject) => {
-        res = resolve;
+      const promise = new Promise((resolve2, reject) => {
+        res = resolve2;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -5781,7 +5781,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants3 = require_constants2();
+    var constants4 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5856,7 +5856,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5951,11 +5951,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants3.ERROR.OK) {
+          if (ret !== constants4.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants3.ERROR.PAUSED) {
+            } else if (ret === constants4.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5978,10 +5978,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants3.ERROR.OK) {
+        if (ret === constants4.ERROR.OK) {
           return null;
         }
-        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -5998,7 +5998,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants3.ERROR[ret], data);
+        return new HTTPParserError(message, constants4.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6178,7 +6178,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants3.ERROR.PAUSED : 0;
+        return pause ? constants4.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6200,7 +6200,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onData(buf) === false) {
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6236,13 +6236,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -6720,12 +6720,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve, reject) => {
+      const waitForDrain = () => new Promise((resolve2, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve;
+          callback = resolve2;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7395,12 +7395,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve, reject) => {
+      const waitForDrain = () => new Promise((resolve2, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve;
+          callback = resolve2;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7879,16 +7879,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve) => {
+        return new Promise((resolve2) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve;
+            this[kClosedResolve] = resolve2;
           } else {
-            resolve(null);
+            resolve2(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve) => {
+        return new Promise((resolve2) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i2 = 0; i2 < requests.length; i2++) {
             const request2 = requests[i2];
@@ -7899,7 +7899,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve(null);
+            resolve2(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7950,7 +7950,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve, reject) => {
+        const socket = await new Promise((resolve2, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7962,7 +7962,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve(socket2);
+              resolve2(socket2);
             }
           });
         });
@@ -8298,8 +8298,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c3) => c3.close()));
         } else {
-          await new Promise((resolve) => {
-            this[kClosedResolve] = resolve;
+          await new Promise((resolve2) => {
+            this[kClosedResolve] = resolve2;
           });
         }
       }
@@ -9568,7 +9568,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve, reject) => {
+        return await new Promise((resolve2, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9581,7 +9581,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve(null);
+              resolve2(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9600,7 +9600,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve2, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9617,7 +9617,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve,
+              resolve: resolve2,
               reject,
               length: 0,
               body: []
@@ -9687,18 +9687,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve, stream, length } = consume2;
+      const { type, body, resolve: resolve2, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve(chunksDecode(body, length));
+          resolve2(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve(JSON.parse(chunksDecode(body, length)));
+          resolve2(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve(chunksConcat(body, length).buffer);
+          resolve2(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve(new Blob(body, { type: stream[kContentType] }));
+          resolve2(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve(chunksConcat(body, length));
+          resolve2(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9955,9 +9955,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -10180,9 +10180,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -10467,9 +10467,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -10561,9 +10561,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -14426,7 +14426,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve, reject) => agent.dispatch(
+        return new Promise((resolve2, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14502,7 +14502,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError2 = this.onError.bind(this);
-              resolve({
+              resolve2({
                 status,
                 statusText,
                 headersList,
@@ -14545,7 +14545,7 @@ var require_fetch = __commonJS({
               for (let i2 = 0; i2 < rawHeaders.length; i2 += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i2]), rawHeaders[i2 + 1].toString("latin1"), true);
               }
-              resolve({
+              resolve2({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -15754,8 +15754,8 @@ var require_cache = __commonJS({
        * @returns {requestResponseList}
        */
       #batchCacheOperations(operations) {
-        const cache = this.#relevantRequestResponseList;
-        const backupCache = [...cache];
+        const cache2 = this.#relevantRequestResponseList;
+        const backupCache = [...cache2];
         const addedItems = [];
         const resultList = [];
         try {
@@ -15782,9 +15782,9 @@ var require_cache = __commonJS({
                 return [];
               }
               for (const requestResponse of requestResponses) {
-                const idx = cache.indexOf(requestResponse);
+                const idx = cache2.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache.splice(idx, 1);
+                cache2.splice(idx, 1);
               }
             } else if (operation.type === "put") {
               if (operation.response == null) {
@@ -15814,11 +15814,11 @@ var require_cache = __commonJS({
               }
               requestResponses = this.#queryCache(operation.request);
               for (const requestResponse of requestResponses) {
-                const idx = cache.indexOf(requestResponse);
+                const idx = cache2.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache.splice(idx, 1);
+                cache2.splice(idx, 1);
               }
-              cache.push([operation.request, operation.response]);
+              cache2.push([operation.request, operation.response]);
               addedItems.push([operation.request, operation.response]);
             }
             resultList.push([operation.request, operation.response]);
@@ -15992,13 +15992,13 @@ var require_cachestorage = __commonJS({
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
-            const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request2, options);
+            const cache2 = new Cache(kConstruct, cacheList);
+            return await cache2.match(request2, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
-            const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request2, options);
+            const cache2 = new Cache(kConstruct, cacheList);
+            const response = await cache2.match(request2, options);
             if (response !== void 0) {
               return response;
             }
@@ -16028,12 +16028,12 @@ var require_cachestorage = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         cacheName = webidl.converters.DOMString(cacheName, prefix, "cacheName");
         if (this.#caches.has(cacheName)) {
-          const cache2 = this.#caches.get(cacheName);
-          return new Cache(kConstruct, cache2);
+          const cache3 = this.#caches.get(cacheName);
+          return new Cache(kConstruct, cache3);
         }
-        const cache = [];
-        this.#caches.set(cacheName, cache);
-        return new Cache(kConstruct, cache);
+        const cache2 = [];
+        this.#caches.set(cacheName, cache2);
+        return new Cache(kConstruct, cache2);
       }
       /**
        * @see https://w3c.github.io/ServiceWorker/#cache-storage-delete
@@ -18286,8 +18286,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay2(ms) {
-      return new Promise((resolve) => {
-        setTimeout(resolve, ms).unref();
+      return new Promise((resolve2) => {
+        setTimeout(resolve2, ms).unref();
       });
     }
     module.exports = {
@@ -19154,7 +19154,7 @@ var require_lib = __commonJS({
     var RIGHT_SQUARE_BRACKET = "]";
     var LEFT_CURLY_BRACKET = "{";
     var RIGHT_CURLY_BRACKET = "}";
-    function canonicalize3(object) {
+    function canonicalize4(object) {
       const buffer = [];
       if (typeof object === "string") {
         buffer.push(canonicalizeString(object));
@@ -19172,7 +19172,7 @@ var require_lib = __commonJS({
             buffer.push(COMMA);
           }
           first2 = false;
-          buffer.push(canonicalize3(element));
+          buffer.push(canonicalize4(element));
         });
         buffer.push(RIGHT_SQUARE_BRACKET);
       } else if (typeof object === "object") {
@@ -19185,7 +19185,7 @@ var require_lib = __commonJS({
           first2 = false;
           buffer.push(canonicalizeString(property));
           buffer.push(COLON);
-          buffer.push(canonicalize3(object[property]));
+          buffer.push(canonicalize4(object[property]));
         });
         buffer.push(RIGHT_CURLY_BRACKET);
       } else {
@@ -19198,7 +19198,7 @@ var require_lib = __commonJS({
       return '"' + escapedString + '"';
     }
     module.exports = {
-      canonicalize: canonicalize3
+      canonicalize: canonicalize4
     };
   }
 });
@@ -22472,7 +22472,7 @@ var require_delegations = __commonJS({
     };
     exports.Delegations = Delegations;
     function keysToJSON(keys) {
-      return tufciLinearMap(Object.entries(keys), (keyId, key) => key.toJSON());
+      return tufciLinearMap(Object.entries(keys), (keyId2, key) => key.toJSON());
     }
     function rolesToJSON(roles) {
       return Object.values(roles).map((role) => role.toJSON());
@@ -23827,11 +23827,11 @@ var require_lib2 = __commonJS({
     })();
     var __awaiter3 = exports && exports.__awaiter || function(thisArg, _arguments, P2, generator) {
       function adopt(value) {
-        return value instanceof P2 ? value : new P2(function(resolve) {
-          resolve(value);
+        return value instanceof P2 ? value : new P2(function(resolve2) {
+          resolve2(value);
         });
       }
-      return new (P2 || (P2 = Promise))(function(resolve, reject) {
+      return new (P2 || (P2 = Promise))(function(resolve2, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -23847,7 +23847,7 @@ var require_lib2 = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -23934,26 +23934,26 @@ var require_lib2 = __commonJS({
       }
       readBody() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve2) => __awaiter3(this, void 0, void 0, function* () {
             let output = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output = Buffer.concat([output, chunk]);
             });
             this.message.on("end", () => {
-              resolve(output.toString());
+              resolve2(output.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve2) => __awaiter3(this, void 0, void 0, function* () {
             const chunks = [];
             this.message.on("data", (chunk) => {
               chunks.push(chunk);
             });
             this.message.on("end", () => {
-              resolve(Buffer.concat(chunks));
+              resolve2(Buffer.concat(chunks));
             });
           }));
         });
@@ -24161,14 +24161,14 @@ var require_lib2 = __commonJS({
        */
       requestRaw(info2, data) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve2, reject) => {
             function callbackForResult(err, res) {
               if (err) {
                 reject(err);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve(res);
+                resolve2(res);
               }
             }
             this.requestRawWithCallback(info2, data, callbackForResult);
@@ -24412,12 +24412,12 @@ var require_lib2 = __commonJS({
         return __awaiter3(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
           const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve) => setTimeout(() => resolve(), ms));
+          return new Promise((resolve2) => setTimeout(() => resolve2(), ms));
         });
       }
       _processResponse(res, options) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve, reject) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve2, reject) => __awaiter3(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -24425,7 +24425,7 @@ var require_lib2 = __commonJS({
               headers: {}
             };
             if (statusCode === HttpCodes2.NotFound) {
-              resolve(response);
+              resolve2(response);
             }
             function dateTimeDeserializer(key, value) {
               if (typeof value === "string") {
@@ -24464,7 +24464,7 @@ var require_lib2 = __commonJS({
               err.result = response.result;
               reject(err);
             } else {
-              resolve(response);
+              resolve2(response);
             }
           }));
         });
@@ -24776,11 +24776,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P2 ? value : new P2(function(resolve) {
-      resolve(value);
+    return value instanceof P2 ? value : new P2(function(resolve2) {
+      resolve2(value);
     });
   }
-  return new (P2 || (P2 = Promise))(function(resolve, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve2, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -24796,7 +24796,7 @@ var __awaiter = function(thisArg, _arguments, P2, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -25111,7 +25111,7 @@ function info(message) {
 
 // lib/tuf/envelope.ts
 import { createHash } from "node:crypto";
-var import_canonical_json2 = __toESM(require_lib(), 1);
+var import_canonical_json3 = __toESM(require_lib(), 1);
 var import_models = __toESM(require_dist(), 1);
 
 // lib/errors.ts
@@ -25142,6 +25142,9 @@ var GitError = class extends TufciError {
   }
 };
 
+// lib/tuf/key-identity.ts
+var import_canonical_json2 = __toESM(require_lib(), 1);
+
 // lib/tuf/keys.ts
 var import_canonical_json = __toESM(require_lib(), 1);
 var SUPPORTED_SCHEMES = {
@@ -25153,32 +25156,148 @@ var SUPPORTED_SCHEMES = {
 };
 
 // lib/tuf/verify.ts
+import { createPublicKey, constants as constants3, verify } from "node:crypto";
+var DIGEST = {
+  ed25519: null,
+  "ecdsa-sha2-nistp256": "sha256",
+  "ecdsa-sha2-nistp384": "sha384",
+  "rsassa-pss-sha256": "sha256"
+};
+var KIND = {
+  ed25519: "ed25519",
+  "ecdsa-sha2-nistp256": "ec",
+  "ecdsa-sha2-nistp384": "ec",
+  "rsassa-pss-sha256": "rsa"
+};
+var CURVE = {
+  "ecdsa-sha2-nistp256": "prime256v1",
+  "ecdsa-sha2-nistp384": "secp384r1"
+};
 var ED25519_SPKI = Buffer.from("302a300506032b6570032100", "hex");
+var HEX = /^(?:[0-9a-f]{2})+$/i;
+var cache = /* @__PURE__ */ new Map();
+function publicKeyOf(key) {
+  const pub = key.keyval?.public;
+  if (typeof pub !== "string") return null;
+  const id = `${key.keytype}\0${pub}`;
+  let k2 = cache.get(id);
+  if (k2 !== void 0) return k2;
+  try {
+    if (pub.startsWith("-----BEGIN PUBLIC KEY-----")) k2 = createPublicKey(pub);
+    else if (key.keytype === "ed25519" && pub.length === 64 && HEX.test(pub))
+      k2 = createPublicKey({
+        key: Buffer.concat([ED25519_SPKI, Buffer.from(pub, "hex")]),
+        format: "der",
+        type: "spki"
+      });
+    else k2 = null;
+  } catch {
+    k2 = null;
+  }
+  if (cache.size > 1024) cache.clear();
+  cache.set(id, k2);
+  return k2;
+}
+function verifyWith(key, bytes, sig) {
+  const digest = DIGEST[key.scheme];
+  const pub = publicKeyOf(key);
+  if (digest === void 0 || !pub || !HEX.test(sig)) return false;
+  const kind = pub.asymmetricKeyType;
+  if (kind !== KIND[key.scheme]) return false;
+  if (kind === "ec" && pub.asymmetricKeyDetails?.namedCurve !== CURVE[key.scheme]) return false;
+  try {
+    const k2 = kind === "rsa" ? {
+      key: pub,
+      padding: constants3.RSA_PKCS1_PSS_PADDING,
+      saltLength: constants3.RSA_PSS_SALTLEN_AUTO
+    } : pub;
+    return verify(digest, bytes, k2, Buffer.from(sig, "hex"));
+  } catch {
+    return false;
+  }
+}
+
+// lib/tuf/key-identity.ts
+function keyMaterial(key) {
+  const pub = publicKeyOf(key);
+  if (pub) return `spki:${pub.export({ format: "der", type: "spki" }).toString("hex")}`;
+  try {
+    return `raw:${String(key.keytype)}:${(0, import_canonical_json2.canonicalize)(key.keyval ?? null)}`;
+  } catch {
+    return `raw:${String(key.keytype)}:${String(key.keyval)}`;
+  }
+}
+function distinctKeyCount(keyids, keys) {
+  const seen = /* @__PURE__ */ new Set();
+  for (const id of keyids) {
+    const k2 = Object.hasOwn(keys, id) ? keys[id] : void 0;
+    if (k2) seen.add(keyMaterial(k2));
+  }
+  return seen.size;
+}
+function firstDuplicate(role, keyids, keys) {
+  if (!Array.isArray(keyids)) return void 0;
+  const seen = /* @__PURE__ */ new Map();
+  for (const id of keyids) {
+    const k2 = typeof id === "string" && Object.hasOwn(keys, id) ? keys[id] : void 0;
+    if (!k2 || typeof k2 !== "object") continue;
+    const m = keyMaterial(k2);
+    const other = seen.get(m);
+    if (other !== void 0 && other !== id) return { role, keyids: [other, id] };
+    seen.set(m, id);
+  }
+  return void 0;
+}
+function duplicateKey(signed) {
+  if (signed._type === "root") {
+    const keys = signed.keys ?? {};
+    for (const [role, r2] of Object.entries(signed.roles ?? {})) {
+      const d = firstDuplicate(role, r2?.keyids, keys);
+      if (d) return d;
+    }
+  }
+  if (signed._type === "targets") {
+    const del = signed.delegations;
+    const keys = del?.keys ?? {};
+    for (const r2 of Array.isArray(del?.roles) ? del.roles : []) {
+      const d = firstDuplicate(String(r2?.name), r2?.keyids, keys);
+      if (d) return d;
+    }
+    const bins = del?.succinct_roles;
+    if (bins) return firstDuplicate(`${String(bins.name_prefix)}-*`, bins.keyids, keys);
+  }
+  return void 0;
+}
+function duplicateKeyMessage(d) {
+  return `role ${JSON.stringify(d.role)} lists one key under two keyids, ${d.keyids[0]} and ${d.keyids[1]}; a key counts once toward a threshold, so list it once`;
+}
 
 // lib/tuf/names.ts
 var ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-var TOP_LEVEL = ["root", "targets", "snapshot", "timestamp"];
+var TOP_LEVEL_ROLES = ["root", "targets", "snapshot", "timestamp"];
 function isRoleName(role) {
   return typeof role === "string" && ROLE_NAME.test(role) && !role.includes("..") && !role.endsWith(".json") && role !== "root_history";
 }
 function checkRoleName(role, where = "role name") {
   if (!isRoleName(role)) {
     throw new UserError(
-      `${where}: "${String(role)}" is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`
+      `${where}: ${JSON.stringify(role)} is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`
     );
   }
 }
 function checkDelegatedRoleName(role, where) {
   checkRoleName(role, where);
-  if (TOP_LEVEL.includes(role))
+  if (TOP_LEVEL_ROLES.includes(role))
     throw new UserError(
-      `${where}: "${role}" is a top-level role's name; a delegation cannot use it`
+      `${where}: ${JSON.stringify(role)} is a top-level role's name; a delegation cannot use it`
     );
 }
 function checkMetaFileName(name, where) {
   const role = name.endsWith(".json") ? name.slice(0, -".json".length) : "";
   if (!role || !isRoleName(role))
-    throw new UserError(`${where}: "${name}" is not "<role>.json" with a valid role name`);
+    throw new UserError(
+      `${where}: ${JSON.stringify(name)} is not "<role>.json" with a valid role name`
+    );
 }
 
 // lib/util/file-content.ts
@@ -25227,6 +25346,8 @@ function parseEnvelope(text, where, expectedType) {
   }
   const env = data;
   checkKeys(env.signed, where);
+  const dup = duplicateKey(env.signed);
+  if (dup) throw new MetadataError(`${where}: ${duplicateKeyMessage(dup)}`);
   if (env.signed._type === "targets")
     for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
   if (validated.size >= VALIDATED_MAX) validated.clear();
@@ -25256,6 +25377,13 @@ function checkShape(signed, where) {
   }
 }
 function checkNames(signed, where) {
+  if (signed._type === "root" && signed.roles && typeof signed.roles === "object") {
+    for (const name of Object.keys(signed.roles))
+      if (!TOP_LEVEL_ROLES.includes(name))
+        throw new MetadataError(
+          `${where}: field "signed.roles": ${JSON.stringify(name)} is not a top-level role (root, targets, snapshot, timestamp); root names only those`
+        );
+  }
   if (signed._type === "targets") {
     const d = signed.delegations;
     const roles = d?.roles ?? [];
@@ -25297,6 +25425,46 @@ function toModel(env) {
     env
   );
 }
+function signedBytes(env) {
+  checkKeyOrder(env.signed, `${env.signed._type} metadata version ${env.signed.version}`);
+  return Buffer.from((0, import_canonical_json3.canonicalize)(env.signed));
+}
+var SURROGATE = /[\uD800-\uDFFF]/;
+function checkKeyOrder(value, where) {
+  if (Array.isArray(value)) {
+    for (const v of value) checkKeyOrder(v, where);
+    return;
+  }
+  if (value === null || typeof value !== "object") return;
+  const keys = Object.keys(value);
+  if (keys.some((k2) => SURROGATE.test(k2))) {
+    const utf16 = [...keys].sort();
+    const points = [...keys].sort((a, b2) => Buffer.compare(Buffer.from(a), Buffer.from(b2)));
+    const i2 = utf16.findIndex((k2, n) => k2 !== points[n]);
+    if (i2 >= 0) {
+      throw new MetadataError(
+        `${where}: names ${JSON.stringify(utf16[i2])} and ${JSON.stringify(points[i2])} sort differently by UTF-16 (tuf-js) and by code point (python-tuf, go-tuf), so clients would disagree on the signed bytes; rename one of them`
+      );
+    }
+  }
+  for (const v of Object.values(value)) checkKeyOrder(v, where);
+}
+function validSignatures(env, keys, keyids) {
+  const sigs = /* @__PURE__ */ new Map();
+  for (const s of env.signatures) if (!sigs.has(s.keyid)) sigs.set(s.keyid, s.sig);
+  const wanted = keyids.filter((id) => keys[id] && sigs.has(id));
+  if (!wanted.length) return [];
+  let bytes;
+  try {
+    bytes = signedBytes(env);
+  } catch {
+    return [];
+  }
+  return wanted.filter((id) => verifyWith(keys[id], bytes, sigs.get(id)));
+}
+function signerCount(env, keys, keyids) {
+  return distinctKeyCount(validSignatures(env, keys, keyids), keys);
+}
 function serialize(env) {
   return JSON.stringify(env, null, 2) + "\n";
 }
@@ -25311,6 +25479,7 @@ function addDays(d, days) {
 }
 
 // lib/tuf/types.ts
+var KEYOWNER = "x-tuf-on-ci-keyowner";
 var EXPIRY_PERIOD = "x-tuf-on-ci-expiry-period";
 var SIGNING_PERIOD = "x-tuf-on-ci-signing-period";
 function isOnlineRole(role) {
@@ -25322,16 +25491,112 @@ function roleType(role) {
 }
 
 // lib/util/fs.ts
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-function writeFileAtomic(path, data) {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${Math.random().toString(36).slice(2)}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync as existsSync2,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync
+} from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+function modeOf(path) {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() ? st.mode & 4095 : void 0;
+  } catch {
+    return void 0;
+  }
+}
+var outside = (root, rel, what, why) => new UserError(`${what} ${root}: ${JSON.stringify(rel)} ${why}; nothing was written`);
+var isInside = (root, path) => {
+  const r2 = relative(root, path);
+  return r2 !== "" && !r2.startsWith(`..${sep}`) && r2 !== ".." && !isAbsolute(r2);
+};
+function realOrNothing(path) {
+  try {
+    return realpathSync(path);
+  } catch {
+    return "";
+  }
+}
+function realRoot(root) {
+  const abs = resolve(root);
+  return existsSync2(abs) ? realpathSync(abs) : abs;
+}
+function pathInside(root, rel, what = "directory") {
+  if (typeof rel !== "string" || rel === "" || rel.includes("\0"))
+    throw outside(root, String(rel), what, "is empty or has a NUL character");
+  if (isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) throw outside(root, rel, what, "is absolute");
+  const base = realRoot(root);
+  const target = resolve(base, rel);
+  if (!isInside(base, target)) throw outside(root, rel, what, "resolves outside it");
+  let probe = target;
+  while (probe !== base && !lstatSync(probe, { throwIfNoEntry: false })) probe = dirname(probe);
+  if (probe !== base && !isInside(base, realOrNothing(probe)))
+    throw outside(root, rel, what, "leads outside it through a symbolic link");
+  return target;
+}
+function prepare(root, rel, what, parents = true) {
+  const target = pathInside(root, rel, what);
+  if (!parents && !existsSync2(dirname(target)))
+    throw new UserError(`cannot open ${target}: no such file or directory`);
+  mkdirSync(dirname(target), { recursive: true });
+  if (!isInside(realRoot(root), join(realOrNothing(dirname(target)), basename(target))))
+    throw outside(root, rel, what, "leads outside it through a symbolic link");
+  return target;
+}
+var tempFor = (path) => `${dirname(path)}${sep}.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`;
+function commit(temp, path, exclusive, rel, root) {
+  if (!exclusive) return renameSync(temp, path);
+  try {
+    linkSync(temp, path);
+  } catch (e) {
+    if (e.code === "EEXIST")
+      throw new UserError(`${root}: ${rel} exists; not overwriting it`, { cause: e });
+    throw e;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+function writeInside(root, rel, content, o2 = {}) {
+  const path = prepare(root, rel, o2.what ?? "directory", o2.parents);
+  const temp = tempFor(path);
+  const mode = o2.mode ?? modeOf(path);
+  try {
+    writeFileSync(temp, "", { mode: o2.mode ?? 438, flag: "wx" });
+    if (mode !== void 0) chmodSync(temp, mode);
+    if (typeof content === "object" && "copyOf" in content) copyFileSync(content.copyOf, temp);
+    else writeFileSync(temp, content);
+    commit(temp, path, o2.exclusive === true, rel, root);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  return path;
+}
+function removeInside(root, rel, what = "directory") {
+  rmSync(pathInside(root, rel, what), { force: true });
 }
 
 // lib/tuf/roles.ts
+function roleKeys(role, root, targets) {
+  if (Object.hasOwn(root.roles, role)) {
+    const r2 = root.roles[role];
+    return { keys: root.keys, keyids: r2.keyids, threshold: r2.threshold };
+  }
+  const d = targets?.delegations?.roles?.find((x2) => x2.name === role);
+  if (!d || !targets?.delegations) return void 0;
+  return { keys: targets.delegations.keys, keyids: d.keyids, threshold: d.threshold };
+}
+function ownerOf(key, keyid) {
+  const o2 = key?.[KEYOWNER];
+  return typeof o2 === "string" && o2 ? o2 : `key ${keyid.slice(0, 8)}`;
+}
 var DEFAULT_PERIODS = {
   root: { expiry: 365, signing: 60 },
   targets: { expiry: 365, signing: 60 },
@@ -25360,23 +25625,60 @@ function periodsOf(role, env, root) {
   return { expiry, signing };
 }
 
+// lib/tuf/health.ts
+function shortfall(h2) {
+  const who = `signed by ${h2.signedBy.join(", ") || "nobody"}; not by ${h2.missing.join(", ") || "nobody"}`;
+  const why = h2.invalid ? `${h2.invalid} signature(s) no longer verify: the role's content, keys or threshold changed after it was signed` : "it was merged before enough signers signed it";
+  return `${h2.valid} of ${h2.threshold} required signatures verify (${who}): ${why}`;
+}
+function roleHealth(role, env, root, targets, now) {
+  const rk = roleKeys(role, root, targets) ?? { keys: {}, keyids: [], threshold: 1 };
+  const ok = validSignatures(env, rk.keys, rk.keyids);
+  const okSet = new Set(ok);
+  const valid = signerCount(env, rk.keys, rk.keyids);
+  const problems = [];
+  const expires = new Date(env.signed.expires).getTime();
+  const { signing } = periodsOf(role, env, root);
+  if (valid < rk.threshold) problems.push("below-threshold");
+  if (now.getTime() >= expires) problems.push("expired");
+  else if (now.getTime() >= expires - signing * 864e5) problems.push("due");
+  return {
+    role,
+    version: env.signed.version,
+    expires: env.signed.expires,
+    problems,
+    valid,
+    threshold: rk.threshold,
+    signedBy: rk.keyids.filter((id) => okSet.has(id)).map((id) => ownerOf(rk.keys[id], id)),
+    missing: rk.keyids.filter((id) => !okSet.has(id)).map((id) => ownerOf(rk.keys[id], id)),
+    invalid: env.signatures.filter((s) => s.sig !== "" && !okSet.has(s.keyid)).length
+  };
+}
+function unhealthyRoles(roles, now) {
+  const root = roles.get("root")?.signed;
+  if (!root) return [];
+  const targets = roles.get("targets")?.signed;
+  return [...roles].map(([role, env]) => roleHealth(role, env, root, targets, now)).filter((h2) => h2.problems.length > 0);
+}
+function describeHealth(h2) {
+  const parts = [];
+  if (h2.problems.includes("below-threshold")) parts.push(`below threshold: ${shortfall(h2)}`);
+  if (h2.problems.includes("expired")) parts.push(`expired on ${h2.expires}`);
+  if (h2.problems.includes("due")) parts.push(`in its signing period (expires ${h2.expires})`);
+  return `${h2.role} v${h2.version}: ${parts.join("; ")}`;
+}
+
 // lib/event/expiring.ts
-function expiringRoles(repo, now) {
-  const roles = repo.readOfflineRoles();
-  const root = (roles.get("root") ?? repo.root()).signed;
-  const out = [];
-  for (const [role, env] of roles) {
-    const { signing } = periodsOf(role, env, root);
-    if (now.getTime() >= new Date(env.signed.expires).getTime() - signing * 864e5) {
-      out.push({
-        role,
-        version: env.signed.version,
-        expires: env.signed.expires,
-        branch: `sign/bump-${role}-v${env.signed.version + 1}`
-      });
-    }
-  }
-  return out;
+var bumpBranch = (role, version) => `sign/bump-${role}-v${version + 1}`;
+function rolesToBump(repo, now) {
+  return unhealthyRoles(repo.readOfflineRoles(), now).map((h2) => ({
+    role: h2.role,
+    version: h2.version,
+    expires: h2.expires,
+    branch: bumpBranch(h2.role, h2.version),
+    health: h2,
+    why: describeHealth(h2)
+  }));
 }
 function bumped(env, role, root, now) {
   const next = clone(env);
@@ -25390,8 +25692,8 @@ function bumped(env, role, root, now) {
 var import_models2 = __toESM(require_dist(), 1);
 
 // lib/git/git.ts
-import { existsSync as existsSync2 } from "node:fs";
-import { join } from "node:path";
+import { existsSync as existsSync3 } from "node:fs";
+import { join as join2 } from "node:path";
 
 // node_modules/simple-git/dist/esm/index.js
 var import_file_exists = __toESM(require_dist2(), 1);
@@ -27475,9 +27777,9 @@ var init_parse_commit = __esm({
     "use strict";
     init_utils();
     parsers = [
-      new LineParser(/^\[([^\s]+)( \([^)]+\))? ([^\]]+)/, (result, [branch, root, commit]) => {
+      new LineParser(/^\[([^\s]+)( \([^)]+\))? ([^\]]+)/, (result, [branch, root, commit2]) => {
         result.branch = branch;
-        result.commit = commit;
+        result.commit = commit2;
         result.root = !!root;
       }),
       new LineParser(/\s*Author:\s(.+)/i, (result, [author]) => {
@@ -29064,7 +29366,7 @@ var init_BranchSummary = __esm({
         this.current = "";
         this.detached = false;
       }
-      push(status, detached, name, commit, label) {
+      push(status, detached, name, commit2, label) {
         if (status === "*") {
           this.detached = detached;
           this.current = name;
@@ -29074,7 +29376,7 @@ var init_BranchSummary = __esm({
           current: status === "*",
           linkedWorkTree: status === "+",
           name,
-          commit,
+          commit: commit2,
           label
         };
       }
@@ -29101,14 +29403,14 @@ var init_parse_branch = __esm({
     parsers9 = [
       new LineParser(
         /^([*+]\s)?\((?:HEAD )?detached (?:from|at) (\S+)\)\s+([a-z0-9]+)\s(.*)$/,
-        (result, [current, name, commit, label]) => {
-          result.push(branchStatus(current), true, name, commit, label);
+        (result, [current, name, commit2, label]) => {
+          result.push(branchStatus(current), true, name, commit2, label);
         }
       ),
       new LineParser(
         /^([*+]\s)?(\S+)\s+([a-z0-9]+)\s?(.*)$/s,
-        (result, [current, name, commit, label]) => {
-          result.push(branchStatus(current), false, name, commit, label);
+        (result, [current, name, commit2, label]) => {
+          result.push(branchStatus(current), false, name, commit2, label);
         }
       )
     ];
@@ -29744,13 +30046,13 @@ var require_git = __commonJS2({
         trailingFunctionArgument2(arguments)
       );
     };
-    Git22.prototype.revert = function(commit) {
+    Git22.prototype.revert = function(commit2) {
       const next = trailingFunctionArgument2(arguments);
-      if (typeof commit !== "string") {
+      if (typeof commit2 !== "string") {
         return this._runTask(configurationErrorTask2("Commit must be a string"), next);
       }
       return this._runTask(
-        straightThroughStringTask2(["revert", ...getTrailingOptions2(arguments, 0, true), commit]),
+        straightThroughStringTask2(["revert", ...getTrailingOptions2(arguments, 0, true), commit2]),
         next
       );
     };
@@ -30437,7 +30739,7 @@ var Git2 = class {
     const known = [];
     for (const p2 of paths) {
       const tracked = (await this.git.raw(["ls-files", "--", p2])).trim() !== "";
-      if (tracked || existsSync2(join(this.dir, p2))) known.push(p2);
+      if (tracked || existsSync3(join2(this.dir, p2))) known.push(p2);
     }
     if (!known.length) return false;
     await this.run(["add", "-A", "--", ...known], "add");
@@ -30492,35 +30794,66 @@ var Git2 = class {
     const out = await this.run(["status", "--porcelain", "--", ...paths], "status");
     return out.trim() === "";
   }
+  /** Branches under `prefix` (e.g. "sign/") that `remote` had at the last fetch, without the remote's name. */
+  async trackingBranches(remote, prefix) {
+    const out = await this.run(
+      ["for-each-ref", "--format=%(refname)", `refs/remotes/${remote}/${prefix}`],
+      "for-each-ref"
+    );
+    const strip = `refs/remotes/${remote}/`;
+    return out.split("\n").filter((l) => l.startsWith(strip)).map((l) => l.slice(strip.length));
+  }
+  /** The default branch as the last fetch saw it (refs/remotes/<remote>/HEAD), if known. */
+  async fetchedDefaultBranch(remote) {
+    try {
+      const out = (await this.git.raw(["symbolic-ref", "-q", `refs/remotes/${remote}/HEAD`])).trim();
+      const prefix = `refs/remotes/${remote}/`;
+      return out.startsWith(prefix) ? out.slice(prefix.length) : void 0;
+    } catch {
+      return void 0;
+    }
+  }
+  /** The path of a file inside the git directory (worktrees included), e.g. info/exclude. */
+  async gitPath(path) {
+    const out = (await this.run(["rev-parse", "--git-path", path], "rev-parse")).trim();
+    return out.startsWith("/") ? out : join2(this.dir, out);
+  }
+  /** Whether commit `a` is an ancestor of (or the same as) `b`. */
+  async isAncestor(a, b2) {
+    const base = await this.mergeBase(a, b2);
+    if (!base) return false;
+    const out = await this.git.raw(["rev-parse", "--verify", "--quiet", `${a}^{commit}`]);
+    return out.trim() === base;
+  }
 };
 
 // lib/tuf/repo.ts
-import { existsSync as existsSync3, readFileSync, readdirSync, rmSync } from "node:fs";
-import { join as join2 } from "node:path";
+import { existsSync as existsSync4, readFileSync, readdirSync } from "node:fs";
+import { join as join3 } from "node:path";
 var RepoDir = class {
   constructor(dir) {
     this.dir = dir;
-    this.metadataDir = join2(dir, "metadata");
-    this.targetsDir = join2(dir, "targets");
+    this.metadataDir = join3(dir, "metadata");
+    this.targetsDir = join3(dir, "targets");
   }
   metadataDir;
   targetsDir;
   rolePath(role) {
     checkRoleName(role, "role name");
-    return join2(this.metadataDir, `${role}.json`);
+    return join3(this.metadataDir, `${role}.json`);
   }
   relRolePath(role) {
     return `metadata/${role}.json`;
   }
   has(role) {
-    return existsSync3(this.rolePath(role));
+    return existsSync4(this.rolePath(role));
   }
   async read(role) {
     return this.has(role) ? this.readRole(role) : void 0;
   }
   readRole(role) {
     const path = this.rolePath(role);
-    if (!existsSync3(path)) throw new UserError(`${this.relRolePath(role)}: no such metadata file`);
+    if (!existsSync4(path)) throw new UserError(`${this.relRolePath(role)}: no such metadata file`);
     return parseEnvelope(readFileSync(path, "utf8"), this.relRolePath(role), roleType(role));
   }
   root() {
@@ -30536,19 +30869,22 @@ var RepoDir = class {
    */
   writeRole(role, env, opts = {}) {
     const text = serialize(env);
-    writeFileAtomic(this.rolePath(role), text);
+    checkRoleName(role, "role name");
+    writeInside(this.dir, this.relRolePath(role), text, { what: "repository" });
     if (role === "root" && opts.history !== false) this.writeRootHistory(env);
   }
   /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */
   writeRootHistory(env) {
     const text = serialize(env);
-    const path = join2(this.metadataDir, "root_history", `${env.signed.version}.root.json`);
-    if (existsSync3(path) && readFileSync(path, "utf8") === text) return false;
-    writeFileAtomic(path, text);
+    const rel = `metadata/root_history/${env.signed.version}.root.json`;
+    const path = join3(this.dir, rel);
+    if (existsSync4(path) && readFileSync(path, "utf8") === text) return false;
+    writeInside(this.dir, rel, text, { what: "repository" });
     return true;
   }
   removeRole(role) {
-    rmSync(this.rolePath(role), { force: true });
+    checkRoleName(role, "role name");
+    removeInside(this.dir, this.relRolePath(role), "repository");
   }
   /** Delegated targets role names, in delegation order (one level below targets). */
   delegatedRoles(targets) {
@@ -30571,12 +30907,12 @@ var RepoDir = class {
   }
   /** Root versions kept in root_history, ascending. */
   rootHistory() {
-    const dir = join2(this.metadataDir, "root_history");
-    if (!existsSync3(dir)) return [];
+    const dir = join3(this.metadataDir, "root_history");
+    if (!existsSync4(dir)) return [];
     return readdirSync(dir).map((f) => /^(\d+)\.root\.json$/.exec(f)?.[1]).filter((v) => v !== void 0).map(Number).sort((a, b2) => a - b2);
   }
   readRootVersion(version) {
-    return readFileSync(join2(this.metadataDir, "root_history", `${version}.root.json`), "utf8");
+    return readFileSync(join3(this.metadataDir, "root_history", `${version}.root.json`), "utf8");
   }
 };
 
@@ -30590,9 +30926,9 @@ async function bumpExpiringTask(t2, o2 = {}) {
   const existing = new Set(o2.push ? await git.remoteBranches(remote) : []);
   const created = [];
   const root = repo.root().signed;
-  for (const e of expiringRoles(repo, t2.now)) {
+  for (const e of rolesToBump(repo, t2.now)) {
     if (existing.has(e.branch)) {
-      t2.log(`${e.role} expires ${e.expires}: ${e.branch} already exists, skipped.`);
+      t2.log(`${e.why}: ${e.branch} already exists, skipped.`);
       continue;
     }
     const env = repo.readRole(e.role);
@@ -30602,14 +30938,15 @@ async function bumpExpiringTask(t2, o2 = {}) {
     if (o2.push) await git.push(remote, e.branch);
     await git.checkout(start, startRev);
     created.push(e.branch);
-    t2.log(`${e.role} expires ${e.expires}: opened ${e.branch}.`);
+    t2.log(`${e.why}: opened ${e.branch}.`);
   }
-  if (!created.length) t2.log("No offline role is in its signing period.");
+  if (!created.length)
+    t2.log("No offline role is in its signing period, expired or below threshold.");
   return created;
 }
 
 // node_modules/@actions/github/lib/context.js
-import { readFileSync as readFileSync2, existsSync as existsSync4 } from "fs";
+import { readFileSync as readFileSync2, existsSync as existsSync5 } from "fs";
 import { EOL as EOL5 } from "os";
 var Context = class {
   /**
@@ -30619,7 +30956,7 @@ var Context = class {
     var _a2, _b, _c;
     this.payload = {};
     if (process.env.GITHUB_EVENT_PATH) {
-      if (existsSync4(process.env.GITHUB_EVENT_PATH)) {
+      if (existsSync5(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync2(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
         const path = process.env.GITHUB_EVENT_PATH;
@@ -30664,11 +31001,11 @@ var httpClient = __toESM(require_lib2(), 1);
 var import_undici2 = __toESM(require_undici(), 1);
 var __awaiter2 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P2 ? value : new P2(function(resolve) {
-      resolve(value);
+    return value instanceof P2 ? value : new P2(function(resolve2) {
+      resolve2(value);
     });
   }
-  return new (P2 || (P2 = Promise))(function(resolve, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve2, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -30684,7 +31021,7 @@ var __awaiter2 = function(thisArg, _arguments, P2, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -31830,8 +32167,8 @@ function withCustomRequest(customRequest) {
 
 // node_modules/@octokit/auth-token/dist-bundle/index.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
-var sep = "\\.";
-var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
+var sep2 = "\\.";
+var jwtRE = new RegExp(`^${b64url}${sep2}${b64url}${sep2}${b64url}$`);
 var isJWT = jwtRE.test.bind(jwtRE);
 async function auth(token) {
   const isApp = isJWT(token);
@@ -34356,9 +34693,9 @@ var handler = {
   set(target, methodName, value) {
     return target.cache[methodName] = value;
   },
-  get({ octokit, scope, cache }, methodName) {
-    if (cache[methodName]) {
-      return cache[methodName];
+  get({ octokit, scope, cache: cache2 }, methodName) {
+    if (cache2[methodName]) {
+      return cache2[methodName];
     }
     const method = endpointMethodsMap.get(scope).get(methodName);
     if (!method) {
@@ -34366,7 +34703,7 @@ var handler = {
     }
     const { endpointDefaults, decorations } = method;
     if (decorations) {
-      cache[methodName] = decorate(
+      cache2[methodName] = decorate(
         octokit,
         scope,
         methodName,
@@ -34374,9 +34711,9 @@ var handler = {
         decorations
       );
     } else {
-      cache[methodName] = octokit.request.defaults(endpointDefaults);
+      cache2[methodName] = octokit.request.defaults(endpointDefaults);
     }
-    return cache[methodName];
+    return cache2[methodName];
   }
 };
 function endpointsToMethods(octokit) {

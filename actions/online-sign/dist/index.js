@@ -2164,9 +2164,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve2, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve(data);
+              return err ? reject(err) : resolve2(data);
             });
           });
         }
@@ -2204,12 +2204,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve2, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve(data);
+              ) : resolve2(data);
             });
           });
         }
@@ -4476,8 +4476,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve, reject) => {
-        res = resolve;
+      const promise = new Promise((resolve2, reject) => {
+        res = resolve2;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6728,12 +6728,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve, reject) => {
+      const waitForDrain = () => new Promise((resolve2, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve;
+          callback = resolve2;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7403,12 +7403,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve, reject) => {
+      const waitForDrain = () => new Promise((resolve2, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve;
+          callback = resolve2;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7887,16 +7887,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve) => {
+        return new Promise((resolve2) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve;
+            this[kClosedResolve] = resolve2;
           } else {
-            resolve(null);
+            resolve2(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve) => {
+        return new Promise((resolve2) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i6 = 0; i6 < requests.length; i6++) {
             const request2 = requests[i6];
@@ -7907,7 +7907,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve(null);
+            resolve2(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7958,7 +7958,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve, reject) => {
+        const socket = await new Promise((resolve2, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7970,7 +7970,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve(socket2);
+              resolve2(socket2);
             }
           });
         });
@@ -8306,8 +8306,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c7) => c7.close()));
         } else {
-          await new Promise((resolve) => {
-            this[kClosedResolve] = resolve;
+          await new Promise((resolve2) => {
+            this[kClosedResolve] = resolve2;
           });
         }
       }
@@ -9576,7 +9576,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve, reject) => {
+        return await new Promise((resolve2, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9589,7 +9589,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve(null);
+              resolve2(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9608,7 +9608,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve2, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9625,7 +9625,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve,
+              resolve: resolve2,
               reject,
               length: 0,
               body: []
@@ -9695,18 +9695,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve, stream, length } = consume2;
+      const { type, body, resolve: resolve2, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve(chunksDecode(body, length));
+          resolve2(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve(JSON.parse(chunksDecode(body, length)));
+          resolve2(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve(chunksConcat(body, length).buffer);
+          resolve2(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve(new Blob(body, { type: stream[kContentType] }));
+          resolve2(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve(chunksConcat(body, length));
+          resolve2(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9963,9 +9963,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -10188,9 +10188,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -10475,9 +10475,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -10569,9 +10569,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -14434,7 +14434,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve, reject) => agent.dispatch(
+        return new Promise((resolve2, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14510,7 +14510,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable7({ read: resume });
               const onError2 = this.onError.bind(this);
-              resolve({
+              resolve2({
                 status,
                 statusText,
                 headersList,
@@ -14553,7 +14553,7 @@ var require_fetch = __commonJS({
               for (let i6 = 0; i6 < rawHeaders.length; i6 += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i6]), rawHeaders[i6 + 1].toString("latin1"), true);
               }
-              resolve({
+              resolve2({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18294,8 +18294,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay2(ms) {
-      return new Promise((resolve) => {
-        setTimeout(resolve, ms).unref();
+      return new Promise((resolve2) => {
+        setTimeout(resolve2, ms).unref();
       });
     }
     module.exports = {
@@ -20077,7 +20077,7 @@ var require_lib = __commonJS({
     var RIGHT_SQUARE_BRACKET = "]";
     var LEFT_CURLY_BRACKET = "{";
     var RIGHT_CURLY_BRACKET = "}";
-    function canonicalize4(object) {
+    function canonicalize5(object) {
       const buffer = [];
       if (typeof object === "string") {
         buffer.push(canonicalizeString(object));
@@ -20095,7 +20095,7 @@ var require_lib = __commonJS({
             buffer.push(COMMA2);
           }
           first2 = false;
-          buffer.push(canonicalize4(element));
+          buffer.push(canonicalize5(element));
         });
         buffer.push(RIGHT_SQUARE_BRACKET);
       } else if (typeof object === "object") {
@@ -20108,7 +20108,7 @@ var require_lib = __commonJS({
           first2 = false;
           buffer.push(canonicalizeString(property));
           buffer.push(COLON2);
-          buffer.push(canonicalize4(object[property]));
+          buffer.push(canonicalize5(object[property]));
         });
         buffer.push(RIGHT_CURLY_BRACKET);
       } else {
@@ -20121,7 +20121,7 @@ var require_lib = __commonJS({
       return '"' + escapedString + '"';
     }
     module.exports = {
-      canonicalize: canonicalize4
+      canonicalize: canonicalize5
     };
   }
 });
@@ -22608,7 +22608,7 @@ var sleep;
 var init_sleep = __esm({
   "node_modules/@smithy/core/dist-es/submodules/client/util-waiter/utils/sleep.js"() {
     sleep = (seconds) => {
-      return new Promise((resolve) => setTimeout(resolve, seconds * 1e3));
+      return new Promise((resolve2) => setTimeout(resolve2, seconds * 1e3));
     };
   }
 });
@@ -22773,8 +22773,8 @@ var init_createWaiter = __esm({
     init_waiter();
     abortTimeout = (abortSignal) => {
       let onAbort;
-      const promise = new Promise((resolve) => {
-        onAbort = () => resolve({ state: WaiterState.ABORTED });
+      const promise = new Promise((resolve2) => {
+        onAbort = () => resolve2({ state: WaiterState.ABORTED });
         if (typeof abortSignal.addEventListener === "function") {
           abortSignal.addEventListener("abort", onAbort);
         } else {
@@ -24644,7 +24644,7 @@ var init_getInstanceMetadataRegion = __esm({
     };
     imdsRequest = async (options) => {
       const { request: request2 } = await import("node:http");
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve2, reject) => {
         const req = request2({
           hostname: options.hostname,
           port: options.port,
@@ -24672,7 +24672,7 @@ var init_getInstanceMetadataRegion = __esm({
           const chunks = [];
           res.on("data", (chunk) => chunks.push(chunk));
           res.on("end", () => {
-            resolve(Buffer.concat(chunks));
+            resolve2(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -26910,7 +26910,7 @@ var init_headStream = __esm({
       if (isReadableStream(stream)) {
         return headStream(stream, bytes);
       }
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve2, reject) => {
         const collector = new Collector();
         collector.limit = bytes;
         stream.pipe(collector);
@@ -26921,7 +26921,7 @@ var init_headStream = __esm({
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes2 = concatBytes(this.buffers);
-          resolve(bytes2);
+          resolve2(bytes2);
         });
       });
     };
@@ -27073,7 +27073,7 @@ var init_stream_collector = __esm({
       if (isReadableStream(stream)) {
         return collectReadableStream(stream);
       }
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve2, reject) => {
         const collector = new Collector2();
         const nodeStream = stream;
         nodeStream.pipe(collector);
@@ -27084,7 +27084,7 @@ var init_stream_collector = __esm({
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes = concatBytes(this.bufferedBytes);
-          resolve(bytes);
+          resolve2(bytes);
         });
       });
     };
@@ -27618,7 +27618,7 @@ var fileStreamHasher, isReadStream;
 var init_fileStreamHasher = __esm({
   "node_modules/@smithy/core/dist-es/submodules/checksum/hash-stream-node/fileStreamHasher.js"() {
     init_HashCalculator();
-    fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve, reject) => {
+    fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve2, reject) => {
       if (!isReadStream(fileStream)) {
         reject(new Error("Unable to calculate hash for non-file streams."));
         return;
@@ -27636,7 +27636,7 @@ var init_fileStreamHasher = __esm({
       });
       hashCalculator.on("error", reject);
       hashCalculator.on("finish", function() {
-        hash.digest().then(resolve).catch(reject);
+        hash.digest().then(resolve2).catch(reject);
       });
     });
     isReadStream = (stream) => typeof stream.path === "string";
@@ -27655,14 +27655,14 @@ var init_readableStreamHasher = __esm({
       const hash = new hashCtor();
       const hashCalculator = new HashCalculator(hash);
       readableStream.pipe(hashCalculator);
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve2, reject) => {
         readableStream.on("error", (err) => {
           hashCalculator.end();
           reject(err);
         });
         hashCalculator.on("error", reject);
         hashCalculator.on("finish", () => {
-          hash.digest().then(resolve).catch(reject);
+          hash.digest().then(resolve2).catch(reject);
         });
       });
     };
@@ -28922,7 +28922,7 @@ async function* readableToIterable(readStream) {
     streamEnded = true;
   });
   while (!generationEnded) {
-    const value = await new Promise((resolve) => setTimeout(() => resolve(records.shift()), 0));
+    const value = await new Promise((resolve2) => setTimeout(() => resolve2(records.shift()), 0));
     if (value) {
       yield value;
     }
@@ -33801,7 +33801,7 @@ function bindRetryMiddleware(isStreamingPayload2) {
           const delay2 = retryToken.getRetryDelay();
           totalRetryDelay += (retryToken?.$retryLog?.acquisitionDelay ?? 0) + delay2;
           if (delay2 > 0) {
-            await race(new Promise((resolve) => setTimeout(resolve, delay2)), abortSignal);
+            await race(new Promise((resolve2) => setTimeout(resolve2, delay2)), abortSignal);
           }
         }
       }
@@ -33934,7 +33934,7 @@ var init_DefaultRateLimiter = __esm({
         this.refillTokenBucket();
         while (amount > this.availableTokens) {
           const delay2 = (amount - this.availableTokens) / this.fillRate * 1e3;
-          await new Promise((resolve) => _DefaultRateLimiter.setTimeoutFn(resolve, delay2));
+          await new Promise((resolve2) => _DefaultRateLimiter.setTimeoutFn(resolve2, delay2));
           this.refillTokenBucket();
         }
         this.availableTokens = this.availableTokens - amount;
@@ -34372,7 +34372,7 @@ var init_StandardRetryStrategy2 = __esm({
               const delayFromResponse = getDelayFromRetryAfterHeader(err.$response);
               const delay2 = Math.max(delayFromResponse || 0, delayFromDecider);
               totalDelay += delay2;
-              await new Promise((resolve) => setTimeout(resolve, delay2));
+              await new Promise((resolve2) => setTimeout(resolve2, delay2));
               continue;
             }
             if (!err.$metadata) {
@@ -38424,7 +38424,7 @@ var require_dist_cjs4 = __commonJS({
     var DEFAULT_MAX_RETRIES = 0;
     var providerConfigFromInit = ({ maxRetries = DEFAULT_MAX_RETRIES, timeout = DEFAULT_TIMEOUT }) => ({ maxRetries, timeout });
     function httpRequest(options) {
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve2, reject) => {
         const req = node_http.request({
           method: "GET",
           ...options,
@@ -38449,7 +38449,7 @@ var require_dist_cjs4 = __commonJS({
             chunks.push(chunk);
           });
           res.on("end", () => {
-            resolve(Buffer.concat(chunks));
+            resolve2(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -38912,21 +38912,21 @@ var require_dist_cjs5 = __commonJS({
       let sendBody = true;
       if (!externalAgent && expect === "100-continue") {
         sendBody = await Promise.race([
-          new Promise((resolve) => {
-            timeoutId = Number(timing.setTimeout(() => resolve(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
+          new Promise((resolve2) => {
+            timeoutId = Number(timing.setTimeout(() => resolve2(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
           }),
-          new Promise((resolve) => {
+          new Promise((resolve2) => {
             httpRequest.on("continue", () => {
               timing.clearTimeout(timeoutId);
-              resolve(true);
+              resolve2(true);
             });
             httpRequest.on("response", () => {
               timing.clearTimeout(timeoutId);
-              resolve(false);
+              resolve2(false);
             });
             httpRequest.on("error", () => {
               timing.clearTimeout(timeoutId);
-              resolve(false);
+              resolve2(false);
             });
           })
         ]);
@@ -39003,13 +39003,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return socketWarningTimestamp;
       }
       constructor(options) {
-        this.configProvider = new Promise((resolve, reject) => {
+        this.configProvider = new Promise((resolve2, reject) => {
           if (typeof options === "function") {
             options().then((_options) => {
-              resolve(this.resolveDefaultConfig(_options));
+              resolve2(this.resolveDefaultConfig(_options));
             }).catch(reject);
           } else {
-            resolve(this.resolveDefaultConfig(options));
+            resolve2(this.resolveDefaultConfig(options));
           }
         });
       }
@@ -39039,7 +39039,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             timing.clearTimeout(requestTimeoutId);
             timing.clearTimeout(keepAliveTimeoutId);
           };
-          const resolve = async (arg) => {
+          const resolve2 = async (arg) => {
             await writeRequestBodyPromise;
             clearTimeouts();
             _resolve(arg);
@@ -39103,7 +39103,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               headers: getTransformedHeaders(res.headers),
               body: res
             });
-            resolve({ response: httpResponse });
+            resolve2({ response: httpResponse });
           });
           req.on("error", (err) => {
             if (NODEJS_TIMEOUT_ERROR_CODES2.includes(err.code)) {
@@ -39442,13 +39442,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new _NodeHttp2Handler(instanceOrOptions);
       }
       constructor(options) {
-        this.configProvider = new Promise((resolve, reject) => {
+        this.configProvider = new Promise((resolve2, reject) => {
           if (typeof options === "function") {
             options().then((opts) => {
-              resolve(opts || {});
+              resolve2(opts || {});
             }).catch(reject);
           } else {
-            resolve(options || {});
+            resolve2(options || {});
           }
         });
       }
@@ -39475,7 +39475,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new Promise((_resolve, _reject) => {
           let fulfilled = false;
           let writeRequestBodyPromise = void 0;
-          const resolve = async (arg) => {
+          const resolve2 = async (arg) => {
             await writeRequestBodyPromise;
             _resolve(arg);
           };
@@ -39572,7 +39572,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               body: clientHttp2Stream
             });
             fulfilled = true;
-            resolve({ response: httpResponse });
+            resolve2({ response: httpResponse });
             if (useIsolatedSession) {
               session.close();
               clientHttp2Stream.on("end", () => {
@@ -39710,7 +39710,7 @@ var require_dist_cjs6 = __commonJS({
           try {
             return await toRetry();
           } catch (e5) {
-            await new Promise((resolve) => setTimeout(resolve, delayMs));
+            await new Promise((resolve2) => setTimeout(resolve2, delayMs));
           }
         }
         return await toRetry();
@@ -39724,12 +39724,12 @@ var require_dist_cjs6 = __commonJS({
     var fromHttp = (options = {}) => {
       options.logger?.debug("@aws-sdk/credential-provider-http - fromHttp");
       let host;
-      const relative = options.awsContainerCredentialsRelativeUri ?? process.env[AWS_CONTAINER_CREDENTIALS_RELATIVE_URI];
+      const relative3 = options.awsContainerCredentialsRelativeUri ?? process.env[AWS_CONTAINER_CREDENTIALS_RELATIVE_URI];
       const full = options.awsContainerCredentialsFullUri ?? process.env[AWS_CONTAINER_CREDENTIALS_FULL_URI];
       const token = options.awsContainerAuthorizationToken ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN];
       const tokenFile = options.awsContainerAuthorizationTokenFile ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE];
       const warn = options.logger?.constructor?.name === "NoOpLogger" || !options.logger?.warn ? console.warn : options.logger.warn.bind(options.logger);
-      if (relative && full) {
+      if (relative3 && full) {
         warn("@aws-sdk/credential-provider-http: you have set both awsContainerCredentialsRelativeUri and awsContainerCredentialsFullUri.");
         warn("awsContainerCredentialsRelativeUri will take precedence.");
       }
@@ -39737,8 +39737,8 @@ var require_dist_cjs6 = __commonJS({
         warn("@aws-sdk/credential-provider-http: you have set both awsContainerAuthorizationToken and awsContainerAuthorizationTokenFile.");
         warn("awsContainerAuthorizationTokenFile will take precedence.");
       }
-      if (relative) {
-        host = `${DEFAULT_LINK_LOCAL_HOST}${relative}`;
+      if (relative3) {
+        host = `${DEFAULT_LINK_LOCAL_HOST}${relative3}`;
       } else if (full) {
         host = full;
       } else {
@@ -47664,7 +47664,7 @@ var require_dist_cjs11 = __commonJS({
     var { createHash: createHash10, createPrivateKey: createPrivateKey2, createPublicKey: createPublicKey5, sign: sign2 } = __require("node:crypto");
     var { promises: promises3 } = __require("node:fs");
     var { homedir: homedir2 } = __require("node:os");
-    var { dirname: dirname2, join: join8 } = __require("node:path");
+    var { dirname: dirname2, join: join9 } = __require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -47830,10 +47830,10 @@ var require_dist_cjs11 = __commonJS({
         await promises3.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join8(homedir2(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join9(homedir2(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
         const loginSessionSha256 = createHash10("sha256").update(loginSessionBytes).digest("hex");
-        return join8(directory, `${loginSessionSha256}.json`);
+        return join9(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -57243,11 +57243,11 @@ var require_lib2 = __commonJS({
     })();
     var __awaiter3 = exports && exports.__awaiter || function(thisArg, _arguments, P2, generator) {
       function adopt(value) {
-        return value instanceof P2 ? value : new P2(function(resolve) {
-          resolve(value);
+        return value instanceof P2 ? value : new P2(function(resolve2) {
+          resolve2(value);
         });
       }
-      return new (P2 || (P2 = Promise))(function(resolve, reject) {
+      return new (P2 || (P2 = Promise))(function(resolve2, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -57263,7 +57263,7 @@ var require_lib2 = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -57350,26 +57350,26 @@ var require_lib2 = __commonJS({
       }
       readBody() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve2) => __awaiter3(this, void 0, void 0, function* () {
             let output = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output = Buffer.concat([output, chunk]);
             });
             this.message.on("end", () => {
-              resolve(output.toString());
+              resolve2(output.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve2) => __awaiter3(this, void 0, void 0, function* () {
             const chunks = [];
             this.message.on("data", (chunk) => {
               chunks.push(chunk);
             });
             this.message.on("end", () => {
-              resolve(Buffer.concat(chunks));
+              resolve2(Buffer.concat(chunks));
             });
           }));
         });
@@ -57577,14 +57577,14 @@ var require_lib2 = __commonJS({
        */
       requestRaw(info2, data) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve2, reject) => {
             function callbackForResult(err, res) {
               if (err) {
                 reject(err);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve(res);
+                resolve2(res);
               }
             }
             this.requestRawWithCallback(info2, data, callbackForResult);
@@ -57828,12 +57828,12 @@ var require_lib2 = __commonJS({
         return __awaiter3(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
           const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve) => setTimeout(() => resolve(), ms));
+          return new Promise((resolve2) => setTimeout(() => resolve2(), ms));
         });
       }
       _processResponse(res, options) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve, reject) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve2, reject) => __awaiter3(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -57841,7 +57841,7 @@ var require_lib2 = __commonJS({
               headers: {}
             };
             if (statusCode === HttpCodes2.NotFound) {
-              resolve(response);
+              resolve2(response);
             }
             function dateTimeDeserializer(key, value) {
               if (typeof value === "string") {
@@ -57880,7 +57880,7 @@ var require_lib2 = __commonJS({
               err.result = response.result;
               reject(err);
             } else {
-              resolve(response);
+              resolve2(response);
             }
           }));
         });
@@ -58192,11 +58192,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P2 ? value : new P2(function(resolve) {
-      resolve(value);
+    return value instanceof P2 ? value : new P2(function(resolve2) {
+      resolve2(value);
     });
   }
-  return new (P2 || (P2 = Promise))(function(resolve, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve2, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -58212,7 +58212,7 @@ var __awaiter = function(thisArg, _arguments, P2, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -60611,9 +60611,9 @@ var init_parse_commit = __esm2({
     "use strict";
     init_utils();
     parsers = [
-      new LineParser(/^\[([^\s]+)( \([^)]+\))? ([^\]]+)/, (result, [branch, root5, commit]) => {
+      new LineParser(/^\[([^\s]+)( \([^)]+\))? ([^\]]+)/, (result, [branch, root5, commit2]) => {
         result.branch = branch;
-        result.commit = commit;
+        result.commit = commit2;
         result.root = !!root5;
       }),
       new LineParser(/\s*Author:\s(.+)/i, (result, [author]) => {
@@ -62200,7 +62200,7 @@ var init_BranchSummary = __esm2({
         this.current = "";
         this.detached = false;
       }
-      push(status, detached, name, commit, label) {
+      push(status, detached, name, commit2, label) {
         if (status === "*") {
           this.detached = detached;
           this.current = name;
@@ -62210,7 +62210,7 @@ var init_BranchSummary = __esm2({
           current: status === "*",
           linkedWorkTree: status === "+",
           name,
-          commit,
+          commit: commit2,
           label
         };
       }
@@ -62237,14 +62237,14 @@ var init_parse_branch = __esm2({
     parsers9 = [
       new LineParser(
         /^([*+]\s)?\((?:HEAD )?detached (?:from|at) (\S+)\)\s+([a-z0-9]+)\s(.*)$/,
-        (result, [current, name, commit, label]) => {
-          result.push(branchStatus(current), true, name, commit, label);
+        (result, [current, name, commit2, label]) => {
+          result.push(branchStatus(current), true, name, commit2, label);
         }
       ),
       new LineParser(
         /^([*+]\s)?(\S+)\s+([a-z0-9]+)\s?(.*)$/s,
-        (result, [current, name, commit, label]) => {
-          result.push(branchStatus(current), false, name, commit, label);
+        (result, [current, name, commit2, label]) => {
+          result.push(branchStatus(current), false, name, commit2, label);
         }
       )
     ];
@@ -62880,13 +62880,13 @@ var require_git = __commonJS2({
         trailingFunctionArgument2(arguments)
       );
     };
-    Git22.prototype.revert = function(commit) {
+    Git22.prototype.revert = function(commit2) {
       const next = trailingFunctionArgument2(arguments);
-      if (typeof commit !== "string") {
+      if (typeof commit2 !== "string") {
         return this._runTask(configurationErrorTask2("Commit must be a string"), next);
       }
       return this._runTask(
-        straightThroughStringTask2(["revert", ...getTrailingOptions2(arguments, 0, true), commit]),
+        straightThroughStringTask2(["revert", ...getTrailingOptions2(arguments, 0, true), commit2]),
         next
       );
     };
@@ -63629,6 +63629,37 @@ var Git2 = class {
     const out = await this.run(["status", "--porcelain", "--", ...paths], "status");
     return out.trim() === "";
   }
+  /** Branches under `prefix` (e.g. "sign/") that `remote` had at the last fetch, without the remote's name. */
+  async trackingBranches(remote, prefix) {
+    const out = await this.run(
+      ["for-each-ref", "--format=%(refname)", `refs/remotes/${remote}/${prefix}`],
+      "for-each-ref"
+    );
+    const strip = `refs/remotes/${remote}/`;
+    return out.split("\n").filter((l3) => l3.startsWith(strip)).map((l3) => l3.slice(strip.length));
+  }
+  /** The default branch as the last fetch saw it (refs/remotes/<remote>/HEAD), if known. */
+  async fetchedDefaultBranch(remote) {
+    try {
+      const out = (await this.git.raw(["symbolic-ref", "-q", `refs/remotes/${remote}/HEAD`])).trim();
+      const prefix = `refs/remotes/${remote}/`;
+      return out.startsWith(prefix) ? out.slice(prefix.length) : void 0;
+    } catch {
+      return void 0;
+    }
+  }
+  /** The path of a file inside the git directory (worktrees included), e.g. info/exclude. */
+  async gitPath(path) {
+    const out = (await this.run(["rev-parse", "--git-path", path], "rev-parse")).trim();
+    return out.startsWith("/") ? out : join(this.dir, out);
+  }
+  /** Whether commit `a` is an ancestor of (or the same as) `b`. */
+  async isAncestor(a5, b6) {
+    const base = await this.mergeBase(a5, b6);
+    if (!base) return false;
+    const out = await this.git.raw(["rev-parse", "--verify", "--quiet", `${a5}^{commit}`]);
+    return out.trim() === base;
+  }
 };
 
 // lib/signers/online/index.ts
@@ -64122,15 +64153,19 @@ async function onlineSigner(uri, o4) {
 }
 
 // lib/tuf/online.ts
-var import_canonical_json3 = __toESM(require_lib(), 1);
+var import_canonical_json4 = __toESM(require_lib(), 1);
 init_errors();
 import { createHash as createHash9 } from "node:crypto";
 import { readFileSync as readFileSync2 } from "node:fs";
 
 // lib/tuf/envelope.ts
 import { createHash as createHash8 } from "node:crypto";
-var import_canonical_json2 = __toESM(require_lib(), 1);
+var import_canonical_json3 = __toESM(require_lib(), 1);
 var import_models = __toESM(require_dist3(), 1);
+init_errors();
+
+// lib/tuf/key-identity.ts
+var import_canonical_json2 = __toESM(require_lib(), 1);
 init_errors();
 init_keys();
 
@@ -64196,31 +64231,91 @@ function verifyWith(key, bytes, sig) {
   }
 }
 
+// lib/tuf/key-identity.ts
+function keyMaterial(key) {
+  const pub = publicKeyOf(key);
+  if (pub) return `spki:${pub.export({ format: "der", type: "spki" }).toString("hex")}`;
+  try {
+    return `raw:${String(key.keytype)}:${(0, import_canonical_json2.canonicalize)(key.keyval ?? null)}`;
+  } catch {
+    return `raw:${String(key.keytype)}:${String(key.keyval)}`;
+  }
+}
+function distinctKeyCount(keyids, keys) {
+  const seen = /* @__PURE__ */ new Set();
+  for (const id of keyids) {
+    const k6 = Object.hasOwn(keys, id) ? keys[id] : void 0;
+    if (k6) seen.add(keyMaterial(k6));
+  }
+  return seen.size;
+}
+function firstDuplicate(role, keyids, keys) {
+  if (!Array.isArray(keyids)) return void 0;
+  const seen = /* @__PURE__ */ new Map();
+  for (const id of keyids) {
+    const k6 = typeof id === "string" && Object.hasOwn(keys, id) ? keys[id] : void 0;
+    if (!k6 || typeof k6 !== "object") continue;
+    const m3 = keyMaterial(k6);
+    const other = seen.get(m3);
+    if (other !== void 0 && other !== id) return { role, keyids: [other, id] };
+    seen.set(m3, id);
+  }
+  return void 0;
+}
+function duplicateKey(signed) {
+  if (signed._type === "root") {
+    const keys = signed.keys ?? {};
+    for (const [role, r6] of Object.entries(signed.roles ?? {})) {
+      const d5 = firstDuplicate(role, r6?.keyids, keys);
+      if (d5) return d5;
+    }
+  }
+  if (signed._type === "targets") {
+    const del = signed.delegations;
+    const keys = del?.keys ?? {};
+    for (const r6 of Array.isArray(del?.roles) ? del.roles : []) {
+      const d5 = firstDuplicate(String(r6?.name), r6?.keyids, keys);
+      if (d5) return d5;
+    }
+    const bins = del?.succinct_roles;
+    if (bins) return firstDuplicate(`${String(bins.name_prefix)}-*`, bins.keyids, keys);
+  }
+  return void 0;
+}
+function duplicateKeyMessage(d5) {
+  return `role ${JSON.stringify(d5.role)} lists one key under two keyids, ${d5.keyids[0]} and ${d5.keyids[1]}; a key counts once toward a threshold, so list it once`;
+}
+
+// lib/tuf/envelope.ts
+init_keys();
+
 // lib/tuf/names.ts
 init_errors();
 var ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-var TOP_LEVEL = ["root", "targets", "snapshot", "timestamp"];
+var TOP_LEVEL_ROLES = ["root", "targets", "snapshot", "timestamp"];
 function isRoleName(role) {
   return typeof role === "string" && ROLE_NAME.test(role) && !role.includes("..") && !role.endsWith(".json") && role !== "root_history";
 }
 function checkRoleName(role, where = "role name") {
   if (!isRoleName(role)) {
     throw new UserError(
-      `${where}: "${String(role)}" is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`
+      `${where}: ${JSON.stringify(role)} is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`
     );
   }
 }
 function checkDelegatedRoleName(role, where) {
   checkRoleName(role, where);
-  if (TOP_LEVEL.includes(role))
+  if (TOP_LEVEL_ROLES.includes(role))
     throw new UserError(
-      `${where}: "${role}" is a top-level role's name; a delegation cannot use it`
+      `${where}: ${JSON.stringify(role)} is a top-level role's name; a delegation cannot use it`
     );
 }
 function checkMetaFileName(name, where) {
   const role = name.endsWith(".json") ? name.slice(0, -".json".length) : "";
   if (!role || !isRoleName(role))
-    throw new UserError(`${where}: "${name}" is not "<role>.json" with a valid role name`);
+    throw new UserError(
+      `${where}: ${JSON.stringify(name)} is not "<role>.json" with a valid role name`
+    );
 }
 
 // lib/tuf/target-files.ts
@@ -64272,6 +64367,8 @@ function parseEnvelope(text, where, expectedType) {
   }
   const env2 = data;
   checkKeys(env2.signed, where);
+  const dup = duplicateKey(env2.signed);
+  if (dup) throw new MetadataError(`${where}: ${duplicateKeyMessage(dup)}`);
   if (env2.signed._type === "targets")
     for (const path of Object.keys(env2.signed.targets)) checkTargetPath(path, `${where} targets`);
   if (validated.size >= VALIDATED_MAX) validated.clear();
@@ -64301,6 +64398,13 @@ function checkShape(signed, where) {
   }
 }
 function checkNames(signed, where) {
+  if (signed._type === "root" && signed.roles && typeof signed.roles === "object") {
+    for (const name of Object.keys(signed.roles))
+      if (!TOP_LEVEL_ROLES.includes(name))
+        throw new MetadataError(
+          `${where}: field "signed.roles": ${JSON.stringify(name)} is not a top-level role (root, targets, snapshot, timestamp); root names only those`
+        );
+  }
   if (signed._type === "targets") {
     const d5 = signed.delegations;
     const roles = d5?.roles ?? [];
@@ -64344,7 +64448,7 @@ function toModel(env2) {
 }
 function signedBytes(env2) {
   checkKeyOrder(env2.signed, `${env2.signed._type} metadata version ${env2.signed.version}`);
-  return Buffer.from((0, import_canonical_json2.canonicalize)(env2.signed));
+  return Buffer.from((0, import_canonical_json3.canonicalize)(env2.signed));
 }
 var SURROGATE = /[\uD800-\uDFFF]/;
 function checkKeyOrder(value, where) {
@@ -64379,6 +64483,9 @@ function validSignatures(env2, keys, keyids) {
   }
   return wanted.filter((id) => verifyWith(keys[id], bytes, sigs.get(id)));
 }
+function signerCount(env2, keys, keyids) {
+  return distinctKeyCount(validSignatures(env2, keys, keyids), keys);
+}
 function serialize(env2) {
   return JSON.stringify(env2, null, 2) + "\n";
 }
@@ -64392,10 +64499,14 @@ function addDays(d5, days) {
 // lib/tuf/online.ts
 init_keys();
 
+// lib/tuf/health.ts
+init_errors();
+
 // lib/tuf/roles.ts
 init_errors();
 
 // lib/tuf/types.ts
+var KEYOWNER = "x-tuf-on-ci-keyowner";
 var ONLINE_URI = "x-tuf-on-ci-online-uri";
 var EXPIRY_PERIOD = "x-tuf-on-ci-expiry-period";
 var SIGNING_PERIOD = "x-tuf-on-ci-signing-period";
@@ -64409,13 +64520,17 @@ function roleType(role) {
 
 // lib/tuf/roles.ts
 function roleKeys(role, root5, targets) {
-  if (role in root5.roles) {
+  if (Object.hasOwn(root5.roles, role)) {
     const r6 = root5.roles[role];
     return { keys: root5.keys, keyids: r6.keyids, threshold: r6.threshold };
   }
   const d5 = targets?.delegations?.roles?.find((x2) => x2.name === role);
   if (!d5 || !targets?.delegations) return void 0;
   return { keys: targets.delegations.keys, keyids: d5.keyids, threshold: d5.threshold };
+}
+function ownerOf(key, keyid) {
+  const o4 = key?.[KEYOWNER];
+  return typeof o4 === "string" && o4 ? o4 : `key ${keyid.slice(0, 8)}`;
 }
 var DEFAULT_PERIODS = {
   root: { expiry: 365, signing: 60 },
@@ -64444,16 +64559,45 @@ function periodsOf(role, env2, root5) {
   }
   return { expiry, signing };
 }
+
+// lib/tuf/health.ts
+function shortfall(h6) {
+  const who = `signed by ${h6.signedBy.join(", ") || "nobody"}; not by ${h6.missing.join(", ") || "nobody"}`;
+  const why = h6.invalid ? `${h6.invalid} signature(s) no longer verify: the role's content, keys or threshold changed after it was signed` : "it was merged before enough signers signed it";
+  return `${h6.valid} of ${h6.threshold} required signatures verify (${who}): ${why}`;
+}
+function roleHealth(role, env2, root5, targets, now) {
+  const rk = roleKeys(role, root5, targets) ?? { keys: {}, keyids: [], threshold: 1 };
+  const ok = validSignatures(env2, rk.keys, rk.keyids);
+  const okSet = new Set(ok);
+  const valid = signerCount(env2, rk.keys, rk.keyids);
+  const problems = [];
+  const expires = new Date(env2.signed.expires).getTime();
+  const { signing } = periodsOf(role, env2, root5);
+  if (valid < rk.threshold) problems.push("below-threshold");
+  if (now.getTime() >= expires) problems.push("expired");
+  else if (now.getTime() >= expires - signing * 864e5) problems.push("due");
+  return {
+    role,
+    version: env2.signed.version,
+    expires: env2.signed.expires,
+    problems,
+    valid,
+    threshold: rk.threshold,
+    signedBy: rk.keyids.filter((id) => okSet.has(id)).map((id) => ownerOf(rk.keys[id], id)),
+    missing: rk.keyids.filter((id) => !okSet.has(id)).map((id) => ownerOf(rk.keys[id], id)),
+    invalid: env2.signatures.filter((s2) => s2.sig !== "" && !okSet.has(s2.keyid)).length
+  };
+}
 function checkRoleSigned(role, env2, root5, targets, now, consequence) {
   const where = `metadata/${role}.json`;
   if (new Date(env2.signed.expires) <= now)
     throw new UserError(`${where}: role ${role} expired on ${env2.signed.expires}`);
-  const rk = roleKeys(role, root5, targets);
-  if (!rk) throw new UserError(`${where}: no role delegates to ${role}`);
-  const n3 = validSignatures(env2, rk.keys, rk.keyids).length;
-  if (n3 < rk.threshold)
+  if (!roleKeys(role, root5, targets)) throw new UserError(`${where}: no role delegates to ${role}`);
+  const h6 = roleHealth(role, env2, root5, targets, now);
+  if (h6.problems.includes("below-threshold"))
     throw new UserError(
-      `${where}: ${n3} of ${rk.threshold} required signatures verify; ${consequence}`
+      `${where}: role ${role} v${h6.version} is below its threshold: ${shortfall(h6)}; ${consequence}`
     );
 }
 
@@ -64467,14 +64611,14 @@ function metaFile(bytes, version) {
 }
 function staleness(role, cur, meta, root5, now) {
   if (!cur) return `${role}: none yet`;
-  if ((0, import_canonical_json3.canonicalize)(cur.signed.meta) !== (0, import_canonical_json3.canonicalize)(meta))
+  if ((0, import_canonical_json4.canonicalize)(cur.signed.meta) !== (0, import_canonical_json4.canonicalize)(meta))
     return `${role}: content changed`;
   const { signing } = periodsOf(role, cur, root5);
   if (now.getTime() >= new Date(cur.signed.expires).getTime() - signing * 864e5) {
     return `${role}: in its signing period (expires ${cur.signed.expires})`;
   }
   const rk = roleKeys(role, root5, void 0);
-  if (validSignatures(cur, rk.keys, rk.keyids).length < rk.threshold)
+  if (signerCount(cur, rk.keys, rk.keyids) < rk.threshold)
     return `${role}: signature no longer valid`;
   return void 0;
 }
@@ -64484,10 +64628,10 @@ async function signOnline(role, env2, root5, factory) {
   if (!rk || !keyid)
     throw new UserError(`metadata/root.json: role ${role} has no key with ${ONLINE_URI}`);
   const signer = await factory(root5.keys[keyid][ONLINE_URI], keyid);
-  const actual = keyId(await signer.publicKey());
-  if (actual !== keyid) {
+  const pub = await signer.publicKey();
+  if (keyMaterial(pub) !== keyMaterial(root5.keys[keyid])) {
     throw new UserError(
-      `${signer.description}: online key ${actual.slice(0, 12)} is not the ${role} key in root (${keyid.slice(0, 12)})`
+      `${signer.description}: online key ${keyId(pub).slice(0, 12)} is not the ${role} key in root (${keyid.slice(0, 12)})`
     );
   }
   env2.signatures = [{ keyid, sig: await signer.sign(signedBytes(env2)) }];
@@ -64566,44 +64710,128 @@ async function onlineSign(repo, factory, now) {
 
 // lib/tuf/repo.ts
 init_errors();
-import { existsSync as existsSync5, readFileSync as readFileSync3, readdirSync, rmSync } from "node:fs";
-import { join as join6 } from "node:path";
+import { existsSync as existsSync6, readFileSync as readFileSync3, readdirSync } from "node:fs";
+import { join as join7 } from "node:path";
 
 // lib/util/fs.ts
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-function writeFileAtomic(path, data) {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${Math.random().toString(36).slice(2)}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync as existsSync5,
+  linkSync,
+  lstatSync as lstatSync2,
+  mkdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync
+} from "node:fs";
+init_errors();
+import { basename, dirname, isAbsolute, join as join6, relative, resolve, sep as sep2 } from "node:path";
+function modeOf2(path) {
+  try {
+    const st = lstatSync2(path);
+    return st.isFile() ? st.mode & 4095 : void 0;
+  } catch {
+    return void 0;
+  }
+}
+var outside = (root5, rel, what, why) => new UserError(`${what} ${root5}: ${JSON.stringify(rel)} ${why}; nothing was written`);
+var isInside = (root5, path) => {
+  const r6 = relative(root5, path);
+  return r6 !== "" && !r6.startsWith(`..${sep2}`) && r6 !== ".." && !isAbsolute(r6);
+};
+function realOrNothing(path) {
+  try {
+    return realpathSync(path);
+  } catch {
+    return "";
+  }
+}
+function realRoot(root5) {
+  const abs = resolve(root5);
+  return existsSync5(abs) ? realpathSync(abs) : abs;
+}
+function pathInside(root5, rel, what = "directory") {
+  if (typeof rel !== "string" || rel === "" || rel.includes("\0"))
+    throw outside(root5, String(rel), what, "is empty or has a NUL character");
+  if (isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) throw outside(root5, rel, what, "is absolute");
+  const base = realRoot(root5);
+  const target = resolve(base, rel);
+  if (!isInside(base, target)) throw outside(root5, rel, what, "resolves outside it");
+  let probe = target;
+  while (probe !== base && !lstatSync2(probe, { throwIfNoEntry: false })) probe = dirname(probe);
+  if (probe !== base && !isInside(base, realOrNothing(probe)))
+    throw outside(root5, rel, what, "leads outside it through a symbolic link");
+  return target;
+}
+function prepare(root5, rel, what, parents = true) {
+  const target = pathInside(root5, rel, what);
+  if (!parents && !existsSync5(dirname(target)))
+    throw new UserError(`cannot open ${target}: no such file or directory`);
+  mkdirSync(dirname(target), { recursive: true });
+  if (!isInside(realRoot(root5), join6(realOrNothing(dirname(target)), basename(target))))
+    throw outside(root5, rel, what, "leads outside it through a symbolic link");
+  return target;
+}
+var tempFor = (path) => `${dirname(path)}${sep2}.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`;
+function commit(temp, path, exclusive, rel, root5) {
+  if (!exclusive) return renameSync(temp, path);
+  try {
+    linkSync(temp, path);
+  } catch (e5) {
+    if (e5.code === "EEXIST")
+      throw new UserError(`${root5}: ${rel} exists; not overwriting it`, { cause: e5 });
+    throw e5;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+function writeInside(root5, rel, content, o4 = {}) {
+  const path = prepare(root5, rel, o4.what ?? "directory", o4.parents);
+  const temp = tempFor(path);
+  const mode = o4.mode ?? modeOf2(path);
+  try {
+    writeFileSync(temp, "", { mode: o4.mode ?? 438, flag: "wx" });
+    if (mode !== void 0) chmodSync(temp, mode);
+    if (typeof content === "object" && "copyOf" in content) copyFileSync(content.copyOf, temp);
+    else writeFileSync(temp, content);
+    commit(temp, path, o4.exclusive === true, rel, root5);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  return path;
+}
+function removeInside(root5, rel, what = "directory") {
+  rmSync(pathInside(root5, rel, what), { force: true });
 }
 
 // lib/tuf/repo.ts
 var RepoDir = class {
   constructor(dir) {
     this.dir = dir;
-    this.metadataDir = join6(dir, "metadata");
-    this.targetsDir = join6(dir, "targets");
+    this.metadataDir = join7(dir, "metadata");
+    this.targetsDir = join7(dir, "targets");
   }
   metadataDir;
   targetsDir;
   rolePath(role) {
     checkRoleName(role, "role name");
-    return join6(this.metadataDir, `${role}.json`);
+    return join7(this.metadataDir, `${role}.json`);
   }
   relRolePath(role) {
     return `metadata/${role}.json`;
   }
   has(role) {
-    return existsSync5(this.rolePath(role));
+    return existsSync6(this.rolePath(role));
   }
   async read(role) {
     return this.has(role) ? this.readRole(role) : void 0;
   }
   readRole(role) {
     const path = this.rolePath(role);
-    if (!existsSync5(path)) throw new UserError(`${this.relRolePath(role)}: no such metadata file`);
+    if (!existsSync6(path)) throw new UserError(`${this.relRolePath(role)}: no such metadata file`);
     return parseEnvelope(readFileSync3(path, "utf8"), this.relRolePath(role), roleType(role));
   }
   root() {
@@ -64619,19 +64847,22 @@ var RepoDir = class {
    */
   writeRole(role, env2, opts = {}) {
     const text = serialize(env2);
-    writeFileAtomic(this.rolePath(role), text);
+    checkRoleName(role, "role name");
+    writeInside(this.dir, this.relRolePath(role), text, { what: "repository" });
     if (role === "root" && opts.history !== false) this.writeRootHistory(env2);
   }
   /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */
   writeRootHistory(env2) {
     const text = serialize(env2);
-    const path = join6(this.metadataDir, "root_history", `${env2.signed.version}.root.json`);
-    if (existsSync5(path) && readFileSync3(path, "utf8") === text) return false;
-    writeFileAtomic(path, text);
+    const rel = `metadata/root_history/${env2.signed.version}.root.json`;
+    const path = join7(this.dir, rel);
+    if (existsSync6(path) && readFileSync3(path, "utf8") === text) return false;
+    writeInside(this.dir, rel, text, { what: "repository" });
     return true;
   }
   removeRole(role) {
-    rmSync(this.rolePath(role), { force: true });
+    checkRoleName(role, "role name");
+    removeInside(this.dir, this.relRolePath(role), "repository");
   }
   /** Delegated targets role names, in delegation order (one level below targets). */
   delegatedRoles(targets) {
@@ -64654,23 +64885,23 @@ var RepoDir = class {
   }
   /** Root versions kept in root_history, ascending. */
   rootHistory() {
-    const dir = join6(this.metadataDir, "root_history");
-    if (!existsSync5(dir)) return [];
+    const dir = join7(this.metadataDir, "root_history");
+    if (!existsSync6(dir)) return [];
     return readdirSync(dir).map((f5) => /^(\d+)\.root\.json$/.exec(f5)?.[1]).filter((v) => v !== void 0).map(Number).sort((a5, b6) => a5 - b6);
   }
   readRootVersion(version) {
-    return readFileSync3(join6(this.metadataDir, "root_history", `${version}.root.json`), "utf8");
+    return readFileSync3(join7(this.metadataDir, "root_history", `${version}.root.json`), "utf8");
   }
 };
 
 // lib/util/transaction.ts
-import { existsSync as existsSync6, readFileSync as readFileSync4, readdirSync as readdirSync2, rmSync as rmSync2, statSync } from "node:fs";
-import { join as join7 } from "node:path";
+import { existsSync as existsSync7, readFileSync as readFileSync4, readdirSync as readdirSync2, statSync } from "node:fs";
+import { join as join8, relative as relative2 } from "node:path";
 function listFiles(dir) {
-  if (!existsSync6(dir)) return [];
+  if (!existsSync7(dir)) return [];
   const out = [];
   for (const name of readdirSync2(dir)) {
-    const full = join7(dir, name);
+    const full = join8(dir, name);
     if (statSync(full).isDirectory()) out.push(...listFiles(full));
     else out.push(full);
   }
@@ -64678,15 +64909,17 @@ function listFiles(dir) {
 }
 async function withRollback(root5, dirs, work) {
   const saved = /* @__PURE__ */ new Map();
-  for (const d5 of dirs) for (const f5 of listFiles(join7(root5, d5))) saved.set(f5, readFileSync4(f5));
+  for (const d5 of dirs) for (const f5 of listFiles(join8(root5, d5))) saved.set(f5, readFileSync4(f5));
   try {
     return await work();
   } catch (e5) {
     for (const d5 of dirs) {
-      for (const f5 of listFiles(join7(root5, d5))) if (!saved.has(f5)) rmSync2(f5, { force: true });
+      for (const f5 of listFiles(join8(root5, d5)))
+        if (!saved.has(f5)) removeInside(root5, relative2(root5, f5), "repository");
     }
     for (const [f5, data] of saved) {
-      if (!existsSync6(f5) || !readFileSync4(f5).equals(data)) writeFileAtomic(f5, data);
+      if (!existsSync7(f5) || !readFileSync4(f5).equals(data))
+        writeInside(root5, relative2(root5, f5), data, { what: "repository" });
     }
     throw e5;
   }
@@ -64717,7 +64950,7 @@ async function onlineSignTask(t2, o4 = {}) {
 }
 
 // node_modules/@actions/github/lib/context.js
-import { readFileSync as readFileSync5, existsSync as existsSync7 } from "fs";
+import { readFileSync as readFileSync5, existsSync as existsSync8 } from "fs";
 import { EOL as EOL5 } from "os";
 var Context = class {
   /**
@@ -64727,7 +64960,7 @@ var Context = class {
     var _a3, _b, _c5;
     this.payload = {};
     if (process.env.GITHUB_EVENT_PATH) {
-      if (existsSync7(process.env.GITHUB_EVENT_PATH)) {
+      if (existsSync8(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync5(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
         const path = process.env.GITHUB_EVENT_PATH;
@@ -64772,11 +65005,11 @@ var httpClient = __toESM(require_lib2(), 1);
 var import_undici2 = __toESM(require_undici(), 1);
 var __awaiter2 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P2 ? value : new P2(function(resolve) {
-      resolve(value);
+    return value instanceof P2 ? value : new P2(function(resolve2) {
+      resolve2(value);
     });
   }
-  return new (P2 || (P2 = Promise))(function(resolve, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve2, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -64792,7 +65025,7 @@ var __awaiter2 = function(thisArg, _arguments, P2, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -65938,8 +66171,8 @@ function withCustomRequest(customRequest) {
 
 // node_modules/@octokit/auth-token/dist-bundle/index.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
-var sep2 = "\\.";
-var jwtRE = new RegExp(`^${b64url}${sep2}${b64url}${sep2}${b64url}$`);
+var sep3 = "\\.";
+var jwtRE = new RegExp(`^${b64url}${sep3}${b64url}${sep3}${b64url}$`);
 var isJWT = jwtRE.test.bind(jwtRE);
 async function auth(token) {
   const isApp = isJWT(token);

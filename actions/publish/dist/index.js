@@ -2156,9 +2156,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve3(data);
+              return err ? reject(err) : resolve4(data);
             });
           });
         }
@@ -2196,12 +2196,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve3(data);
+              ) : resolve4(data);
             });
           });
         }
@@ -4468,8 +4468,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve3, reject) => {
-        res = resolve3;
+      const promise = new Promise((resolve4, reject) => {
+        res = resolve4;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6720,12 +6720,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7395,12 +7395,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7879,16 +7879,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve3;
+            this[kClosedResolve] = resolve4;
           } else {
-            resolve3(null);
+            resolve4(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7899,7 +7899,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve3(null);
+            resolve4(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7950,7 +7950,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve3, reject) => {
+        const socket = await new Promise((resolve4, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7962,7 +7962,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve3(socket2);
+              resolve4(socket2);
             }
           });
         });
@@ -8298,8 +8298,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve3) => {
-            this[kClosedResolve] = resolve3;
+          await new Promise((resolve4) => {
+            this[kClosedResolve] = resolve4;
           });
         }
       }
@@ -9568,7 +9568,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve3, reject) => {
+        return await new Promise((resolve4, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9581,7 +9581,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve3(null);
+              resolve4(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9600,7 +9600,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9617,7 +9617,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve3,
+              resolve: resolve4,
               reject,
               length: 0,
               body: []
@@ -9687,18 +9687,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve3, stream, length } = consume2;
+      const { type, body, resolve: resolve4, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve3(chunksDecode(body, length));
+          resolve4(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve3(JSON.parse(chunksDecode(body, length)));
+          resolve4(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve3(chunksConcat(body, length).buffer);
+          resolve4(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve3(new Blob(body, { type: stream[kContentType] }));
+          resolve4(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve3(chunksConcat(body, length));
+          resolve4(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9955,9 +9955,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10180,9 +10180,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10467,9 +10467,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10561,9 +10561,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -14426,7 +14426,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve3, reject) => agent.dispatch(
+        return new Promise((resolve4, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14502,7 +14502,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable2({ read: resume });
               const onError = this.onError.bind(this);
-              resolve3({
+              resolve4({
                 status,
                 statusText,
                 headersList,
@@ -14545,7 +14545,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve3({
+              resolve4({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18286,8 +18286,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve3) => {
-        setTimeout(resolve3, ms).unref();
+      return new Promise((resolve4) => {
+        setTimeout(resolve4, ms).unref();
       });
     }
     module.exports = {
@@ -19505,7 +19505,7 @@ var require_file2 = __commonJS({
       }
     };
     exports.MetaFile = MetaFile;
-    var TargetFile = class _TargetFile {
+    var TargetFile2 = class _TargetFile {
       length;
       path;
       hashes;
@@ -19580,7 +19580,7 @@ var require_file2 = __commonJS({
         });
       }
     };
-    exports.TargetFile = TargetFile;
+    exports.TargetFile = TargetFile2;
     function validateLength(length) {
       if (length < 0) {
         throw new error_1.ValueError("Length must be at least 0");
@@ -19973,19 +19973,19 @@ var require_commonjs2 = __commonJS({
     }
     function maskUnmatchedOpens(masked, budget) {
       budget.remaining -= masked.length;
-      const open6 = [];
+      const open4 = [];
       for (let i = 0; i < masked.length; i++) {
         const c = masked.charCodeAt(i);
         if (c === 123) {
-          open6.push(i);
-        } else if (c === 125 && open6.length) {
-          open6.pop();
+          open4.push(i);
+        } else if (c === 125 && open4.length) {
+          open4.pop();
         }
       }
       let out = "";
       let last = 0;
-      for (let i = 0; i < open6.length; i++) {
-        const at = open6[i];
+      for (let i = 0; i < open4.length; i++) {
+        const at = open4[i];
         out += masked.slice(last, at) + "\0";
         last = at + 1;
       }
@@ -21829,10 +21829,10 @@ var require_commonjs3 = __commonJS({
           }
           return filtered.join("/");
         }).join("|");
-        const [open6, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
-        re = "^" + open6 + re + close + "$";
+        const [open4, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
+        re = "^" + open4 + re + close + "$";
         if (this.partial) {
-          re = "^(?:\\/|" + open6 + re.slice(1, -1) + close + ")$";
+          re = "^(?:\\/|" + open4 + re.slice(1, -1) + close + ")$";
         }
         if (this.negate)
           re = "^(?!" + re + ").+$";
@@ -22472,7 +22472,7 @@ var require_delegations = __commonJS({
     };
     exports.Delegations = Delegations;
     function keysToJSON(keys) {
-      return tufciLinearMap(Object.entries(keys), (keyId, key) => key.toJSON());
+      return tufciLinearMap(Object.entries(keys), (keyId2, key) => key.toJSON());
     }
     function rolesToJSON(roles) {
       return Object.values(roles).map((role) => role.toJSON());
@@ -23812,13 +23812,13 @@ var require_lib2 = __commonJS({
         unref: options.unref,
         maxRetryTime: options.maxRetryTime
       });
-      return new Promise(function(resolve3, reject) {
+      return new Promise(function(resolve4, reject) {
         operation.attempt(async (number) => {
           try {
             const result = await fn((err) => {
               throw Object.assign(new Error("Retrying"), { code: "EPROMISERETRY", retried: err });
             }, number, operation);
-            return resolve3(result);
+            return resolve4(result);
           } catch (err) {
             if (!isRetryError(err)) {
               return reject(err);
@@ -23947,12 +23947,12 @@ var require_fetcher = __commonJS({
     };
     exports.DefaultFetcher = DefaultFetcher;
     var writeBufferToStream = async (stream, buffer) => {
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         stream.write(buffer, (err) => {
           if (err) {
             reject(err);
           }
-          resolve3(true);
+          resolve4(true);
         });
       });
     };
@@ -24218,9 +24218,9 @@ var require_url = __commonJS({
   "node_modules/tuf-js/dist/utils/url.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
-    exports.join = join17;
+    exports.join = join16;
     var url_1 = __require("url");
-    function join17(base, path) {
+    function join16(base, path) {
       return new url_1.URL(ensureTrailingSlash(base) + removeLeadingSlash(path)).toString();
     }
     function ensureTrailingSlash(path) {
@@ -24689,11 +24689,11 @@ var require_lib3 = __commonJS({
     })();
     var __awaiter3 = exports && exports.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve3) {
-          resolve3(value);
+        return value instanceof P ? value : new P(function(resolve4) {
+          resolve4(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve3, reject) {
+      return new (P || (P = Promise))(function(resolve4, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -24709,7 +24709,7 @@ var require_lib3 = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -24796,26 +24796,26 @@ var require_lib3 = __commonJS({
       }
       readBody() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve3) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve4) => __awaiter3(this, void 0, void 0, function* () {
             let output = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output = Buffer.concat([output, chunk]);
             });
             this.message.on("end", () => {
-              resolve3(output.toString());
+              resolve4(output.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve3) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve4) => __awaiter3(this, void 0, void 0, function* () {
             const chunks2 = [];
             this.message.on("data", (chunk) => {
               chunks2.push(chunk);
             });
             this.message.on("end", () => {
-              resolve3(Buffer.concat(chunks2));
+              resolve4(Buffer.concat(chunks2));
             });
           }));
         });
@@ -25023,14 +25023,14 @@ var require_lib3 = __commonJS({
        */
       requestRaw(info2, data) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             function callbackForResult(err, res) {
               if (err) {
                 reject(err);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve3(res);
+                resolve4(res);
               }
             }
             this.requestRawWithCallback(info2, data, callbackForResult);
@@ -25274,12 +25274,12 @@ var require_lib3 = __commonJS({
         return __awaiter3(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
           const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve3) => setTimeout(() => resolve3(), ms));
+          return new Promise((resolve4) => setTimeout(() => resolve4(), ms));
         });
       }
       _processResponse(res, options) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve3, reject) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve4, reject) => __awaiter3(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -25287,7 +25287,7 @@ var require_lib3 = __commonJS({
               headers: {}
             };
             if (statusCode === HttpCodes2.NotFound) {
-              resolve3(response);
+              resolve4(response);
             }
             function dateTimeDeserializer(key, value) {
               if (typeof value === "string") {
@@ -25326,7 +25326,7 @@ var require_lib3 = __commonJS({
               err.result = response.result;
               reject(err);
             } else {
-              resolve3(response);
+              resolve4(response);
             }
           }));
         });
@@ -25479,7 +25479,7 @@ var require_dist3 = __commonJS({
 // actions/publish/src/main.ts
 import { mkdtempSync as mkdtempSync4 } from "node:fs";
 import { tmpdir as tmpdir5 } from "node:os";
-import { join as join16, resolve as resolve2 } from "node:path";
+import { join as join15, resolve as resolve3 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -25643,11 +25643,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -25663,7 +25663,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -26097,16 +26097,19 @@ function describeNetworkError(e) {
 // lib/client/verify.ts
 import { mkdirSync as mkdirSync4, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join as join5 } from "node:path";
+import { join as join6 } from "node:path";
 
 // lib/client/trust-dir.ts
-import { existsSync as existsSync2, mkdirSync as mkdirSync3, readFileSync } from "node:fs";
-import { basename, join as join2 } from "node:path";
+import { existsSync as existsSync3, mkdirSync as mkdirSync3, readFileSync } from "node:fs";
+import { basename as basename2, join as join3 } from "node:path";
 
 // lib/tuf/envelope.ts
 import { createHash as createHash2 } from "node:crypto";
-var import_canonical_json2 = __toESM(require_lib(), 1);
+var import_canonical_json3 = __toESM(require_lib(), 1);
 var import_models = __toESM(require_dist(), 1);
+
+// lib/tuf/key-identity.ts
+var import_canonical_json2 = __toESM(require_lib(), 1);
 
 // lib/tuf/keys.ts
 var import_canonical_json = __toESM(require_lib(), 1);
@@ -26180,44 +26183,96 @@ function verifyWith(key, bytes, sig) {
   }
 }
 
+// lib/tuf/key-identity.ts
+function keyMaterial(key) {
+  const pub = publicKeyOf(key);
+  if (pub) return `spki:${pub.export({ format: "der", type: "spki" }).toString("hex")}`;
+  try {
+    return `raw:${String(key.keytype)}:${(0, import_canonical_json2.canonicalize)(key.keyval ?? null)}`;
+  } catch {
+    return `raw:${String(key.keytype)}:${String(key.keyval)}`;
+  }
+}
+function distinctKeyCount(keyids, keys) {
+  const seen = /* @__PURE__ */ new Set();
+  for (const id of keyids) {
+    const k = Object.hasOwn(keys, id) ? keys[id] : void 0;
+    if (k) seen.add(keyMaterial(k));
+  }
+  return seen.size;
+}
+function firstDuplicate(role, keyids, keys) {
+  if (!Array.isArray(keyids)) return void 0;
+  const seen = /* @__PURE__ */ new Map();
+  for (const id of keyids) {
+    const k = typeof id === "string" && Object.hasOwn(keys, id) ? keys[id] : void 0;
+    if (!k || typeof k !== "object") continue;
+    const m = keyMaterial(k);
+    const other = seen.get(m);
+    if (other !== void 0 && other !== id) return { role, keyids: [other, id] };
+    seen.set(m, id);
+  }
+  return void 0;
+}
+function duplicateKey(signed) {
+  if (signed._type === "root") {
+    const keys = signed.keys ?? {};
+    for (const [role, r] of Object.entries(signed.roles ?? {})) {
+      const d = firstDuplicate(role, r?.keyids, keys);
+      if (d) return d;
+    }
+  }
+  if (signed._type === "targets") {
+    const del = signed.delegations;
+    const keys = del?.keys ?? {};
+    for (const r of Array.isArray(del?.roles) ? del.roles : []) {
+      const d = firstDuplicate(String(r?.name), r?.keyids, keys);
+      if (d) return d;
+    }
+    const bins = del?.succinct_roles;
+    if (bins) return firstDuplicate(`${String(bins.name_prefix)}-*`, bins.keyids, keys);
+  }
+  return void 0;
+}
+function duplicateKeyMessage(d) {
+  return `role ${JSON.stringify(d.role)} lists one key under two keyids, ${d.keyids[0]} and ${d.keyids[1]}; a key counts once toward a threshold, so list it once`;
+}
+
 // lib/tuf/names.ts
 var ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-var TOP_LEVEL = ["root", "targets", "snapshot", "timestamp"];
+var TOP_LEVEL_ROLES = ["root", "targets", "snapshot", "timestamp"];
 function isRoleName(role) {
   return typeof role === "string" && ROLE_NAME.test(role) && !role.includes("..") && !role.endsWith(".json") && role !== "root_history";
 }
 function checkRoleName(role, where = "role name") {
   if (!isRoleName(role)) {
     throw new UserError(
-      `${where}: "${String(role)}" is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`
+      `${where}: ${JSON.stringify(role)} is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`
     );
   }
 }
 function checkDelegatedRoleName(role, where) {
   checkRoleName(role, where);
-  if (TOP_LEVEL.includes(role))
+  if (TOP_LEVEL_ROLES.includes(role))
     throw new UserError(
-      `${where}: "${role}" is a top-level role's name; a delegation cannot use it`
+      `${where}: ${JSON.stringify(role)} is a top-level role's name; a delegation cannot use it`
     );
 }
 function checkMetaFileName(name, where) {
   const role = name.endsWith(".json") ? name.slice(0, -".json".length) : "";
   if (!role || !isRoleName(role))
-    throw new UserError(`${where}: "${name}" is not "<role>.json" with a valid role name`);
+    throw new UserError(
+      `${where}: ${JSON.stringify(name)} is not "<role>.json" with a valid role name`
+    );
 }
 
 // lib/util/file-content.ts
 import { createHash } from "node:crypto";
 import {
   closeSync,
-  copyFileSync,
-  mkdirSync,
   openSync,
-  readSync,
-  renameSync,
-  rmSync
+  readSync
 } from "node:fs";
-import { dirname } from "node:path";
 var CHUNK = 1024 * 1024;
 function hashFile(path) {
   const hash = createHash("sha256");
@@ -26235,17 +26290,6 @@ function hashFile(path) {
     closeSync(fd);
   }
   return { sha256: hash.digest("hex"), length };
-}
-function copyFileAtomic(source, dest) {
-  mkdirSync(dirname(dest), { recursive: true });
-  const tmp = `${dest}.tmp-${Math.random().toString(36).slice(2)}`;
-  try {
-    copyFileSync(source, tmp);
-    renameSync(tmp, dest);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 // lib/tuf/target-files.ts
@@ -26291,6 +26335,8 @@ function parseEnvelope(text, where, expectedType) {
   }
   const env = data;
   checkKeys(env.signed, where);
+  const dup = duplicateKey(env.signed);
+  if (dup) throw new MetadataError(`${where}: ${duplicateKeyMessage(dup)}`);
   if (env.signed._type === "targets")
     for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
   if (validated.size >= VALIDATED_MAX) validated.clear();
@@ -26320,6 +26366,13 @@ function checkShape(signed, where) {
   }
 }
 function checkNames(signed, where) {
+  if (signed._type === "root" && signed.roles && typeof signed.roles === "object") {
+    for (const name of Object.keys(signed.roles))
+      if (!TOP_LEVEL_ROLES.includes(name))
+        throw new MetadataError(
+          `${where}: field "signed.roles": ${JSON.stringify(name)} is not a top-level role (root, targets, snapshot, timestamp); root names only those`
+        );
+  }
   if (signed._type === "targets") {
     const d = signed.delegations;
     const roles = d?.roles ?? [];
@@ -26363,7 +26416,7 @@ function toModel(env) {
 }
 function signedBytes(env) {
   checkKeyOrder(env.signed, `${env.signed._type} metadata version ${env.signed.version}`);
-  return Buffer.from((0, import_canonical_json2.canonicalize)(env.signed));
+  return Buffer.from((0, import_canonical_json3.canonicalize)(env.signed));
 }
 var SURROGATE = /[\uD800-\uDFFF]/;
 function checkKeyOrder(value, where) {
@@ -26398,41 +26451,145 @@ function validSignatures(env, keys, keyids) {
   }
   return wanted.filter((id) => verifyWith(keys[id], bytes, sigs.get(id)));
 }
+function signerCount(env, keys, keyids) {
+  return distinctKeyCount(validSignatures(env, keys, keyids), keys);
+}
 function serialize(env) {
   return JSON.stringify(env, null, 2) + "\n";
 }
 
 // lib/util/fs.ts
-import { mkdirSync as mkdirSync2, renameSync as renameSync2, writeFileSync } from "node:fs";
-import { dirname as dirname2 } from "node:path";
-function writeFileAtomic(path, data) {
-  mkdirSync2(dirname2(path), { recursive: true });
-  const tmp = `${path}.tmp-${Math.random().toString(36).slice(2)}`;
-  writeFileSync(tmp, data);
-  renameSync2(tmp, path);
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  copyFileSync as copyFileSync2,
+  existsSync as existsSync2,
+  linkSync,
+  lstatSync,
+  mkdirSync as mkdirSync2,
+  realpathSync,
+  renameSync as renameSync2,
+  rmSync as rmSync2,
+  writeFileSync
+} from "node:fs";
+import { open as open2, rm as rm2, rename as rename2 } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join as join2, relative, resolve, sep } from "node:path";
+function modeOf(path) {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() ? st.mode & 4095 : void 0;
+  } catch {
+    return void 0;
+  }
+}
+var outside = (root, rel, what, why) => new UserError(`${what} ${root}: ${JSON.stringify(rel)} ${why}; nothing was written`);
+var isInside = (root, path) => {
+  const r = relative(root, path);
+  return r !== "" && !r.startsWith(`..${sep}`) && r !== ".." && !isAbsolute(r);
+};
+function realOrNothing(path) {
+  try {
+    return realpathSync(path);
+  } catch {
+    return "";
+  }
+}
+function realRoot(root) {
+  const abs = resolve(root);
+  return existsSync2(abs) ? realpathSync(abs) : abs;
+}
+function pathInside(root, rel, what = "directory") {
+  if (typeof rel !== "string" || rel === "" || rel.includes("\0"))
+    throw outside(root, String(rel), what, "is empty or has a NUL character");
+  if (isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) throw outside(root, rel, what, "is absolute");
+  const base = realRoot(root);
+  const target = resolve(base, rel);
+  if (!isInside(base, target)) throw outside(root, rel, what, "resolves outside it");
+  let probe = target;
+  while (probe !== base && !lstatSync(probe, { throwIfNoEntry: false })) probe = dirname(probe);
+  if (probe !== base && !isInside(base, realOrNothing(probe)))
+    throw outside(root, rel, what, "leads outside it through a symbolic link");
+  return target;
+}
+function prepare(root, rel, what, parents = true) {
+  const target = pathInside(root, rel, what);
+  if (!parents && !existsSync2(dirname(target)))
+    throw new UserError(`cannot open ${target}: no such file or directory`);
+  mkdirSync2(dirname(target), { recursive: true });
+  if (!isInside(realRoot(root), join2(realOrNothing(dirname(target)), basename(target))))
+    throw outside(root, rel, what, "leads outside it through a symbolic link");
+  return target;
+}
+var tempFor = (path) => `${dirname(path)}${sep}.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`;
+function commit(temp, path, exclusive, rel, root) {
+  if (!exclusive) return renameSync2(temp, path);
+  try {
+    linkSync(temp, path);
+  } catch (e) {
+    if (e.code === "EEXIST")
+      throw new UserError(`${root}: ${rel} exists; not overwriting it`, { cause: e });
+    throw e;
+  } finally {
+    rmSync2(temp, { force: true });
+  }
+}
+function writeInside(root, rel, content, o = {}) {
+  const path = prepare(root, rel, o.what ?? "directory", o.parents);
+  const temp = tempFor(path);
+  const mode = o.mode ?? modeOf(path);
+  try {
+    writeFileSync(temp, "", { mode: o.mode ?? 438, flag: "wx" });
+    if (mode !== void 0) chmodSync(temp, mode);
+    if (typeof content === "object" && "copyOf" in content) copyFileSync2(content.copyOf, temp);
+    else writeFileSync(temp, content);
+    commit(temp, path, o.exclusive === true, rel, root);
+  } finally {
+    rmSync2(temp, { force: true });
+  }
+  return path;
+}
+async function streamInside(root, rel, write, o = {}) {
+  const path = prepare(root, rel, o.what ?? "directory", o.parents);
+  const temp = tempFor(path);
+  const file = await open2(temp, "wx", o.mode);
+  let result;
+  try {
+    result = await write(file);
+    await file.sync();
+  } catch (e) {
+    await file.close().catch(() => void 0);
+    await rm2(temp, { force: true });
+    throw e;
+  }
+  await file.close();
+  await rename2(temp, path);
+  return result;
+}
+function removeInside(root, rel, what = "directory") {
+  rmSync2(pathInside(root, rel, what), { force: true });
 }
 
 // lib/client/trust-dir.ts
 function initTrust(dir, root, o = {}) {
   parseEnvelope(Buffer.from(root).toString("utf8"), "pinned root", "root");
   mkdirSync3(dir, { recursive: true });
-  const file = join2(dir, "root.json");
-  if (existsSync2(file) && !o.replace) return false;
-  writeFileAtomic(file, root);
+  const file = join3(dir, "root.json");
+  if (existsSync3(file) && !o.replace) return false;
+  writeInside(dir, "root.json", root, { what: "trusted metadata directory" });
   return true;
 }
 function writeTrusted(dir, file, bytes) {
-  if (basename(file) !== file || file.includes("\0"))
+  if (basename2(file) !== file)
     throw new InternalError(`trusted metadata file name ${JSON.stringify(file)} is not plain`);
-  writeFileAtomic(join2(dir, file), bytes);
+  writeInside(dir, file, bytes, { what: "trusted metadata directory" });
 }
 
 // lib/client/tuf-client.ts
 var import_models3 = __toESM(require_dist(), 1);
 var import_tuf_js2 = __toESM(require_dist2(), 1);
 var import_error5 = __toESM(require_error2(), 1);
-import { existsSync as existsSync4, readFileSync as readFileSync3, rmSync as rmSync2 } from "node:fs";
-import { join as join4 } from "node:path";
+import { existsSync as existsSync5, readFileSync as readFileSync3 } from "node:fs";
+import { join as join5 } from "node:path";
 
 // lib/util/network.ts
 var NETWORK_CODES = /* @__PURE__ */ new Set([
@@ -26502,13 +26659,9 @@ function verificationError(e, where, note) {
 }
 
 // lib/client/delegations.ts
-var import_canonical_json3 = __toESM(require_lib(), 1);
 var import_models2 = __toESM(require_dist(), 1);
-import { existsSync as existsSync3, readFileSync as readFileSync2 } from "node:fs";
-import { join as join3 } from "node:path";
-function keyIdentity(key) {
-  return (0, import_canonical_json3.canonicalize)({ keytype: key.keyType, scheme: key.scheme, keyval: key.keyVal });
-}
+import { existsSync as existsSync4, readFileSync as readFileSync2 } from "node:fs";
+import { join as join4 } from "node:path";
 function distinctSigners(md, keys, keyIDs) {
   const signers = /* @__PURE__ */ new Set();
   for (const keyid of keyIDs) {
@@ -26519,7 +26672,7 @@ function distinctSigners(md, keys, keyIDs) {
     } catch {
       continue;
     }
-    signers.add(keyIdentity(key));
+    signers.add(keyMaterial({ keytype: key.keyType, keyval: key.keyVal }));
   }
   return signers.size;
 }
@@ -26566,8 +26719,8 @@ var DelegationLookup = class {
       this.check(role, inMemory, delegator);
       return inMemory;
     }
-    const local = join3(this.o.metadataDir, roleFile(role));
-    if (existsSync3(local)) {
+    const local = join4(this.o.metadataDir, roleFile(role));
+    if (existsSync4(local)) {
       try {
         const md2 = this.parse(role, readFileSync2(local));
         this.check(role, md2, delegator);
@@ -26627,6 +26780,19 @@ var DelegationLookup = class {
   }
 };
 
+// lib/client/served.ts
+function checkServedMetadata(file, bytes) {
+  let signed;
+  try {
+    signed = JSON.parse(Buffer.from(bytes).toString("utf8"))?.signed;
+  } catch {
+    return;
+  }
+  if (!signed || typeof signed !== "object") return;
+  const dup = duplicateKey(signed);
+  if (dup) throw new NotVerifiedError(`${file}: ${duplicateKeyMessage(dup)}`);
+}
+
 // lib/client/tuf-client.ts
 var RecordingFetcher = class {
   constructor(inner) {
@@ -26641,8 +26807,13 @@ var RecordingFetcher = class {
   downloadFile(url, maxLength, handler2) {
     return this.track(url, () => this.inner.downloadFile(url, maxLength, handler2));
   }
+  /** Metadata: each file is checked for a key listed twice before tuf-js reads it. */
   downloadBytes(url, maxLength) {
-    return this.track(url, () => this.inner.downloadBytes(url, maxLength));
+    return this.track(url, async () => {
+      const bytes = await this.inner.downloadBytes(url, maxLength);
+      checkServedMetadata(fileOfUrl(url), bytes);
+      return bytes;
+    });
   }
   async track(url, work) {
     this.last = url;
@@ -26731,7 +26902,7 @@ var TufClient = class {
   async downloadTarget(info2, file) {
     if (await this.updater.findCachedTarget(info2, file)) return { cached: true };
     try {
-      await this.updater.downloadTarget(info2, file);
+      await this.updater.downloadTarget(withUrlPath(info2), file);
     } catch (e) {
       throw this.failure(e, `target ${JSON.stringify(info2.path)}`);
     }
@@ -26739,23 +26910,24 @@ var TufClient = class {
   }
   topLevelBytes() {
     const files = /* @__PURE__ */ new Map();
-    for (const role of TOP_LEVEL2) {
-      const file = join4(this.o.metadataDir, `${role}.json`);
-      files.set(file, existsSync4(file) ? readFileSync3(file) : void 0);
+    for (const role of TOP_LEVEL) {
+      const file = join5(this.o.metadataDir, `${role}.json`);
+      files.set(`${role}.json`, existsSync5(file) ? readFileSync3(file) : void 0);
     }
     return files;
   }
   /** Puts the trusted top-level files back as they were before a refresh tufci refused. */
   restore(files) {
+    const dir = this.o.metadataDir;
     for (const [file, bytes] of files) {
-      if (bytes) writeFileAtomic(file, bytes);
-      else rmSync2(file, { force: true });
+      if (bytes) writeInside(dir, file, bytes, { what: "trusted metadata directory" });
+      else removeInside(dir, file, "trusted metadata directory");
     }
   }
   /** tuf-js counts keyids; tufci counts distinct keys for every top-level role. */
   checkDistinctKeys() {
     const root = this.readTrusted("root");
-    for (const role of TOP_LEVEL2) {
+    for (const role of TOP_LEVEL) {
       const rule = root.signed.roles[role];
       if (!rule) throw new NotVerifiedError(`root.json: no rule for ${role}`);
       const md = this.readTrusted(role);
@@ -26786,8 +26958,8 @@ var TufClient = class {
     return notVerified(what, e);
   }
   readTrusted(role) {
-    const file = join4(this.o.metadataDir, `${role}.json`);
-    if (!existsSync4(file))
+    const file = join5(this.o.metadataDir, `${role}.json`);
+    if (!existsSync5(file))
       throw new NotVerifiedError(`${role}.json: the client has no trusted copy`);
     try {
       const json = JSON.parse(readFileSync3(file, "utf8"));
@@ -26806,7 +26978,20 @@ var TufClient = class {
     }
   }
 };
-var TOP_LEVEL2 = ["root", "timestamp", "snapshot", "targets"];
+function targetUrlPath(path) {
+  return path.split("/").map(encodeURIComponent).join("/");
+}
+function withUrlPath(info2) {
+  const encoded = targetUrlPath(info2.path);
+  if (encoded === info2.path) return info2;
+  return new import_models3.TargetFile({
+    path: encoded,
+    length: info2.length,
+    hashes: info2.hashes,
+    unrecognizedFields: info2.unrecognizedFields
+  });
+}
+var TOP_LEVEL = ["root", "timestamp", "snapshot", "targets"];
 var HINTS2 = {
   ExpiredMetadataError: "metadata has expired",
   BadVersionError: "a version went backwards (rollback to older metadata)",
@@ -26851,7 +27036,7 @@ async function verifyRepository(o) {
   };
   const paths = o.targetPaths ?? (o.targetPath !== void 0 ? [o.targetPath] : []);
   if (paths.length === 0) return result;
-  const targetDir = o.targetDir ?? mkdtempSync(join5(tmpdir(), "tufci-targets-"));
+  const targetDir = o.targetDir ?? mkdtempSync(join6(tmpdir(), "tufci-targets-"));
   mkdirSync4(targetDir, { recursive: true });
   for (const path of paths) {
     const info2 = await client.getTargetInfo(path);
@@ -26859,7 +27044,7 @@ async function verifyRepository(o) {
       throw new NotVerifiedError(
         `target ${JSON.stringify(path)}: not found in the repository's signed metadata`
       );
-    const file = join5(targetDir, targetFileName(path));
+    const file = pathInside(targetDir, targetFileName(path), "target directory");
     const { cached } = await client.downloadTarget(info2, file);
     result.targets.push({
       path,
@@ -26875,11 +27060,16 @@ async function verifyRepository(o) {
 }
 
 // lib/publish/dir.ts
-import { existsSync as existsSync6, readFileSync as readFileSync5, statSync as statSync2 } from "node:fs";
-import { dirname as dirname3, join as join7 } from "node:path";
+import { existsSync as existsSync7, readFileSync as readFileSync5, statSync as statSync2 } from "node:fs";
+import { dirname as dirname2 } from "node:path";
 
 // lib/tuf/types.ts
 var KEYOWNER = "x-tuf-on-ci-keyowner";
+var EXPIRY_PERIOD = "x-tuf-on-ci-expiry-period";
+var SIGNING_PERIOD = "x-tuf-on-ci-signing-period";
+function isOnlineRole(role) {
+  return role === "snapshot" || role === "timestamp";
+}
 function roleType(role) {
   if (role === "root" || role === "snapshot" || role === "timestamp") return role;
   return "targets";
@@ -26887,7 +27077,7 @@ function roleType(role) {
 
 // lib/tuf/roles.ts
 function roleKeys(role, root, targets) {
-  if (role in root.roles) {
+  if (Object.hasOwn(root.roles, role)) {
     const r = root.roles[role];
     return { keys: root.keys, keyids: r.keyids, threshold: r.threshold };
   }
@@ -26899,23 +27089,81 @@ function ownerOf(key, keyid) {
   const o = key?.[KEYOWNER];
   return typeof o === "string" && o ? o : `key ${keyid.slice(0, 8)}`;
 }
-function checkRoleSigned(role, env, root, targets, now, consequence) {
-  const where = `metadata/${role}.json`;
-  if (new Date(env.signed.expires) <= now)
-    throw new UserError(`${where}: role ${role} expired on ${env.signed.expires}`);
-  const rk = roleKeys(role, root, targets);
-  if (!rk) throw new UserError(`${where}: no role delegates to ${role}`);
-  const n = validSignatures(env, rk.keys, rk.keyids).length;
-  if (n < rk.threshold)
+var DEFAULT_PERIODS = {
+  root: { expiry: 365, signing: 60 },
+  targets: { expiry: 365, signing: 60 },
+  snapshot: { expiry: 365, signing: 60 },
+  timestamp: { expiry: 2, signing: 1 }
+};
+function periodField(holder, field, where) {
+  const v = holder[field];
+  if (v === void 0) return void 0;
+  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
+    throw new UserError(`${where}: field "${field}" must be a positive whole number of days`);
+  }
+  return v;
+}
+function periodsOf(role, env, root) {
+  const def = DEFAULT_PERIODS[role] ?? DEFAULT_PERIODS.targets;
+  const holder = isOnlineRole(role) ? root.roles[role] ?? {} : env?.signed ?? {};
+  const where = isOnlineRole(role) ? `metadata/root.json roles.${role}` : `metadata/${role}.json`;
+  const expiry = periodField(holder, EXPIRY_PERIOD, where) ?? def.expiry;
+  const signing = periodField(holder, SIGNING_PERIOD, where) ?? Math.min(def.signing, Math.max(1, Math.floor(expiry / 2)));
+  if (signing > expiry) {
     throw new UserError(
-      `${where}: ${n} of ${rk.threshold} required signatures verify; ${consequence}`
+      `${where}: signing period (${signing} days) is longer than the expiry period (${expiry} days)`
     );
+  }
+  return { expiry, signing };
 }
 
 // lib/publish/tree.ts
 import { createHash as createHash3 } from "node:crypto";
-import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
-import { join as join6 } from "node:path";
+import { existsSync as existsSync6, readFileSync as readFileSync4 } from "node:fs";
+import { join as join7 } from "node:path";
+
+// lib/tuf/health.ts
+function shortfall(h) {
+  const who = `signed by ${h.signedBy.join(", ") || "nobody"}; not by ${h.missing.join(", ") || "nobody"}`;
+  const why = h.invalid ? `${h.invalid} signature(s) no longer verify: the role's content, keys or threshold changed after it was signed` : "it was merged before enough signers signed it";
+  return `${h.valid} of ${h.threshold} required signatures verify (${who}): ${why}`;
+}
+function roleHealth(role, env, root, targets, now) {
+  const rk = roleKeys(role, root, targets) ?? { keys: {}, keyids: [], threshold: 1 };
+  const ok = validSignatures(env, rk.keys, rk.keyids);
+  const okSet = new Set(ok);
+  const valid = signerCount(env, rk.keys, rk.keyids);
+  const problems = [];
+  const expires = new Date(env.signed.expires).getTime();
+  const { signing } = periodsOf(role, env, root);
+  if (valid < rk.threshold) problems.push("below-threshold");
+  if (now.getTime() >= expires) problems.push("expired");
+  else if (now.getTime() >= expires - signing * 864e5) problems.push("due");
+  return {
+    role,
+    version: env.signed.version,
+    expires: env.signed.expires,
+    problems,
+    valid,
+    threshold: rk.threshold,
+    signedBy: rk.keyids.filter((id) => okSet.has(id)).map((id) => ownerOf(rk.keys[id], id)),
+    missing: rk.keyids.filter((id) => !okSet.has(id)).map((id) => ownerOf(rk.keys[id], id)),
+    invalid: env.signatures.filter((s) => s.sig !== "" && !okSet.has(s.keyid)).length
+  };
+}
+function checkRoleSigned(role, env, root, targets, now, consequence) {
+  const where = `metadata/${role}.json`;
+  if (new Date(env.signed.expires) <= now)
+    throw new UserError(`${where}: role ${role} expired on ${env.signed.expires}`);
+  if (!roleKeys(role, root, targets)) throw new UserError(`${where}: no role delegates to ${role}`);
+  const h = roleHealth(role, env, root, targets, now);
+  if (h.problems.includes("below-threshold"))
+    throw new UserError(
+      `${where}: role ${role} v${h.version} is below its threshold: ${shortfall(h)}; ${consequence}`
+    );
+}
+
+// lib/publish/tree.ts
 var isTargetEntry = (e) => e.kind === "target";
 var isMetadataEntry = (e) => e.kind !== "target";
 var sha256 = (b) => createHash3("sha256").update(b).digest("hex");
@@ -26948,8 +27196,8 @@ function buildTree(repo, now) {
         registryTargets.push({ path, target: t });
         continue;
       }
-      const file = join6(repo.targetsDir, ...path.split("/"));
-      if (!existsSync5(file))
+      const file = join7(repo.targetsDir, ...path.split("/"));
+      if (!existsSync6(file))
         throw new UserError(`targets/${path}: missing, but metadata/${r}.json lists it`);
       const { sha256: hash, length } = hashFile(file);
       if (hash !== t.hashes.sha256 || length !== t.length) {
@@ -27056,35 +27304,36 @@ var DirPublisher = class {
   }
   destination;
   async publish(tree, progress) {
-    const parent = dirname3(this.dir);
-    if (!existsSync6(parent) || !statSync2(parent).isDirectory()) {
+    const parent = dirname2(this.dir);
+    if (!existsSync7(parent) || !statSync2(parent).isDirectory()) {
       throw new UserError(`${this.destination}: ${parent} is not an existing directory`);
     }
-    if (existsSync6(this.dir) && !statSync2(this.dir).isDirectory()) {
+    if (existsSync7(this.dir) && !statSync2(this.dir).isDirectory()) {
       throw new UserError(`${this.destination}: ${this.dir} exists and is not a directory`);
     }
     const report = { destination: this.destination, written: [], skipped: [] };
     const total = tree.entries.length;
+    const what = "publish destination";
+    const dests = tree.entries.map((e) => pathInside(this.dir, e.path, what));
     tree.entries.forEach((e, i) => {
       progress?.(i, total, e.path);
-      const dest = join7(this.dir, ...e.path.split("/"));
+      const dest = dests[i];
       const mutable = e.path === "timestamp.json";
-      if (!mutable && existsSync6(dest) && sameContent(dest, e)) {
+      if (!mutable && existsSync7(dest) && sameContent(dest, e)) {
         report.skipped.push(e.path);
         return;
       }
-      if (isTargetEntry(e)) copyFileAtomic(e.file, dest);
-      else writeFileAtomic(dest, e.bytes);
+      writeInside(this.dir, e.path, isTargetEntry(e) ? { copyOf: e.file } : e.bytes, { what });
       report.written.push(e.path);
     });
-    writeFileAtomic(join7(this.dir, "index.html"), indexHtml(tree));
+    writeInside(this.dir, "index.html", indexHtml(tree), { what });
     progress?.(total, total, "index.html");
     return report;
   }
 };
 
 // lib/tuf/repo.ts
-import { existsSync as existsSync7, readFileSync as readFileSync6, readdirSync, rmSync as rmSync3 } from "node:fs";
+import { existsSync as existsSync8, readFileSync as readFileSync6, readdirSync } from "node:fs";
 import { join as join8 } from "node:path";
 var RepoDir = class {
   constructor(dir) {
@@ -27102,14 +27351,14 @@ var RepoDir = class {
     return `metadata/${role}.json`;
   }
   has(role) {
-    return existsSync7(this.rolePath(role));
+    return existsSync8(this.rolePath(role));
   }
   async read(role) {
     return this.has(role) ? this.readRole(role) : void 0;
   }
   readRole(role) {
     const path = this.rolePath(role);
-    if (!existsSync7(path)) throw new UserError(`${this.relRolePath(role)}: no such metadata file`);
+    if (!existsSync8(path)) throw new UserError(`${this.relRolePath(role)}: no such metadata file`);
     return parseEnvelope(readFileSync6(path, "utf8"), this.relRolePath(role), roleType(role));
   }
   root() {
@@ -27125,19 +27374,22 @@ var RepoDir = class {
    */
   writeRole(role, env, opts = {}) {
     const text = serialize(env);
-    writeFileAtomic(this.rolePath(role), text);
+    checkRoleName(role, "role name");
+    writeInside(this.dir, this.relRolePath(role), text, { what: "repository" });
     if (role === "root" && opts.history !== false) this.writeRootHistory(env);
   }
   /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */
   writeRootHistory(env) {
     const text = serialize(env);
-    const path = join8(this.metadataDir, "root_history", `${env.signed.version}.root.json`);
-    if (existsSync7(path) && readFileSync6(path, "utf8") === text) return false;
-    writeFileAtomic(path, text);
+    const rel = `metadata/root_history/${env.signed.version}.root.json`;
+    const path = join8(this.dir, rel);
+    if (existsSync8(path) && readFileSync6(path, "utf8") === text) return false;
+    writeInside(this.dir, rel, text, { what: "repository" });
     return true;
   }
   removeRole(role) {
-    rmSync3(this.rolePath(role), { force: true });
+    checkRoleName(role, "role name");
+    removeInside(this.dir, this.relRolePath(role), "repository");
   }
   /** Delegated targets role names, in delegation order (one level below targets). */
   delegatedRoles(targets) {
@@ -27161,7 +27413,7 @@ var RepoDir = class {
   /** Root versions kept in root_history, ascending. */
   rootHistory() {
     const dir = join8(this.metadataDir, "root_history");
-    if (!existsSync7(dir)) return [];
+    if (!existsSync8(dir)) return [];
     return readdirSync(dir).map((f) => /^(\d+)\.root\.json$/.exec(f)?.[1]).filter((v) => v !== void 0).map(Number).sort((a, b) => a - b);
   }
   readRootVersion(version) {
@@ -27170,7 +27422,7 @@ var RepoDir = class {
 };
 
 // node_modules/@actions/github/lib/context.js
-import { readFileSync as readFileSync7, existsSync as existsSync8 } from "fs";
+import { readFileSync as readFileSync7, existsSync as existsSync9 } from "fs";
 import { EOL as EOL5 } from "os";
 var Context = class {
   /**
@@ -27180,7 +27432,7 @@ var Context = class {
     var _a, _b, _c;
     this.payload = {};
     if (process.env.GITHUB_EVENT_PATH) {
-      if (existsSync8(process.env.GITHUB_EVENT_PATH)) {
+      if (existsSync9(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync7(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
         const path = process.env.GITHUB_EVENT_PATH;
@@ -27225,11 +27477,11 @@ var httpClient = __toESM(require_lib3(), 1);
 var import_undici2 = __toESM(require_undici(), 1);
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -27245,7 +27497,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -28370,8 +28622,8 @@ function withCustomRequest(customRequest) {
 
 // node_modules/@octokit/auth-token/dist-bundle/index.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
-var sep = "\\.";
-var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
+var sep2 = "\\.";
+var jwtRE = new RegExp(`^${b64url}${sep2}${b64url}${sep2}${b64url}$`);
 var isJWT = jwtRE.test.bind(jwtRE);
 async function auth(token) {
   const isApp = isJWT(token);
@@ -31130,20 +31382,20 @@ async function runAction(main2) {
 // actions/publish/src/oci.ts
 import { mkdtempSync as mkdtempSync3 } from "node:fs";
 import { homedir, tmpdir as tmpdir4 } from "node:os";
-import { join as join15 } from "node:path";
+import { join as join14 } from "node:path";
 
 // lib/client/oci-client.ts
 var import_canonical_json4 = __toESM(require_lib(), 1);
 import { mkdtempSync as mkdtempSync2 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join13 } from "node:path";
+import { join as join12 } from "node:path";
 
 // lib/client/oci-fetcher.ts
 var import_tuf_js3 = __toESM(require_dist2(), 1);
 var import_error6 = __toESM(require_error2(), 1);
-import { mkdtemp, rm as rm5 } from "node:fs/promises";
+import { mkdtemp, rm as rm3 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join12 } from "node:path";
+import { join as join11 } from "node:path";
 
 // lib/oci/digest.ts
 import { createHash as createHash4 } from "node:crypto";
@@ -31580,9 +31832,7 @@ function scopeKey(scopes) {
 }
 
 // lib/oci/transport/body.ts
-import { randomBytes } from "node:crypto";
-import { open as open2, rename as rename2, rm as rm2 } from "node:fs/promises";
-import { dirname as dirname4, basename as basename2, join as join9 } from "node:path";
+import { dirname as dirname3, basename as basename3 } from "node:path";
 
 // lib/oci/transport/retry-policy.ts
 var DEFAULT_RETRY_POLICY = {
@@ -31809,26 +32059,19 @@ async function readBody(res, limits, context3) {
 async function readBodyToFile(res, path, limits, context3) {
   checkContentLength(res, limits, context3);
   const verifier = new ContentVerifier(limits.digest, limits);
-  const temp = join9(dirname4(path), `.${basename2(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  const file = await open2(temp, "wx");
-  let ok = false;
-  try {
-    for await (const chunk of chunks(res)) {
-      verifier.update(chunk);
-      await file.write(chunk);
+  await streamInside(dirname3(path), basename3(path), async (file) => {
+    try {
+      for await (const chunk of chunks(res)) {
+        verifier.update(chunk);
+        await file.write(chunk);
+      }
+      verifier.finish();
+    } catch (e) {
+      await discard(res);
+      if (e instanceof ContentCheckError) throw new OciError(e.kind, context3, e.message);
+      throw e;
     }
-    verifier.finish();
-    await file.sync();
-    ok = true;
-  } catch (e) {
-    await discard(res);
-    if (e instanceof ContentCheckError) throw new OciError(e.kind, context3, e.message);
-    throw e;
-  } finally {
-    await file.close();
-    if (!ok) await rm2(temp, { force: true });
-  }
-  await rename2(temp, path);
+  });
   return verifier.size;
 }
 async function readText(res, maxSize = 1 << 20) {
@@ -32582,7 +32825,7 @@ var RegistryClient = class {
 };
 
 // lib/oci/layout/store.ts
-import { open as open5, rename as rename4, rm as rm4 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname4 } from "node:path";
 
 // lib/oci/layout/index-file.ts
 function tagOf(entry) {
@@ -32618,12 +32861,14 @@ function withManifest(index, descriptor, tag) {
 }
 
 // lib/oci/layout/files.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
-import { mkdir as mkdir2, open as open4, readFile, rename as rename3, rm as rm3, stat as stat2 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname5, join as join10 } from "node:path";
+import { mkdir as mkdir2, readFile, stat as stat2 } from "node:fs/promises";
+import { join as join9 } from "node:path";
 var LAYOUT_VERSION = "1.0.0";
 function blobPath(dir, digest) {
+  return join9(dir, blobRel(dir, digest));
+}
+function blobRel(dir, digest) {
   const parsed = parseDigest(digest);
   if (!parsed) {
     throw new OciError(
@@ -32632,28 +32877,17 @@ function blobPath(dir, digest) {
       `${digest} is not a digest`
     );
   }
-  return join10(dir, "blobs", parsed.algorithm, parsed.hex);
+  return `blobs/${parsed.algorithm}/${parsed.hex}`;
 }
-function tempPathFor(path) {
-  return join10(dirname5(path), `.${basename3(path)}.${randomBytes2(6).toString("hex")}.tmp`);
+function streamToLayout(dir, rel, write) {
+  return streamInside(dir, rel, write, { what: "OCI layout" });
 }
-async function writeFileAtomic2(path, data) {
-  const temp = tempPathFor(path);
-  const file = await open4(temp, "wx");
-  try {
-    await file.writeFile(data);
-    await file.sync();
-  } catch (e) {
-    await file.close();
-    await rm3(temp, { force: true });
-    throw e;
-  }
-  await file.close();
-  await rename3(temp, path);
+function writeLayoutFile(dir, rel, data) {
+  return streamToLayout(dir, rel, (f) => f.writeFile(data));
 }
 async function ensureLayout(dir, create) {
   const context3 = { operation: "open", registry: `oci-layout ${dir}` };
-  const marker = join10(dir, "oci-layout");
+  const marker = join9(dir, "oci-layout");
   let text;
   try {
     text = await readFile(marker, "utf8");
@@ -32672,19 +32906,23 @@ async function ensureLayout(dir, create) {
       throw new OciError("invalid", context3, `unsupported imageLayoutVersion ${String(version)}`);
     }
   }
-  await mkdir2(join10(dir, "blobs", "sha256"), { recursive: true });
+  await mkdir2(join9(dir, "blobs", "sha256"), { recursive: true });
   if (text === void 0) {
-    await writeFileAtomic2(marker, JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION }));
+    await writeLayoutFile(
+      dir,
+      "oci-layout",
+      JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION })
+    );
   }
-  if (!await exists2(join10(dir, "index.json"))) {
-    await writeFileAtomic2(join10(dir, "index.json"), JSON.stringify(emptyIndex()));
+  if (!await exists2(join9(dir, "index.json"))) {
+    await writeLayoutFile(dir, "index.json", JSON.stringify(emptyIndex()));
   }
 }
 async function readIndex(dir) {
   const context3 = { operation: "read index.json", registry: `oci-layout ${dir}` };
   let index;
   try {
-    index = JSON.parse(await readFile(join10(dir, "index.json"), "utf8"));
+    index = JSON.parse(await readFile(join9(dir, "index.json"), "utf8"));
   } catch (e) {
     throw new OciError("invalid", context3, "index.json is missing or not JSON", { cause: e });
   }
@@ -32694,7 +32932,7 @@ async function readIndex(dir) {
   return index;
 }
 async function writeIndex(dir, index) {
-  await writeFileAtomic2(join10(dir, "index.json"), JSON.stringify(index));
+  await writeLayoutFile(dir, "index.json", JSON.stringify(index));
 }
 async function exists2(path) {
   return await sizeOf(path) !== void 0;
@@ -32753,18 +32991,11 @@ var OciLayoutStore = class _OciLayoutStore {
     return Buffer.concat(parts);
   }
   async getBlobToFile(digest, path, options = {}) {
-    const temp = tempPathFor(path);
-    const out = await open5(temp, "wx");
-    try {
-      const size = await this.readVerified(digest, options, async (c) => void await out.write(c));
-      await out.close();
-      await rename4(temp, path);
-      return size;
-    } catch (e) {
-      await out.close().catch(() => void 0);
-      await rm4(temp, { force: true });
-      throw e;
-    }
+    return streamInside(
+      dirname4(path),
+      basename4(path),
+      (out) => this.readVerified(digest, options, async (c) => void await out.write(c))
+    );
   }
   async readVerified(digest, options, sink) {
     const context3 = this.context("read blob", digest);
@@ -32783,35 +33014,27 @@ var OciLayoutStore = class _OciLayoutStore {
   async pushBlob(data, options = {}) {
     const digest = digestOf(data);
     this.checkGiven(digest, options.digest);
-    const path = blobPath(this.dir, digest);
-    const existed = await exists2(path);
-    if (!existed) await writeFileAtomic2(path, data);
+    const rel = blobRel(this.dir, digest);
+    const existed = await exists2(blobPath(this.dir, digest));
+    if (!existed) await writeLayoutFile(this.dir, rel, data);
     const descriptor = { mediaType: options.mediaType ?? OCTET_STREAM4, digest, size: data.length };
     return { descriptor, existed };
   }
   async putBlobFile(source, options = {}) {
     const { digest, size } = await digestOfFile(source);
     this.checkGiven(digest, options.digest);
-    const path = blobPath(this.dir, digest);
-    if (!await exists2(path)) {
-      const temp = tempPathFor(path);
-      const out = await open5(temp, "wx");
-      try {
-        const verifier = new ContentVerifier(digest, { maxSize: size, expectedSize: size });
-        await verifyFile(
+    if (!await exists2(blobPath(this.dir, digest))) {
+      const verifier = new ContentVerifier(digest, { maxSize: size, expectedSize: size });
+      await streamToLayout(
+        this.dir,
+        blobRel(this.dir, digest),
+        (out) => verifyFile(
           source,
           verifier,
           this.context("store blob", digest),
           async (c) => void await out.write(c)
-        );
-        await out.sync();
-        await out.close();
-        await rename4(temp, path);
-      } catch (e) {
-        await out.close().catch(() => void 0);
-        await rm4(temp, { force: true });
-        throw e;
-      }
+        )
+      );
     }
     return { mediaType: options.mediaType ?? OCTET_STREAM4, digest, size };
   }
@@ -32901,12 +33124,12 @@ var OciLayoutStore = class _OciLayoutStore {
 
 // lib/oci/transport/credentials.ts
 import { readFile as readFile2 } from "node:fs/promises";
-import { join as join11 } from "node:path";
+import { join as join10 } from "node:path";
 var ENV_USERNAME = "TUFCI_REGISTRY_USERNAME";
 var ENV_PASSWORD = "TUFCI_REGISTRY_PASSWORD";
 function dockerConfigPath(home, env = {}) {
   const dir = env.DOCKER_CONFIG;
-  return dir ? join11(dir, "config.json") : join11(home, ".docker", "config.json");
+  return dir ? join10(dir, "config.json") : join10(home, ".docker", "config.json");
 }
 async function resolveCredentials(host, sources) {
   const explicit = pair(sources.explicit?.username, sources.explicit?.password);
@@ -32970,7 +33193,7 @@ var TUF_MEDIA_TYPE = {
 };
 var TUF_FILENAME_ANNOTATION = "tuf.io/filename";
 var METADATA_TAG = "latest";
-var TOP_LEVEL_ROLES = ["root", "timestamp", "snapshot", "targets"];
+var TOP_LEVEL_ROLES2 = ["root", "timestamp", "snapshot", "targets"];
 var POINTER = {
   artifactType: "application/vnd.tufci.pointer.v1+json",
   /** `oci://HOST/REPO` of the TUF metadata repository. */
@@ -33069,7 +33292,7 @@ var TufOciRepo = class {
   }
   /** The manifest holding `role`'s files: `latest` for top-level roles, else the role's tag. */
   roleManifest(role) {
-    return TOP_LEVEL_ROLES.includes(role) ? this.latest() : this.manifest(roleTag(role));
+    return TOP_LEVEL_ROLES2.includes(role) ? this.latest() : this.manifest(roleTag(role));
   }
   /** The layer of a metadata file (`timestamp.json`, `3.snapshot.json`, `2.app.json`). */
   async metadataFile(name) {
@@ -33208,13 +33431,13 @@ var OciFetcher = class extends import_tuf_js3.BaseFetcher {
   }
   async downloadFile(url, maxLength, handler2) {
     const { store, descriptor, name } = await this.locate(url, maxLength);
-    const dir = await mkdtemp(join12(tmpdir2(), "tufci-oci-fetch-"));
+    const dir = await mkdtemp(join11(tmpdir2(), "tufci-oci-fetch-"));
     try {
-      const file = join12(dir, "download");
+      const file = join11(dir, "download");
       await store.getBlobToFile(descriptor.digest, file, this.limits(descriptor, maxLength)).catch((e) => rethrow(e, name, descriptor.size >= 0));
       return await handler2(file);
     } finally {
-      await rm5(dir, { recursive: true, force: true });
+      await rm3(dir, { recursive: true, force: true });
     }
   }
   async downloadBytes(url, maxLength) {
@@ -33281,7 +33504,7 @@ async function openTufSession(o) {
   const root = parseEnvelope(Buffer.from(o.trustedRoot).toString("utf8"), "pinned root", "root");
   const metadataDir = o.cacheDir;
   initTrust(metadataDir, o.trustedRoot);
-  const targetDir = mkdtempSync2(join13(tmpdir3(), "tufci-oci-targets-"));
+  const targetDir = mkdtempSync2(join12(tmpdir3(), "tufci-oci-targets-"));
   const fetcher = new OciFetcher(o.source);
   let client;
   try {
@@ -33320,7 +33543,7 @@ async function rootMismatch(fetcher, version, pinned) {
 }
 
 // lib/publish/oci-destination.ts
-import { join as join14 } from "node:path";
+import { join as join13 } from "node:path";
 
 // lib/oci/tuf-manifests.ts
 function built(doc, mediaType, tag) {
@@ -33405,7 +33628,7 @@ async function attachPointer(store, subject, pointer) {
 }
 
 // lib/publish/oci.ts
-var TOP_LEVEL3 = /* @__PURE__ */ new Set(["targets", "snapshot", "timestamp"]);
+var TOP_LEVEL2 = /* @__PURE__ */ new Set(["targets", "snapshot", "timestamp"]);
 var OciPublisher = class {
   constructor(destination, stores, options = {}) {
     this.destination = destination;
@@ -33440,7 +33663,7 @@ var OciPublisher = class {
     const pushMetadataBlob = async (e) => known.has(`sha256:${e.sha256}`) ? false : repo.putMetadataBlob(e.bytes);
     const metadataEntries = tree.entries.filter(isMetadataEntry);
     const delegated = metadataEntries.filter(
-      (e) => e.kind === "metadata" && !TOP_LEVEL3.has(e.name)
+      (e) => e.kind === "metadata" && !TOP_LEVEL2.has(e.name)
     );
     await runPool(delegated, limit, async (e) => {
       const was = prev.roles.get(e.name);
@@ -33457,7 +33680,7 @@ var OciPublisher = class {
       );
       finish(e.path, wroteBlob || wrote2);
     });
-    const top = metadataEntries.filter((e) => e.kind === "root" || TOP_LEVEL3.has(e.name));
+    const top = metadataEntries.filter((e) => e.kind === "root" || TOP_LEVEL2.has(e.name));
     const wrote = /* @__PURE__ */ new Map();
     await runPool(top, limit, async (e) => void wrote.set(e.path, await pushMetadataBlob(e)));
     const latest = latestManifest(top.map(metadataLayer));
@@ -33570,7 +33793,7 @@ async function openOciLocation(location, options) {
   }
   const dir = location.dir;
   const create = options.create ?? false;
-  const open6 = async (d) => {
+  const open4 = async (d) => {
     try {
       return await OciLayoutStore.open(d, { create });
     } catch (e) {
@@ -33578,10 +33801,10 @@ async function openOciLocation(location, options) {
       throw e;
     }
   };
-  const metadata = await open6(dir);
+  const metadata = await open4(dir);
   if (!metadata)
     throw new UserError(`${spec}: ${dir} is not an OCI image layout (no oci-layout file)`);
-  const targets = await open6(join14(dir, "targets"));
+  const targets = await open4(join13(dir, "targets"));
   return { name: spec, kind: "layout", metadata, ...targets ? { targets } : {} };
 }
 async function openOciPublisher(location, options) {
@@ -33606,7 +33829,7 @@ async function openOciPublisher(location, options) {
 }
 
 // lib/location.ts
-import { resolve } from "node:path";
+import { resolve as resolve2 } from "node:path";
 var ALL_KINDS = ["dir", "http", "oci", "oci-layout"];
 var USAGE = {
   dir: "dir:PATH",
@@ -33633,12 +33856,12 @@ function parseAny(text, cwd, fail) {
   if (text.startsWith("dir:")) {
     const path = text.slice("dir:".length);
     if (!path) fail("name a directory after dir:");
-    return { kind: "dir", spec: text, path: resolve(cwd, path) };
+    return { kind: "dir", spec: text, path: resolve2(cwd, path) };
   }
   if (text.startsWith("oci-layout:")) {
     const dir = text.slice("oci-layout:".length);
     if (!dir) fail("name a directory after oci-layout:");
-    return { kind: "oci-layout", spec: text, dir: resolve(cwd, dir) };
+    return { kind: "oci-layout", spec: text, dir: resolve2(cwd, dir) };
   }
   if (text.startsWith("oci://")) return { spec: text, ...parseRegistryLocation(text, fail) };
   if (/^https?:\/\//.test(text)) {
@@ -33708,7 +33931,7 @@ async function publishToOci(workspace, tree, root, verify2) {
     const session = await openTufSession({
       trustedRoot: root,
       source: await openOciLocation(location, { registry }),
-      cacheDir: mkdtempSync3(join15(tmpdir4(), "tufci-publish-oci-verify-")),
+      cacheDir: mkdtempSync3(join14(tmpdir4(), "tufci-publish-oci-verify-")),
       name: destination,
       now: /* @__PURE__ */ new Date()
     });
@@ -33726,7 +33949,7 @@ async function publishToOci(workspace, tree, root, verify2) {
 async function main() {
   const dir = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const repo = new RepoDir(dir);
-  const out = resolve2(dir, getInput("output-dir") || "_site");
+  const out = resolve3(dir, getInput("output-dir") || "_site");
   const tree = buildTree(repo, /* @__PURE__ */ new Date());
   const report = await new DirPublisher(out).publish(tree);
   info(
@@ -33742,7 +33965,7 @@ async function main() {
       metadataBaseUrl: base,
       targetBaseUrl: `${base}targets/`,
       now: /* @__PURE__ */ new Date(),
-      trustDir: mkdtempSync4(join16(tmpdir5(), "tufci-publish-verify-")),
+      trustDir: mkdtempSync4(join15(tmpdir5(), "tufci-publish-verify-")),
       fetcher: dirFetcher()
     });
     info(

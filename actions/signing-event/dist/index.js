@@ -2156,9 +2156,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve2, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve(data);
+              return err ? reject(err) : resolve2(data);
             });
           });
         }
@@ -2196,12 +2196,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve2, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve(data);
+              ) : resolve2(data);
             });
           });
         }
@@ -4468,8 +4468,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve, reject) => {
-        res = resolve;
+      const promise = new Promise((resolve2, reject) => {
+        res = resolve2;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6720,12 +6720,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve, reject) => {
+      const waitForDrain = () => new Promise((resolve2, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve;
+          callback = resolve2;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7395,12 +7395,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve, reject) => {
+      const waitForDrain = () => new Promise((resolve2, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve;
+          callback = resolve2;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7879,16 +7879,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve) => {
+        return new Promise((resolve2) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve;
+            this[kClosedResolve] = resolve2;
           } else {
-            resolve(null);
+            resolve2(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve) => {
+        return new Promise((resolve2) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i2 = 0; i2 < requests.length; i2++) {
             const request2 = requests[i2];
@@ -7899,7 +7899,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve(null);
+            resolve2(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7950,7 +7950,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve, reject) => {
+        const socket = await new Promise((resolve2, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7962,7 +7962,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve(socket2);
+              resolve2(socket2);
             }
           });
         });
@@ -8298,8 +8298,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c3) => c3.close()));
         } else {
-          await new Promise((resolve) => {
-            this[kClosedResolve] = resolve;
+          await new Promise((resolve2) => {
+            this[kClosedResolve] = resolve2;
           });
         }
       }
@@ -9568,7 +9568,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve, reject) => {
+        return await new Promise((resolve2, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9581,7 +9581,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve(null);
+              resolve2(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9600,7 +9600,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve2, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9617,7 +9617,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve,
+              resolve: resolve2,
               reject,
               length: 0,
               body: []
@@ -9687,18 +9687,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve, stream, length } = consume2;
+      const { type, body, resolve: resolve2, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve(chunksDecode(body, length));
+          resolve2(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve(JSON.parse(chunksDecode(body, length)));
+          resolve2(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve(chunksConcat(body, length).buffer);
+          resolve2(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve(new Blob(body, { type: stream[kContentType] }));
+          resolve2(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve(chunksConcat(body, length));
+          resolve2(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9955,9 +9955,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -10180,9 +10180,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -10467,9 +10467,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -10561,9 +10561,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -14426,7 +14426,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve, reject) => agent.dispatch(
+        return new Promise((resolve2, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14502,7 +14502,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError2 = this.onError.bind(this);
-              resolve({
+              resolve2({
                 status,
                 statusText,
                 headersList,
@@ -14545,7 +14545,7 @@ var require_fetch = __commonJS({
               for (let i2 = 0; i2 < rawHeaders.length; i2 += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i2]), rawHeaders[i2 + 1].toString("latin1"), true);
               }
-              resolve({
+              resolve2({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18286,8 +18286,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay2(ms) {
-      return new Promise((resolve) => {
-        setTimeout(resolve, ms).unref();
+      return new Promise((resolve2) => {
+        setTimeout(resolve2, ms).unref();
       });
     }
     module.exports = {
@@ -19269,11 +19269,11 @@ var require_lib = __commonJS({
     })();
     var __awaiter3 = exports && exports.__awaiter || function(thisArg, _arguments, P2, generator) {
       function adopt(value) {
-        return value instanceof P2 ? value : new P2(function(resolve) {
-          resolve(value);
+        return value instanceof P2 ? value : new P2(function(resolve2) {
+          resolve2(value);
         });
       }
-      return new (P2 || (P2 = Promise))(function(resolve, reject) {
+      return new (P2 || (P2 = Promise))(function(resolve2, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -19289,7 +19289,7 @@ var require_lib = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -19376,26 +19376,26 @@ var require_lib = __commonJS({
       }
       readBody() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve2) => __awaiter3(this, void 0, void 0, function* () {
             let output = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output = Buffer.concat([output, chunk]);
             });
             this.message.on("end", () => {
-              resolve(output.toString());
+              resolve2(output.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve2) => __awaiter3(this, void 0, void 0, function* () {
             const chunks = [];
             this.message.on("data", (chunk) => {
               chunks.push(chunk);
             });
             this.message.on("end", () => {
-              resolve(Buffer.concat(chunks));
+              resolve2(Buffer.concat(chunks));
             });
           }));
         });
@@ -19603,14 +19603,14 @@ var require_lib = __commonJS({
        */
       requestRaw(info2, data) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve2, reject) => {
             function callbackForResult(err, res) {
               if (err) {
                 reject(err);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve(res);
+                resolve2(res);
               }
             }
             this.requestRawWithCallback(info2, data, callbackForResult);
@@ -19854,12 +19854,12 @@ var require_lib = __commonJS({
         return __awaiter3(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
           const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve) => setTimeout(() => resolve(), ms));
+          return new Promise((resolve2) => setTimeout(() => resolve2(), ms));
         });
       }
       _processResponse(res, options) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve, reject) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve2, reject) => __awaiter3(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -19867,7 +19867,7 @@ var require_lib = __commonJS({
               headers: {}
             };
             if (statusCode === HttpCodes2.NotFound) {
-              resolve(response);
+              resolve2(response);
             }
             function dateTimeDeserializer(key, value) {
               if (typeof value === "string") {
@@ -19906,7 +19906,7 @@ var require_lib = __commonJS({
               err.result = response.result;
               reject(err);
             } else {
-              resolve(response);
+              resolve2(response);
             }
           }));
         });
@@ -20065,7 +20065,7 @@ var require_lib2 = __commonJS({
     var RIGHT_SQUARE_BRACKET = "]";
     var LEFT_CURLY_BRACKET = "{";
     var RIGHT_CURLY_BRACKET = "}";
-    function canonicalize4(object) {
+    function canonicalize5(object) {
       const buffer = [];
       if (typeof object === "string") {
         buffer.push(canonicalizeString(object));
@@ -20083,7 +20083,7 @@ var require_lib2 = __commonJS({
             buffer.push(COMMA);
           }
           first2 = false;
-          buffer.push(canonicalize4(element));
+          buffer.push(canonicalize5(element));
         });
         buffer.push(RIGHT_SQUARE_BRACKET);
       } else if (typeof object === "object") {
@@ -20096,7 +20096,7 @@ var require_lib2 = __commonJS({
           first2 = false;
           buffer.push(canonicalizeString(property));
           buffer.push(COLON);
-          buffer.push(canonicalize4(object[property]));
+          buffer.push(canonicalize5(object[property]));
         });
         buffer.push(RIGHT_CURLY_BRACKET);
       } else {
@@ -20109,7 +20109,7 @@ var require_lib2 = __commonJS({
       return '"' + escapedString + '"';
     }
     module.exports = {
-      canonicalize: canonicalize4
+      canonicalize: canonicalize5
     };
   }
 });
@@ -23383,7 +23383,7 @@ var require_delegations = __commonJS({
     };
     exports.Delegations = Delegations;
     function keysToJSON(keys) {
-      return tufciLinearMap(Object.entries(keys), (keyId, key) => key.toJSON());
+      return tufciLinearMap(Object.entries(keys), (keyId2, key) => key.toJSON());
     }
     function rolesToJSON(roles) {
       return Object.values(roles).map((role) => role.toJSON());
@@ -24776,11 +24776,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P2 ? value : new P2(function(resolve) {
-      resolve(value);
+    return value instanceof P2 ? value : new P2(function(resolve2) {
+      resolve2(value);
     });
   }
-  return new (P2 || (P2 = Promise))(function(resolve, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve2, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -24796,7 +24796,7 @@ var __awaiter = function(thisArg, _arguments, P2, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -25172,11 +25172,11 @@ var httpClient = __toESM(require_lib(), 1);
 var import_undici2 = __toESM(require_undici(), 1);
 var __awaiter2 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P2 ? value : new P2(function(resolve) {
-      resolve(value);
+    return value instanceof P2 ? value : new P2(function(resolve2) {
+      resolve2(value);
     });
   }
-  return new (P2 || (P2 = Promise))(function(resolve, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve2, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -25192,7 +25192,7 @@ var __awaiter2 = function(thisArg, _arguments, P2, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -29127,15 +29127,22 @@ var GitError = class extends TufciError {
     this.name = "GitError";
   }
 };
+function isTufciError(e, code) {
+  return e instanceof TufciError && (code === void 0 || e.code === code);
+}
 
 // lib/tuf/envelope.ts
-var import_canonical_json2 = __toESM(require_lib2(), 1);
+var import_canonical_json3 = __toESM(require_lib2(), 1);
 var import_models = __toESM(require_dist2(), 1);
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
+
+// lib/tuf/key-identity.ts
+var import_canonical_json2 = __toESM(require_lib2(), 1);
 
 // lib/tuf/keys.ts
 var import_canonical_json = __toESM(require_lib2(), 1);
+import { createHash, createPublicKey } from "node:crypto";
 var SUPPORTED_SCHEMES = {
   ed25519: ["ed25519"],
   ecdsa: ["ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384"],
@@ -29143,9 +29150,13 @@ var SUPPORTED_SCHEMES = {
   "ecdsa-sha2-nistp384": ["ecdsa-sha2-nistp384"],
   rsa: ["rsassa-pss-sha256"]
 };
+function keyId(key) {
+  const canonical = (0, import_canonical_json.canonicalize)({ keytype: key.keytype, scheme: key.scheme, keyval: key.keyval });
+  return createHash("sha256").update(canonical).digest("hex");
+}
 
 // lib/tuf/verify.ts
-import { createPublicKey, constants as constants3, verify } from "node:crypto";
+import { createPublicKey as createPublicKey2, constants as constants3, verify } from "node:crypto";
 var DIGEST = {
   ed25519: null,
   "ecdsa-sha2-nistp256": "sha256",
@@ -29172,9 +29183,9 @@ function publicKeyOf(key) {
   let k2 = cache.get(id);
   if (k2 !== void 0) return k2;
   try {
-    if (pub.startsWith("-----BEGIN PUBLIC KEY-----")) k2 = createPublicKey(pub);
+    if (pub.startsWith("-----BEGIN PUBLIC KEY-----")) k2 = createPublicKey2(pub);
     else if (key.keytype === "ed25519" && pub.length === 64 && HEX.test(pub))
-      k2 = createPublicKey({
+      k2 = createPublicKey2({
         key: Buffer.concat([ED25519_SPKI, Buffer.from(pub, "hex")]),
         format: "der",
         type: "spki"
@@ -29206,30 +29217,100 @@ function verifyWith(key, bytes, sig) {
   }
 }
 
+// lib/tuf/key-identity.ts
+function keyMaterial(key) {
+  const pub = publicKeyOf(key);
+  if (pub) return `spki:${pub.export({ format: "der", type: "spki" }).toString("hex")}`;
+  try {
+    return `raw:${String(key.keytype)}:${(0, import_canonical_json2.canonicalize)(key.keyval ?? null)}`;
+  } catch {
+    return `raw:${String(key.keytype)}:${String(key.keyval)}`;
+  }
+}
+function distinctKeyCount(keyids, keys) {
+  const seen = /* @__PURE__ */ new Set();
+  for (const id of keyids) {
+    const k2 = Object.hasOwn(keys, id) ? keys[id] : void 0;
+    if (k2) seen.add(keyMaterial(k2));
+  }
+  return seen.size;
+}
+function firstDuplicate(role, keyids, keys) {
+  if (!Array.isArray(keyids)) return void 0;
+  const seen = /* @__PURE__ */ new Map();
+  for (const id of keyids) {
+    const k2 = typeof id === "string" && Object.hasOwn(keys, id) ? keys[id] : void 0;
+    if (!k2 || typeof k2 !== "object") continue;
+    const m = keyMaterial(k2);
+    const other = seen.get(m);
+    if (other !== void 0 && other !== id) return { role, keyids: [other, id] };
+    seen.set(m, id);
+  }
+  return void 0;
+}
+function duplicateKey(signed) {
+  if (signed._type === "root") {
+    const keys = signed.keys ?? {};
+    for (const [role, r2] of Object.entries(signed.roles ?? {})) {
+      const d = firstDuplicate(role, r2?.keyids, keys);
+      if (d) return d;
+    }
+  }
+  if (signed._type === "targets") {
+    const del = signed.delegations;
+    const keys = del?.keys ?? {};
+    for (const r2 of Array.isArray(del?.roles) ? del.roles : []) {
+      const d = firstDuplicate(String(r2?.name), r2?.keyids, keys);
+      if (d) return d;
+    }
+    const bins = del?.succinct_roles;
+    if (bins) return firstDuplicate(`${String(bins.name_prefix)}-*`, bins.keyids, keys);
+  }
+  return void 0;
+}
+function duplicateKeyMessage(d) {
+  return `role ${JSON.stringify(d.role)} lists one key under two keyids, ${d.keyids[0]} and ${d.keyids[1]}; a key counts once toward a threshold, so list it once`;
+}
+function checkKeyids(maps, adopted) {
+  for (const { where, keys } of maps) {
+    for (const [id, key] of Object.entries(keys)) {
+      const spec = keyId(key);
+      if (id === spec) continue;
+      const mine = keyMaterial(key);
+      if (adopted.some((a) => Object.hasOwn(a, id) && keyMaterial(a[id]) === mine)) continue;
+      throw new UserError(
+        `${where}: key ${id} is listed under a keyid that is not its spec keyid (${spec}) and that the known-good state does not already use for it; list a new key under its spec keyid`
+      );
+    }
+  }
+}
+
 // lib/tuf/names.ts
 var ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-var TOP_LEVEL = ["root", "targets", "snapshot", "timestamp"];
+var TOP_LEVEL_ROLES = ["root", "targets", "snapshot", "timestamp"];
 function isRoleName(role) {
   return typeof role === "string" && ROLE_NAME.test(role) && !role.includes("..") && !role.endsWith(".json") && role !== "root_history";
 }
 function checkRoleName(role, where = "role name") {
   if (!isRoleName(role)) {
     throw new UserError(
-      `${where}: "${String(role)}" is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`
+      `${where}: ${JSON.stringify(role)} is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`
     );
   }
 }
 function checkDelegatedRoleName(role, where) {
   checkRoleName(role, where);
-  if (TOP_LEVEL.includes(role))
+  if (TOP_LEVEL_ROLES.includes(role))
     throw new UserError(
-      `${where}: "${role}" is a top-level role's name; a delegation cannot use it`
+      `${where}: ${JSON.stringify(role)} is a top-level role's name; a delegation cannot use it`
     );
 }
 function checkMetaFileName(name, where) {
   const role = name.endsWith(".json") ? name.slice(0, -".json".length) : "";
   if (!role || !isRoleName(role))
-    throw new UserError(`${where}: "${name}" is not "<role>.json" with a valid role name`);
+    throw new UserError(
+      `${where}: ${JSON.stringify(name)} is not "<role>.json" with a valid role name`
+    );
 }
 
 // lib/tuf/target-files.ts
@@ -29237,19 +29318,15 @@ import { existsSync as existsSync3, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 // lib/util/file-content.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 import {
   closeSync,
-  copyFileSync,
-  mkdirSync,
   openSync,
-  readSync,
-  renameSync,
-  rmSync
+  readSync
 } from "node:fs";
 var CHUNK = 1024 * 1024;
 function hashFile(path) {
-  const hash = createHash("sha256");
+  const hash = createHash2("sha256");
   const buf = Buffer.allocUnsafe(CHUNK);
   const fd = openSync(path, "r");
   let length = 0;
@@ -29326,7 +29403,7 @@ function parseEnvelope(text, where, expectedType) {
       `${where}: field "signed._type" is "${type}", expected "${expectedType}"`
     );
   }
-  const memo = `${type}:${createHash2("sha256").update(text).digest("hex")}`;
+  const memo = `${type}:${createHash3("sha256").update(text).digest("hex")}`;
   if (validated.has(memo)) return data;
   checkNames(data.signed, where);
   checkShape(data.signed, where);
@@ -29337,6 +29414,8 @@ function parseEnvelope(text, where, expectedType) {
   }
   const env = data;
   checkKeys(env.signed, where);
+  const dup = duplicateKey(env.signed);
+  if (dup) throw new MetadataError(`${where}: ${duplicateKeyMessage(dup)}`);
   if (env.signed._type === "targets")
     for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
   if (validated.size >= VALIDATED_MAX) validated.clear();
@@ -29366,6 +29445,13 @@ function checkShape(signed, where) {
   }
 }
 function checkNames(signed, where) {
+  if (signed._type === "root" && signed.roles && typeof signed.roles === "object") {
+    for (const name of Object.keys(signed.roles))
+      if (!TOP_LEVEL_ROLES.includes(name))
+        throw new MetadataError(
+          `${where}: field "signed.roles": ${JSON.stringify(name)} is not a top-level role (root, targets, snapshot, timestamp); root names only those`
+        );
+  }
   if (signed._type === "targets") {
     const d = signed.delegations;
     const roles = d?.roles ?? [];
@@ -29409,7 +29495,7 @@ function toModel(env) {
 }
 function signedBytes(env) {
   checkKeyOrder(env.signed, `${env.signed._type} metadata version ${env.signed.version}`);
-  return Buffer.from((0, import_canonical_json2.canonicalize)(env.signed));
+  return Buffer.from((0, import_canonical_json3.canonicalize)(env.signed));
 }
 var SURROGATE = /[\uD800-\uDFFF]/;
 function checkKeyOrder(value, where) {
@@ -29444,6 +29530,9 @@ function validSignatures(env, keys, keyids) {
   }
   return wanted.filter((id) => verifyWith(keys[id], bytes, sigs.get(id)));
 }
+function signerCount(env, keys, keyids) {
+  return distinctKeyCount(validSignatures(env, keys, keyids), keys);
+}
 function serialize(env) {
   return JSON.stringify(env, null, 2) + "\n";
 }
@@ -29463,9 +29552,10 @@ function addDays(d, days) {
 // lib/tuf/types.ts
 var KEYOWNER = "x-tuf-on-ci-keyowner";
 var ONLINE_URI = "x-tuf-on-ci-online-uri";
+var TOP_LEVEL_DIRS = "x-tufci-top-level-dirs";
 var EXPIRY_PERIOD = "x-tuf-on-ci-expiry-period";
 var SIGNING_PERIOD = "x-tuf-on-ci-signing-period";
-var TOP_LEVEL_ROLES = ["root", "targets", "snapshot", "timestamp"];
+var TOP_LEVEL_ROLES2 = ["root", "targets", "snapshot", "timestamp"];
 function isOnlineRole(role) {
   return role === "snapshot" || role === "timestamp";
 }
@@ -29475,17 +29565,100 @@ function roleType(role) {
 }
 
 // lib/event/invites.ts
-import { existsSync as existsSync4, readFileSync as readFileSync2, rmSync as rmSync2 } from "node:fs";
-import { join as join2 } from "node:path";
+import { existsSync as existsSync5, readFileSync as readFileSync2 } from "node:fs";
+import { join as join3 } from "node:path";
 
 // lib/util/fs.ts
-import { mkdirSync as mkdirSync2, renameSync as renameSync2, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-function writeFileAtomic(path, data) {
-  mkdirSync2(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${Math.random().toString(36).slice(2)}`;
-  writeFileSync(tmp, data);
-  renameSync2(tmp, path);
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  copyFileSync as copyFileSync2,
+  existsSync as existsSync4,
+  linkSync,
+  lstatSync as lstatSync2,
+  mkdirSync as mkdirSync2,
+  realpathSync,
+  renameSync as renameSync2,
+  rmSync as rmSync2,
+  writeFileSync
+} from "node:fs";
+import { basename, dirname, isAbsolute, join as join2, relative, resolve, sep as sep2 } from "node:path";
+function modeOf(path) {
+  try {
+    const st = lstatSync2(path);
+    return st.isFile() ? st.mode & 4095 : void 0;
+  } catch {
+    return void 0;
+  }
+}
+var outside = (root, rel, what, why) => new UserError(`${what} ${root}: ${JSON.stringify(rel)} ${why}; nothing was written`);
+var isInside = (root, path) => {
+  const r2 = relative(root, path);
+  return r2 !== "" && !r2.startsWith(`..${sep2}`) && r2 !== ".." && !isAbsolute(r2);
+};
+function realOrNothing(path) {
+  try {
+    return realpathSync(path);
+  } catch {
+    return "";
+  }
+}
+function realRoot(root) {
+  const abs = resolve(root);
+  return existsSync4(abs) ? realpathSync(abs) : abs;
+}
+function pathInside(root, rel, what = "directory") {
+  if (typeof rel !== "string" || rel === "" || rel.includes("\0"))
+    throw outside(root, String(rel), what, "is empty or has a NUL character");
+  if (isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) throw outside(root, rel, what, "is absolute");
+  const base = realRoot(root);
+  const target = resolve(base, rel);
+  if (!isInside(base, target)) throw outside(root, rel, what, "resolves outside it");
+  let probe = target;
+  while (probe !== base && !lstatSync2(probe, { throwIfNoEntry: false })) probe = dirname(probe);
+  if (probe !== base && !isInside(base, realOrNothing(probe)))
+    throw outside(root, rel, what, "leads outside it through a symbolic link");
+  return target;
+}
+function prepare(root, rel, what, parents = true) {
+  const target = pathInside(root, rel, what);
+  if (!parents && !existsSync4(dirname(target)))
+    throw new UserError(`cannot open ${target}: no such file or directory`);
+  mkdirSync2(dirname(target), { recursive: true });
+  if (!isInside(realRoot(root), join2(realOrNothing(dirname(target)), basename(target))))
+    throw outside(root, rel, what, "leads outside it through a symbolic link");
+  return target;
+}
+var tempFor = (path) => `${dirname(path)}${sep2}.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`;
+function commit(temp, path, exclusive, rel, root) {
+  if (!exclusive) return renameSync2(temp, path);
+  try {
+    linkSync(temp, path);
+  } catch (e) {
+    if (e.code === "EEXIST")
+      throw new UserError(`${root}: ${rel} exists; not overwriting it`, { cause: e });
+    throw e;
+  } finally {
+    rmSync2(temp, { force: true });
+  }
+}
+function writeInside(root, rel, content, o2 = {}) {
+  const path = prepare(root, rel, o2.what ?? "directory", o2.parents);
+  const temp = tempFor(path);
+  const mode = o2.mode ?? modeOf(path);
+  try {
+    writeFileSync(temp, "", { mode: o2.mode ?? 438, flag: "wx" });
+    if (mode !== void 0) chmodSync(temp, mode);
+    if (typeof content === "object" && "copyOf" in content) copyFileSync2(content.copyOf, temp);
+    else writeFileSync(temp, content);
+    commit(temp, path, o2.exclusive === true, rel, root);
+  } finally {
+    rmSync2(temp, { force: true });
+  }
+  return path;
+}
+function removeInside(root, rel, what = "directory") {
+  rmSync2(pathInside(root, rel, what), { force: true });
 }
 
 // lib/event/invites.ts
@@ -29512,8 +29685,8 @@ function parseInvites(text, where = STATE_FILE) {
   return out;
 }
 function readInvites(repoDir) {
-  const path = join2(repoDir, STATE_FILE);
-  return parseInvites(existsSync4(path) ? readFileSync2(path, "utf8") : void 0);
+  const path = join3(repoDir, STATE_FILE);
+  return parseInvites(existsSync5(path) ? readFileSync2(path, "utf8") : void 0);
 }
 function inviteCount(invites, role) {
   return Object.values(invites).filter((roles) => roles.includes(role)).length;
@@ -29554,7 +29727,7 @@ async function knownGood(git, remote, defaultBranch2) {
 
 // lib/tuf/roles.ts
 function roleKeys(role, root, targets) {
-  if (role in root.roles) {
+  if (Object.hasOwn(root.roles, role)) {
     const r2 = root.roles[role];
     return { keys: root.keys, keyids: r2.keyids, threshold: r2.threshold };
   }
@@ -29623,7 +29796,7 @@ function globSegment(pattern, s) {
   return re.test(s);
 }
 var followable = (name) => {
-  if (TOP_LEVEL_ROLES.includes(name)) return false;
+  if (TOP_LEVEL_ROLES2.includes(name)) return false;
   try {
     checkRoleName(name);
     return true;
@@ -29717,21 +29890,50 @@ function lookupIn(roles) {
   };
 }
 
+// lib/event/delegate.ts
+var DEFAULT_DEPTH = 4;
+function defaultPaths(role, depth = DEFAULT_DEPTH) {
+  return Array.from({ length: Math.max(1, depth) }, (_2, i2) => `${role}${"/*".repeat(i2 + 1)}`);
+}
+
 // lib/event/update.ts
 function isRegistryTarget(t2) {
   return typeof t2.custom === "object" && t2.custom !== null && "oci" in t2.custom;
 }
-function syncTargets(repo, roles, log) {
+function refuseUnassigned(unassigned, root, event) {
+  if (!unassigned.size) return;
+  const rk = roleKeys("targets", root, void 0);
+  const signers = [...new Set((rk?.keyids ?? []).map((id) => ownerOf(rk.keys[id], id)))];
+  const who = signers.filter((s) => s.startsWith("@")).join(",") || "@you";
+  const parts = [...unassigned].map(([dir, files]) => {
+    const depth = Math.max(4, ...files.map((f) => f.split("/").length - 1));
+    const more = files.length > 1 ? ` and ${files.length - 1} more` : "";
+    return `targets/${files[0]}${more}: no role signs files in targets/${dir}/ (files in targets/<dir>/ belong to the delegated role <dir>); create it with \`tufci delegate ${event} ${dir} --signers ${who} --paths '${defaultPaths(dir, depth).join(",")}'\``;
+  });
+  throw new UserError(parts.join("\n"));
+}
+function syncTargets(repo, roles, log, event) {
   const targets = roles.get("targets").signed;
   const lookup = lookupIn(roles);
   const wanted = /* @__PURE__ */ new Map();
   for (const role of ["targets", ...(targets.delegations?.roles ?? []).map((r2) => r2.name)])
     wanted.set(role, {});
-  for (const [path, info2] of scanTargetFiles(repo.targetsDir)) {
+  const unassigned = /* @__PURE__ */ new Map();
+  const scanned = scanTargetFiles(repo.targetsDir);
+  for (const [path, info2] of scanned) {
     const role = roleForTarget(lookup, path, `targets/${path}`);
+    if (role === "targets" && path.includes("/")) {
+      const dir = path.split("/")[0];
+      unassigned.set(dir, [...unassigned.get(dir) ?? [], path]);
+      continue;
+    }
     if (!wanted.has(role)) wanted.set(role, {});
     wanted.get(role)[path] = info2;
   }
+  if (targets[TOP_LEVEL_DIRS] === true) {
+    for (const files of unassigned.values())
+      for (const p2 of files) wanted.get("targets")[p2] = scanned.get(p2);
+  } else refuseUnassigned(unassigned, roles.get("root").signed, event);
   for (const [role, files] of wanted) {
     const env = roles.get(role);
     if (!env)
@@ -29760,11 +29962,19 @@ async function updateEvent(repo, base, now, opts = {}) {
     roles.set(role, env);
     original.set(role, clone(env));
   }
-  if (roles.has("targets")) syncTargets(repo, roles, log);
+  if (roles.has("targets")) syncTargets(repo, roles, log, opts.event ?? "sign/<event>");
   const root = roles.get("root").signed;
   const targets = roles.get("targets")?.signed;
   const baseRoot = (await base.read("root"))?.signed;
+  const baseTargets = (await base.read("targets"))?.signed;
   const invites = readInvites(repo.dir);
+  checkKeyids(
+    [
+      { where: "metadata/root.json", keys: root.keys },
+      { where: "metadata/targets.json delegations", keys: targets?.delegations?.keys ?? {} }
+    ],
+    [baseRoot?.keys ?? {}, baseTargets?.delegations?.keys ?? {}]
+  );
   for (const [role, env] of roles) {
     const b2 = await base.read(role);
     if (b2 && sameJson(b2.signed, env.signed)) continue;
@@ -29791,7 +30001,7 @@ async function updateEvent(repo, base, now, opts = {}) {
         env.signatures.map((s) => s.keyid)
       )
     );
-    const kept = env.signatures.filter((s) => good.has(s.keyid));
+    const kept = env.signatures.filter((s) => good.has(s.keyid) || s.sig === "");
     if (kept.length !== env.signatures.length) {
       log.push(
         `${role}: dropped ${env.signatures.length - kept.length} signature(s) over older content`
@@ -29799,15 +30009,14 @@ async function updateEvent(repo, base, now, opts = {}) {
       env.signatures = kept;
     }
   }
-  const baseTargets = (await base.read("targets"))?.signed;
   for (const [role, env] of roles) {
     const b2 = await base.read(role);
     if (!b2 || !sameJson(b2.signed, env.signed)) continue;
     const rule = roleKeys(role, root, targets);
     const before = baseRoot ? roleKeys(role, baseRoot, baseTargets) : void 0;
     if (!rule || !before) continue;
-    const metBefore = validSignatures(env, before.keys, before.keyids).length >= before.threshold;
-    const validNow = validSignatures(env, rule.keys, rule.keyids).length;
+    const metBefore = signerCount(env, before.keys, before.keyids) >= before.threshold;
+    const validNow = signerCount(env, rule.keys, rule.keyids);
     if (!metBefore || validNow >= rule.threshold) continue;
     env.signed.version = b2.signed.version + 1;
     env.signed.expires = tufDate(addDays(now, periodsOf(role, env, root).expiry));
@@ -29871,8 +30080,8 @@ async function pushEvent(io, branch) {
 }
 
 // lib/git/git.ts
-import { existsSync as existsSync5 } from "node:fs";
-import { join as join3 } from "node:path";
+import { existsSync as existsSync6 } from "node:fs";
+import { join as join4 } from "node:path";
 
 // node_modules/simple-git/dist/esm/index.js
 var import_file_exists = __toESM(require_dist3(), 1);
@@ -31956,9 +32165,9 @@ var init_parse_commit = __esm({
     "use strict";
     init_utils();
     parsers = [
-      new LineParser(/^\[([^\s]+)( \([^)]+\))? ([^\]]+)/, (result, [branch, root, commit]) => {
+      new LineParser(/^\[([^\s]+)( \([^)]+\))? ([^\]]+)/, (result, [branch, root, commit2]) => {
         result.branch = branch;
-        result.commit = commit;
+        result.commit = commit2;
         result.root = !!root;
       }),
       new LineParser(/\s*Author:\s(.+)/i, (result, [author]) => {
@@ -33545,7 +33754,7 @@ var init_BranchSummary = __esm({
         this.current = "";
         this.detached = false;
       }
-      push(status, detached, name, commit, label) {
+      push(status, detached, name, commit2, label) {
         if (status === "*") {
           this.detached = detached;
           this.current = name;
@@ -33555,7 +33764,7 @@ var init_BranchSummary = __esm({
           current: status === "*",
           linkedWorkTree: status === "+",
           name,
-          commit,
+          commit: commit2,
           label
         };
       }
@@ -33582,14 +33791,14 @@ var init_parse_branch = __esm({
     parsers9 = [
       new LineParser(
         /^([*+]\s)?\((?:HEAD )?detached (?:from|at) (\S+)\)\s+([a-z0-9]+)\s(.*)$/,
-        (result, [current, name, commit, label]) => {
-          result.push(branchStatus(current), true, name, commit, label);
+        (result, [current, name, commit2, label]) => {
+          result.push(branchStatus(current), true, name, commit2, label);
         }
       ),
       new LineParser(
         /^([*+]\s)?(\S+)\s+([a-z0-9]+)\s?(.*)$/s,
-        (result, [current, name, commit, label]) => {
-          result.push(branchStatus(current), false, name, commit, label);
+        (result, [current, name, commit2, label]) => {
+          result.push(branchStatus(current), false, name, commit2, label);
         }
       )
     ];
@@ -34225,13 +34434,13 @@ var require_git = __commonJS2({
         trailingFunctionArgument2(arguments)
       );
     };
-    Git22.prototype.revert = function(commit) {
+    Git22.prototype.revert = function(commit2) {
       const next = trailingFunctionArgument2(arguments);
-      if (typeof commit !== "string") {
+      if (typeof commit2 !== "string") {
         return this._runTask(configurationErrorTask2("Commit must be a string"), next);
       }
       return this._runTask(
-        straightThroughStringTask2(["revert", ...getTrailingOptions2(arguments, 0, true), commit]),
+        straightThroughStringTask2(["revert", ...getTrailingOptions2(arguments, 0, true), commit2]),
         next
       );
     };
@@ -34918,7 +35127,7 @@ var Git2 = class {
     const known = [];
     for (const p2 of paths) {
       const tracked = (await this.git.raw(["ls-files", "--", p2])).trim() !== "";
-      if (tracked || existsSync5(join3(this.dir, p2))) known.push(p2);
+      if (tracked || existsSync6(join4(this.dir, p2))) known.push(p2);
     }
     if (!known.length) return false;
     await this.run(["add", "-A", "--", ...known], "add");
@@ -34973,35 +35182,66 @@ var Git2 = class {
     const out = await this.run(["status", "--porcelain", "--", ...paths], "status");
     return out.trim() === "";
   }
+  /** Branches under `prefix` (e.g. "sign/") that `remote` had at the last fetch, without the remote's name. */
+  async trackingBranches(remote, prefix) {
+    const out = await this.run(
+      ["for-each-ref", "--format=%(refname)", `refs/remotes/${remote}/${prefix}`],
+      "for-each-ref"
+    );
+    const strip = `refs/remotes/${remote}/`;
+    return out.split("\n").filter((l) => l.startsWith(strip)).map((l) => l.slice(strip.length));
+  }
+  /** The default branch as the last fetch saw it (refs/remotes/<remote>/HEAD), if known. */
+  async fetchedDefaultBranch(remote) {
+    try {
+      const out = (await this.git.raw(["symbolic-ref", "-q", `refs/remotes/${remote}/HEAD`])).trim();
+      const prefix = `refs/remotes/${remote}/`;
+      return out.startsWith(prefix) ? out.slice(prefix.length) : void 0;
+    } catch {
+      return void 0;
+    }
+  }
+  /** The path of a file inside the git directory (worktrees included), e.g. info/exclude. */
+  async gitPath(path) {
+    const out = (await this.run(["rev-parse", "--git-path", path], "rev-parse")).trim();
+    return out.startsWith("/") ? out : join4(this.dir, out);
+  }
+  /** Whether commit `a` is an ancestor of (or the same as) `b`. */
+  async isAncestor(a, b2) {
+    const base = await this.mergeBase(a, b2);
+    if (!base) return false;
+    const out = await this.git.raw(["rev-parse", "--verify", "--quiet", `${a}^{commit}`]);
+    return out.trim() === base;
+  }
 };
 
 // lib/tuf/repo.ts
-import { existsSync as existsSync6, readFileSync as readFileSync3, readdirSync as readdirSync2, rmSync as rmSync3 } from "node:fs";
-import { join as join4 } from "node:path";
+import { existsSync as existsSync7, readFileSync as readFileSync3, readdirSync as readdirSync2 } from "node:fs";
+import { join as join5 } from "node:path";
 var RepoDir = class {
   constructor(dir) {
     this.dir = dir;
-    this.metadataDir = join4(dir, "metadata");
-    this.targetsDir = join4(dir, "targets");
+    this.metadataDir = join5(dir, "metadata");
+    this.targetsDir = join5(dir, "targets");
   }
   metadataDir;
   targetsDir;
   rolePath(role) {
     checkRoleName(role, "role name");
-    return join4(this.metadataDir, `${role}.json`);
+    return join5(this.metadataDir, `${role}.json`);
   }
   relRolePath(role) {
     return `metadata/${role}.json`;
   }
   has(role) {
-    return existsSync6(this.rolePath(role));
+    return existsSync7(this.rolePath(role));
   }
   async read(role) {
     return this.has(role) ? this.readRole(role) : void 0;
   }
   readRole(role) {
     const path = this.rolePath(role);
-    if (!existsSync6(path)) throw new UserError(`${this.relRolePath(role)}: no such metadata file`);
+    if (!existsSync7(path)) throw new UserError(`${this.relRolePath(role)}: no such metadata file`);
     return parseEnvelope(readFileSync3(path, "utf8"), this.relRolePath(role), roleType(role));
   }
   root() {
@@ -35017,19 +35257,22 @@ var RepoDir = class {
    */
   writeRole(role, env, opts = {}) {
     const text = serialize(env);
-    writeFileAtomic(this.rolePath(role), text);
+    checkRoleName(role, "role name");
+    writeInside(this.dir, this.relRolePath(role), text, { what: "repository" });
     if (role === "root" && opts.history !== false) this.writeRootHistory(env);
   }
   /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */
   writeRootHistory(env) {
     const text = serialize(env);
-    const path = join4(this.metadataDir, "root_history", `${env.signed.version}.root.json`);
-    if (existsSync6(path) && readFileSync3(path, "utf8") === text) return false;
-    writeFileAtomic(path, text);
+    const rel = `metadata/root_history/${env.signed.version}.root.json`;
+    const path = join5(this.dir, rel);
+    if (existsSync7(path) && readFileSync3(path, "utf8") === text) return false;
+    writeInside(this.dir, rel, text, { what: "repository" });
     return true;
   }
   removeRole(role) {
-    rmSync3(this.rolePath(role), { force: true });
+    checkRoleName(role, "role name");
+    removeInside(this.dir, this.relRolePath(role), "repository");
   }
   /** Delegated targets role names, in delegation order (one level below targets). */
   delegatedRoles(targets) {
@@ -35052,23 +35295,23 @@ var RepoDir = class {
   }
   /** Root versions kept in root_history, ascending. */
   rootHistory() {
-    const dir = join4(this.metadataDir, "root_history");
-    if (!existsSync6(dir)) return [];
+    const dir = join5(this.metadataDir, "root_history");
+    if (!existsSync7(dir)) return [];
     return readdirSync2(dir).map((f) => /^(\d+)\.root\.json$/.exec(f)?.[1]).filter((v) => v !== void 0).map(Number).sort((a, b2) => a - b2);
   }
   readRootVersion(version) {
-    return readFileSync3(join4(this.metadataDir, "root_history", `${version}.root.json`), "utf8");
+    return readFileSync3(join5(this.metadataDir, "root_history", `${version}.root.json`), "utf8");
   }
 };
 
 // lib/util/transaction.ts
-import { existsSync as existsSync7, readFileSync as readFileSync4, readdirSync as readdirSync3, rmSync as rmSync4, statSync } from "node:fs";
-import { join as join5 } from "node:path";
+import { existsSync as existsSync8, readFileSync as readFileSync4, readdirSync as readdirSync3, statSync } from "node:fs";
+import { join as join6, relative as relative2 } from "node:path";
 function listFiles(dir) {
-  if (!existsSync7(dir)) return [];
+  if (!existsSync8(dir)) return [];
   const out = [];
   for (const name of readdirSync3(dir)) {
-    const full = join5(dir, name);
+    const full = join6(dir, name);
     if (statSync(full).isDirectory()) out.push(...listFiles(full));
     else out.push(full);
   }
@@ -35076,15 +35319,17 @@ function listFiles(dir) {
 }
 async function withRollback(root, dirs, work) {
   const saved = /* @__PURE__ */ new Map();
-  for (const d of dirs) for (const f of listFiles(join5(root, d))) saved.set(f, readFileSync4(f));
+  for (const d of dirs) for (const f of listFiles(join6(root, d))) saved.set(f, readFileSync4(f));
   try {
     return await work();
   } catch (e) {
     for (const d of dirs) {
-      for (const f of listFiles(join5(root, d))) if (!saved.has(f)) rmSync4(f, { force: true });
+      for (const f of listFiles(join6(root, d)))
+        if (!saved.has(f)) removeInside(root, relative2(root, f), "repository");
     }
     for (const [f, data] of saved) {
-      if (!existsSync7(f) || !readFileSync4(f).equals(data)) writeFileAtomic(f, data);
+      if (!existsSync8(f) || !readFileSync4(f).equals(data))
+        writeInside(root, relative2(root, f), data, { what: "repository" });
     }
     throw e;
   }
@@ -35097,7 +35342,11 @@ async function eventUpdateTask(t2, o2 = {}) {
   const repo = new RepoDir(t2.dir);
   const branch = await git.currentBranch();
   const base = await knownGood(git, remote, o2.defaultBranch);
-  const res = await withRollback(t2.dir, ["metadata"], () => updateEvent(repo, base, t2.now));
+  const res = await withRollback(
+    t2.dir,
+    ["metadata"],
+    () => updateEvent(repo, base, t2.now, { event: branch })
+  );
   for (const l of res.log) t2.log(l);
   let committed = false;
   if (!res.written.length) t2.log("Metadata is up to date; nothing to commit.");
@@ -35114,7 +35363,7 @@ async function eventUpdateTask(t2, o2 = {}) {
 }
 
 // lib/event/changes.ts
-var import_canonical_json3 = __toESM(require_lib2(), 1);
+var import_canonical_json4 = __toESM(require_lib2(), 1);
 var sha = (t2) => t2.hashes.sha256 ?? Object.values(t2.hashes)[0] ?? "";
 var art = (path, t2) => {
   const oci = t2.custom?.oci;
@@ -35163,7 +35412,7 @@ function delegationViews(signed) {
   }
   return out;
 }
-var canon = (v) => v === void 0 ? void 0 : (0, import_canonical_json3.canonicalize)(v);
+var canon = (v) => v === void 0 ? void 0 : (0, import_canonical_json4.canonicalize)(v);
 function fieldChanges(before, after, ignored) {
   const out = [];
   for (const k2 of /* @__PURE__ */ new Set([...Object.keys(before), ...Object.keys(after)])) {
@@ -35182,11 +35431,14 @@ function fieldChanges(before, after, ignored) {
 function ownerWarnings(added, keys, known) {
   const out = [];
   for (const k2 of added) {
-    const label = keys[k2.keyid]?.[KEYOWNER];
+    const key = keys[k2.keyid];
+    const label = key?.[KEYOWNER];
     if (typeof label !== "string" || !label) continue;
+    const mine = keyMaterial(key);
     for (const { where, keys: knownKeys2 } of known) {
-      const theirs = Object.entries(knownKeys2).filter(([, key]) => key[KEYOWNER] === label).map(([id]) => id);
-      if (theirs.length && !theirs.includes(k2.keyid)) {
+      const listed = Object.entries(knownKeys2).filter(([, key2]) => key2[KEYOWNER] === label);
+      const theirs = listed.map(([id]) => id);
+      if (theirs.length && !listed.some(([, key2]) => keyMaterial(key2) === mine)) {
         out.push(
           `key ${k2.keyid.slice(0, 8)} is labelled ${label}, but ${label}'s key in ${where} is ${theirs.map((id) => id.slice(0, 8)).join(", ")}: check with ${label} that this key is theirs`
         );
@@ -35247,7 +35499,7 @@ function roleChanges(role, base, next, known = {}) {
     for (const name of /* @__PURE__ */ new Set([...before.keys(), ...after.keys()])) {
       const o2 = before.get(name);
       const n = after.get(name);
-      if ((0, import_canonical_json3.canonicalize)(o2 ?? null) === (0, import_canonical_json3.canonicalize)(n ?? null)) continue;
+      if ((0, import_canonical_json4.canonicalize)(o2 ?? null) === (0, import_canonical_json4.canonicalize)(n ?? null)) continue;
       const oldIds = new Set((o2?.keys ?? []).map((k2) => k2.keyid));
       const newIds = new Set((n?.keys ?? []).map((k2) => k2.keyid));
       const byOwner = (a, b2) => a.owner.localeCompare(b2.owner) || a.keyid.localeCompare(b2.keyid);
@@ -35382,7 +35634,8 @@ function requirement(env, rk) {
     keyid: id,
     signed: ok.has(id)
   }));
-  return { threshold: rk.threshold, signers, signedCount: ok.size, met: ok.size >= rk.threshold };
+  const n = distinctKeyCount(ok, rk.keys);
+  return { threshold: rk.threshold, signers, signedCount: n, met: n >= rk.threshold };
 }
 async function changedRoles(roles, base) {
   const out = [];
@@ -35503,7 +35756,19 @@ function statusMarkdown(i2) {
   return out.join("\n") + "\n";
 }
 function outOfSyncNote(roles) {
-  return `Metadata of ${roles.join(", ")} is not up to date with this branch (targets/ or metadata edited since): run \`tufci event update\` (CI does on push) before signing.`;
+  return `Metadata of ${roles.join(", ")} is not up to date with this branch (targets/ or metadata edited since): waiting for CI to update this event (or run \`tufci event update\`).`;
+}
+function failureMarkdown(event, message) {
+  return [
+    `### Signing event \`${event}\`: \u274C CI cannot update this event`,
+    "",
+    "Fix the branch and push again; nobody can sign until this is resolved.",
+    "",
+    "```",
+    message.replace(/```/g, "'''"),
+    "```",
+    ""
+  ].join("\n");
 }
 
 // lib/event/load.ts
@@ -35517,9 +35782,9 @@ function loadOfflineRoles(repo) {
 }
 
 // lib/event/report.ts
-async function eventReport(repo, base, now) {
+async function eventReport(repo, base, now, event) {
   const roles = loadOfflineRoles(repo);
-  const pending = await updateEvent(repo, base, now, { dryRun: true });
+  const pending = await updateEvent(repo, base, now, { dryRun: true, event });
   const status = await eventStatus(roles, base, readInvites(repo.dir));
   if (pending.written.length) status.complete = false;
   const changes = [];
@@ -35638,6 +35903,13 @@ async function main() {
   const base = await defaultBranch(gh);
   const now = /* @__PURE__ */ new Date();
   const log = (l) => info(l);
+  const openPr = () => findOrCreatePr(
+    gh,
+    branch,
+    base,
+    `Signing event: ${branch.slice("sign/".length)}`,
+    `Signing event \`${branch}\`. The status comment below is kept up to date by CI.`
+  );
   try {
     await eventUpdateTask({ dir, env: process.env, now, log }, { defaultBranch: base, push: true });
   } catch (e) {
@@ -35645,18 +35917,24 @@ async function main() {
       notice(`Branch ${branch} was deleted during the run; nothing to do.`);
       return;
     }
+    if (isTufciError(e, "user") || isTufciError(e, "metadata-invalid")) {
+      const pr2 = await openPr();
+      await upsertComment(gh, pr2.number, MARKER, failureMarkdown(branch, e.message));
+      await setDraft(gh, pr2, true);
+      setOutput("pr-number", String(pr2.number));
+      setOutput("complete", "false");
+    }
     throw e;
   }
-  const report = await eventReport(new RepoDir(dir), await knownGood(git, "origin", base), now);
+  const report = await eventReport(
+    new RepoDir(dir),
+    await knownGood(git, "origin", base),
+    now,
+    branch
+  );
   const cli = getInput("cli") || "tufci";
   const markdown = statusMarkdown({ event: branch, ...report, cli });
-  const pr = await findOrCreatePr(
-    gh,
-    branch,
-    base,
-    `Signing event: ${branch.slice("sign/".length)}`,
-    `Signing event \`${branch}\`. The status comment below is kept up to date by CI.`
-  );
+  const pr = await openPr();
   await upsertComment(gh, pr.number, MARKER, markdown);
   await setDraft(gh, pr, !report.status.complete);
   await summary.addRaw(markdown).write();

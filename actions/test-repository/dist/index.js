@@ -2156,9 +2156,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve2(data);
+              return err ? reject(err) : resolve3(data);
             });
           });
         }
@@ -2196,12 +2196,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve2(data);
+              ) : resolve3(data);
             });
           });
         }
@@ -4468,8 +4468,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve2, reject) => {
-        res = resolve2;
+      const promise = new Promise((resolve3, reject) => {
+        res = resolve3;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -5781,7 +5781,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants3 = require_constants2();
+    var constants4 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5856,7 +5856,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5951,11 +5951,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants3.ERROR.OK) {
+          if (ret !== constants4.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants3.ERROR.PAUSED) {
+            } else if (ret === constants4.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5978,10 +5978,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants3.ERROR.OK) {
+        if (ret === constants4.ERROR.OK) {
           return null;
         }
-        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -5998,7 +5998,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants3.ERROR[ret], data);
+        return new HTTPParserError(message, constants4.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6178,7 +6178,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants3.ERROR.PAUSED : 0;
+        return pause ? constants4.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6200,7 +6200,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onData(buf) === false) {
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6236,13 +6236,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -6720,12 +6720,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve2, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve2;
+          callback = resolve3;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7395,12 +7395,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve2, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve2;
+          callback = resolve3;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7879,16 +7879,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve2) => {
+        return new Promise((resolve3) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve2;
+            this[kClosedResolve] = resolve3;
           } else {
-            resolve2(null);
+            resolve3(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve2) => {
+        return new Promise((resolve3) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7899,7 +7899,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve2(null);
+            resolve3(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7950,7 +7950,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve2, reject) => {
+        const socket = await new Promise((resolve3, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7962,7 +7962,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve2(socket2);
+              resolve3(socket2);
             }
           });
         });
@@ -8298,8 +8298,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve2) => {
-            this[kClosedResolve] = resolve2;
+          await new Promise((resolve3) => {
+            this[kClosedResolve] = resolve3;
           });
         }
       }
@@ -9568,7 +9568,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve2, reject) => {
+        return await new Promise((resolve3, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9581,7 +9581,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve2(null);
+              resolve3(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9600,7 +9600,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9617,7 +9617,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve2,
+              resolve: resolve3,
               reject,
               length: 0,
               body: []
@@ -9687,18 +9687,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve2, stream, length } = consume2;
+      const { type, body, resolve: resolve3, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve2(chunksDecode(body, length));
+          resolve3(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve2(JSON.parse(chunksDecode(body, length)));
+          resolve3(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve2(chunksConcat(body, length).buffer);
+          resolve3(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve2(new Blob(body, { type: stream[kContentType] }));
+          resolve3(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve2(chunksConcat(body, length));
+          resolve3(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9955,9 +9955,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -10180,9 +10180,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -10467,9 +10467,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -10561,9 +10561,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -14426,7 +14426,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve2, reject) => agent.dispatch(
+        return new Promise((resolve3, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14502,7 +14502,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable2({ read: resume });
               const onError = this.onError.bind(this);
-              resolve2({
+              resolve3({
                 status,
                 statusText,
                 headersList,
@@ -14545,7 +14545,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve2({
+              resolve3({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -15754,8 +15754,8 @@ var require_cache = __commonJS({
        * @returns {requestResponseList}
        */
       #batchCacheOperations(operations) {
-        const cache = this.#relevantRequestResponseList;
-        const backupCache = [...cache];
+        const cache2 = this.#relevantRequestResponseList;
+        const backupCache = [...cache2];
         const addedItems = [];
         const resultList = [];
         try {
@@ -15782,9 +15782,9 @@ var require_cache = __commonJS({
                 return [];
               }
               for (const requestResponse of requestResponses) {
-                const idx = cache.indexOf(requestResponse);
+                const idx = cache2.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache.splice(idx, 1);
+                cache2.splice(idx, 1);
               }
             } else if (operation.type === "put") {
               if (operation.response == null) {
@@ -15814,11 +15814,11 @@ var require_cache = __commonJS({
               }
               requestResponses = this.#queryCache(operation.request);
               for (const requestResponse of requestResponses) {
-                const idx = cache.indexOf(requestResponse);
+                const idx = cache2.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache.splice(idx, 1);
+                cache2.splice(idx, 1);
               }
-              cache.push([operation.request, operation.response]);
+              cache2.push([operation.request, operation.response]);
               addedItems.push([operation.request, operation.response]);
             }
             resultList.push([operation.request, operation.response]);
@@ -15992,13 +15992,13 @@ var require_cachestorage = __commonJS({
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
-            const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request2, options);
+            const cache2 = new Cache(kConstruct, cacheList);
+            return await cache2.match(request2, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
-            const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request2, options);
+            const cache2 = new Cache(kConstruct, cacheList);
+            const response = await cache2.match(request2, options);
             if (response !== void 0) {
               return response;
             }
@@ -16028,12 +16028,12 @@ var require_cachestorage = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         cacheName = webidl.converters.DOMString(cacheName, prefix, "cacheName");
         if (this.#caches.has(cacheName)) {
-          const cache2 = this.#caches.get(cacheName);
-          return new Cache(kConstruct, cache2);
+          const cache3 = this.#caches.get(cacheName);
+          return new Cache(kConstruct, cache3);
         }
-        const cache = [];
-        this.#caches.set(cacheName, cache);
-        return new Cache(kConstruct, cache);
+        const cache2 = [];
+        this.#caches.set(cacheName, cache2);
+        return new Cache(kConstruct, cache2);
       }
       /**
        * @see https://w3c.github.io/ServiceWorker/#cache-storage-delete
@@ -18286,8 +18286,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve2) => {
-        setTimeout(resolve2, ms).unref();
+      return new Promise((resolve3) => {
+        setTimeout(resolve3, ms).unref();
       });
     }
     module.exports = {
@@ -19505,7 +19505,7 @@ var require_file2 = __commonJS({
       }
     };
     exports.MetaFile = MetaFile;
-    var TargetFile = class _TargetFile {
+    var TargetFile2 = class _TargetFile {
       length;
       path;
       hashes;
@@ -19580,7 +19580,7 @@ var require_file2 = __commonJS({
         });
       }
     };
-    exports.TargetFile = TargetFile;
+    exports.TargetFile = TargetFile2;
     function validateLength(length) {
       if (length < 0) {
         throw new error_1.ValueError("Length must be at least 0");
@@ -22472,7 +22472,7 @@ var require_delegations = __commonJS({
     };
     exports.Delegations = Delegations;
     function keysToJSON(keys) {
-      return tufciLinearMap(Object.entries(keys), (keyId, key) => key.toJSON());
+      return tufciLinearMap(Object.entries(keys), (keyId2, key) => key.toJSON());
     }
     function rolesToJSON(roles) {
       return Object.values(roles).map((role) => role.toJSON());
@@ -23812,13 +23812,13 @@ var require_lib2 = __commonJS({
         unref: options.unref,
         maxRetryTime: options.maxRetryTime
       });
-      return new Promise(function(resolve2, reject) {
+      return new Promise(function(resolve3, reject) {
         operation.attempt(async (number) => {
           try {
             const result = await fn((err) => {
               throw Object.assign(new Error("Retrying"), { code: "EPROMISERETRY", retried: err });
             }, number, operation);
-            return resolve2(result);
+            return resolve3(result);
           } catch (err) {
             if (!isRetryError(err)) {
               return reject(err);
@@ -23947,12 +23947,12 @@ var require_fetcher = __commonJS({
     };
     exports.DefaultFetcher = DefaultFetcher;
     var writeBufferToStream = async (stream, buffer) => {
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         stream.write(buffer, (err) => {
           if (err) {
             reject(err);
           }
-          resolve2(true);
+          resolve3(true);
         });
       });
     };
@@ -24218,9 +24218,9 @@ var require_url = __commonJS({
   "node_modules/tuf-js/dist/utils/url.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
-    exports.join = join7;
+    exports.join = join8;
     var url_1 = __require("url");
-    function join7(base, path) {
+    function join8(base, path) {
       return new url_1.URL(ensureTrailingSlash(base) + removeLeadingSlash(path)).toString();
     }
     function ensureTrailingSlash(path) {
@@ -24689,11 +24689,11 @@ var require_lib3 = __commonJS({
     })();
     var __awaiter3 = exports && exports.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve2) {
-          resolve2(value);
+        return value instanceof P ? value : new P(function(resolve3) {
+          resolve3(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve2, reject) {
+      return new (P || (P = Promise))(function(resolve3, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -24709,7 +24709,7 @@ var require_lib3 = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -24796,26 +24796,26 @@ var require_lib3 = __commonJS({
       }
       readBody() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve2) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve3) => __awaiter3(this, void 0, void 0, function* () {
             let output = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output = Buffer.concat([output, chunk]);
             });
             this.message.on("end", () => {
-              resolve2(output.toString());
+              resolve3(output.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve2) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve3) => __awaiter3(this, void 0, void 0, function* () {
             const chunks = [];
             this.message.on("data", (chunk) => {
               chunks.push(chunk);
             });
             this.message.on("end", () => {
-              resolve2(Buffer.concat(chunks));
+              resolve3(Buffer.concat(chunks));
             });
           }));
         });
@@ -25023,14 +25023,14 @@ var require_lib3 = __commonJS({
        */
       requestRaw(info2, data) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             function callbackForResult(err, res) {
               if (err) {
                 reject(err);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve2(res);
+                resolve3(res);
               }
             }
             this.requestRawWithCallback(info2, data, callbackForResult);
@@ -25274,12 +25274,12 @@ var require_lib3 = __commonJS({
         return __awaiter3(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
           const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve2) => setTimeout(() => resolve2(), ms));
+          return new Promise((resolve3) => setTimeout(() => resolve3(), ms));
         });
       }
       _processResponse(res, options) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve2, reject) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve3, reject) => __awaiter3(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -25287,7 +25287,7 @@ var require_lib3 = __commonJS({
               headers: {}
             };
             if (statusCode === HttpCodes2.NotFound) {
-              resolve2(response);
+              resolve3(response);
             }
             function dateTimeDeserializer(key, value) {
               if (typeof value === "string") {
@@ -25326,7 +25326,7 @@ var require_lib3 = __commonJS({
               err.result = response.result;
               reject(err);
             } else {
-              resolve2(response);
+              resolve3(response);
             }
           }));
         });
@@ -25479,7 +25479,7 @@ var require_dist3 = __commonJS({
 // actions/test-repository/src/main.ts
 import { mkdtempSync as mkdtempSync2, readFileSync as readFileSync5 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join6, resolve } from "node:path";
+import { join as join7, resolve as resolve2 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -25643,11 +25643,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve2, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -25663,7 +25663,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -26085,16 +26085,19 @@ function describeNetworkError(e) {
 // lib/client/verify.ts
 import { mkdirSync as mkdirSync3, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join as join5 } from "node:path";
+import { join as join6 } from "node:path";
 
 // lib/client/trust-dir.ts
-import { existsSync as existsSync2, mkdirSync as mkdirSync2, readFileSync } from "node:fs";
-import { basename, join as join2 } from "node:path";
+import { existsSync as existsSync3, mkdirSync as mkdirSync2, readFileSync } from "node:fs";
+import { basename as basename2, join as join3 } from "node:path";
 
 // lib/tuf/envelope.ts
 import { createHash } from "node:crypto";
-var import_canonical_json2 = __toESM(require_lib(), 1);
+var import_canonical_json3 = __toESM(require_lib(), 1);
 var import_models = __toESM(require_dist(), 1);
+
+// lib/tuf/key-identity.ts
+var import_canonical_json2 = __toESM(require_lib(), 1);
 
 // lib/tuf/keys.ts
 var import_canonical_json = __toESM(require_lib(), 1);
@@ -26107,32 +26110,106 @@ var SUPPORTED_SCHEMES = {
 };
 
 // lib/tuf/verify.ts
+import { createPublicKey, constants as constants3, verify } from "node:crypto";
 var ED25519_SPKI = Buffer.from("302a300506032b6570032100", "hex");
+var HEX = /^(?:[0-9a-f]{2})+$/i;
+var cache = /* @__PURE__ */ new Map();
+function publicKeyOf(key) {
+  const pub = key.keyval?.public;
+  if (typeof pub !== "string") return null;
+  const id = `${key.keytype}\0${pub}`;
+  let k = cache.get(id);
+  if (k !== void 0) return k;
+  try {
+    if (pub.startsWith("-----BEGIN PUBLIC KEY-----")) k = createPublicKey(pub);
+    else if (key.keytype === "ed25519" && pub.length === 64 && HEX.test(pub))
+      k = createPublicKey({
+        key: Buffer.concat([ED25519_SPKI, Buffer.from(pub, "hex")]),
+        format: "der",
+        type: "spki"
+      });
+    else k = null;
+  } catch {
+    k = null;
+  }
+  if (cache.size > 1024) cache.clear();
+  cache.set(id, k);
+  return k;
+}
+
+// lib/tuf/key-identity.ts
+function keyMaterial(key) {
+  const pub = publicKeyOf(key);
+  if (pub) return `spki:${pub.export({ format: "der", type: "spki" }).toString("hex")}`;
+  try {
+    return `raw:${String(key.keytype)}:${(0, import_canonical_json2.canonicalize)(key.keyval ?? null)}`;
+  } catch {
+    return `raw:${String(key.keytype)}:${String(key.keyval)}`;
+  }
+}
+function firstDuplicate(role, keyids, keys) {
+  if (!Array.isArray(keyids)) return void 0;
+  const seen = /* @__PURE__ */ new Map();
+  for (const id of keyids) {
+    const k = typeof id === "string" && Object.hasOwn(keys, id) ? keys[id] : void 0;
+    if (!k || typeof k !== "object") continue;
+    const m = keyMaterial(k);
+    const other = seen.get(m);
+    if (other !== void 0 && other !== id) return { role, keyids: [other, id] };
+    seen.set(m, id);
+  }
+  return void 0;
+}
+function duplicateKey(signed) {
+  if (signed._type === "root") {
+    const keys = signed.keys ?? {};
+    for (const [role, r] of Object.entries(signed.roles ?? {})) {
+      const d = firstDuplicate(role, r?.keyids, keys);
+      if (d) return d;
+    }
+  }
+  if (signed._type === "targets") {
+    const del = signed.delegations;
+    const keys = del?.keys ?? {};
+    for (const r of Array.isArray(del?.roles) ? del.roles : []) {
+      const d = firstDuplicate(String(r?.name), r?.keyids, keys);
+      if (d) return d;
+    }
+    const bins = del?.succinct_roles;
+    if (bins) return firstDuplicate(`${String(bins.name_prefix)}-*`, bins.keyids, keys);
+  }
+  return void 0;
+}
+function duplicateKeyMessage(d) {
+  return `role ${JSON.stringify(d.role)} lists one key under two keyids, ${d.keyids[0]} and ${d.keyids[1]}; a key counts once toward a threshold, so list it once`;
+}
 
 // lib/tuf/names.ts
 var ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-var TOP_LEVEL = ["root", "targets", "snapshot", "timestamp"];
+var TOP_LEVEL_ROLES = ["root", "targets", "snapshot", "timestamp"];
 function isRoleName(role) {
   return typeof role === "string" && ROLE_NAME.test(role) && !role.includes("..") && !role.endsWith(".json") && role !== "root_history";
 }
 function checkRoleName(role, where = "role name") {
   if (!isRoleName(role)) {
     throw new UserError(
-      `${where}: "${String(role)}" is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`
+      `${where}: ${JSON.stringify(role)} is not a valid role name (letters, digits, '.', '_', '-'; at most 128)`
     );
   }
 }
 function checkDelegatedRoleName(role, where) {
   checkRoleName(role, where);
-  if (TOP_LEVEL.includes(role))
+  if (TOP_LEVEL_ROLES.includes(role))
     throw new UserError(
-      `${where}: "${role}" is a top-level role's name; a delegation cannot use it`
+      `${where}: ${JSON.stringify(role)} is a top-level role's name; a delegation cannot use it`
     );
 }
 function checkMetaFileName(name, where) {
   const role = name.endsWith(".json") ? name.slice(0, -".json".length) : "";
   if (!role || !isRoleName(role))
-    throw new UserError(`${where}: "${name}" is not "<role>.json" with a valid role name`);
+    throw new UserError(
+      `${where}: ${JSON.stringify(name)} is not "<role>.json" with a valid role name`
+    );
 }
 
 // lib/util/file-content.ts
@@ -26181,6 +26258,8 @@ function parseEnvelope(text, where, expectedType) {
   }
   const env = data;
   checkKeys(env.signed, where);
+  const dup = duplicateKey(env.signed);
+  if (dup) throw new MetadataError(`${where}: ${duplicateKeyMessage(dup)}`);
   if (env.signed._type === "targets")
     for (const path of Object.keys(env.signed.targets)) checkTargetPath(path, `${where} targets`);
   if (validated.size >= VALIDATED_MAX) validated.clear();
@@ -26210,6 +26289,13 @@ function checkShape(signed, where) {
   }
 }
 function checkNames(signed, where) {
+  if (signed._type === "root" && signed.roles && typeof signed.roles === "object") {
+    for (const name of Object.keys(signed.roles))
+      if (!TOP_LEVEL_ROLES.includes(name))
+        throw new MetadataError(
+          `${where}: field "signed.roles": ${JSON.stringify(name)} is not a top-level role (root, targets, snapshot, timestamp); root names only those`
+        );
+  }
   if (signed._type === "targets") {
     const d = signed.delegations;
     const roles = d?.roles ?? [];
@@ -26253,36 +26339,119 @@ function toModel(env) {
 }
 
 // lib/util/fs.ts
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-function writeFileAtomic(path, data) {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${Math.random().toString(36).slice(2)}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync as existsSync2,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync
+} from "node:fs";
+import { basename, dirname, isAbsolute, join as join2, relative, resolve, sep } from "node:path";
+function modeOf(path) {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() ? st.mode & 4095 : void 0;
+  } catch {
+    return void 0;
+  }
+}
+var outside = (root, rel, what, why) => new UserError(`${what} ${root}: ${JSON.stringify(rel)} ${why}; nothing was written`);
+var isInside = (root, path) => {
+  const r = relative(root, path);
+  return r !== "" && !r.startsWith(`..${sep}`) && r !== ".." && !isAbsolute(r);
+};
+function realOrNothing(path) {
+  try {
+    return realpathSync(path);
+  } catch {
+    return "";
+  }
+}
+function realRoot(root) {
+  const abs = resolve(root);
+  return existsSync2(abs) ? realpathSync(abs) : abs;
+}
+function pathInside(root, rel, what = "directory") {
+  if (typeof rel !== "string" || rel === "" || rel.includes("\0"))
+    throw outside(root, String(rel), what, "is empty or has a NUL character");
+  if (isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) throw outside(root, rel, what, "is absolute");
+  const base = realRoot(root);
+  const target = resolve(base, rel);
+  if (!isInside(base, target)) throw outside(root, rel, what, "resolves outside it");
+  let probe = target;
+  while (probe !== base && !lstatSync(probe, { throwIfNoEntry: false })) probe = dirname(probe);
+  if (probe !== base && !isInside(base, realOrNothing(probe)))
+    throw outside(root, rel, what, "leads outside it through a symbolic link");
+  return target;
+}
+function prepare(root, rel, what, parents = true) {
+  const target = pathInside(root, rel, what);
+  if (!parents && !existsSync2(dirname(target)))
+    throw new UserError(`cannot open ${target}: no such file or directory`);
+  mkdirSync(dirname(target), { recursive: true });
+  if (!isInside(realRoot(root), join2(realOrNothing(dirname(target)), basename(target))))
+    throw outside(root, rel, what, "leads outside it through a symbolic link");
+  return target;
+}
+var tempFor = (path) => `${dirname(path)}${sep}.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`;
+function commit(temp, path, exclusive, rel, root) {
+  if (!exclusive) return renameSync(temp, path);
+  try {
+    linkSync(temp, path);
+  } catch (e) {
+    if (e.code === "EEXIST")
+      throw new UserError(`${root}: ${rel} exists; not overwriting it`, { cause: e });
+    throw e;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+function writeInside(root, rel, content, o = {}) {
+  const path = prepare(root, rel, o.what ?? "directory", o.parents);
+  const temp = tempFor(path);
+  const mode = o.mode ?? modeOf(path);
+  try {
+    writeFileSync(temp, "", { mode: o.mode ?? 438, flag: "wx" });
+    if (mode !== void 0) chmodSync(temp, mode);
+    if (typeof content === "object" && "copyOf" in content) copyFileSync(content.copyOf, temp);
+    else writeFileSync(temp, content);
+    commit(temp, path, o.exclusive === true, rel, root);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  return path;
+}
+function removeInside(root, rel, what = "directory") {
+  rmSync(pathInside(root, rel, what), { force: true });
 }
 
 // lib/client/trust-dir.ts
 function initTrust(dir, root, o = {}) {
   parseEnvelope(Buffer.from(root).toString("utf8"), "pinned root", "root");
   mkdirSync2(dir, { recursive: true });
-  const file = join2(dir, "root.json");
-  if (existsSync2(file) && !o.replace) return false;
-  writeFileAtomic(file, root);
+  const file = join3(dir, "root.json");
+  if (existsSync3(file) && !o.replace) return false;
+  writeInside(dir, "root.json", root, { what: "trusted metadata directory" });
   return true;
 }
 function writeTrusted(dir, file, bytes) {
-  if (basename(file) !== file || file.includes("\0"))
+  if (basename2(file) !== file)
     throw new InternalError(`trusted metadata file name ${JSON.stringify(file)} is not plain`);
-  writeFileAtomic(join2(dir, file), bytes);
+  writeInside(dir, file, bytes, { what: "trusted metadata directory" });
 }
 
 // lib/client/tuf-client.ts
 var import_models3 = __toESM(require_dist(), 1);
 var import_tuf_js2 = __toESM(require_dist2(), 1);
 var import_error5 = __toESM(require_error2(), 1);
-import { existsSync as existsSync4, readFileSync as readFileSync3, rmSync } from "node:fs";
-import { join as join4 } from "node:path";
+import { existsSync as existsSync5, readFileSync as readFileSync3 } from "node:fs";
+import { join as join5 } from "node:path";
 
 // lib/util/network.ts
 var NETWORK_CODES = /* @__PURE__ */ new Set([
@@ -26338,13 +26507,9 @@ function tufHint(e) {
 }
 
 // lib/client/delegations.ts
-var import_canonical_json3 = __toESM(require_lib(), 1);
 var import_models2 = __toESM(require_dist(), 1);
-import { existsSync as existsSync3, readFileSync as readFileSync2 } from "node:fs";
-import { join as join3 } from "node:path";
-function keyIdentity(key) {
-  return (0, import_canonical_json3.canonicalize)({ keytype: key.keyType, scheme: key.scheme, keyval: key.keyVal });
-}
+import { existsSync as existsSync4, readFileSync as readFileSync2 } from "node:fs";
+import { join as join4 } from "node:path";
 function distinctSigners(md, keys, keyIDs) {
   const signers = /* @__PURE__ */ new Set();
   for (const keyid of keyIDs) {
@@ -26355,7 +26520,7 @@ function distinctSigners(md, keys, keyIDs) {
     } catch {
       continue;
     }
-    signers.add(keyIdentity(key));
+    signers.add(keyMaterial({ keytype: key.keyType, keyval: key.keyVal }));
   }
   return signers.size;
 }
@@ -26402,8 +26567,8 @@ var DelegationLookup = class {
       this.check(role, inMemory, delegator);
       return inMemory;
     }
-    const local = join3(this.o.metadataDir, roleFile(role));
-    if (existsSync3(local)) {
+    const local = join4(this.o.metadataDir, roleFile(role));
+    if (existsSync4(local)) {
       try {
         const md2 = this.parse(role, readFileSync2(local));
         this.check(role, md2, delegator);
@@ -26463,6 +26628,19 @@ var DelegationLookup = class {
   }
 };
 
+// lib/client/served.ts
+function checkServedMetadata(file, bytes) {
+  let signed;
+  try {
+    signed = JSON.parse(Buffer.from(bytes).toString("utf8"))?.signed;
+  } catch {
+    return;
+  }
+  if (!signed || typeof signed !== "object") return;
+  const dup = duplicateKey(signed);
+  if (dup) throw new NotVerifiedError(`${file}: ${duplicateKeyMessage(dup)}`);
+}
+
 // lib/client/tuf-client.ts
 var RecordingFetcher = class {
   constructor(inner) {
@@ -26477,8 +26655,13 @@ var RecordingFetcher = class {
   downloadFile(url, maxLength, handler2) {
     return this.track(url, () => this.inner.downloadFile(url, maxLength, handler2));
   }
+  /** Metadata: each file is checked for a key listed twice before tuf-js reads it. */
   downloadBytes(url, maxLength) {
-    return this.track(url, () => this.inner.downloadBytes(url, maxLength));
+    return this.track(url, async () => {
+      const bytes = await this.inner.downloadBytes(url, maxLength);
+      checkServedMetadata(fileOfUrl(url), bytes);
+      return bytes;
+    });
   }
   async track(url, work) {
     this.last = url;
@@ -26567,7 +26750,7 @@ var TufClient = class {
   async downloadTarget(info2, file) {
     if (await this.updater.findCachedTarget(info2, file)) return { cached: true };
     try {
-      await this.updater.downloadTarget(info2, file);
+      await this.updater.downloadTarget(withUrlPath(info2), file);
     } catch (e) {
       throw this.failure(e, `target ${JSON.stringify(info2.path)}`);
     }
@@ -26575,23 +26758,24 @@ var TufClient = class {
   }
   topLevelBytes() {
     const files = /* @__PURE__ */ new Map();
-    for (const role of TOP_LEVEL2) {
-      const file = join4(this.o.metadataDir, `${role}.json`);
-      files.set(file, existsSync4(file) ? readFileSync3(file) : void 0);
+    for (const role of TOP_LEVEL) {
+      const file = join5(this.o.metadataDir, `${role}.json`);
+      files.set(`${role}.json`, existsSync5(file) ? readFileSync3(file) : void 0);
     }
     return files;
   }
   /** Puts the trusted top-level files back as they were before a refresh tufci refused. */
   restore(files) {
+    const dir = this.o.metadataDir;
     for (const [file, bytes] of files) {
-      if (bytes) writeFileAtomic(file, bytes);
-      else rmSync(file, { force: true });
+      if (bytes) writeInside(dir, file, bytes, { what: "trusted metadata directory" });
+      else removeInside(dir, file, "trusted metadata directory");
     }
   }
   /** tuf-js counts keyids; tufci counts distinct keys for every top-level role. */
   checkDistinctKeys() {
     const root = this.readTrusted("root");
-    for (const role of TOP_LEVEL2) {
+    for (const role of TOP_LEVEL) {
       const rule = root.signed.roles[role];
       if (!rule) throw new NotVerifiedError(`root.json: no rule for ${role}`);
       const md = this.readTrusted(role);
@@ -26622,8 +26806,8 @@ var TufClient = class {
     return notVerified(what, e);
   }
   readTrusted(role) {
-    const file = join4(this.o.metadataDir, `${role}.json`);
-    if (!existsSync4(file))
+    const file = join5(this.o.metadataDir, `${role}.json`);
+    if (!existsSync5(file))
       throw new NotVerifiedError(`${role}.json: the client has no trusted copy`);
     try {
       const json = JSON.parse(readFileSync3(file, "utf8"));
@@ -26642,7 +26826,20 @@ var TufClient = class {
     }
   }
 };
-var TOP_LEVEL2 = ["root", "timestamp", "snapshot", "targets"];
+function targetUrlPath(path) {
+  return path.split("/").map(encodeURIComponent).join("/");
+}
+function withUrlPath(info2) {
+  const encoded = targetUrlPath(info2.path);
+  if (encoded === info2.path) return info2;
+  return new import_models3.TargetFile({
+    path: encoded,
+    length: info2.length,
+    hashes: info2.hashes,
+    unrecognizedFields: info2.unrecognizedFields
+  });
+}
+var TOP_LEVEL = ["root", "timestamp", "snapshot", "targets"];
 var HINTS2 = {
   ExpiredMetadataError: "metadata has expired",
   BadVersionError: "a version went backwards (rollback to older metadata)",
@@ -26687,7 +26884,7 @@ async function verifyRepository(o) {
   };
   const paths = o.targetPaths ?? (o.targetPath !== void 0 ? [o.targetPath] : []);
   if (paths.length === 0) return result;
-  const targetDir = o.targetDir ?? mkdtempSync(join5(tmpdir(), "tufci-targets-"));
+  const targetDir = o.targetDir ?? mkdtempSync(join6(tmpdir(), "tufci-targets-"));
   mkdirSync3(targetDir, { recursive: true });
   for (const path of paths) {
     const info2 = await client.getTargetInfo(path);
@@ -26695,7 +26892,7 @@ async function verifyRepository(o) {
       throw new NotVerifiedError(
         `target ${JSON.stringify(path)}: not found in the repository's signed metadata`
       );
-    const file = join5(targetDir, targetFileName(path));
+    const file = pathInside(targetDir, targetFileName(path), "target directory");
     const { cached } = await client.downloadTarget(info2, file);
     result.targets.push({
       path,
@@ -26711,7 +26908,7 @@ async function verifyRepository(o) {
 }
 
 // node_modules/@actions/github/lib/context.js
-import { readFileSync as readFileSync4, existsSync as existsSync5 } from "fs";
+import { readFileSync as readFileSync4, existsSync as existsSync6 } from "fs";
 import { EOL as EOL5 } from "os";
 var Context = class {
   /**
@@ -26721,7 +26918,7 @@ var Context = class {
     var _a, _b, _c;
     this.payload = {};
     if (process.env.GITHUB_EVENT_PATH) {
-      if (existsSync5(process.env.GITHUB_EVENT_PATH)) {
+      if (existsSync6(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync4(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
         const path = process.env.GITHUB_EVENT_PATH;
@@ -26766,11 +26963,11 @@ var httpClient = __toESM(require_lib3(), 1);
 var import_undici2 = __toESM(require_undici(), 1);
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve2, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -26786,7 +26983,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -27911,8 +28108,8 @@ function withCustomRequest(customRequest) {
 
 // node_modules/@octokit/auth-token/dist-bundle/index.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
-var sep = "\\.";
-var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
+var sep2 = "\\.";
+var jwtRE = new RegExp(`^${b64url}${sep2}${b64url}${sep2}${b64url}$`);
 var isJWT = jwtRE.test.bind(jwtRE);
 async function auth(token) {
   const isApp = isJWT(token);
@@ -30437,9 +30634,9 @@ var handler = {
   set(target, methodName, value) {
     return target.cache[methodName] = value;
   },
-  get({ octokit, scope, cache }, methodName) {
-    if (cache[methodName]) {
-      return cache[methodName];
+  get({ octokit, scope, cache: cache2 }, methodName) {
+    if (cache2[methodName]) {
+      return cache2[methodName];
     }
     const method = endpointMethodsMap.get(scope).get(methodName);
     if (!method) {
@@ -30447,7 +30644,7 @@ var handler = {
     }
     const { endpointDefaults, decorations } = method;
     if (decorations) {
-      cache[methodName] = decorate(
+      cache2[methodName] = decorate(
         octokit,
         scope,
         methodName,
@@ -30455,9 +30652,9 @@ var handler = {
         decorations
       );
     } else {
-      cache[methodName] = octokit.request.defaults(endpointDefaults);
+      cache2[methodName] = octokit.request.defaults(endpointDefaults);
     }
-    return cache[methodName];
+    return cache2[methodName];
   }
 };
 function endpointsToMethods(octokit) {
@@ -30678,8 +30875,8 @@ async function main() {
       `input valid-days: "${getInput("valid-days")}" is not a number of days`
     );
   const isDir = url.startsWith("dir:");
-  const base = isDir ? dirUrl(resolve(ws, url.slice(4))) : url.replace(/\/?$/, "/");
-  const rootPath = resolve(ws, getInput("root") || "metadata/root_history/1.root.json");
+  const base = isDir ? dirUrl(resolve2(ws, url.slice(4))) : url.replace(/\/?$/, "/");
+  const rootPath = resolve2(ws, getInput("root") || "metadata/root_history/1.root.json");
   let trustedRoot;
   try {
     trustedRoot = readFileSync5(rootPath);
@@ -30691,7 +30888,7 @@ async function main() {
     metadataBaseUrl: base,
     targetBaseUrl: `${base}targets/`,
     now: /* @__PURE__ */ new Date(),
-    trustDir: mkdtempSync2(join6(tmpdir2(), "tufci-test-repo-")),
+    trustDir: mkdtempSync2(join7(tmpdir2(), "tufci-test-repo-")),
     fetcher: isDir ? dirFetcher() : void 0,
     targetPath: getInput("target") || void 0
   });
