@@ -20,7 +20,13 @@ if (!m) {
 }
 const [, repo, ref] = m;
 const outDir = join(root, 'templates', 'repository', '.github', 'workflows');
-const sources = ['signing-event', 'online-sign', 'publish', 'create-signing-events', 'test-repository'];
+const sources = [
+  'signing-event',
+  'online-sign',
+  'publish',
+  'create-signing-events',
+  'test-repository',
+];
 
 /** The template text of one of this repository's workflows. */
 function template(text) {

@@ -33,8 +33,7 @@ export function expiringRoles(repo: RepoDir, now: Date): ExpiringRole[] {
 }
 
 /** The branch that opens the event re-signing `role` at `version` + 1: stable, so reruns find it. */
-const bumpBranch = (role: string, version: number): string =>
-  `sign/bump-${role}-v${version + 1}`;
+const bumpBranch = (role: string, version: number): string => `sign/bump-${role}-v${version + 1}`;
 
 export interface RoleToBump extends ExpiringRole {
   health: RoleHealth;

@@ -57,7 +57,7 @@ type Value = string | boolean;
 type Lookup = (path: string[]) => Value;
 
 /** Evaluates one `${{ }}` expression. */
-export function evaluate(expr: string, lookup: Lookup): Value {
+function evaluate(expr: string, lookup: Lookup): Value {
   const tokens = expr.match(/'(?:[^']|'')*'|\|\||&&|==|!=|[(),!]|[\w.-]+/g) ?? [];
   let i = 0;
   const peek = (): string | undefined => tokens[i];

@@ -26095,12 +26095,12 @@ function describeNetworkError(e) {
 }
 
 // lib/client/verify.ts
-import { mkdirSync as mkdirSync4, mkdtempSync } from "node:fs";
+import { mkdirSync as mkdirSync3, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as join6 } from "node:path";
 
 // lib/client/trust-dir.ts
-import { existsSync as existsSync3, mkdirSync as mkdirSync3, readFileSync } from "node:fs";
+import { existsSync as existsSync3, mkdirSync as mkdirSync2, readFileSync } from "node:fs";
 import { basename as basename2, join as join3 } from "node:path";
 
 // lib/tuf/envelope.ts
@@ -26268,11 +26268,7 @@ function checkMetaFileName(name, where) {
 
 // lib/util/file-content.ts
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  openSync,
-  readSync
-} from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 var CHUNK = 1024 * 1024;
 function hashFile(path) {
   const hash = createHash("sha256");
@@ -26462,14 +26458,14 @@ function serialize(env) {
 import { randomBytes } from "node:crypto";
 import {
   chmodSync,
-  copyFileSync as copyFileSync2,
+  copyFileSync,
   existsSync as existsSync2,
   linkSync,
   lstatSync,
-  mkdirSync as mkdirSync2,
+  mkdirSync,
   realpathSync,
-  renameSync as renameSync2,
-  rmSync as rmSync2,
+  renameSync,
+  rmSync,
   writeFileSync
 } from "node:fs";
 import { open as open2, rm as rm2, rename as rename2 } from "node:fs/promises";
@@ -26515,14 +26511,14 @@ function prepare(root, rel, what, parents = true) {
   const target = pathInside(root, rel, what);
   if (!parents && !existsSync2(dirname(target)))
     throw new UserError(`cannot open ${target}: no such file or directory`);
-  mkdirSync2(dirname(target), { recursive: true });
+  mkdirSync(dirname(target), { recursive: true });
   if (!isInside(realRoot(root), join2(realOrNothing(dirname(target)), basename(target))))
     throw outside(root, rel, what, "leads outside it through a symbolic link");
   return target;
 }
 var tempFor = (path) => `${dirname(path)}${sep}.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`;
 function commit(temp, path, exclusive, rel, root) {
-  if (!exclusive) return renameSync2(temp, path);
+  if (!exclusive) return renameSync(temp, path);
   try {
     linkSync(temp, path);
   } catch (e) {
@@ -26530,7 +26526,7 @@ function commit(temp, path, exclusive, rel, root) {
       throw new UserError(`${root}: ${rel} exists; not overwriting it`, { cause: e });
     throw e;
   } finally {
-    rmSync2(temp, { force: true });
+    rmSync(temp, { force: true });
   }
 }
 function writeInside(root, rel, content, o = {}) {
@@ -26540,11 +26536,11 @@ function writeInside(root, rel, content, o = {}) {
   try {
     writeFileSync(temp, "", { mode: o.mode ?? 438, flag: "wx" });
     if (mode !== void 0) chmodSync(temp, mode);
-    if (typeof content === "object" && "copyOf" in content) copyFileSync2(content.copyOf, temp);
+    if (typeof content === "object" && "copyOf" in content) copyFileSync(content.copyOf, temp);
     else writeFileSync(temp, content);
     commit(temp, path, o.exclusive === true, rel, root);
   } finally {
-    rmSync2(temp, { force: true });
+    rmSync(temp, { force: true });
   }
   return path;
 }
@@ -26566,13 +26562,13 @@ async function streamInside(root, rel, write, o = {}) {
   return result;
 }
 function removeInside(root, rel, what = "directory") {
-  rmSync2(pathInside(root, rel, what), { force: true });
+  rmSync(pathInside(root, rel, what), { force: true });
 }
 
 // lib/client/trust-dir.ts
 function initTrust(dir, root, o = {}) {
   parseEnvelope(Buffer.from(root).toString("utf8"), "pinned root", "root");
-  mkdirSync3(dir, { recursive: true });
+  mkdirSync2(dir, { recursive: true });
   const file = join3(dir, "root.json");
   if (existsSync3(file) && !o.replace) return false;
   writeInside(dir, "root.json", root, { what: "trusted metadata directory" });
@@ -27037,7 +27033,7 @@ async function verifyRepository(o) {
   const paths = o.targetPaths ?? (o.targetPath !== void 0 ? [o.targetPath] : []);
   if (paths.length === 0) return result;
   const targetDir = o.targetDir ?? mkdtempSync(join6(tmpdir(), "tufci-targets-"));
-  mkdirSync4(targetDir, { recursive: true });
+  mkdirSync3(targetDir, { recursive: true });
   for (const path of paths) {
     const info2 = await client.getTargetInfo(path);
     if (!info2)

@@ -29319,11 +29319,7 @@ import { join } from "node:path";
 
 // lib/util/file-content.ts
 import { createHash as createHash2 } from "node:crypto";
-import {
-  closeSync,
-  openSync,
-  readSync
-} from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 var CHUNK = 1024 * 1024;
 function hashFile(path) {
   const hash = createHash2("sha256");
@@ -29572,14 +29568,14 @@ import { join as join3 } from "node:path";
 import { randomBytes } from "node:crypto";
 import {
   chmodSync,
-  copyFileSync as copyFileSync2,
+  copyFileSync,
   existsSync as existsSync4,
   linkSync,
   lstatSync as lstatSync2,
-  mkdirSync as mkdirSync2,
+  mkdirSync,
   realpathSync,
-  renameSync as renameSync2,
-  rmSync as rmSync2,
+  renameSync,
+  rmSync,
   writeFileSync
 } from "node:fs";
 import { basename, dirname, isAbsolute, join as join2, relative, resolve, sep as sep2 } from "node:path";
@@ -29624,14 +29620,14 @@ function prepare(root, rel, what, parents = true) {
   const target = pathInside(root, rel, what);
   if (!parents && !existsSync4(dirname(target)))
     throw new UserError(`cannot open ${target}: no such file or directory`);
-  mkdirSync2(dirname(target), { recursive: true });
+  mkdirSync(dirname(target), { recursive: true });
   if (!isInside(realRoot(root), join2(realOrNothing(dirname(target)), basename(target))))
     throw outside(root, rel, what, "leads outside it through a symbolic link");
   return target;
 }
 var tempFor = (path) => `${dirname(path)}${sep2}.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`;
 function commit(temp, path, exclusive, rel, root) {
-  if (!exclusive) return renameSync2(temp, path);
+  if (!exclusive) return renameSync(temp, path);
   try {
     linkSync(temp, path);
   } catch (e) {
@@ -29639,7 +29635,7 @@ function commit(temp, path, exclusive, rel, root) {
       throw new UserError(`${root}: ${rel} exists; not overwriting it`, { cause: e });
     throw e;
   } finally {
-    rmSync2(temp, { force: true });
+    rmSync(temp, { force: true });
   }
 }
 function writeInside(root, rel, content, o2 = {}) {
@@ -29649,16 +29645,16 @@ function writeInside(root, rel, content, o2 = {}) {
   try {
     writeFileSync(temp, "", { mode: o2.mode ?? 438, flag: "wx" });
     if (mode !== void 0) chmodSync(temp, mode);
-    if (typeof content === "object" && "copyOf" in content) copyFileSync2(content.copyOf, temp);
+    if (typeof content === "object" && "copyOf" in content) copyFileSync(content.copyOf, temp);
     else writeFileSync(temp, content);
     commit(temp, path, o2.exclusive === true, rel, root);
   } finally {
-    rmSync2(temp, { force: true });
+    rmSync(temp, { force: true });
   }
   return path;
 }
 function removeInside(root, rel, what = "directory") {
-  rmSync2(pathInside(root, rel, what), { force: true });
+  rmSync(pathInside(root, rel, what), { force: true });
 }
 
 // lib/event/invites.ts
