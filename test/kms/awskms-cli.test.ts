@@ -11,12 +11,12 @@
  * network down (4). Nothing but the key's URI reaches the output: no credential, no key
  * material, no SDK warning, no stack; and a failure leaves metadata/ as it was.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { GetPublicKeyCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ok, tufci, type CliResult as Result } from '../helpers/built-cli.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { startMoto, type Moto } from '../helpers/moto.js';
 import { ngclient, type DownloadedTarget } from '../helpers/python-tuf.js';
@@ -25,35 +25,8 @@ import { runAction } from '../helpers/run-action.js';
 import { serveDir } from '../helpers/static-server.js';
 import { World, git, type Clone } from '../helpers/world.js';
 
-const BIN = resolve('build/signer-cli/main.js');
 const sha256 = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
 const STACK = /^\s+at /m;
-
-interface Result {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs the built CLI as a process, as a user (or a workflow step) does. */
-function tufci(cwd: string, env: Record<string, string | undefined>, ...args: string[]) {
-  return new Promise<Result>((done) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env: env as NodeJS.ProcessEnv, encoding: 'utf8' },
-      (e, out, err) => {
-        const code = e ? (typeof e.code === 'number' ? e.code : -1) : 0;
-        done({ code, out, err });
-      },
-    );
-  });
-}
-
-function ok(what: string, r: Result): Result {
-  if (r.code !== 0) throw new Error(`${what} failed (${r.code}):\n${r.err}\n${r.out}`);
-  return r;
-}
 
 /** The SPKI body of a PEM, one line: what must not be printed by signing commands. */
 const pemBody = (pem: string): string =>
