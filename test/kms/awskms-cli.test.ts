@@ -400,4 +400,25 @@ describe('awskms: each failure through the built CLI', () => {
       await proxy.close();
     }
   });
+
+  it('KMS failing with 5xx on every try: 4, names the status and the error', async () => {
+    const proxy = await startFaultProxy(moto.url);
+    try {
+      const internal = JSON.stringify({ __type: 'KMSInternalException', message: 'injected' });
+      proxy.failMatching(
+        isSign,
+        { status: 500, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: internal },
+        100,
+      );
+      await fails(
+        4,
+        'AWS KMS key alias/tuf-online: AWS KMS answered Sign with 500 (KMSInternalException)',
+        ciEnv(w, moto, { AWS_ENDPOINT_URL: proxy.url, AWS_MAX_ATTEMPTS: '2' }),
+      );
+      // retried as a transient failure
+      expect(proxy.requests.filter((q) => isSign('', '', q.headers))).toHaveLength(2);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
