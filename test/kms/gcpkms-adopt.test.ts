@@ -7,16 +7,23 @@
  * Cloud: only its public half is in root). tufci reads, publishes and verifies it as it
  * is, runs an artifact event and a root event on it (signatures checked by @tufjs/models),
  * and refuses to sign online with gcpkms: (or azurekms:), naming the scheme and the
- * URIs it can sign with, exit 1, metadata untouched.
+ * URIs it can sign with, exit 1, metadata untouched. Then the online key moves to AWS KMS
+ * (moto) in a root signing event, and online signing, publishing and verification
+ * (tufci verify and python-tuf, walking root 1 → 3) work.
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { keyId, tufKeyFromPublicPem } from '../../lib/tuf/keys.js';
+import { startMoto } from '../helpers/moto.js';
 import { join } from 'node:path';
 import { Metadata, MetadataKind, type Root } from '@tufjs/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok, tufci, type CliResult } from '../helpers/built-cli.js';
-import { runPython } from '../helpers/python-tuf.js';
+import { ngclient, runPython, type DownloadedTarget } from '../helpers/python-tuf.js';
+import { serveDir } from '../helpers/static-server.js';
 import { PASS, World, git } from '../helpers/world.js';
 
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 const GCP_URI =
   'gcpkms:projects/tufci-test/locations/global/keyRings/tuf/cryptoKeys/online/cryptoKeyVersions/1';
 const ALTERNATIVES =
@@ -157,4 +164,76 @@ describe('adopting a tuf-on-ci repository with a gcpkms: online key', () => {
       azure,
     );
   });
+
+  it('moves to an awskms: online key in a root signing event, then signs online and publishes', async () => {
+    // tufci has no command to replace the online key yet: root.json is edited on the
+    // event branch, and event update and sign treat it as any root change
+    const moto = await startMoto();
+    try {
+      const k = await moto.createKey('ECC_NIST_P256');
+      const awsEnv = { ...env, ...moto.env, AWS_EC2_METADATA_DISABLED: 'true' };
+      const uri = `awskms:${k.arn}`;
+      const pem = ok('key public', await tufci(alice.dir, awsEnv, 'key', 'public', uri)).out;
+      const key = { ...tufKeyFromPublicPem(pem), 'x-tuf-on-ci-online-uri': uri };
+      const id = keyId(key);
+      w.sync(alice, 'sign/online');
+      const path = join(alice.dir, 'metadata/root.json');
+      const root = JSON.parse(readFileSync(path, 'utf8'));
+      delete root.signed.keys[keyids.online!];
+      root.signed.keys[id] = key;
+      root.signed.roles.snapshot.keyids = [id];
+      root.signed.roles.timestamp.keyids = [id];
+      writeFileSync(path, JSON.stringify(root, null, 1));
+      git(alice.dir, 'commit', '-qam', 'online key to AWS KMS');
+      git(alice.dir, 'push', '-q', 'origin', 'HEAD:refs/heads/sign/online');
+      const up = await tufci(w.ci('sign/online').dir, awsEnv, 'event', 'update', '--push');
+      expect(ok('event update', up).out).toContain('root: version 3');
+      for (const c of [alice, bob]) {
+        w.sync(c, 'sign/online');
+        const r = ok('sign', await tufci(c.dir, awsEnv, 'sign', 'sign/online', '--yes'));
+        expect(r.out).toContain(`+ key online key keyid ${id.slice(0, 8)}`);
+        expect(r.out).toContain(`- key online key keyid ${keyids.online!.slice(0, 8)}`);
+      }
+      w.merge('sign/online');
+
+      const ci = w.ci();
+      const signed = ok('online-sign', await tufci(ci.dir, awsEnv, 'online-sign', '--push'));
+      expect(signed.err).toBe('');
+      expect(signed.out).toContain('Signed snapshot, timestamp with the online key.');
+      expect(
+        onMain('metadata/timestamp.json').signatures.map((g: { keyid: string }) => g.keyid),
+      ).toEqual([id]);
+
+      const site = join(w.root, 'site-kms');
+      ok('publish', await tufci(ci.dir, awsEnv, 'publish', '--to', `dir:${site}`));
+      const out = join(w.root, 'new.out');
+      ok(
+        'verify',
+        await tufci(
+          ci.dir,
+          awsEnv,
+          ...['verify', '--from', `dir:${site}`, '--root', join(site, '1.root.json')],
+          ...['--target', 'new.txt', '--out', out],
+        ),
+      );
+      expect(readFileSync(out, 'utf8')).toBe('new\n');
+      const server = await serveDir(site);
+      try {
+        const res = await ngclient({
+          trustedRoot: join(site, '1.root.json'),
+          baseUrl: server.url,
+          workDir: mkdtempSync(join(w.root, 'py-')),
+          targets: ['new.txt', 'app/one.txt'],
+        });
+        expect(res.error).toBeUndefined();
+        expect(res.versions?.root).toBe(3);
+        expect((res.targets['new.txt'] as DownloadedTarget).sha256).toBe(sha256('new\n'));
+        expect((res.targets['app/one.txt'] as DownloadedTarget).sha256).toBe(sha256('app one\n'));
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await moto.stop();
+    }
+  }, 120_000);
 });
