@@ -151,17 +151,30 @@ describe('awskms: the full flow through the built CLI and the online-sign action
     }
     w.merge('sign/app');
 
+    const onlineSignAction = (uri: string, workspace = w.ci().dir) =>
+      runAction('online-sign', {
+        workspace,
+        apiUrl: 'http://127.0.0.1:9', // not used: no publish workflow is dispatched
+        repository: 'tufci-test/repository',
+        ref: 'refs/heads/main',
+        eventName: 'push',
+        payload: { ref: 'refs/heads/main' },
+        inputs: { token: 'ghs_test-token', 'online-key-uri': uri },
+        env,
+      });
+    // a KMS refusal fails the step with one message and no stack, and pushes nothing
+    const mainBefore = w.remoteRef('main');
+    const refused = await onlineSignAction('awskms:alias/no-such-key');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(
+      '::error::AWS KMS key alias/no-such-key: no such key in region us-east-1',
+    );
+    expect(refused.stdout + refused.stderr).not.toMatch(STACK);
+    expect(refused.stderr).toBe('');
+    expect(w.remoteRef('main')).toBe(mainBefore);
+
     const before = proxy.requests.length;
-    const action = await runAction('online-sign', {
-      workspace: w.ci().dir,
-      apiUrl: 'http://127.0.0.1:9', // not used: no publish workflow is dispatched
-      repository: 'tufci-test/repository',
-      ref: 'refs/heads/main',
-      eventName: 'push',
-      payload: { ref: 'refs/heads/main' },
-      inputs: { token: 'ghs_test-token', 'online-key-uri': `awskms:${key.arn}` },
-      env,
-    });
+    const action = await onlineSignAction(`awskms:${key.arn}`);
     expect(action.code, `${action.stdout}\n${action.stderr}`).toBe(0);
     expect(action.outputs.signed).toBe('snapshot,timestamp');
     expect(action.stderr).toBe('');
