@@ -2,6 +2,11 @@
 import { run } from './program.js';
 import type { Ctx } from './context.js';
 
+// tufci supports Node 20 (package.json engines); the AWS SDK's notice that its later
+// releases will not is for tufci's maintainers, not for someone signing, so it is off
+// (awskms: keys; set the variable to anything else to see it).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const tty = process.stdin.isTTY && process.stdout.isTTY;
 const ctx: Ctx = {
   cwd: process.cwd(),

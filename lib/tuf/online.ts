@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { canonicalize } from '@tufjs/canonical-json';
-import { UserError } from '../errors.js';
+import { SignerError, UserError } from '../errors.js';
 import type { Signer } from '../signers/signer.js';
 import { addDays, serialize, signedBytes, signerCount, tufDate } from './envelope.js';
 import { keyMaterial } from './key-identity.js';
@@ -70,7 +70,9 @@ async function signOnline(
   const pub = await signer.publicKey();
   // matched by key material: root may list the online key under a legacy keyid
   if (keyMaterial(pub) !== keyMaterial(root.keys[keyid]!)) {
-    throw new UserError(
+    // exit 5, as an offline key that is not in the role
+    throw new SignerError(
+      'key',
       `${signer.description}: online key ${keyId(pub).slice(0, 12)} is not the ${role} key in root (${keyid.slice(0, 12)})`,
     );
   }

@@ -1,5 +1,5 @@
 /**
- * A loopback HTTP proxy in front of a registry that fails chosen requests: answer with a
+ * A loopback HTTP proxy in front of a registry (or moto's KMS) that fails chosen requests: answer with a
  * status (e.g. 500, or 429 with Retry-After), drop the connection before answering, or
  * cut the response body short. It keeps the Host header, so the registry's upload
  * Locations point back at the proxy. Every request is logged.
@@ -39,8 +39,15 @@ export interface FaultProxy {
   requests: ProxiedRequest[];
   /** Fail the `nth` request (1-based, counted since start) with `fault`. */
   failNth(nth: number, fault: Fault): void;
-  /** Fail the next `times` requests that `match` with `fault`. */
-  failMatching(match: (method: string, url: string) => boolean, fault: Fault, times?: number): void;
+  /**
+   * Fail the next `times` requests that `match` with `fault` (headers tell apart the
+   * operations of JSON-RPC services such as AWS KMS, which all POST to `/`).
+   */
+  failMatching(
+    match: (method: string, url: string, headers: IncomingHttpHeaders) => boolean,
+    fault: Fault,
+    times?: number,
+  ): void;
   close(): Promise<void>;
 }
 
@@ -122,7 +129,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       rules.push({ match: (_req, n) => n === nth, fault, times: 1 });
     },
     failMatching(match, fault, times = 1) {
-      rules.push({ match: (req) => match(req.method ?? 'GET', req.url ?? '/'), fault, times });
+      rules.push({
+        match: (req) => match(req.method ?? 'GET', req.url ?? '/', req.headers),
+        fault,
+        times,
+      });
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -64653,7 +64653,8 @@ async function signOnline(role, env2, root5, factory) {
   const signer = await factory(root5.keys[keyid][ONLINE_URI], keyid);
   const pub = await signer.publicKey();
   if (keyMaterial(pub) !== keyMaterial(root5.keys[keyid])) {
-    throw new UserError(
+    throw new SignerError(
+      "key",
       `${signer.description}: online key ${keyId(pub).slice(0, 12)} is not the ${role} key in root (${keyid.slice(0, 12)})`
     );
   }
@@ -68978,6 +68979,7 @@ async function runAction(main2) {
 }
 
 // actions/online-sign/src/main.ts
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 async function main() {
   const dir = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const key = getInput("online-key");

@@ -3,6 +3,10 @@ import { onlineSignTask } from '../../../lib/ci/online-sign.js';
 import { Git } from '../../../lib/git/git.js';
 import { defaultBranch, repoClient, runAction } from '../../common/github.js';
 
+// The AWS SDK's notice that its later releases need a newer Node is not the user's
+// concern (the action runs on node24, but the same bundle runs under Node 20 too).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 async function main(): Promise<void> {
   const dir = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const key = core.getInput('online-key');
