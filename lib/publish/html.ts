@@ -10,7 +10,7 @@
  * targets of each role, and links the role metadata that lists all of them.
  */
 import { registryArtifactOf } from '../oci/tuf-layout.js';
-import { validSignatures } from '../tuf/envelope.js';
+import { signerCount, validSignatures } from '../tuf/envelope.js';
 import { unhealthyRoles } from '../tuf/health.js';
 import { ownerOf, periodsOf, roleKeys } from '../tuf/roles.js';
 import { ONLINE_URI, type RootSigned, type TargetsSigned } from '../tuf/types.js';
@@ -93,7 +93,9 @@ interface RoleRow {
   signers: Signer[];
   /** Days before expiry when a new version is due (the signing period). */
   signingDays: number;
+  /** The worst problem (colours the row and its bar), and every problem in words. */
   state: 'ok' | 'due' | 'expired' | 'below-threshold';
+  problems: string[];
   file: string;
 }
 
@@ -119,6 +121,8 @@ function roleRows(tree: PublishTree, now: Date): RoleRow[] {
     const rk = roleKeys(role, root, targets) ?? { keys: {}, keyids: [], threshold: 1 };
     const valid = new Set(validSignatures(env, rk.keys, rk.keyids));
     const p = problems.get(role) ?? [];
+    // one key listed under two keyids counts once, as a client counts it
+    const validCount = signerCount(env, rk.keys, rk.keyids);
     let signingDays = 0;
     try {
       signingDays = periodsOf(role, env, root).signing;
@@ -139,6 +143,13 @@ function roleRows(tree: PublishTree, now: Date): RoleRow[] {
           : p.includes('due')
             ? 'due'
             : 'ok',
+      problems: [
+        ...(p.includes('expired') ? ['expired'] : []),
+        ...(p.includes('below-threshold')
+          ? [`below threshold: ${validCount} of ${rk.threshold} signatures verify`]
+          : []),
+        ...(p.includes('due') ? ['due: in its signing period'] : []),
+      ],
       file: role === 'root' ? rootVersion : (files.get(role) ?? `${role}.json`),
       signers: rk.keyids.map((id) => {
         const key = rk.keys[id];
@@ -230,13 +241,6 @@ function timeline(roles: RoleRow[], now: Date): string {
   return `<svg class="timeline" role="img" aria-label="Expiry of each role" viewBox="0 0 ${left + width + right} ${h}" width="${left + width + right}" height="${h}" xmlns="http://www.w3.org/2000/svg">${grid}${rows}</svg>`;
 }
 
-const STATE_TEXT: Record<RoleRow['state'], string> = {
-  ok: 'ok',
-  due: 'due: in its signing period',
-  expired: 'expired',
-  'below-threshold': 'below threshold',
-};
-
 function roleTable(roles: RoleRow[], now: Date): string {
   const rows = roles.map((r) => {
     const signers = r.signers.length
@@ -247,7 +251,7 @@ function roleTable(roles: RoleRow[], now: Date): string {
           )
           .join('')
       : '<li class="signer none">no keys</li>';
-    return `<tr class="role" data-role="${esc(r.role)}"><td><a href="${hrefOf(r.file)}">${esc(r.role)}</a></td><td class="version">${r.version}</td><td><ul class="signers">${signers}</ul></td><td class="threshold">${r.threshold} of ${r.signers.length}</td><td class="expires"><time datetime="${esc(r.expires.toISOString())}">${esc(r.expires.toISOString().replace('.000Z', 'Z'))}</time><br><span class="rel ${r.state}">${relativeTime(r.expires, now)}</span></td><td class="state ${r.state}">${STATE_TEXT[r.state]}</td></tr>`;
+    return `<tr class="role" data-role="${esc(r.role)}"><td><a href="${hrefOf(r.file)}">${esc(r.role)}</a></td><td class="version">${r.version}</td><td><ul class="signers">${signers}</ul></td><td class="threshold">${r.threshold} of ${r.signers.length}</td><td class="expires"><time datetime="${esc(r.expires.toISOString())}">${esc(r.expires.toISOString().replace('.000Z', 'Z'))}</time><br><span class="rel ${r.state}">${relativeTime(r.expires, now)}</span></td><td class="state ${r.state}">${r.problems.join('; ') || 'ok'}</td></tr>`;
   });
   return `<table class="roles"><thead><tr><th>Role</th><th>Version</th><th>Signers</th><th>Threshold</th><th>Expires</th><th>State</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -351,6 +355,8 @@ svg .bar.ok{fill:var(--ok)}svg .bar.due{fill:var(--due)}svg .bar.expired,svg .ba
 svg .signing{fill:#fff;opacity:.35}
 td.digest code{word-break:break-all;font-size:.8em}
 td.size{text-align:right;white-space:nowrap}
+td.expires time{white-space:nowrap}
+.legend{color:var(--muted);font-size:.85em;margin-top:0}
 .media,.source{color:var(--muted);font-size:.85em;word-break:break-all}
 details.role-targets{margin:.6rem 0}summary{cursor:pointer}
 pre.snippet{background:rgba(127,127,127,.12);padding:.8rem;border-radius:6px;overflow-x:auto;user-select:all}
@@ -387,6 +393,7 @@ ${currentNote}
 <p>Clients update from <a href="timestamp.json">timestamp.json</a>.</p></section>
 <section id="roles"><h2>Roles</h2>
 ${timeline(roles, now)}
+<p class="legend">Each bar runs from publication to the role's expiry (days on a log scale); its lighter end is the signing period, when a new version is due. Green: ok, amber: due, red: expired or below threshold.</p>
 ${roleTable(roles, now)}
 </section>
 ${targetSection(targets, roles)}

@@ -14,7 +14,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -168,6 +168,7 @@ describe('the published status page of a repository built through the CLI', () =
         String(meta(role).signed.version),
       );
     }
+    expect(await rows.locator('td.state').allTextContents()).toEqual(roles.map(() => 'ok'));
     for (const role of ['snapshot', 'timestamp']) {
       const row = page.locator(`tr.role[data-role="${role}"]`);
       expect(await row.locator('.signer .owner').allTextContents(), role).toEqual(['online key']);
@@ -289,6 +290,26 @@ describe('the published status page of a repository built through the CLI', () =
       run(PYTHON, ['bad.py'], { cwd: pyDir, env: { PATH: process.env.PATH, PYTHONPATH } }),
     ).rejects.toThrow(/does not match the pinned sha256/);
   });
+  it('refuses --url that is not http(s) and --name or --url for a destination without index.html', async () => {
+    const dest = join(fx.w.root, 'not-written');
+    const bad = await fx.tufci('publish', '--to', `dir:${dest}`, '--url', 'ftp://example.org/');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--url "ftp://example.org/": give the http(s):// address');
+    const layout = join(fx.w.root, 'layout');
+    for (const flag of ['--name', '--url']) {
+      const r = await fx.tufci(
+        'publish',
+        '--to',
+        `oci-layout:${layout}`,
+        flag,
+        'https://x.example/',
+      );
+      expect(r.code, flag).toBe(2);
+      expect(r.err, flag).toContain(`${flag}: only a dir: destination has index.html`);
+    }
+    expect(existsSync(dest)).toBe(false);
+    expect(existsSync(layout)).toBe(false);
+  });
 });
 
 describe('a repository of 10,000 targets, with HTML in owner labels', () => {
@@ -362,16 +383,62 @@ describe('a repository of 10,000 targets, with HTML in owner labels', () => {
     const root = page.locator('tr.role[data-role="root"]');
     expect(await root.locator('.owner').textContent()).toBe(hostileOwner);
     expect(await root.locator('.rel').textContent()).toBe('expired 2 days ago');
-    expect(await root.locator('.state').textContent()).toBe('expired');
+    expect(await root.locator('.state').textContent()).toBe(
+      'expired; below threshold: 0 of 1 signatures verify',
+    );
     const targets = page.locator('tr.role[data-role="targets"]');
     expect(await targets.locator('.owner').allTextContents()).toEqual([hostileOwner, '@bob']);
     expect(await targets.locator('.threshold').textContent()).toBe('2 of 2');
     expect(await targets.locator('.rel').textContent()).toBe('in 3 days');
+    // within its signing period (60 days by default): due
+    expect(await targets.locator('.state').textContent()).toBe(
+      'below threshold: 0 of 2 signatures verify; due: in its signing period',
+    );
+    expect(
+      await page
+        .locator('svg.timeline g.tl-role[data-role="targets"] rect.bar.below-threshold')
+        .count(),
+    ).toBe(1);
     expect(
       await page.locator('svg.timeline g.tl-role[data-role="timestamp"] text.tl-rel').textContent(),
     ).toBe('in 36 hours');
     expect(await page.locator('svg.timeline g.tl-role rect.bar.expired').count()).toBe(1);
     await page.screenshot({ path: join(ARTIFACTS, 'status-page-10k.png') });
+    await page.close();
+  });
+
+  it('lists at most 500 targets on the page, across roles', async () => {
+    const roles = new Map(tree.roles);
+    const names = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7'];
+    for (const r of names) {
+      const t: Record<string, unknown> = {};
+      for (let i = 0; i < 150; i++)
+        t[`${r}/${i}.bin`] = { length: i, hashes: { sha256: sha256(`${r}${i}`) } };
+      roles.set(r, env({ _type: 'targets', version: 1, expires: days(90), targets: t }));
+    }
+    roles.set('targets', env({ _type: 'targets', version: 7, expires: days(90), targets: {} }));
+    const html = indexHtml({ ...tree, roles }, now, { name: 'many roles' });
+    const { page } = await openPage(browser);
+    await page.setContent(html);
+    expect(await page.locator('#target-total').textContent()).toBe('1,050');
+    expect(await page.locator('tr.target').count()).toBe(500);
+    const shown = await page
+      .locator('details.role-targets')
+      .evaluateAll((ds) =>
+        ds.map((d) => [d.getAttribute('data-role'), d.querySelectorAll('tr.target').length]),
+      );
+    expect(shown).toEqual([
+      ['r1', 100],
+      ['r2', 100],
+      ['r3', 100],
+      ['r4', 100],
+      ['r5', 100],
+      ['r6', 0],
+      ['r7', 0],
+    ]);
+    expect(await page.locator('.more').allTextContents()).toContain(
+      'Showing 0 of 150: all are listed in r7.json.',
+    );
     await page.close();
   });
 });

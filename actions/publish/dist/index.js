@@ -27626,6 +27626,7 @@ function roleRows(tree, now) {
     const rk = roleKeys(role, root, targets) ?? { keys: {}, keyids: [], threshold: 1 };
     const valid = new Set(validSignatures(env, rk.keys, rk.keyids));
     const p = problems.get(role) ?? [];
+    const validCount = signerCount(env, rk.keys, rk.keyids);
     let signingDays = 0;
     try {
       signingDays = periodsOf(role, env, root).signing;
@@ -27639,6 +27640,11 @@ function roleRows(tree, now) {
       threshold: rk.threshold,
       signingDays,
       state: p.includes("expired") ? "expired" : p.includes("below-threshold") ? "below-threshold" : p.includes("due") ? "due" : "ok",
+      problems: [
+        ...p.includes("expired") ? ["expired"] : [],
+        ...p.includes("below-threshold") ? [`below threshold: ${validCount} of ${rk.threshold} signatures verify`] : [],
+        ...p.includes("due") ? ["due: in its signing period"] : []
+      ],
       file: role === "root" ? rootVersion : files.get(role) ?? `${role}.json`,
       signers: rk.keyids.map((id) => {
         const key = rk.keys[id];
@@ -27712,18 +27718,12 @@ function timeline(roles, now) {
   }).join("");
   return `<svg class="timeline" role="img" aria-label="Expiry of each role" viewBox="0 0 ${left + width + right} ${h}" width="${left + width + right}" height="${h}" xmlns="http://www.w3.org/2000/svg">${grid}${rows}</svg>`;
 }
-var STATE_TEXT = {
-  ok: "ok",
-  due: "due: in its signing period",
-  expired: "expired",
-  "below-threshold": "below threshold"
-};
 function roleTable(roles, now) {
   const rows = roles.map((r) => {
     const signers = r.signers.length ? r.signers.map(
       (s) => `<li class="signer${s.signed ? " signed" : ""}"><span class="owner">${esc(s.online ? "online key" : s.owner)}</span> <code class="keyid" title="${esc(s.keyid)}">${esc(shortId(s.keyid))}</code>${s.online ? ` <span class="uri">${esc(s.online)}</span>` : ""}${s.signed ? ' <span class="ok-mark" title="signed this version">\u2713 signed</span>' : ""}</li>`
     ).join("") : '<li class="signer none">no keys</li>';
-    return `<tr class="role" data-role="${esc(r.role)}"><td><a href="${hrefOf(r.file)}">${esc(r.role)}</a></td><td class="version">${r.version}</td><td><ul class="signers">${signers}</ul></td><td class="threshold">${r.threshold} of ${r.signers.length}</td><td class="expires"><time datetime="${esc(r.expires.toISOString())}">${esc(r.expires.toISOString().replace(".000Z", "Z"))}</time><br><span class="rel ${r.state}">${relativeTime(r.expires, now)}</span></td><td class="state ${r.state}">${STATE_TEXT[r.state]}</td></tr>`;
+    return `<tr class="role" data-role="${esc(r.role)}"><td><a href="${hrefOf(r.file)}">${esc(r.role)}</a></td><td class="version">${r.version}</td><td><ul class="signers">${signers}</ul></td><td class="threshold">${r.threshold} of ${r.signers.length}</td><td class="expires"><time datetime="${esc(r.expires.toISOString())}">${esc(r.expires.toISOString().replace(".000Z", "Z"))}</time><br><span class="rel ${r.state}">${relativeTime(r.expires, now)}</span></td><td class="state ${r.state}">${r.problems.join("; ") || "ok"}</td></tr>`;
   });
   return `<table class="roles"><thead><tr><th>Role</th><th>Version</th><th>Signers</th><th>Threshold</th><th>Expires</th><th>State</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
@@ -27808,6 +27808,8 @@ svg .bar.ok{fill:var(--ok)}svg .bar.due{fill:var(--due)}svg .bar.expired,svg .ba
 svg .signing{fill:#fff;opacity:.35}
 td.digest code{word-break:break-all;font-size:.8em}
 td.size{text-align:right;white-space:nowrap}
+td.expires time{white-space:nowrap}
+.legend{color:var(--muted);font-size:.85em;margin-top:0}
 .media,.source{color:var(--muted);font-size:.85em;word-break:break-all}
 details.role-targets{margin:.6rem 0}summary{cursor:pointer}
 pre.snippet{background:rgba(127,127,127,.12);padding:.8rem;border-radius:6px;overflow-x:auto;user-select:all}
@@ -27837,6 +27839,7 @@ ${currentNote}
 <p>Clients update from <a href="timestamp.json">timestamp.json</a>.</p></section>
 <section id="roles"><h2>Roles</h2>
 ${timeline(roles, now)}
+<p class="legend">Each bar runs from publication to the role's expiry (days on a log scale); its lighter end is the signing period, when a new version is due. Green: ok, amber: due, red: expired or below threshold.</p>
 ${roleTable(roles, now)}
 </section>
 ${targetSection(targets, roles)}
