@@ -97,6 +97,8 @@ interface RoleRow {
   state: 'ok' | 'due' | 'expired' | 'below-threshold';
   problems: string[];
   file: string;
+  /** A delegated role's target paths (patterns). */
+  paths?: string[];
 }
 
 interface TargetRow {
@@ -130,7 +132,11 @@ function roleRows(tree: PublishTree, now: Date): RoleRow[] {
       // a malformed period field: the page still shows the role
     }
     const rootVersion = `${root.version}.root.json`;
+    const delegation = targets?.delegations?.roles?.find((d) => d.name === role);
+    const paths =
+      delegation?.paths ?? delegation?.path_hash_prefixes?.map((p) => `hash prefix ${p}`);
     return {
+      ...(paths ? { paths } : {}),
       role,
       version: env.signed.version,
       expires: new Date(env.signed.expires),
@@ -241,6 +247,14 @@ function timeline(roles: RoleRow[], now: Date): string {
   return `<svg class="timeline" role="img" aria-label="Expiry of each role" viewBox="0 0 ${left + width + right} ${h}" width="${left + width + right}" height="${h}" xmlns="http://www.w3.org/2000/svg">${grid}${rows}</svg>`;
 }
 
+/** A delegated role's paths, the first few of them. */
+function paths(list: string[] | undefined): string {
+  if (!list) return '';
+  const shown = list.slice(0, 4).map((p) => `<code>${esc(p)}</code>`);
+  const more = list.length > 4 ? ` and ${num(list.length - 4)} more` : '';
+  return `<div class="paths">${shown.join(', ') || 'no paths'}${more}</div>`;
+}
+
 function roleTable(roles: RoleRow[], now: Date): string {
   const rows = roles.map((r) => {
     const signers = r.signers.length
@@ -251,7 +265,7 @@ function roleTable(roles: RoleRow[], now: Date): string {
           )
           .join('')
       : '<li class="signer none">no keys</li>';
-    return `<tr class="role" data-role="${esc(r.role)}"><td><a href="${hrefOf(r.file)}">${esc(r.role)}</a></td><td class="version">${r.version}</td><td><ul class="signers">${signers}</ul></td><td class="threshold">${r.threshold} of ${r.signers.length}</td><td class="expires"><time datetime="${esc(r.expires.toISOString())}">${esc(r.expires.toISOString().replace('.000Z', 'Z'))}</time><br><span class="rel ${r.state}">${relativeTime(r.expires, now)}</span></td><td class="state ${r.state}">${r.problems.join('; ') || 'ok'}</td></tr>`;
+    return `<tr class="role" data-role="${esc(r.role)}"><td><a href="${hrefOf(r.file)}">${esc(r.role)}</a>${paths(r.paths)}</td><td class="version">${r.version}</td><td><ul class="signers">${signers}</ul></td><td class="threshold">${r.threshold} of ${r.signers.length}</td><td class="expires"><time datetime="${esc(r.expires.toISOString())}">${esc(r.expires.toISOString().replace('.000Z', 'Z'))}</time><br><span class="rel ${r.state}">${relativeTime(r.expires, now)}</span></td><td class="state ${r.state}">${r.problems.join('; ') || 'ok'}</td></tr>`;
   });
   return `<table class="roles"><thead><tr><th>Role</th><th>Version</th><th>Signers</th><th>Threshold</th><th>Expires</th><th>State</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -356,6 +370,7 @@ svg .signing{fill:#fff;opacity:.35}
 td.digest code{word-break:break-all;font-size:.8em}
 td.size{text-align:right;white-space:nowrap}
 td.expires time{white-space:nowrap}
+.paths{color:var(--muted);font-size:.8em}
 .legend{color:var(--muted);font-size:.85em;margin-top:0}
 .media,.source{color:var(--muted);font-size:.85em;word-break:break-all}
 details.role-targets{margin:.6rem 0}summary{cursor:pointer}

@@ -168,6 +168,11 @@ describe('the published status page of a repository built through the CLI', () =
         String(meta(role).signed.version),
       );
     }
+    // a delegated role shows the paths it signs
+    expect(await page.locator('tr.role[data-role="app"] .paths').textContent()).toBe(
+      'app/*, app/*/*, app/*/*/*, app/*/*/*/*',
+    );
+    expect(await page.locator('tr.role[data-role="targets"] .paths').count()).toBe(0);
     expect(await rows.locator('td.state').allTextContents()).toEqual(roles.map(() => 'ok'));
     for (const role of ['snapshot', 'timestamp']) {
       const row = page.locator(`tr.role[data-role="${role}"]`);

@@ -21994,13 +21994,13 @@ var require_role = __commonJS({
       pathHashPrefixes;
       constructor(opts) {
         super(opts);
-        const { name, terminating, paths, pathHashPrefixes } = opts;
+        const { name, terminating, paths: paths2, pathHashPrefixes } = opts;
         this.name = name;
         this.terminating = terminating;
         if (opts.paths && opts.pathHashPrefixes) {
           throw new error_1.ValueError("paths and pathHashPrefixes are mutually exclusive");
         }
-        this.paths = paths;
+        this.paths = paths2;
         this.pathHashPrefixes = pathHashPrefixes;
       }
       equals(other) {
@@ -22035,7 +22035,7 @@ var require_role = __commonJS({
         return json;
       }
       static fromJSON(data) {
-        const { keyids, threshold, name, terminating, paths, path_hash_prefixes, ...rest } = data;
+        const { keyids, threshold, name, terminating, paths: paths2, path_hash_prefixes, ...rest } = data;
         if (!utils_1.guard.isStringArray(keyids)) {
           throw new TypeError("keyids must be an array of strings");
         }
@@ -22048,7 +22048,7 @@ var require_role = __commonJS({
         if (typeof terminating !== "boolean") {
           throw new TypeError("terminating must be a boolean");
         }
-        if (utils_1.guard.isDefined(paths) && !utils_1.guard.isStringArray(paths)) {
+        if (utils_1.guard.isDefined(paths2) && !utils_1.guard.isStringArray(paths2)) {
           throw new TypeError("paths must be an array of strings");
         }
         if (utils_1.guard.isDefined(path_hash_prefixes) && !utils_1.guard.isStringArray(path_hash_prefixes)) {
@@ -22059,7 +22059,7 @@ var require_role = __commonJS({
           threshold,
           name,
           terminating,
-          paths,
+          paths: paths2,
           pathHashPrefixes: path_hash_prefixes,
           unrecognizedFields: rest
         });
@@ -27030,11 +27030,11 @@ async function verifyRepository(o) {
     expires: client.expires(),
     targets: []
   };
-  const paths = o.targetPaths ?? (o.targetPath !== void 0 ? [o.targetPath] : []);
-  if (paths.length === 0) return result;
+  const paths2 = o.targetPaths ?? (o.targetPath !== void 0 ? [o.targetPath] : []);
+  if (paths2.length === 0) return result;
   const targetDir = o.targetDir ?? mkdtempSync(join6(tmpdir(), "tufci-targets-"));
   mkdirSync3(targetDir, { recursive: true });
-  for (const path of paths) {
+  for (const path of paths2) {
     const info2 = await client.getTargetInfo(path);
     if (!info2)
       throw new NotVerifiedError(
@@ -27633,7 +27633,10 @@ function roleRows(tree, now) {
     } catch {
     }
     const rootVersion = `${root.version}.root.json`;
+    const delegation = targets?.delegations?.roles?.find((d) => d.name === role);
+    const paths2 = delegation?.paths ?? delegation?.path_hash_prefixes?.map((p2) => `hash prefix ${p2}`);
     return {
+      ...paths2 ? { paths: paths2 } : {},
       role,
       version: env.signed.version,
       expires: new Date(env.signed.expires),
@@ -27718,12 +27721,18 @@ function timeline(roles, now) {
   }).join("");
   return `<svg class="timeline" role="img" aria-label="Expiry of each role" viewBox="0 0 ${left + width + right} ${h}" width="${left + width + right}" height="${h}" xmlns="http://www.w3.org/2000/svg">${grid}${rows}</svg>`;
 }
+function paths(list) {
+  if (!list) return "";
+  const shown = list.slice(0, 4).map((p) => `<code>${esc(p)}</code>`);
+  const more = list.length > 4 ? ` and ${num(list.length - 4)} more` : "";
+  return `<div class="paths">${shown.join(", ") || "no paths"}${more}</div>`;
+}
 function roleTable(roles, now) {
   const rows = roles.map((r) => {
     const signers = r.signers.length ? r.signers.map(
       (s) => `<li class="signer${s.signed ? " signed" : ""}"><span class="owner">${esc(s.online ? "online key" : s.owner)}</span> <code class="keyid" title="${esc(s.keyid)}">${esc(shortId(s.keyid))}</code>${s.online ? ` <span class="uri">${esc(s.online)}</span>` : ""}${s.signed ? ' <span class="ok-mark" title="signed this version">\u2713 signed</span>' : ""}</li>`
     ).join("") : '<li class="signer none">no keys</li>';
-    return `<tr class="role" data-role="${esc(r.role)}"><td><a href="${hrefOf(r.file)}">${esc(r.role)}</a></td><td class="version">${r.version}</td><td><ul class="signers">${signers}</ul></td><td class="threshold">${r.threshold} of ${r.signers.length}</td><td class="expires"><time datetime="${esc(r.expires.toISOString())}">${esc(r.expires.toISOString().replace(".000Z", "Z"))}</time><br><span class="rel ${r.state}">${relativeTime(r.expires, now)}</span></td><td class="state ${r.state}">${r.problems.join("; ") || "ok"}</td></tr>`;
+    return `<tr class="role" data-role="${esc(r.role)}"><td><a href="${hrefOf(r.file)}">${esc(r.role)}</a>${paths(r.paths)}</td><td class="version">${r.version}</td><td><ul class="signers">${signers}</ul></td><td class="threshold">${r.threshold} of ${r.signers.length}</td><td class="expires"><time datetime="${esc(r.expires.toISOString())}">${esc(r.expires.toISOString().replace(".000Z", "Z"))}</time><br><span class="rel ${r.state}">${relativeTime(r.expires, now)}</span></td><td class="state ${r.state}">${r.problems.join("; ") || "ok"}</td></tr>`;
   });
   return `<table class="roles"><thead><tr><th>Role</th><th>Version</th><th>Signers</th><th>Threshold</th><th>Expires</th><th>State</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
@@ -27809,6 +27818,7 @@ svg .signing{fill:#fff;opacity:.35}
 td.digest code{word-break:break-all;font-size:.8em}
 td.size{text-align:right;white-space:nowrap}
 td.expires time{white-space:nowrap}
+.paths{color:var(--muted);font-size:.8em}
 .legend{color:var(--muted);font-size:.85em;margin-top:0}
 .media,.source{color:var(--muted);font-size:.85em;word-break:break-all}
 details.role-targets{margin:.6rem 0}summary{cursor:pointer}
