@@ -273,7 +273,11 @@ function roleTable(roles: RoleRow[], now: Date): string {
 function targetSection(rows: TargetRow[], roles: RoleRow[]): string {
   const artifacts = rows.filter((r) => r.oci).length;
   const byRole = new Map<string, TargetRow[]>();
-  for (const r of rows) byRole.set(r.role, [...(byRole.get(r.role) ?? []), r]);
+  for (const r of rows) {
+    const list = byRole.get(r.role);
+    if (list) list.push(r);
+    else byRole.set(r.role, [r]);
+  }
   const fileOf = new Map(roles.map((r) => [r.role, r.file]));
   let budget = PAGE_ROWS;
   const groups = [...byRole].map(([role, list]) => {

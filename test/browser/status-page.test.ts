@@ -35,6 +35,7 @@ const BIN = resolve('build/signer-cli/main.js');
 /** Screenshots are kept here (git-ignored) for a person to look at. */
 const ARTIFACTS = resolve('test-artifacts');
 const HOSTILE = '<script>alert(1)</script>';
+const HOSTILE_OWNER = '<img src=x onerror="alert(2)"><script>alert(3)</script>@mallory';
 
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 const run = promisify(execFile);
@@ -98,6 +99,16 @@ describe('the published status page of a repository built through the CLI', () =
       await fx.alice.tufci('add-artifact', 'sign/web', `oci://${registry.host}/apps/web:v1`),
     );
     await fx.signEvent('sign/web');
+    // a signing event that relabels the app key's owner with markup, signed as it is
+    const t = JSON.parse(
+      readFileSync(join(fx.ci.dir, 'metadata/targets.json'), 'utf8'),
+    ) as Envelope;
+    const keys = (t.signed as TargetsSigned).delegations!.keys;
+    for (const k of Object.values(keys)) k['x-tuf-on-ci-keyowner'] = HOSTILE_OWNER;
+    fx.w.pushFiles(fx.alice, 'sign/label', {
+      'metadata/targets.json': `${JSON.stringify(t, null, 2)}\n`,
+    });
+    await fx.signEvent('sign/label');
     const targets = JSON.parse(readFileSync(join(fx.ci.dir, 'metadata/targets.json'), 'utf8'))
       .signed as TargetsSigned;
     artifactPath = Object.entries(targets.targets).find(([, t]) => t.custom)![0];
@@ -132,6 +143,7 @@ describe('the published status page of a repository built through the CLI', () =
     // nothing but the page itself is fetched: no script, font or CDN
     expect(requests).toEqual([`${server.url}index.html`]);
     expect(await page.locator('script').count()).toBe(0);
+    expect(await page.locator('img').count()).toBe(0);
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
     // the name is text, not markup
@@ -155,7 +167,10 @@ describe('the published status page of a repository built through the CLI', () =
     for (const role of ['root', 'targets', 'app']) {
       const row = page.locator(`tr.role[data-role="${role}"]`);
       expect(await row.locator('.threshold').textContent(), role).toBe('1 of 1');
-      expect(await row.locator('.signer .owner').allTextContents(), role).toEqual(['@alice']);
+      // the app key's owner label is markup from metadata: shown as text
+      expect(await row.locator('.signer .owner').allTextContents(), role).toEqual([
+        role === 'app' ? HOSTILE_OWNER : '@alice',
+      ]);
       expect(await row.locator('.signer .keyid').allTextContents(), role).toEqual([
         aliceId.slice(0, 8),
       ]);
@@ -319,7 +334,7 @@ describe('the published status page of a repository built through the CLI', () =
 
 describe('a repository of 10,000 targets, with HTML in owner labels', () => {
   const now = new Date('2026-12-01T00:00:00Z');
-  const hostileOwner = '<img src=x onerror="alert(2)"><script>alert(3)</script>@mallory';
+  const hostileOwner = HOSTILE_OWNER;
   const key = (owner: string) => ({
     keytype: 'ed25519',
     scheme: 'ed25519',

@@ -27739,7 +27739,11 @@ function roleTable(roles, now) {
 function targetSection(rows, roles) {
   const artifacts = rows.filter((r) => r.oci).length;
   const byRole = /* @__PURE__ */ new Map();
-  for (const r of rows) byRole.set(r.role, [...byRole.get(r.role) ?? [], r]);
+  for (const r of rows) {
+    const list = byRole.get(r.role);
+    if (list) list.push(r);
+    else byRole.set(r.role, [r]);
+  }
   const fileOf = new Map(roles.map((r) => [r.role, r.file]));
   let budget = PAGE_ROWS;
   const groups = [...byRole].map(([role, list]) => {
