@@ -461,4 +461,31 @@ describe('a repository of 10,000 targets, with HTML in owner labels', () => {
     );
     await page.close();
   });
+
+  it('after a root rotation, pins the first root and names the current one', async () => {
+    const root = (v: number): Buffer => Buffer.from(`{"signed":{"version":${v}}}`);
+    const entry = (v: number) => ({
+      path: `${v}.root.json`,
+      kind: 'root' as const,
+      name: 'root',
+      version: v,
+      bytes: root(v),
+      length: root(v).length,
+      sha256: sha256(root(v)),
+    });
+    const html = indexHtml({ ...tree, entries: [entry(2), entry(1), entry(3)] }, now);
+    const { page } = await openPage(browser);
+    await page.setContent(html);
+    expect(await page.locator('#pin-file').textContent()).toBe('1.root.json');
+    expect(await page.locator('#pin-sha256').textContent()).toBe(sha256(root(1)));
+    expect(await page.locator('#current-root-sha256').textContent()).toBe(sha256(root(3)));
+    expect(await page.locator('.current-root').textContent()).toContain('Current root: version 3');
+    expect(await page.locator('#repo-name').textContent()).toBe('TUF repository');
+    // without --url the snippets say what to replace
+    expect(await page.locator('#snippet-tufci').textContent()).toContain(
+      "URL='https://HOST/PATH/'",
+    );
+    expect(await page.locator('#verify .note').textContent()).toContain('tufci publish --url');
+    await page.close();
+  });
 });
