@@ -17,6 +17,7 @@ import type { PublishOpts } from './commands/publish.js';
 import type { SignOpts } from './commands/sign.js';
 import type { VerifyOpts } from './commands/verify.js';
 import type { MirrorOpts } from './commands/mirror.js';
+import type { CopyOpts } from './commands/copy.js';
 
 export const CONFIG_FILE = '.tufci.yaml';
 
@@ -358,5 +359,49 @@ Examples:
     );
   registryOptions(cmd).action(async (src: string, dst: string, o: MirrorOpts) =>
     (await import('./commands/mirror.js')).mirrorCommand(ctx, src, dst, o),
+  );
+}
+
+export function defineCopy(program: Command, ctx: Ctx): void {
+  const cmd = configOptions(
+    program
+      .command('copy <source> <destination>')
+      .description(
+        "copy a registry artifact to this repository's registry (digest unchanged) and sign it here in a signing event",
+      ),
+  )
+    .requiredOption('--event <branch>', 'signing event to record the copy in (sign/NAME)')
+    .option(
+      '--source-root <file>',
+      "verify the artifact at the source first, from the source's trusted root.json; refuse it (nothing copied) when it does not verify",
+    )
+    .option(
+      '--source-from <location>',
+      "the source's TUF repository (oci://HOST/REPO or oci-layout:DIR), when its pointer does not say (with --source-root)",
+    )
+    .option('--cache <dir>', "trusted state for the source's repository (with --source-root)")
+    .option('--no-cache', 'keep no trusted state for the source (with --source-root)')
+    .option(
+      '--path <target>',
+      'TUF target path at the destination (default REPO:TAG, or REPO@DIGEST)',
+    )
+    .option('--sign', 'also sign the changed roles yourself')
+    .option('--no-push', 'commit but do not push')
+    .addHelpText(
+      'after',
+      `
+SOURCE is oci://HOST/REPO@sha256:… or :TAG (or oci-layout:DIR@…); it needs no TUF
+repository. DESTINATION is oci://HOST/REPO[:TAG] in a registry this repository signs for.
+The artifact's whole graph is copied (index children, blobs; a mount on one registry),
+its digest unchanged; the event then lists it as a target of the destination's own role,
+so the destination's signers sign it and snapshot and timestamp follow online.
+
+Examples:
+  tufci copy oci://src.example/apps/web:v1 oci://dst.example/apps/web:v1 --event sign/web-v1
+  tufci copy oci://src.example/apps/web@sha256:… oci://dst.example/apps/web \\
+    --event sign/web --source-root source-root.json`,
+    );
+  registryOptions(cmd).action(async (src: string, dst: string, o: CopyOpts) =>
+    (await import('./commands/copy.js')).copyCommand(ctx, src, dst, o),
   );
 }

@@ -7,6 +7,13 @@ import type { Ctx } from './context.js';
 // (awskms: keys; set the variable to anything else to see it).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// a reader that stops early (`tufci --help | head`) is no error: stop writing quietly
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+
 const tty = process.stdin.isTTY && process.stdout.isTTY;
 const ctx: Ctx = {
   cwd: process.cwd(),

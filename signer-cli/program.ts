@@ -9,6 +9,7 @@ import {
   defineInit,
   defineKey,
   defineMirror,
+  defineCopy,
   defineOnline,
   definePublish,
   defineSetup,
@@ -39,6 +40,7 @@ export function buildProgram(ctx: Ctx): Command {
   defineKey(program, ctx);
   defineAddArtifact(program, ctx);
   defineMirror(program, ctx);
+  defineCopy(program, ctx);
   for (const c of program.commands) c.exitOverride();
   return program;
 }
