@@ -251,3 +251,30 @@ describe.each(['gcpkms', 'azurekms'] as const)(
     );
   },
 );
+
+describe('a new repository', () => {
+  const w = new World();
+  const alice = w.clone('alice');
+  afterAll(() => w.cleanup());
+
+  it.each(['gcpkms', 'azurekms'] as const)(
+    'is not bootstrapped with a %s: online key: init refuses it before writing anything',
+    async (scheme) => {
+      const { uri, what } = KMS[scheme];
+      const r = await tufci(
+        alice.dir,
+        w.env,
+        ...['init', '--root-signers', '@alice', '--root-threshold', '1'],
+        ...['--targets-signers', '@alice', '--targets-threshold', '1'],
+        ...['--online-key', w.onlinePub, '--online-uri', uri],
+      );
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(
+        `error: --online-uri: "${uri}" is not an online key URI tufci can sign with: online ` +
+          `signing with ${what} (${scheme}:) is not supported yet ${ALTERNATIVES}\n`,
+      );
+      expect(w.remoteBranches()).toEqual(['main']);
+      expect(git(alice.dir, 'status', '--porcelain')).toBe('');
+    },
+  );
+});
