@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use when they are missing:
 # Debian's docker-registry, skopeo, SoftHSM2 and OpenSC, htpasswd, python3-requests,
+# Chromium (the browser test/browser drives headless through playwright-core),
 # and, from Debian's next release (unpacked under /opt, apt sources untouched),
 # python-tuf, oras, cosign and moto (the AWS KMS stand-in). Safe to re-run; does nothing when everything is present.
 set -euo pipefail
@@ -12,6 +13,7 @@ command -v softhsm2-util >/dev/null || need+=(softhsm2)
 command -v pkcs11-tool >/dev/null || need+=(opensc)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
 /usr/bin/python3 -c 'import requests' 2>/dev/null || need+=(python3-requests)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi

@@ -223,7 +223,15 @@ export function definePublish(program: Command, ctx: Ctx): void {
     .description(
       'publish the consistent-snapshot tree (metadata and targets) of the checked-out default branch',
     )
-    .requiredOption('--to <destination>', 'dir:PATH (static layout), or an OCI destination');
+    .requiredOption('--to <destination>', 'dir:PATH (static layout), or an OCI destination')
+    .option(
+      '--name <name>',
+      'repository name on index.html (dir: only; default: $GITHUB_REPOSITORY, else the checkout directory name)',
+    )
+    .option(
+      '--url <url>',
+      'http(s):// address the tree is served from, filled into the verify snippets on index.html (dir: only)',
+    );
   registryOptions(cmd).action(async (o: PublishOpts) =>
     (await import('./commands/publish.js')).publishCommand(ctx, o),
   );

@@ -3,6 +3,7 @@ import type { OciLocationSpec, Location } from '../lib/location.js';
 import type { OciPublishReport } from '../lib/publish/oci.js';
 import { openOciPublisher } from '../lib/publish/oci-destination.js';
 import { DirPublisher } from '../lib/publish/dir.js';
+import type { PageInfo } from '../lib/publish/html.js';
 import type { Progress, Publisher } from '../lib/publish/publisher.js';
 import type { PublishTree } from '../lib/publish/tree.js';
 import { UsageError } from '../lib/errors.js';
@@ -36,11 +37,16 @@ class OciDestinationPublisher implements Publisher {
   }
 }
 
-/** The publisher for `--to`; `flags` are the registry flags of the command. */
-export function publisherFor(ctx: Ctx, to: Location, flags: RegistryFlags): Publisher {
+/** The publisher for `--to`; `flags` are the registry flags of the command; `page` describes index.html. */
+export function publisherFor(
+  ctx: Ctx,
+  to: Location,
+  flags: RegistryFlags,
+  page: PageInfo = {},
+): Publisher {
   switch (to.kind) {
     case 'dir':
-      return new DirPublisher(to.path);
+      return new DirPublisher(to.path, page, ctx.now);
     case 'oci':
     case 'oci-layout':
       return new OciDestinationPublisher(to, flags, ctx);

@@ -36,6 +36,11 @@ export class GitRevReader implements MetadataReader {
     return parseEnvelope(text, `metadata/${role}.json at ${this.rev.slice(0, 10)}`, roleType(role));
   }
 
+  /** Paths under targets/ whose files are as they were at this revision (see Git.unchangedSince). */
+  async unchangedTargets(): Promise<Set<string>> {
+    return this.rev ? this.git.unchangedSince(this.rev, 'targets') : new Set();
+  }
+
   async invites(): Promise<Invites> {
     if (!this.rev) return {};
     return parseInvites(await this.git.show(this.rev, STATE_FILE));

@@ -13,7 +13,7 @@ import { lookupIn, roleForTarget } from '../tuf/owner.js';
 import { checkKeyids } from '../tuf/key-identity.js';
 import { checkThreshold, ownerOf, periodsOf, roleKeys } from '../tuf/roles.js';
 import { scanTargetFiles } from '../tuf/target-files.js';
-import { TOP_LEVEL_DIRS } from '../tuf/types.js';
+import { TOP_LEVEL_DIRS, roleType } from '../tuf/types.js';
 import type { Envelope, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
 import { defaultPaths } from './delegate.js';
 import { inviteCount, readInvites } from './invites.js';
@@ -57,6 +57,7 @@ function syncTargets(
   roles: Map<string, Envelope>,
   log: string[],
   event: string,
+  known: ReadonlyMap<string, TargetFileJson>,
 ): void {
   const targets = roles.get('targets')!.signed as TargetsSigned;
   const lookup = lookupIn(roles);
@@ -64,7 +65,7 @@ function syncTargets(
   for (const role of ['targets', ...(targets.delegations?.roles ?? []).map((r) => r.name)])
     wanted.set(role, {});
   const unassigned = new Map<string, string[]>();
-  const scanned = scanTargetFiles(repo.targetsDir);
+  const scanned = scanTargetFiles(repo.targetsDir, known);
   for (const [path, info] of scanned) {
     const role = roleForTarget(lookup, path, `targets/${path}`);
     if (role === 'targets' && path.includes('/')) {
@@ -100,6 +101,31 @@ function syncTargets(
 }
 
 /**
+ * Length and sha256 of the files under targets/ that git says are unchanged since the
+ * known-good state, as the known-good metadata lists them: an event re-hashes only the
+ * files it changes. (What is reused is what the default branch already signed; publish
+ * still checks every file against its metadata.)
+ */
+async function knownHashes(
+  base: MetadataReader,
+  roles: Map<string, Envelope>,
+): Promise<Map<string, TargetFileJson>> {
+  const known = new Map<string, TargetFileJson>();
+  const unchanged = await base.unchangedTargets?.();
+  if (!unchanged?.size) return known;
+  for (const role of roles.keys()) {
+    if (roleType(role) !== 'targets') continue;
+    const b = (await base.read(role))?.signed as TargetsSigned | undefined;
+    for (const [p, t] of Object.entries(b?.targets ?? {})) {
+      const sha256 = t.hashes?.sha256;
+      if (unchanged.has(p) && !isRegistryTarget(t) && typeof sha256 === 'string')
+        known.set(p, { length: t.length, hashes: { sha256 } });
+    }
+  }
+  return known;
+}
+
+/**
  * What CI runs on every push to a `sign/*` branch: sync targets metadata with
  * targets/, give each changed role exactly one version bump over the known-good
  * state with a fresh expiry, and drop signatures that no longer verify.
@@ -119,7 +145,8 @@ export async function updateEvent(
     roles.set(role, env);
     original.set(role, clone(env));
   }
-  if (roles.has('targets')) syncTargets(repo, roles, log, opts.event ?? 'sign/<event>');
+  if (roles.has('targets'))
+    syncTargets(repo, roles, log, opts.event ?? 'sign/<event>', await knownHashes(base, roles));
 
   const root = roles.get('root')!.signed as RootSigned;
   const targets = roles.get('targets')?.signed as TargetsSigned | undefined;

@@ -100,6 +100,30 @@ export class Git {
     }
   }
 
+  /**
+   * Files below `dir` (paths relative to it) whose content in the work tree is the content
+   * they have at `rev`: tracked there and not changed, staged or deleted since. Names come
+   * NUL-separated, so no quoting can mangle them.
+   */
+  async unchangedSince(rev: string, dir: string): Promise<Set<string>> {
+    const names = (out: string): string[] => out.split('\0').filter(Boolean);
+    const at = names(
+      await this.run(['ls-tree', '-r', '-z', '--name-only', rev, '--', dir], 'ls-tree'),
+    );
+    const changed = new Set(
+      names(
+        await this.run(
+          ['diff', '--relative', '--no-renames', '--name-only', '-z', rev, '--', dir],
+          'diff',
+        ),
+      ),
+    );
+    const prefix = `${dir.replace(/\/+$/, '')}/`;
+    return new Set(
+      at.filter((p) => !changed.has(p) && p.startsWith(prefix)).map((p) => p.slice(prefix.length)),
+    );
+  }
+
   /** Stages `paths` (additions and removals) and commits; false when there was nothing to commit. */
   async commit(message: string, paths: string[]): Promise<boolean> {
     const known: string[] = [];

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { hashFile } from '../util/file-content.js';
 import { pathInside, writeInside } from '../util/fs.js';
-import { indexHtml } from './html.js';
+import { indexHtml, type PageInfo } from './html.js';
 import type { Progress, PublishReport, Publisher } from './publisher.js';
 import { isTargetEntry, type PublishTree, type TreeEntry } from './tree.js';
 
@@ -18,7 +18,12 @@ function sameContent(dest: string, e: TreeEntry): boolean {
 export class DirPublisher implements Publisher {
   readonly destination: string;
 
-  constructor(private readonly dir: string) {
+  /** `page` names the repository and its URL on index.html; `now` dates it. */
+  constructor(
+    private readonly dir: string,
+    private readonly page: PageInfo = {},
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.destination = `dir:${dir}`;
   }
 
@@ -47,7 +52,7 @@ export class DirPublisher implements Publisher {
       writeInside(this.dir, e.path, isTargetEntry(e) ? { copyOf: e.file } : e.bytes, { what });
       report.written.push(e.path);
     });
-    writeInside(this.dir, 'index.html', indexHtml(tree), { what });
+    writeInside(this.dir, 'index.html', indexHtml(tree, this.now(), this.page), { what });
     progress?.(total, total, 'index.html');
     return report;
   }

@@ -11,6 +11,8 @@ import type { Envelope, RootSigned, TargetsSigned } from './types.js';
 export interface MetadataReader {
   /** The role's envelope, or undefined when the role does not exist there. */
   read(role: string): Promise<Envelope | undefined>;
+  /** Paths under targets/ whose files are as they were in this state, when it can tell. */
+  unchangedTargets?(): Promise<Set<string>>;
 }
 
 /** A repository checkout: `metadata/` and `targets/` under one directory. */

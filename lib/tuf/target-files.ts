@@ -31,8 +31,13 @@ function fileInfo(path: string): TargetFileJson {
 /**
  * Every regular file under `targets/` with its TUF path (relative, '/'-separated).
  * A symlink anywhere below is an error: it could point outside the repository.
+ * `known` holds the length and sha256 of files known to be unchanged (by git, against
+ * the known-good state): those of the same size are not read again.
  */
-export function scanTargetFiles(targetsDir: string): Map<string, TargetFileJson> {
+export function scanTargetFiles(
+  targetsDir: string,
+  known: ReadonlyMap<string, TargetFileJson> = new Map(),
+): Map<string, TargetFileJson> {
   const out = new Map<string, TargetFileJson>();
   if (!existsSync(targetsDir)) return out;
   const walk = (dir: string, prefix: string): void => {
@@ -49,7 +54,8 @@ export function scanTargetFiles(targetsDir: string): Map<string, TargetFileJson>
       else if (st.isFile()) {
         if (name === '.gitkeep') continue;
         checkTargetPath(rel, `targets/${rel}`);
-        out.set(rel, fileInfo(full));
+        const k = known.get(rel);
+        out.set(rel, k && k.length === st.size ? k : fileInfo(full));
       }
     }
   };

@@ -41,7 +41,11 @@ export async function serveDir(dir: string): Promise<StaticServer> {
     requests.push({ path, status: 200 });
     res.writeHead(200, {
       'content-length': statSync(file).size,
-      'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+      'content-type': file.endsWith('.json')
+        ? 'application/json'
+        : file.endsWith('.html')
+          ? 'text/html; charset=utf-8'
+          : 'application/octet-stream',
     });
     if (req.method === 'HEAD') return res.end();
     createReadStream(file).pipe(res);

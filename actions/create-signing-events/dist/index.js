@@ -30734,6 +30734,29 @@ var Git2 = class {
       return [];
     }
   }
+  /**
+   * Files below `dir` (paths relative to it) whose content in the work tree is the content
+   * they have at `rev`: tracked there and not changed, staged or deleted since. Names come
+   * NUL-separated, so no quoting can mangle them.
+   */
+  async unchangedSince(rev, dir) {
+    const names = (out) => out.split("\0").filter(Boolean);
+    const at = names(
+      await this.run(["ls-tree", "-r", "-z", "--name-only", rev, "--", dir], "ls-tree")
+    );
+    const changed = new Set(
+      names(
+        await this.run(
+          ["diff", "--relative", "--no-renames", "--name-only", "-z", rev, "--", dir],
+          "diff"
+        )
+      )
+    );
+    const prefix = `${dir.replace(/\/+$/, "")}/`;
+    return new Set(
+      at.filter((p2) => !changed.has(p2) && p2.startsWith(prefix)).map((p2) => p2.slice(prefix.length))
+    );
+  }
   /** Stages `paths` (additions and removals) and commits; false when there was nothing to commit. */
   async commit(message, paths) {
     const known = [];

@@ -17041,8 +17041,8 @@ var require_util7 = __commonJS({
           return false;
         }
       }
-      const num = Number.parseInt(value, 10);
-      return num >= 8 && num <= 15;
+      const num2 = Number.parseInt(value, 10);
+      return num2 >= 8 && num2 <= 15;
     }
     var hasIntl = typeof process.versions.icu === "string";
     var fatalDecoder = hasIntl ? new TextDecoder("utf-8", { fatal: true }) : void 0;
@@ -21994,13 +21994,13 @@ var require_role = __commonJS({
       pathHashPrefixes;
       constructor(opts) {
         super(opts);
-        const { name, terminating, paths, pathHashPrefixes } = opts;
+        const { name, terminating, paths: paths2, pathHashPrefixes } = opts;
         this.name = name;
         this.terminating = terminating;
         if (opts.paths && opts.pathHashPrefixes) {
           throw new error_1.ValueError("paths and pathHashPrefixes are mutually exclusive");
         }
-        this.paths = paths;
+        this.paths = paths2;
         this.pathHashPrefixes = pathHashPrefixes;
       }
       equals(other) {
@@ -22035,7 +22035,7 @@ var require_role = __commonJS({
         return json;
       }
       static fromJSON(data) {
-        const { keyids, threshold, name, terminating, paths, path_hash_prefixes, ...rest } = data;
+        const { keyids, threshold, name, terminating, paths: paths2, path_hash_prefixes, ...rest } = data;
         if (!utils_1.guard.isStringArray(keyids)) {
           throw new TypeError("keyids must be an array of strings");
         }
@@ -22048,7 +22048,7 @@ var require_role = __commonJS({
         if (typeof terminating !== "boolean") {
           throw new TypeError("terminating must be a boolean");
         }
-        if (utils_1.guard.isDefined(paths) && !utils_1.guard.isStringArray(paths)) {
+        if (utils_1.guard.isDefined(paths2) && !utils_1.guard.isStringArray(paths2)) {
           throw new TypeError("paths must be an array of strings");
         }
         if (utils_1.guard.isDefined(path_hash_prefixes) && !utils_1.guard.isStringArray(path_hash_prefixes)) {
@@ -22059,7 +22059,7 @@ var require_role = __commonJS({
           threshold,
           name,
           terminating,
-          paths,
+          paths: paths2,
           pathHashPrefixes: path_hash_prefixes,
           unrecognizedFields: rest
         });
@@ -22142,8 +22142,8 @@ var require_role = __commonJS({
         if (!suffix.match(/^[0-9a-fA-F]+$/)) {
           return false;
         }
-        const num = parseInt(suffix, 16);
-        return 0 <= num && num < this.numberOfBins;
+        const num2 = parseInt(suffix, 16);
+        return 0 <= num2 && num2 < this.numberOfBins;
       }
       toJSON() {
         const json = {
@@ -27030,11 +27030,11 @@ async function verifyRepository(o) {
     expires: client.expires(),
     targets: []
   };
-  const paths = o.targetPaths ?? (o.targetPath !== void 0 ? [o.targetPath] : []);
-  if (paths.length === 0) return result;
+  const paths2 = o.targetPaths ?? (o.targetPath !== void 0 ? [o.targetPath] : []);
+  if (paths2.length === 0) return result;
   const targetDir = o.targetDir ?? mkdtempSync(join6(tmpdir(), "tufci-targets-"));
   mkdirSync3(targetDir, { recursive: true });
-  for (const path of paths) {
+  for (const path of paths2) {
     const info2 = await client.getTargetInfo(path);
     if (!info2)
       throw new NotVerifiedError(
@@ -27059,8 +27059,324 @@ async function verifyRepository(o) {
 import { existsSync as existsSync7, readFileSync as readFileSync5, statSync as statSync2 } from "node:fs";
 import { dirname as dirname2 } from "node:path";
 
+// lib/oci/tuf-layout.ts
+import { createHash as createHash5 } from "node:crypto";
+
+// lib/oci/media-types.ts
+var MEDIA_TYPE = {
+  imageManifest: "application/vnd.oci.image.manifest.v1+json",
+  imageIndex: "application/vnd.oci.image.index.v1+json",
+  imageConfig: "application/vnd.oci.image.config.v1+json",
+  emptyJson: "application/vnd.oci.empty.v1+json",
+  layoutHeader: "application/vnd.oci.layout.header.v1+json",
+  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+  dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json"
+};
+var MANIFEST_MEDIA_TYPES = [
+  MEDIA_TYPE.imageManifest,
+  MEDIA_TYPE.imageIndex,
+  MEDIA_TYPE.dockerManifest,
+  MEDIA_TYPE.dockerManifestList
+];
+function isIndexMediaType(mediaType) {
+  return mediaType === MEDIA_TYPE.imageIndex || mediaType === MEDIA_TYPE.dockerManifestList;
+}
+var REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
+var TITLE_ANNOTATION = "org.opencontainers.image.title";
+var EMPTY_JSON = {
+  bytes: new TextEncoder().encode("{}"),
+  descriptor: {
+    mediaType: MEDIA_TYPE.emptyJson,
+    digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+    size: 2
+  }
+};
+function emptyIndex() {
+  return { schemaVersion: 2, mediaType: MEDIA_TYPE.imageIndex, manifests: [] };
+}
+
+// lib/oci/reference.ts
+import { createHash as createHash4 } from "node:crypto";
+
+// lib/oci/digest.ts
+import { createHash as createHash3 } from "node:crypto";
+import { createReadStream as createReadStream2 } from "node:fs";
+var HEX_LENGTH = { sha256: 64, sha512: 128 };
+function parseDigest(digest) {
+  const m = /^(sha256|sha512):([a-f0-9]+)$/.exec(digest);
+  if (!m || m[2].length !== HEX_LENGTH[m[1]]) return void 0;
+  return { algorithm: m[1], hex: m[2] };
+}
+function isDigest(value) {
+  return parseDigest(value) !== void 0;
+}
+function digestOf(bytes, algorithm = "sha256") {
+  return `${algorithm}:${createHash3(algorithm).update(bytes).digest("hex")}`;
+}
+async function digestOfFile(path) {
+  const hash = createHash3("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream2(path)) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { digest: `sha256:${hash.digest("hex")}`, size };
+}
+var ContentCheckError = class extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.kind = kind;
+  }
+};
+var ContentVerifier = class {
+  constructor(expectedDigest, limits) {
+    this.expectedDigest = expectedDigest;
+    this.limits = limits;
+    const parsed = parseDigest(expectedDigest);
+    if (!parsed)
+      throw new ContentCheckError("digest-mismatch", `unsupported digest ${expectedDigest}`);
+    this.algorithm = parsed.algorithm;
+    this.expectedHex = parsed.hex;
+    this.hash = createHash3(parsed.algorithm);
+  }
+  hash;
+  expectedHex;
+  algorithm;
+  size = 0;
+  update(chunk) {
+    this.size += chunk.length;
+    const limit = Math.min(this.limits.maxSize, this.limits.expectedSize ?? Infinity);
+    if (this.size > limit) {
+      throw new ContentCheckError("too-large", `content exceeds ${limit} bytes`);
+    }
+    this.hash.update(chunk);
+  }
+  /** Throws unless the content seen so far is complete and matches. */
+  finish() {
+    const expected = this.limits.expectedSize;
+    if (expected !== void 0 && this.size !== expected) {
+      throw new ContentCheckError(
+        "digest-mismatch",
+        `size ${this.size} differs from expected ${expected}`
+      );
+    }
+    const actual = this.hash.digest("hex");
+    if (actual !== this.expectedHex) {
+      throw new ContentCheckError(
+        "digest-mismatch",
+        `content digest ${this.algorithm}:${actual} differs from ${this.expectedDigest}`
+      );
+    }
+  }
+};
+
+// lib/oci/errors.ts
+function codeOf(kind) {
+  if (kind === "network") return "network";
+  if (kind === "digest-mismatch") return "not-verified";
+  return "registry";
+}
+var OciError = class extends TufciError {
+  kind;
+  operation;
+  registry;
+  repository;
+  reference;
+  status;
+  codes;
+  constructor(kind, context3, detail, options) {
+    super(codeOf(kind), formatMessage(context3, detail), options);
+    this.name = "OciError";
+    this.kind = kind;
+    this.operation = context3.operation;
+    this.registry = context3.registry;
+    this.repository = context3.repository;
+    this.reference = context3.reference;
+    this.status = context3.status;
+    this.codes = context3.codes ?? [];
+  }
+};
+function formatMessage(c, detail) {
+  let where = c.registry ?? "";
+  if (c.repository) where += (where ? "/" : "") + c.repository;
+  if (c.reference) where += (c.reference.includes(":") ? "@" : ":") + c.reference;
+  let msg = `${c.operation}${where ? ` ${where}` : ""}`;
+  const why = [];
+  if (c.status !== void 0) why.push(`HTTP ${c.status}`);
+  if (c.codes && c.codes.length > 0) why.push(c.codes.join(", "));
+  if (detail) why.push(detail);
+  if (why.length > 0) msg += `: ${why.join(" ")}`;
+  return msg;
+}
+function kindForStatus(status) {
+  if (status === 404) return "not-found";
+  if (status === 401) return "unauthorized";
+  if (status === 403) return "denied";
+  if (status === 412) return "precondition-failed";
+  if (status === 413) return "too-large";
+  return "http";
+}
+function parseErrorBody(text) {
+  try {
+    const body = JSON.parse(text);
+    const errors = Array.isArray(body.errors) ? body.errors : [];
+    const codes = errors.map((e) => e.code).filter((c) => typeof c === "string");
+    const first = errors.find((e) => typeof e.message === "string");
+    const message = first ? String(first.message).slice(0, 200) : void 0;
+    return { codes, message };
+  } catch {
+    return { codes: [] };
+  }
+}
+
+// lib/oci/reference.ts
+var TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+var COMPONENT = "[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*";
+var REPOSITORY = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
+var DOMAIN_PART = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+var HOST = new RegExp(
+  `^(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]{1,5})?$`
+);
+function isValidTag(tag) {
+  return TAG.test(tag);
+}
+function isValidRepository(name) {
+  return name.length <= 255 && REPOSITORY.test(name);
+}
+function parseReference(ref) {
+  const fail = (why) => {
+    throw new OciError(
+      "invalid",
+      { operation: "parse reference" },
+      `${JSON.stringify(ref)}: ${why}`
+    );
+  };
+  const slash = ref.indexOf("/");
+  if (slash <= 0) fail("expected HOST/REPOSITORY[:TAG|@DIGEST]");
+  const registry = ref.slice(0, slash);
+  const looksLikeHost = /[.:]/.test(registry) || registry === "localhost" || registry.startsWith("[");
+  if (!looksLikeHost || !HOST.test(registry))
+    fail(`${JSON.stringify(registry)} is not a registry host`);
+  let rest = ref.slice(slash + 1);
+  let digest;
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!parseDigest(digest)) fail(`${JSON.stringify(digest)} is not a sha256/sha512 digest`);
+  }
+  let tag;
+  const colon = rest.lastIndexOf(":");
+  if (colon >= 0) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!isValidTag(tag)) fail(`${JSON.stringify(tag)} is not a valid tag`);
+  }
+  if (!isValidRepository(rest)) fail(`${JSON.stringify(rest)} is not a valid repository name`);
+  const out = { registry, repository: rest };
+  if (tag !== void 0) out.tag = tag;
+  if (digest !== void 0) out.digest = digest;
+  return out;
+}
+function referrersTag(digest) {
+  const parsed = parseDigest(digest);
+  if (!parsed) {
+    throw new OciError("invalid", { operation: "referrers tag" }, `${digest} is not a digest`);
+  }
+  return `${parsed.algorithm}-${parsed.hex}`.slice(0, 128);
+}
+var HASH_SUFFIX = /-[0-9a-f]{16}$/;
+var RESERVED = /^sha(256|512)-/;
+function tagForName(name) {
+  if (isValidTag(name) && !RESERVED.test(name) && !HASH_SUFFIX.test(name)) return name;
+  const h = createHash4("sha256").update(name, "utf8").digest("hex").slice(0, 16);
+  let base = name.replace(/[^a-zA-Z0-9_.-]/g, "_");
+  if (!/^[a-zA-Z0-9_]/.test(base) || RESERVED.test(base)) base = `_${base}`;
+  return `${base.slice(0, 111)}-${h}`;
+}
+function isLoopbackHost(host) {
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.replace(/:\d+$/, "");
+  return name === "localhost" || name === "[::1]" || name === "::1" || /^127(\.\d{1,3}){3}$/.test(name);
+}
+
+// lib/oci/tuf-layout.ts
+var TUF_MEDIA_TYPE = {
+  /** Layers holding metadata files; also the artifactType of metadata manifests. */
+  metadata: "application/vnd.tuf.metadata+json",
+  /** Layers holding target files, stored raw; also the artifactType of target manifests. */
+  target: "application/vnd.tuf.target"
+};
+var TUF_FILENAME_ANNOTATION = "tuf.io/filename";
+var METADATA_TAG = "latest";
+var TOP_LEVEL_ROLES2 = ["root", "timestamp", "snapshot", "targets"];
+var POINTER = {
+  artifactType: "application/vnd.tufci.pointer.v1+json",
+  /** `oci://HOST/REPO` of the TUF metadata repository. */
+  metadataAnnotation: "dev.tufci.pointer.metadata",
+  /** The TUF target path that signs the artifact. */
+  targetAnnotation: "dev.tufci.pointer.target"
+};
+var SOURCE_CUSTOM_KEY = "x-tufci-oci-source";
+function targetsRepositoryOf(repo) {
+  return `${repo}/targets`;
+}
+function roleTag(role) {
+  const tag = tagForName(role);
+  if (tag !== METADATA_TAG) return tag;
+  return `_${role}-${createHash5("sha256").update(role, "utf8").digest("hex").slice(0, 16)}`;
+}
+function parseMetadataFileName(name) {
+  const versioned = /^([1-9][0-9]*)\.(.+)\.json$/.exec(name);
+  if (versioned) return { role: versioned[2], version: Number(versioned[1]) };
+  const plain2 = /^(.+)\.json$/.exec(name);
+  return plain2 ? { role: plain2[1] } : void 0;
+}
+function targetLocation(path) {
+  const rel = path.startsWith("targets/") ? path.slice("targets/".length) : path;
+  const slash = rel.lastIndexOf("/");
+  const fileName = rel.slice(slash + 1);
+  const m = /^([0-9a-f]{64})\.(.+)$/s.exec(fileName);
+  if (!m) return void 0;
+  const out = { sha256: m[1], fileName, relPath: rel };
+  if (slash < 0) out.tag = tagForName(fileName);
+  else out.indexTag = tagForName(rel.slice(0, rel.indexOf("/")));
+  return out;
+}
+function namedLayer(blob, mediaType, fileName) {
+  return {
+    mediaType,
+    digest: blob.digest,
+    size: blob.size,
+    annotations: { [TUF_FILENAME_ANNOTATION]: fileName, [TITLE_ANNOTATION]: fileName }
+  };
+}
+function artifactManifest(artifactType, layers) {
+  return {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPE.imageManifest,
+    artifactType,
+    config: { ...EMPTY_JSON.descriptor },
+    layers
+  };
+}
+function findNamed(list, fileName) {
+  return list.find((d) => d.annotations?.[TUF_FILENAME_ANNOTATION] === fileName);
+}
+function registryArtifactOf(custom) {
+  if (typeof custom !== "object" || custom === null) return void 0;
+  const c = custom;
+  const oci = c.oci;
+  if (typeof oci !== "object" || oci === null) return void 0;
+  const { mediaType, digest, size } = oci;
+  if (typeof mediaType !== "string" || typeof digest !== "string" || typeof size !== "number")
+    return void 0;
+  const source = typeof c[SOURCE_CUSTOM_KEY] === "string" ? c[SOURCE_CUSTOM_KEY] : void 0;
+  return source === void 0 ? { descriptor: { mediaType, digest, size } } : { descriptor: { mediaType, digest, size }, source };
+}
+
 // lib/tuf/types.ts
 var KEYOWNER = "x-tuf-on-ci-keyowner";
+var ONLINE_URI = "x-tuf-on-ci-online-uri";
 var EXPIRY_PERIOD = "x-tuf-on-ci-expiry-period";
 var SIGNING_PERIOD = "x-tuf-on-ci-signing-period";
 function isOnlineRole(role) {
@@ -27113,11 +27429,6 @@ function periodsOf(role, env, root) {
   return { expiry, signing };
 }
 
-// lib/publish/tree.ts
-import { createHash as createHash3 } from "node:crypto";
-import { existsSync as existsSync6, readFileSync as readFileSync4 } from "node:fs";
-import { join as join7 } from "node:path";
-
 // lib/tuf/health.ts
 function shortfall(h) {
   const who = `signed by ${h.signedBy.join(", ") || "nobody"}; not by ${h.missing.join(", ") || "nobody"}`;
@@ -27147,6 +27458,12 @@ function roleHealth(role, env, root, targets, now) {
     invalid: env.signatures.filter((s) => s.sig !== "" && !okSet.has(s.keyid)).length
   };
 }
+function unhealthyRoles(roles, now) {
+  const root = roles.get("root")?.signed;
+  if (!root) return [];
+  const targets = roles.get("targets")?.signed;
+  return [...roles].map(([role, env]) => roleHealth(role, env, root, targets, now)).filter((h) => h.problems.length > 0);
+}
 function checkRoleSigned(role, env, root, targets, now, consequence) {
   const where = `metadata/${role}.json`;
   if (new Date(env.signed.expires) <= now)
@@ -27160,9 +27477,12 @@ function checkRoleSigned(role, env, root, targets, now, consequence) {
 }
 
 // lib/publish/tree.ts
+import { createHash as createHash6 } from "node:crypto";
+import { existsSync as existsSync6, readFileSync as readFileSync4 } from "node:fs";
+import { join as join7 } from "node:path";
 var isTargetEntry = (e) => e.kind === "target";
 var isMetadataEntry = (e) => e.kind !== "target";
-var sha256 = (b) => createHash3("sha256").update(b).digest("hex");
+var sha256 = (b) => createHash6("sha256").update(b).digest("hex");
 function targetTreePath(path, hash) {
   const i = path.lastIndexOf("/");
   return i < 0 ? `targets/${hash}.${path}` : `targets/${path.slice(0, i)}/${hash}.${path.slice(i + 1)}`;
@@ -27257,33 +27577,288 @@ function buildTree(repo, now) {
 }
 
 // lib/publish/html.ts
-var esc = (s) => s.replace(
-  /[&<>"']/g,
-  (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]
-);
-function indexHtml(tree) {
-  const root = tree.roles.get("root").signed;
-  const targets = tree.roles.get("targets").signed;
-  const rows = [...tree.roles].map(([role, env]) => {
-    const rk = roleKeys(role, root, targets);
-    const signers = rk ? rk.keyids.map((id) => ownerOf(rk.keys[id], id)).join(", ") : "";
-    const online = rk?.keyids.some((id) => rk.keys[id]?.["x-tuf-on-ci-online-uri"]);
-    return `<tr><td>${esc(role)}</td><td>${env.signed.version}</td><td>${esc(env.signed.expires)}</td><td>${online ? "online key" : esc(signers)}</td><td>${rk?.threshold ?? ""}</td></tr>`;
+var PER_ROLE_ROWS = 100;
+var PAGE_ROWS = 500;
+var ESC = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;"
+};
+var escHtml = (s) => s.replace(/[&<>"']/g, (c) => ESC[c]);
+function esc(s) {
+  const visible = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n > 255 ? `\\u${n.toString(16).padStart(4, "0")}` : `\\x${n.toString(16).padStart(2, "0")}`;
   });
-  const files = tree.entries.filter(isTargetEntry).map(
-    (e) => `<li><a href="${esc(e.path)}">${esc(e.name)}</a> (${e.length} bytes, sha256 ${e.sha256})</li>`
+  return escHtml(visible);
+}
+var hrefOf = (path) => path.split("/").map(encodeURIComponent).join("/");
+var DAY = 864e5;
+function relativeTime(when, now) {
+  const ms = when.getTime() - now.getTime();
+  const abs = Math.abs(ms);
+  const units = [
+    [365 * DAY, "year"],
+    [30 * DAY, "month"],
+    [DAY, "day"],
+    [36e5, "hour"],
+    [6e4, "minute"]
+  ];
+  const [size, unit] = units.find(([u], i) => abs >= (i === units.length - 1 ? u : 2 * u)) ?? [
+    0,
+    ""
+  ];
+  if (!size) return ms >= 0 ? "in less than a minute" : "expired less than a minute ago";
+  const n = Math.round(abs / size);
+  const text = `${n} ${unit}${n === 1 ? "" : "s"}`;
+  return ms >= 0 ? `in ${text}` : `expired ${text} ago`;
+}
+function roleRows(tree, now) {
+  const root = tree.roles.get("root").signed;
+  const targets = tree.roles.get("targets")?.signed;
+  const problems = new Map(unhealthyRoles(tree.roles, now).map((h) => [h.role, h.problems]));
+  const files = new Map(
+    tree.entries.filter((e) => !isTargetEntry(e)).map((e) => [e.name, e.path])
   );
+  return [...tree.roles].map(([role, env]) => {
+    const rk = roleKeys(role, root, targets) ?? { keys: {}, keyids: [], threshold: 1 };
+    const valid = new Set(validSignatures(env, rk.keys, rk.keyids));
+    const p = problems.get(role) ?? [];
+    const validCount = signerCount(env, rk.keys, rk.keyids);
+    let signingDays = 0;
+    try {
+      signingDays = periodsOf(role, env, root).signing;
+    } catch {
+    }
+    const rootVersion = `${root.version}.root.json`;
+    const delegation = targets?.delegations?.roles?.find((d) => d.name === role);
+    const paths2 = delegation?.paths ?? delegation?.path_hash_prefixes?.map((p2) => `hash prefix ${p2}`);
+    return {
+      ...paths2 ? { paths: paths2 } : {},
+      role,
+      version: env.signed.version,
+      expires: new Date(env.signed.expires),
+      threshold: rk.threshold,
+      signingDays,
+      state: p.includes("expired") ? "expired" : p.includes("below-threshold") ? "below-threshold" : p.includes("due") ? "due" : "ok",
+      problems: [
+        ...p.includes("expired") ? ["expired"] : [],
+        ...p.includes("below-threshold") ? [`below threshold: ${validCount} of ${rk.threshold} signatures verify`] : [],
+        ...p.includes("due") ? ["due: in its signing period"] : []
+      ],
+      file: role === "root" ? rootVersion : files.get(role) ?? `${role}.json`,
+      signers: rk.keyids.map((id) => {
+        const key = rk.keys[id];
+        const online = key?.[ONLINE_URI];
+        const s = {
+          owner: ownerOf(key, id),
+          keyid: id,
+          signed: valid.has(id)
+        };
+        if (typeof online === "string") s.online = online;
+        return s;
+      })
+    };
+  });
+}
+function targetRows(tree) {
+  const published = new Map(
+    tree.entries.filter(isTargetEntry).map((e) => [e.name, e.path])
+  );
+  const rows = [];
+  for (const [role, env] of tree.roles) {
+    if (role === "root" || role === "snapshot" || role === "timestamp") continue;
+    for (const [path, t] of Object.entries(env.signed.targets ?? {})) {
+      const art = registryArtifactOf(t.custom);
+      const row = {
+        path,
+        role,
+        length: t.length,
+        digest: art?.descriptor.digest ?? `sha256:${t.hashes.sha256}`
+      };
+      if (art) row.oci = { mediaType: art.descriptor.mediaType, source: art.source };
+      else if (published.has(path)) row.href = published.get(path);
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+var num = (n) => n.toLocaleString("en-US");
+var shortId = (id) => id.slice(0, 8);
+function timeline(roles, now) {
+  const left = 130;
+  const width = 560;
+  const right = 190;
+  const rowH = 26;
+  const top = 22;
+  const days = roles.map((r) => (r.expires.getTime() - now.getTime()) / DAY);
+  const maxDays = Math.max(7, ...days);
+  const x = (d) => left + width * Math.log1p(Math.max(0, d)) / Math.log1p(maxDays);
+  const ticks = [
+    [0, "now"],
+    [1, "1 day"],
+    [7, "1 week"],
+    [30, "1 month"],
+    [90, "3 months"],
+    [365, "1 year"],
+    [730, "2 years"],
+    [1825, "5 years"]
+  ];
+  const h = top + rowH * roles.length + 8;
+  const grid = ticks.filter(([d]) => d <= maxDays).map(
+    ([d, label]) => `<line class="tick" x1="${x(d).toFixed(1)}" y1="14" x2="${x(d).toFixed(1)}" y2="${h - 4}"/><text class="tick-label" x="${x(d).toFixed(1)}" y="10" text-anchor="middle">${label}</text>`
+  ).join("");
+  const rows = roles.map((r, i) => {
+    const y = top + i * rowH;
+    const d = (r.expires.getTime() - now.getTime()) / DAY;
+    const end = x(d);
+    const bar = d > 0 ? `<rect class="bar ${r.state}" x="${left}" y="${y + 5}" width="${Math.max(2, end - left).toFixed(1)}" height="14" rx="3"/>` : `<rect class="bar ${r.state}" x="${left - 6}" y="${y + 5}" width="6" height="14" rx="2"/>`;
+    const band = d > 0 && r.signingDays > 0 ? `<rect class="signing" x="${x(d - r.signingDays).toFixed(1)}" y="${y + 5}" width="${Math.max(0, end - x(d - r.signingDays)).toFixed(1)}" height="14"/>` : "";
+    const rel = relativeTime(r.expires, now);
+    return `<g class="tl-role" data-role="${esc(r.role)}"><title>${esc(r.role)} v${r.version} expires ${esc(r.expires.toISOString())} (${rel})</title><text class="tl-name" x="${left - 10}" y="${y + 16}" text-anchor="end">${esc(r.role)}</text>${bar}${band}<text class="tl-rel ${r.state}" x="${left + width + 10}" y="${y + 16}">${rel}</text></g>`;
+  }).join("");
+  return `<svg class="timeline" role="img" aria-label="Expiry of each role" viewBox="0 0 ${left + width + right} ${h}" width="${left + width + right}" height="${h}" xmlns="http://www.w3.org/2000/svg">${grid}${rows}</svg>`;
+}
+function paths(list) {
+  if (!list) return "";
+  const shown = list.slice(0, 4).map((p) => `<code>${esc(p)}</code>`);
+  const more = list.length > 4 ? ` and ${num(list.length - 4)} more` : "";
+  return `<div class="paths">${shown.join(", ") || "no paths"}${more}</div>`;
+}
+function roleTable(roles, now) {
+  const rows = roles.map((r) => {
+    const signers = r.signers.length ? r.signers.map(
+      (s) => `<li class="signer${s.signed ? " signed" : ""}"><span class="owner">${esc(s.online ? "online key" : s.owner)}</span> <code class="keyid" title="${esc(s.keyid)}">${esc(shortId(s.keyid))}</code>${s.online ? ` <span class="uri">${esc(s.online)}</span>` : ""}${s.signed ? ' <span class="ok-mark" title="signed this version">\u2713 signed</span>' : ""}</li>`
+    ).join("") : '<li class="signer none">no keys</li>';
+    return `<tr class="role" data-role="${esc(r.role)}"><td><a href="${hrefOf(r.file)}">${esc(r.role)}</a>${paths(r.paths)}</td><td class="version">${r.version}</td><td><ul class="signers">${signers}</ul></td><td class="threshold">${r.threshold} of ${r.signers.length}</td><td class="expires"><time datetime="${esc(r.expires.toISOString())}">${esc(r.expires.toISOString().replace(".000Z", "Z"))}</time><br><span class="rel ${r.state}">${relativeTime(r.expires, now)}</span></td><td class="state ${r.state}">${r.problems.join("; ") || "ok"}</td></tr>`;
+  });
+  return `<table class="roles"><thead><tr><th>Role</th><th>Version</th><th>Signers</th><th>Threshold</th><th>Expires</th><th>State</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+function targetSection(rows, roles) {
+  const artifacts = rows.filter((r) => r.oci).length;
+  const byRole = /* @__PURE__ */ new Map();
+  for (const r of rows) {
+    const list = byRole.get(r.role);
+    if (list) list.push(r);
+    else byRole.set(r.role, [r]);
+  }
+  const fileOf = new Map(roles.map((r) => [r.role, r.file]));
+  let budget = PAGE_ROWS;
+  const groups = [...byRole].map(([role, list]) => {
+    const shown = list.slice(0, Math.max(0, Math.min(PER_ROLE_ROWS, budget)));
+    budget -= shown.length;
+    const body = shown.map((t) => {
+      const name = t.href ? `<a href="${hrefOf(t.href)}">${esc(t.path)}</a>` : esc(t.path);
+      const kind = t.oci ? `registry artifact<br><span class="media">${esc(t.oci.mediaType)}</span>${t.oci.source ? `<br><span class="source">found at ${esc(t.oci.source)}</span>` : ""}` : "file";
+      return `<tr class="target${t.oci ? " artifact" : ""}" data-role="${esc(t.role)}"><td class="path">${name}</td><td class="kind">${kind}</td><td class="digest"><code>${esc(t.digest)}</code></td><td class="size">${num(t.length)}</td><td class="signed-by">${esc(t.role)}</td></tr>`;
+    }).join("");
+    const file = fileOf.get(role) ?? `${role}.json`;
+    const more = list.length > shown.length ? `<p class="more">Showing ${num(shown.length)} of ${num(list.length)}: all are listed in <a href="${hrefOf(file)}">${esc(file)}</a>.</p>` : "";
+    const open4 = rows.length <= PER_ROLE_ROWS ? " open" : "";
+    return `<details class="role-targets" data-role="${esc(role)}"${open4}><summary><b>${esc(role)}</b>: <span class="count">${num(list.length)}</span> target${list.length === 1 ? "" : "s"}</summary><table class="targets"><thead><tr><th>Target</th><th>Kind</th><th>Digest</th><th>Bytes</th><th>Signed by role</th></tr></thead><tbody>${body}</tbody></table>${more}</details>`;
+  });
+  const summary2 = `<p class="target-count"><span id="target-total">${num(rows.length)}</span> target${rows.length === 1 ? "" : "s"}: ${num(rows.length - artifacts)} file${rows.length - artifacts === 1 ? "" : "s"}, ${num(artifacts)} registry artifact${artifacts === 1 ? "" : "s"}, in ${num(byRole.size)} role${byRole.size === 1 ? "" : "s"}.</p>`;
+  return `<section id="targets"><h2>Targets</h2>${summary2}${groups.join("") || "<p>No targets yet.</p>"}</section>`;
+}
+var sh = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+var plain = (s) => /^[A-Za-z0-9._@+-]+(?:\/[A-Za-z0-9._@+-]+)*$/.test(s);
+function snippets(pin, url, files) {
+  const base = url ? url.endsWith("/") ? url : `${url}/` : "https://HOST/PATH/";
+  const example = files.find((t) => t.href && plain(t.path))?.path ?? "TARGET";
+  const out = example.split("/").pop();
+  const note = url ? "" : '<p class="note">Replace <code>https://HOST/PATH/</code> with the address this page is served from (<code>tufci publish --url</code> fills it in).</p>';
+  const cli = [
+    `URL=${sh(base)}`,
+    `curl -fsSL "\${URL}${pin.file}" -o ${pin.file}`,
+    `echo '${pin.sha256}  ${pin.file}' | sha256sum --check`,
+    `tufci verify --from "$URL" --root ${pin.file} --target ${sh(example)} --out ${sh(out)}`
+  ].join("\n");
+  const py = [
+    "# python-tuf (pip install tuf): trust the pinned root, then download one target",
+    "import hashlib, os, urllib.request",
+    "from tuf.ngclient import Updater",
+    "",
+    `URL = ${JSON.stringify(base)}`,
+    `PIN = ${JSON.stringify(pin.sha256)}  # sha256 of ${pin.file}`,
+    `root = urllib.request.urlopen(URL + ${JSON.stringify(pin.file)}).read()`,
+    "if hashlib.sha256(root).hexdigest() != PIN:",
+    `    raise SystemExit(${JSON.stringify(`${pin.file} does not match the pinned sha256`)})`,
+    'os.makedirs("tuf-metadata", exist_ok=True)',
+    'os.makedirs("tuf-downloads", exist_ok=True)',
+    'if not os.path.exists("tuf-metadata/root.json"):',
+    '    with open("tuf-metadata/root.json", "wb") as f:',
+    "        f.write(root)",
+    'updater = Updater("tuf-metadata", URL, "tuf-downloads", URL + "targets/")',
+    "updater.refresh()",
+    `info = updater.get_targetinfo(${JSON.stringify(example)})`,
+    "if info is None:",
+    `    raise SystemExit(${JSON.stringify(`${example}: not a target of this repository`)})`,
+    "print(updater.find_cached_target(info) or updater.download_target(info))"
+  ].join("\n");
+  return `<section id="verify"><h2>Verify</h2>${note}<h3>tufci</h3><pre class="snippet" id="snippet-tufci"><code>${escHtml(cli)}</code></pre><h3>python-tuf</h3><pre class="snippet" id="snippet-python"><code>${escHtml(py)}</code></pre></section>`;
+}
+var CSS = `
+:root{color-scheme:light dark;--ok:#1a7f37;--due:#b26b00;--bad:#cf222e;--muted:#6e7781;--line:#d0d7de}
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;line-height:1.4}
+h1{margin-bottom:.2rem}h1+p{margin-top:0;color:var(--muted)}
+code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}
+.pin{border:2px solid var(--ok);border-radius:8px;padding:.6rem 1rem;margin:1rem 0}
+.pin code.sha{font-size:1em;word-break:break-all;user-select:all}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}
+th,td{padding:.35rem .6rem;text-align:left;vertical-align:top;border-bottom:1px solid var(--line)}
+ul.signers{list-style:none;margin:0;padding:0}
+.signer.signed .ok-mark{color:var(--ok)}
+.keyid{color:var(--muted)}.uri{color:var(--muted);font-size:.85em;word-break:break-all}
+.state.ok,.rel.ok,.tl-rel.ok{color:var(--ok);fill:var(--ok)}
+.state.due,.rel.due,.tl-rel.due{color:var(--due);fill:var(--due)}
+.state.expired,.state.below-threshold,.rel.expired,.rel.below-threshold,.tl-rel.expired,.tl-rel.below-threshold{color:var(--bad);fill:var(--bad)}
+svg.timeline{max-width:100%;height:auto;font-size:12px}
+svg .tick{stroke:var(--line);stroke-dasharray:2 3}svg .tick-label{fill:var(--muted);font-size:10px}
+svg .tl-name{fill:currentColor}svg text{fill:currentColor}
+svg .bar.ok{fill:var(--ok)}svg .bar.due{fill:var(--due)}svg .bar.expired,svg .bar.below-threshold{fill:var(--bad)}
+svg .signing{fill:#fff;opacity:.35}
+td.digest code{word-break:break-all;font-size:.8em}
+td.size{text-align:right;white-space:nowrap}
+td.expires time{white-space:nowrap}
+.paths{color:var(--muted);font-size:.8em}
+.legend{color:var(--muted);font-size:.85em;margin-top:0}
+.media,.source{color:var(--muted);font-size:.85em;word-break:break-all}
+details.role-targets{margin:.6rem 0}summary{cursor:pointer}
+pre.snippet{background:rgba(127,127,127,.12);padding:.8rem;border-radius:6px;overflow-x:auto;user-select:all}
+.note,.more{color:var(--muted)}
+`;
+function indexHtml(tree, now, page = {}) {
+  const roles = roleRows(tree, now);
+  const targets = targetRows(tree);
+  const roots = tree.entries.filter((e) => e.kind === "root").sort((a, b) => (a.version ?? 0) - (b.version ?? 0));
+  const first = roots[0];
+  const current = roots[roots.length - 1];
+  const pin = { file: first?.path ?? "root.json", sha256: first?.sha256 ?? "" };
+  const name = page.name || "TUF repository";
+  const currentNote = current && first && current !== first ? `<p class="current-root">Current root: version ${current.version} (<a href="${hrefOf(current.path)}">${esc(current.path)}</a>, sha256 <code id="current-root-sha256">${current.sha256}</code>). Clients that pin ${esc(pin.file)} reach it by verifying each root version in turn.</p>` : `<p class="current-root">This is also the current root (version ${first?.version ?? 1}).</p>`;
+  const published = now.toISOString().replace(/\.\d{3}Z$/, "Z");
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>TUF repository</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem}td,th{padding:.3rem .8rem;text-align:left}</style></head>
-<body><h1>TUF repository</h1>
-<p>Trust starts at <a href="1.root.json">1.root.json</a>; clients update from <a href="timestamp.json">timestamp.json</a>.</p>
-<table><tr><th>Role</th><th>Version</th><th>Expires</th><th>Signers</th><th>Threshold</th></tr>
-${rows.join("\n")}
-</table>
-<h2>Targets</h2><ul>
-${files.join("\n")}
-</ul></body></html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:">
+<title>${esc(name)} \xB7 TUF repository</title>
+<style>${CSS}</style></head>
+<body>
+<header><h1 id="repo-name">${esc(name)}</h1>
+<p>A TUF repository, published <time datetime="${published}">${published}</time>. Relative dates on this page are as of publication.</p></header>
+<section class="pin" id="pin"><h2>Root to pin</h2>
+<p>Pin <a id="pin-file" href="${hrefOf(pin.file)}">${esc(pin.file)}</a>, the first root (version ${first?.version ?? 1}): sha256 <code class="sha" id="pin-sha256">${pin.sha256}</code></p>
+${currentNote}
+<p>Clients update from <a href="timestamp.json">timestamp.json</a>.</p></section>
+<section id="roles"><h2>Roles</h2>
+${timeline(roles, now)}
+<p class="legend">Each bar runs from publication to the role's expiry (days on a log scale); its lighter end is the signing period, when a new version is due. Green: ok, amber: due, red: expired or below threshold.</p>
+${roleTable(roles, now)}
+</section>
+${targetSection(targets, roles)}
+${snippets(pin, page.url, targets)}
+</body></html>
 `;
 }
 
@@ -27294,8 +27869,11 @@ function sameContent(dest, e) {
   return hashFile(dest).sha256 === e.sha256;
 }
 var DirPublisher = class {
-  constructor(dir) {
+  /** `page` names the repository and its URL on index.html; `now` dates it. */
+  constructor(dir, page = {}, now = () => /* @__PURE__ */ new Date()) {
     this.dir = dir;
+    this.page = page;
+    this.now = now;
     this.destination = `dir:${dir}`;
   }
   destination;
@@ -27322,7 +27900,7 @@ var DirPublisher = class {
       writeInside(this.dir, e.path, isTargetEntry(e) ? { copyOf: e.file } : e.bytes, { what });
       report.written.push(e.path);
     });
-    writeInside(this.dir, "index.html", indexHtml(tree), { what });
+    writeInside(this.dir, "index.html", indexHtml(tree, this.now(), this.page), { what });
     progress?.(total, total, "index.html");
     return report;
   }
@@ -31393,170 +31971,6 @@ import { mkdtemp, rm as rm3 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
 import { join as join11 } from "node:path";
 
-// lib/oci/digest.ts
-import { createHash as createHash4 } from "node:crypto";
-import { createReadStream as createReadStream2 } from "node:fs";
-var HEX_LENGTH = { sha256: 64, sha512: 128 };
-function parseDigest(digest) {
-  const m = /^(sha256|sha512):([a-f0-9]+)$/.exec(digest);
-  if (!m || m[2].length !== HEX_LENGTH[m[1]]) return void 0;
-  return { algorithm: m[1], hex: m[2] };
-}
-function isDigest(value) {
-  return parseDigest(value) !== void 0;
-}
-function digestOf(bytes, algorithm = "sha256") {
-  return `${algorithm}:${createHash4(algorithm).update(bytes).digest("hex")}`;
-}
-async function digestOfFile(path) {
-  const hash = createHash4("sha256");
-  let size = 0;
-  for await (const chunk of createReadStream2(path)) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { digest: `sha256:${hash.digest("hex")}`, size };
-}
-var ContentCheckError = class extends Error {
-  constructor(kind, message) {
-    super(message);
-    this.kind = kind;
-  }
-};
-var ContentVerifier = class {
-  constructor(expectedDigest, limits) {
-    this.expectedDigest = expectedDigest;
-    this.limits = limits;
-    const parsed = parseDigest(expectedDigest);
-    if (!parsed)
-      throw new ContentCheckError("digest-mismatch", `unsupported digest ${expectedDigest}`);
-    this.algorithm = parsed.algorithm;
-    this.expectedHex = parsed.hex;
-    this.hash = createHash4(parsed.algorithm);
-  }
-  hash;
-  expectedHex;
-  algorithm;
-  size = 0;
-  update(chunk) {
-    this.size += chunk.length;
-    const limit = Math.min(this.limits.maxSize, this.limits.expectedSize ?? Infinity);
-    if (this.size > limit) {
-      throw new ContentCheckError("too-large", `content exceeds ${limit} bytes`);
-    }
-    this.hash.update(chunk);
-  }
-  /** Throws unless the content seen so far is complete and matches. */
-  finish() {
-    const expected = this.limits.expectedSize;
-    if (expected !== void 0 && this.size !== expected) {
-      throw new ContentCheckError(
-        "digest-mismatch",
-        `size ${this.size} differs from expected ${expected}`
-      );
-    }
-    const actual = this.hash.digest("hex");
-    if (actual !== this.expectedHex) {
-      throw new ContentCheckError(
-        "digest-mismatch",
-        `content digest ${this.algorithm}:${actual} differs from ${this.expectedDigest}`
-      );
-    }
-  }
-};
-
-// lib/oci/errors.ts
-function codeOf(kind) {
-  if (kind === "network") return "network";
-  if (kind === "digest-mismatch") return "not-verified";
-  return "registry";
-}
-var OciError = class extends TufciError {
-  kind;
-  operation;
-  registry;
-  repository;
-  reference;
-  status;
-  codes;
-  constructor(kind, context3, detail, options) {
-    super(codeOf(kind), formatMessage(context3, detail), options);
-    this.name = "OciError";
-    this.kind = kind;
-    this.operation = context3.operation;
-    this.registry = context3.registry;
-    this.repository = context3.repository;
-    this.reference = context3.reference;
-    this.status = context3.status;
-    this.codes = context3.codes ?? [];
-  }
-};
-function formatMessage(c, detail) {
-  let where = c.registry ?? "";
-  if (c.repository) where += (where ? "/" : "") + c.repository;
-  if (c.reference) where += (c.reference.includes(":") ? "@" : ":") + c.reference;
-  let msg = `${c.operation}${where ? ` ${where}` : ""}`;
-  const why = [];
-  if (c.status !== void 0) why.push(`HTTP ${c.status}`);
-  if (c.codes && c.codes.length > 0) why.push(c.codes.join(", "));
-  if (detail) why.push(detail);
-  if (why.length > 0) msg += `: ${why.join(" ")}`;
-  return msg;
-}
-function kindForStatus(status) {
-  if (status === 404) return "not-found";
-  if (status === 401) return "unauthorized";
-  if (status === 403) return "denied";
-  if (status === 412) return "precondition-failed";
-  if (status === 413) return "too-large";
-  return "http";
-}
-function parseErrorBody(text) {
-  try {
-    const body = JSON.parse(text);
-    const errors = Array.isArray(body.errors) ? body.errors : [];
-    const codes = errors.map((e) => e.code).filter((c) => typeof c === "string");
-    const first = errors.find((e) => typeof e.message === "string");
-    const message = first ? String(first.message).slice(0, 200) : void 0;
-    return { codes, message };
-  } catch {
-    return { codes: [] };
-  }
-}
-
-// lib/oci/media-types.ts
-var MEDIA_TYPE = {
-  imageManifest: "application/vnd.oci.image.manifest.v1+json",
-  imageIndex: "application/vnd.oci.image.index.v1+json",
-  imageConfig: "application/vnd.oci.image.config.v1+json",
-  emptyJson: "application/vnd.oci.empty.v1+json",
-  layoutHeader: "application/vnd.oci.layout.header.v1+json",
-  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
-  dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json"
-};
-var MANIFEST_MEDIA_TYPES = [
-  MEDIA_TYPE.imageManifest,
-  MEDIA_TYPE.imageIndex,
-  MEDIA_TYPE.dockerManifest,
-  MEDIA_TYPE.dockerManifestList
-];
-function isIndexMediaType(mediaType) {
-  return mediaType === MEDIA_TYPE.imageIndex || mediaType === MEDIA_TYPE.dockerManifestList;
-}
-var REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
-var TITLE_ANNOTATION = "org.opencontainers.image.title";
-var EMPTY_JSON = {
-  bytes: new TextEncoder().encode("{}"),
-  descriptor: {
-    mediaType: MEDIA_TYPE.emptyJson,
-    digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
-    size: 2
-  }
-};
-function emptyIndex() {
-  return { schemaVersion: 2, mediaType: MEDIA_TYPE.imageIndex, manifests: [] };
-}
-
 // lib/oci/manifest.ts
 function parseManifest(bytes, context3) {
   let value;
@@ -31613,77 +32027,6 @@ var Shared = class {
     return p;
   }
 };
-
-// lib/oci/reference.ts
-import { createHash as createHash5 } from "node:crypto";
-var TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
-var COMPONENT = "[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*";
-var REPOSITORY = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
-var DOMAIN_PART = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-var HOST = new RegExp(
-  `^(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]{1,5})?$`
-);
-function isValidTag(tag) {
-  return TAG.test(tag);
-}
-function isValidRepository(name) {
-  return name.length <= 255 && REPOSITORY.test(name);
-}
-function parseReference(ref) {
-  const fail = (why) => {
-    throw new OciError(
-      "invalid",
-      { operation: "parse reference" },
-      `${JSON.stringify(ref)}: ${why}`
-    );
-  };
-  const slash = ref.indexOf("/");
-  if (slash <= 0) fail("expected HOST/REPOSITORY[:TAG|@DIGEST]");
-  const registry = ref.slice(0, slash);
-  const looksLikeHost = /[.:]/.test(registry) || registry === "localhost" || registry.startsWith("[");
-  if (!looksLikeHost || !HOST.test(registry))
-    fail(`${JSON.stringify(registry)} is not a registry host`);
-  let rest = ref.slice(slash + 1);
-  let digest;
-  const at = rest.indexOf("@");
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!parseDigest(digest)) fail(`${JSON.stringify(digest)} is not a sha256/sha512 digest`);
-  }
-  let tag;
-  const colon = rest.lastIndexOf(":");
-  if (colon >= 0) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!isValidTag(tag)) fail(`${JSON.stringify(tag)} is not a valid tag`);
-  }
-  if (!isValidRepository(rest)) fail(`${JSON.stringify(rest)} is not a valid repository name`);
-  const out = { registry, repository: rest };
-  if (tag !== void 0) out.tag = tag;
-  if (digest !== void 0) out.digest = digest;
-  return out;
-}
-function referrersTag(digest) {
-  const parsed = parseDigest(digest);
-  if (!parsed) {
-    throw new OciError("invalid", { operation: "referrers tag" }, `${digest} is not a digest`);
-  }
-  return `${parsed.algorithm}-${parsed.hex}`.slice(0, 128);
-}
-var HASH_SUFFIX = /-[0-9a-f]{16}$/;
-var RESERVED = /^sha(256|512)-/;
-function tagForName(name) {
-  if (isValidTag(name) && !RESERVED.test(name) && !HASH_SUFFIX.test(name)) return name;
-  const h = createHash5("sha256").update(name, "utf8").digest("hex").slice(0, 16);
-  let base = name.replace(/[^a-zA-Z0-9_.-]/g, "_");
-  if (!/^[a-zA-Z0-9_]/.test(base) || RESERVED.test(base)) base = `_${base}`;
-  return `${base.slice(0, 111)}-${h}`;
-}
-function isLoopbackHost(host) {
-  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.replace(/:\d+$/, "");
-  return name === "localhost" || name === "[::1]" || name === "::1" || /^127(\.\d{1,3}){3}$/.test(name);
-}
 
 // lib/oci/transport/auth.ts
 function parseChallenges(header) {
@@ -32765,8 +33108,8 @@ var RegistryRepository = class {
 var RegistryClient = class {
   constructor(host, options = {}) {
     this.host = host;
-    const plain = options.plainHttp ?? isLoopbackHost(host);
-    this.transport = new HttpTransport(`${plain ? "http" : "https"}://${host}`, options);
+    const plain2 = options.plainHttp ?? isLoopbackHost(host);
+    this.transport = new HttpTransport(`${plain2 ? "http" : "https"}://${host}`, options);
     this.settings = {
       monolithicLimit: options.monolithicLimit ?? DEFAULT_REGISTRY_SETTINGS.monolithicLimit,
       chunkSize: options.chunkSize ?? DEFAULT_REGISTRY_SETTINGS.chunkSize,
@@ -33177,82 +33520,6 @@ function normalizeConfigKey(key) {
 function aliases(host) {
   const docker = ["docker.io", "index.docker.io", "registry-1.docker.io"];
   return docker.includes(host) ? docker : [host];
-}
-
-// lib/oci/tuf-layout.ts
-import { createHash as createHash6 } from "node:crypto";
-var TUF_MEDIA_TYPE = {
-  /** Layers holding metadata files; also the artifactType of metadata manifests. */
-  metadata: "application/vnd.tuf.metadata+json",
-  /** Layers holding target files, stored raw; also the artifactType of target manifests. */
-  target: "application/vnd.tuf.target"
-};
-var TUF_FILENAME_ANNOTATION = "tuf.io/filename";
-var METADATA_TAG = "latest";
-var TOP_LEVEL_ROLES2 = ["root", "timestamp", "snapshot", "targets"];
-var POINTER = {
-  artifactType: "application/vnd.tufci.pointer.v1+json",
-  /** `oci://HOST/REPO` of the TUF metadata repository. */
-  metadataAnnotation: "dev.tufci.pointer.metadata",
-  /** The TUF target path that signs the artifact. */
-  targetAnnotation: "dev.tufci.pointer.target"
-};
-var SOURCE_CUSTOM_KEY = "x-tufci-oci-source";
-function targetsRepositoryOf(repo) {
-  return `${repo}/targets`;
-}
-function roleTag(role) {
-  const tag = tagForName(role);
-  if (tag !== METADATA_TAG) return tag;
-  return `_${role}-${createHash6("sha256").update(role, "utf8").digest("hex").slice(0, 16)}`;
-}
-function parseMetadataFileName(name) {
-  const versioned = /^([1-9][0-9]*)\.(.+)\.json$/.exec(name);
-  if (versioned) return { role: versioned[2], version: Number(versioned[1]) };
-  const plain = /^(.+)\.json$/.exec(name);
-  return plain ? { role: plain[1] } : void 0;
-}
-function targetLocation(path) {
-  const rel = path.startsWith("targets/") ? path.slice("targets/".length) : path;
-  const slash = rel.lastIndexOf("/");
-  const fileName = rel.slice(slash + 1);
-  const m = /^([0-9a-f]{64})\.(.+)$/s.exec(fileName);
-  if (!m) return void 0;
-  const out = { sha256: m[1], fileName, relPath: rel };
-  if (slash < 0) out.tag = tagForName(fileName);
-  else out.indexTag = tagForName(rel.slice(0, rel.indexOf("/")));
-  return out;
-}
-function namedLayer(blob, mediaType, fileName) {
-  return {
-    mediaType,
-    digest: blob.digest,
-    size: blob.size,
-    annotations: { [TUF_FILENAME_ANNOTATION]: fileName, [TITLE_ANNOTATION]: fileName }
-  };
-}
-function artifactManifest(artifactType, layers) {
-  return {
-    schemaVersion: 2,
-    mediaType: MEDIA_TYPE.imageManifest,
-    artifactType,
-    config: { ...EMPTY_JSON.descriptor },
-    layers
-  };
-}
-function findNamed(list, fileName) {
-  return list.find((d) => d.annotations?.[TUF_FILENAME_ANNOTATION] === fileName);
-}
-function registryArtifactOf(custom) {
-  if (typeof custom !== "object" || custom === null) return void 0;
-  const c = custom;
-  const oci = c.oci;
-  if (typeof oci !== "object" || oci === null) return void 0;
-  const { mediaType, digest, size } = oci;
-  if (typeof mediaType !== "string" || typeof digest !== "string" || typeof size !== "number")
-    return void 0;
-  const source = typeof c[SOURCE_CUSTOM_KEY] === "string" ? c[SOURCE_CUSTOM_KEY] : void 0;
-  return source === void 0 ? { descriptor: { mediaType, digest, size } } : { descriptor: { mediaType, digest, size }, source };
 }
 
 // lib/oci/tuf-repo.ts
@@ -33947,7 +34214,10 @@ async function main() {
   const repo = new RepoDir(dir);
   const out = resolve3(dir, getInput("output-dir") || "_site");
   const tree = buildTree(repo, /* @__PURE__ */ new Date());
-  const report = await new DirPublisher(out).publish(tree);
+  const url = getInput("published-url");
+  const name = process.env.GITHUB_REPOSITORY;
+  const page = { ...name ? { name } : {}, ...url ? { url } : {} };
+  const report = await new DirPublisher(out, page).publish(tree);
   info(
     `Published ${report.written.length} files (${report.skipped.length} unchanged) to ${out}.`
   );

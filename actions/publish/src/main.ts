@@ -15,7 +15,11 @@ async function main(): Promise<void> {
   const repo = new RepoDir(dir);
   const out = resolve(dir, core.getInput('output-dir') || '_site');
   const tree = buildTree(repo, new Date());
-  const report = await new DirPublisher(out).publish(tree);
+  // index.html: the repository's name, and its address for the verify snippets
+  const url = core.getInput('published-url');
+  const name = process.env.GITHUB_REPOSITORY;
+  const page = { ...(name ? { name } : {}), ...(url ? { url } : {}) };
+  const report = await new DirPublisher(out, page).publish(tree);
   core.info(
     `Published ${report.written.length} files (${report.skipped.length} unchanged) to ${out}.`,
   );

@@ -29352,7 +29352,7 @@ function fileInfo(path) {
   const { sha256, length } = hashFile(path);
   return { length, hashes: { sha256 } };
 }
-function scanTargetFiles(targetsDir) {
+function scanTargetFiles(targetsDir, known = /* @__PURE__ */ new Map()) {
   const out = /* @__PURE__ */ new Map();
   if (!existsSync3(targetsDir)) return out;
   const walk = (dir, prefix) => {
@@ -29369,7 +29369,8 @@ function scanTargetFiles(targetsDir) {
       else if (st.isFile()) {
         if (name === ".gitkeep") continue;
         checkTargetPath(rel, `targets/${rel}`);
-        out.set(rel, fileInfo(full));
+        const k2 = known.get(rel);
+        out.set(rel, k2 && k2.length === st.size ? k2 : fileInfo(full));
       }
     }
   };
@@ -29709,6 +29710,10 @@ var GitRevReader = class {
     if (text === void 0) return void 0;
     return parseEnvelope(text, `metadata/${role}.json at ${this.rev.slice(0, 10)}`, roleType(role));
   }
+  /** Paths under targets/ whose files are as they were at this revision (see Git.unchangedSince). */
+  async unchangedTargets() {
+    return this.rev ? this.git.unchangedSince(this.rev, "targets") : /* @__PURE__ */ new Set();
+  }
   async invites() {
     if (!this.rev) return {};
     return parseInvites(await this.git.show(this.rev, STATE_FILE));
@@ -29908,14 +29913,14 @@ function refuseUnassigned(unassigned, root, event) {
   });
   throw new UserError(parts.join("\n"));
 }
-function syncTargets(repo, roles, log, event) {
+function syncTargets(repo, roles, log, event, known) {
   const targets = roles.get("targets").signed;
   const lookup = lookupIn(roles);
   const wanted = /* @__PURE__ */ new Map();
   for (const role of ["targets", ...(targets.delegations?.roles ?? []).map((r2) => r2.name)])
     wanted.set(role, {});
   const unassigned = /* @__PURE__ */ new Map();
-  const scanned = scanTargetFiles(repo.targetsDir);
+  const scanned = scanTargetFiles(repo.targetsDir, known);
   for (const [path, info2] of scanned) {
     const role = roleForTarget(lookup, path, `targets/${path}`);
     if (role === "targets" && path.includes("/")) {
@@ -29949,6 +29954,21 @@ function syncTargets(repo, roles, log, event) {
     }
   }
 }
+async function knownHashes(base, roles) {
+  const known = /* @__PURE__ */ new Map();
+  const unchanged = await base.unchangedTargets?.();
+  if (!unchanged?.size) return known;
+  for (const role of roles.keys()) {
+    if (roleType(role) !== "targets") continue;
+    const b2 = (await base.read(role))?.signed;
+    for (const [p2, t2] of Object.entries(b2?.targets ?? {})) {
+      const sha256 = t2.hashes?.sha256;
+      if (unchanged.has(p2) && !isRegistryTarget(t2) && typeof sha256 === "string")
+        known.set(p2, { length: t2.length, hashes: { sha256 } });
+    }
+  }
+  return known;
+}
 async function updateEvent(repo, base, now, opts = {}) {
   const log = [];
   if (!repo.has("root")) throw new UserError("metadata/root.json: missing; run `tufci init` first");
@@ -29958,7 +29978,8 @@ async function updateEvent(repo, base, now, opts = {}) {
     roles.set(role, env);
     original.set(role, clone(env));
   }
-  if (roles.has("targets")) syncTargets(repo, roles, log, opts.event ?? "sign/<event>");
+  if (roles.has("targets"))
+    syncTargets(repo, roles, log, opts.event ?? "sign/<event>", await knownHashes(base, roles));
   const root = roles.get("root").signed;
   const targets = roles.get("targets")?.signed;
   const baseRoot = (await base.read("root"))?.signed;
@@ -35117,6 +35138,29 @@ var Git2 = class {
     } catch {
       return [];
     }
+  }
+  /**
+   * Files below `dir` (paths relative to it) whose content in the work tree is the content
+   * they have at `rev`: tracked there and not changed, staged or deleted since. Names come
+   * NUL-separated, so no quoting can mangle them.
+   */
+  async unchangedSince(rev, dir) {
+    const names = (out) => out.split("\0").filter(Boolean);
+    const at = names(
+      await this.run(["ls-tree", "-r", "-z", "--name-only", rev, "--", dir], "ls-tree")
+    );
+    const changed = new Set(
+      names(
+        await this.run(
+          ["diff", "--relative", "--no-renames", "--name-only", "-z", rev, "--", dir],
+          "diff"
+        )
+      )
+    );
+    const prefix = `${dir.replace(/\/+$/, "")}/`;
+    return new Set(
+      at.filter((p2) => !changed.has(p2) && p2.startsWith(prefix)).map((p2) => p2.slice(prefix.length))
+    );
   }
   /** Stages `paths` (additions and removals) and commits; false when there was nothing to commit. */
   async commit(message, paths) {
