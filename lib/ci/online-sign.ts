@@ -6,6 +6,7 @@
 import { Git } from '../git/git.js';
 import { checkOnlineUri, onlineSigner } from '../signers/online/index.js';
 import type { OnlineEnv } from '../signers/online/index.js';
+import type { Signer } from '../signers/signer.js';
 import { onlineSign } from '../tuf/online.js';
 import { RepoDir } from '../tuf/repo.js';
 import { withRollback } from '../util/transaction.js';
@@ -28,9 +29,16 @@ export async function onlineSignTask(t: TaskEnv, o: OnlineSignOptions = {}): Pro
   const repo = new RepoDir(t.dir);
   const git = new Git(t.dir, t.env);
   const signerEnv: OnlineEnv = { ...o.signer, env: t.env };
-  const res = await withRollback(t.dir, ['metadata'], () =>
-    onlineSign(repo, (uri) => onlineSigner(o.uri ?? uri, signerEnv), t.now),
-  );
+  // one signer per URI for the whole task: snapshot and timestamp share a KMS client (one
+  // credential exchange, one key lookup) or a token session (the PIN asked once)
+  const signers = new Map<string, Promise<Signer>>();
+  const signerFor = (uri: string): Promise<Signer> => {
+    const u = o.uri ?? uri;
+    let s = signers.get(u);
+    if (!s) signers.set(u, (s = onlineSigner(u, signerEnv)));
+    return s;
+  };
+  const res = await withRollback(t.dir, ['metadata'], () => onlineSign(repo, signerFor, t.now));
   if (!res.written.length) {
     t.log('snapshot and timestamp are current; nothing to sign.');
     return [];

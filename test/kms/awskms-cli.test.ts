@@ -276,6 +276,50 @@ describe('awskms: each failure through the built CLI', () => {
     return r;
   }
 
+  it('credentials from a web identity token (GitHub OIDC): STS first, then KMS with the session', async () => {
+    // what the SDK's standard chain does with AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN:
+    // AssumeRoleWithWebIdentity at STS (moto here, through AWS_ENDPOINT_URL), then every KMS
+    // call signed with the temporary keys STS returned
+    const proxy = await startFaultProxy(moto.url);
+    try {
+      const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOnR1ZmNpL21haW4ifQ.c2lnbmF0dXJl';
+      const tokenFile = join(w.root, 'oidc-token');
+      writeFileSync(tokenFile, token);
+      const env = ciEnv(w, moto, {
+        AWS_ACCESS_KEY_ID: undefined,
+        AWS_SECRET_ACCESS_KEY: undefined,
+        AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+        AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/tuf-online-sign',
+        AWS_ENDPOINT_URL: proxy.url,
+      });
+      const ci = w.ci();
+      const r = await tufci(ci.dir, env, 'online-sign');
+      expect(r.code, r.err).toBe(0);
+      expect(r.err).toBe('');
+      expect(r.out).not.toContain(token);
+      // one client for snapshot and timestamp: one exchange, one key lookup, two signatures
+      expect(proxy.requests.map((q) => q.headers['x-amz-target'] ?? 'STS')).toEqual([
+        'STS',
+        'TrentService.DescribeKey',
+        'TrentService.GetPublicKey',
+        'TrentService.Sign',
+        'TrentService.Sign',
+      ]);
+      const [sts, ...kms] = proxy.requests;
+      const form = new URLSearchParams(sts!.body.toString());
+      expect(form.get('Action')).toBe('AssumeRoleWithWebIdentity');
+      expect(form.get('RoleArn')).toBe('arn:aws:iam::123456789012:role/tuf-online-sign');
+      expect(form.get('WebIdentityToken')).toBe(token);
+      const keyIds = kms.map(
+        (q) => /Credential=([A-Z0-9]+)\//.exec(String(q.headers.authorization))?.[1],
+      );
+      expect(new Set(keyIds).size).toBe(1);
+      expect(keyIds[0]).toMatch(/^ASIA/); // a session's key, not a long-lived one
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('no credentials: 5, says where credentials come from', async () => {
     const env = ciEnv(w, moto, { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
     await fails(5, `AWS KMS key alias/tuf-online: no AWS credentials found`, env);

@@ -64955,11 +64955,14 @@ async function onlineSignTask(t2, o4 = {}) {
   const repo = new RepoDir(t2.dir);
   const git = new Git2(t2.dir, t2.env);
   const signerEnv = { ...o4.signer, env: t2.env };
-  const res = await withRollback(
-    t2.dir,
-    ["metadata"],
-    () => onlineSign(repo, (uri) => onlineSigner(o4.uri ?? uri, signerEnv), t2.now)
-  );
+  const signers = /* @__PURE__ */ new Map();
+  const signerFor = (uri) => {
+    const u = o4.uri ?? uri;
+    let s2 = signers.get(u);
+    if (!s2) signers.set(u, s2 = onlineSigner(u, signerEnv));
+    return s2;
+  };
+  const res = await withRollback(t2.dir, ["metadata"], () => onlineSign(repo, signerFor, t2.now));
   if (!res.written.length) {
     t2.log("snapshot and timestamp are current; nothing to sign.");
     return [];
