@@ -62,10 +62,15 @@ export async function bumpExpiringTask(t: TaskEnv, o: { push?: boolean } = {}): 
       t.log(`${e.why}: ${e.branch} already exists, skipped.`);
       continue;
     }
-    const env = repo.readRole(e.role);
     await git.checkout(e.branch, start);
-    repo.writeRole(e.role, bumped(env, e.role, root, t.now));
-    await git.commit(`Expiry bump for ${e.role}: version ${e.version + 1}`, ['metadata']);
+    for (const role of e.roles ?? [e.role])
+      repo.writeRole(role, bumped(repo.readRole(role), role, root, t.now));
+    await git.commit(
+      e.roles
+        ? `Expiry bump for ${e.role}: one version up each`
+        : `Expiry bump for ${e.role}: version ${e.version + 1}`,
+      ['metadata'],
+    );
     if (o.push) await git.push(remote, e.branch);
     await git.checkout(start, startRev);
     created.push(e.branch);

@@ -21,6 +21,7 @@ const binOf = (path: string, bits: number, prefix = 'bins'): string => {
 
 interface Signed {
   version: number;
+  expires: string;
   targets: Record<string, unknown>;
   meta: Record<string, { version: number }>;
   delegations: { succinct_roles: unknown };
@@ -179,6 +180,29 @@ describe('hashed bins signed offline', () => {
       }
     } finally {
       await server.close();
+    }
+  });
+
+  it('bump-expiring opens one event for the bins due, not one per bin', async () => {
+    const ci = w.ci();
+    const expires = new Date(meta(ci, 'bins-0').signed.expires);
+    const was = w.now;
+    w.now = new Date(expires.getTime() - 30 * 86_400_000);
+    try {
+      const r = await ci.tufci('bump-expiring');
+      expect(r.code, r.err).toBe(0);
+      const bump = w.remoteBranches().filter((b) => b.startsWith('sign/bump-bins-'));
+      expect(bump).toHaveLength(1);
+      expect(r.out).toContain(`bins-0 … bins-3 (4 bins): bins-`);
+      const changed = git(w.remote, 'diff', '--name-only', 'main', bump[0]!).trim().split('\n');
+      expect(changed).toEqual([
+        'metadata/bins-0.json',
+        'metadata/bins-1.json',
+        'metadata/bins-2.json',
+        'metadata/bins-3.json',
+      ]);
+    } finally {
+      w.now = was;
     }
   });
 
