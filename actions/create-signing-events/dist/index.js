@@ -25646,6 +25646,34 @@ function delegatorName(roles, role) {
 function isOnlineRule(rk) {
   return rk.keyids.length > 0 && rk.keyids.every((id) => rk.keys[id]?.[ONLINE_URI] !== void 0);
 }
+function binGroups(roles) {
+  const out = /* @__PURE__ */ new Map();
+  for (const env of roles.values()) {
+    const s = env.signed.delegations?.succinct_roles;
+    if (s && env.signed._type === "targets") {
+      for (const b2 of binNames(s)) if (roles.has(b2)) out.set(b2, s.name_prefix);
+    }
+  }
+  return out;
+}
+function compactRoleNames(names, groups) {
+  const out = [];
+  const byPrefix = /* @__PURE__ */ new Map();
+  for (const n of names) {
+    const g = groups.get(n);
+    if (g === void 0) out.push(n);
+    else {
+      if (!byPrefix.has(g)) out.push(`\0${g}`);
+      byPrefix.set(g, [...byPrefix.get(g) ?? [], n]);
+    }
+  }
+  return out.map((n) => {
+    if (!n.startsWith("\0")) return n;
+    const bins = [...byPrefix.get(n.slice(1))].sort();
+    if (bins.length <= 3) return bins.join(", ");
+    return `${bins[0]} \u2026 ${bins.at(-1)} (${bins.length} bins)`;
+  }).join(", ");
+}
 
 // lib/tuf/roles.ts
 function roleKeys(role, root, delegations) {
@@ -25741,14 +25769,39 @@ function describeHealth(h2) {
 // lib/event/expiring.ts
 var bumpBranch = (role, version) => `sign/bump-${role}-v${version + 1}`;
 function rolesToBump(repo, now) {
-  return unhealthyRoles(repo.readOfflineRoles(), now).map((h2) => ({
-    role: h2.role,
-    version: h2.version,
-    expires: h2.expires,
-    branch: bumpBranch(h2.role, h2.version),
-    health: h2,
-    why: describeHealth(h2)
-  }));
+  const roles = repo.readOfflineRoles();
+  const groups = binGroups(roles);
+  const out = [];
+  const bins = /* @__PURE__ */ new Map();
+  for (const h2 of unhealthyRoles(roles, now)) {
+    const g = groups.get(h2.role);
+    if (g === void 0) {
+      out.push({
+        role: h2.role,
+        version: h2.version,
+        expires: h2.expires,
+        branch: bumpBranch(h2.role, h2.version),
+        health: h2,
+        why: describeHealth(h2)
+      });
+    } else bins.set(g, [...bins.get(g) ?? [], h2]);
+  }
+  for (const [prefix, hs] of bins) {
+    const first2 = [...hs].sort((a, b2) => a.expires.localeCompare(b2.expires))[0];
+    const names = hs.map((h2) => h2.role);
+    const label = hs.length === 1 ? first2.role : compactRoleNames(names, groups);
+    out.push({
+      role: label,
+      version: first2.version,
+      expires: first2.expires,
+      // stable while the same bins are due: reruns find it
+      branch: hs.length === 1 ? bumpBranch(first2.role, first2.version) : `sign/bump-${prefix}-${first2.expires.slice(0, 10)}`,
+      health: first2,
+      why: hs.length === 1 ? describeHealth(first2) : `${label}: ${describeHealth(first2)}`,
+      ...hs.length > 1 ? { roles: names } : {}
+    });
+  }
+  return out;
 }
 function bumped(env, role, root, now) {
   const next = clone(env);
@@ -31051,10 +31104,13 @@ async function bumpExpiringTask(t2, o2 = {}) {
       t2.log(`${e.why}: ${e.branch} already exists, skipped.`);
       continue;
     }
-    const env = repo.readRole(e.role);
     await git.checkout(e.branch, start);
-    repo.writeRole(e.role, bumped(env, e.role, root, t2.now));
-    await git.commit(`Expiry bump for ${e.role}: version ${e.version + 1}`, ["metadata"]);
+    for (const role of e.roles ?? [e.role])
+      repo.writeRole(role, bumped(repo.readRole(role), role, root, t2.now));
+    await git.commit(
+      e.roles ? `Expiry bump for ${e.role}: one version up each` : `Expiry bump for ${e.role}: version ${e.version + 1}`,
+      ["metadata"]
+    );
     if (o2.push) await git.push(remote, e.branch);
     await git.checkout(start, startRev);
     created.push(e.branch);
