@@ -32,8 +32,8 @@ export async function eventUpdateTask(
   let committed = false;
   if (!res.written.length) t.log('Metadata is up to date; nothing to commit.');
   else if (o.commit !== false) {
-    committed = await git.commit(`Signing event: update ${res.written.join(', ')}`, ['metadata']);
-    t.log(`Committed new metadata for ${res.written.join(', ')}.`);
+    committed = await git.commit(`Signing event: update ${res.writtenText}`, ['metadata']);
+    t.log(`Committed new metadata for ${res.writtenText}.`);
     if (o.push)
       await pushEvent(
         { git, remotes: { pullRemote: remote, pushRemote: remote }, log: t.log },
@@ -62,10 +62,15 @@ export async function bumpExpiringTask(t: TaskEnv, o: { push?: boolean } = {}): 
       t.log(`${e.why}: ${e.branch} already exists, skipped.`);
       continue;
     }
-    const env = repo.readRole(e.role);
     await git.checkout(e.branch, start);
-    repo.writeRole(e.role, bumped(env, e.role, root, t.now));
-    await git.commit(`Expiry bump for ${e.role}: version ${e.version + 1}`, ['metadata']);
+    for (const role of e.roles ?? [e.role])
+      repo.writeRole(role, bumped(repo.readRole(role), role, root, t.now));
+    await git.commit(
+      e.roles
+        ? `Expiry bump for ${e.role}: one version up each`
+        : `Expiry bump for ${e.role}: version ${e.version + 1}`,
+      ['metadata'],
+    );
     if (o.push) await git.push(remote, e.branch);
     await git.checkout(start, startRev);
     created.push(e.branch);

@@ -1,6 +1,7 @@
 import { addDays, clone, tufDate } from '../tuf/envelope.js';
 import { describeHealth, unhealthyRoles } from '../tuf/health.js';
 import type { RoleHealth } from '../tuf/health.js';
+import { binGroups, compactRoleNames } from '../tuf/bins.js';
 import type { RepoDir } from '../tuf/repo.js';
 import { periodsOf } from '../tuf/roles.js';
 import type { Envelope, RootSigned } from '../tuf/types.js';
@@ -39,6 +40,11 @@ export interface RoleToBump extends ExpiringRole {
   health: RoleHealth;
   /** What is wrong, in words: "targets v2: below threshold: …". */
   why: string;
+  /**
+   * Hash bins of one delegation due together: one event bumps them all (`role` is then a
+   * label such as `bins-000 … bins-3ff (1024 bins)`), not an event per bin.
+   */
+  roles?: string[];
 }
 
 /**
@@ -46,14 +52,42 @@ export interface RoleToBump extends ExpiringRole {
  * below their threshold (a change merged before it was signed, or keys changed since).
  */
 export function rolesToBump(repo: RepoDir, now: Date): RoleToBump[] {
-  return unhealthyRoles(repo.readOfflineRoles(), now).map((h) => ({
-    role: h.role,
-    version: h.version,
-    expires: h.expires,
-    branch: bumpBranch(h.role, h.version),
-    health: h,
-    why: describeHealth(h),
-  }));
+  const roles = repo.readOfflineRoles();
+  const groups = binGroups(roles);
+  const out: RoleToBump[] = [];
+  const bins = new Map<string, RoleHealth[]>();
+  for (const h of unhealthyRoles(roles, now)) {
+    const g = groups.get(h.role);
+    if (g === undefined) {
+      out.push({
+        role: h.role,
+        version: h.version,
+        expires: h.expires,
+        branch: bumpBranch(h.role, h.version),
+        health: h,
+        why: describeHealth(h),
+      });
+    } else bins.set(g, [...(bins.get(g) ?? []), h]);
+  }
+  for (const [prefix, hs] of bins) {
+    const first = [...hs].sort((a, b) => a.expires.localeCompare(b.expires))[0]!;
+    const names = hs.map((h) => h.role);
+    const label = hs.length === 1 ? first.role : compactRoleNames(names, groups);
+    out.push({
+      role: label,
+      version: first.version,
+      expires: first.expires,
+      // stable while the same bins are due: reruns find it
+      branch:
+        hs.length === 1
+          ? bumpBranch(first.role, first.version)
+          : `sign/bump-${prefix}-${first.expires.slice(0, 10)}`,
+      health: first,
+      why: hs.length === 1 ? describeHealth(first) : `${label}: ${describeHealth(first)}`,
+      ...(hs.length > 1 ? { roles: names } : {}),
+    });
+  }
+  return out;
 }
 
 /** The role with one version bump, a fresh expiry and no signatures. */

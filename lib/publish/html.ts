@@ -10,6 +10,7 @@
  * targets of each role, and links the role metadata that lists all of them.
  */
 import { registryArtifactOf } from '../oci/tuf-layout.js';
+import { delegatorName } from '../tuf/bins.js';
 import { signerCount, validSignatures } from '../tuf/envelope.js';
 import { unhealthyRoles } from '../tuf/health.js';
 import { ownerOf, periodsOf, roleKeys } from '../tuf/roles.js';
@@ -114,13 +115,12 @@ interface TargetRow {
 
 function roleRows(tree: PublishTree, now: Date): RoleRow[] {
   const root = tree.roles.get('root')!.signed as RootSigned;
-  const targets = tree.roles.get('targets')?.signed as TargetsSigned | undefined;
   const problems = new Map(unhealthyRoles(tree.roles, now).map((h) => [h.role, h.problems]));
   const files = new Map(
     tree.entries.filter((e) => !isTargetEntry(e)).map((e) => [e.name, e.path] as const),
   );
   return [...tree.roles].map(([role, env]) => {
-    const rk = roleKeys(role, root, targets) ?? { keys: {}, keyids: [], threshold: 1 };
+    const rk = roleKeys(role, root, tree.roles) ?? { keys: {}, keyids: [], threshold: 1 };
     const valid = new Set(validSignatures(env, rk.keys, rk.keyids));
     const p = problems.get(role) ?? [];
     // one key listed under two keyids counts once, as a client counts it
@@ -132,7 +132,11 @@ function roleRows(tree: PublishTree, now: Date): RoleRow[] {
       // a malformed period field: the page still shows the role
     }
     const rootVersion = `${root.version}.root.json`;
-    const delegation = targets?.delegations?.roles?.find((d) => d.name === role);
+    const parent = delegatorName(tree.roles, role);
+    const delegator = parent === undefined ? undefined : tree.roles.get(parent);
+    const delegation = (delegator?.signed as TargetsSigned | undefined)?.delegations?.roles?.find(
+      (d) => d.name === role,
+    );
     const paths =
       delegation?.paths ?? delegation?.path_hash_prefixes?.map((p) => `hash prefix ${p}`);
     return {

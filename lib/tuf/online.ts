@@ -7,15 +7,16 @@ import { addDays, serialize, signedBytes, signerCount, tufDate } from './envelop
 import { keyMaterial } from './key-identity.js';
 import { keyId } from './keys.js';
 import type { RepoDir } from './repo.js';
-import { checkRoleSigned } from './health.js';
+import { checkRoleSigned, isOnlineSigned } from './health.js';
+import { binGroups, compactRoleNames, delegatorName } from './bins.js';
 import { periodsOf, roleKeys } from './roles.js';
+import type { RoleKeys } from './roles.js';
 import { ONLINE_URI } from './types.js';
 import type {
   Envelope,
   MetaFileJson,
   RootSigned,
   SnapshotSigned,
-  TargetsSigned,
   TimestampSigned,
 } from './types.js';
 
@@ -24,6 +25,8 @@ export type OnlineSignerFactory = (uri: string, keyid: string) => Promise<Signer
 
 export interface OnlineResult {
   written: ('snapshot' | 'timestamp')[];
+  /** Online-signed delegated roles (online hash bins) signed anew, before the snapshot. */
+  bins: string[];
   reasons: string[];
 }
 
@@ -61,22 +64,59 @@ async function signOnline(
   env: Envelope,
   root: RootSigned,
   factory: OnlineSignerFactory,
+  rule?: { rk: RoleKeys; where: string },
 ): Promise<void> {
-  const rk = roleKeys(role, root, undefined);
-  const keyid = rk?.keyids.find((id) => typeof root.keys[id]?.[ONLINE_URI] === 'string');
+  const rk = rule?.rk ?? roleKeys(role, root, undefined);
+  const where = rule?.where ?? 'root';
+  const keys = rk?.keys ?? {};
+  const keyid = rk?.keyids.find((id) => typeof keys[id]?.[ONLINE_URI] === 'string');
   if (!rk || !keyid)
-    throw new UserError(`metadata/root.json: role ${role} has no key with ${ONLINE_URI}`);
-  const signer = await factory(root.keys[keyid]![ONLINE_URI] as string, keyid);
+    throw new UserError(`metadata/${where}.json: role ${role} has no key with ${ONLINE_URI}`);
+  const signer = await factory(keys[keyid]![ONLINE_URI] as string, keyid);
   const pub = await signer.publicKey();
   // matched by key material: root may list the online key under a legacy keyid
-  if (keyMaterial(pub) !== keyMaterial(root.keys[keyid]!)) {
+  if (keyMaterial(pub) !== keyMaterial(keys[keyid]!)) {
     // exit 5, as an offline key that is not in the role
     throw new SignerError(
       'key',
-      `${signer.description}: online key ${keyId(pub).slice(0, 12)} is not the ${role} key in root (${keyid.slice(0, 12)})`,
+      `${signer.description}: online key ${keyId(pub).slice(0, 12)} is not the ${role} key in ${where} (${keyid.slice(0, 12)})`,
     );
   }
   env.signatures = [{ keyid, sig: await signer.sign(signedBytes(env)) }];
+}
+
+/**
+ * Signs the online hash bins that need it: their content changed (an event dropped the
+ * signature), or they are due or expired. A bin gets a new version unless the event
+ * already gave it one the snapshot does not list yet.
+ */
+async function signOnlineBins(
+  repo: RepoDir,
+  offline: Map<string, Envelope>,
+  root: RootSigned,
+  curSnap: Envelope<SnapshotSigned> | undefined,
+  factory: OnlineSignerFactory,
+  now: Date,
+): Promise<string[]> {
+  const signed: string[] = [];
+  for (const [role, env] of offline) {
+    if (!isOnlineSigned(role, root, offline)) continue;
+    const rk = roleKeys(role, root, offline)!;
+    const listed = curSnap?.signed.meta[`${role}.json`]?.version ?? 0;
+    const valid = signerCount(env, rk.keys, rk.keyids) >= rk.threshold;
+    const { expiry, signing } = periodsOf(role, env, root);
+    const due = now.getTime() >= new Date(env.signed.expires).getTime() - signing * 86_400_000;
+    if (valid && !due && env.signed.version >= listed) continue;
+    if (due || env.signed.version <= listed) {
+      env.signed.version = Math.max(env.signed.version, listed) + 1;
+      env.signed.expires = tufDate(addDays(now, expiry));
+    }
+    const where = delegatorName(offline, role) ?? 'targets';
+    await signOnline(role, env, root, factory, { rk, where });
+    repo.writeRole(role, env);
+    signed.push(role);
+  }
+  return signed;
 }
 
 /**
@@ -95,9 +135,11 @@ export async function onlineSign(
   const curSnap = repo.has('snapshot')
     ? (repo.readRole('snapshot') as Envelope<SnapshotSigned>)
     : undefined;
+  const bins = await signOnlineBins(repo, offline, root, curSnap, factory, now);
+  if (bins.length)
+    reasons.push(`${compactRoleNames(bins, binGroups(offline))}: content changed or due`);
   const meta: Record<string, MetaFileJson> = {};
   // never vouch (in a snapshot) for metadata a client would reject
-  const targets = offline.get('targets')?.signed as TargetsSigned | undefined;
   for (const [role, env] of offline) {
     if (new Date(env.signed.expires) <= now) {
       throw new UserError(
@@ -114,13 +156,18 @@ export async function onlineSign(
       role,
       env,
       root,
-      targets,
+      offline,
       now,
       'an unsigned change reached this branch; not signing a snapshot over it',
     );
     if (role === 'root') continue;
     meta[`${role}.json`] = metaFile(readFileSync(repo.rolePath(role)), env.signed.version);
   }
+  // A role no longer delegated (a bin of an earlier shape, a removed role) keeps its entry:
+  // python-tuf and tuf-js refuse a new snapshot that drops one ("missing info for …"), and
+  // the version it holds keeps a later role of that name from reusing a version.
+  for (const [name, entry] of Object.entries(curSnap?.signed.meta ?? {}))
+    if (!(name in meta)) meta[name] = entry;
   let snapBytes = repo.has('snapshot') ? readFileSync(repo.rolePath('snapshot')) : undefined;
   const snapWhy = staleness('snapshot', curSnap, meta, root, now);
   let snapVersion = curSnap?.signed.version ?? 0;
@@ -161,5 +208,5 @@ export async function onlineSign(
     repo.writeRole('timestamp', env);
     written.push('timestamp');
   }
-  return { written, reasons };
+  return { written, bins, reasons };
 }

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { delegationOf, delegatorName } from './bins.js';
 import type { Envelope, KeyJson, RootSigned, TargetsSigned } from './types.js';
 import { EXPIRY_PERIOD, KEYOWNER, SIGNING_PERIOD, isOnlineRole } from './types.js';
 
@@ -9,19 +10,28 @@ export interface RoleKeys {
   threshold: number;
 }
 
-/** Who signs `role`: root's role entry for top-level roles, targets' delegation for the rest. */
+/**
+ * Who signs `role`: root's role entry for top-level roles; for a delegated role (a hash
+ * bin included) the delegation of the role that delegates it. `delegations` is either that
+ * role's signed metadata (targets', for roles one level down) or every loaded role by name,
+ * in which the delegator is found (roles delegated from delegated roles and bins).
+ */
 export function roleKeys(
   role: string,
   root: RootSigned,
-  targets: TargetsSigned | undefined,
+  delegations: TargetsSigned | Map<string, Envelope> | undefined,
 ): RoleKeys | undefined {
   if (Object.hasOwn(root.roles, role)) {
     const r = root.roles[role]!;
     return { keys: root.keys, keyids: r.keyids, threshold: r.threshold };
   }
-  const d = targets?.delegations?.roles?.find((x) => x.name === role);
-  if (!d || !targets?.delegations) return undefined;
-  return { keys: targets.delegations.keys, keyids: d.keyids, threshold: d.threshold };
+  if (delegations instanceof Map) {
+    const parent = delegatorName(delegations, role);
+    return parent === undefined
+      ? undefined
+      : delegationOf(delegations.get(parent)?.signed as TargetsSigned, role);
+  }
+  return delegationOf(delegations, role);
 }
 
 export function ownerOf(key: KeyJson | undefined, keyid: string): string {
