@@ -10,6 +10,7 @@ import {
   defineKey,
   defineMirror,
   defineOnline,
+  defineProject,
   definePublish,
   defineSetup,
   defineSign,
@@ -30,6 +31,7 @@ export function buildProgram(ctx: Ctx): Command {
   defineSetup(program, ctx);
   defineInit(program, ctx);
   defineDelegate(program, ctx);
+  defineProject(program, ctx);
   defineSign(program, ctx);
   defineStatus(program, ctx);
   defineEvent(program, ctx);

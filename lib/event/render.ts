@@ -18,9 +18,9 @@ export function statusText(event: string, s: EventStatus, outOfSync: string[] = 
   if (!s.roles.length) lines.push('  No role changed in this event.');
   for (const r of s.roles) {
     lines.push(
-      `  ${r.role} v${r.version} (expires ${r.expires}): ${r.complete ? 'signed' : 'needs signatures'}`,
+      `  ${r.role} v${r.version} (expires ${r.expires}): ${r.online ? 'signed online after merge' : r.complete ? 'signed' : 'needs signatures'}`,
     );
-    lines.push(reqLine('    signatures: ', r.current));
+    if (!r.online) lines.push(reqLine('    signatures: ', r.current));
     if (r.previous) lines.push(reqLine('    previous root: ', r.previous));
     if (r.invites.length) lines.push(`    invited, key not yet added: ${r.invites.join(', ')}`);
   }
@@ -37,11 +37,13 @@ function mdReq(q: Requirement): string {
 }
 
 function roleRow(r: RoleStatus, c: RoleChanges | undefined): string {
-  const state = r.complete
-    ? '✅ signed'
-    : r.invites.length
-      ? '✉️ invites pending'
-      : '⏳ needs signatures';
+  const state = r.online
+    ? '🤖 signed online after merge'
+    : r.complete
+      ? '✅ signed'
+      : r.invites.length
+        ? '✉️ invites pending'
+        : '⏳ needs signatures';
   const who = mdReq(r.current) + (r.previous ? `<br>previous root: ${mdReq(r.previous)}` : '');
   const inv = r.invites.length ? `<br>invited: ${r.invites.map(mdEsc).join(', ')}` : '';
   const what = c ? mdEsc(summarizeChanges(c)) : '';

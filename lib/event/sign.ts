@@ -97,7 +97,10 @@ export async function planSigning(
     const mine = unsignedKeysOf(r, user);
     if (!mine.length) continue;
     // matched by key material: a legacy keyid that is not the spec hash still names this key
-    const keys = { ...(baseRoot?.keys ?? {}), ...(roleKeys(r.role, root, targets)?.keys ?? {}) };
+    const keys = {
+      ...(baseRoot?.keys ?? {}),
+      ...(roleKeys(r.role, root, targets, roles)?.keys ?? {}),
+    };
     const ids = keyidsOf(pub, keys, mine);
     if (ids.length) {
       keyids.set(r.role, ids);

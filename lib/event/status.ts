@@ -1,7 +1,7 @@
 import { sameJson, validSignatures } from '../tuf/envelope.js';
 import { distinctKeyCount } from '../tuf/key-identity.js';
 import type { MetadataReader } from '../tuf/repo.js';
-import { ownerOf, roleKeys } from '../tuf/roles.js';
+import { isOnlineDelegated, ownerOf, roleKeys } from '../tuf/roles.js';
 import type { RoleKeys } from '../tuf/roles.js';
 import type { Envelope, RootSigned, TargetsSigned } from '../tuf/types.js';
 import type { Invites } from './invites.js';
@@ -29,6 +29,8 @@ export interface RoleStatus {
   previous?: Requirement;
   /** `@user`s invited to this role who have not accepted yet. */
   invites: string[];
+  /** Signed by the online key after merge (a recently-claimed layer): no one signs it in the event. */
+  online?: boolean;
   complete: boolean;
 }
 
@@ -76,8 +78,10 @@ export async function eventStatus(
   const out: RoleStatus[] = [];
   for (const role of await changedRoles(roles, base)) {
     const env = roles.get(role)!;
-    const rk = roleKeys(role, root, targets) ?? { keys: {}, keyids: [], threshold: 1 };
+    const rk = roleKeys(role, root, targets, roles) ?? { keys: {}, keyids: [], threshold: 1 };
+    const online = isOnlineDelegated(role, rk);
     const current = requirement(env, rk);
+    if (online) current.met = true;
     const prevRk = role === 'root' && baseRoot ? roleKeys('root', baseRoot, undefined) : undefined;
     const previous = prevRk ? requirement(env, prevRk) : undefined;
     const inv = Object.entries(invites)
@@ -90,6 +94,7 @@ export async function eventStatus(
       current,
       previous,
       invites: inv,
+      ...(online ? { online: true } : {}),
       complete: current.met && (previous?.met ?? true) && inv.length === 0,
     });
   }

@@ -12,6 +12,7 @@ import type { MetadataReader, RepoDir } from '../tuf/repo.js';
 import { lookupIn, roleForTarget } from '../tuf/owner.js';
 import { checkKeyids } from '../tuf/key-identity.js';
 import { checkThreshold, ownerOf, periodsOf, roleKeys } from '../tuf/roles.js';
+import type { RoleKeys } from '../tuf/roles.js';
 import { scanTargetFiles } from '../tuf/target-files.js';
 import { TOP_LEVEL_DIRS } from '../tuf/types.js';
 import type { Envelope, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
@@ -61,8 +62,8 @@ function syncTargets(
   const targets = roles.get('targets')!.signed as TargetsSigned;
   const lookup = lookupIn(roles);
   const wanted = new Map<string, Record<string, TargetFileJson>>();
-  for (const role of ['targets', ...(targets.delegations?.roles ?? []).map((r) => r.name)])
-    wanted.set(role, {});
+  // every targets role loaded (nested layouts too): a role whose files are gone is emptied
+  for (const [role, env] of roles) if (env.signed._type === 'targets') wanted.set(role, {});
   const unassigned = new Map<string, string[]>();
   const scanned = scanTargetFiles(repo.targetsDir);
   for (const [path, info] of scanned) {
@@ -97,6 +98,25 @@ function syncTargets(
       signed.targets = next;
     }
   }
+}
+
+/** The known-good rule for `role`: its delegator as the known-good state has it. */
+async function baseRoleKeys(
+  role: string,
+  baseRoot: RootSigned,
+  baseTargets: TargetsSigned | undefined,
+  base: MetadataReader,
+  roles: Map<string, Envelope>,
+): Promise<RoleKeys | undefined> {
+  const direct = roleKeys(role, baseRoot, baseTargets);
+  if (direct) return direct;
+  for (const [name, env] of roles) {
+    if (name === 'targets' || env.signed._type !== 'targets') continue;
+    if (!env.signed.delegations?.roles?.some((d) => d.name === role)) continue;
+    const b = await base.read(name);
+    return b ? roleKeys(role, baseRoot, b.signed as TargetsSigned) : undefined;
+  }
+  return undefined;
 }
 
 /**
@@ -151,7 +171,7 @@ export async function updateEvent(
       log.push(`${role}: version ${desired}, expires ${env.signed.expires}`);
       continue;
     }
-    const rk = roleKeys(role, root, targets);
+    const rk = roleKeys(role, root, targets, roles);
     const keys = { ...(baseRoot?.keys ?? {}), ...(rk?.keys ?? {}) };
     const good = new Set(
       validSignatures(
@@ -178,8 +198,10 @@ export async function updateEvent(
   for (const [role, env] of roles) {
     const b = await base.read(role);
     if (!b || !sameJson(b.signed, env.signed)) continue;
-    const rule = roleKeys(role, root, targets);
-    const before = baseRoot ? roleKeys(role, baseRoot, baseTargets) : undefined;
+    const rule = roleKeys(role, root, targets, roles);
+    const before = baseRoot
+      ? await baseRoleKeys(role, baseRoot, baseTargets, base, roles)
+      : undefined;
     if (!rule || !before) continue;
     const metBefore = signerCount(env, before.keys, before.keyids) >= before.threshold;
     const validNow = signerCount(env, rule.keys, rule.keyids);
@@ -193,7 +215,7 @@ export async function updateEvent(
   }
 
   for (const role of roles.keys()) {
-    const rk = roleKeys(role, root, targets);
+    const rk = roleKeys(role, root, targets, roles);
     if (!rk) throw new UserError(`metadata/${role}.json: no role delegates to ${role}`);
     checkThreshold(
       `metadata/${role === 'root' || role === 'targets' ? 'root' : 'targets'}.json role ${role}`,

@@ -5,7 +5,7 @@
  */
 import { UserError } from '../errors.js';
 import { signerCount, validSignatures } from './envelope.js';
-import { ownerOf, periodsOf, roleKeys } from './roles.js';
+import { isOnlineDelegated, ownerOf, periodsOf, roleKeys } from './roles.js';
 import type { Envelope, RootSigned, TargetsSigned } from './types.js';
 
 type RoleProblem = 'below-threshold' | 'expired' | 'due';
@@ -41,8 +41,9 @@ function roleHealth(
   root: RootSigned,
   targets: TargetsSigned | undefined,
   now: Date,
+  all?: Map<string, Envelope>,
 ): RoleHealth {
-  const rk = roleKeys(role, root, targets) ?? { keys: {}, keyids: [], threshold: 1 };
+  const rk = roleKeys(role, root, targets, all) ?? { keys: {}, keyids: [], threshold: 1 };
   const ok = validSignatures(env, rk.keys, rk.keyids);
   const okSet = new Set(ok);
   // one key listed under two keyids counts once
@@ -66,13 +67,17 @@ function roleHealth(
   };
 }
 
-/** Every offline role that needs a new signed version: below threshold, expired or due. */
+/**
+ * Every offline role that needs a new signed version: below threshold, expired or due.
+ * Roles the online key signs (a recently-claimed layer) are online-sign's job, not an event's.
+ */
 export function unhealthyRoles(roles: Map<string, Envelope>, now: Date): RoleHealth[] {
   const root = roles.get('root')?.signed as RootSigned | undefined;
   if (!root) return [];
   const targets = roles.get('targets')?.signed as TargetsSigned | undefined;
   return [...roles]
-    .map(([role, env]) => roleHealth(role, env, root, targets, now))
+    .filter(([role]) => !isOnlineDelegated(role, roleKeys(role, root, targets, roles)))
+    .map(([role, env]) => roleHealth(role, env, root, targets, now, roles))
     .filter((h) => h.problems.length > 0);
 }
 
@@ -93,12 +98,14 @@ export function checkRoleSigned(
   targets: TargetsSigned | undefined,
   now: Date,
   consequence: string,
+  all?: Map<string, Envelope>,
 ): void {
   const where = `metadata/${role}.json`;
   if (new Date(env.signed.expires) <= now)
     throw new UserError(`${where}: role ${role} expired on ${env.signed.expires}`);
-  if (!roleKeys(role, root, targets)) throw new UserError(`${where}: no role delegates to ${role}`);
-  const h = roleHealth(role, env, root, targets, now);
+  if (!roleKeys(role, root, targets, all))
+    throw new UserError(`${where}: no role delegates to ${role}`);
+  const h = roleHealth(role, env, root, targets, now, all);
   if (h.problems.includes('below-threshold'))
     throw new UserError(
       `${where}: role ${role} v${h.version} is below its threshold: ${shortfall(h)}; ${consequence}`,

@@ -8,7 +8,8 @@ import { keyMaterial } from './key-identity.js';
 import { keyId } from './keys.js';
 import type { RepoDir } from './repo.js';
 import { checkRoleSigned } from './health.js';
-import { periodsOf, roleKeys } from './roles.js';
+import { isOnlineDelegated, periodsOf, roleKeys } from './roles.js';
+import type { RoleKeys } from './roles.js';
 import { ONLINE_URI } from './types.js';
 import type {
   Envelope,
@@ -23,7 +24,8 @@ import type {
 export type OnlineSignerFactory = (uri: string, keyid: string) => Promise<Signer>;
 
 export interface OnlineResult {
-  written: ('snapshot' | 'timestamp')[];
+  /** Online-signed delegated roles (a recently-claimed layer), then snapshot and timestamp. */
+  written: string[];
   reasons: string[];
 }
 
@@ -61,20 +63,55 @@ async function signOnline(
   env: Envelope,
   root: RootSigned,
   factory: OnlineSignerFactory,
+  rule?: RoleKeys,
 ): Promise<void> {
-  const rk = roleKeys(role, root, undefined);
-  const keyid = rk?.keyids.find((id) => typeof root.keys[id]?.[ONLINE_URI] === 'string');
-  if (!rk || !keyid)
-    throw new UserError(`metadata/root.json: role ${role} has no key with ${ONLINE_URI}`);
-  const signer = await factory(root.keys[keyid]![ONLINE_URI] as string, keyid);
+  const rk = rule ?? roleKeys(role, root, undefined);
+  const where = rule ? `the delegation of ${role}` : 'metadata/root.json';
+  const keyid = rk?.keyids.find((id) => typeof rk.keys[id]?.[ONLINE_URI] === 'string');
+  if (!rk || !keyid) throw new UserError(`${where}: role ${role} has no key with ${ONLINE_URI}`);
+  const signer = await factory(rk.keys[keyid]![ONLINE_URI] as string, keyid);
   const pub = await signer.publicKey();
   // matched by key material: root may list the online key under a legacy keyid
-  if (keyMaterial(pub) !== keyMaterial(root.keys[keyid]!)) {
+  if (keyMaterial(pub) !== keyMaterial(rk.keys[keyid]!)) {
     throw new UserError(
-      `${signer.description}: online key ${keyId(pub).slice(0, 12)} is not the ${role} key in root (${keyid.slice(0, 12)})`,
+      `${signer.description}: online key ${keyId(pub).slice(0, 12)} is not the ${role} key in ${where} (${keyid.slice(0, 12)})`,
     );
   }
   env.signatures = [{ keyid, sig: await signer.sign(signedBytes(env)) }];
+}
+
+/**
+ * Signs the delegated roles the online key signs (a projects layout's recently-claimed
+ * layer) when their signature no longer verifies (an event changed them) or they are in
+ * their signing period (then with a new version and expiry). Returns the roles written.
+ */
+async function signOnlineDelegated(
+  repo: RepoDir,
+  offline: Map<string, Envelope>,
+  root: RootSigned,
+  factory: OnlineSignerFactory,
+  now: Date,
+  reasons: string[],
+): Promise<string[]> {
+  const targets = offline.get('targets')?.signed as TargetsSigned | undefined;
+  const written: string[] = [];
+  for (const [role, env] of offline) {
+    const rk = roleKeys(role, root, targets, offline);
+    if (!isOnlineDelegated(role, rk)) continue;
+    const { expiry, signing } = periodsOf(role, env, root);
+    const due = now.getTime() >= new Date(env.signed.expires).getTime() - signing * 86_400_000;
+    const valid = signerCount(env, rk!.keys, rk!.keyids) >= rk!.threshold;
+    if (valid && !due) continue;
+    if (due) {
+      env.signed.version += 1;
+      env.signed.expires = tufDate(addDays(now, expiry));
+    }
+    reasons.push(`${role}: ${due ? 'in its signing period' : 'changed since it was signed'}`);
+    await signOnline(role, env, root, factory, rk);
+    repo.writeRole(role, env);
+    written.push(role);
+  }
+  return written;
 }
 
 /**
@@ -89,7 +126,14 @@ export async function onlineSign(
   const offline = repo.readOfflineRoles();
   const root = (offline.get('root') ?? repo.root()).signed as RootSigned;
   const reasons: string[] = [];
-  const written: OnlineResult['written'] = [];
+  const written: OnlineResult['written'] = await signOnlineDelegated(
+    repo,
+    offline,
+    root,
+    factory,
+    now,
+    reasons,
+  );
   const curSnap = repo.has('snapshot')
     ? (repo.readRole('snapshot') as Envelope<SnapshotSigned>)
     : undefined;
@@ -115,6 +159,7 @@ export async function onlineSign(
       targets,
       now,
       'an unsigned change reached this branch; not signing a snapshot over it',
+      offline,
     );
     if (role === 'root') continue;
     meta[`${role}.json`] = metaFile(readFileSync(repo.rolePath(role)), env.signed.version);

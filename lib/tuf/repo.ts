@@ -81,15 +81,16 @@ export class RepoDir implements MetadataReader {
     removeInside(this.dir, this.relRolePath(role), 'repository');
   }
 
-  /** Delegated targets role names, in delegation order (one level below targets). */
+  /** Role names a targets role delegates to by name, in delegation order (default: targets'). */
   delegatedRoles(targets?: Envelope<TargetsSigned>): string[] {
     const t = targets ?? (this.has('targets') ? this.targets() : undefined);
     return (t?.signed.delegations?.roles ?? []).map((r) => r.name);
   }
 
   /**
-   * The offline roles that exist (root, targets, then the delegated roles in delegation
-   * order), each file read and parsed once: targets.json is not read again to list them.
+   * The offline roles that exist (root, targets, then the delegated roles in search order:
+   * breadth first through named delegations, so nested layouts such as projects load whole),
+   * each file read and parsed once: targets.json is not read again to list them.
    */
   readOfflineRoles(): Map<string, Envelope> {
     const roles = new Map<string, Envelope>();
@@ -98,7 +99,16 @@ export class RepoDir implements MetadataReader {
     if (!this.has('targets')) return roles;
     const targets = this.targets();
     roles.set('targets', targets);
-    for (const name of this.delegatedRoles(targets)) roles.set(name, this.readRole(name));
+    const todo: Envelope<TargetsSigned>[] = [targets];
+    while (todo.length) {
+      const env = todo.shift()!;
+      for (const name of this.delegatedRoles(env)) {
+        if (roles.has(name)) continue;
+        const child = this.readRole(name) as Envelope<TargetsSigned>;
+        roles.set(name, child);
+        todo.push(child);
+      }
+    }
     return roles;
   }
 

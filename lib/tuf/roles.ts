@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import type { Envelope, KeyJson, RootSigned, TargetsSigned } from './types.js';
-import { EXPIRY_PERIOD, KEYOWNER, SIGNING_PERIOD, isOnlineRole } from './types.js';
+import { EXPIRY_PERIOD, KEYOWNER, ONLINE_URI, SIGNING_PERIOD, isOnlineRole } from './types.js';
 
 /** The keys allowed to sign a role, and how many must. */
 export interface RoleKeys {
@@ -9,19 +9,40 @@ export interface RoleKeys {
   threshold: number;
 }
 
-/** Who signs `role`: root's role entry for top-level roles, targets' delegation for the rest. */
+/**
+ * Who signs `role`: root's role entry for top-level roles, targets' delegation for the
+ * roles it delegates, and for roles further down (a projects layout) the first role in
+ * `all` (loaded in search order from targets) whose named delegations list `role`.
+ */
 export function roleKeys(
   role: string,
   root: RootSigned,
   targets: TargetsSigned | undefined,
+  all?: Map<string, Envelope>,
 ): RoleKeys | undefined {
   if (Object.hasOwn(root.roles, role)) {
     const r = root.roles[role]!;
     return { keys: root.keys, keyids: r.keyids, threshold: r.threshold };
   }
-  const d = targets?.delegations?.roles?.find((x) => x.name === role);
-  if (!d || !targets?.delegations) return undefined;
-  return { keys: targets.delegations.keys, keyids: d.keyids, threshold: d.threshold };
+  const holders: (TargetsSigned | undefined)[] = [targets];
+  for (const env of all?.values() ?? [])
+    if (env.signed._type === 'targets' && env.signed !== targets) holders.push(env.signed);
+  for (const t of holders) {
+    const d = t?.delegations?.roles?.find((x) => x.name === role);
+    if (d && t?.delegations)
+      return { keys: t.delegations.keys, keyids: d.keyids, threshold: d.threshold };
+  }
+  return undefined;
+}
+
+/**
+ * A delegated role signed by the online key (a recently-claimed layer): every key of its
+ * rule carries the online key URI, so CI signs it after merge, not a person in an event.
+ */
+export function isOnlineDelegated(role: string, rk: RoleKeys | undefined): boolean {
+  if (!rk || !rk.keyids.length || role === 'root' || role === 'targets' || isOnlineRole(role))
+    return false;
+  return rk.keyids.every((id) => typeof rk.keys[id]?.[ONLINE_URI] === 'string');
 }
 
 export function ownerOf(key: KeyJson | undefined, keyid: string): string {
