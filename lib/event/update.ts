@@ -15,7 +15,13 @@ import { checkThreshold, ownerOf, periodsOf, roleKeys } from '../tuf/roles.js';
 import type { RoleKeys } from '../tuf/roles.js';
 import { scanTargetFiles } from '../tuf/target-files.js';
 import { TOP_LEVEL_DIRS } from '../tuf/types.js';
-import type { Envelope, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
+import type {
+  Envelope,
+  RootSigned,
+  SnapshotSigned,
+  TargetFileJson,
+  TargetsSigned,
+} from '../tuf/types.js';
 import { defaultPaths } from './delegate.js';
 import { inviteCount, readInvites } from './invites.js';
 
@@ -154,11 +160,13 @@ export async function updateEvent(
     [baseRoot?.keys ?? {}, baseTargets?.delegations?.keys ?? {}],
   );
 
+  // a role removed once and created again continues above the version clients last saw
+  const baseSnapshot = (await base.read('snapshot'))?.signed as SnapshotSigned | undefined;
   for (const [role, env] of roles) {
     const b = await base.read(role);
     if (b && sameJson(b.signed, env.signed)) continue;
-    const floor = b ? b.signed.version : 0;
-    if (env.signed.version < floor) {
+    const floor = b ? b.signed.version : (baseSnapshot?.meta[`${role}.json`]?.version ?? 0);
+    if (b && env.signed.version < floor) {
       throw new UserError(
         `metadata/${role}.json: version ${env.signed.version} goes backwards (known-good version is ${floor})`,
       );

@@ -164,6 +164,11 @@ export async function onlineSign(
     if (role === 'root') continue;
     meta[`${role}.json`] = metaFile(readFileSync(repo.rolePath(role)), env.signed.version);
   }
+  // A role that is gone (a removed project, an emptied bin) stays listed as it was: TUF
+  // clients refuse a snapshot that drops a file the trusted one lists. Nothing delegates
+  // to it any more, so no client loads it.
+  for (const [file, m] of Object.entries(curSnap?.signed.meta ?? {}))
+    if (!(file in meta) && file !== 'root.json') meta[file] = m;
   let snapBytes = repo.has('snapshot') ? readFileSync(repo.rolePath('snapshot')) : undefined;
   const snapWhy = staleness('snapshot', curSnap, meta, root, now);
   let snapVersion = curSnap?.signed.version ?? 0;
