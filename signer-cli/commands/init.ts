@@ -87,7 +87,9 @@ export async function initCommand(ctx: Ctx, o: InitOpts): Promise<void> {
     throw new UserError(`--layout: "${layout}" is not a layout (flat or projects)`);
   const bins = layout === 'projects' ? intFlag(o.bins ?? '16', '--bins') : undefined;
   if (layout === 'projects' && o.topLevelDirs)
-    throw new UserError('--top-level-dirs: not with --layout projects (projects own targets/<name>/)');
+    throw new UserError(
+      '--top-level-dirs: not with --layout projects (projects own targets/<name>/)',
+    );
   const io = eventIo(ctx, cfg);
   const ev = await openEvent(io, o.event);
   const repo = repoOf(ctx);

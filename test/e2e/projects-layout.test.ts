@@ -86,7 +86,15 @@ describe('projects layout: claim, maintainer keys, promote, remove', () => {
       expect(readFileSync(out, 'utf8')).toBe(content[path]);
     }
     for (const path of absent) {
-      const v = await ci.tufci('verify', '--from', `dir:${site}`, '--cache', tufjsCache, '--target', path);
+      const v = await ci.tufci(
+        'verify',
+        '--from',
+        `dir:${site}`,
+        '--cache',
+        tufjsCache,
+        '--target',
+        path,
+      );
       expect(v.code, path).toBe(3);
       expect(v.err).toContain('not found');
     }
@@ -133,7 +141,9 @@ describe('projects layout: claim, maintainer keys, promote, remove', () => {
     const online = st.roles.filter((r) => r.online).map((r) => r.role);
     expect(online).toContain('recently-claimed');
     expect(online.some((r) => r.startsWith('recentbin-'))).toBe(true);
-    expect(st.roles.map((r) => r.role)).toEqual(expect.arrayContaining(['keys-app', 'targets-app']));
+    expect(st.roles.map((r) => r.role)).toEqual(
+      expect.arrayContaining(['keys-app', 'targets-app']),
+    );
     const signed = await mergePublish('sign/claim-app');
     expect(signed).toMatch(/recentbin-[0-9a-f]{4}/);
 
@@ -146,7 +156,7 @@ describe('projects layout: claim, maintainer keys, promote, remove', () => {
     await verifyBoth(['app/app-1.0.tgz'], ['app/missing.tgz']);
   });
 
-  it("a key a maintainer adds to keys-<project> signs targets-<project> at once", async () => {
+  it('a key a maintainer adds to keys-<project> signs targets-<project> at once', async () => {
     const out = ok(
       'keys',
       await alice.tufci(
@@ -201,7 +211,9 @@ describe('projects layout: claim, maintainer keys, promote, remove', () => {
     expect(out).toMatch(
       /app: moved from recentbin-[0-9a-f]{4} to claimedbin-[0-9a-f]{4} with keys @alice, @bob \(threshold 1\)|app: moved from recentbin-[0-9a-f]{4} to claimedbin-[0-9a-f]{4} with keys @bob, @alice \(threshold 1\)/,
     );
-    expect(out).toMatch(/lib: moved from recentbin-[0-9a-f]{4} to claimedbin-[0-9a-f]{4} with keys @bob/);
+    expect(out).toMatch(
+      /lib: moved from recentbin-[0-9a-f]{4} to claimedbin-[0-9a-f]{4} with keys @bob/,
+    );
     const st = await status('sign/promote');
     expect(st.complete).toBe(true);
     expect(st.roles.map((r) => r.role)).toEqual(
@@ -213,7 +225,10 @@ describe('projects layout: claim, maintainer keys, promote, remove', () => {
     // clients that trusted the recently-claimed path follow the move
     await verifyBoth(['app/app-1.0.tgz', 'app/app-2.0.tgz', 'lib/lib-1.0.tgz']);
     // nothing left to promote
-    const again = ok('promote again', await admin.tufci('project', 'promote', '--event', 'sign/promote-2'));
+    const again = ok(
+      'promote again',
+      await admin.tufci('project', 'promote', '--event', 'sign/promote-2'),
+    );
     expect(again).toContain('Nothing to promote');
   });
 
@@ -221,10 +236,12 @@ describe('projects layout: claim, maintainer keys, promote, remove', () => {
     // carol claims "tool"; bob is added; promote --keep-recent leaves it in both layers
     ok('claim tool', await carol.tufci('project', 'claim', 'tool', '--maintainers', '@carol'));
     await mergePublish('sign/claim-tool');
-    ok(
-      'keys tool',
-      await carol.tufci('project', 'keys', 'tool', '--maintainers', '@carol,@bob'),
-    );
+    // both clients trust keys-tool through the recentbin before the move
+    await addFiles(carol, 'sign/tool-v0', { 'tool/tool-0.1.tgz': 'tool zero\n' });
+    ok('sign', await carol.tufci('sign', 'sign/tool-v0', '--yes'));
+    await mergePublish('sign/tool-v0');
+    await verifyBoth(['tool/tool-0.1.tgz']);
+    ok('keys tool', await carol.tufci('project', 'keys', 'tool', '--maintainers', '@carol,@bob'));
     await mergePublish('sign/keys-tool');
     const out = ok(
       'promote --keep-recent',
@@ -239,13 +256,41 @@ describe('projects layout: claim, maintainer keys, promote, remove', () => {
     // bob (alone) changes keys-tool; it verifies through claimedbin, not through recentbin.
     ok(
       'keys tool by bob',
-      await bob.tufci('project', 'keys', 'tool', '--maintainers', '@bob', '--event', 'sign/keys-tool-2'),
+      await bob.tufci(
+        'project',
+        'keys',
+        'tool',
+        '--maintainers',
+        '@bob',
+        '--event',
+        'sign/keys-tool-2',
+      ),
     );
     await mergePublish('sign/keys-tool-2');
+    // the diamond: keys-tool is delegated by both bins, under different keys, and its new
+    // version is signed by bob alone, whom only the claimed bin lists
+    const meta = (role: string) =>
+      JSON.parse(readFileSync(join(ci.dir, `metadata/${role}.json`), 'utf8'));
+    const parents = ['claimed', 'recently-claimed'].map(
+      (layer) =>
+        meta(layer).signed.delegations.roles.find((r: { paths: string[] }) =>
+          r.paths.includes('tool/*'),
+        ).name as string,
+    );
+    const [viaClaimed, viaRecent] = parents.map(
+      (bin) =>
+        meta(bin).signed.delegations.roles.find((r: { name: string }) => r.name === 'keys-tool')
+          .keyids as string[],
+    );
+    const keysTool = meta('keys-tool');
+    const sigs = keysTool.signatures.map((s: { keyid: string }) => s.keyid) as string[];
+    expect(sigs).toHaveLength(1);
+    expect(viaClaimed).toContain(sigs[0]);
+    expect(viaRecent).not.toContain(sigs[0]);
     await addFiles(bob, 'sign/tool-v1', { 'tool/tool-1.0.tgz': 'tool one\n' });
     ok('sign', await bob.tufci('sign', 'sign/tool-v1', '--yes'));
     await mergePublish('sign/tool-v1');
-    await verifyBoth(['tool/tool-1.0.tgz', 'app/app-2.0.tgz']);
+    await verifyBoth(['tool/tool-0.1.tgz', 'tool/tool-1.0.tgz', 'app/app-2.0.tgz']);
     // a fresh client (no kept state) too
     const fresh = await ci.tufci(
       'verify',
