@@ -51,6 +51,9 @@ describe('target names with control characters verify from every source', () => 
     registry = await startRegistry();
     oci = `oci://${registry.host}/acme/tuf`;
     await w.bootstrap([alice], 1);
+    // files in targets/dir/ belong to a delegated role `dir`
+    const d = await alice.tufci('delegate', 'sign/names', 'dir', '--signers', '@alice');
+    expect(d.err).toBe('');
     w.pushFiles(
       alice,
       'sign/names',

@@ -23,8 +23,12 @@ beforeAll(() => {
     encoding: 'utf8',
   });
   tarball = join(w.root, (JSON.parse(packed) as { filename: string }[])[0]!.filename);
-  // a clean environment: no npm_config_* from the npm that runs the tests
+  // a clean environment: no npm_config_* from the npm that runs the tests, but this machine's
+  // global npm settings (registry CA, header dir), which a fresh --prefix would not read
   const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+  const globalconfig = execFileSync('npm', ['config', 'get', 'globalconfig'], {
+    encoding: 'utf8',
+  }).trim();
   execFileSync(
     'npm',
     [
@@ -34,6 +38,8 @@ beforeAll(() => {
       prefix,
       tarball,
       '--allow-scripts=pkcs11js',
+      '--globalconfig',
+      globalconfig,
       '--prefer-offline',
       '--no-audit',
       '--no-fund',

@@ -119,8 +119,8 @@ describe('roleChanges', () => {
   it('shows a root key swap by keyid, and warns when a label names a signer with another key', () => {
     const swapped = root(['a', 'b'], 2);
     const before = root(['a', 'b'], 2);
-    // @b's key replaced by a new key that still says "@b"
-    swapped.signed.keys = { a: key('@a'), b2: key('@b') };
+    // @b's key replaced by a new key (other material) that still says "@b"
+    swapped.signed.keys = { a: key('@a'), b2: { ...key('@b'), keyval: { public: '@b new' } } };
     swapped.signed.roles.root = { keyids: ['a', 'b2'], threshold: 2 };
     const c = roleChanges('root', before, swapped);
     expect(c.delegations[0]).toMatchObject({
@@ -146,7 +146,7 @@ describe('roleChanges', () => {
       {},
       {
         delegations: {
-          keys: { evil: key('@a') },
+          keys: { evil: { ...key('@a'), keyval: { public: 'evil' } } },
           roles: [
             { name: 'tools', keyids: ['evil'], threshold: 1, paths: ['*'], terminating: false },
           ],
