@@ -25,10 +25,10 @@ import { defaultPaths } from './delegate.js';
 import { readInvites, writeInvites } from './invites.js';
 
 /** In targets.json: this repository uses the projects layout, with this many bins per layer. */
-export const PROJECTS = 'x-tufci-projects';
+const PROJECTS = 'x-tufci-projects';
 export const CLAIMED = 'claimed';
 export const RECENT = 'recently-claimed';
-export const BIN_PREFIX = { [CLAIMED]: 'claimedbin', [RECENT]: 'recentbin' } as const;
+const BIN_PREFIX = { [CLAIMED]: 'claimedbin', [RECENT]: 'recentbin' } as const;
 export type Layer = typeof CLAIMED | typeof RECENT;
 
 export const keysRole = (project: string): string => `keys-${project}`;
@@ -57,7 +57,7 @@ export function checkProjectName(name: string, where = 'project name'): void {
 }
 
 /** An empty targets role, version 1 (the event update gives it its real version and expiry). */
-export function emptyRole(now: Date, extra: Partial<TargetsSigned> = {}): Envelope<TargetsSigned> {
+function emptyRole(now: Date, extra: Partial<TargetsSigned> = {}): Envelope<TargetsSigned> {
   return {
     signed: {
       _type: 'targets',
@@ -153,7 +153,7 @@ export interface Maintainer {
 }
 
 /** Writes maintainers' keys into a delegation's key map; returns their keyids. */
-export function addMaintainerKeys(
+function addMaintainerKeys(
   keys: Record<string, KeyJson>,
   maintainers: Maintainer[],
   known: Record<string, KeyJson>,

@@ -243,11 +243,29 @@ describe('projects layout: claim, maintainer keys, promote, remove', () => {
     await verifyBoth(['tool/tool-0.1.tgz']);
     ok('keys tool', await carol.tufci('project', 'keys', 'tool', '--maintainers', '@carol,@bob'));
     await mergePublish('sign/keys-tool');
+    // lib is claimed already: bob adds carol; the promotion copies her key into lib's bin
+    ok(
+      'keys lib',
+      await bob.tufci(
+        'project',
+        'keys',
+        'lib',
+        '--maintainers',
+        '@bob,@carol',
+        '--key',
+        `@carol=${carol.pubfile}`,
+      ),
+    );
+    await mergePublish('sign/keys-lib');
     const out = ok(
       'promote --keep-recent',
       await admin.tufci('project', 'promote', '--keep-recent', '--event', 'sign/promote-staged'),
     );
+    expect(out).toContain('Promotions (2):');
     expect(out).toMatch(/tool: moved from recentbin-[0-9a-f]{4} to claimedbin-[0-9a-f]{4}.*stays/);
+    expect(out).toMatch(
+      /lib: promoted keys in claimedbin-[0-9a-f]{4}: @bob \(threshold 1\) → (@bob, @carol|@carol, @bob) \(threshold 1\)/,
+    );
     await mergePublish('sign/promote-staged');
     w.sync(ci, 'main');
     const rc = JSON.parse(readFileSync(join(ci.dir, 'metadata/recently-claimed.json'), 'utf8'));
