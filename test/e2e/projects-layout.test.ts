@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ngclient } from '../helpers/python-tuf.js';
 import type { DownloadedTarget } from '../helpers/python-tuf.js';
 import { serveDir } from '../helpers/static-server.js';
-import { World } from '../helpers/world.js';
+import { World, git } from '../helpers/world.js';
 import type { Clone } from '../helpers/world.js';
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -362,6 +362,8 @@ describe('projects layout: claim, maintainer keys, promote, remove', () => {
     expect(nokey.code).toBe(1);
     expect(nokey.err).toContain('--maintainers: no key known for @zed; pass --key @zed=FILE');
     for (const r of [dup, bad, unknown, keys, nokey]) expect(r.err).not.toContain('    at ');
+    // refused before anything was written: the clone's metadata and targets are untouched
+    expect(git(carol.dir, 'status', '--porcelain', '--', 'metadata', 'targets')).toBe('');
     w.sync(carol, 'main');
   });
 
