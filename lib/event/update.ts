@@ -152,13 +152,17 @@ export async function updateEvent(
   const baseRoot = (await base.read('root'))?.signed as RootSigned | undefined;
   const baseTargets = (await base.read('targets'))?.signed as TargetsSigned | undefined;
   const invites = readInvites(repo.dir);
-  checkKeyids(
-    [
-      { where: 'metadata/root.json', keys: root.keys },
-      { where: 'metadata/targets.json delegations', keys: targets?.delegations?.keys ?? {} },
-    ],
-    [baseRoot?.keys ?? {}, baseTargets?.delegations?.keys ?? {}],
-  );
+  const keyMaps = [{ where: 'metadata/root.json', keys: root.keys }];
+  const adopted = [baseRoot?.keys ?? {}];
+  // every role that delegates (nested layouts too) lists keys under spec or adopted keyids
+  for (const [role, env] of roles) {
+    const d = env.signed._type === 'targets' ? env.signed.delegations : undefined;
+    if (!d) continue;
+    keyMaps.push({ where: `metadata/${role}.json delegations`, keys: d.keys });
+    const b = role === 'targets' ? baseTargets : (await base.read(role))?.signed;
+    adopted.push((b as TargetsSigned | undefined)?.delegations?.keys ?? {});
+  }
+  checkKeyids(keyMaps, adopted);
 
   // a role removed once and created again continues above the version clients last saw
   const baseSnapshot = (await base.read('snapshot'))?.signed as SnapshotSigned | undefined;
