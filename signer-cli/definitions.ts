@@ -200,6 +200,12 @@ export function defineDelegate(program: Command, ctx: Ctx): void {
       'delegated roles: comma-separated target path patterns (default for a new role: <role>/* down to four levels, <role>/*/*/*/*)',
     )
     .option('--key <@user=file>', "a signer's public key PEM (repeatable)", repeatable)
+    .option(
+      '--bins <n>',
+      "make the role delegate to N succinct hash bins (a power of two, 2 to 16384); --signers and --threshold are then the bins'; another N re-shapes them",
+    )
+    .option('--online', 'with --bins: the bins are signed by the online key (online-sign)')
+    .option('--bin-prefix <prefix>', 'with --bins: bin names are <prefix>-<hex> (default: bins)')
     .option('--no-sign', 'do not sign the changed roles yourself')
     .option('--no-push', 'commit but do not push')
     .action(async (event: string, role: string, o: DelegateOpts) =>

@@ -36,6 +36,7 @@ export async function onlineSignTask(t: TaskEnv, o: OnlineSignOptions = {}): Pro
     return [];
   }
   for (const r of res.reasons) t.log(`re-signing ${r}`);
+  if (res.bins.length) t.log(`Signed ${res.bins.length} online bin(s) with the online key.`);
   if (o.commit !== false) {
     await git.commit(`Online signing: ${res.written.join(', ')}`, ['metadata']);
     if (o.push) await git.push(t.remote ?? 'origin', await git.currentBranch());

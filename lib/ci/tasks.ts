@@ -32,8 +32,8 @@ export async function eventUpdateTask(
   let committed = false;
   if (!res.written.length) t.log('Metadata is up to date; nothing to commit.');
   else if (o.commit !== false) {
-    committed = await git.commit(`Signing event: update ${res.written.join(', ')}`, ['metadata']);
-    t.log(`Committed new metadata for ${res.written.join(', ')}.`);
+    committed = await git.commit(`Signing event: update ${res.writtenText}`, ['metadata']);
+    t.log(`Committed new metadata for ${res.writtenText}.`);
     if (o.push)
       await pushEvent(
         { git, remotes: { pullRemote: remote, pushRemote: remote }, log: t.log },

@@ -14,6 +14,8 @@ import { STATE_FILE } from './invites.js';
  */
 export class GitRevReader implements MetadataReader {
   private readonly cache = new Map<string, Promise<Envelope | undefined>>();
+  /** The texts of metadata/*.json at the revision, read in one go on first use. */
+  private texts?: Promise<Map<string, string>>;
 
   constructor(
     private readonly git: Git,
@@ -31,7 +33,8 @@ export class GitRevReader implements MetadataReader {
 
   private async load(role: string): Promise<Envelope | undefined> {
     if (!this.rev) return undefined;
-    const text = await this.git.show(this.rev, `metadata/${role}.json`);
+    this.texts ??= this.git.showDir(this.rev, 'metadata');
+    const text = (await this.texts).get(`${role}.json`);
     if (text === undefined) return undefined;
     return parseEnvelope(text, `metadata/${role}.json at ${this.rev.slice(0, 10)}`, roleType(role));
   }

@@ -1,9 +1,9 @@
 import { addDays, clone, tufDate } from '../tuf/envelope.js';
-import { describeHealth, unhealthyRoles } from '../tuf/health.js';
+import { describeHealth, isOnlineSigned, unhealthyRoles } from '../tuf/health.js';
 import type { RoleHealth } from '../tuf/health.js';
 import type { RepoDir } from '../tuf/repo.js';
-import { isOnlineDelegated, periodsOf, roleKeys } from '../tuf/roles.js';
-import type { Envelope, RootSigned, TargetsSigned } from '../tuf/types.js';
+import { periodsOf } from '../tuf/roles.js';
+import type { Envelope, RootSigned } from '../tuf/types.js';
 
 export interface ExpiringRole {
   role: string;
@@ -17,11 +17,10 @@ export interface ExpiringRole {
 export function expiringRoles(repo: RepoDir, now: Date): ExpiringRole[] {
   const roles = repo.readOfflineRoles();
   const root = (roles.get('root') ?? repo.root()).signed as RootSigned;
-  const targets = roles.get('targets')?.signed as TargetsSigned | undefined;
   const out: ExpiringRole[] = [];
   for (const [role, env] of roles) {
     // the online key re-signs the roles it signs (online-sign), no event needed
-    if (isOnlineDelegated(role, roleKeys(role, root, targets, roles))) continue;
+    if (isOnlineSigned(role, root, roles)) continue;
     const { signing } = periodsOf(role, env, root);
     if (now.getTime() >= new Date(env.signed.expires).getTime() - signing * 86_400_000) {
       out.push({

@@ -1,5 +1,5 @@
-import { describeChanges, summarizeChanges } from './changes.js';
 import type { RoleChanges } from './changes.js';
+import { describeAll, displayRoles, displaySummaries } from './compact.js';
 import { missingSigners } from './status.js';
 import type { EventStatus, Requirement, RoleStatus } from './status.js';
 
@@ -16,11 +16,12 @@ export function statusText(event: string, s: EventStatus, outOfSync: string[] = 
   ];
   if (outOfSync.length) lines.push(`  ${outOfSyncNote(outOfSync)}`);
   if (!s.roles.length) lines.push('  No role changed in this event.');
-  for (const r of s.roles) {
+  for (const r of displayRoles(s.roles)) {
     lines.push(
-      `  ${r.role} v${r.version} (expires ${r.expires}): ${r.online ? 'signed online after merge' : r.complete ? 'signed' : 'needs signatures'}`,
+      `  ${r.role} v${r.version} (expires ${r.expires}): ${r.online ? 'signed by the online key after the merge' : r.complete ? 'signed' : 'needs signatures'}`,
     );
-    if (!r.online) lines.push(reqLine('    signatures: ', r.current));
+    if (r.online) continue;
+    lines.push(reqLine('    signatures: ', r.current));
     if (r.previous) lines.push(reqLine('    previous root: ', r.previous));
     if (r.invites.length) lines.push(`    invited, key not yet added: ${r.invites.join(', ')}`);
   }
@@ -36,9 +37,9 @@ function mdReq(q: Requirement): string {
   return `${names}<br>*${q.signedCount} signed, ${q.threshold} needed*`;
 }
 
-function roleRow(r: RoleStatus, c: RoleChanges | undefined): string {
+function roleRow(r: RoleStatus, what: string): string {
   const state = r.online
-    ? '🤖 signed online after merge'
+    ? '🤖 online key, after the merge'
     : r.complete
       ? '✅ signed'
       : r.invites.length
@@ -46,8 +47,7 @@ function roleRow(r: RoleStatus, c: RoleChanges | undefined): string {
         : '⏳ needs signatures';
   const who = mdReq(r.current) + (r.previous ? `<br>previous root: ${mdReq(r.previous)}` : '');
   const inv = r.invites.length ? `<br>invited: ${r.invites.map(mdEsc).join(', ')}` : '';
-  const what = c ? mdEsc(summarizeChanges(c)) : '';
-  return `| ${mdEsc(r.role)} | ${r.version} | ${what} | ${r.expires.slice(0, 10)} | ${state} | ${who}${inv} |`;
+  return `| ${mdEsc(r.role)} | ${r.version} | ${mdEsc(what)} | ${r.expires.slice(0, 10)} | ${state} | ${who}${inv} |`;
 }
 
 export interface ReportInput {
@@ -76,13 +76,8 @@ export function statusMarkdown(i: ReportInput): string {
   else {
     out.push('| Role | Version | Changes | Expires | State | Signers |');
     out.push('| --- | --- | --- | --- | --- | --- |');
-    for (const r of s.roles)
-      out.push(
-        roleRow(
-          r,
-          i.changes.find((c) => c.role === r.role),
-        ),
-      );
+    const summaries = displaySummaries(s.roles, i.changes);
+    for (const r of displayRoles(s.roles)) out.push(roleRow(r, summaries.get(r.role) ?? ''));
   }
   const missing = missingSigners(s);
   if (missing.length) {
@@ -102,7 +97,7 @@ export function statusMarkdown(i: ReportInput): string {
     out.push('<details><summary>What changed</summary>');
     out.push('');
     out.push('```');
-    for (const c of i.changes) out.push(...describeChanges(c));
+    out.push(...describeAll(i.changes, s.roles));
     out.push('```');
     out.push('</details>');
   }

@@ -1,3 +1,4 @@
+import { binGroups } from '../tuf/bins.js';
 import type { MetadataReader, RepoDir } from '../tuf/repo.js';
 import { knownKeys, roleChanges } from './changes.js';
 import type { RoleChanges } from './changes.js';
@@ -30,10 +31,18 @@ export async function eventReport(
   const known = await knownKeys(base);
   for (const r of status.roles)
     changes.push(roleChanges(r.role, await base.read(r.role), roles.get(r.role)!, known));
-  const timeline = [...roles].map(([role, env]) => ({
+  // bins of one delegation are one bar (the earliest expiry), not a thousand
+  const bins = binGroups(roles);
+  const firstExpiry = new Map<string, string>();
+  for (const [role, env] of roles) {
+    const key = bins.has(role) ? `${bins.get(role)!}-*` : role;
+    const cur = firstExpiry.get(key);
+    if (cur === undefined || env.signed.expires < cur) firstExpiry.set(key, env.signed.expires);
+  }
+  const timeline = [...firstExpiry].map(([role, expires]) => ({
     role,
     from: now.toISOString(),
-    expires: env.signed.expires,
+    expires,
   }));
   return { status, changes, timeline, outOfSync: pending.written };
 }

@@ -6,7 +6,7 @@ import { keyId } from '../tuf/keys.js';
 import type { MetadataReader, RepoDir } from '../tuf/repo.js';
 import { KEYOWNER } from '../tuf/types.js';
 import { roleKeys } from '../tuf/roles.js';
-import type { Envelope, KeyJson, RootSigned, TargetsSigned } from '../tuf/types.js';
+import type { Envelope, KeyJson, RootSigned } from '../tuf/types.js';
 import { knownKeys, roleChanges } from './changes.js';
 import type { RoleChanges } from './changes.js';
 import { readInvites, writeInvites } from './invites.js';
@@ -91,16 +91,12 @@ export async function planSigning(
   const mismatched: string[] = [];
   const known = await knownKeys(base);
   const root = roles.get('root')!.signed as RootSigned;
-  const targets = roles.get('targets')?.signed as TargetsSigned | undefined;
   const baseRoot = (await base.read('root'))?.signed as RootSigned | undefined;
   for (const r of status.roles) {
     const mine = unsignedKeysOf(r, user);
     if (!mine.length) continue;
     // matched by key material: a legacy keyid that is not the spec hash still names this key
-    const keys = {
-      ...(baseRoot?.keys ?? {}),
-      ...(roleKeys(r.role, root, targets, roles)?.keys ?? {}),
-    };
+    const keys = { ...(baseRoot?.keys ?? {}), ...(roleKeys(r.role, root, roles)?.keys ?? {}) };
     const ids = keyidsOf(pub, keys, mine);
     if (ids.length) {
       keyids.set(r.role, ids);

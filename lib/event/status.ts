@@ -1,9 +1,10 @@
 import { sameJson, validSignatures } from '../tuf/envelope.js';
+import { binGroups, isOnlineRule } from '../tuf/bins.js';
 import { distinctKeyCount } from '../tuf/key-identity.js';
 import type { MetadataReader } from '../tuf/repo.js';
-import { isOnlineDelegated, ownerOf, roleKeys } from '../tuf/roles.js';
+import { ownerOf, roleKeys } from '../tuf/roles.js';
 import type { RoleKeys } from '../tuf/roles.js';
-import type { Envelope, RootSigned, TargetsSigned } from '../tuf/types.js';
+import type { Envelope, RootSigned } from '../tuf/types.js';
 import type { Invites } from './invites.js';
 
 interface SignerState {
@@ -29,8 +30,10 @@ export interface RoleStatus {
   previous?: Requirement;
   /** `@user`s invited to this role who have not accepted yet. */
   invites: string[];
-  /** Signed by the online key after merge (a recently-claimed layer): no one signs it in the event. */
+  /** Signed by the online key (an online hash bin): online-sign signs it after the merge. */
   online?: boolean;
+  /** A hash bin: the name_prefix of its succinct delegation (status shows bins as a group). */
+  bin?: string;
   complete: boolean;
 }
 
@@ -73,29 +76,30 @@ export async function eventStatus(
   invites: Invites,
 ): Promise<EventStatus> {
   const root = roles.get('root')!.signed as RootSigned;
-  const targets = roles.get('targets')?.signed as TargetsSigned | undefined;
   const baseRoot = (await base.read('root'))?.signed as RootSigned | undefined;
   const out: RoleStatus[] = [];
+  const bins = binGroups(roles);
   for (const role of await changedRoles(roles, base)) {
     const env = roles.get(role)!;
-    const rk = roleKeys(role, root, targets, roles) ?? { keys: {}, keyids: [], threshold: 1 };
-    const online = isOnlineDelegated(role, rk);
+    const rk = roleKeys(role, root, roles) ?? { keys: {}, keyids: [], threshold: 1 };
     const current = requirement(env, rk);
-    if (online) current.met = true;
     const prevRk = role === 'root' && baseRoot ? roleKeys('root', baseRoot, undefined) : undefined;
     const previous = prevRk ? requirement(env, prevRk) : undefined;
     const inv = Object.entries(invites)
       .filter(([, r]) => r.includes(role))
       .map(([u]) => u);
+    const online = !Object.hasOwn(root.roles, role) && isOnlineRule(rk);
+    const bin = bins.get(role);
     out.push({
+      ...(online ? { online } : {}),
+      ...(bin !== undefined ? { bin } : {}),
       role,
       version: env.signed.version,
       expires: env.signed.expires,
       current,
       previous,
       invites: inv,
-      ...(online ? { online: true } : {}),
-      complete: current.met && (previous?.met ?? true) && inv.length === 0,
+      complete: online || (current.met && (previous?.met ?? true) && inv.length === 0),
     });
   }
   return {
@@ -109,7 +113,7 @@ export async function eventStatus(
 export function missingSigners(status: EventStatus): string[] {
   const names = new Set<string>();
   for (const r of status.roles) {
-    if (r.complete) continue;
+    if (r.complete || r.online) continue;
     for (const req of [r.current, r.previous]) {
       if (req && !req.met) for (const s of req.signers) if (!s.signed) names.add(s.name);
     }

@@ -12,9 +12,9 @@ import type { MetadataReader, RepoDir } from '../tuf/repo.js';
 import { lookupIn, roleForTarget } from '../tuf/owner.js';
 import { checkKeyids } from '../tuf/key-identity.js';
 import { checkThreshold, ownerOf, periodsOf, roleKeys } from '../tuf/roles.js';
-import type { RoleKeys } from '../tuf/roles.js';
 import { scanTargetFiles } from '../tuf/target-files.js';
-import { TOP_LEVEL_DIRS } from '../tuf/types.js';
+import { binGroups, binNames, compactRoleNames, delegatorName, isOnlineRule } from '../tuf/bins.js';
+import { EXPIRY_PERIOD, SIGNING_PERIOD, TOP_LEVEL_DIRS } from '../tuf/types.js';
 import type {
   Envelope,
   RootSigned,
@@ -28,8 +28,34 @@ import { inviteCount, readInvites } from './invites.js';
 export interface UpdateResult {
   /** Roles whose metadata file was written. */
   written: string[];
-  /** One line per change, for logs and commit messages. */
+  /** One line per change, for logs and commit messages (bins that changed alike share one). */
   log: string[];
+  /** `written` for a message: runs of hash bins as `bins-000 … bins-3ff (1024 bins)`. */
+  writtenText: string;
+}
+
+/** Log lines `<bin>: <what>`: bins of one delegation with the same `<what>` become one line. */
+function compactLog(log: string[], groups: Map<string, string>): string[] {
+  const byWhat = new Map<string, string[]>();
+  const out: (string | { what: string })[] = [];
+  for (const line of log) {
+    const i = line.indexOf(': ');
+    const role = i < 0 ? '' : line.slice(0, i);
+    const g = groups.get(role);
+    if (g === undefined) {
+      out.push(line);
+      continue;
+    }
+    const what = `${g}\0${line.slice(i + 2)}`;
+    if (!byWhat.has(what)) out.push({ what });
+    byWhat.set(what, [...(byWhat.get(what) ?? []), role]);
+  }
+  return out.map((l) => {
+    if (typeof l === 'string') return l;
+    const roles = byWhat.get(l.what)!;
+    const what = l.what.slice(l.what.indexOf('\0') + 1);
+    return `${compactRoleNames(roles, groups)}: ${what}`;
+  });
 }
 
 /** Whether a target entry is a registry artifact (a signed OCI descriptor) rather than a file in targets/. */
@@ -58,6 +84,37 @@ function refuseUnassigned(
   throw new UserError(parts.join('\n'));
 }
 
+/** Expiry and signing periods of a new online-signed bin: re-signed by online-sign, so short. */
+const ONLINE_BIN_PERIODS = { [EXPIRY_PERIOD]: 14, [SIGNING_PERIOD]: 7 };
+
+/**
+ * Creates (in memory) every bin of every succinct delegation that has no metadata yet:
+ * version 1, no targets, unsigned. Bins signed by the online key get short periods.
+ */
+function addMissingBins(roles: Map<string, Envelope>, now: Date): void {
+  const root = roles.get('root')!.signed as RootSigned;
+  for (const [, env] of [...roles]) {
+    const s = env.signed as TargetsSigned;
+    const sr = s._type === 'targets' ? s.delegations?.succinct_roles : undefined;
+    if (!sr) continue;
+    const online = isOnlineRule({ keys: s.delegations!.keys, keyids: sr.keyids });
+    for (const name of binNames(sr)) {
+      if (roles.has(name)) continue;
+      const signed: TargetsSigned = {
+        _type: 'targets',
+        spec_version: '1.0.31',
+        version: 1,
+        expires: '',
+        targets: {},
+        ...(online ? ONLINE_BIN_PERIODS : {}),
+      };
+      const bin: Envelope = { signed, signatures: [] };
+      signed.expires = tufDate(addDays(now, periodsOf(name, bin, root).expiry));
+      roles.set(name, bin);
+    }
+  }
+}
+
 /** Assigns each file under targets/ to the role that owns its path (lib/tuf/owner.ts). */
 function syncTargets(
   repo: RepoDir,
@@ -68,8 +125,9 @@ function syncTargets(
   const targets = roles.get('targets')!.signed as TargetsSigned;
   const lookup = lookupIn(roles);
   const wanted = new Map<string, Record<string, TargetFileJson>>();
-  // every targets role loaded (nested layouts too): a role whose files are gone is emptied
   for (const [role, env] of roles) if (env.signed._type === 'targets') wanted.set(role, {});
+  for (const role of (targets.delegations?.roles ?? []).map((r) => r.name))
+    if (!wanted.has(role)) wanted.set(role, {});
   const unassigned = new Map<string, string[]>();
   const scanned = scanTargetFiles(repo.targetsDir);
   for (const [path, info] of scanned) {
@@ -106,25 +164,6 @@ function syncTargets(
   }
 }
 
-/** The known-good rule for `role`: its delegator as the known-good state has it. */
-async function baseRoleKeys(
-  role: string,
-  baseRoot: RootSigned,
-  baseTargets: TargetsSigned | undefined,
-  base: MetadataReader,
-  roles: Map<string, Envelope>,
-): Promise<RoleKeys | undefined> {
-  const direct = roleKeys(role, baseRoot, baseTargets);
-  if (direct) return direct;
-  for (const [name, env] of roles) {
-    if (name === 'targets' || env.signed._type !== 'targets') continue;
-    if (!env.signed.delegations?.roles?.some((d) => d.name === role)) continue;
-    const b = await base.read(name);
-    return b ? roleKeys(role, baseRoot, b.signed as TargetsSigned) : undefined;
-  }
-  return undefined;
-}
-
 /**
  * What CI runs on every push to a `sign/*` branch: sync targets metadata with
  * targets/, give each changed role exactly one version bump over the known-good
@@ -141,16 +180,19 @@ export async function updateEvent(
   if (!repo.has('root')) throw new UserError('metadata/root.json: missing; run `tufci init` first');
   const roles = new Map<string, Envelope>();
   const original = new Map<string, Envelope>();
-  for (const [role, env] of repo.readOfflineRoles()) {
+  for (const [role, env] of repo.readOfflineRoles({ missingBins: 'skip' })) {
     roles.set(role, env);
     original.set(role, clone(env));
   }
+  // every bin exists as signed metadata, empty ones too: clients fetch whichever bin a path hashes to
+  addMissingBins(roles, now);
   if (roles.has('targets')) syncTargets(repo, roles, log, opts.event ?? 'sign/<event>');
 
   const root = roles.get('root')!.signed as RootSigned;
   const targets = roles.get('targets')?.signed as TargetsSigned | undefined;
   const baseRoot = (await base.read('root'))?.signed as RootSigned | undefined;
   const baseTargets = (await base.read('targets'))?.signed as TargetsSigned | undefined;
+  const baseSnap = (await base.read('snapshot'))?.signed as SnapshotSigned | undefined;
   const invites = readInvites(repo.dir);
   const keyMaps = [{ where: 'metadata/root.json', keys: root.keys }];
   const adopted = [baseRoot?.keys ?? {}];
@@ -164,12 +206,12 @@ export async function updateEvent(
   }
   checkKeyids(keyMaps, adopted);
 
-  // a role removed once and created again continues above the version clients last saw
-  const baseSnapshot = (await base.read('snapshot'))?.signed as SnapshotSigned | undefined;
   for (const [role, env] of roles) {
     const b = await base.read(role);
     if (b && sameJson(b.signed, env.signed)) continue;
-    const floor = b ? b.signed.version : (baseSnapshot?.meta[`${role}.json`]?.version ?? 0);
+    // a role new to git may have been published before (a bin of an earlier shape): never reuse a version
+    const floor = b ? b.signed.version : (baseSnap?.meta[`${role}.json`]?.version ?? 0);
+    // a role new to git starts above the floor; only a known role can go backwards
     if (b && env.signed.version < floor) {
       throw new UserError(
         `metadata/${role}.json: version ${env.signed.version} goes backwards (known-good version is ${floor})`,
@@ -183,7 +225,7 @@ export async function updateEvent(
       log.push(`${role}: version ${desired}, expires ${env.signed.expires}`);
       continue;
     }
-    const rk = roleKeys(role, root, targets, roles);
+    const rk = roleKeys(role, root, roles);
     const keys = { ...(baseRoot?.keys ?? {}), ...(rk?.keys ?? {}) };
     const good = new Set(
       validSignatures(
@@ -210,10 +252,13 @@ export async function updateEvent(
   for (const [role, env] of roles) {
     const b = await base.read(role);
     if (!b || !sameJson(b.signed, env.signed)) continue;
-    const rule = roleKeys(role, root, targets, roles);
-    const before = baseRoot
-      ? await baseRoleKeys(role, baseRoot, baseTargets, base, roles)
-      : undefined;
+    const rule = roleKeys(role, root, roles);
+    const parent = delegatorName(roles, role);
+    const baseParent =
+      parent === undefined || parent === 'targets'
+        ? baseTargets
+        : ((await base.read(parent))?.signed as TargetsSigned | undefined);
+    const before = baseRoot ? roleKeys(role, baseRoot, baseParent) : undefined;
     if (!rule || !before) continue;
     const metBefore = signerCount(env, before.keys, before.keyids) >= before.threshold;
     const validNow = signerCount(env, rule.keys, rule.keyids);
@@ -227,16 +272,16 @@ export async function updateEvent(
   }
 
   for (const role of roles.keys()) {
-    const rk = roleKeys(role, root, targets, roles);
+    const rk = roleKeys(role, root, roles);
     if (!rk) throw new UserError(`metadata/${role}.json: no role delegates to ${role}`);
     checkThreshold(
-      `metadata/${role === 'root' || role === 'targets' ? 'root' : 'targets'}.json role ${role}`,
+      `metadata/${role === 'root' || role === 'targets' ? 'root' : (delegatorName(roles, role) ?? 'targets')}.json role ${role}`,
       rk,
       inviteCount(invites, role),
     );
   }
   for (const role of ['snapshot', 'timestamp']) {
-    const rk = roleKeys(role, root, targets);
+    const rk = roleKeys(role, root, undefined);
     if (rk) checkThreshold(`metadata/root.json role ${role}`, rk);
   }
 
@@ -248,11 +293,17 @@ export async function updateEvent(
       written.push(role);
     }
   }
-  if (opts.dryRun) return { written, log };
+  const groups = binGroups(roles);
+  const result = (): UpdateResult => ({
+    written,
+    log: compactLog(log, groups),
+    writtenText: compactRoleNames(written, groups),
+  });
+  if (opts.dryRun) return result();
   // a root new in this event is kept in root_history; the known-good root's entry is never touched
   const rootEnv = roles.get('root')!;
   if (rootEnv.signed.version > (baseRoot?.version ?? 0) && repo.writeRootHistory(rootEnv)) {
     if (!written.includes('root')) written.push('root');
   }
-  return { written, log };
+  return result();
 }

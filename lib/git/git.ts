@@ -90,6 +90,38 @@ export class Git {
     }
   }
 
+  /**
+   * Every file directly in `dir` at a revision, by name, read in a few git calls whatever
+   * their number (a repository of hash bins has thousands of metadata files).
+   */
+  async showDir(rev: string, dir: string): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    let listing: string;
+    try {
+      listing = await this.git.raw(['ls-tree', '-l', rev, '--', `${dir}/`]);
+    } catch {
+      return out;
+    }
+    const blobs = listing
+      .split('\n')
+      .map((l) => /^\d+ blob ([0-9a-f]+)\s+(\d+)\t(.*)$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ oid: m[1]!, size: Number(m[2]), name: m[3]!.slice(dir.length + 1) }));
+    for (let i = 0; i < blobs.length; i += 500) {
+      const chunk = blobs.slice(i, i + 500);
+      // blobs come back concatenated; their sizes (from ls-tree) split them
+      const all = Buffer.from(
+        await this.run(['show', ...chunk.map((b) => b.oid)], `show ${dir} at ${rev}`),
+      );
+      let at = 0;
+      for (const b of chunk) {
+        out.set(b.name, all.subarray(at, at + b.size).toString('utf8'));
+        at += b.size;
+      }
+    }
+    return out;
+  }
+
   /** Files (paths relative to the repo) below `dir` at a revision. */
   async listFiles(rev: string, dir: string): Promise<string[]> {
     try {

@@ -1,5 +1,5 @@
 import { ownerOf, roleKeys } from '../tuf/roles.js';
-import type { RootSigned, TargetsSigned } from '../tuf/types.js';
+import type { RootSigned } from '../tuf/types.js';
 import { isTargetEntry, type PublishTree } from './tree.js';
 
 const esc = (s: string): string =>
@@ -11,9 +11,8 @@ const esc = (s: string): string =>
 /** A human-readable overview of the published repository: each role's signers and expiry. */
 export function indexHtml(tree: PublishTree): string {
   const root = tree.roles.get('root')!.signed as RootSigned;
-  const targets = tree.roles.get('targets')!.signed as TargetsSigned;
   const rows = [...tree.roles].map(([role, env]) => {
-    const rk = roleKeys(role, root, targets, tree.roles);
+    const rk = roleKeys(role, root, tree.roles);
     const signers = rk ? rk.keyids.map((id) => ownerOf(rk.keys[id], id)).join(', ') : '';
     const online = rk?.keyids.some((id) => rk.keys[id]?.['x-tuf-on-ci-online-uri']);
     return `<tr><td>${esc(role)}</td><td>${env.signed.version}</td><td>${esc(env.signed.expires)}</td><td>${online ? 'online key' : esc(signers)}</td><td>${rk?.threshold ?? ''}</td></tr>`;

@@ -75,8 +75,7 @@ export function buildTree(repo: RepoDir, now: Date): PublishTree {
   }
   const root = roles.get('root')!.signed as RootSigned;
   const targets = roles.get('targets')!.signed as TargetsSigned;
-  for (const [r, env] of roles)
-    checkRoleSigned(r, env, root, targets, now, 'not publishable', roles);
+  for (const [r, env] of roles) checkRoleSigned(r, env, root, roles, now, 'not publishable');
 
   const entries: TreeEntry[] = [];
   const registryTargets: PublishTree['registryTargets'] = [];

@@ -5,8 +5,19 @@
  */
 import { UserError } from '../errors.js';
 import { signerCount, validSignatures } from './envelope.js';
-import { isOnlineDelegated, ownerOf, periodsOf, roleKeys } from './roles.js';
+import { isOnlineRule } from './bins.js';
+import { ownerOf, periodsOf, roleKeys } from './roles.js';
 import type { Envelope, RootSigned, TargetsSigned } from './types.js';
+
+/** Where delegated roles' rules are: targets' metadata, or every loaded role by name. */
+type Delegations = TargetsSigned | Map<string, Envelope> | undefined;
+
+/** A delegated role (an online hash bin) whose every key is an online key: online-sign signs it. */
+export function isOnlineSigned(role: string, root: RootSigned, roles: Delegations): boolean {
+  if (Object.hasOwn(root.roles, role)) return false;
+  const rk = roleKeys(role, root, roles);
+  return rk !== undefined && isOnlineRule(rk);
+}
 
 type RoleProblem = 'below-threshold' | 'expired' | 'due';
 
@@ -39,11 +50,10 @@ function roleHealth(
   role: string,
   env: Envelope,
   root: RootSigned,
-  targets: TargetsSigned | undefined,
+  delegations: Delegations,
   now: Date,
-  all?: Map<string, Envelope>,
 ): RoleHealth {
-  const rk = roleKeys(role, root, targets, all) ?? { keys: {}, keyids: [], threshold: 1 };
+  const rk = roleKeys(role, root, delegations) ?? { keys: {}, keyids: [], threshold: 1 };
   const ok = validSignatures(env, rk.keys, rk.keyids);
   const okSet = new Set(ok);
   // one key listed under two keyids counts once
@@ -69,15 +79,14 @@ function roleHealth(
 
 /**
  * Every offline role that needs a new signed version: below threshold, expired or due.
- * Roles the online key signs (a recently-claimed layer) are online-sign's job, not an event's.
+ * Roles signed by the online key (online hash bins) are online-sign's, not people's.
  */
 export function unhealthyRoles(roles: Map<string, Envelope>, now: Date): RoleHealth[] {
   const root = roles.get('root')?.signed as RootSigned | undefined;
   if (!root) return [];
-  const targets = roles.get('targets')?.signed as TargetsSigned | undefined;
   return [...roles]
-    .filter(([role]) => !isOnlineDelegated(role, roleKeys(role, root, targets, roles)))
-    .map(([role, env]) => roleHealth(role, env, root, targets, now, roles))
+    .filter(([role]) => !isOnlineSigned(role, root, roles))
+    .map(([role, env]) => roleHealth(role, env, root, roles, now))
     .filter((h) => h.problems.length > 0);
 }
 
@@ -95,17 +104,16 @@ export function checkRoleSigned(
   role: string,
   env: Envelope,
   root: RootSigned,
-  targets: TargetsSigned | undefined,
+  delegations: Delegations,
   now: Date,
   consequence: string,
-  all?: Map<string, Envelope>,
 ): void {
   const where = `metadata/${role}.json`;
   if (new Date(env.signed.expires) <= now)
     throw new UserError(`${where}: role ${role} expired on ${env.signed.expires}`);
-  if (!roleKeys(role, root, targets, all))
+  if (!roleKeys(role, root, delegations))
     throw new UserError(`${where}: no role delegates to ${role}`);
-  const h = roleHealth(role, env, root, targets, now, all);
+  const h = roleHealth(role, env, root, delegations, now);
   if (h.problems.includes('below-threshold'))
     throw new UserError(
       `${where}: role ${role} v${h.version} is below its threshold: ${shortfall(h)}; ${consequence}`,

@@ -7,8 +7,9 @@ import { addDays, serialize, signedBytes, signerCount, tufDate } from './envelop
 import { keyMaterial } from './key-identity.js';
 import { keyId } from './keys.js';
 import type { RepoDir } from './repo.js';
-import { checkRoleSigned } from './health.js';
-import { isOnlineDelegated, periodsOf, roleKeys } from './roles.js';
+import { checkRoleSigned, isOnlineSigned } from './health.js';
+import { binGroups, compactRoleNames, delegatorName } from './bins.js';
+import { periodsOf, roleKeys } from './roles.js';
 import type { RoleKeys } from './roles.js';
 import { ONLINE_URI } from './types.js';
 import type {
@@ -16,7 +17,6 @@ import type {
   MetaFileJson,
   RootSigned,
   SnapshotSigned,
-  TargetsSigned,
   TimestampSigned,
 } from './types.js';
 
@@ -24,8 +24,9 @@ import type {
 export type OnlineSignerFactory = (uri: string, keyid: string) => Promise<Signer>;
 
 export interface OnlineResult {
-  /** Online-signed delegated roles (a recently-claimed layer), then snapshot and timestamp. */
-  written: string[];
+  written: ('snapshot' | 'timestamp')[];
+  /** Online-signed delegated roles (online hash bins) signed anew, before the snapshot. */
+  bins: string[];
   reasons: string[];
 }
 
@@ -63,16 +64,18 @@ async function signOnline(
   env: Envelope,
   root: RootSigned,
   factory: OnlineSignerFactory,
-  rule?: RoleKeys,
+  rule?: { rk: RoleKeys; where: string },
 ): Promise<void> {
-  const rk = rule ?? roleKeys(role, root, undefined);
-  const where = rule ? `the delegation of ${role}` : 'metadata/root.json';
-  const keyid = rk?.keyids.find((id) => typeof rk.keys[id]?.[ONLINE_URI] === 'string');
-  if (!rk || !keyid) throw new UserError(`${where}: role ${role} has no key with ${ONLINE_URI}`);
-  const signer = await factory(rk.keys[keyid]![ONLINE_URI] as string, keyid);
+  const rk = rule?.rk ?? roleKeys(role, root, undefined);
+  const where = rule?.where ?? 'root';
+  const keys = rk?.keys ?? {};
+  const keyid = rk?.keyids.find((id) => typeof keys[id]?.[ONLINE_URI] === 'string');
+  if (!rk || !keyid)
+    throw new UserError(`metadata/${where}.json: role ${role} has no key with ${ONLINE_URI}`);
+  const signer = await factory(keys[keyid]![ONLINE_URI] as string, keyid);
   const pub = await signer.publicKey();
   // matched by key material: root may list the online key under a legacy keyid
-  if (keyMaterial(pub) !== keyMaterial(rk.keys[keyid]!)) {
+  if (keyMaterial(pub) !== keyMaterial(keys[keyid]!)) {
     throw new UserError(
       `${signer.description}: online key ${keyId(pub).slice(0, 12)} is not the ${role} key in ${where} (${keyid.slice(0, 12)})`,
     );
@@ -81,37 +84,37 @@ async function signOnline(
 }
 
 /**
- * Signs the delegated roles the online key signs (a projects layout's recently-claimed
- * layer) when their signature no longer verifies (an event changed them) or they are in
- * their signing period (then with a new version and expiry). Returns the roles written.
+ * Signs the online hash bins that need it: their content changed (an event dropped the
+ * signature), or they are due or expired. A bin gets a new version unless the event
+ * already gave it one the snapshot does not list yet.
  */
-async function signOnlineDelegated(
+async function signOnlineBins(
   repo: RepoDir,
   offline: Map<string, Envelope>,
   root: RootSigned,
+  curSnap: Envelope<SnapshotSigned> | undefined,
   factory: OnlineSignerFactory,
   now: Date,
-  reasons: string[],
 ): Promise<string[]> {
-  const targets = offline.get('targets')?.signed as TargetsSigned | undefined;
-  const written: string[] = [];
+  const signed: string[] = [];
   for (const [role, env] of offline) {
-    const rk = roleKeys(role, root, targets, offline);
-    if (!isOnlineDelegated(role, rk)) continue;
+    if (!isOnlineSigned(role, root, offline)) continue;
+    const rk = roleKeys(role, root, offline)!;
+    const listed = curSnap?.signed.meta[`${role}.json`]?.version ?? 0;
+    const valid = signerCount(env, rk.keys, rk.keyids) >= rk.threshold;
     const { expiry, signing } = periodsOf(role, env, root);
     const due = now.getTime() >= new Date(env.signed.expires).getTime() - signing * 86_400_000;
-    const valid = signerCount(env, rk!.keys, rk!.keyids) >= rk!.threshold;
-    if (valid && !due) continue;
-    if (due) {
-      env.signed.version += 1;
+    if (valid && !due && env.signed.version >= listed) continue;
+    if (due || env.signed.version <= listed) {
+      env.signed.version = Math.max(env.signed.version, listed) + 1;
       env.signed.expires = tufDate(addDays(now, expiry));
     }
-    reasons.push(`${role}: ${due ? 'in its signing period' : 'changed since it was signed'}`);
-    await signOnline(role, env, root, factory, rk);
+    const where = delegatorName(offline, role) ?? 'targets';
+    await signOnline(role, env, root, factory, { rk, where });
     repo.writeRole(role, env);
-    written.push(role);
+    signed.push(role);
   }
-  return written;
+  return signed;
 }
 
 /**
@@ -126,20 +129,15 @@ export async function onlineSign(
   const offline = repo.readOfflineRoles();
   const root = (offline.get('root') ?? repo.root()).signed as RootSigned;
   const reasons: string[] = [];
-  const written: OnlineResult['written'] = await signOnlineDelegated(
-    repo,
-    offline,
-    root,
-    factory,
-    now,
-    reasons,
-  );
+  const written: OnlineResult['written'] = [];
   const curSnap = repo.has('snapshot')
     ? (repo.readRole('snapshot') as Envelope<SnapshotSigned>)
     : undefined;
+  const bins = await signOnlineBins(repo, offline, root, curSnap, factory, now);
+  if (bins.length)
+    reasons.push(`${compactRoleNames(bins, binGroups(offline))}: content changed or due`);
   const meta: Record<string, MetaFileJson> = {};
   // never vouch (in a snapshot) for metadata a client would reject
-  const targets = offline.get('targets')?.signed as TargetsSigned | undefined;
   for (const [role, env] of offline) {
     if (new Date(env.signed.expires) <= now) {
       throw new UserError(
@@ -156,19 +154,18 @@ export async function onlineSign(
       role,
       env,
       root,
-      targets,
+      offline,
       now,
       'an unsigned change reached this branch; not signing a snapshot over it',
-      offline,
     );
     if (role === 'root') continue;
     meta[`${role}.json`] = metaFile(readFileSync(repo.rolePath(role)), env.signed.version);
   }
-  // A role that is gone (a removed project, an emptied bin) stays listed as it was: TUF
-  // clients refuse a snapshot that drops a file the trusted one lists. Nothing delegates
-  // to it any more, so no client loads it.
-  for (const [file, m] of Object.entries(curSnap?.signed.meta ?? {}))
-    if (!(file in meta) && file !== 'root.json') meta[file] = m;
+  // A role no longer delegated (a bin of an earlier shape, a removed role) keeps its entry:
+  // python-tuf and tuf-js refuse a new snapshot that drops one ("missing info for …"), and
+  // the version it holds keeps a later role of that name from reusing a version.
+  for (const [name, entry] of Object.entries(curSnap?.signed.meta ?? {}))
+    if (!(name in meta)) meta[name] = entry;
   let snapBytes = repo.has('snapshot') ? readFileSync(repo.rolePath('snapshot')) : undefined;
   const snapWhy = staleness('snapshot', curSnap, meta, root, now);
   let snapVersion = curSnap?.signed.version ?? 0;
@@ -209,5 +206,5 @@ export async function onlineSign(
     repo.writeRole('timestamp', env);
     written.push('timestamp');
   }
-  return { written, reasons };
+  return { written, bins, reasons };
 }

@@ -152,7 +152,8 @@ export function roleForTarget(
   const named = first === undefined ? undefined : namedRoles(lookup).get(first);
   const parentSigned = named ? lookup(named.parent) : undefined;
   if (first !== undefined && named) {
-    if (search.some((s) => s.role === first)) return first;
+    // a named role that delegates to hash bins hands its paths to the bin they hash to
+    if (search.some((s) => s.role === first)) return search.find((s) => s.bin)?.role ?? first;
     const parentReached = search.some((s) => s.role === named.parent);
     if (
       !parentReached ||

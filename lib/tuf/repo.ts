@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { removeInside, writeInside } from '../util/fs.js';
 import { parseEnvelope, serialize } from './envelope.js';
+import { binNames } from './bins.js';
 import { checkRoleName } from './names.js';
 import { roleType } from './types.js';
 import type { Envelope, RootSigned, TargetsSigned } from './types.js';
@@ -81,32 +82,43 @@ export class RepoDir implements MetadataReader {
     removeInside(this.dir, this.relRolePath(role), 'repository');
   }
 
-  /** Role names a targets role delegates to by name, in delegation order (default: targets'). */
+  /** Delegated targets role names, in delegation order (one level below targets; bins included). */
   delegatedRoles(targets?: Envelope<TargetsSigned>): string[] {
     const t = targets ?? (this.has('targets') ? this.targets() : undefined);
-    return (t?.signed.delegations?.roles ?? []).map((r) => r.name);
+    const d = t?.signed.delegations;
+    return [
+      ...(d?.roles ?? []).map((r) => r.name),
+      ...(d?.succinct_roles ? binNames(d.succinct_roles) : []),
+    ];
   }
 
   /**
-   * The offline roles that exist (root, targets, then the delegated roles in search order:
-   * breadth first through named delegations, so nested layouts such as projects load whole),
-   * each file read and parsed once: targets.json is not read again to list them.
+   * The offline roles that exist (root, targets, then every role delegated from targets,
+   * from delegated roles and from hash bins, breadth first in delegation order), each file
+   * read and parsed once. A missing delegated role is an error; with `missingBins: 'skip'`
+   * a missing hash bin is left out (event update creates it).
    */
-  readOfflineRoles(): Map<string, Envelope> {
+  readOfflineRoles(o: { missingBins?: 'skip' } = {}): Map<string, Envelope> {
     const roles = new Map<string, Envelope>();
     if (!this.has('root')) return roles;
     roles.set('root', this.root());
     if (!this.has('targets')) return roles;
-    const targets = this.targets();
-    roles.set('targets', targets);
-    const todo: Envelope<TargetsSigned>[] = [targets];
-    while (todo.length) {
-      const env = todo.shift()!;
-      for (const name of this.delegatedRoles(env)) {
-        if (roles.has(name)) continue;
-        const child = this.readRole(name) as Envelope<TargetsSigned>;
-        roles.set(name, child);
-        todo.push(child);
+    const todo: Envelope<TargetsSigned>[] = [this.targets()];
+    roles.set('targets', todo[0]!);
+    for (let i = 0; i < todo.length; i++) {
+      const d = todo[i]!.signed.delegations;
+      if (!d) continue;
+      const named = (d.roles ?? []).map((r) => r.name);
+      const bins = d.succinct_roles ? binNames(d.succinct_roles) : [];
+      for (const [name, bin] of [
+        ...named.map((n) => [n, false] as const),
+        ...bins.map((n) => [n, true] as const),
+      ]) {
+        if (roles.has(name) || roleType(name) !== 'targets') continue;
+        if (bin && o.missingBins === 'skip' && !this.has(name)) continue;
+        const env = this.targets(name);
+        roles.set(name, env);
+        todo.push(env);
       }
     }
     return roles;

@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
+import { delegationOf, delegatorName } from './bins.js';
 import type { Envelope, KeyJson, RootSigned, TargetsSigned } from './types.js';
-import { EXPIRY_PERIOD, KEYOWNER, ONLINE_URI, SIGNING_PERIOD, isOnlineRole } from './types.js';
+import { EXPIRY_PERIOD, KEYOWNER, SIGNING_PERIOD, isOnlineRole } from './types.js';
 
 /** The keys allowed to sign a role, and how many must. */
 export interface RoleKeys {
@@ -10,39 +11,27 @@ export interface RoleKeys {
 }
 
 /**
- * Who signs `role`: root's role entry for top-level roles, targets' delegation for the
- * roles it delegates, and for roles further down (a projects layout) the first role in
- * `all` (loaded in search order from targets) whose named delegations list `role`.
+ * Who signs `role`: root's role entry for top-level roles; for a delegated role (a hash
+ * bin included) the delegation of the role that delegates it. `delegations` is either that
+ * role's signed metadata (targets', for roles one level down) or every loaded role by name,
+ * in which the delegator is found (roles delegated from delegated roles and bins).
  */
 export function roleKeys(
   role: string,
   root: RootSigned,
-  targets: TargetsSigned | undefined,
-  all?: Map<string, Envelope>,
+  delegations: TargetsSigned | Map<string, Envelope> | undefined,
 ): RoleKeys | undefined {
   if (Object.hasOwn(root.roles, role)) {
     const r = root.roles[role]!;
     return { keys: root.keys, keyids: r.keyids, threshold: r.threshold };
   }
-  const holders: (TargetsSigned | undefined)[] = [targets];
-  for (const env of all?.values() ?? [])
-    if (env.signed._type === 'targets' && env.signed !== targets) holders.push(env.signed);
-  for (const t of holders) {
-    const d = t?.delegations?.roles?.find((x) => x.name === role);
-    if (d && t?.delegations)
-      return { keys: t.delegations.keys, keyids: d.keyids, threshold: d.threshold };
+  if (delegations instanceof Map) {
+    const parent = delegatorName(delegations, role);
+    return parent === undefined
+      ? undefined
+      : delegationOf(delegations.get(parent)?.signed as TargetsSigned, role);
   }
-  return undefined;
-}
-
-/**
- * A delegated role signed by the online key (a recently-claimed layer): every key of its
- * rule carries the online key URI, so CI signs it after merge, not a person in an event.
- */
-export function isOnlineDelegated(role: string, rk: RoleKeys | undefined): boolean {
-  if (!rk || !rk.keyids.length || role === 'root' || role === 'targets' || isOnlineRole(role))
-    return false;
-  return rk.keyids.every((id) => typeof rk.keys[id]?.[ONLINE_URI] === 'string');
+  return delegationOf(delegations, role);
 }
 
 export function ownerOf(key: KeyJson | undefined, keyid: string): string {

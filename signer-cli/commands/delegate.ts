@@ -1,5 +1,8 @@
 import { delegate } from '../../lib/event/delegate.js';
-import { describeChanges } from '../../lib/event/changes.js';
+import { delegateBins } from '../../lib/event/bins.js';
+import { describeAll } from '../../lib/event/compact.js';
+import { UsageError } from '../../lib/errors.js';
+import { binBits } from '../../lib/tuf/bins.js';
 import { eventReport } from '../../lib/event/report.js';
 import { applySignatures, planSigning } from '../../lib/event/sign.js';
 import { updateEvent } from '../../lib/event/update.js';
@@ -16,6 +19,9 @@ export interface DelegateOpts extends ConfigFlags {
   signing?: string;
   paths?: string;
   key?: string[];
+  bins?: string;
+  online?: boolean;
+  binPrefix?: string;
   sign: boolean;
   push: boolean;
 }
@@ -26,6 +32,8 @@ export async function delegateCommand(
   role: string,
   o: DelegateOpts,
 ): Promise<void> {
+  // bad input is refused before the event branch is touched
+  const bits = o.bins === undefined ? undefined : binBits(o.bins);
   const cfg = signerConfig(ctx, o);
   const io = eventIo(ctx, cfg);
   const ev = await openEvent(io, event);
@@ -33,23 +41,47 @@ export async function delegateCommand(
   const knownKeys = Object.fromEntries(
     Object.entries(parseKeyPairs(o.key)).map(([u, p]) => [u, readPublicKey(p, `--key ${u}`)]),
   );
+  const bins = o.bins !== undefined || o.online === true || o.binPrefix !== undefined;
+  if (bins)
+    for (const [flag, v] of [
+      ['--paths', o.paths],
+      ['--expiry', o.expiry],
+      ['--signing', o.signing],
+    ] as const)
+      if (v !== undefined)
+        throw new UsageError(
+          `${flag}: not with --bins (hash bins are chosen by hash; change ${role}'s own settings in a delegate command without --bins)`,
+        );
   await withRollback(ctx.cwd, ['metadata'], async () => {
-    const { invited } = delegate(repo, {
-      role,
-      signers: o.signers === undefined ? undefined : userList(o.signers, '--signers', []),
-      threshold: intFlag(o.threshold, '--threshold'),
-      expiryDays: days(o.expiry, '--expiry'),
-      signingDays: days(o.signing, '--signing'),
-      paths: o.paths
-        ?.split(',')
-        .map((p) => p.trim())
-        .filter(Boolean),
-      knownKeys,
-      now: ctx.now(),
-    });
+    const signers = o.signers === undefined ? undefined : userList(o.signers, '--signers', []);
+    if (bins)
+      delegateBins(repo, {
+        role,
+        bits,
+        online: o.online,
+        prefix: o.binPrefix,
+        signers,
+        threshold: intFlag(o.threshold, '--threshold'),
+        knownKeys,
+      });
+    const { invited } = bins
+      ? { invited: [] as string[] }
+      : delegate(repo, {
+          role,
+          signers,
+          threshold: intFlag(o.threshold, '--threshold'),
+          expiryDays: days(o.expiry, '--expiry'),
+          signingDays: days(o.signing, '--signing'),
+          paths: o.paths
+            ?.split(',')
+            .map((p) => p.trim())
+            .filter(Boolean),
+          knownKeys,
+          now: ctx.now(),
+        });
     await updateEvent(repo, ev.base, ctx.now(), { event });
     const report = await eventReport(repo, ev.base, ctx.now());
-    for (const c of report.changes) for (const l of describeChanges(c)) ctx.out(l);
+    for (const l of describeAll(report.changes, report.status.roles)) ctx.out(l);
     for (const u of invited) ctx.out(`Invited ${u} to ${role}: they run \`tufci sign ${event}\`.`);
     if (o.sign) {
       const signer = await makeSigner(ctx, cfg);

@@ -1,4 +1,4 @@
-import { describeChanges } from '../../lib/event/changes.js';
+import { describeAll } from '../../lib/event/compact.js';
 import { statusText } from '../../lib/event/render.js';
 import { readInvites } from '../../lib/event/invites.js';
 import { acceptInvites, applySignatures, planSigning } from '../../lib/event/sign.js';
@@ -7,6 +7,7 @@ import type { EventStatus } from '../../lib/event/status.js';
 import { loadOfflineRoles } from '../../lib/event/load.js';
 import { updateEvent } from '../../lib/event/update.js';
 import { UserError } from '../../lib/errors.js';
+import { binGroups, compactRoleNames } from '../../lib/tuf/bins.js';
 import { withRollback } from '../../lib/util/transaction.js';
 import type { ConfigFlags, Ctx } from '../context.js';
 import { eventIo, makeSigner, repoOf, signerConfig } from '../context.js';
@@ -25,7 +26,7 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
   const pending = await updateEvent(repo, ev.base, ctx.now(), { dryRun: true, event });
   if (pending.written.length)
     throw new UserError(
-      `event ${event}: waiting for CI to update this event (or run \`tufci event update\`): the metadata of ${pending.written.join(', ')} does not match the branch yet`,
+      `event ${event}: waiting for CI to update this event (or run \`tufci event update\`): the metadata of ${pending.writtenText} does not match the branch yet`,
     );
   // nothing for this signer: say so before asking for a key (or touching a YubiKey)
   const before = await eventStatus(loadOfflineRoles(repo), ev.base, readInvites(repo.dir));
@@ -52,26 +53,25 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
       ctx.out(nothingLeft(plan.status, cfg.user, event));
       return;
     }
-    ctx.out(
-      `You (${cfg.user}) are asked to sign ${plan.toSign.map((c) => c.role).join(', ')} in ${event}.`,
+    const names = compactRoleNames(
+      plan.toSign.map((c) => c.role),
+      binGroups(plan.roles),
     );
+    ctx.out(`You (${cfg.user}) are asked to sign ${names} in ${event}.`);
     ctx.out('');
-    for (const c of plan.toSign) for (const l of describeChanges(c)) ctx.out(l);
+    for (const l of describeAll(plan.toSign, plan.status.roles)) ctx.out(l);
     ctx.out('');
     if (!o.yes) {
       if (!ctx.confirm)
         throw new UserError('not a terminal: pass --yes to sign without the question');
-      if (
-        !(await ctx.confirm(
-          `Sign ${plan.toSign.map((c) => c.role).join(', ')} with ${signer.description}?`,
-        ))
-      ) {
+      if (!(await ctx.confirm(`Sign ${names} with ${signer.description}?`))) {
         throw new UserError('not signed: you declined');
       }
     }
     const signed = await applySignatures(repo, plan, signer, ctx.now());
-    ctx.out(`Signed ${signed.join(', ')}.`);
-    const msg = `Signed by ${cfg.user}: ${signed.join(', ')}${joined.length ? ` (invite accepted for ${joined.join(', ')})` : ''}`;
+    const signedNames = compactRoleNames(signed, binGroups(plan.roles));
+    ctx.out(`Signed ${signedNames}.`);
+    const msg = `Signed by ${cfg.user}: ${signedNames}${joined.length ? ` (invite accepted for ${joined.join(', ')})` : ''}`;
     await commitAndPush(io, ev, msg, o.push);
     // not planSigning: it refuses when the rest is for another key of this user (a rotation);
     // plan.roles are the envelopes just signed and written, so nothing is read again

@@ -41,12 +41,12 @@ const targets = (delegated: string[]): Envelope => ({
 });
 
 describe('GitRevReader', () => {
-  it('reads and parses each role of a revision once', async () => {
+  it('reads the metadata of a revision in one go and parses each role once', async () => {
     const shown: string[] = [];
     const git = {
-      show: async (_rev: string, path: string) => {
-        shown.push(path);
-        return path === 'metadata/root.json' ? serialize(root) : undefined;
+      showDir: async (_rev: string, dir: string) => {
+        shown.push(dir);
+        return new Map([['root.json', serialize(root)]]);
       },
     } as unknown as Git;
     const base = new GitRevReader(git, 'abcdef0123456789');
@@ -56,7 +56,7 @@ describe('GitRevReader', () => {
     expect(b).toBe(a);
     expect(await base.read('targets')).toBeUndefined();
     expect(await base.read('targets')).toBeUndefined();
-    expect(shown).toEqual(['metadata/root.json', 'metadata/targets.json']);
+    expect(shown).toEqual(['metadata']);
   });
 });
 
