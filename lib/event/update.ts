@@ -189,7 +189,6 @@ export async function updateEvent(
   if (roles.has('targets')) syncTargets(repo, roles, log, opts.event ?? 'sign/<event>');
 
   const root = roles.get('root')!.signed as RootSigned;
-  const targets = roles.get('targets')?.signed as TargetsSigned | undefined;
   const baseRoot = (await base.read('root'))?.signed as RootSigned | undefined;
   const baseTargets = (await base.read('targets'))?.signed as TargetsSigned | undefined;
   const baseSnap = (await base.read('snapshot'))?.signed as SnapshotSigned | undefined;

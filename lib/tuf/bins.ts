@@ -41,7 +41,7 @@ export function binNames(s: Pick<Succinct, 'bit_length' | 'name_prefix'>): strin
 }
 
 /** Whether `role` is one of the bins of `s`. */
-export function isBinOf(s: Succinct | undefined, role: string): boolean {
+function isBinOf(s: Succinct | undefined, role: string): boolean {
   if (!s || !role.startsWith(`${s.name_prefix}-`)) return false;
   const suffix = role.slice(s.name_prefix.length + 1);
   return (
@@ -52,7 +52,7 @@ export function isBinOf(s: Succinct | undefined, role: string): boolean {
 }
 
 /** Whether `signed` delegates `role` (by name or as one of its bins). */
-export function delegatesRole(signed: TargetsSigned | undefined, role: string): boolean {
+function delegatesRole(signed: TargetsSigned | undefined, role: string): boolean {
   const d = signed?.delegations;
   if (!d) return false;
   return (d.roles ?? []).some((r) => r.name === role) || isBinOf(d.succinct_roles, role);

@@ -194,3 +194,85 @@ describe('hashed bins signed offline', () => {
     expect(existsSync(join(alice.dir, 'metadata', 'bins-0.json'))).toBe(true);
   });
 });
+
+describe('hashed bins signed by the online key (PEP 458 style)', () => {
+  const w = new World();
+  afterAll(() => w.cleanup());
+  const alice = w.clone('alice');
+
+  it('delegate --bins 8 --online: the bins need no human signature', async () => {
+    await w.bootstrap([alice], 1);
+    w.sync(alice, 'main');
+    const d = await alice.tufci(
+      'delegate',
+      'sign/online-bins',
+      'targets',
+      '--bins',
+      '8',
+      '--online',
+    );
+    expect(d.code, d.err).toBe(0);
+    const ci = w.ci('sign/online-bins');
+    const t = meta(ci, 'targets').signed;
+    const sr = t.delegations.succinct_roles as { keyids: string[] };
+    const root = meta(ci, 'root').signed as unknown as {
+      roles: Record<string, { keyids: string[] }>;
+    };
+    expect(sr.keyids).toEqual(root.roles.timestamp!.keyids);
+    expect(binFiles(ci)).toHaveLength(8);
+    for (const f of binFiles(ci))
+      expect(JSON.parse(readFileSync(join(ci.dir, 'metadata', f), 'utf8')).signatures).toEqual([]);
+    const st = JSON.parse((await ci.tufci('status', '--json')).out);
+    expect(st.complete).toBe(true);
+    expect((await ci.tufci('status')).out).toContain('bins-0 … bins-7 (8 bins) v1 (expires');
+    w.merge('sign/online-bins');
+    const { ci: main, online, server } = await publishAndServe(w, 'site0');
+    await server.close();
+    expect(online.out).toContain('Signed 8 online bin(s) with the online key.');
+    for (const f of binFiles(main))
+      expect(
+        JSON.parse(readFileSync(join(main.dir, 'metadata', f), 'utf8')).signatures,
+      ).toHaveLength(1);
+  });
+
+  it('adding a target: event update changes one bin, nobody signs, online-sign signs it', async () => {
+    const path = 'pkgs/lib-2.0.whl';
+    const bin = binOf(path, 3);
+    w.pushFiles(alice, 'sign/upload', { [`targets/${path}`]: 'wheel\n' });
+    const ci = w.ci('sign/upload');
+    const up = await ci.tufci('event', 'update', '--push');
+    expect(up.code, up.err).toBe(0);
+    expect(up.out).toContain(`Committed new metadata for ${bin}.`);
+    const st = JSON.parse((await w.ci('sign/upload').tufci('status', '--json')).out);
+    expect(st.complete).toBe(true);
+    expect(st.roles.map((r: { role: string }) => r.role)).toEqual([bin]);
+    // alice has nothing to sign
+    const s = await alice.tufci('sign', 'sign/upload', '--yes');
+    expect(s.code, s.err).toBe(0);
+    expect(s.out).toContain('Nothing left to do');
+    w.merge('sign/upload');
+    const { ci: main, online, site, server } = await publishAndServe(w, 'site1');
+    try {
+      expect(online.out).toContain('Signed 1 online bin(s) with the online key.');
+      expect(meta(main, bin).signed.version).toBe(2);
+      expect(meta(main, 'snapshot').signed.meta[`${bin}.json`]?.version).toBe(2);
+      const py = await ngclient({
+        trustedRoot: join(site, '1.root.json'),
+        baseUrl: server.url,
+        workDir: mkdtempSync(join(w.root, 'py-')),
+        targets: [path],
+      });
+      expect(py.error).toBeUndefined();
+      expect(py.targets[path]).toMatchObject({ length: 6 });
+      const out = join(w.root, 'lib.out');
+      const v = await main.tufci('verify', '--from', server.url, '--target', path, '--out', out);
+      expect(v.code, v.err).toBe(0);
+      expect(readFileSync(out, 'utf8')).toBe('wheel\n');
+      // a second online-sign has nothing to do
+      const again = await main.tufci('online-sign');
+      expect(again.out).toContain('nothing to sign');
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -25543,9 +25543,9 @@ function pathInside(root, rel, what = "directory") {
     throw outside(root, rel, what, "leads outside it through a symbolic link");
   return target;
 }
-function prepare(root, rel, what, parents = true) {
+function prepare(root, rel, what, parents2 = true) {
   const target = pathInside(root, rel, what);
-  if (!parents && !existsSync2(dirname(target)))
+  if (!parents2 && !existsSync2(dirname(target)))
     throw new UserError(`cannot open ${target}: no such file or directory`);
   mkdirSync(dirname(target), { recursive: true });
   if (!isInside(realRoot(root), join(realOrNothing(dirname(target)), basename(target))))
@@ -25584,26 +25584,80 @@ function removeInside(root, rel, what = "directory") {
   rmSync(pathInside(root, rel, what), { force: true });
 }
 
+// lib/tuf/bins.ts
+function suffixLen(bits) {
+  return (2 ** bits - 1).toString(16).length;
+}
+function binNames(s) {
+  const n = 2 ** s.bit_length;
+  const len = suffixLen(s.bit_length);
+  return Array.from(
+    { length: n },
+    (_2, i2) => `${s.name_prefix}-${i2.toString(16).padStart(len, "0")}`
+  );
+}
+function isBinOf(s, role) {
+  if (!s || !role.startsWith(`${s.name_prefix}-`)) return false;
+  const suffix = role.slice(s.name_prefix.length + 1);
+  return suffix.length === suffixLen(s.bit_length) && /^[0-9a-f]+$/.test(suffix) && parseInt(suffix, 16) < 2 ** s.bit_length;
+}
+function delegatesRole(signed, role) {
+  const d = signed?.delegations;
+  if (!d) return false;
+  return (d.roles ?? []).some((r2) => r2.name === role) || isBinOf(d.succinct_roles, role);
+}
+function delegationOf(signed, role) {
+  const d = signed?.delegations;
+  if (!d) return void 0;
+  const r2 = (d.roles ?? []).find((x2) => x2.name === role);
+  if (r2) return { keys: d.keys, keyids: r2.keyids, threshold: r2.threshold };
+  if (isBinOf(d.succinct_roles, role))
+    return {
+      keys: d.keys,
+      keyids: d.succinct_roles.keyids,
+      threshold: d.succinct_roles.threshold
+    };
+  return void 0;
+}
+var parents = /* @__PURE__ */ new WeakMap();
+function parentIndex(roles) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [name, env] of roles) {
+    const s = env.signed;
+    if (s._type !== "targets" || !s.delegations) continue;
+    for (const r2 of s.delegations.roles ?? []) if (!out.has(r2.name)) out.set(r2.name, name);
+    if (s.delegations.succinct_roles) {
+      for (const b2 of binNames(s.delegations.succinct_roles)) if (!out.has(b2)) out.set(b2, name);
+    }
+  }
+  return out;
+}
+function delegatorName(roles, role) {
+  if (role === "targets" || role === "root") return void 0;
+  let idx = parents.get(roles);
+  let p2 = idx?.get(role);
+  if (p2 === void 0 || !delegatesRole(roles.get(p2)?.signed, role)) {
+    idx = parentIndex(roles);
+    parents.set(roles, idx);
+    p2 = idx.get(role);
+  }
+  return p2;
+}
+function isOnlineRule(rk) {
+  return rk.keyids.length > 0 && rk.keyids.every((id) => rk.keys[id]?.[ONLINE_URI] !== void 0);
+}
+
 // lib/tuf/roles.ts
-function roleKeys(role, root, targets, all) {
+function roleKeys(role, root, delegations) {
   if (Object.hasOwn(root.roles, role)) {
     const r2 = root.roles[role];
     return { keys: root.keys, keyids: r2.keyids, threshold: r2.threshold };
   }
-  const holders = [targets];
-  for (const env of all?.values() ?? [])
-    if (env.signed._type === "targets" && env.signed !== targets) holders.push(env.signed);
-  for (const t2 of holders) {
-    const d = t2?.delegations?.roles?.find((x2) => x2.name === role);
-    if (d && t2?.delegations)
-      return { keys: t2.delegations.keys, keyids: d.keyids, threshold: d.threshold };
+  if (delegations instanceof Map) {
+    const parent = delegatorName(delegations, role);
+    return parent === void 0 ? void 0 : delegationOf(delegations.get(parent)?.signed, role);
   }
-  return void 0;
-}
-function isOnlineDelegated(role, rk) {
-  if (!rk || !rk.keyids.length || role === "root" || role === "targets" || isOnlineRole(role))
-    return false;
-  return rk.keyids.every((id) => typeof rk.keys[id]?.[ONLINE_URI] === "string");
+  return delegationOf(delegations, role);
 }
 function ownerOf(key, keyid) {
   const o2 = key?.[KEYOWNER];
@@ -25638,13 +25692,18 @@ function periodsOf(role, env, root) {
 }
 
 // lib/tuf/health.ts
+function isOnlineSigned(role, root, roles) {
+  if (Object.hasOwn(root.roles, role)) return false;
+  const rk = roleKeys(role, root, roles);
+  return rk !== void 0 && isOnlineRule(rk);
+}
 function shortfall(h2) {
   const who = `signed by ${h2.signedBy.join(", ") || "nobody"}; not by ${h2.missing.join(", ") || "nobody"}`;
   const why = h2.invalid ? `${h2.invalid} signature(s) no longer verify: the role's content, keys or threshold changed after it was signed` : "it was merged before enough signers signed it";
   return `${h2.valid} of ${h2.threshold} required signatures verify (${who}): ${why}`;
 }
-function roleHealth(role, env, root, targets, now, all) {
-  const rk = roleKeys(role, root, targets, all) ?? { keys: {}, keyids: [], threshold: 1 };
+function roleHealth(role, env, root, delegations, now) {
+  const rk = roleKeys(role, root, delegations) ?? { keys: {}, keyids: [], threshold: 1 };
   const ok = validSignatures(env, rk.keys, rk.keyids);
   const okSet = new Set(ok);
   const valid = signerCount(env, rk.keys, rk.keyids);
@@ -25669,8 +25728,7 @@ function roleHealth(role, env, root, targets, now, all) {
 function unhealthyRoles(roles, now) {
   const root = roles.get("root")?.signed;
   if (!root) return [];
-  const targets = roles.get("targets")?.signed;
-  return [...roles].filter(([role]) => !isOnlineDelegated(role, roleKeys(role, root, targets, roles))).map(([role, env]) => roleHealth(role, env, root, targets, now, roles)).filter((h2) => h2.problems.length > 0);
+  return [...roles].filter(([role]) => !isOnlineSigned(role, root, roles)).map(([role, env]) => roleHealth(role, env, root, roles, now)).filter((h2) => h2.problems.length > 0);
 }
 function describeHealth(h2) {
   const parts = [];
@@ -25702,6 +25760,9 @@ function bumped(env, role, root, now) {
 
 // lib/tuf/owner.ts
 var import_models2 = __toESM(require_dist(), 1);
+
+// lib/event/update.ts
+var ONLINE_BIN_PERIODS = { [EXPIRY_PERIOD]: 14, [SIGNING_PERIOD]: 7 };
 
 // lib/git/git.ts
 import { existsSync as existsSync3 } from "node:fs";
@@ -30737,6 +30798,32 @@ var Git2 = class {
       return void 0;
     }
   }
+  /**
+   * Every file directly in `dir` at a revision, by name, read in a few git calls whatever
+   * their number (a repository of hash bins has thousands of metadata files).
+   */
+  async showDir(rev, dir) {
+    const out = /* @__PURE__ */ new Map();
+    let listing;
+    try {
+      listing = await this.git.raw(["ls-tree", "-l", rev, "--", `${dir}/`]);
+    } catch {
+      return out;
+    }
+    const blobs = listing.split("\n").map((l) => /^\d+ blob ([0-9a-f]+)\s+(\d+)\t(.*)$/.exec(l)).filter((m) => m !== null).map((m) => ({ oid: m[1], size: Number(m[2]), name: m[3].slice(dir.length + 1) }));
+    for (let i2 = 0; i2 < blobs.length; i2 += 500) {
+      const chunk = blobs.slice(i2, i2 + 500);
+      const all = Buffer.from(
+        await this.run(["show", ...chunk.map((b2) => b2.oid)], `show ${dir} at ${rev}`)
+      );
+      let at = 0;
+      for (const b2 of chunk) {
+        out.set(b2.name, all.subarray(at, at + b2.size).toString("utf8"));
+        at += b2.size;
+      }
+    }
+    return out;
+  }
   /** Files (paths relative to the repo) below `dir` at a revision. */
   async listFiles(rev, dir) {
     try {
@@ -30898,31 +30985,42 @@ var RepoDir = class {
     checkRoleName(role, "role name");
     removeInside(this.dir, this.relRolePath(role), "repository");
   }
-  /** Role names a targets role delegates to by name, in delegation order (default: targets'). */
+  /** Delegated targets role names, in delegation order (one level below targets; bins included). */
   delegatedRoles(targets) {
     const t2 = targets ?? (this.has("targets") ? this.targets() : void 0);
-    return (t2?.signed.delegations?.roles ?? []).map((r2) => r2.name);
+    const d = t2?.signed.delegations;
+    return [
+      ...(d?.roles ?? []).map((r2) => r2.name),
+      ...d?.succinct_roles ? binNames(d.succinct_roles) : []
+    ];
   }
   /**
-   * The offline roles that exist (root, targets, then the delegated roles in search order:
-   * breadth first through named delegations, so nested layouts such as projects load whole),
-   * each file read and parsed once: targets.json is not read again to list them.
+   * The offline roles that exist (root, targets, then every role delegated from targets,
+   * from delegated roles and from hash bins, breadth first in delegation order), each file
+   * read and parsed once. A missing delegated role is an error; with `missingBins: 'skip'`
+   * a missing hash bin is left out (event update creates it).
    */
-  readOfflineRoles() {
+  readOfflineRoles(o2 = {}) {
     const roles = /* @__PURE__ */ new Map();
     if (!this.has("root")) return roles;
     roles.set("root", this.root());
     if (!this.has("targets")) return roles;
-    const targets = this.targets();
-    roles.set("targets", targets);
-    const todo = [targets];
-    while (todo.length) {
-      const env = todo.shift();
-      for (const name of this.delegatedRoles(env)) {
-        if (roles.has(name)) continue;
-        const child = this.readRole(name);
-        roles.set(name, child);
-        todo.push(child);
+    const todo = [this.targets()];
+    roles.set("targets", todo[0]);
+    for (let i2 = 0; i2 < todo.length; i2++) {
+      const d = todo[i2].signed.delegations;
+      if (!d) continue;
+      const named = (d.roles ?? []).map((r2) => r2.name);
+      const bins = d.succinct_roles ? binNames(d.succinct_roles) : [];
+      for (const [name, bin] of [
+        ...named.map((n) => [n, false]),
+        ...bins.map((n) => [n, true])
+      ]) {
+        if (roles.has(name) || roleType(name) !== "targets") continue;
+        if (bin && o2.missingBins === "skip" && !this.has(name)) continue;
+        const env = this.targets(name);
+        roles.set(name, env);
+        todo.push(env);
       }
     }
     return roles;

@@ -63560,6 +63560,32 @@ var Git2 = class {
       return void 0;
     }
   }
+  /**
+   * Every file directly in `dir` at a revision, by name, read in a few git calls whatever
+   * their number (a repository of hash bins has thousands of metadata files).
+   */
+  async showDir(rev, dir) {
+    const out = /* @__PURE__ */ new Map();
+    let listing;
+    try {
+      listing = await this.git.raw(["ls-tree", "-l", rev, "--", `${dir}/`]);
+    } catch {
+      return out;
+    }
+    const blobs = listing.split("\n").map((l3) => /^\d+ blob ([0-9a-f]+)\s+(\d+)\t(.*)$/.exec(l3)).filter((m3) => m3 !== null).map((m3) => ({ oid: m3[1], size: Number(m3[2]), name: m3[3].slice(dir.length + 1) }));
+    for (let i6 = 0; i6 < blobs.length; i6 += 500) {
+      const chunk = blobs.slice(i6, i6 + 500);
+      const all = Buffer.from(
+        await this.run(["show", ...chunk.map((b6) => b6.oid)], `show ${dir} at ${rev}`)
+      );
+      let at = 0;
+      for (const b6 of chunk) {
+        out.set(b6.name, all.subarray(at, at + b6.size).toString("utf8"));
+        at += b6.size;
+      }
+    }
+    return out;
+  }
   /** Files (paths relative to the repo) below `dir` at a revision. */
   async listFiles(rev, dir) {
     try {
@@ -64502,7 +64528,7 @@ init_keys();
 // lib/tuf/health.ts
 init_errors();
 
-// lib/tuf/roles.ts
+// lib/tuf/bins.ts
 init_errors();
 
 // lib/tuf/types.ts
@@ -64518,26 +64544,109 @@ function roleType(role) {
   return "targets";
 }
 
+// lib/tuf/bins.ts
+function suffixLen(bits) {
+  return (2 ** bits - 1).toString(16).length;
+}
+function binNames(s2) {
+  const n3 = 2 ** s2.bit_length;
+  const len = suffixLen(s2.bit_length);
+  return Array.from(
+    { length: n3 },
+    (_2, i6) => `${s2.name_prefix}-${i6.toString(16).padStart(len, "0")}`
+  );
+}
+function isBinOf(s2, role) {
+  if (!s2 || !role.startsWith(`${s2.name_prefix}-`)) return false;
+  const suffix = role.slice(s2.name_prefix.length + 1);
+  return suffix.length === suffixLen(s2.bit_length) && /^[0-9a-f]+$/.test(suffix) && parseInt(suffix, 16) < 2 ** s2.bit_length;
+}
+function delegatesRole(signed, role) {
+  const d5 = signed?.delegations;
+  if (!d5) return false;
+  return (d5.roles ?? []).some((r6) => r6.name === role) || isBinOf(d5.succinct_roles, role);
+}
+function delegationOf(signed, role) {
+  const d5 = signed?.delegations;
+  if (!d5) return void 0;
+  const r6 = (d5.roles ?? []).find((x2) => x2.name === role);
+  if (r6) return { keys: d5.keys, keyids: r6.keyids, threshold: r6.threshold };
+  if (isBinOf(d5.succinct_roles, role))
+    return {
+      keys: d5.keys,
+      keyids: d5.succinct_roles.keyids,
+      threshold: d5.succinct_roles.threshold
+    };
+  return void 0;
+}
+var parents = /* @__PURE__ */ new WeakMap();
+function parentIndex(roles) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [name, env2] of roles) {
+    const s2 = env2.signed;
+    if (s2._type !== "targets" || !s2.delegations) continue;
+    for (const r6 of s2.delegations.roles ?? []) if (!out.has(r6.name)) out.set(r6.name, name);
+    if (s2.delegations.succinct_roles) {
+      for (const b6 of binNames(s2.delegations.succinct_roles)) if (!out.has(b6)) out.set(b6, name);
+    }
+  }
+  return out;
+}
+function delegatorName(roles, role) {
+  if (role === "targets" || role === "root") return void 0;
+  let idx = parents.get(roles);
+  let p4 = idx?.get(role);
+  if (p4 === void 0 || !delegatesRole(roles.get(p4)?.signed, role)) {
+    idx = parentIndex(roles);
+    parents.set(roles, idx);
+    p4 = idx.get(role);
+  }
+  return p4;
+}
+function isOnlineRule(rk) {
+  return rk.keyids.length > 0 && rk.keyids.every((id) => rk.keys[id]?.[ONLINE_URI] !== void 0);
+}
+function binGroups(roles) {
+  const out = /* @__PURE__ */ new Map();
+  for (const env2 of roles.values()) {
+    const s2 = env2.signed.delegations?.succinct_roles;
+    if (s2 && env2.signed._type === "targets") {
+      for (const b6 of binNames(s2)) if (roles.has(b6)) out.set(b6, s2.name_prefix);
+    }
+  }
+  return out;
+}
+function compactRoleNames(names, groups) {
+  const out = [];
+  const byPrefix = /* @__PURE__ */ new Map();
+  for (const n3 of names) {
+    const g5 = groups.get(n3);
+    if (g5 === void 0) out.push(n3);
+    else {
+      if (!byPrefix.has(g5)) out.push(`\0${g5}`);
+      byPrefix.set(g5, [...byPrefix.get(g5) ?? [], n3]);
+    }
+  }
+  return out.map((n3) => {
+    if (!n3.startsWith("\0")) return n3;
+    const bins = [...byPrefix.get(n3.slice(1))].sort();
+    if (bins.length <= 3) return bins.join(", ");
+    return `${bins[0]} \u2026 ${bins.at(-1)} (${bins.length} bins)`;
+  }).join(", ");
+}
+
 // lib/tuf/roles.ts
-function roleKeys(role, root5, targets, all) {
+init_errors();
+function roleKeys(role, root5, delegations) {
   if (Object.hasOwn(root5.roles, role)) {
     const r6 = root5.roles[role];
     return { keys: root5.keys, keyids: r6.keyids, threshold: r6.threshold };
   }
-  const holders = [targets];
-  for (const env2 of all?.values() ?? [])
-    if (env2.signed._type === "targets" && env2.signed !== targets) holders.push(env2.signed);
-  for (const t2 of holders) {
-    const d5 = t2?.delegations?.roles?.find((x2) => x2.name === role);
-    if (d5 && t2?.delegations)
-      return { keys: t2.delegations.keys, keyids: d5.keyids, threshold: d5.threshold };
+  if (delegations instanceof Map) {
+    const parent = delegatorName(delegations, role);
+    return parent === void 0 ? void 0 : delegationOf(delegations.get(parent)?.signed, role);
   }
-  return void 0;
-}
-function isOnlineDelegated(role, rk) {
-  if (!rk || !rk.keyids.length || role === "root" || role === "targets" || isOnlineRole(role))
-    return false;
-  return rk.keyids.every((id) => typeof rk.keys[id]?.[ONLINE_URI] === "string");
+  return delegationOf(delegations, role);
 }
 function ownerOf(key, keyid) {
   const o4 = key?.[KEYOWNER];
@@ -64572,13 +64681,18 @@ function periodsOf(role, env2, root5) {
 }
 
 // lib/tuf/health.ts
+function isOnlineSigned(role, root5, roles) {
+  if (Object.hasOwn(root5.roles, role)) return false;
+  const rk = roleKeys(role, root5, roles);
+  return rk !== void 0 && isOnlineRule(rk);
+}
 function shortfall(h6) {
   const who = `signed by ${h6.signedBy.join(", ") || "nobody"}; not by ${h6.missing.join(", ") || "nobody"}`;
   const why = h6.invalid ? `${h6.invalid} signature(s) no longer verify: the role's content, keys or threshold changed after it was signed` : "it was merged before enough signers signed it";
   return `${h6.valid} of ${h6.threshold} required signatures verify (${who}): ${why}`;
 }
-function roleHealth(role, env2, root5, targets, now, all) {
-  const rk = roleKeys(role, root5, targets, all) ?? { keys: {}, keyids: [], threshold: 1 };
+function roleHealth(role, env2, root5, delegations, now) {
+  const rk = roleKeys(role, root5, delegations) ?? { keys: {}, keyids: [], threshold: 1 };
   const ok = validSignatures(env2, rk.keys, rk.keyids);
   const okSet = new Set(ok);
   const valid = signerCount(env2, rk.keys, rk.keyids);
@@ -64600,13 +64714,13 @@ function roleHealth(role, env2, root5, targets, now, all) {
     invalid: env2.signatures.filter((s2) => s2.sig !== "" && !okSet.has(s2.keyid)).length
   };
 }
-function checkRoleSigned(role, env2, root5, targets, now, consequence, all) {
+function checkRoleSigned(role, env2, root5, delegations, now, consequence) {
   const where = `metadata/${role}.json`;
   if (new Date(env2.signed.expires) <= now)
     throw new UserError(`${where}: role ${role} expired on ${env2.signed.expires}`);
-  if (!roleKeys(role, root5, targets, all))
+  if (!roleKeys(role, root5, delegations))
     throw new UserError(`${where}: no role delegates to ${role}`);
-  const h6 = roleHealth(role, env2, root5, targets, now, all);
+  const h6 = roleHealth(role, env2, root5, delegations, now);
   if (h6.problems.includes("below-threshold"))
     throw new UserError(
       `${where}: role ${role} v${h6.version} is below its threshold: ${shortfall(h6)}; ${consequence}`
@@ -64635,55 +64749,52 @@ function staleness(role, cur, meta, root5, now) {
   return void 0;
 }
 async function signOnline(role, env2, root5, factory, rule) {
-  const rk = rule ?? roleKeys(role, root5, void 0);
-  const where = rule ? `the delegation of ${role}` : "metadata/root.json";
-  const keyid = rk?.keyids.find((id) => typeof rk.keys[id]?.[ONLINE_URI] === "string");
-  if (!rk || !keyid) throw new UserError(`${where}: role ${role} has no key with ${ONLINE_URI}`);
-  const signer = await factory(rk.keys[keyid][ONLINE_URI], keyid);
+  const rk = rule?.rk ?? roleKeys(role, root5, void 0);
+  const where = rule?.where ?? "root";
+  const keys = rk?.keys ?? {};
+  const keyid = rk?.keyids.find((id) => typeof keys[id]?.[ONLINE_URI] === "string");
+  if (!rk || !keyid)
+    throw new UserError(`metadata/${where}.json: role ${role} has no key with ${ONLINE_URI}`);
+  const signer = await factory(keys[keyid][ONLINE_URI], keyid);
   const pub = await signer.publicKey();
-  if (keyMaterial(pub) !== keyMaterial(rk.keys[keyid])) {
+  if (keyMaterial(pub) !== keyMaterial(keys[keyid])) {
     throw new UserError(
       `${signer.description}: online key ${keyId(pub).slice(0, 12)} is not the ${role} key in ${where} (${keyid.slice(0, 12)})`
     );
   }
   env2.signatures = [{ keyid, sig: await signer.sign(signedBytes(env2)) }];
 }
-async function signOnlineDelegated(repo, offline, root5, factory, now, reasons) {
-  const targets = offline.get("targets")?.signed;
-  const written = [];
+async function signOnlineBins(repo, offline, root5, curSnap, factory, now) {
+  const signed = [];
   for (const [role, env2] of offline) {
-    const rk = roleKeys(role, root5, targets, offline);
-    if (!isOnlineDelegated(role, rk)) continue;
+    if (!isOnlineSigned(role, root5, offline)) continue;
+    const rk = roleKeys(role, root5, offline);
+    const listed = curSnap?.signed.meta[`${role}.json`]?.version ?? 0;
+    const valid = signerCount(env2, rk.keys, rk.keyids) >= rk.threshold;
     const { expiry, signing } = periodsOf(role, env2, root5);
     const due = now.getTime() >= new Date(env2.signed.expires).getTime() - signing * 864e5;
-    const valid = signerCount(env2, rk.keys, rk.keyids) >= rk.threshold;
-    if (valid && !due) continue;
-    if (due) {
-      env2.signed.version += 1;
+    if (valid && !due && env2.signed.version >= listed) continue;
+    if (due || env2.signed.version <= listed) {
+      env2.signed.version = Math.max(env2.signed.version, listed) + 1;
       env2.signed.expires = tufDate(addDays(now, expiry));
     }
-    reasons.push(`${role}: ${due ? "in its signing period" : "changed since it was signed"}`);
-    await signOnline(role, env2, root5, factory, rk);
+    const where = delegatorName(offline, role) ?? "targets";
+    await signOnline(role, env2, root5, factory, { rk, where });
     repo.writeRole(role, env2);
-    written.push(role);
+    signed.push(role);
   }
-  return written;
+  return signed;
 }
 async function onlineSign(repo, factory, now) {
   const offline = repo.readOfflineRoles();
   const root5 = (offline.get("root") ?? repo.root()).signed;
   const reasons = [];
-  const written = await signOnlineDelegated(
-    repo,
-    offline,
-    root5,
-    factory,
-    now,
-    reasons
-  );
+  const written = [];
   const curSnap = repo.has("snapshot") ? repo.readRole("snapshot") : void 0;
+  const bins = await signOnlineBins(repo, offline, root5, curSnap, factory, now);
+  if (bins.length)
+    reasons.push(`${compactRoleNames(bins, binGroups(offline))}: content changed or due`);
   const meta = {};
-  const targets = offline.get("targets")?.signed;
   for (const [role, env2] of offline) {
     if (new Date(env2.signed.expires) <= now) {
       throw new UserError(
@@ -64700,16 +64811,15 @@ async function onlineSign(repo, factory, now) {
       role,
       env2,
       root5,
-      targets,
+      offline,
       now,
-      "an unsigned change reached this branch; not signing a snapshot over it",
-      offline
+      "an unsigned change reached this branch; not signing a snapshot over it"
     );
     if (role === "root") continue;
     meta[`${role}.json`] = metaFile(readFileSync2(repo.rolePath(role)), env2.signed.version);
   }
-  for (const [file2, m3] of Object.entries(curSnap?.signed.meta ?? {}))
-    if (!(file2 in meta) && file2 !== "root.json") meta[file2] = m3;
+  for (const [name, entry] of Object.entries(curSnap?.signed.meta ?? {}))
+    if (!(name in meta)) meta[name] = entry;
   let snapBytes = repo.has("snapshot") ? readFileSync2(repo.rolePath("snapshot")) : void 0;
   const snapWhy = staleness("snapshot", curSnap, meta, root5, now);
   let snapVersion = curSnap?.signed.version ?? 0;
@@ -64748,7 +64858,7 @@ async function onlineSign(repo, factory, now) {
     repo.writeRole("timestamp", env2);
     written.push("timestamp");
   }
-  return { written, reasons };
+  return { written, bins, reasons };
 }
 
 // lib/tuf/repo.ts
@@ -64809,9 +64919,9 @@ function pathInside(root5, rel, what = "directory") {
     throw outside(root5, rel, what, "leads outside it through a symbolic link");
   return target;
 }
-function prepare(root5, rel, what, parents = true) {
+function prepare(root5, rel, what, parents2 = true) {
   const target = pathInside(root5, rel, what);
-  if (!parents && !existsSync5(dirname(target)))
+  if (!parents2 && !existsSync5(dirname(target)))
     throw new UserError(`cannot open ${target}: no such file or directory`);
   mkdirSync(dirname(target), { recursive: true });
   if (!isInside(realRoot(root5), join6(realOrNothing(dirname(target)), basename(target))))
@@ -64907,31 +65017,42 @@ var RepoDir = class {
     checkRoleName(role, "role name");
     removeInside(this.dir, this.relRolePath(role), "repository");
   }
-  /** Role names a targets role delegates to by name, in delegation order (default: targets'). */
+  /** Delegated targets role names, in delegation order (one level below targets; bins included). */
   delegatedRoles(targets) {
     const t2 = targets ?? (this.has("targets") ? this.targets() : void 0);
-    return (t2?.signed.delegations?.roles ?? []).map((r6) => r6.name);
+    const d5 = t2?.signed.delegations;
+    return [
+      ...(d5?.roles ?? []).map((r6) => r6.name),
+      ...d5?.succinct_roles ? binNames(d5.succinct_roles) : []
+    ];
   }
   /**
-   * The offline roles that exist (root, targets, then the delegated roles in search order:
-   * breadth first through named delegations, so nested layouts such as projects load whole),
-   * each file read and parsed once: targets.json is not read again to list them.
+   * The offline roles that exist (root, targets, then every role delegated from targets,
+   * from delegated roles and from hash bins, breadth first in delegation order), each file
+   * read and parsed once. A missing delegated role is an error; with `missingBins: 'skip'`
+   * a missing hash bin is left out (event update creates it).
    */
-  readOfflineRoles() {
+  readOfflineRoles(o4 = {}) {
     const roles = /* @__PURE__ */ new Map();
     if (!this.has("root")) return roles;
     roles.set("root", this.root());
     if (!this.has("targets")) return roles;
-    const targets = this.targets();
-    roles.set("targets", targets);
-    const todo = [targets];
-    while (todo.length) {
-      const env2 = todo.shift();
-      for (const name of this.delegatedRoles(env2)) {
-        if (roles.has(name)) continue;
-        const child = this.readRole(name);
-        roles.set(name, child);
-        todo.push(child);
+    const todo = [this.targets()];
+    roles.set("targets", todo[0]);
+    for (let i6 = 0; i6 < todo.length; i6++) {
+      const d5 = todo[i6].signed.delegations;
+      if (!d5) continue;
+      const named = (d5.roles ?? []).map((r6) => r6.name);
+      const bins = d5.succinct_roles ? binNames(d5.succinct_roles) : [];
+      for (const [name, bin] of [
+        ...named.map((n3) => [n3, false]),
+        ...bins.map((n3) => [n3, true])
+      ]) {
+        if (roles.has(name) || roleType(name) !== "targets") continue;
+        if (bin && o4.missingBins === "skip" && !this.has(name)) continue;
+        const env2 = this.targets(name);
+        roles.set(name, env2);
+        todo.push(env2);
       }
     }
     return roles;
@@ -64994,6 +65115,7 @@ async function onlineSignTask(t2, o4 = {}) {
     return [];
   }
   for (const r6 of res.reasons) t2.log(`re-signing ${r6}`);
+  if (res.bins.length) t2.log(`Signed ${res.bins.length} online bin(s) with the online key.`);
   if (o4.commit !== false) {
     await git.commit(`Online signing: ${res.written.join(", ")}`, ["metadata"]);
     if (o4.push) await git.push(t2.remote ?? "origin", await git.currentBranch());

@@ -24145,14 +24145,14 @@ var require_store = __commonJS({
         this.checkFinalSnapsnot();
         return newSnapshot;
       }
-      updateDelegatedTargets(bytesBuffer, roleName, delegatorName) {
+      updateDelegatedTargets(bytesBuffer, roleName, delegatorName2) {
         if (!this.snapshot) {
           throw new error_1.RuntimeError("Cannot update delegated targets before snapshot");
         }
         this.checkFinalSnapsnot();
-        const delegator = this.trustedSet[delegatorName];
+        const delegator = this.trustedSet[delegatorName2];
         if (!delegator) {
-          throw new error_1.RuntimeError(`No trusted ${delegatorName} metadata`);
+          throw new error_1.RuntimeError(`No trusted ${delegatorName2} metadata`);
         }
         const meta = this.snapshot.signed.meta?.[`${roleName}.json`];
         if (!meta) {
@@ -26507,9 +26507,9 @@ function pathInside(root, rel, what = "directory") {
     throw outside(root, rel, what, "leads outside it through a symbolic link");
   return target;
 }
-function prepare(root, rel, what, parents = true) {
+function prepare(root, rel, what, parents2 = true) {
   const target = pathInside(root, rel, what);
-  if (!parents && !existsSync2(dirname(target)))
+  if (!parents2 && !existsSync2(dirname(target)))
     throw new UserError(`cannot open ${target}: no such file or directory`);
   mkdirSync(dirname(target), { recursive: true });
   if (!isInside(realRoot(root), join2(realOrNothing(dirname(target)), basename(target))))
@@ -27071,21 +27071,77 @@ function roleType(role) {
   return "targets";
 }
 
+// lib/tuf/bins.ts
+function suffixLen(bits) {
+  return (2 ** bits - 1).toString(16).length;
+}
+function binNames(s) {
+  const n = 2 ** s.bit_length;
+  const len = suffixLen(s.bit_length);
+  return Array.from(
+    { length: n },
+    (_, i) => `${s.name_prefix}-${i.toString(16).padStart(len, "0")}`
+  );
+}
+function isBinOf(s, role) {
+  if (!s || !role.startsWith(`${s.name_prefix}-`)) return false;
+  const suffix = role.slice(s.name_prefix.length + 1);
+  return suffix.length === suffixLen(s.bit_length) && /^[0-9a-f]+$/.test(suffix) && parseInt(suffix, 16) < 2 ** s.bit_length;
+}
+function delegatesRole(signed, role) {
+  const d = signed?.delegations;
+  if (!d) return false;
+  return (d.roles ?? []).some((r) => r.name === role) || isBinOf(d.succinct_roles, role);
+}
+function delegationOf(signed, role) {
+  const d = signed?.delegations;
+  if (!d) return void 0;
+  const r = (d.roles ?? []).find((x) => x.name === role);
+  if (r) return { keys: d.keys, keyids: r.keyids, threshold: r.threshold };
+  if (isBinOf(d.succinct_roles, role))
+    return {
+      keys: d.keys,
+      keyids: d.succinct_roles.keyids,
+      threshold: d.succinct_roles.threshold
+    };
+  return void 0;
+}
+var parents = /* @__PURE__ */ new WeakMap();
+function parentIndex(roles) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [name, env] of roles) {
+    const s = env.signed;
+    if (s._type !== "targets" || !s.delegations) continue;
+    for (const r of s.delegations.roles ?? []) if (!out.has(r.name)) out.set(r.name, name);
+    if (s.delegations.succinct_roles) {
+      for (const b of binNames(s.delegations.succinct_roles)) if (!out.has(b)) out.set(b, name);
+    }
+  }
+  return out;
+}
+function delegatorName(roles, role) {
+  if (role === "targets" || role === "root") return void 0;
+  let idx = parents.get(roles);
+  let p = idx?.get(role);
+  if (p === void 0 || !delegatesRole(roles.get(p)?.signed, role)) {
+    idx = parentIndex(roles);
+    parents.set(roles, idx);
+    p = idx.get(role);
+  }
+  return p;
+}
+
 // lib/tuf/roles.ts
-function roleKeys(role, root, targets, all) {
+function roleKeys(role, root, delegations) {
   if (Object.hasOwn(root.roles, role)) {
     const r = root.roles[role];
     return { keys: root.keys, keyids: r.keyids, threshold: r.threshold };
   }
-  const holders = [targets];
-  for (const env of all?.values() ?? [])
-    if (env.signed._type === "targets" && env.signed !== targets) holders.push(env.signed);
-  for (const t of holders) {
-    const d = t?.delegations?.roles?.find((x) => x.name === role);
-    if (d && t?.delegations)
-      return { keys: t.delegations.keys, keyids: d.keyids, threshold: d.threshold };
+  if (delegations instanceof Map) {
+    const parent = delegatorName(delegations, role);
+    return parent === void 0 ? void 0 : delegationOf(delegations.get(parent)?.signed, role);
   }
-  return void 0;
+  return delegationOf(delegations, role);
 }
 function ownerOf(key, keyid) {
   const o = key?.[KEYOWNER];
@@ -27130,8 +27186,8 @@ function shortfall(h) {
   const why = h.invalid ? `${h.invalid} signature(s) no longer verify: the role's content, keys or threshold changed after it was signed` : "it was merged before enough signers signed it";
   return `${h.valid} of ${h.threshold} required signatures verify (${who}): ${why}`;
 }
-function roleHealth(role, env, root, targets, now, all) {
-  const rk = roleKeys(role, root, targets, all) ?? { keys: {}, keyids: [], threshold: 1 };
+function roleHealth(role, env, root, delegations, now) {
+  const rk = roleKeys(role, root, delegations) ?? { keys: {}, keyids: [], threshold: 1 };
   const ok = validSignatures(env, rk.keys, rk.keyids);
   const okSet = new Set(ok);
   const valid = signerCount(env, rk.keys, rk.keyids);
@@ -27153,13 +27209,13 @@ function roleHealth(role, env, root, targets, now, all) {
     invalid: env.signatures.filter((s) => s.sig !== "" && !okSet.has(s.keyid)).length
   };
 }
-function checkRoleSigned(role, env, root, targets, now, consequence, all) {
+function checkRoleSigned(role, env, root, delegations, now, consequence) {
   const where = `metadata/${role}.json`;
   if (new Date(env.signed.expires) <= now)
     throw new UserError(`${where}: role ${role} expired on ${env.signed.expires}`);
-  if (!roleKeys(role, root, targets, all))
+  if (!roleKeys(role, root, delegations))
     throw new UserError(`${where}: no role delegates to ${role}`);
-  const h = roleHealth(role, env, root, targets, now, all);
+  const h = roleHealth(role, env, root, delegations, now);
   if (h.problems.includes("below-threshold"))
     throw new UserError(
       `${where}: role ${role} v${h.version} is below its threshold: ${shortfall(h)}; ${consequence}`
@@ -27188,8 +27244,7 @@ function buildTree(repo, now) {
   }
   const root = roles.get("root").signed;
   const targets = roles.get("targets").signed;
-  for (const [r, env] of roles)
-    checkRoleSigned(r, env, root, targets, now, "not publishable", roles);
+  for (const [r, env] of roles) checkRoleSigned(r, env, root, roles, now, "not publishable");
   const entries = [];
   const registryTargets = [];
   const seen = /* @__PURE__ */ new Set();
@@ -27271,9 +27326,8 @@ var esc = (s) => s.replace(
 );
 function indexHtml(tree) {
   const root = tree.roles.get("root").signed;
-  const targets = tree.roles.get("targets").signed;
   const rows = [...tree.roles].map(([role, env]) => {
-    const rk = roleKeys(role, root, targets, tree.roles);
+    const rk = roleKeys(role, root, tree.roles);
     const signers = rk ? rk.keyids.map((id) => ownerOf(rk.keys[id], id)).join(", ") : "";
     const online = rk?.keyids.some((id) => rk.keys[id]?.["x-tuf-on-ci-online-uri"]);
     return `<tr><td>${esc(role)}</td><td>${env.signed.version}</td><td>${esc(env.signed.expires)}</td><td>${online ? "online key" : esc(signers)}</td><td>${rk?.threshold ?? ""}</td></tr>`;
@@ -27395,31 +27449,42 @@ var RepoDir = class {
     checkRoleName(role, "role name");
     removeInside(this.dir, this.relRolePath(role), "repository");
   }
-  /** Role names a targets role delegates to by name, in delegation order (default: targets'). */
+  /** Delegated targets role names, in delegation order (one level below targets; bins included). */
   delegatedRoles(targets) {
     const t = targets ?? (this.has("targets") ? this.targets() : void 0);
-    return (t?.signed.delegations?.roles ?? []).map((r) => r.name);
+    const d = t?.signed.delegations;
+    return [
+      ...(d?.roles ?? []).map((r) => r.name),
+      ...d?.succinct_roles ? binNames(d.succinct_roles) : []
+    ];
   }
   /**
-   * The offline roles that exist (root, targets, then the delegated roles in search order:
-   * breadth first through named delegations, so nested layouts such as projects load whole),
-   * each file read and parsed once: targets.json is not read again to list them.
+   * The offline roles that exist (root, targets, then every role delegated from targets,
+   * from delegated roles and from hash bins, breadth first in delegation order), each file
+   * read and parsed once. A missing delegated role is an error; with `missingBins: 'skip'`
+   * a missing hash bin is left out (event update creates it).
    */
-  readOfflineRoles() {
+  readOfflineRoles(o = {}) {
     const roles = /* @__PURE__ */ new Map();
     if (!this.has("root")) return roles;
     roles.set("root", this.root());
     if (!this.has("targets")) return roles;
-    const targets = this.targets();
-    roles.set("targets", targets);
-    const todo = [targets];
-    while (todo.length) {
-      const env = todo.shift();
-      for (const name of this.delegatedRoles(env)) {
-        if (roles.has(name)) continue;
-        const child = this.readRole(name);
-        roles.set(name, child);
-        todo.push(child);
+    const todo = [this.targets()];
+    roles.set("targets", todo[0]);
+    for (let i = 0; i < todo.length; i++) {
+      const d = todo[i].signed.delegations;
+      if (!d) continue;
+      const named = (d.roles ?? []).map((r) => r.name);
+      const bins = d.succinct_roles ? binNames(d.succinct_roles) : [];
+      for (const [name, bin] of [
+        ...named.map((n) => [n, false]),
+        ...bins.map((n) => [n, true])
+      ]) {
+        if (roles.has(name) || roleType(name) !== "targets") continue;
+        if (bin && o.missingBins === "skip" && !this.has(name)) continue;
+        const env = this.targets(name);
+        roles.set(name, env);
+        todo.push(env);
       }
     }
     return roles;

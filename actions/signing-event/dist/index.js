@@ -29616,9 +29616,9 @@ function pathInside(root, rel, what = "directory") {
     throw outside(root, rel, what, "leads outside it through a symbolic link");
   return target;
 }
-function prepare(root, rel, what, parents = true) {
+function prepare(root, rel, what, parents2 = true) {
   const target = pathInside(root, rel, what);
-  if (!parents && !existsSync4(dirname(target)))
+  if (!parents2 && !existsSync4(dirname(target)))
     throw new UserError(`cannot open ${target}: no such file or directory`);
   mkdirSync(dirname(target), { recursive: true });
   if (!isInside(realRoot(root), join2(realOrNothing(dirname(target)), basename(target))))
@@ -29695,6 +29695,8 @@ var GitRevReader = class {
     this.rev = rev;
   }
   cache = /* @__PURE__ */ new Map();
+  /** The texts of metadata/*.json at the revision, read in one go on first use. */
+  texts;
   read(role) {
     let env = this.cache.get(role);
     if (!env) {
@@ -29705,7 +29707,8 @@ var GitRevReader = class {
   }
   async load(role) {
     if (!this.rev) return void 0;
-    const text = await this.git.show(this.rev, `metadata/${role}.json`);
+    this.texts ??= this.git.showDir(this.rev, "metadata");
+    const text = (await this.texts).get(`${role}.json`);
     if (text === void 0) return void 0;
     return parseEnvelope(text, `metadata/${role}.json at ${this.rev.slice(0, 10)}`, roleType(role));
   }
@@ -29721,26 +29724,108 @@ async function knownGood(git, remote, defaultBranch2) {
   return new GitRevReader(git, rev);
 }
 
+// lib/tuf/bins.ts
+function suffixLen(bits) {
+  return (2 ** bits - 1).toString(16).length;
+}
+function binNames(s) {
+  const n = 2 ** s.bit_length;
+  const len = suffixLen(s.bit_length);
+  return Array.from(
+    { length: n },
+    (_2, i2) => `${s.name_prefix}-${i2.toString(16).padStart(len, "0")}`
+  );
+}
+function isBinOf(s, role) {
+  if (!s || !role.startsWith(`${s.name_prefix}-`)) return false;
+  const suffix = role.slice(s.name_prefix.length + 1);
+  return suffix.length === suffixLen(s.bit_length) && /^[0-9a-f]+$/.test(suffix) && parseInt(suffix, 16) < 2 ** s.bit_length;
+}
+function delegatesRole(signed, role) {
+  const d = signed?.delegations;
+  if (!d) return false;
+  return (d.roles ?? []).some((r2) => r2.name === role) || isBinOf(d.succinct_roles, role);
+}
+function delegationOf(signed, role) {
+  const d = signed?.delegations;
+  if (!d) return void 0;
+  const r2 = (d.roles ?? []).find((x2) => x2.name === role);
+  if (r2) return { keys: d.keys, keyids: r2.keyids, threshold: r2.threshold };
+  if (isBinOf(d.succinct_roles, role))
+    return {
+      keys: d.keys,
+      keyids: d.succinct_roles.keyids,
+      threshold: d.succinct_roles.threshold
+    };
+  return void 0;
+}
+var parents = /* @__PURE__ */ new WeakMap();
+function parentIndex(roles) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [name, env] of roles) {
+    const s = env.signed;
+    if (s._type !== "targets" || !s.delegations) continue;
+    for (const r2 of s.delegations.roles ?? []) if (!out.has(r2.name)) out.set(r2.name, name);
+    if (s.delegations.succinct_roles) {
+      for (const b2 of binNames(s.delegations.succinct_roles)) if (!out.has(b2)) out.set(b2, name);
+    }
+  }
+  return out;
+}
+function delegatorName(roles, role) {
+  if (role === "targets" || role === "root") return void 0;
+  let idx = parents.get(roles);
+  let p2 = idx?.get(role);
+  if (p2 === void 0 || !delegatesRole(roles.get(p2)?.signed, role)) {
+    idx = parentIndex(roles);
+    parents.set(roles, idx);
+    p2 = idx.get(role);
+  }
+  return p2;
+}
+function isOnlineRule(rk) {
+  return rk.keyids.length > 0 && rk.keyids.every((id) => rk.keys[id]?.[ONLINE_URI] !== void 0);
+}
+function binGroups(roles) {
+  const out = /* @__PURE__ */ new Map();
+  for (const env of roles.values()) {
+    const s = env.signed.delegations?.succinct_roles;
+    if (s && env.signed._type === "targets") {
+      for (const b2 of binNames(s)) if (roles.has(b2)) out.set(b2, s.name_prefix);
+    }
+  }
+  return out;
+}
+function compactRoleNames(names, groups) {
+  const out = [];
+  const byPrefix = /* @__PURE__ */ new Map();
+  for (const n of names) {
+    const g = groups.get(n);
+    if (g === void 0) out.push(n);
+    else {
+      if (!byPrefix.has(g)) out.push(`\0${g}`);
+      byPrefix.set(g, [...byPrefix.get(g) ?? [], n]);
+    }
+  }
+  return out.map((n) => {
+    if (!n.startsWith("\0")) return n;
+    const bins = [...byPrefix.get(n.slice(1))].sort();
+    if (bins.length <= 3) return bins.join(", ");
+    return `${bins[0]} \u2026 ${bins.at(-1)} (${bins.length} bins)`;
+  }).join(", ");
+}
+
 // lib/tuf/roles.ts
-function roleKeys(role, root, targets, all) {
+function roleKeys(role, root, delegations) {
   if (Object.hasOwn(root.roles, role)) {
     const r2 = root.roles[role];
     return { keys: root.keys, keyids: r2.keyids, threshold: r2.threshold };
   }
-  const holders = [targets];
-  for (const env of all?.values() ?? [])
-    if (env.signed._type === "targets" && env.signed !== targets) holders.push(env.signed);
-  for (const t2 of holders) {
-    const d = t2?.delegations?.roles?.find((x2) => x2.name === role);
-    if (d && t2?.delegations)
-      return { keys: t2.delegations.keys, keyids: d.keyids, threshold: d.threshold };
+  if (delegations instanceof Map) {
+    const parent = delegatorName(delegations, role);
+    return parent === void 0 ? void 0 : delegationOf(delegations.get(parent)?.signed, role);
   }
-  return void 0;
-}
-function isOnlineDelegated(role, rk) {
-  if (!rk || !rk.keyids.length || role === "root" || role === "targets" || isOnlineRole(role))
-    return false;
-  return rk.keyids.every((id) => typeof rk.keys[id]?.[ONLINE_URI] === "string");
+  return delegationOf(delegations, role);
 }
 function ownerOf(key, keyid) {
   const o2 = key?.[KEYOWNER];
@@ -29875,7 +29960,7 @@ function roleForTarget(lookup, path, where = `target "${path}"`) {
   const named = first2 === void 0 ? void 0 : namedRoles(lookup).get(first2);
   const parentSigned = named ? lookup(named.parent) : void 0;
   if (first2 !== void 0 && named) {
-    if (search.some((s) => s.role === first2)) return first2;
+    if (search.some((s) => s.role === first2)) return search.find((s) => s.bin)?.role ?? first2;
     const parentReached = search.some((s) => s.role === named.parent);
     if (!parentReached || !delegates(named, path, parentSigned && modelOf(parentSigned, named.parent))) {
       const pats = named.paths ?? named.path_hash_prefixes ?? [];
@@ -29911,6 +29996,28 @@ function defaultPaths(role, depth = DEFAULT_DEPTH) {
 }
 
 // lib/event/update.ts
+function compactLog(log, groups) {
+  const byWhat = /* @__PURE__ */ new Map();
+  const out = [];
+  for (const line of log) {
+    const i2 = line.indexOf(": ");
+    const role = i2 < 0 ? "" : line.slice(0, i2);
+    const g = groups.get(role);
+    if (g === void 0) {
+      out.push(line);
+      continue;
+    }
+    const what = `${g}\0${line.slice(i2 + 2)}`;
+    if (!byWhat.has(what)) out.push({ what });
+    byWhat.set(what, [...byWhat.get(what) ?? [], role]);
+  }
+  return out.map((l) => {
+    if (typeof l === "string") return l;
+    const roles = byWhat.get(l.what);
+    const what = l.what.slice(l.what.indexOf("\0") + 1);
+    return `${compactRoleNames(roles, groups)}: ${what}`;
+  });
+}
 function isRegistryTarget(t2) {
   return typeof t2.custom === "object" && t2.custom !== null && "oci" in t2.custom;
 }
@@ -29926,11 +30033,37 @@ function refuseUnassigned(unassigned, root, event) {
   });
   throw new UserError(parts.join("\n"));
 }
+var ONLINE_BIN_PERIODS = { [EXPIRY_PERIOD]: 14, [SIGNING_PERIOD]: 7 };
+function addMissingBins(roles, now) {
+  const root = roles.get("root").signed;
+  for (const [, env] of [...roles]) {
+    const s = env.signed;
+    const sr = s._type === "targets" ? s.delegations?.succinct_roles : void 0;
+    if (!sr) continue;
+    const online = isOnlineRule({ keys: s.delegations.keys, keyids: sr.keyids });
+    for (const name of binNames(sr)) {
+      if (roles.has(name)) continue;
+      const signed = {
+        _type: "targets",
+        spec_version: "1.0.31",
+        version: 1,
+        expires: "",
+        targets: {},
+        ...online ? ONLINE_BIN_PERIODS : {}
+      };
+      const bin = { signed, signatures: [] };
+      signed.expires = tufDate(addDays(now, periodsOf(name, bin, root).expiry));
+      roles.set(name, bin);
+    }
+  }
+}
 function syncTargets(repo, roles, log, event) {
   const targets = roles.get("targets").signed;
   const lookup = lookupIn(roles);
   const wanted = /* @__PURE__ */ new Map();
   for (const [role, env] of roles) if (env.signed._type === "targets") wanted.set(role, {});
+  for (const role of (targets.delegations?.roles ?? []).map((r2) => r2.name))
+    if (!wanted.has(role)) wanted.set(role, {});
   const unassigned = /* @__PURE__ */ new Map();
   const scanned = scanTargetFiles(repo.targetsDir);
   for (const [path, info2] of scanned) {
@@ -29966,44 +30099,36 @@ function syncTargets(repo, roles, log, event) {
     }
   }
 }
-async function baseRoleKeys(role, baseRoot, baseTargets, base, roles) {
-  const direct = roleKeys(role, baseRoot, baseTargets);
-  if (direct) return direct;
-  for (const [name, env] of roles) {
-    if (name === "targets" || env.signed._type !== "targets") continue;
-    if (!env.signed.delegations?.roles?.some((d) => d.name === role)) continue;
-    const b2 = await base.read(name);
-    return b2 ? roleKeys(role, baseRoot, b2.signed) : void 0;
-  }
-  return void 0;
-}
 async function updateEvent(repo, base, now, opts = {}) {
   const log = [];
   if (!repo.has("root")) throw new UserError("metadata/root.json: missing; run `tufci init` first");
   const roles = /* @__PURE__ */ new Map();
   const original = /* @__PURE__ */ new Map();
-  for (const [role, env] of repo.readOfflineRoles()) {
+  for (const [role, env] of repo.readOfflineRoles({ missingBins: "skip" })) {
     roles.set(role, env);
     original.set(role, clone(env));
   }
+  addMissingBins(roles, now);
   if (roles.has("targets")) syncTargets(repo, roles, log, opts.event ?? "sign/<event>");
   const root = roles.get("root").signed;
-  const targets = roles.get("targets")?.signed;
   const baseRoot = (await base.read("root"))?.signed;
   const baseTargets = (await base.read("targets"))?.signed;
+  const baseSnap = (await base.read("snapshot"))?.signed;
   const invites = readInvites(repo.dir);
-  checkKeyids(
-    [
-      { where: "metadata/root.json", keys: root.keys },
-      { where: "metadata/targets.json delegations", keys: targets?.delegations?.keys ?? {} }
-    ],
-    [baseRoot?.keys ?? {}, baseTargets?.delegations?.keys ?? {}]
-  );
-  const baseSnapshot = (await base.read("snapshot"))?.signed;
+  const keyMaps = [{ where: "metadata/root.json", keys: root.keys }];
+  const adopted = [baseRoot?.keys ?? {}];
+  for (const [role, env] of roles) {
+    const d = env.signed._type === "targets" ? env.signed.delegations : void 0;
+    if (!d) continue;
+    keyMaps.push({ where: `metadata/${role}.json delegations`, keys: d.keys });
+    const b2 = role === "targets" ? baseTargets : (await base.read(role))?.signed;
+    adopted.push(b2?.delegations?.keys ?? {});
+  }
+  checkKeyids(keyMaps, adopted);
   for (const [role, env] of roles) {
     const b2 = await base.read(role);
     if (b2 && sameJson(b2.signed, env.signed)) continue;
-    const floor = b2 ? b2.signed.version : baseSnapshot?.meta[`${role}.json`]?.version ?? 0;
+    const floor = b2 ? b2.signed.version : baseSnap?.meta[`${role}.json`]?.version ?? 0;
     if (b2 && env.signed.version < floor) {
       throw new UserError(
         `metadata/${role}.json: version ${env.signed.version} goes backwards (known-good version is ${floor})`
@@ -30017,7 +30142,7 @@ async function updateEvent(repo, base, now, opts = {}) {
       log.push(`${role}: version ${desired}, expires ${env.signed.expires}`);
       continue;
     }
-    const rk = roleKeys(role, root, targets, roles);
+    const rk = roleKeys(role, root, roles);
     const keys = { ...baseRoot?.keys ?? {}, ...rk?.keys ?? {} };
     const good = new Set(
       validSignatures(
@@ -30037,8 +30162,10 @@ async function updateEvent(repo, base, now, opts = {}) {
   for (const [role, env] of roles) {
     const b2 = await base.read(role);
     if (!b2 || !sameJson(b2.signed, env.signed)) continue;
-    const rule = roleKeys(role, root, targets, roles);
-    const before = baseRoot ? await baseRoleKeys(role, baseRoot, baseTargets, base, roles) : void 0;
+    const rule = roleKeys(role, root, roles);
+    const parent = delegatorName(roles, role);
+    const baseParent = parent === void 0 || parent === "targets" ? baseTargets : (await base.read(parent))?.signed;
+    const before = baseRoot ? roleKeys(role, baseRoot, baseParent) : void 0;
     if (!rule || !before) continue;
     const metBefore = signerCount(env, before.keys, before.keyids) >= before.threshold;
     const validNow = signerCount(env, rule.keys, rule.keyids);
@@ -30051,16 +30178,16 @@ async function updateEvent(repo, base, now, opts = {}) {
     );
   }
   for (const role of roles.keys()) {
-    const rk = roleKeys(role, root, targets, roles);
+    const rk = roleKeys(role, root, roles);
     if (!rk) throw new UserError(`metadata/${role}.json: no role delegates to ${role}`);
     checkThreshold(
-      `metadata/${role === "root" || role === "targets" ? "root" : "targets"}.json role ${role}`,
+      `metadata/${role === "root" || role === "targets" ? "root" : delegatorName(roles, role) ?? "targets"}.json role ${role}`,
       rk,
       inviteCount(invites, role)
     );
   }
   for (const role of ["snapshot", "timestamp"]) {
-    const rk = roleKeys(role, root, targets);
+    const rk = roleKeys(role, root, void 0);
     if (rk) checkThreshold(`metadata/root.json role ${role}`, rk);
   }
   const written = [];
@@ -30071,12 +30198,18 @@ async function updateEvent(repo, base, now, opts = {}) {
       written.push(role);
     }
   }
-  if (opts.dryRun) return { written, log };
+  const groups = binGroups(roles);
+  const result = () => ({
+    written,
+    log: compactLog(log, groups),
+    writtenText: compactRoleNames(written, groups)
+  });
+  if (opts.dryRun) return result();
   const rootEnv = roles.get("root");
   if (rootEnv.signed.version > (baseRoot?.version ?? 0) && repo.writeRootHistory(rootEnv)) {
     if (!written.includes("root")) written.push("root");
   }
-  return { written, log };
+  return result();
 }
 
 // lib/event/workflow.ts
@@ -35138,6 +35271,32 @@ var Git2 = class {
       return void 0;
     }
   }
+  /**
+   * Every file directly in `dir` at a revision, by name, read in a few git calls whatever
+   * their number (a repository of hash bins has thousands of metadata files).
+   */
+  async showDir(rev, dir) {
+    const out = /* @__PURE__ */ new Map();
+    let listing;
+    try {
+      listing = await this.git.raw(["ls-tree", "-l", rev, "--", `${dir}/`]);
+    } catch {
+      return out;
+    }
+    const blobs = listing.split("\n").map((l) => /^\d+ blob ([0-9a-f]+)\s+(\d+)\t(.*)$/.exec(l)).filter((m) => m !== null).map((m) => ({ oid: m[1], size: Number(m[2]), name: m[3].slice(dir.length + 1) }));
+    for (let i2 = 0; i2 < blobs.length; i2 += 500) {
+      const chunk = blobs.slice(i2, i2 + 500);
+      const all = Buffer.from(
+        await this.run(["show", ...chunk.map((b2) => b2.oid)], `show ${dir} at ${rev}`)
+      );
+      let at = 0;
+      for (const b2 of chunk) {
+        out.set(b2.name, all.subarray(at, at + b2.size).toString("utf8"));
+        at += b2.size;
+      }
+    }
+    return out;
+  }
   /** Files (paths relative to the repo) below `dir` at a revision. */
   async listFiles(rev, dir) {
     try {
@@ -35299,31 +35458,42 @@ var RepoDir = class {
     checkRoleName(role, "role name");
     removeInside(this.dir, this.relRolePath(role), "repository");
   }
-  /** Role names a targets role delegates to by name, in delegation order (default: targets'). */
+  /** Delegated targets role names, in delegation order (one level below targets; bins included). */
   delegatedRoles(targets) {
     const t2 = targets ?? (this.has("targets") ? this.targets() : void 0);
-    return (t2?.signed.delegations?.roles ?? []).map((r2) => r2.name);
+    const d = t2?.signed.delegations;
+    return [
+      ...(d?.roles ?? []).map((r2) => r2.name),
+      ...d?.succinct_roles ? binNames(d.succinct_roles) : []
+    ];
   }
   /**
-   * The offline roles that exist (root, targets, then the delegated roles in search order:
-   * breadth first through named delegations, so nested layouts such as projects load whole),
-   * each file read and parsed once: targets.json is not read again to list them.
+   * The offline roles that exist (root, targets, then every role delegated from targets,
+   * from delegated roles and from hash bins, breadth first in delegation order), each file
+   * read and parsed once. A missing delegated role is an error; with `missingBins: 'skip'`
+   * a missing hash bin is left out (event update creates it).
    */
-  readOfflineRoles() {
+  readOfflineRoles(o2 = {}) {
     const roles = /* @__PURE__ */ new Map();
     if (!this.has("root")) return roles;
     roles.set("root", this.root());
     if (!this.has("targets")) return roles;
-    const targets = this.targets();
-    roles.set("targets", targets);
-    const todo = [targets];
-    while (todo.length) {
-      const env = todo.shift();
-      for (const name of this.delegatedRoles(env)) {
-        if (roles.has(name)) continue;
-        const child = this.readRole(name);
-        roles.set(name, child);
-        todo.push(child);
+    const todo = [this.targets()];
+    roles.set("targets", todo[0]);
+    for (let i2 = 0; i2 < todo.length; i2++) {
+      const d = todo[i2].signed.delegations;
+      if (!d) continue;
+      const named = (d.roles ?? []).map((r2) => r2.name);
+      const bins = d.succinct_roles ? binNames(d.succinct_roles) : [];
+      for (const [name, bin] of [
+        ...named.map((n) => [n, false]),
+        ...bins.map((n) => [n, true])
+      ]) {
+        if (roles.has(name) || roleType(name) !== "targets") continue;
+        if (bin && o2.missingBins === "skip" && !this.has(name)) continue;
+        const env = this.targets(name);
+        roles.set(name, env);
+        todo.push(env);
       }
     }
     return roles;
@@ -35386,8 +35556,8 @@ async function eventUpdateTask(t2, o2 = {}) {
   let committed = false;
   if (!res.written.length) t2.log("Metadata is up to date; nothing to commit.");
   else if (o2.commit !== false) {
-    committed = await git.commit(`Signing event: update ${res.written.join(", ")}`, ["metadata"]);
-    t2.log(`Committed new metadata for ${res.written.join(", ")}.`);
+    committed = await git.commit(`Signing event: update ${res.writtenText}`, ["metadata"]);
+    t2.log(`Committed new metadata for ${res.writtenText}.`);
     if (o2.push)
       await pushEvent(
         { git, remotes: { pullRemote: remote, pushRemote: remote }, log: t2.log },
@@ -35661,6 +35831,107 @@ function summarizeChanges(c3) {
   return (c3.isNew ? "new role: " : "") + parts.join("; ");
 }
 
+// lib/event/compact.ts
+var MAX_SINGLE = 3;
+function group(items, binOf) {
+  const count = /* @__PURE__ */ new Map();
+  for (const i2 of items) {
+    const b2 = binOf(i2.role);
+    if (b2 !== void 0) count.set(b2, (count.get(b2) ?? 0) + 1);
+  }
+  const out = [];
+  const at = /* @__PURE__ */ new Map();
+  for (const i2 of items) {
+    const b2 = binOf(i2.role);
+    if (b2 === void 0 || count.get(b2) <= MAX_SINGLE) {
+      out.push({ single: i2 });
+      continue;
+    }
+    let g = at.get(b2);
+    if (!g) {
+      g = { label: "", bins: [] };
+      at.set(b2, g);
+      out.push(g);
+    }
+    g.bins.push(i2);
+  }
+  for (const g of at.values()) {
+    const names = g.bins.map((x2) => x2.role).sort();
+    g.label = `${names[0]} \u2026 ${names.at(-1)} (${names.length} bins)`;
+  }
+  return out;
+}
+var binsOf = (roles) => {
+  const m = new Map(roles.map((r2) => [r2.role, r2.bin]));
+  return (role) => m.get(role);
+};
+function mergeReq(reqs) {
+  const first2 = reqs[0];
+  return {
+    threshold: first2.threshold,
+    signers: first2.signers.map((s) => ({
+      ...s,
+      signed: reqs.every((q2) => q2.signers.some((x2) => x2.keyid === s.keyid && x2.signed))
+    })),
+    signedCount: Math.min(...reqs.map((q2) => q2.signedCount)),
+    met: reqs.every((q2) => q2.met)
+  };
+}
+function displayRoles(roles) {
+  return group(roles, binsOf(roles)).map((g) => {
+    if ("single" in g) return g.single;
+    const b2 = g.bins;
+    return {
+      role: g.label,
+      version: Math.max(...b2.map((r2) => r2.version)),
+      expires: b2.map((r2) => r2.expires).sort()[0],
+      current: mergeReq(b2.map((r2) => r2.current)),
+      invites: [...new Set(b2.flatMap((r2) => r2.invites))],
+      complete: b2.every((r2) => r2.complete),
+      ...b2.every((r2) => r2.online) ? { online: true } : {},
+      bin: b2[0].bin
+    };
+  });
+}
+function displaySummaries(roles, changes) {
+  const out = /* @__PURE__ */ new Map();
+  for (const g of group(changes, binsOf(roles))) {
+    if ("single" in g) {
+      out.set(g.single.role, summarizeChanges(g.single));
+      continue;
+    }
+    const n = (f) => g.bins.reduce((a, c3) => a + f(c3), 0);
+    const parts = [
+      `${g.bins.length} bins changed`,
+      ...[
+        [n((c3) => c3.added.length), "added"],
+        [n((c3) => c3.modified.length), "modified"],
+        [n((c3) => c3.removed.length), "removed"]
+      ].filter(([k2]) => k2).map(([k2, w]) => `${k2} ${w}`)
+    ];
+    out.set(g.label, parts.join("; "));
+  }
+  return out;
+}
+function describeAll(changes, roles) {
+  const lines = [];
+  for (const g of group(changes, binsOf(roles))) {
+    if ("single" in g) {
+      lines.push(...describeChanges(g.single));
+      continue;
+    }
+    const expires = g.bins.map((c3) => c3.expires.new).sort();
+    lines.push(
+      `Bins ${g.label}: each one version up; expire ${expires[0]}${expires.at(-1) !== expires[0] ? ` to ${expires.at(-1)}` : ""}`
+    );
+    for (const c3 of g.bins) {
+      const body = describeChanges(c3).slice(2).filter((l) => !l.startsWith("  ("));
+      lines.push(...body.map((l) => /^ {2}[+~-] /.test(l) ? `${l}  [${c3.role}]` : l));
+    }
+  }
+  return lines;
+}
+
 // lib/event/status.ts
 function requirement(env, rk) {
   const ok = new Set(validSignatures(env, rk.keys, rk.keyids));
@@ -35682,27 +35953,28 @@ async function changedRoles(roles, base) {
 }
 async function eventStatus(roles, base, invites) {
   const root = roles.get("root").signed;
-  const targets = roles.get("targets")?.signed;
   const baseRoot = (await base.read("root"))?.signed;
   const out = [];
+  const bins = binGroups(roles);
   for (const role of await changedRoles(roles, base)) {
     const env = roles.get(role);
-    const rk = roleKeys(role, root, targets, roles) ?? { keys: {}, keyids: [], threshold: 1 };
-    const online = isOnlineDelegated(role, rk);
+    const rk = roleKeys(role, root, roles) ?? { keys: {}, keyids: [], threshold: 1 };
     const current = requirement(env, rk);
-    if (online) current.met = true;
     const prevRk = role === "root" && baseRoot ? roleKeys("root", baseRoot, void 0) : void 0;
     const previous = prevRk ? requirement(env, prevRk) : void 0;
     const inv = Object.entries(invites).filter(([, r2]) => r2.includes(role)).map(([u]) => u);
+    const online = !Object.hasOwn(root.roles, role) && isOnlineRule(rk);
+    const bin = bins.get(role);
     out.push({
+      ...online ? { online } : {},
+      ...bin !== void 0 ? { bin } : {},
       role,
       version: env.signed.version,
       expires: env.signed.expires,
       current,
       previous,
       invites: inv,
-      ...online ? { online: true } : {},
-      complete: current.met && (previous?.met ?? true) && inv.length === 0
+      complete: online || current.met && (previous?.met ?? true) && inv.length === 0
     });
   }
   return {
@@ -35714,7 +35986,7 @@ async function eventStatus(roles, base, invites) {
 function missingSigners(status) {
   const names = /* @__PURE__ */ new Set();
   for (const r2 of status.roles) {
-    if (r2.complete) continue;
+    if (r2.complete || r2.online) continue;
     for (const req of [r2.current, r2.previous]) {
       if (req && !req.met) {
         for (const s of req.signers) if (!s.signed) names.add(s.name);
@@ -35731,12 +36003,11 @@ function mdReq(q2) {
   const names = q2.signers.map((s) => `${s.signed ? "\u2705" : "\u2B1C"} ${mdEsc(s.name)}`).join("<br>");
   return `${names}<br>*${q2.signedCount} signed, ${q2.threshold} needed*`;
 }
-function roleRow(r2, c3) {
-  const state = r2.online ? "\u{1F916} signed online after merge" : r2.complete ? "\u2705 signed" : r2.invites.length ? "\u2709\uFE0F invites pending" : "\u23F3 needs signatures";
+function roleRow(r2, what) {
+  const state = r2.online ? "\u{1F916} online key, after the merge" : r2.complete ? "\u2705 signed" : r2.invites.length ? "\u2709\uFE0F invites pending" : "\u23F3 needs signatures";
   const who = mdReq(r2.current) + (r2.previous ? `<br>previous root: ${mdReq(r2.previous)}` : "");
   const inv = r2.invites.length ? `<br>invited: ${r2.invites.map(mdEsc).join(", ")}` : "";
-  const what = c3 ? mdEsc(summarizeChanges(c3)) : "";
-  return `| ${mdEsc(r2.role)} | ${r2.version} | ${what} | ${r2.expires.slice(0, 10)} | ${state} | ${who}${inv} |`;
+  return `| ${mdEsc(r2.role)} | ${r2.version} | ${mdEsc(what)} | ${r2.expires.slice(0, 10)} | ${state} | ${who}${inv} |`;
 }
 function statusMarkdown(i2) {
   const s = i2.status;
@@ -35751,13 +36022,8 @@ function statusMarkdown(i2) {
   else {
     out.push("| Role | Version | Changes | Expires | State | Signers |");
     out.push("| --- | --- | --- | --- | --- | --- |");
-    for (const r2 of s.roles)
-      out.push(
-        roleRow(
-          r2,
-          i2.changes.find((c3) => c3.role === r2.role)
-        )
-      );
+    const summaries = displaySummaries(s.roles, i2.changes);
+    for (const r2 of displayRoles(s.roles)) out.push(roleRow(r2, summaries.get(r2.role) ?? ""));
   }
   const missing = missingSigners(s);
   if (missing.length) {
@@ -35775,7 +36041,7 @@ function statusMarkdown(i2) {
     out.push("<details><summary>What changed</summary>");
     out.push("");
     out.push("```");
-    for (const c3 of i2.changes) out.push(...describeChanges(c3));
+    out.push(...describeAll(i2.changes, s.roles));
     out.push("```");
     out.push("</details>");
   }
@@ -35829,10 +36095,17 @@ async function eventReport(repo, base, now, event) {
   const known = await knownKeys(base);
   for (const r2 of status.roles)
     changes.push(roleChanges(r2.role, await base.read(r2.role), roles.get(r2.role), known));
-  const timeline = [...roles].map(([role, env]) => ({
+  const bins = binGroups(roles);
+  const firstExpiry = /* @__PURE__ */ new Map();
+  for (const [role, env] of roles) {
+    const key = bins.has(role) ? `${bins.get(role)}-*` : role;
+    const cur = firstExpiry.get(key);
+    if (cur === void 0 || env.signed.expires < cur) firstExpiry.set(key, env.signed.expires);
+  }
+  const timeline = [...firstExpiry].map(([role, expires]) => ({
     role,
     from: now.toISOString(),
-    expires: env.signed.expires
+    expires
   }));
   return { status, changes, timeline, outOfSync: pending.written };
 }
