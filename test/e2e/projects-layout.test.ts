@@ -336,6 +336,31 @@ describe('projects layout: claim, maintainer keys, promote, remove', () => {
     await verifyBoth(['lib/lib-1.0.tgz', 'tool/tool-1.0.tgz'], ['app/app-1.0.tgz']);
   });
 
+  it('a removed project claimed again continues above the versions clients saw', async () => {
+    const snap = () => JSON.parse(readFileSync(join(ci.dir, 'metadata/snapshot.json'), 'utf8'));
+    // the removed roles stay listed in snapshot (clients refuse a snapshot that drops one)
+    const before = snap().signed.meta['keys-app.json'].version as number;
+    expect(before).toBeGreaterThan(1);
+    ok(
+      'claim app again',
+      await carol.tufci(
+        'project',
+        'claim',
+        'app',
+        '--maintainers',
+        '@carol',
+        '--event',
+        'sign/claim-app-again',
+      ),
+    );
+    await mergePublish('sign/claim-app-again');
+    expect(snap().signed.meta['keys-app.json'].version).toBe(before + 1);
+    await addFiles(carol, 'sign/app-v3', { 'app/app-3.0.tgz': 'app three, new owner\n' });
+    ok('sign', await carol.tufci('sign', 'sign/app-v3', '--yes'));
+    await mergePublish('sign/app-v3');
+    await verifyBoth(['app/app-3.0.tgz', 'lib/lib-1.0.tgz'], ['app/app-1.0.tgz']);
+  });
+
   it('bad input: duplicate claim, bad name, unknown project, no key: clear errors, nothing written', async () => {
     const dup = await carol.tufci(
       'project',
