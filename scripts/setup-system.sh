@@ -2,7 +2,8 @@
 # Installs the system packages the tests use when they are missing:
 # Debian's docker-registry, skopeo, SoftHSM2 and OpenSC, htpasswd, python3-requests,
 # and, from Debian's next release (unpacked under /opt, apt sources untouched),
-# python-tuf, oras, cosign and moto (the AWS KMS stand-in). Safe to re-run; does nothing when everything is present.
+# python-tuf, oras and moto (the AWS KMS stand-in), and cosign 3 from unstable.
+# Safe to re-run; does nothing when everything is present.
 set -euo pipefail
 
 need=()
@@ -42,10 +43,12 @@ if [ ! -x /opt/oras/usr/bin/oras ]; then
   echo "setup-system: unpacking oras under /opt/oras"
   debian_next /opt/oras oras
 fi
-# cosign (sigstore-go's TUF client, go-tuf v2): the Go client of test/interop/cosign.test.ts.
-if [ ! -x /opt/cosign/usr/bin/cosign ]; then
-  echo "setup-system: unpacking cosign under /opt/cosign"
-  debian_next /opt/cosign cosign
+# cosign 3 (sigstore-go's TUF client, go-tuf v2): the Go client of test/interop/cosign.test.ts.
+# From unstable: trixie's cosign 2.5.0 initializes with go-tuf v0.7, which knows no succinct
+# hash bins and downloads top-level targets only.
+if [ ! -x /opt/cosign3/usr/bin/cosign ]; then
+  echo "setup-system: unpacking cosign 3 under /opt/cosign3"
+  debian_unpack sid /opt/cosign3 cosign
 fi
 # moto's server (AWS KMS stand-in). Its _cffi_backend is built for trixie's Python 3.13:
 # remove it so bookworm's python3-cffi-backend is used.
