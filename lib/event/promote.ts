@@ -4,7 +4,7 @@
  * into claimed bins, and remove projects.
  */
 import { UserError } from '../errors.js';
-import { sameJson } from '../tuf/envelope.js';
+import { sameJson, signerCount } from '../tuf/envelope.js';
 import type { RepoDir } from '../tuf/repo.js';
 import { ownerOf } from '../tuf/roles.js';
 import type { DelegatedRoleJson, KeyJson, TargetsSigned } from '../tuf/types.js';
@@ -21,6 +21,21 @@ import {
   routeProject,
   targetsRole,
 } from './projects.js';
+
+/**
+ * Why keys-P's keys must not be promoted, or undefined: only a keys-P that its current
+ * (promoted) keys signed is trusted, so keys merged without their signatures never reach
+ * a claimed bin.
+ */
+function unsignedKeys(repo: RepoDir, bin: string, project: string): string | undefined {
+  const b = repo.targets(bin).signed.delegations;
+  const entry = b?.roles?.find((r) => r.name === keysRole(project));
+  if (!b || !entry) return `${bin} does not delegate to ${keysRole(project)}`;
+  const env = repo.targets(keysRole(project));
+  const n = signerCount(env, b.keys, entry.keyids);
+  if (n >= entry.threshold) return undefined;
+  return `${keysRole(project)} v${env.signed.version} is signed by ${n} of the ${entry.threshold} promoted key(s) ${bin} requires`;
+}
 
 /** The rule keys-P sets for targets-P: the keys to promote. */
 function projectRule(
@@ -72,17 +87,27 @@ export interface PromoteOptions {
 /**
  * One admin signing event: for every claimed project whose keys-P lists other keys than
  * its claimed bin, the bin takes them; every recently-claimed project moves to its
- * claimed bin with keys-P's keys. Returns one line per promotion (the event's account).
+ * claimed bin with keys-P's keys. Returns one line per promotion (the event's account),
+ * and one per project left out because its keys-P is not signed by its promoted keys.
  */
-export function promoteProjects(repo: RepoDir, o: PromoteOptions): string[] {
+export function promoteProjects(
+  repo: RepoDir,
+  o: PromoteOptions,
+): { lines: string[]; refused: string[] } {
   const bins = projectBins(repo.targets().signed);
   const lines: string[] = [];
+  const refusedLines: string[] = [];
   for (const [bin, project] of projectsIn(repo, CLAIMED)) {
     const env = repo.targets(bin);
     const entry = env.signed.delegations!.roles!.find((r) => r.name === keysRole(project))!;
     const rule = projectRule(repo, project);
     if (sameJson([...entry.keyids].sort(), rule.keyids) && entry.threshold === rule.threshold)
       continue;
+    const refused = unsignedKeys(repo, bin, project);
+    if (refused) {
+      refusedLines.push(`${project}: not promoted: ${refused}`);
+      continue;
+    }
     const before = { keys: env.signed.delegations!.keys, keyids: entry.keyids };
     lines.push(
       `${project}: promoted keys in ${bin}: ${who(before)} (threshold ${entry.threshold}) → ${who(rule)} (threshold ${rule.threshold})`,
@@ -95,6 +120,11 @@ export function promoteProjects(repo: RepoDir, o: PromoteOptions): string[] {
   for (const [recentBin, project] of projectsIn(repo, RECENT)) {
     const target = binOf(CLAIMED, project, bins);
     const already = findProject(repo, project).some((w) => w.layer === CLAIMED);
+    const refused = already ? undefined : unsignedKeys(repo, recentBin, project);
+    if (refused) {
+      refusedLines.push(`${project}: not moved: ${refused}`);
+      continue;
+    }
     if (!already) {
       const rule = projectRule(repo, project);
       routeProject(repo, CLAIMED, target, project, true, o.now, claimedRule);
@@ -119,7 +149,7 @@ export function promoteProjects(repo: RepoDir, o: PromoteOptions): string[] {
     }
     if (!o.keepRecent) unlist(repo, RECENT, recentBin, project, o.now, recentRule);
   }
-  return lines;
+  return { lines, refused: refusedLines };
 }
 
 /** Removes keys-P from a bin (and the project's paths from the layer). */

@@ -158,7 +158,11 @@ export async function promoteCommand(ctx: Ctx, o: ProjectOpts): Promise<void> {
   const [cfg, ev] = await open(ctx, o, o.event ?? 'sign/promote');
   const repo = repoOf(ctx);
   await withRollback(ctx.cwd, ['metadata'], async () => {
-    const lines = promoteProjects(repo, { keepRecent: o.keepRecent, now: ctx.now() });
+    const { lines, refused } = promoteProjects(repo, { keepRecent: o.keepRecent, now: ctx.now() });
+    if (refused.length) {
+      ctx.out(`Left out (${refused.length}), until their promoted keys sign keys-<project>:`);
+      for (const l of refused) ctx.out(`  ${l}`);
+    }
     if (!lines.length) {
       ctx.out('Nothing to promote: every claimed bin lists its projects’ current keys.');
       return;

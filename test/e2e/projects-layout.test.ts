@@ -392,6 +392,37 @@ describe('projects layout: claim, maintainer keys, promote, remove', () => {
     w.sync(carol, 'main');
   });
 
+  it('promote leaves out keys that were merged without the promoted keys’ signatures', async () => {
+    const w2 = new World();
+    try {
+      const [adm, al, eve] = [w2.clone('adm'), w2.clone('al'), w2.clone('eve')];
+      await w2.bootstrap([adm], 1, ['--layout', 'projects', '--bins', '2']);
+      ok('claim', await al.tufci('project', 'claim', 'app', '--maintainers', '@al'));
+      w2.merge('sign/claim-app');
+      // eve adds herself; she cannot sign keys-app, and the event is merged anyway
+      const r = await eve.tufci(
+        'project',
+        'keys',
+        'app',
+        '--maintainers',
+        '@al,@eve',
+        '--key',
+        `@eve=${eve.pubfile}`,
+      );
+      expect(r.code).toBe(0);
+      expect(r.out).not.toContain('Signed keys-app');
+      w2.merge('sign/keys-app');
+      const p = ok('promote', await adm.tufci('project', 'promote'));
+      expect(p).toMatch(
+        /app: not moved: keys-app v2 is signed by 0 of the 1 promoted key\(s\) recentbin-000[01] requires/,
+      );
+      expect(p).toContain('Nothing to promote');
+      expect(w2.remoteRef('sign/promote')).toBeUndefined();
+    } finally {
+      w2.cleanup();
+    }
+  });
+
   it('a flat repository refuses project commands, naming the layout', async () => {
     const w2 = new World();
     try {
