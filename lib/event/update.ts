@@ -258,7 +258,8 @@ export async function updateEvent(
         ? baseTargets
         : ((await base.read(parent))?.signed as TargetsSigned | undefined);
     const before = baseRoot ? roleKeys(role, baseRoot, baseParent) : undefined;
-    if (!rule || !before) continue;
+    // the same rule (keys, keyids, threshold) cannot break what it accepted before
+    if (!rule || !before || sameJson(rule, before)) continue;
     const metBefore = signerCount(env, before.keys, before.keyids) >= before.threshold;
     const validNow = signerCount(env, rule.keys, rule.keyids);
     if (!metBefore || validNow >= rule.threshold) continue;

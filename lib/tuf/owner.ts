@@ -51,11 +51,18 @@ const followable = (name: string): boolean => {
 
 type Model = NonNullable<Targets['delegations']>;
 
+/** Models built, by the delegations object they were built from (one per role, not per target). */
+const models = new WeakMap<DelegationsJson, Model | undefined>();
+
 /** @tufjs/models' view of a role's delegations (its target list left out: only delegations matter). */
 function modelOf(signed: TargetsSigned, role: string): Model | undefined {
+  const d = signed.delegations;
+  if (d && models.has(d)) return models.get(d);
   try {
     const json = { ...signed, targets: {} } as unknown as Parameters<typeof Targets.fromJSON>[0];
-    return Targets.fromJSON(json).delegations;
+    const model = Targets.fromJSON(json).delegations;
+    if (d) models.set(d, model);
+    return model;
   } catch (e) {
     throw new UserError(`metadata/${role}.json delegations: ${(e as Error).message}`);
   }

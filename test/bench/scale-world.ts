@@ -23,11 +23,24 @@ export function check(what: string, r: { code: number; out: string; err: string 
   if (r.code !== 0) throw new Error(`${what} failed (${r.code}): ${r.err}\n${r.out}`);
 }
 
-/** A repository of `n` signed targets on main, and a CI checkout of an event changing n/100 of them. */
-export async function world(n: number): Promise<{ w: World; ci: Clone; alice: Clone }> {
+/**
+ * A repository of `n` signed targets on main, and a CI checkout of an event changing n/100
+ * of them. With `bins`, targets first delegates to that many hash bins (signed by alice).
+ */
+export async function world(
+  n: number,
+  o: { bins?: number } = {},
+): Promise<{ w: World; ci: Clone; alice: Clone }> {
   const w = new World();
   const alice = w.clone('alice');
   await w.bootstrap([alice], 1);
+  if (o.bins) {
+    w.sync(alice, 'main');
+    const bins = ['targets', '--bins', String(o.bins), '--signers', alice.user];
+    check('delegate --bins', await alice.tufci('delegate', 'sign/bins', ...bins));
+    w.merge('sign/bins');
+    check('online-sign', await w.ci().tufci('online-sign', '--push'));
+  }
   w.sync(alice, 'main');
   git(alice.dir, 'checkout', '-qb', 'sign/big');
   writeTargets(
