@@ -29896,10 +29896,15 @@ var followable = (name) => {
     return false;
   }
 };
+var models = /* @__PURE__ */ new WeakMap();
 function modelOf(signed, role) {
+  const d = signed.delegations;
+  if (d && models.has(d)) return models.get(d);
   try {
     const json = { ...signed, targets: {} };
-    return import_models2.Targets.fromJSON(json).delegations;
+    const model = import_models2.Targets.fromJSON(json).delegations;
+    if (d) models.set(d, model);
+    return model;
   } catch (e) {
     throw new UserError(`metadata/${role}.json delegations: ${e.message}`);
   }
@@ -30166,7 +30171,7 @@ async function updateEvent(repo, base, now, opts = {}) {
     const parent = delegatorName(roles, role);
     const baseParent = parent === void 0 || parent === "targets" ? baseTargets : (await base.read(parent))?.signed;
     const before = baseRoot ? roleKeys(role, baseRoot, baseParent) : void 0;
-    if (!rule || !before) continue;
+    if (!rule || !before || sameJson(rule, before)) continue;
     const metBefore = signerCount(env, before.keys, before.keyids) >= before.threshold;
     const validNow = signerCount(env, rule.keys, rule.keyids);
     if (!metBefore || validNow >= rule.threshold) continue;
