@@ -9,6 +9,7 @@ import type { DelegateOpts } from './commands/delegate.js';
 import type { EventUpdateOpts } from './commands/event.js';
 import type { StatusOpts } from './commands/status.js';
 import type { InitOpts } from './commands/init.js';
+import type { ProjectOpts } from './commands/project.js';
 import type { GenOpts, SetupOpts } from './commands/key.js';
 import type { AddArtifactOpts } from './commands/oci-add-artifact.js';
 import type { BumpOpts, OnlineSignOpts } from './commands/online.js';
@@ -109,8 +110,72 @@ export function defineInit(program: Command, ctx: Ctx): void {
       '--top-level-dirs',
       'files in targets/<dir>/ without a role <dir> are top-level targets (default: refused, as in tuf-on-ci)',
     )
+    .option(
+      '--layout <layout>',
+      'flat (roles you delegate), or projects: claimed and recently-claimed layers for many projects (see docs/LAYOUTS.md)',
+      'flat',
+    )
+    .option('--bins <n>', 'projects layout: bins per layer (claimedbin-NNNN, recentbin-NNNN)', '16')
     .option('--no-push', 'commit but do not push')
     .action(async (o: InitOpts) => (await import('./commands/init.js')).initCommand(ctx, o));
+}
+
+export function defineProject(program: Command, ctx: Ctx): void {
+  const p = program
+    .command('project')
+    .description('projects layout: claim, change maintainers, promote and remove projects');
+  const withEvent = (c: Command, def: string): Command =>
+    configOptions(c)
+      .option('--event <branch>', `signing event branch (default ${def})`)
+      .option('--no-sign', 'do not sign the changed roles yourself')
+      .option('--no-push', 'commit but do not push');
+  const load = async (): Promise<typeof import('./commands/project.js')> =>
+    import('./commands/project.js');
+  withEvent(
+    p
+      .command('claim <name>')
+      .description(
+        'register a new project in its recently-claimed bin (signed online after merge); usable at once',
+      ),
+    'sign/claim-<name>',
+  )
+    .requiredOption('--maintainers <users>', 'comma-separated @users who sign the project')
+    .option('--threshold <n>', 'signatures required for the project', '1')
+    .option('--key <@user=file>', "a maintainer's public key PEM (repeatable)", repeatable)
+    .action(async (name: string, o: ProjectOpts) => (await load()).claimCommand(ctx, name, o));
+  withEvent(
+    p
+      .command('keys <name>')
+      .description(
+        "set who signs targets-<name> (keys-<name>'s delegation); signed by the project's promoted keys",
+      ),
+    'sign/keys-<name>',
+  )
+    .requiredOption('--maintainers <users>', 'comma-separated @users; the complete new list')
+    .option('--threshold <n>', 'signatures required for targets-<name>')
+    .option('--key <@user=file>', "a maintainer's public key PEM (repeatable)", repeatable)
+    .action(async (name: string, o: ProjectOpts) => (await load()).keysCommand(ctx, name, o));
+  withEvent(
+    p
+      .command('promote')
+      .description(
+        'admin: copy keys from keys-<name> into claimed bins and move recently-claimed projects into claimed bins, in one event',
+      ),
+    'sign/promote',
+  )
+    .option(
+      '--keep-recent',
+      'leave moved projects in recently-claimed until the next promote (a staged move)',
+    )
+    .action(async (o: ProjectOpts) => (await load()).promoteCommand(ctx, o));
+  withEvent(
+    p
+      .command('remove <name>')
+      .description(
+        'admin: remove a project: its delegation, keys-<name>, targets-<name> and files',
+      ),
+    'sign/remove-<name>',
+  ).action(async (name: string, o: ProjectOpts) => (await load()).removeCommand(ctx, name, o));
 }
 
 export function defineDelegate(program: Command, ctx: Ctx): void {

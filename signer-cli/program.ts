@@ -11,6 +11,7 @@ import {
   defineMirror,
   defineCopy,
   defineOnline,
+  defineProject,
   definePublish,
   defineSetup,
   defineSign,
@@ -31,6 +32,7 @@ export function buildProgram(ctx: Ctx): Command {
   defineSetup(program, ctx);
   defineInit(program, ctx);
   defineDelegate(program, ctx);
+  defineProject(program, ctx);
   defineSign(program, ctx);
   defineStatus(program, ctx);
   defineEvent(program, ctx);

@@ -1,5 +1,5 @@
 import { addDays, clone, tufDate } from '../tuf/envelope.js';
-import { describeHealth, unhealthyRoles } from '../tuf/health.js';
+import { describeHealth, isOnlineSigned, unhealthyRoles } from '../tuf/health.js';
 import type { RoleHealth } from '../tuf/health.js';
 import { binGroups, compactRoleNames } from '../tuf/bins.js';
 import type { RepoDir } from '../tuf/repo.js';
@@ -20,6 +20,8 @@ export function expiringRoles(repo: RepoDir, now: Date): ExpiringRole[] {
   const root = (roles.get('root') ?? repo.root()).signed as RootSigned;
   const out: ExpiringRole[] = [];
   for (const [role, env] of roles) {
+    // the online key re-signs the roles it signs (online-sign), no event needed
+    if (isOnlineSigned(role, root, roles)) continue;
     const { signing } = periodsOf(role, env, root);
     if (now.getTime() >= new Date(env.signed.expires).getTime() - signing * 86_400_000) {
       out.push({

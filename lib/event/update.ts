@@ -216,25 +216,29 @@ export async function updateEvent(
     syncTargets(repo, roles, log, opts.event ?? 'sign/<event>', await knownHashes(base, roles));
 
   const root = roles.get('root')!.signed as RootSigned;
-  const targets = roles.get('targets')?.signed as TargetsSigned | undefined;
   const baseRoot = (await base.read('root'))?.signed as RootSigned | undefined;
   const baseTargets = (await base.read('targets'))?.signed as TargetsSigned | undefined;
   const baseSnap = (await base.read('snapshot'))?.signed as SnapshotSigned | undefined;
   const invites = readInvites(repo.dir);
-  checkKeyids(
-    [
-      { where: 'metadata/root.json', keys: root.keys },
-      { where: 'metadata/targets.json delegations', keys: targets?.delegations?.keys ?? {} },
-    ],
-    [baseRoot?.keys ?? {}, baseTargets?.delegations?.keys ?? {}],
-  );
+  const keyMaps = [{ where: 'metadata/root.json', keys: root.keys }];
+  const adopted = [baseRoot?.keys ?? {}];
+  // every role that delegates (nested layouts too) lists keys under spec or adopted keyids
+  for (const [role, env] of roles) {
+    const d = env.signed._type === 'targets' ? env.signed.delegations : undefined;
+    if (!d) continue;
+    keyMaps.push({ where: `metadata/${role}.json delegations`, keys: d.keys });
+    const b = role === 'targets' ? baseTargets : (await base.read(role))?.signed;
+    adopted.push((b as TargetsSigned | undefined)?.delegations?.keys ?? {});
+  }
+  checkKeyids(keyMaps, adopted);
 
   for (const [role, env] of roles) {
     const b = await base.read(role);
     if (b && sameJson(b.signed, env.signed)) continue;
     // a role new to git may have been published before (a bin of an earlier shape): never reuse a version
     const floor = b ? b.signed.version : (baseSnap?.meta[`${role}.json`]?.version ?? 0);
-    if (env.signed.version < floor) {
+    // a role new to git starts above the floor; only a known role can go backwards
+    if (b && env.signed.version < floor) {
       throw new UserError(
         `metadata/${role}.json: version ${env.signed.version} goes backwards (known-good version is ${floor})`,
       );

@@ -176,7 +176,20 @@ export function roleForTarget(
       `${where}: a client's search stops at terminating role ${cut} before reaching role ${first}`,
     );
   }
-  return search.find((s) => s.bin)?.role ?? 'targets';
+  return search.find((s) => s.bin)?.role ?? nestedLeaf(lookup, search) ?? 'targets';
+}
+
+/**
+ * The first role of the search that delegates nothing itself, reached below a delegated
+ * role (not straight from targets): a nested layout's leaf, such as a project's
+ * `targets-<project>` under claimed → claimedbin-NNNN → keys-<project>.
+ */
+function nestedLeaf(lookup: TargetsLookup, search: SearchStep[]): string | undefined {
+  return search.find((s) => {
+    if (s.role === 'targets' || s.parent === undefined || s.parent === 'targets') return false;
+    const d = lookup(s.role)?.delegations;
+    return !d || (!(d.roles?.length ?? 0) && !d.succinct_roles);
+  })?.role;
 }
 
 /** A lookup over loaded envelopes (e.g. an event's roles by name). */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { initRepository } from '../../lib/event/init.js';
+import { addProjectsLayout } from '../../lib/event/projects.js';
 import { normalizeUser } from '../../lib/event/invites.js';
 import { applySignatures, planSigning } from '../../lib/event/sign.js';
 import { updateEvent } from '../../lib/event/update.js';
@@ -71,6 +72,8 @@ export interface InitOpts extends ConfigFlags {
   timestampExpiry?: string;
   timestampSigning?: string;
   topLevelDirs?: boolean;
+  layout?: string;
+  bins?: string;
   push: boolean;
 }
 
@@ -79,6 +82,14 @@ export async function initCommand(ctx: Ctx, o: InitOpts): Promise<void> {
   if (!o.onlineKey)
     throw new UserError('--online-key: the public key of the online key (PEM) is required');
   checkOnlineUri(o.onlineUri, '--online-uri');
+  const layout = o.layout ?? 'flat';
+  if (layout !== 'flat' && layout !== 'projects')
+    throw new UserError(`--layout: "${layout}" is not a layout (flat or projects)`);
+  const bins = layout === 'projects' ? intFlag(o.bins ?? '16', '--bins') : undefined;
+  if (layout === 'projects' && o.topLevelDirs)
+    throw new UserError(
+      '--top-level-dirs: not with --layout projects (projects own targets/<name>/)',
+    );
   const io = eventIo(ctx, cfg);
   const ev = await openEvent(io, o.event);
   const repo = repoOf(ctx);
@@ -120,6 +131,12 @@ export async function initCommand(ctx: Ctx, o: InitOpts): Promise<void> {
       topLevelDirs: o.topLevelDirs,
       now: ctx.now(),
     });
+    if (layout === 'projects') {
+      addProjectsLayout(repo, bins!, ctx.now());
+      ctx.out(
+        `Projects layout: targets → claimed (targets signers) and recently-claimed (online key), ${bins} bins each.`,
+      );
+    }
     await updateEvent(repo, ev.base, ctx.now(), { event: o.event });
     if (signer) {
       const plan = await planSigning(repo, ev.base, cfg.user, signer);

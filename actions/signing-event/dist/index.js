@@ -29983,7 +29983,14 @@ function roleForTarget(lookup, path, where = `target "${path}"`) {
       `${where}: a client's search stops at terminating role ${cut} before reaching role ${first2}`
     );
   }
-  return search.find((s) => s.bin)?.role ?? "targets";
+  return search.find((s) => s.bin)?.role ?? nestedLeaf(lookup, search) ?? "targets";
+}
+function nestedLeaf(lookup, search) {
+  return search.find((s) => {
+    if (s.role === "targets" || s.parent === void 0 || s.parent === "targets") return false;
+    const d = lookup(s.role)?.delegations;
+    return !d || !(d.roles?.length ?? 0) && !d.succinct_roles;
+  })?.role;
 }
 function lookupIn(roles) {
   return (role) => {
@@ -30130,23 +30137,25 @@ async function updateEvent(repo, base, now, opts = {}) {
   if (roles.has("targets"))
     syncTargets(repo, roles, log, opts.event ?? "sign/<event>", await knownHashes(base, roles));
   const root = roles.get("root").signed;
-  const targets = roles.get("targets")?.signed;
   const baseRoot = (await base.read("root"))?.signed;
   const baseTargets = (await base.read("targets"))?.signed;
   const baseSnap = (await base.read("snapshot"))?.signed;
   const invites = readInvites(repo.dir);
-  checkKeyids(
-    [
-      { where: "metadata/root.json", keys: root.keys },
-      { where: "metadata/targets.json delegations", keys: targets?.delegations?.keys ?? {} }
-    ],
-    [baseRoot?.keys ?? {}, baseTargets?.delegations?.keys ?? {}]
-  );
+  const keyMaps = [{ where: "metadata/root.json", keys: root.keys }];
+  const adopted = [baseRoot?.keys ?? {}];
+  for (const [role, env] of roles) {
+    const d = env.signed._type === "targets" ? env.signed.delegations : void 0;
+    if (!d) continue;
+    keyMaps.push({ where: `metadata/${role}.json delegations`, keys: d.keys });
+    const b2 = role === "targets" ? baseTargets : (await base.read(role))?.signed;
+    adopted.push(b2?.delegations?.keys ?? {});
+  }
+  checkKeyids(keyMaps, adopted);
   for (const [role, env] of roles) {
     const b2 = await base.read(role);
     if (b2 && sameJson(b2.signed, env.signed)) continue;
     const floor = b2 ? b2.signed.version : baseSnap?.meta[`${role}.json`]?.version ?? 0;
-    if (env.signed.version < floor) {
+    if (b2 && env.signed.version < floor) {
       throw new UserError(
         `metadata/${role}.json: version ${env.signed.version} goes backwards (known-good version is ${floor})`
       );
