@@ -3,6 +3,7 @@ import { describeChanges } from '../../lib/event/changes.js';
 import { eventReport } from '../../lib/event/report.js';
 import { applySignatures, planSigning } from '../../lib/event/sign.js';
 import { updateEvent } from '../../lib/event/update.js';
+import { UsageError } from '../../lib/errors.js';
 import { withRollback } from '../../lib/util/transaction.js';
 import type { ConfigFlags, Ctx } from '../context.js';
 import { eventIo, makeSigner, parseKeyPairs, repoOf, signerConfig } from '../context.js';
@@ -27,16 +28,25 @@ export async function delegateCommand(
   o: DelegateOpts,
 ): Promise<void> {
   const cfg = signerConfig(ctx, o);
+  const signers = o.signers === undefined ? undefined : userList(o.signers, '--signers', []);
+  const pairs = parseKeyPairs(o.key);
+  for (const u of Object.keys(pairs))
+    if (!signers?.includes(u))
+      throw new UsageError(
+        signers
+          ? `--key ${u} has no effect here: ${u} is not in --signers (${signers.join(',')})`
+          : `--key ${u} has no effect without --signers: give the complete new list of ${role}'s signers, ${u} among them (e.g. --signers ${u},…)`,
+      );
+  const knownKeys = Object.fromEntries(
+    Object.entries(pairs).map(([u, p]) => [u, readPublicKey(p, `--key ${u}`)]),
+  );
   const io = eventIo(ctx, cfg);
   const ev = await openEvent(io, event);
   const repo = repoOf(ctx);
-  const knownKeys = Object.fromEntries(
-    Object.entries(parseKeyPairs(o.key)).map(([u, p]) => [u, readPublicKey(p, `--key ${u}`)]),
-  );
   await withRollback(ctx.cwd, ['metadata'], async () => {
     const { invited } = delegate(repo, {
       role,
-      signers: o.signers === undefined ? undefined : userList(o.signers, '--signers', []),
+      signers,
       threshold: intFlag(o.threshold, '--threshold'),
       expiryDays: days(o.expiry, '--expiry'),
       signingDays: days(o.signing, '--signing'),

@@ -74,7 +74,7 @@ function newKeyOf(ctx: Ctx, o: RotateOpts, cfg: SignerConfig): NewKey {
   }
   if (o.pkcs11Module !== undefined)
     throw new UsageError(
-      `--pkcs11-module: only for a token key as --new-key (9c, id:HEX, label:NAME, pkcs11:…), not the key file ${value}`,
+      `--pkcs11-module has no effect here: it is only for a token key as --new-key (9c, id:HEX, label:NAME, pkcs11:…), not the key file ${value}`,
     );
   const path = resolve(ctx.cwd, value);
   if (!existsSync(path))
@@ -127,12 +127,6 @@ async function signWith(
 export async function rotateCommand(ctx: Ctx, o: RotateOpts): Promise<void> {
   const cfg = signerConfig(ctx, o);
   const event = o.event ?? `sign/rotate-${cfg.user.replace(/^@/, '')}`;
-  if (!o.sign && (o.keyfile !== undefined || o.method !== undefined))
-    throw new UsageError(
-      `${o.keyfile !== undefined ? '--keyfile' : '--method'}: names your current key, which only signs; with --no-sign nothing is signed`,
-    );
-  if (!o.push && o.pushRemote !== undefined)
-    throw new UsageError('--push-remote: nothing is pushed with --no-push');
   const next = newKeyOf(ctx, o, cfg);
   const newSigner = await next.signer;
   const newPub = await newSigner.publicKey();
