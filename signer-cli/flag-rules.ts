@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../lib/errors.js';
 
 /** What a rule sees of one command line. */
-export interface FlagView {
+interface FlagView {
   /** Whether the flag (by its attribute name) was typed on the command line. */
   given(attr: string): boolean;
   /** The flag's value (typed or default). */
@@ -40,7 +40,7 @@ const SIGNER_FLAGS: [string, string][] = [
   ['--method', 'method'],
 ];
 
-export const RULES: readonly Rule[] = [
+const RULES: readonly Rule[] = [
   ...PUSHING.map((command) => ({
     command,
     flag: '--push-remote',

@@ -20,6 +20,10 @@ import { pushArtifact, randomData } from '../oci/support.js';
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
+interface Entry {
+  hashes: { sha256: string };
+  custom?: { oci?: { digest: string } };
+}
 interface Status {
   complete: boolean;
   roles: { role: string; version: number; complete: boolean }[];
@@ -60,7 +64,7 @@ describe('event update brings an event behind the default branch up to date', ()
     expect(r.err).toBe('');
     return JSON.parse(r.out) as Status;
   };
-  const targetsAt = (rev: string): { version: number; targets: Record<string, any> } => {
+  const targetsAt = (rev: string): { version: number; targets: Record<string, Entry> } => {
     git(ci.dir, 'fetch', '-q', 'origin');
     return JSON.parse(git(ci.dir, 'show', `${rev}:metadata/targets.json`)).signed;
   };
@@ -113,9 +117,9 @@ describe('event update brings an event behind the default branch up to date', ()
     const t = targetsAt('origin/sign/b');
     expect(t.version).toBe(targetsAt('origin/main').version + 1);
     expect(Object.keys(t.targets).sort()).toEqual(['a.txt', ART, 'b.txt']);
-    expect(t.targets[ART].hashes.sha256).toBe(web.digest.replace('sha256:', ''));
-    expect(t.targets[ART].custom.oci.digest).toBe(web.digest);
-    expect(t.targets['a.txt'].hashes.sha256).toBe(sha256('from event a\n'));
+    expect(t.targets[ART]!.hashes.sha256).toBe(web.digest.replace('sha256:', ''));
+    expect(t.targets[ART]!.custom?.oci?.digest).toBe(web.digest);
+    expect(t.targets['a.txt']!.hashes.sha256).toBe(sha256('from event a\n'));
     // the event is no longer behind: main is an ancestor, and a second run changes nothing
     expect(git(ci.dir, 'merge-base', '--is-ancestor', 'origin/main', 'origin/sign/b')).toBe('');
     const again = await update('sign/b');
