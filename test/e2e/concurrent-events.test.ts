@@ -75,11 +75,16 @@ describe('event update brings an event behind the default branch up to date', ()
 
   it('two events bump targets from the same version and are both complete', async () => {
     await w.bootstrap([alice], 1);
+    await ok(alice.tufci('delegate', 'sign/apps', 'apps', '--signers', '@alice'));
+    w.merge('sign/apps');
     w.pushFiles(alice, 'sign/a', { 'targets/a.txt': 'from event a\n' });
     await update('sign/a');
     await ok(alice.tufci('sign', 'sign/a', '--yes'));
 
-    w.pushFiles(alice, 'sign/b', { 'targets/b.txt': 'from event b\n' });
+    w.pushFiles(alice, 'sign/b', {
+      'targets/b.txt': 'from event b\n',
+      'targets/apps/c.txt': 'apps file of event b\n',
+    });
     await update('sign/b');
     await ok(
       alice.tufci('add-artifact', 'sign/b', `oci://${registry.host}/${ART}`, '--plain-http'),
@@ -87,8 +92,8 @@ describe('event update brings an event behind the default branch up to date', ()
     await ok(alice.tufci('sign', 'sign/b', '--yes'));
     expect((await status('sign/a')).complete).toBe(true);
     expect((await status('sign/b')).complete).toBe(true);
-    expect(targetsAt('origin/sign/a').version).toBe(2);
-    expect(targetsAt('origin/sign/b').version).toBe(2);
+    expect(targetsAt('origin/sign/a').version).toBe(3);
+    expect(targetsAt('origin/sign/b').version).toBe(3);
   });
 
   it('after the first is merged, merging the second as it is would conflict in targets.json', async () => {
@@ -111,6 +116,7 @@ describe('event update brings an event behind the default branch up to date', ()
   });
 
   it('event update takes in the default branch: nothing dropped, bumped from its version, to be signed again', async () => {
+    const appsBefore = git(ci.dir, 'show', 'origin/sign/b:metadata/apps.json');
     const out = await update('sign/b');
     expect(out).toContain('Took in origin/main');
     expect(out).toContain('Committed the merge of origin/main');
@@ -125,9 +131,14 @@ describe('event update brings an event behind the default branch up to date', ()
     const again = await update('sign/b');
     expect(again).toContain('Metadata is up to date; nothing to commit.');
 
+    // apps changed in this event only: its signed version is kept as it was, signatures and all
+    expect(git(ci.dir, 'show', 'origin/sign/b:metadata/apps.json')).toBe(appsBefore);
     const s = await status('sign/b');
     expect(s.complete).toBe(false);
-    expect(s.roles.map((r) => r.role)).toEqual(['targets']);
+    expect(s.roles.map((r) => [r.role, r.complete])).toEqual([
+      ['targets', false],
+      ['apps', true],
+    ]);
     await ok(alice.tufci('sign', 'sign/b', '--yes'));
     expect((await status('sign/b')).complete).toBe(true);
   });
@@ -145,12 +156,15 @@ describe('event update brings an event behind the default branch up to date', ()
         trustedRoot: join(site, '1.root.json'),
         baseUrl: server.url,
         workDir,
-        targets: ['a.txt', 'b.txt'],
+        targets: ['a.txt', 'b.txt', 'apps/c.txt'],
       });
       expect(res.error).toBeUndefined();
       expect((res.targets['a.txt'] as DownloadedTarget).sha256).toBe(sha256('from event a\n'));
       expect((res.targets['b.txt'] as DownloadedTarget).sha256).toBe(sha256('from event b\n'));
-      expect(res.versions).toMatchObject({ root: 1, targets: 3 });
+      expect((res.targets['apps/c.txt'] as DownloadedTarget).sha256).toBe(
+        sha256('apps file of event b\n'),
+      );
+      expect(res.versions).toMatchObject({ root: 1, targets: 4, apps: 2 });
       // the registry artifact is in the targets metadata python-tuf verified and trusts
       const trusted = JSON.parse(readFileSync(join(workDir, 'metadata', 'targets.json'), 'utf8'));
       expect(trusted.signed.targets[ART].custom.oci.digest).toBe(web.digest);
