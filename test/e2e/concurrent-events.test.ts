@@ -35,7 +35,7 @@ describe('event update brings an event behind the default branch up to date', ()
   const ci = w.ci();
   let registry: TestRegistry;
   let web: Descriptor;
-  const ART = 'apps/web:v1';
+  const ART = 'web:v1';
 
   beforeAll(async () => {
     registry = await startRegistry();
@@ -87,7 +87,10 @@ describe('event update brings an event behind the default branch up to date', ()
     });
     await update('sign/b');
     await ok(
-      alice.tufci('add-artifact', 'sign/b', `oci://${registry.host}/${ART}`, '--plain-http'),
+      alice.tufci(
+        ...['add-artifact', 'sign/b', `oci://${registry.host}/apps/web:v1`],
+        ...['--path', ART, '--plain-http'],
+      ),
     );
     await ok(alice.tufci('sign', 'sign/b', '--yes'));
     expect((await status('sign/a')).complete).toBe(true);
@@ -122,7 +125,7 @@ describe('event update brings an event behind the default branch up to date', ()
     expect(out).toContain('Committed the merge of origin/main');
     const t = targetsAt('origin/sign/b');
     expect(t.version).toBe(targetsAt('origin/main').version + 1);
-    expect(Object.keys(t.targets).sort()).toEqual(['a.txt', ART, 'b.txt']);
+    expect(Object.keys(t.targets).sort()).toEqual(['a.txt', 'b.txt', ART]);
     expect(t.targets[ART]!.hashes.sha256).toBe(web.digest.replace('sha256:', ''));
     expect(t.targets[ART]!.custom?.oci?.digest).toBe(web.digest);
     expect(t.targets['a.txt']!.hashes.sha256).toBe(sha256('from event a\n'));
