@@ -39,6 +39,7 @@ export async function eventUpdateTask(
         : await knownGood(git, remote, defaultBranch);
       return await updateEvent(repo, base, t.now, { event: branch });
     } catch (e) {
+      // catchUp aborts its own merge when it fails; one that succeeded is undone here
       if (caughtUp && (await git.merging())) await git.abortMerge();
       throw e;
     }

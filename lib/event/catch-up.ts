@@ -139,31 +139,37 @@ export async function catchUp(
       `${outside.join(', ')}: changed both on ${tipRef} and in this event; bring the two versions together on this branch (git merge ${tipRef}), push, and run \`tufci event update\` again`,
     );
   }
-  const names = [...new Set([...tipRoles.keys(), ...eventRoles.keys()])];
-  const offline = new Set([STATE_FILE, ...names.map((n) => repo.relRolePath(n))]);
-  // snapshot, timestamp and root_history as the default branch has them
-  const tipFiles = await git.listFiles(tip, 'metadata');
-  await git.checkoutPaths(
-    tip,
-    tipFiles.filter((f) => !offline.has(f)),
-  );
-  for (const v of repo.rootHistory()) {
-    const rel = `metadata/root_history/${v}.root.json`;
-    if (!tipFiles.includes(rel)) removeInside(repo.dir, rel, 'repository');
+  try {
+    const names = [...new Set([...tipRoles.keys(), ...eventRoles.keys()])];
+    const offline = new Set([STATE_FILE, ...names.map((n) => repo.relRolePath(n))]);
+    // snapshot, timestamp and root_history as the default branch has them
+    const tipFiles = await git.listFiles(tip, 'metadata');
+    await git.checkoutPaths(
+      tip,
+      tipFiles.filter((f) => !offline.has(f)),
+    );
+    for (const v of repo.rootHistory()) {
+      const rel = `metadata/root_history/${v}.root.json`;
+      if (!tipFiles.includes(rel)) removeInside(repo.dir, rel, 'repository');
+    }
+    for (const role of names) {
+      const env = mergeRole(role, await base.read(role), eventRoles.get(role), tipRoles.get(role));
+      if (env) repo.writeRole(role, env, { history: false });
+      else if (existsSync(join(repo.dir, repo.relRolePath(role)))) repo.removeRole(role);
+    }
+    const invites = merge3(
+      await base.invites(),
+      eventInvites,
+      await main.invites(),
+      'invites',
+      STATE_FILE,
+    ) as Invites;
+    writeInvites(repo.dir, invites ?? {});
+  } catch (e) {
+    // nothing of the merge stays behind: the work tree and index are the event's again
+    await git.abortMerge();
+    throw e;
   }
-  for (const role of names) {
-    const env = mergeRole(role, await base.read(role), eventRoles.get(role), tipRoles.get(role));
-    if (env) repo.writeRole(role, env, { history: false });
-    else if (existsSync(join(repo.dir, repo.relRolePath(role)))) repo.removeRole(role);
-  }
-  const invites = merge3(
-    await base.invites(),
-    eventInvites,
-    await main.invites(),
-    'invites',
-    STATE_FILE,
-  ) as Invites;
-  writeInvites(repo.dir, invites ?? {});
   log(`Took in ${tipRef} (${tip.slice(0, 10)}): the event's changes now apply to its metadata.`);
   return tip;
 }

@@ -118,6 +118,13 @@ describe('event update brings an event behind the default branch up to date', ()
     expect(conflict).toContain('metadata/targets.json');
   });
 
+  it('signing the event while it is behind is refused, pointing at event update', async () => {
+    const r = await alice.tufci('sign', 'sign/b', '--yes');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('event sign/b: behind main on targets');
+    expect(r.err).toContain('`tufci event update --push`');
+  });
+
   it('event update takes in the default branch: nothing dropped, bumped from its version, to be signed again', async () => {
     const appsBefore = git(ci.dir, 'show', 'origin/sign/b:metadata/apps.json');
     const out = await update('sign/b');
@@ -174,5 +181,21 @@ describe('event update brings an event behind the default branch up to date', ()
     } finally {
       await server.close();
     }
+  });
+
+  it('two different changes to one field are refused, naming it; nothing is committed or pushed', async () => {
+    await ok(alice.tufci('delegate', 'sign/c', 'targets', '--expiry', '100'));
+    await ok(alice.tufci('delegate', 'sign/d', 'targets', '--expiry', '200'));
+    w.merge('sign/c');
+    const before = w.remoteRef('sign/d');
+    w.sync(ci, 'sign/d');
+    const r = await ci.tufci('event', 'update', '--push');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      'metadata/targets.json signed.x-tuf-on-ci-expiry-period: changed both on the default branch and in this event, differently',
+    );
+    expect(w.remoteRef('sign/d')).toBe(before);
+    expect(git(ci.dir, 'status', '--porcelain')).toBe('');
+    expect(git(ci.dir, 'rev-parse', 'HEAD').trim()).toBe(before);
   });
 });

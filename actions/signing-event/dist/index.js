@@ -29955,30 +29955,35 @@ async function catchUp(git, repo, tipRef, log) {
       `${outside2.join(", ")}: changed both on ${tipRef} and in this event; bring the two versions together on this branch (git merge ${tipRef}), push, and run \`tufci event update\` again`
     );
   }
-  const names = [.../* @__PURE__ */ new Set([...tipRoles.keys(), ...eventRoles.keys()])];
-  const offline = /* @__PURE__ */ new Set([STATE_FILE, ...names.map((n) => repo.relRolePath(n))]);
-  const tipFiles = await git.listFiles(tip, "metadata");
-  await git.checkoutPaths(
-    tip,
-    tipFiles.filter((f) => !offline.has(f))
-  );
-  for (const v of repo.rootHistory()) {
-    const rel = `metadata/root_history/${v}.root.json`;
-    if (!tipFiles.includes(rel)) removeInside(repo.dir, rel, "repository");
+  try {
+    const names = [.../* @__PURE__ */ new Set([...tipRoles.keys(), ...eventRoles.keys()])];
+    const offline = /* @__PURE__ */ new Set([STATE_FILE, ...names.map((n) => repo.relRolePath(n))]);
+    const tipFiles = await git.listFiles(tip, "metadata");
+    await git.checkoutPaths(
+      tip,
+      tipFiles.filter((f) => !offline.has(f))
+    );
+    for (const v of repo.rootHistory()) {
+      const rel = `metadata/root_history/${v}.root.json`;
+      if (!tipFiles.includes(rel)) removeInside(repo.dir, rel, "repository");
+    }
+    for (const role of names) {
+      const env = mergeRole(role, await base.read(role), eventRoles.get(role), tipRoles.get(role));
+      if (env) repo.writeRole(role, env, { history: false });
+      else if (existsSync6(join4(repo.dir, repo.relRolePath(role)))) repo.removeRole(role);
+    }
+    const invites = merge3(
+      await base.invites(),
+      eventInvites,
+      await main2.invites(),
+      "invites",
+      STATE_FILE
+    );
+    writeInvites(repo.dir, invites ?? {});
+  } catch (e) {
+    await git.abortMerge();
+    throw e;
   }
-  for (const role of names) {
-    const env = mergeRole(role, await base.read(role), eventRoles.get(role), tipRoles.get(role));
-    if (env) repo.writeRole(role, env, { history: false });
-    else if (existsSync6(join4(repo.dir, repo.relRolePath(role)))) repo.removeRole(role);
-  }
-  const invites = merge3(
-    await base.invites(),
-    eventInvites,
-    await main2.invites(),
-    "invites",
-    STATE_FILE
-  );
-  writeInvites(repo.dir, invites ?? {});
   log(`Took in ${tipRef} (${tip.slice(0, 10)}): the event's changes now apply to its metadata.`);
   return tip;
 }
