@@ -28,6 +28,10 @@ export async function delegateCommand(
   o: DelegateOpts,
 ): Promise<void> {
   const cfg = signerConfig(ctx, o);
+  if ([o.signers, o.threshold, o.expiry, o.signing, o.paths].every((v) => v === undefined))
+    throw new UsageError(
+      `nothing to change in ${role}: give --signers, --threshold, --expiry, --signing or --paths`,
+    );
   const signers = o.signers === undefined ? undefined : userList(o.signers, '--signers', []);
   const pairs = parseKeyPairs(o.key);
   for (const u of Object.keys(pairs))

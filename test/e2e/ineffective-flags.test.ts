@@ -169,3 +169,29 @@ describe('a flag that has no effect in its combination is a usage error', () => 
     expect(s.code).toBe(0);
   });
 });
+
+describe('flags that have no effect on the role they name (a bootstrapped repository)', () => {
+  const w = new World();
+  afterAll(() => w.cleanup());
+  const alice = w.clone('alice');
+
+  const cases: [string[], string, string][] = [
+    [['delegate', 'sign/y', 'targets', '--paths', 'x/*'], '--paths', 'targets is a top-level role'],
+    [['delegate', 'sign/y', 'root', '--paths', 'x/*'], '--paths', 'only delegated roles'],
+    [['delegate', 'sign/y', 'timestamp', '--signers', '@alice'], '--signers', 'online key'],
+    [['delegate', 'sign/y', 'targets'], 'nothing to change in targets', '--signers, --threshold'],
+    [['delegate', 'sign/y', 'targets', '--no-sign'], 'nothing to change in targets', '--paths'],
+  ];
+
+  it.each(cases)('%j: exit 2 naming %s', async (args, flag, why) => {
+    if (!w.remoteRef('sign/init')) await w.bootstrap([alice], 1);
+    const head = git(w.remote, 'rev-parse', 'main');
+    const r = await alice.tufci(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`error: ${flag}`);
+    expect(r.err).toContain(why);
+    expect(w.remoteRef('sign/y')).toBeUndefined();
+    expect(git(w.remote, 'rev-parse', 'main')).toBe(head);
+    expect(git(alice.dir, 'status', '--porcelain', 'metadata')).toBe('');
+  });
+});
