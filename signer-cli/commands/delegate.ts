@@ -28,10 +28,6 @@ export async function delegateCommand(
   o: DelegateOpts,
 ): Promise<void> {
   const cfg = signerConfig(ctx, o);
-  if ([o.signers, o.threshold, o.expiry, o.signing, o.paths].every((v) => v === undefined))
-    throw new UsageError(
-      `nothing to change in ${role}: give --signers, --threshold, --expiry, --signing or --paths`,
-    );
   const signers = o.signers === undefined ? undefined : userList(o.signers, '--signers', []);
   const pairs = parseKeyPairs(o.key);
   for (const u of Object.keys(pairs))
@@ -41,6 +37,10 @@ export async function delegateCommand(
           ? `--key ${u} has no effect here: ${u} is not in --signers (${signers.join(',')})`
           : `--key ${u} has no effect without --signers: give the complete new list of ${role}'s signers, ${u} among them (e.g. --signers ${u},…)`,
       );
+  if ([o.signers, o.threshold, o.expiry, o.signing, o.paths].every((v) => v === undefined))
+    throw new UsageError(
+      `nothing to change in ${role}: give --signers, --threshold, --expiry, --signing or --paths`,
+    );
   const knownKeys = Object.fromEntries(
     Object.entries(pairs).map(([u, p]) => [u, readPublicKey(p, `--key ${u}`)]),
   );
