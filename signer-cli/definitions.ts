@@ -179,7 +179,7 @@ export function defineEvent(program: Command, ctx: Ctx): void {
     .description('signing-event tasks that CI runs on sign/* branches');
   ev.command('update')
     .description(
-      'sync targets metadata with targets/, bump each changed role once per event, commit (idempotent)',
+      'sync targets metadata with targets/, bump each changed role once per event, commit (idempotent); an event behind the default branch takes it in first (a merge commit, no JSON conflict)',
     )
     .option('--remote <name>', 'remote that has the default branch', 'origin')
     .option('--default-branch <name>', 'default branch (default: the remote HEAD)')
