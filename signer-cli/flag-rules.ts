@@ -181,6 +181,17 @@ export function checkFlags(cmd: Command): void {
     args: cmd.processedArgs,
   };
   const path = pathOf(cmd);
+  // `--cache DIR --no-cache` sets one option twice: the last would silently win
+  let root: Command = cmd;
+  while (root.parent) root = root.parent;
+  // commander keeps the words it parsed on the program (not in its typings)
+  const raw = (root as unknown as { rawArgs?: string[] }).rawArgs ?? [];
+  if (
+    path === 'verify' &&
+    raw.includes('--no-cache') &&
+    raw.some((a) => a === '--cache' || a.startsWith('--cache='))
+  )
+    throw new UsageError('--cache has no effect here: --no-cache keeps nothing between runs');
   for (const r of RULES) {
     if (r.command === path && view.given(r.attr) && r.when(view))
       throw new UsageError(`${r.flag} has no effect here: ${r.why}`);

@@ -117,6 +117,8 @@ describe('a flag that has no effect in its combination is a usage error', () => 
       'only a registry',
     ],
     [['verify', '--from', 'dir:site', '--out', 'x.bin'], '--out', '--target'],
+    [['verify', '--from', 'dir:site', '--cache', 'c', '--no-cache'], '--cache', '--no-cache'],
+    [['verify', '--from', 'dir:site', '--no-cache', '--cache', 'c'], '--cache', '--no-cache'],
     [
       ['verify', `oci://127.0.0.1:9/app@${DIGEST}`, '--target', 'a', '--out', 'x.bin'],
       '--out',
