@@ -101,7 +101,7 @@ export function signerConfig(ctx: Ctx, flags: ConfigFlags): SignerConfig {
   };
 }
 
-function passphraseSource(ctx: Ctx, what: string): () => Promise<string | undefined> {
+export function passphraseSource(ctx: Ctx, what: string): () => Promise<string | undefined> {
   return async () => {
     const fromEnv = ctx.env.TUFCI_KEY_PASSPHRASE;
     if (fromEnv !== undefined) return fromEnv;

@@ -11,6 +11,7 @@ import type { StatusOpts } from './commands/status.js';
 import type { InitOpts } from './commands/init.js';
 import type { ProjectOpts } from './commands/project.js';
 import type { GenOpts, SetupOpts } from './commands/key.js';
+import type { RotateOpts } from './commands/rotate.js';
 import type { AddArtifactOpts } from './commands/oci-add-artifact.js';
 import type { BumpOpts, OnlineSignOpts } from './commands/online.js';
 import type { ListOpts, PublicOpts } from './commands/pkcs11-keys.js';
@@ -250,7 +251,7 @@ export function defineEvent(program: Command, ctx: Ctx): void {
     .description('signing-event tasks that CI runs on sign/* branches');
   ev.command('update')
     .description(
-      'sync targets metadata with targets/, bump each changed role once per event, commit (idempotent)',
+      'sync targets metadata with targets/, bump each changed role once per event, commit (idempotent); an event behind the default branch takes it in first (a merge commit, no JSON conflict)',
     )
     .option('--remote <name>', 'remote that has the default branch', 'origin')
     .option('--default-branch <name>', 'default branch (default: the remote HEAD)')
@@ -354,6 +355,28 @@ export function defineKey(program: Command, ctx: Ctx): void {
       'store the private key unencrypted (online keys kept in CI secrets only)',
     )
     .action(async (o: GenOpts) => (await import('./commands/key.js')).generateCommand(ctx, o));
+  configOptions(
+    key
+      .command('rotate')
+      .description(
+        'open one signing event that replaces your key in every role you sign (root, targets, delegated roles), sign it with the new and the old key, and point .tufci.yaml at the new key',
+      ),
+  )
+    .requiredOption(
+      '--new-key <key>',
+      'the new key: a key file (KEY, or KEY.pub beside it), or a token key: 9c, id:HEX, label:NAME, pkcs11:…',
+    )
+    .option(
+      '--pkcs11-module <path>',
+      'with a token key: its PKCS#11 module (default: pkcs11-module in .tufci.yaml, or ykcs11)',
+    )
+    .option('--event <branch>', 'signing event branch (default: sign/rotate-<your name>)')
+    .option(
+      '--no-sign',
+      'do not sign (then `tufci sign` with the new key, and with the old one for root)',
+    )
+    .option('--no-push', 'commit but do not push')
+    .action(async (o: RotateOpts) => (await import('./commands/rotate.js')).rotateCommand(ctx, o));
   key
     .command('list')
     .description(

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { TufciError, type ErrorCode } from '../lib/errors.js';
 import { OciError } from '../lib/oci/errors.js';
 import type { Ctx } from './context.js';
+import { checkFlags } from './flag-rules.js';
 import {
   defineAddArtifact,
   defineDelegate,
@@ -44,6 +45,7 @@ export function buildProgram(ctx: Ctx): Command {
   defineMirror(program, ctx);
   defineCopy(program, ctx);
   for (const c of program.commands) c.exitOverride();
+  program.hook('preAction', (_program, action) => checkFlags(action));
   return program;
 }
 

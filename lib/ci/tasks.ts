@@ -1,4 +1,5 @@
-import { knownGood } from '../event/base.js';
+import { GitRevReader, knownGood } from '../event/base.js';
+import { catchUp } from '../event/catch-up.js';
 import { bumped, rolesToBump } from '../event/expiring.js';
 import { updateEvent } from '../event/update.js';
 import { pushEvent } from '../event/workflow.js';
@@ -15,32 +16,61 @@ export interface TaskEnv {
   remote?: string;
 }
 
-/** Sync, bump and commit the event checked out in `dir` (CI on a sign/* push). */
+/**
+ * Sync, bump and commit the event checked out in `dir` (CI on a sign/* push). An event
+ * behind the default branch takes it in first (lib/event/catch-up.ts): a merge commit
+ * whose metadata is the event's changes applied to the default branch's.
+ */
 export async function eventUpdateTask(
   t: TaskEnv,
   o: { defaultBranch?: string; commit?: boolean; push?: boolean } = {},
-): Promise<{ written: string[]; committed: boolean; branch: string }> {
+): Promise<{ written: string[]; committed: boolean; branch: string; caughtUp?: string }> {
   const git = new Git(t.dir, t.env);
   const remote = t.remote ?? 'origin';
   const repo = new RepoDir(t.dir);
   const branch = await git.currentBranch();
-  const base = await knownGood(git, remote, o.defaultBranch);
-  const res = await withRollback(t.dir, ['metadata'], () =>
-    updateEvent(repo, base, t.now, { event: branch }),
-  );
+  const defaultBranch = o.defaultBranch ?? (await git.defaultBranch(remote));
+  let caughtUp: string | undefined;
+  const res = await withRollback(t.dir, ['metadata'], async () => {
+    try {
+      caughtUp = await catchUp(git, repo, `${remote}/${defaultBranch}`, t.log);
+      const base = caughtUp
+        ? new GitRevReader(git, caughtUp)
+        : await knownGood(git, remote, defaultBranch);
+      return await updateEvent(repo, base, t.now, { event: branch });
+    } catch (e) {
+      // catchUp aborts its own merge when it fails; one that succeeded is undone here
+      if (caughtUp && (await git.merging())) await git.abortMerge();
+      throw e;
+    }
+  });
   for (const l of res.log) t.log(l);
   let committed = false;
-  if (!res.written.length) t.log('Metadata is up to date; nothing to commit.');
+  if (caughtUp) {
+    const what = res.written.length ? `; update ${res.writtenText}` : '';
+    if (o.commit === false) {
+      t.log(
+        `Merge of ${remote}/${defaultBranch} left uncommitted (--no-commit): \`git commit\` it.`,
+      );
+    } else {
+      await git.commitMerge(
+        `Signing event: take in ${defaultBranch} (${caughtUp.slice(0, 10)})${what}`,
+        ['metadata'],
+      );
+      committed = true;
+      t.log(`Committed the merge of ${remote}/${defaultBranch}${what}.`);
+    }
+  } else if (!res.written.length) t.log('Metadata is up to date; nothing to commit.');
   else if (o.commit !== false) {
     committed = await git.commit(`Signing event: update ${res.writtenText}`, ['metadata']);
     t.log(`Committed new metadata for ${res.writtenText}.`);
-    if (o.push)
-      await pushEvent(
-        { git, remotes: { pullRemote: remote, pushRemote: remote }, log: t.log },
-        branch,
-      );
   }
-  return { written: res.written, committed, branch };
+  if (committed && o.push)
+    await pushEvent(
+      { git, remotes: { pullRemote: remote, pushRemote: remote }, log: t.log },
+      branch,
+    );
+  return { written: res.written, committed, branch, ...(caughtUp ? { caughtUp } : {}) };
 }
 
 /**

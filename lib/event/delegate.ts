@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { UsageError, UserError } from '../errors.js';
 import type { TufPublicKey } from '../tuf/types.js';
 import { addDays, tufDate } from '../tuf/envelope.js';
 import { keyidIn } from '../tuf/key-identity.js';
@@ -56,7 +56,10 @@ export function delegate(repo: RepoDir, o: DelegateOptions): { invited: string[]
   if (topLevel) {
     entry = root.signed.roles[o.role]!;
     keyHolder = root.signed.keys;
-    if (o.paths) throw new UserError('--paths: only delegated roles have paths');
+    if (o.paths)
+      throw new UsageError(
+        `--paths has no effect here: ${o.role} is a top-level role, and only delegated roles have paths`,
+      );
   } else {
     const t = targets.signed as TargetsSigned;
     t.delegations ??= { keys: {}, roles: [] };
@@ -85,7 +88,9 @@ export function delegate(repo: RepoDir, o: DelegateOptions): { invited: string[]
     }
   }
   if (o.signers && isOnlineRole(o.role))
-    throw new UserError(`--signers: ${o.role} is signed by the online key`);
+    throw new UsageError(
+      `--signers has no effect here: ${o.role} is signed by the online key (change it with a new online key in root)`,
+    );
 
   let pendingInvites = Object.values(invites).filter((r) => r.includes(o.role)).length;
   if (o.signers) {

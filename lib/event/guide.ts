@@ -38,7 +38,7 @@ export function eventGuide(i: EventGuideInput): Guide {
   if (i.behind.length)
     return {
       lines,
-      next: `Next: \`git merge ${main} && git push ${i.remote} ${i.event}\` (CI then updates the event; its roles are signed again)`,
+      next: `Next: waiting for CI to bring this event up to date with ${i.defaultBranch} (or run \`tufci event update --push\`, which takes in ${main}); its roles are then signed again`,
     };
   if (i.outOfSync.length)
     return {

@@ -18,7 +18,7 @@ export interface OpenEventStatus {
 }
 
 /** The offline roles at a revision: root, targets and the roles targets delegates to. */
-async function rolesAt(reader: GitRevReader): Promise<Map<string, Envelope>> {
+export async function rolesAt(reader: GitRevReader): Promise<Map<string, Envelope>> {
   const roles = new Map<string, Envelope>();
   const root = await reader.read('root');
   if (!root) return roles;

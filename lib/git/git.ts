@@ -171,6 +171,44 @@ export class Git {
     return true;
   }
 
+  /**
+   * Starts merging `rev` into HEAD without committing. Conflicts do not throw: the paths
+   * left unmerged are returned (empty: the merge applied cleanly).
+   */
+  async mergeNoCommit(rev: string): Promise<string[]> {
+    let failure = '';
+    try {
+      await this.git.raw(['merge', '--no-commit', '--no-ff', '-q', rev]);
+    } catch (e) {
+      // a conflict exits non-zero; what is unmerged tells the rest
+      failure = (e as Error).message.trim().split('\n').slice(0, 4).join('\n');
+    }
+    if (!(await this.merging()))
+      throw new GitError(`git merge ${rev} failed in ${this.dir}${failure ? `: ${failure}` : ''}`);
+    const out = await this.run(['diff', '--name-only', '--diff-filter=U'], 'diff');
+    return out.split('\n').filter(Boolean);
+  }
+
+  /** Whether a merge is in progress. */
+  async merging(): Promise<boolean> {
+    return this.revExists('MERGE_HEAD');
+  }
+
+  async abortMerge(): Promise<void> {
+    await this.run(['merge', '--abort'], 'merge --abort');
+  }
+
+  /** Puts the files of `paths` as they are at `rev` into the work tree and the index. */
+  async checkoutPaths(rev: string, paths: string[]): Promise<void> {
+    if (paths.length) await this.run(['checkout', rev, '--', ...paths], 'checkout');
+  }
+
+  /** Stages every change under `paths` and commits the merge in progress. */
+  async commitMerge(message: string, paths: string[]): Promise<void> {
+    await this.run(['add', '-A', '--', ...paths], 'add');
+    await this.run(['commit', '-q', '--no-edit', '-m', message], 'commit');
+  }
+
   async push(remote: string, branch: string, opts: { delete?: boolean } = {}): Promise<void> {
     const ref = opts.delete ? `:refs/heads/${branch}` : `HEAD:refs/heads/${branch}`;
     await this.run(['push', '-q', remote, ref], `push to ${remote}`);

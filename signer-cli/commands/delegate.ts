@@ -35,12 +35,29 @@ export async function delegateCommand(
   // bad input is refused before the event branch is touched
   const bits = o.bins === undefined ? undefined : binBits(o.bins);
   const cfg = signerConfig(ctx, o);
+  const signers = o.signers === undefined ? undefined : userList(o.signers, '--signers', []);
+  const pairs = parseKeyPairs(o.key);
+  for (const u of Object.keys(pairs))
+    if (!signers?.includes(u))
+      throw new UsageError(
+        signers
+          ? `--key ${u} has no effect here: ${u} is not in --signers (${signers.join(',')})`
+          : `--key ${u} has no effect without --signers: give the complete new list of ${role}'s signers, ${u} among them (e.g. --signers ${u},…)`,
+      );
+  if (
+    [o.signers, o.threshold, o.expiry, o.signing, o.paths, o.bins, o.online, o.binPrefix].every(
+      (v) => v === undefined,
+    )
+  )
+    throw new UsageError(
+      `nothing to change in ${role}: give --signers, --threshold, --expiry, --signing, --paths or --bins`,
+    );
+  const knownKeys = Object.fromEntries(
+    Object.entries(pairs).map(([u, p]) => [u, readPublicKey(p, `--key ${u}`)]),
+  );
   const io = eventIo(ctx, cfg);
   const ev = await openEvent(io, event);
   const repo = repoOf(ctx);
-  const knownKeys = Object.fromEntries(
-    Object.entries(parseKeyPairs(o.key)).map(([u, p]) => [u, readPublicKey(p, `--key ${u}`)]),
-  );
   const bins = o.bins !== undefined || o.online === true || o.binPrefix !== undefined;
   if (bins)
     for (const [flag, v] of [
@@ -53,7 +70,6 @@ export async function delegateCommand(
           `${flag}: not with --bins (hash bins are chosen by hash; change ${role}'s own settings in a delegate command without --bins)`,
         );
   await withRollback(ctx.cwd, ['metadata'], async () => {
-    const signers = o.signers === undefined ? undefined : userList(o.signers, '--signers', []);
     if (bins)
       delegateBins(repo, {
         role,

@@ -4,7 +4,7 @@ import { addProjectsLayout } from '../../lib/event/projects.js';
 import { normalizeUser } from '../../lib/event/invites.js';
 import { applySignatures, planSigning } from '../../lib/event/sign.js';
 import { updateEvent } from '../../lib/event/update.js';
-import { UserError } from '../../lib/errors.js';
+import { UsageError, UserError } from '../../lib/errors.js';
 import { checkOnlineUri } from '../../lib/signers/online/index.js';
 import type { TufPublicKey } from '../../lib/tuf/types.js';
 import { tufKeyFromPublicPem } from '../../lib/tuf/keys.js';
@@ -90,13 +90,31 @@ export async function initCommand(ctx: Ctx, o: InitOpts): Promise<void> {
     throw new UserError(
       '--top-level-dirs: not with --layout projects (projects own targets/<name>/)',
     );
-  const io = eventIo(ctx, cfg);
-  const ev = await openEvent(io, o.event);
-  const repo = repoOf(ctx);
+  if (layout !== 'projects' && o.bins !== undefined)
+    throw new UsageError(
+      '--bins has no effect here: it sizes the projects layout (--layout projects)',
+    );
   const rootSigners = userList(o.rootSigners, '--root-signers', [cfg.user]);
   const targetsSigners = userList(o.targetsSigners, '--targets-signers', [cfg.user]);
   // a maintainer who does not sign sets the repository up with every signer invited
   const signs = rootSigners.includes(cfg.user) || targetsSigners.includes(cfg.user);
+  if (!signs && (o.keyfile !== undefined || o.method !== undefined))
+    throw new UsageError(
+      `${o.keyfile !== undefined ? '--keyfile' : '--method'} has no effect here: you (${cfg.user}) are not among --root-signers or --targets-signers, so you sign nothing`,
+    );
+  for (const u of Object.keys(parseKeyPairs(o.key))) {
+    if (!rootSigners.includes(u) && !targetsSigners.includes(u))
+      throw new UsageError(
+        `--key ${u} has no effect here: ${u} is not among --root-signers (${rootSigners.join(',')}) or --targets-signers (${targetsSigners.join(',')})`,
+      );
+    if (u === cfg.user && signs)
+      throw new UsageError(
+        `--key ${u} has no effect here: that is you, and your key is the one you sign with (--keyfile, or .tufci.yaml)`,
+      );
+  }
+  const io = eventIo(ctx, cfg);
+  const ev = await openEvent(io, o.event);
+  const repo = repoOf(ctx);
   const signer = signs ? await makeSigner(ctx, cfg) : undefined;
   const knownKeys = Object.fromEntries(
     Object.entries(parseKeyPairs(o.key)).map(([u, p]) => [u, readPublicKey(p, `--key ${u}`)]),

@@ -5,6 +5,8 @@ import { acceptInvites, applySignatures, planSigning } from '../../lib/event/sig
 import { eventStatus, unsignedKeysOf } from '../../lib/event/status.js';
 import type { EventStatus } from '../../lib/event/status.js';
 import { loadOfflineRoles } from '../../lib/event/load.js';
+import { GitRevReader } from '../../lib/event/base.js';
+import { behindDefault } from '../../lib/event/open-events.js';
 import { updateEvent } from '../../lib/event/update.js';
 import { UserError } from '../../lib/errors.js';
 import { binGroups, compactRoleNames } from '../../lib/tuf/bins.js';
@@ -30,6 +32,16 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
     );
   // nothing for this signer: say so before asking for a key (or touching a YubiKey)
   const before = await eventStatus(loadOfflineRoles(repo), ev.base, readInvites(repo.dir));
+  const tip = new GitRevReader(ev.git, `${cfg.pullRemote}/${ev.defaultBranch}`);
+  const behind = await behindDefault(
+    before.roles.map((r) => r.role),
+    ev.base,
+    tip,
+  );
+  if (behind.length)
+    throw new UserError(
+      `event ${event}: behind ${ev.defaultBranch} on ${behind.map((b) => b.role).join(', ')} (changed there since the event began): waiting for CI to bring it up to date (or run \`tufci event update --push\`); a signature now would be over metadata that cannot be merged`,
+    );
   const invited = (before.invites[cfg.user] ?? []).length > 0;
   if (!invited && !before.roles.some((r) => unsignedKeysOf(r, cfg.user).length)) {
     ctx.out(nothingLeft(before, cfg.user, event));

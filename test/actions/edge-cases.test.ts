@@ -90,9 +90,11 @@ describe('actions: the cases users hit', () => {
   });
 
   it('refuses a branch that is not a signing event, with one clear failure', async () => {
-    const run = await action('signing-event', 'main');
+    const run = await action('signing-event', 'develop');
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('::error::branch main is not a signing event (sign/*)');
+    expect(run.stdout).toContain(
+      '::error::branch develop is not a signing event (sign/*) nor main',
+    );
   });
 
   it('opens, comments on and closes one failure issue for a scheduled workflow', async () => {

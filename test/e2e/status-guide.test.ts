@@ -92,7 +92,7 @@ describe('status: events, the default branch, the next command', () => {
       'Warning: sign/a is behind main on targets: main changed it since this event began (v1 then, v2 now); merging would undo that change.',
     );
     expect(last(r.out)).toBe(
-      'Next: `git merge origin/main && git push origin sign/a` (CI then updates the event; its roles are signed again)',
+      'Next: waiting for CI to bring this event up to date with main (or run `tufci event update --push`, which takes in origin/main); its roles are then signed again',
     );
     git(w.remote, 'branch', '-D', 'sign/a');
   });

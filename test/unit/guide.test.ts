@@ -42,7 +42,9 @@ describe('eventGuide: one next command for each state', () => {
     expect(behind.lines).toEqual([
       'Warning: sign/x is behind main on targets: main changed it since this event began (v1 then, v2 now); merging would undo that change.',
     ]);
-    expect(behind.next).toMatch(/^Next: `git merge origin\/main && git push origin sign\/x`/);
+    expect(behind.next).toMatch(
+      /^Next: waiting for CI to bring this event up to date with main \(or run `tufci event update --push`/,
+    );
     expect(
       eventGuide({ ...base, status: status(false, ['@a']), outOfSync: ['targets'], user: '@a' })
         .next,

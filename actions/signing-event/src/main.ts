@@ -3,6 +3,7 @@ import { context } from '@actions/github';
 import { UserError, isTufciError } from '../../../lib/errors.js';
 import { eventUpdateTask } from '../../../lib/ci/tasks.js';
 import { knownGood } from '../../../lib/event/base.js';
+import { openEvents } from '../../../lib/event/open-events.js';
 import { failureMarkdown, statusMarkdown } from '../../../lib/event/render.js';
 import { eventReport } from '../../../lib/event/report.js';
 import { Git } from '../../../lib/git/git.js';
@@ -19,19 +20,17 @@ import {
 
 export const MARKER = '<!-- tufci-signing-event-status -->';
 
-async function main(): Promise<void> {
-  const dir = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const branch = core.getInput('branch') || branchOf(context.ref);
-  if (!branch.startsWith('sign/'))
-    throw new UserError(`branch ${branch} is not a signing event (sign/*)`);
-  const gh = repoClient(core.getInput('token', { required: true }));
-  const git = new Git(dir, process.env);
-  if (!(await git.remoteBranches('origin')).includes(branch)) {
-    core.notice(`Branch ${branch} no longer exists; nothing to do.`);
-    return;
-  }
-  const base = await defaultBranch(gh);
-  const now = new Date();
+interface Run {
+  dir: string;
+  gh: ReturnType<typeof repoClient>;
+  git: Git;
+  base: string;
+  now: Date;
+}
+
+/** Updates one event checked out in `dir` and its pull request; false when the branch is gone. */
+async function updateOne(r: Run, branch: string): Promise<void> {
+  const { dir, gh, git, base, now } = r;
   const log = (l: string): void => core.info(l);
   const openPr = (): ReturnType<typeof findOrCreatePr> =>
     findOrCreatePr(
@@ -74,9 +73,55 @@ async function main(): Promise<void> {
   core.setOutput('complete', String(report.status.complete));
   core.info(
     report.status.complete
-      ? 'Signing event complete: ready for review.'
-      : 'Signing event waiting for signatures.',
+      ? `Signing event ${branch} complete: ready for review.`
+      : `Signing event ${branch} waiting for signatures.`,
   );
+}
+
+/**
+ * The default branch moved (a push to it): every open event takes it in, so none is
+ * left behind with metadata that would conflict on merge. Each event is tried; the run
+ * fails at the end if one of them did.
+ */
+async function updateOpenEvents(r: Run): Promise<void> {
+  await r.git.fetch('origin');
+  const events = (await openEvents(r.git, 'origin', r.base)).map((e) => e.event);
+  if (!events.length) {
+    core.info(`No open signing event to bring up to date with ${r.base}.`);
+    return;
+  }
+  const failed: string[] = [];
+  for (const event of events) {
+    core.startGroup(`Signing event ${event}`);
+    try {
+      await r.git.checkout(event, `origin/${event}`);
+      await updateOne(r, event);
+    } catch (e) {
+      failed.push(event);
+      core.error(`${event}: ${(e as Error).message}`);
+    } finally {
+      core.endGroup();
+    }
+  }
+  if (failed.length)
+    throw new UserError(`could not bring ${failed.join(', ')} up to date with ${r.base}`);
+}
+
+async function main(): Promise<void> {
+  const dir = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const branch = core.getInput('branch') || branchOf(context.ref);
+  const gh = repoClient(core.getInput('token', { required: true }));
+  const git = new Git(dir, process.env);
+  const base = await defaultBranch(gh);
+  const run: Run = { dir, gh, git, base, now: new Date() };
+  if (branch === base) return updateOpenEvents(run);
+  if (!branch.startsWith('sign/'))
+    throw new UserError(`branch ${branch} is not a signing event (sign/*) nor ${base}`);
+  if (!(await git.remoteBranches('origin')).includes(branch)) {
+    core.notice(`Branch ${branch} no longer exists; nothing to do.`);
+    return;
+  }
+  await updateOne(run, branch);
 }
 
 void runAction(main);
