@@ -66,6 +66,8 @@ describe('hashed bins signed offline', () => {
     );
     expect(d.code, d.err).toBe(0);
     expect(d.out).toContain('Bins bins-0 … bins-f (16 bins)');
+    // the signer of targets sees the delegation it signs
+    expect(d.out).toContain('* signers of bins-* (16 hash bins): none -> @alice; threshold 1');
     const ci = w.ci('sign/bins');
     const st = JSON.parse((await ci.tufci('status', '--json')).out);
     expect(st.complete).toBe(true);
@@ -145,6 +147,8 @@ describe('hashed bins signed offline', () => {
     w.sync(alice, 'main');
     const d = await alice.tufci('delegate', 'sign/reshape', 'targets', '--bins', '4');
     expect(d.code, d.err).toBe(0);
+    expect(d.out).toContain('* signers of bins-* (16 hash bins): @alice; threshold 1 -> none');
+    expect(d.out).toContain('* signers of bins-* (4 hash bins): none -> @alice; threshold 1');
     const ci = w.ci('sign/reshape');
     // bins-0 … bins-3 keep their names (a new version each), bins-4 … bins-f are gone
     expect(binFiles(ci)).toEqual(['bins-0.json', 'bins-1.json', 'bins-2.json', 'bins-3.json']);
@@ -236,6 +240,7 @@ describe('hashed bins signed by the online key (PEP 458 style)', () => {
       '--online',
     );
     expect(d.code, d.err).toBe(0);
+    expect(d.out).toContain('* signers of bins-* (8 hash bins): none -> online key; threshold 1');
     const ci = w.ci('sign/online-bins');
     const t = meta(ci, 'targets').signed;
     const sr = t.delegations.succinct_roles as { keyids: string[] };
