@@ -305,3 +305,71 @@ describe('hashed bins signed by the online key (PEP 458 style)', () => {
     }
   });
 });
+
+describe('hash bins below a delegated role', () => {
+  const w = new World();
+  afterAll(() => w.cleanup());
+  const alice = w.clone('alice');
+  const bob = w.clone('bob');
+
+  it('targets → packages → 4 bins: files in targets/packages/ land in their bin; clients verify', async () => {
+    await w.bootstrap([alice], 1);
+    w.sync(alice, 'main');
+    const keys = ['--key', `${bob.user}=${bob.pubfile}`];
+    const d = await alice.tufci('delegate', 'sign/pkgs', 'packages', '--signers', '@bob', ...keys);
+    expect(d.code, d.err).toBe(0);
+    expect((await bob.tufci('sign', 'sign/pkgs', '--yes')).code).toBe(0);
+    w.sync(bob, 'sign/pkgs');
+    const b = await bob.tufci(
+      'delegate',
+      'sign/pkgs',
+      'packages',
+      '--bins',
+      '4',
+      '--signers',
+      '@bob',
+    );
+    expect(b.code, b.err).toBe(0);
+    expect(b.out).toContain(
+      '* signers of packages-bins-* (4 hash bins): none -> @bob; threshold 1',
+    );
+    w.merge('sign/pkgs');
+    await (await publishAndServe(w, 'site0')).server.close();
+
+    const path = 'packages/x/lib-1.tgz';
+    const bin = binOf(path, 2, 'packages-bins');
+    w.pushFiles(alice, 'sign/upload', { [`targets/${path}`]: 'lib\n' });
+    const up = await w.ci('sign/upload').tufci('event', 'update', '--push');
+    expect(up.code, up.err).toBe(0);
+    expect(up.out).toContain(`Committed new metadata for ${bin}.`);
+    const s = await bob.tufci('sign', 'sign/upload', '--yes');
+    expect(s.code, s.err).toBe(0);
+    expect(s.out).toContain(`Signed ${bin}.`);
+    w.merge('sign/upload');
+    const { ci: main, site, server } = await publishAndServe(w, 'site1');
+    try {
+      expect(Object.keys(meta(main, bin).signed.targets)).toEqual([path]);
+      const py = await ngclient({
+        trustedRoot: join(site, '1.root.json'),
+        baseUrl: server.url,
+        workDir: mkdtempSync(join(w.root, 'py-')),
+        targets: [path],
+      });
+      expect(py.error).toBeUndefined();
+      expect(py.targets[path]).toMatchObject({ length: 4 });
+      const v = await main.tufci(
+        'verify',
+        '--from',
+        server.url,
+        '--target',
+        path,
+        '--out',
+        join(w.root, 'o'),
+      );
+      expect(v.code, v.err).toBe(0);
+      expect(readFileSync(join(w.root, 'o'), 'utf8')).toBe('lib\n');
+    } finally {
+      await server.close();
+    }
+  });
+});
