@@ -76,7 +76,11 @@ export function delegateBins(repo: RepoDir, o: BinsOptions): void {
     );
 
   const keys: Record<string, KeyJson> = t.delegations?.keys ?? {};
-  const allKeys = { ...keys, ...root.keys };
+  // a signer's key may be listed anywhere: root, or any role's delegations
+  const allKeys: Record<string, KeyJson> = {};
+  for (const r of repo.readOfflineRoles({ missingBins: 'skip' }).values())
+    Object.assign(allKeys, (r.signed as TargetsSigned).delegations?.keys ?? {});
+  Object.assign(allKeys, keys, root.keys);
   const wasOnline = !!old && old.keyids.some((id) => keys[id]?.[ONLINE_URI] !== undefined);
   let keyids: string[];
   let threshold: number;

@@ -125,6 +125,14 @@ function delegationViews(
         terminating: r.terminating === true,
       });
     }
+    // hash bins: one entry for all of them, so a signer sees their shape and signers
+    const sr = signed.delegations?.succinct_roles;
+    if (sr)
+      out.set(`${sr.name_prefix}-* (${2 ** sr.bit_length} hash bins)`, {
+        ...view(sr.keyids),
+        threshold: sr.threshold,
+        online: online(sr.keyids),
+      });
   }
   return out;
 }

@@ -66,6 +66,8 @@ describe('hashed bins signed offline', () => {
     );
     expect(d.code, d.err).toBe(0);
     expect(d.out).toContain('Bins bins-0 … bins-f (16 bins)');
+    // the signer of targets sees the delegation it signs
+    expect(d.out).toContain('* signers of bins-* (16 hash bins): none -> @alice; threshold 1');
     const ci = w.ci('sign/bins');
     const st = JSON.parse((await ci.tufci('status', '--json')).out);
     expect(st.complete).toBe(true);
@@ -145,6 +147,8 @@ describe('hashed bins signed offline', () => {
     w.sync(alice, 'main');
     const d = await alice.tufci('delegate', 'sign/reshape', 'targets', '--bins', '4');
     expect(d.code, d.err).toBe(0);
+    expect(d.out).toContain('* signers of bins-* (16 hash bins): @alice; threshold 1 -> none');
+    expect(d.out).toContain('* signers of bins-* (4 hash bins): none -> @alice; threshold 1');
     const ci = w.ci('sign/reshape');
     // bins-0 … bins-3 keep their names (a new version each), bins-4 … bins-f are gone
     expect(binFiles(ci)).toEqual(['bins-0.json', 'bins-1.json', 'bins-2.json', 'bins-3.json']);
@@ -236,6 +240,7 @@ describe('hashed bins signed by the online key (PEP 458 style)', () => {
       '--online',
     );
     expect(d.code, d.err).toBe(0);
+    expect(d.out).toContain('* signers of bins-* (8 hash bins): none -> online key; threshold 1');
     const ci = w.ci('sign/online-bins');
     const t = meta(ci, 'targets').signed;
     const sr = t.delegations.succinct_roles as { keyids: string[] };
@@ -295,6 +300,74 @@ describe('hashed bins signed by the online key (PEP 458 style)', () => {
       // a second online-sign has nothing to do
       const again = await main.tufci('online-sign');
       expect(again.out).toContain('nothing to sign');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('hash bins below a delegated role', () => {
+  const w = new World();
+  afterAll(() => w.cleanup());
+  const alice = w.clone('alice');
+  const bob = w.clone('bob');
+
+  it('targets → packages → 4 bins: files in targets/packages/ land in their bin; clients verify', async () => {
+    await w.bootstrap([alice], 1);
+    w.sync(alice, 'main');
+    const keys = ['--key', `${bob.user}=${bob.pubfile}`];
+    const d = await alice.tufci('delegate', 'sign/pkgs', 'packages', '--signers', '@bob', ...keys);
+    expect(d.code, d.err).toBe(0);
+    expect((await bob.tufci('sign', 'sign/pkgs', '--yes')).code).toBe(0);
+    w.sync(bob, 'sign/pkgs');
+    const b = await bob.tufci(
+      'delegate',
+      'sign/pkgs',
+      'packages',
+      '--bins',
+      '4',
+      '--signers',
+      '@bob',
+    );
+    expect(b.code, b.err).toBe(0);
+    expect(b.out).toContain(
+      '* signers of packages-bins-* (4 hash bins): none -> @bob; threshold 1',
+    );
+    w.merge('sign/pkgs');
+    await (await publishAndServe(w, 'site0')).server.close();
+
+    const path = 'packages/x/lib-1.tgz';
+    const bin = binOf(path, 2, 'packages-bins');
+    w.pushFiles(alice, 'sign/upload', { [`targets/${path}`]: 'lib\n' });
+    const up = await w.ci('sign/upload').tufci('event', 'update', '--push');
+    expect(up.code, up.err).toBe(0);
+    expect(up.out).toContain(`Committed new metadata for ${bin}.`);
+    const s = await bob.tufci('sign', 'sign/upload', '--yes');
+    expect(s.code, s.err).toBe(0);
+    expect(s.out).toContain(`Signed ${bin}.`);
+    w.merge('sign/upload');
+    const { ci: main, site, server } = await publishAndServe(w, 'site1');
+    try {
+      expect(Object.keys(meta(main, bin).signed.targets)).toEqual([path]);
+      const py = await ngclient({
+        trustedRoot: join(site, '1.root.json'),
+        baseUrl: server.url,
+        workDir: mkdtempSync(join(w.root, 'py-')),
+        targets: [path],
+      });
+      expect(py.error).toBeUndefined();
+      expect(py.targets[path]).toMatchObject({ length: 4 });
+      const v = await main.tufci(
+        'verify',
+        '--from',
+        server.url,
+        '--target',
+        path,
+        '--out',
+        join(w.root, 'o'),
+      );
+      expect(v.code, v.err).toBe(0);
+      expect(readFileSync(join(w.root, 'o'), 'utf8')).toBe('lib\n');
     } finally {
       await server.close();
     }

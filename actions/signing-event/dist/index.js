@@ -35672,6 +35672,13 @@ function delegationViews(signed) {
         terminating: r2.terminating === true
       });
     }
+    const sr = signed.delegations?.succinct_roles;
+    if (sr)
+      out.set(`${sr.name_prefix}-* (${2 ** sr.bit_length} hash bins)`, {
+        ...view(sr.keyids),
+        threshold: sr.threshold,
+        online: online(sr.keyids)
+      });
   }
   return out;
 }
