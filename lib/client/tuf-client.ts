@@ -19,6 +19,7 @@ import {
 } from '@tufjs/models';
 import { Updater, type Fetcher } from 'tuf-js';
 import { RuntimeError } from 'tuf-js/dist/error.js';
+import { TrustedMetadataStore } from 'tuf-js/dist/store.js';
 import { NetworkError, NotVerifiedError, TufciError } from '../errors.js';
 import { networkCode } from '../util/network.js';
 import { tufHint } from './explain.js';
@@ -44,12 +45,15 @@ export interface TufClientOptions {
 class RecordingFetcher implements Fetcher {
   last?: string;
   lastError?: unknown;
+  /** The bytes of the last metadata file downloaded. */
+  lastBytes?: Buffer;
 
   constructor(private readonly inner: Fetcher) {}
 
   reset(): void {
     this.last = undefined;
     this.lastError = undefined;
+    this.lastBytes = undefined;
   }
 
   downloadFile<T>(url: string, maxLength: number, handler: (file: string) => Promise<T>) {
@@ -60,6 +64,7 @@ class RecordingFetcher implements Fetcher {
   downloadBytes(url: string, maxLength: number): Promise<Buffer> {
     return this.track(url, async () => {
       const bytes = await this.inner.downloadBytes(url, maxLength);
+      this.lastBytes = bytes;
       checkServedMetadata(fileOfUrl(url), bytes);
       return bytes;
     });
@@ -112,7 +117,8 @@ export class TufClient {
       }
       if (e instanceof RuntimeError && !this.fetcher.lastError && this.snapshotLacksTargets())
         throw new NotVerifiedError('snapshot.json: does not list targets.json', { cause: e });
-      throw this.failure(e, this.fetcher.last ? fileOfUrl(this.fetcher.last) : 'metadata');
+      const file = this.fetcher.last ? fileOfUrl(this.fetcher.last) : 'metadata';
+      throw this.failure(this.targetsRefusal(e), file);
     }
     const snapshot = this.readTrusted('snapshot');
     const targets = this.readTrusted('targets');
@@ -197,6 +203,27 @@ export class TufClient {
           `${role}.json: signed by ${signers} distinct key(s) of those root trusts for it, ${rule.threshold} required`,
         );
     }
+  }
+
+  /**
+   * tuf-js folds a refused targets.json into a RuntimeError holding only text; the
+   * refusal, by class (signatures, version, expiry), is found by checking the bytes it
+   * was served again against the trusted root, timestamp and snapshot.
+   */
+  private targetsRefusal(e: unknown): unknown {
+    const bytes = this.fetcher.lastBytes;
+    if (!(e instanceof RuntimeError) || this.fetcher.lastError || !bytes) return e;
+    if (!/(^|\.)targets\.json$/.test(fileOfUrl(this.fetcher.last ?? ''))) return e;
+    const file = (role: string): Buffer => readFileSync(join(this.o.metadataDir, `${role}.json`));
+    try {
+      const store = new TrustedMetadataStore(file('root'));
+      store.updateTimestamp(file('timestamp'));
+      store.updateSnapshot(file('snapshot'), true);
+      store.updateDelegatedTargets(bytes, 'targets', 'root');
+    } catch (refusal) {
+      return refusal;
+    }
+    return e;
   }
 
   /** tuf-js reads snapshot's meta for targets.json without checking it is there. */
