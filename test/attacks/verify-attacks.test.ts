@@ -10,7 +10,15 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tufDate } from '../../lib/tuf/envelope.js';
@@ -210,6 +218,9 @@ describe('verify refuses the TUF attacks from every source', () => {
   });
 
   const expectRefused = (r: Run, file: RegExp, why: RegExp, what: string): void => {
+    // TUFCI_ATTACK_LOG=FILE collects each refusal, for docs/SECURITY.md
+    const log = process.env.TUFCI_ATTACK_LOG;
+    if (log) appendFileSync(log, `${what}\t${r.code}\t${r.err.split('\n').join(' | ')}\n`);
     expect(r.code, `${what}: ${r.err}`).toBe(3);
     expect(r.err, what).toMatch(/^error: /);
     expect(r.err, what).toMatch(file);
