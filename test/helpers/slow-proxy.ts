@@ -9,7 +9,7 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Hostility =
+type Hostility =
   /** The upstream answer, its body sent one byte every `msPerByte`. */
   | { drip: number }
   /** Accept the request and never answer. */
@@ -17,7 +17,7 @@ export type Hostility =
   /** 200 with an endless body (chunked, no length), until the client hangs up or `cap` bytes. */
   | { endless: true; cap?: number };
 
-export interface HostileAnswer {
+interface HostileAnswer {
   url: string;
   mode: Hostility;
   /** Bytes of body written before the client hung up (or the cap was reached). */

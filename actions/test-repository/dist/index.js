@@ -26814,8 +26814,11 @@ var TufClient = class {
       }
       if (e instanceof import_error5.RuntimeError && !this.fetcher.lastError && this.snapshotLacksTargets())
         throw new NotVerifiedError("snapshot.json: does not list targets.json", { cause: e });
-      const file = this.fetcher.last ? fileOfUrl(this.fetcher.last) : "metadata";
-      throw this.failure(this.targetsRefusal(e), file);
+      const refused = this.wrappedRefusal(
+        e,
+        this.fetcher.last ? fileOfUrl(this.fetcher.last) : "metadata"
+      );
+      throw this.failure(refused.e, refused.file);
     }
     const snapshot = this.readTrusted("snapshot");
     const targets = this.readTrusted("targets");
@@ -26895,24 +26898,34 @@ var TufClient = class {
     }
   }
   /**
-   * tuf-js folds a refused targets.json into a RuntimeError holding only text; the
-   * refusal, by class (signatures, version, expiry), is found by checking the bytes it
-   * was served again against the trusted root, timestamp and snapshot.
+   * tuf-js folds a refused snapshot.json or targets.json into a RuntimeError holding only
+   * text. The refusal, by class (signatures, hashes, version, expiry), is found by checking
+   * the bytes it was served again against the trusted root, timestamp (and snapshot); a
+   * trusted timestamp that expired (a freeze) is named as timestamp.json.
    */
-  targetsRefusal(e) {
+  wrappedRefusal(e, file) {
     const bytes = this.fetcher.lastBytes;
-    if (!(e instanceof import_error5.RuntimeError) || this.fetcher.lastError || !bytes) return e;
-    if (!/(^|\.)targets\.json$/.test(fileOfUrl(this.fetcher.last ?? ""))) return e;
-    const file = (role) => readFileSync3(join5(this.o.metadataDir, `${role}.json`));
+    if (!(e instanceof import_error5.RuntimeError) || this.fetcher.lastError || !bytes) return { e, file };
+    const role = /(?:^|\.)(snapshot|targets)\.json$/.exec(file)?.[1];
+    if (!role) return { e, file };
+    const trusted = (r) => readFileSync3(join5(this.o.metadataDir, `${r}.json`));
+    let store;
     try {
-      const store = new import_store.TrustedMetadataStore(file("root"));
-      store.updateTimestamp(file("timestamp"));
-      store.updateSnapshot(file("snapshot"), true);
-      store.updateDelegatedTargets(bytes, "targets", "root");
+      store = new import_store.TrustedMetadataStore(trusted("root"));
+      store.updateTimestamp(trusted("timestamp"));
     } catch (refusal) {
-      return refusal;
+      return { e: refusal, file: "timestamp.json" };
     }
-    return e;
+    try {
+      if (role === "snapshot") store.updateSnapshot(bytes);
+      else {
+        store.updateSnapshot(trusted("snapshot"), true);
+        store.updateDelegatedTargets(bytes, "targets", "root");
+      }
+    } catch (refusal) {
+      return { e: refusal, file };
+    }
+    return { e, file };
   }
   /** tuf-js reads snapshot's meta for targets.json without checking it is there. */
   snapshotLacksTargets() {
