@@ -8,7 +8,7 @@
  * ends in exit 3 with a message naming the file or role, and no stack trace.
  * docs/SECURITY.md lists them with their outcomes.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   appendFileSync,
@@ -40,8 +40,11 @@ interface Run {
   rssMiB: number;
 }
 
-type SourceKind = 'dir' | 'http' | 'oci' | 'oci-layout';
+type SourceKind = 'dir' | 'http' | 'https' | 'oci' | 'oci-layout';
+/** Where every forged tree is verified from. */
 const SOURCES: SourceKind[] = ['dir', 'http', 'oci', 'oci-layout'];
+/** HTTPS too, for the controls and what depends on the transport (cache, limits, time). */
+const ALL: SourceKind[] = ['dir', 'http', 'https', 'oci', 'oci-layout'];
 
 describe('verify refuses the TUF attacks from every source', () => {
   const w = new World();
@@ -49,6 +52,10 @@ describe('verify refuses the TUF attacks from every source', () => {
   const trees = join(w.root, 'trees');
   const layouts = join(w.root, 'layouts');
   let server: StaticServer;
+  /** HTTPS in front of the static server; the CLI trusts its certificate (NODE_EXTRA_CA_CERTS). */
+  let tlsProxy: SlowProxy;
+  let tls: { key: string; cert: string };
+  const env = { ...w.env, NODE_EXTRA_CA_CERTS: join(w.root, 'tls', 'cert.pem') };
   let registry: TestRegistry;
   let online: Key;
   let aliceKey: Key;
@@ -80,7 +87,7 @@ describe('verify refuses the TUF attacks from every source', () => {
       execFile(
         '/usr/bin/time',
         ['-f', 'peak-rss-kb=%M', process.execPath, BIN, 'verify', ...args],
-        { cwd: w.root, env: w.env as NodeJS.ProcessEnv, encoding: 'utf8', maxBuffer: 16 * MiB },
+        { cwd: w.root, env: env as NodeJS.ProcessEnv, encoding: 'utf8', maxBuffer: 16 * MiB },
         (e, out, err) => {
           const m = /peak-rss-kb=(\d+)\s*$/.exec(err);
           done({
@@ -99,6 +106,8 @@ describe('verify refuses the TUF attacks from every source', () => {
         return `dir:${join(trees, tree)}`;
       case 'http':
         return `${via ? via.url : server.url}${tree}/`;
+      case 'https':
+        return `${(via ?? tlsProxy).url}${tree}/`;
       case 'oci':
         return `oci://${via ? via.host : registry.host}/attacks/${tree}`;
       case 'oci-layout':
@@ -209,9 +218,40 @@ describe('verify refuses the TUF attacks from every source', () => {
     for (const name of [...Object.keys(FORGED), 'rotated', 'one', 'two'])
       await publishEverywhere(name);
     server = await serveDir(trees);
+    const dir = join(w.root, 'tls');
+    mkdirSync(dir);
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    tls = {
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    };
+    tlsProxy = await startSlowProxy(server.url, tls);
   }, 180_000);
 
   afterAll(async () => {
+    await tlsProxy?.close();
     await server?.close();
     await registry?.stop();
     w.cleanup();
@@ -233,14 +273,14 @@ describe('verify refuses the TUF attacks from every source', () => {
     'the control tree %s is accepted from every source',
     async (tree) => {
       const runs = await Promise.all(
-        SOURCES.map((s) =>
+        ALL.map((s) =>
           verify('--from', from(s, tree), '--root', pinned, '--no-cache', '--target', 'app.txt'),
         ),
       );
       runs.forEach((r, i) => {
-        expect(r.err, SOURCES[i]).toBe('');
-        expect(r.code, SOURCES[i]).toBe(0);
-        expect(r.out, SOURCES[i]).toContain('Target "app.txt" verified');
+        expect(r.err, ALL[i]).toBe('');
+        expect(r.code, ALL[i]).toBe(0);
+        expect(r.out, ALL[i]).toContain('Target "app.txt" verified');
       });
     },
   );
@@ -293,7 +333,7 @@ describe('verify refuses the TUF attacks from every source', () => {
 
   /** Serves tree `tree` (a directory under trees/) as `name` from source `kind`. */
   const place = async (kind: SourceKind, name: string, tree: string): Promise<void> => {
-    if (kind === 'dir' || kind === 'http') {
+    if (kind === 'dir' || kind === 'http' || kind === 'https') {
       rmSync(join(trees, name), { recursive: true, force: true });
       cpSync(join(trees, tree), join(trees, name), { recursive: true });
     } else if (kind === 'oci') {
@@ -301,7 +341,7 @@ describe('verify refuses the TUF attacks from every source', () => {
     } else await publishTree(join(trees, tree), `oci-layout:${join(layouts, name)}`);
   };
 
-  it.concurrent.each(SOURCES)(
+  it.concurrent.each(ALL)(
     'a rollback across runs is refused from %s, with the default cache and with --cache DIR',
     async (kind) => {
       const name = `current-${kind}`;
@@ -353,7 +393,7 @@ describe('verify refuses the TUF attacks from every source', () => {
 
   const blobOf = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
-  it.concurrent.each(SOURCES)(
+  it.concurrent.each(ALL)(
     'endless data for timestamp.json from %s: reading stops at the limit, memory stays bounded',
     async (kind) => {
       const stamp = readFileSync(join(trees, 'two', 'timestamp.json'));
@@ -369,8 +409,11 @@ describe('verify refuses the TUF attacks from every source', () => {
         src = from('oci-layout', 'huge');
       } else {
         // the proxy answers the timestamp (file, or registry blob) with a body that never ends
-        const path = kind === 'http' ? '/two/timestamp.json' : `/blobs/sha256:${blobOf(stamp)}`;
-        proxy = await startSlowProxy(kind === 'http' ? server.url : registry.url);
+        const path = kind === 'oci' ? `/blobs/sha256:${blobOf(stamp)}` : '/two/timestamp.json';
+        proxy = await startSlowProxy(
+          kind === 'oci' ? registry.url : server.url,
+          kind === 'https' ? tls : undefined,
+        );
         proxy.set((p) => p.endsWith(path), { endless: true });
         src = from(kind, 'two', proxy);
       }
@@ -392,13 +435,16 @@ describe('verify refuses the TUF attacks from every source', () => {
     },
   );
 
-  it.concurrent.each(['http', 'oci'] as const)(
+  it.concurrent.each(['http', 'https', 'oci'] as const)(
     'slow retrieval from %s (a byte at a time, or no answer) is refused at --timeout',
     async (kind) => {
-      const proxy = await startSlowProxy(kind === 'http' ? server.url : registry.url);
+      const proxy = await startSlowProxy(
+        kind === 'oci' ? registry.url : server.url,
+        kind === 'https' ? tls : undefined,
+      );
       const stamp = readFileSync(join(trees, 'rotated', 'timestamp.json'));
       const paths =
-        kind === 'http'
+        kind !== 'oci'
           ? { drip: '/rotated/timestamp.json', stall: '/valid/2.root.json' }
           : { drip: `/blobs/sha256:${blobOf(stamp)}`, stall: '/attacks/valid/manifests/latest' };
       proxy.set((p) => p.endsWith(paths.drip), { drip: 200 });
@@ -424,7 +470,7 @@ describe('verify refuses the TUF attacks from every source', () => {
       );
       expectRefused(
         stall,
-        kind === 'http' ? /2\.root\.json: / : /2\.root\.json: .*manifests? .*latest/,
+        kind !== 'oci' ? /2\.root\.json: / : /2\.root\.json: .*manifests? .*latest/,
         /slow retrieval/,
         `stall from ${kind}`,
       );

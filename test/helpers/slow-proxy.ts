@@ -6,7 +6,14 @@
  * hostile answer sent and whether the client hung up, so a test can show the client
  * stopped reading.
  */
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 type Hostility =
@@ -27,7 +34,7 @@ interface HostileAnswer {
 }
 
 export interface SlowProxy {
-  /** `http://127.0.0.1:PORT/` (with a trailing slash). */
+  /** `http://127.0.0.1:PORT/` (or https://, with a trailing slash). */
   url: string;
   /** `127.0.0.1:PORT`. */
   host: string;
@@ -39,7 +46,11 @@ export interface SlowProxy {
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x20);
 
-export async function startSlowProxy(target: string): Promise<SlowProxy> {
+/** `tls`: serve HTTPS with this PEM key and certificate (the upstream stays plain HTTP). */
+export async function startSlowProxy(
+  target: string,
+  tls?: { key: string; cert: string },
+): Promise<SlowProxy> {
   const upstream = new URL(target);
   let rule: { match: (path: string) => boolean; mode: Hostility } | undefined;
   const answers: HostileAnswer[] = [];
@@ -81,7 +92,7 @@ export async function startSlowProxy(target: string): Promise<SlowProxy> {
     });
   };
 
-  const server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const hostile = rule && rule.match(path) ? rule.mode : undefined;
     const a: HostileAnswer | undefined = hostile
@@ -112,12 +123,13 @@ export async function startSlowProxy(target: string): Promise<SlowProxy> {
     );
     out.on('error', () => res.socket?.destroy());
     req.pipe(out);
-  });
+  };
+  const server = tls ? createTlsServer(tls, handler) : createServer(handler);
 
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`,
     host: `127.0.0.1:${port}`,
     answers,
     set(match, mode) {
