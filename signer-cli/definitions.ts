@@ -331,7 +331,11 @@ export function defineVerify(program: Command, ctx: Ctx): void {
       'pinned trusted root.json, used when the cache holds no trusted root yet (default: metadata/root_history/1.root.json)',
     )
     .option('--target <path>', 'target to download and verify')
-    .option('--out <file>', 'where to write the verified target');
+    .option('--out <file>', 'where to write the verified target')
+    .option(
+      '--timeout <seconds>',
+      'how long one download (HTTP or registry, headers and body) may take before it is refused as a slow retrieval (default: 30)',
+    );
   registryOptions(cmd)
     .option(
       '--cache <dir>',

@@ -18,9 +18,11 @@ import {
   type Location,
   type OciLocationSpec,
 } from '../lib/location.js';
+import { DEFAULT_TIMEOUT_MS } from '../lib/client/fetchers.js';
 import {
   NotVerifiedError,
   TufciError,
+  UsageError,
   UserError,
   withContext,
   type ErrorCode,
@@ -34,6 +36,17 @@ export interface OciVerifyOpts extends RegistryFlags, CacheFlags {
   root?: string;
   out?: string;
   target?: string;
+  /** `--timeout SECONDS`: the deadline of one download. */
+  timeout?: string;
+}
+
+/** `--timeout` in milliseconds (default 30 s); anything but a positive number is refused. */
+export function timeoutMs(o: { timeout?: string }): number {
+  if (o.timeout === undefined) return DEFAULT_TIMEOUT_MS;
+  const s = Number(o.timeout);
+  if (!/^\d+(\.\d+)?$/.test(o.timeout.trim()) || !(s > 0))
+    throw new UsageError(`--timeout "${o.timeout}": give a number of seconds above 0`);
+  return Math.round(s * 1000);
 }
 
 function pinnedRoot(ctx: Ctx, o: OciVerifyOpts): Uint8Array {
@@ -61,7 +74,9 @@ export async function verifyOciRepository(
   o: OciVerifyOpts,
 ): Promise<void> {
   const root = pinnedRoot(ctx, o);
-  const access = registryAccess(ctx, o, from.kind === 'oci' ? [from.host] : []);
+  const access = registryAccess(ctx, o, from.kind === 'oci' ? [from.host] : [], {
+    timeoutMs: timeoutMs(o),
+  });
   return verifyRepositoryFrom(ctx, from, o, root, access);
 }
 
@@ -84,6 +99,7 @@ export async function verifyOciArtifact(
     ctx,
     o,
     named.filter((h): h is string => !!h),
+    { timeoutMs: timeoutMs(o) },
   );
   const { store, reference, label } = await openArtifact(ref, access);
   const descriptor: Descriptor = await withContext(

@@ -7,6 +7,7 @@ import { canonicalize } from '@tufjs/canonical-json';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DownloadHTTPError } from 'tuf-js/dist/error.js';
 import { verificationError } from './explain.js';
 import { parseEnvelope } from '../tuf/envelope.js';
 import { OCI_METADATA_URL, OCI_TARGETS_URL, OciFetcher, type OciSource } from './oci-fetcher.js';
@@ -76,7 +77,9 @@ async function rootMismatch(
   let bytes: Buffer;
   try {
     bytes = await fetcher.downloadBytes(`${OCI_METADATA_URL}${version}.root.json`, 1 << 22);
-  } catch {
+  } catch (e) {
+    // only an answer that it is not there says so (a slow or failing fetch says nothing)
+    if (!(e instanceof DownloadHTTPError)) return undefined;
     return `the pinned root does not belong to this repository (it has no ${version}.root.json)`;
   }
   const published = (JSON.parse(bytes.toString('utf8')) as { signed?: unknown }).signed;

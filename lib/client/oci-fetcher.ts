@@ -84,7 +84,9 @@ export class OciFetcher extends BaseFetcher {
     const path = new URL(url).pathname;
     if (path.startsWith('/metadata/')) {
       const name = decodeURIComponent(path.slice('/metadata/'.length));
-      const descriptor = await this.repo.metadataFile(name);
+      const descriptor = await this.repo
+        .metadataFile(name)
+        .catch((e: unknown) => rethrow(e, name, false));
       if (!descriptor) throw new DownloadHTTPError(`${name}: not published`, 404);
       if (descriptor.size > maxLength)
         throw new DownloadLengthMismatchError(
@@ -109,6 +111,8 @@ export class OciFetcher extends BaseFetcher {
  * were tampered with.
  */
 function rethrow(e: unknown, name: string, sizeFromManifest: boolean): never {
+  if (e instanceof OciError && e.kind === 'timeout')
+    throw new NotVerifiedError(`${name}: slow retrieval: ${e.message}; refused`, { cause: e });
   if (e instanceof OciError && e.kind === 'not-found')
     throw new DownloadHTTPError(`${name}: not published`, 404);
   if (e instanceof OciError && e.kind === 'too-large' && sizeFromManifest)

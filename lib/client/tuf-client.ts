@@ -19,6 +19,7 @@ import {
 } from '@tufjs/models';
 import { Updater, type Fetcher } from 'tuf-js';
 import { RuntimeError } from 'tuf-js/dist/error.js';
+import { TrustedMetadataStore } from 'tuf-js/dist/store.js';
 import { NetworkError, NotVerifiedError, TufciError } from '../errors.js';
 import { networkCode } from '../util/network.js';
 import { tufHint } from './explain.js';
@@ -44,12 +45,15 @@ export interface TufClientOptions {
 class RecordingFetcher implements Fetcher {
   last?: string;
   lastError?: unknown;
+  /** The bytes of the last metadata file downloaded. */
+  lastBytes?: Buffer;
 
   constructor(private readonly inner: Fetcher) {}
 
   reset(): void {
     this.last = undefined;
     this.lastError = undefined;
+    this.lastBytes = undefined;
   }
 
   downloadFile<T>(url: string, maxLength: number, handler: (file: string) => Promise<T>) {
@@ -60,6 +64,7 @@ class RecordingFetcher implements Fetcher {
   downloadBytes(url: string, maxLength: number): Promise<Buffer> {
     return this.track(url, async () => {
       const bytes = await this.inner.downloadBytes(url, maxLength);
+      this.lastBytes = bytes;
       checkServedMetadata(fileOfUrl(url), bytes);
       return bytes;
     });
@@ -112,7 +117,11 @@ export class TufClient {
       }
       if (e instanceof RuntimeError && !this.fetcher.lastError && this.snapshotLacksTargets())
         throw new NotVerifiedError('snapshot.json: does not list targets.json', { cause: e });
-      throw this.failure(e, this.fetcher.last ? fileOfUrl(this.fetcher.last) : 'metadata');
+      const refused = this.wrappedRefusal(
+        e,
+        this.fetcher.last ? fileOfUrl(this.fetcher.last) : 'metadata',
+      );
+      throw this.failure(refused.e, refused.file);
     }
     const snapshot = this.readTrusted('snapshot');
     const targets = this.readTrusted('targets');
@@ -197,6 +206,38 @@ export class TufClient {
           `${role}.json: signed by ${signers} distinct key(s) of those root trusts for it, ${rule.threshold} required`,
         );
     }
+  }
+
+  /**
+   * tuf-js folds a refused snapshot.json or targets.json into a RuntimeError holding only
+   * text. The refusal, by class (signatures, hashes, version, expiry), is found by checking
+   * the bytes it was served again against the trusted root, timestamp (and snapshot); a
+   * trusted timestamp that expired (a freeze) is named as timestamp.json.
+   */
+  private wrappedRefusal(e: unknown, file: string): { e: unknown; file: string } {
+    const bytes = this.fetcher.lastBytes;
+    if (!(e instanceof RuntimeError) || this.fetcher.lastError || !bytes) return { e, file };
+    const role = /(?:^|\.)(snapshot|targets)\.json$/.exec(file)?.[1];
+    if (!role) return { e, file };
+    const trusted = (r: string): Buffer => readFileSync(join(this.o.metadataDir, `${r}.json`));
+    let store: TrustedMetadataStore;
+    try {
+      store = new TrustedMetadataStore(trusted('root'));
+      // throws when the trusted timestamp has expired (a freeze): that file is the one named
+      store.updateTimestamp(trusted('timestamp'));
+    } catch (refusal) {
+      return { e: refusal, file: 'timestamp.json' };
+    }
+    try {
+      if (role === 'snapshot') store.updateSnapshot(bytes);
+      else {
+        store.updateSnapshot(trusted('snapshot'), true);
+        store.updateDelegatedTargets(bytes, 'targets', 'root');
+      }
+    } catch (refusal) {
+      return { e: refusal, file };
+    }
+    return { e, file };
   }
 
   /** tuf-js reads snapshot's meta for targets.json without checking it is there. */

@@ -11,6 +11,8 @@ export type OciErrorKind =
   | 'too-large'
   | 'invalid'
   | 'network'
+  /** No complete answer within the deadline the client set (a slow retrieval). */
+  | 'timeout'
   | 'http';
 
 export interface OciErrorContext {
@@ -29,7 +31,7 @@ export interface OciErrorContext {
 /** `network` kinds are network failures; every other kind is an answer from a registry. */
 /** Bytes that differ from their digest were refused (exit 3); network trouble is not the registry's answer. */
 function codeOf(kind: OciErrorKind): ErrorCode {
-  if (kind === 'network') return 'network';
+  if (kind === 'network' || kind === 'timeout') return 'network';
   if (kind === 'digest-mismatch') return 'not-verified';
   return 'registry';
 }

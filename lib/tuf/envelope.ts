@@ -54,6 +54,8 @@ export function parseEnvelope(text: string, where: string, expectedType?: string
   if (validated.has(memo)) return data as Envelope;
   // names become file paths and URLs: check them before anything else reads them
   checkNames((data as Envelope).signed, where);
+  const expiry = expiresProblem((data as Envelope).signed);
+  if (expiry) throw new MetadataError(`${where}: ${expiry}`);
   checkShape((data as Envelope).signed, where);
   try {
     toModel(data as Envelope);
@@ -61,6 +63,8 @@ export function parseEnvelope(text: string, where: string, expectedType?: string
     throw new MetadataError(`${where}: invalid ${type} metadata: ${(e as Error).message}`);
   }
   const env = data as Envelope;
+  // names clients would sort differently give no bytes every client verifies: refused here
+  checkKeyOrder(env.signed, where);
   checkKeys(env.signed, where);
   // thresholds count keys, not keyids: one key under two keyids in a role is refused here
   const dup = duplicateKey(env.signed);
@@ -250,6 +254,21 @@ export function sameJson(a: unknown, b: unknown): boolean {
 /** Deep copy of JSON data. */
 export function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
+}
+
+const TUF_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+/**
+ * Why `signed.expires` is not a date as TUF writes it (YYYY-MM-DDTHH:MM:SSZ), or undefined.
+ * tuf-js compares `new Date(expires)` with the clock: any other text is an invalid date
+ * that never compares as past, so metadata carrying it would never expire.
+ */
+export function expiresProblem(signed: unknown): string | undefined {
+  const expires = (signed as { expires?: unknown } | null)?.expires;
+  if (expires === undefined) return undefined; // the model check names a missing field
+  if (typeof expires === 'string' && TUF_DATE.test(expires) && !isNaN(Date.parse(expires)))
+    return undefined;
+  return `field "signed.expires": ${JSON.stringify(expires)} is not a date as TUF writes it (YYYY-MM-DDTHH:MM:SSZ); a client could never see it expire`;
 }
 
 /** Formats a date the way TUF wants it: seconds precision, UTC, Z. */

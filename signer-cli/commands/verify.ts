@@ -7,7 +7,12 @@ import { UsageError, UserError } from '../../lib/errors.js';
 import { isOciLocation, parseLocation } from '../../lib/location.js';
 import { writeUserFile } from '../../lib/util/fs.js';
 import type { Ctx } from '../context.js';
-import { verifyOciArtifact, verifyOciRepository, type OciVerifyOpts } from '../oci-verify.js';
+import {
+  timeoutMs,
+  verifyOciArtifact,
+  verifyOciRepository,
+  type OciVerifyOpts,
+} from '../oci-verify.js';
 import { trustDirFor } from '../trust-cache.js';
 
 export interface VerifyOpts extends OciVerifyOpts {
@@ -76,7 +81,7 @@ async function verifyStatic(ctx: Ctx, src: StaticSource, o: VerifyOpts): Promise
     metadataBaseUrl: src.metadataUrl,
     targetBaseUrl: src.targetsUrl,
     trustDir,
-    fetcher: src.local ? dirFetcher() : httpFetcher(),
+    fetcher: src.local ? dirFetcher() : httpFetcher({ timeoutMs: timeoutMs(o) }),
     targetPath: o.target,
     now: ctx.now(),
   });

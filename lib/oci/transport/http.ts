@@ -29,6 +29,11 @@ export interface HttpOptions {
   onRequest?: (method: string, url: string, status: number) => void;
   logger?: OciLogger;
   userAgent?: string;
+  /**
+   * Milliseconds one attempt (every redirect and the whole body included) may take; past
+   * it the request fails with an OciError of kind `timeout`, not retried. Default: none.
+   */
+  timeoutMs?: number;
 }
 
 export interface HttpRequest {
@@ -76,8 +81,10 @@ export class HttpTransport {
     for (let attempt = 1; ; attempt++) {
       const last = !canRetry || attempt >= this.policy.maxAttempts;
       let res: Response;
+      const ms = this.options.timeoutMs;
+      const signal = ms === undefined ? undefined : AbortSignal.timeout(ms);
       try {
-        res = await this.exchange(req);
+        res = await this.exchange(req, signal);
         if (!last && isRetryableStatus(res.status)) {
           await discard(res);
           await this.backoff(req, attempt, `HTTP ${res.status}`, res.headers.get('retry-after'));
@@ -85,6 +92,10 @@ export class HttpTransport {
         }
         return await handle(res);
       } catch (e) {
+        if (signal?.aborted && !(e instanceof OciError && e.kind !== 'network'))
+          throw new OciError('timeout', req.context, `no complete answer within ${ms! / 1000} s`, {
+            cause: e,
+          });
         if (e instanceof OciError || !isNetworkError(e)) throw e;
         if (last) {
           const tries = attempt > 1 ? ` after ${attempt} attempts` : '';
@@ -116,7 +127,7 @@ export class HttpTransport {
   }
 
   /** One logical exchange: follows redirects and answers one auth challenge. */
-  private async exchange(req: HttpRequest): Promise<Response> {
+  private async exchange(req: HttpRequest, signal?: AbortSignal): Promise<Response> {
     let url = new URL(req.url);
     const firstOrigin = url.origin;
     let method = req.method;
@@ -131,7 +142,7 @@ export class HttpTransport {
       if (sent) headers.authorization = sent;
       let res: Response;
       try {
-        res = await this.fetchFn(url, { method, headers, body, redirect: 'manual' });
+        res = await this.fetchFn(url, { method, headers, body, redirect: 'manual', signal });
       } catch (e) {
         this.options.onRequest?.(method, redactUrl(url.toString()), 0);
         throw e;
