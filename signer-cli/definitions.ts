@@ -116,7 +116,10 @@ export function defineInit(program: Command, ctx: Ctx): void {
       'flat (roles you delegate), or projects: claimed and recently-claimed layers for many projects (see docs/LAYOUTS.md)',
       'flat',
     )
-    .option('--bins <n>', 'projects layout: bins per layer (claimedbin-NNNN, recentbin-NNNN)', '16')
+    .option(
+      '--bins <n>',
+      'projects layout: bins per layer (claimedbin-NNNN, recentbin-NNNN; default 16)',
+    )
     .option('--no-push', 'commit but do not push')
     .action(async (o: InitOpts) => (await import('./commands/init.js')).initCommand(ctx, o));
 }
