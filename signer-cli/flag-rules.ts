@@ -141,29 +141,8 @@ const RULES: readonly Rule[] = [
     when: (v) => v.value('check') !== true,
     why: 'only --check uses it',
   },
-  ...[
-    ['--pkcs11-module', 'pkcs11Module'],
-    ['--pkcs11-key', 'pkcs11Key'],
-  ].map(([flag, attr]) => ({
-    command: 'setup',
-    flag: flag!,
-    attr: attr!,
-    when: (v: FlagView) => setupMethod(v) === 'keyfile',
-    why: 'the signing method is keyfile, which uses no token',
-  })),
-  {
-    command: 'setup',
-    flag: '--keyfile',
-    attr: 'keyfile',
-    when: (v) => setupMethod(v) !== 'keyfile',
-    why: 'the signing method is not keyfile (--method keyfile, or leave --method out)',
-  },
+  // setup stores a key file and token settings side by side: `sign --method` picks one later
 ];
-
-function setupMethod(v: FlagView): string {
-  const m = v.value('method');
-  return typeof m === 'string' ? m : v.value('keyfile') !== undefined ? 'keyfile' : 'pkcs11';
-}
 
 /** The command's path below the program: `key rotate`, `online-sign`. */
 function pathOf(cmd: Command): string {

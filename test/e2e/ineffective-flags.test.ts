@@ -130,21 +130,6 @@ describe('a flag that has no effect in its combination is a usage error', () => 
       '--interval',
       'only --check uses it',
     ],
-    [
-      ['setup', '--user', '@alice', '--keyfile', 'k.pem', '--pkcs11-key', '9c'],
-      '--pkcs11-key',
-      'signing method is keyfile',
-    ],
-    [
-      ['setup', '--user', '@alice', '--keyfile', 'k.pem', '--pkcs11-module', '/usr/lib/x.so'],
-      '--pkcs11-module',
-      'signing method is keyfile',
-    ],
-    [
-      ['setup', '--user', '@alice', '--method', 'pkcs11', '--keyfile', 'k.pem'],
-      '--keyfile',
-      'signing method is not keyfile',
-    ],
   ];
 
   const settings = readFileSync(join(alice.dir, '.tufci.yaml'), 'utf8');
