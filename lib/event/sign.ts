@@ -141,3 +141,17 @@ export async function applySignatures(
   for (const [role, env] of pending) repo.writeRole(role, env);
   return signedRoles;
 }
+
+/**
+ * Plans and applies in one step, for commands that sign what they just changed themselves
+ * (init, delegate, add-artifact, project, key rotate): the roles signed.
+ */
+export async function signOwnChanges(
+  repo: RepoDir,
+  base: MetadataReader,
+  user: string,
+  signer: Signer,
+  now: Date,
+): Promise<string[]> {
+  return applySignatures(repo, await planSigning(repo, base, user, signer), signer, now);
+}

@@ -16,20 +16,10 @@ import os
 import sys
 from datetime import datetime, timedelta, timezone
 
-from tuf.api.metadata import Metadata, TargetFile
+from tuf.api.metadata import Metadata
 from tuf.api.serialization.json import JSONSerializer
 
-
-def scan(targets_dir):
-    for dirpath, dirnames, filenames in os.walk(targets_dir):
-        dirnames.sort()
-        for name in sorted(filenames):
-            if name == ".gitkeep":
-                continue
-            full = os.path.join(dirpath, name)
-            rel = os.path.relpath(full, targets_dir).replace(os.sep, "/")
-            with open(full, "rb") as f:
-                yield rel, TargetFile.from_data(rel, f.read(), ["sha256"])
+from python_peer import scan  # same directory: the one scan of targets/ both peers use
 
 
 def main():

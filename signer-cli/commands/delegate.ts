@@ -4,7 +4,7 @@ import { describeAll } from '../../lib/event/compact.js';
 import { UsageError } from '../../lib/errors.js';
 import { binBits } from '../../lib/tuf/bins.js';
 import { eventReport } from '../../lib/event/report.js';
-import { applySignatures, planSigning } from '../../lib/event/sign.js';
+import { signOwnChanges } from '../../lib/event/sign.js';
 import { updateEvent } from '../../lib/event/update.js';
 import { withRollback } from '../../lib/util/transaction.js';
 import type { ConfigFlags, Ctx } from '../context.js';
@@ -101,8 +101,7 @@ export async function delegateCommand(
     for (const u of invited) ctx.out(`Invited ${u} to ${role}: they run \`tufci sign ${event}\`.`);
     if (o.sign) {
       const signer = await makeSigner(ctx, cfg);
-      const plan = await planSigning(repo, ev.base, cfg.user, signer);
-      const signed = await applySignatures(repo, plan, signer, ctx.now());
+      const signed = await signOwnChanges(repo, ev.base, cfg.user, signer, ctx.now());
       if (signed.length) ctx.out(`Signed ${signed.join(', ')} as ${cfg.user}.`);
     }
     await commitAndPush(io, ev, `Delegation change for ${role} (${cfg.user})`, o.push);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { initRepository } from '../../lib/event/init.js';
 import { addProjectsLayout } from '../../lib/event/projects.js';
 import { normalizeUser } from '../../lib/event/invites.js';
-import { applySignatures, planSigning } from '../../lib/event/sign.js';
+import { signOwnChanges } from '../../lib/event/sign.js';
 import { updateEvent } from '../../lib/event/update.js';
 import { UsageError, UserError } from '../../lib/errors.js';
 import { checkOnlineUri } from '../../lib/signers/online/index.js';
@@ -157,8 +157,7 @@ export async function initCommand(ctx: Ctx, o: InitOpts): Promise<void> {
     }
     await updateEvent(repo, ev.base, ctx.now(), { event: o.event });
     if (signer) {
-      const plan = await planSigning(repo, ev.base, cfg.user, signer);
-      const signed = await applySignatures(repo, plan, signer, ctx.now());
+      const signed = await signOwnChanges(repo, ev.base, cfg.user, signer, ctx.now());
       ctx.out(`Created root and targets; signed ${signed.join(', ') || 'nothing'} as ${cfg.user}.`);
     } else
       ctx.out(

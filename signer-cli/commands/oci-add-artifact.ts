@@ -2,7 +2,7 @@
 import { addRegistryArtifact } from '../../lib/event/artifact.js';
 import { describeChanges } from '../../lib/event/changes.js';
 import { eventReport } from '../../lib/event/report.js';
-import { applySignatures, planSigning } from '../../lib/event/sign.js';
+import { signOwnChanges } from '../../lib/event/sign.js';
 import { updateEvent } from '../../lib/event/update.js';
 import type { Descriptor } from '../../lib/oci/index.js';
 import { UserError } from '../../lib/errors.js';
@@ -57,8 +57,7 @@ export async function addArtifact(
     for (const c of report.changes) for (const l of describeChanges(c)) ctx.out(l);
     if (o.sign) {
       const signer = await makeSigner(ctx, cfg);
-      const plan = await planSigning(repo, ev.base, cfg.user, signer);
-      const signed = await applySignatures(repo, plan, signer, ctx.now());
+      const signed = await signOwnChanges(repo, ev.base, cfg.user, signer, ctx.now());
       if (signed.length) ctx.out(`Signed ${signed.join(', ')} as ${cfg.user}.`);
     }
     await commitAndPush(io, ev, `Registry artifact ${path} (${cfg.user})`, o.push);

@@ -6,7 +6,7 @@ import type { Maintainer } from '../../lib/event/projects.js';
 import { checkProjectName } from '../../lib/event/projects.js';
 import { promoteProjects, removeProject } from '../../lib/event/promote.js';
 import { eventReport } from '../../lib/event/report.js';
-import { applySignatures, planSigning } from '../../lib/event/sign.js';
+import { signOwnChanges } from '../../lib/event/sign.js';
 import { updateEvent } from '../../lib/event/update.js';
 import type { OpenEvent } from '../../lib/event/workflow.js';
 import { commitAndPush, openEvent, pushEvent } from '../../lib/event/workflow.js';
@@ -102,8 +102,7 @@ async function finish(
   for (const c of report.changes) for (const l of describeChanges(c)) ctx.out(l);
   if (o.sign) {
     const signer = await makeSigner(ctx, cfg);
-    const plan = await planSigning(repo, ev.base, cfg.user, signer);
-    const signed = await applySignatures(repo, plan, signer, ctx.now());
+    const signed = await signOwnChanges(repo, ev.base, cfg.user, signer, ctx.now());
     if (signed.length) ctx.out(`Signed ${signed.join(', ')} as ${cfg.user}.`);
   }
   const io = eventIo(ctx, cfg);

@@ -9,7 +9,7 @@ import { parseDocument } from 'yaml';
 import { describeChanges } from '../../lib/event/changes.js';
 import { eventReport } from '../../lib/event/report.js';
 import { rotateKey } from '../../lib/event/rotate.js';
-import { applySignatures, planSigning } from '../../lib/event/sign.js';
+import { signOwnChanges } from '../../lib/event/sign.js';
 import { updateEvent } from '../../lib/event/update.js';
 import { commitAndPush, openEvent } from '../../lib/event/workflow.js';
 import { UsageError, UserError } from '../../lib/errors.js';
@@ -111,18 +111,6 @@ function updateSettings(ctx: Ctx, k: NewKey): void {
   writeUserFile(path, doc.toString());
 }
 
-/** Signs what `signer` is asked for in the event; returns the roles signed. */
-async function signWith(
-  ctx: Ctx,
-  repo: ReturnType<typeof repoOf>,
-  base: Parameters<typeof planSigning>[1],
-  user: string,
-  signer: Signer,
-): Promise<string[]> {
-  const plan = await planSigning(repo, base, user, signer);
-  return applySignatures(repo, plan, signer, ctx.now());
-}
-
 /** `tufci key rotate --new-key KEY [--event sign/NAME]`. */
 export async function rotateCommand(ctx: Ctx, o: RotateOpts): Promise<void> {
   const cfg = signerConfig(ctx, o);
@@ -152,9 +140,9 @@ export async function rotateCommand(ctx: Ctx, o: RotateOpts): Promise<void> {
       `Rotated ${cfg.user}'s key in ${r.roles.join(', ')}: keyid ${r.replaced.map((k) => k.slice(0, 12)).join(', ')} -> ${r.keyid.slice(0, 12)} (${next.what}).`,
     );
     if (oldSigner) {
-      const signedNew = await signWith(ctx, repo, ev.base, cfg.user, newSigner);
+      const signedNew = await signOwnChanges(repo, ev.base, cfg.user, newSigner, ctx.now());
       if (signedNew.length) ctx.out(`Signed ${signedNew.join(', ')} with the new key.`);
-      const signedOld = await signWith(ctx, repo, ev.base, cfg.user, oldSigner);
+      const signedOld = await signOwnChanges(repo, ev.base, cfg.user, oldSigner, ctx.now());
       if (signedOld.length)
         ctx.out(`Signed ${signedOld.join(', ')} with the old key (the previous root's threshold).`);
     }
