@@ -14,6 +14,7 @@ import { STATE_FILE } from './invites.js';
  */
 export class GitRevReader implements MetadataReader {
   private readonly cache = new Map<string, Promise<Envelope | undefined>>();
+  private unchanged?: Promise<Set<string>>;
   /** The texts of metadata/*.json at the revision, read in one go on first use. */
   private texts?: Promise<Map<string, string>>;
 
@@ -39,9 +40,16 @@ export class GitRevReader implements MetadataReader {
     return parseEnvelope(text, `metadata/${role}.json at ${this.rev.slice(0, 10)}`, roleType(role));
   }
 
-  /** Paths under targets/ whose files are as they were at this revision (see Git.unchangedSince). */
-  async unchangedTargets(): Promise<Set<string>> {
-    return this.rev ? this.git.unchangedSince(this.rev, 'targets') : new Set();
+  /**
+   * Paths under targets/ whose files are as they were at this revision (see
+   * Git.unchangedSince). Asked once per reader: a command does not edit targets/, and
+   * `sign` updates the event twice (what it shows, then what it signs).
+   */
+  unchangedTargets(): Promise<Set<string>> {
+    this.unchanged ??= this.rev
+      ? this.git.unchangedSince(this.rev, 'targets')
+      : Promise.resolve(new Set<string>());
+    return this.unchanged;
   }
 
   async invites(): Promise<Invites> {

@@ -29722,6 +29722,7 @@ var GitRevReader = class {
     this.rev = rev;
   }
   cache = /* @__PURE__ */ new Map();
+  unchanged;
   /** The texts of metadata/*.json at the revision, read in one go on first use. */
   texts;
   read(role) {
@@ -29739,9 +29740,14 @@ var GitRevReader = class {
     if (text === void 0) return void 0;
     return parseEnvelope(text, `metadata/${role}.json at ${this.rev.slice(0, 10)}`, roleType(role));
   }
-  /** Paths under targets/ whose files are as they were at this revision (see Git.unchangedSince). */
-  async unchangedTargets() {
-    return this.rev ? this.git.unchangedSince(this.rev, "targets") : /* @__PURE__ */ new Set();
+  /**
+   * Paths under targets/ whose files are as they were at this revision (see
+   * Git.unchangedSince). Asked once per reader: a command does not edit targets/, and
+   * `sign` updates the event twice (what it shows, then what it signs).
+   */
+  unchangedTargets() {
+    this.unchanged ??= this.rev ? this.git.unchangedSince(this.rev, "targets") : Promise.resolve(/* @__PURE__ */ new Set());
+    return this.unchanged;
   }
   async invites() {
     if (!this.rev) return {};
