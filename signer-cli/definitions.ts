@@ -338,6 +338,21 @@ export function defineVerify(program: Command, ctx: Ctx): void {
     .option(
       '--timeout <seconds>',
       'how long one download (HTTP or registry, headers and body) may take before it is refused as a slow retrieval (default: 30)',
+    )
+    .option(
+      '--require-origin',
+      'also require an imported role (import-*, from `tufci copy --signatures original`) to verify and list the same length and hashes (exit 3 otherwise)',
+    )
+    .addHelpText(
+      'after',
+      `
+A verified target is reported with every chain of delegations that lists it, e.g.
+  Target "apps/web:v1": signed by the source's role "targets" (oci://src.example/acme/tuf)
+  through import-web, 2 of 3 keys (threshold 2); attested by targets, 1 of 1 key (threshold 1).
+followed, when there is more than one, by each chain and its status. The standard TUF
+lookup (the first chain in TUF's search order) decides; a chain that does not verify or
+lists other bytes is reported and never counts. --require-origin fails unless an imported
+chain verifies and agrees on length and hashes with the one that decided (docs/MOVEMENT.md).`,
     );
   registryOptions(cmd)
     .option(

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openTufSession } from '../lib/client/oci-client.js';
 import { verifyArtifact } from '../lib/client/oci-verify.js';
+import { assessChains, formatChains, requireOrigin } from '../lib/client/chains.js';
 import type { Descriptor, OciStore } from '../lib/oci/index.js';
 import { findPointers } from '../lib/publish/oci-pointer.js';
 import { openOciLocation } from '../lib/publish/oci-destination.js';
@@ -38,6 +39,8 @@ export interface OciVerifyOpts extends RegistryFlags, CacheFlags {
   target?: string;
   /** `--timeout SECONDS`: the deadline of one download. */
   timeout?: string;
+  /** `--require-origin`: an imported chain (`import-*`) must sign the target alike. */
+  requireOrigin?: boolean;
 }
 
 /** `--timeout` in milliseconds (default 30 s); anything but a positive number is refused. */
@@ -134,10 +137,13 @@ export async function verifyOciArtifact(
         cacheDir: cacheFor(ctx, o, c.metadata, root),
         now: ctx.now(),
         targetPath: c.target,
+        chains: true,
+        requireOrigin: o.requireOrigin === true,
       });
       ctx.out(
         `Verified ${label}: ${descriptor.digest} (${descriptor.size} bytes, ${descriptor.mediaType}) is signed as target ${JSON.stringify(ok.targetPath)} in ${c.metadata} (timestamp version ${ok.timestampVersion}).`,
       );
+      for (const line of formatChains(ok.targetPath, ok.chains ?? [])) ctx.out(line);
       return;
     } catch (e) {
       failures.push(`${c.via}: ${(e as Error).message}`);
@@ -198,8 +204,11 @@ async function verifyRepositoryFrom(
     );
   const file = join(mkdtempSync(join(tmpdir(), 'tufci-target-')), 'target');
   await withContext(from, () => session.updater.downloadTarget(info, file));
+  const chains = assessChains(await session.updater.targetChains(o.target), info);
+  if (o.requireOrigin) await withContext(from, async () => requireOrigin(o.target!, chains));
   if (o.out) writeUserFile(resolve(ctx.cwd, o.out), { copyOf: file });
   ctx.out(
     `Target ${JSON.stringify(o.target)} verified: ${info.length} bytes, sha256 ${info.hashes.sha256}${o.out ? `, written to ${o.out}` : ''}.`,
   );
+  for (const line of formatChains(o.target, chains)) ctx.out(line);
 }

@@ -62,6 +62,64 @@ export function distinctSigners(
   return signers.size;
 }
 
+type Delegations = NonNullable<Targets['delegations']>;
+
+/** One role on a chain of delegations, as its delegator's rule describes it. */
+export interface ChainHop {
+  role: string;
+  /** The role that delegates to it (none for top-level targets). */
+  delegator?: string;
+  keyIDs: string[];
+  /** Distinct keys among keyIDs. */
+  keys: number;
+  threshold: number;
+  /** Distinct keys among keyIDs whose signature verifies; undefined when it was not read. */
+  signers?: number;
+  /** The delegation entry's `x-tufci-import` (where an imported role comes from), if any. */
+  imported?: { repository?: string; role?: string };
+}
+
+/** A chain from top-level targets to a role that lists a target, or that failed to verify. */
+export interface TargetChain {
+  /** From top-level targets to the role that lists the target. */
+  hops: ChainHop[];
+  /** The target as this chain's last role lists it; absent when `error` is set. */
+  target?: TargetFile;
+  /** Why the last role of the chain does not verify. */
+  error?: string;
+}
+
+/** Distinct key material among `keyIDs` known in `keys`. */
+export function distinctKeys(keys: Record<string, Key>, keyIDs: string[]): number {
+  const seen = new Set<string>();
+  for (const id of keyIDs) {
+    const key = keys[id];
+    if (key)
+      seen.add(keyMaterial({ keytype: key.keyType, keyval: key.keyVal as { public: string } }));
+  }
+  return seen.size;
+}
+
+function describeHop(role: string, delegator: string, delegations: Delegations): ChainHop {
+  const rule =
+    delegations.roles?.[role] ??
+    (delegations.succinctRoles?.isDelegatedRole(role) ? delegations.succinctRoles : undefined);
+  const keyIDs = rule?.keyIDs ?? [];
+  const hop: ChainHop = {
+    role,
+    delegator,
+    keyIDs,
+    keys: distinctKeys(delegations.keys, keyIDs),
+    threshold: rule?.threshold ?? 1,
+  };
+  const imported = rule?.unrecognizedFields?.['x-tufci-import'];
+  if (imported && typeof imported === 'object' && !Array.isArray(imported)) {
+    const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+    hop.imported = { repository: text(imported.repository), role: text(imported.role) };
+  }
+  return hop;
+}
+
 /** The metadata file name of a role: its name URL-encoded, as tuf-js and python-tuf use. */
 function roleFile(role: string): string {
   return `${encodeURIComponent(role)}.json`;
@@ -108,6 +166,46 @@ export class DelegationLookup {
       toVisit.push(...children.reverse());
     }
     return undefined;
+  }
+
+  /**
+   * Every chain of delegations that lists `targetPath` (see chains.ts), in the order TUF's
+   * search visits them: unlike `find`, the walk goes on past a role that lists the target,
+   * and a role that does not verify ends its own chain (reported with the reason), not the
+   * walk. A terminating delegation still ends the walk after its subtree, as in `find`.
+   * Nothing here decides whether the target verifies: `find` does.
+   */
+  async chains(targetPath: string, top: ChainHop): Promise<TargetChain[]> {
+    const max = this.o.maxDelegations ?? 32;
+    const out: TargetChain[] = [];
+    let visits = 0;
+    let stopped = false;
+    const walk = async (md: Metadata<Targets>, hops: ChainHop[]): Promise<void> => {
+      const listed = md.signed.targets[targetPath];
+      if (listed) out.push({ hops, target: listed });
+      const delegations = md.signed.delegations;
+      if (!delegations) return;
+      const name = hops[hops.length - 1]!.role;
+      for (const { role: child, terminating } of delegations.rolesForTarget(targetPath)) {
+        if (stopped) return;
+        if (hops.some((h) => h.role === child)) continue; // a cycle
+        if (++visits > max) {
+          stopped = true;
+          return;
+        }
+        const hop = describeHop(child, name, delegations);
+        try {
+          const childMd = await this.load(child, { name, md });
+          hop.signers = distinctSigners(childMd, delegations.keys, hop.keyIDs);
+          await walk(childMd, [...hops, hop]);
+        } catch (e) {
+          out.push({ hops: [...hops, hop], error: (e as Error).message });
+        }
+        if (terminating) stopped = true;
+      }
+    };
+    await walk(this.o.targets, [top]);
+    return out;
   }
 
   /** A delegated role, verified against `delegator` on every visit. */

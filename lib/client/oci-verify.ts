@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { registryArtifactOf, type Descriptor } from '../oci/index.js';
 import { NotVerifiedError, withContext } from '../errors.js';
+import { assessChains, requireOrigin, type ChainReport } from './chains.js';
 import { openTufSession, type TufSession } from './oci-client.js';
 import type { OciSource } from './oci-fetcher.js';
 
@@ -15,6 +16,8 @@ export interface ArtifactVerified {
   timestampVersion: number;
   /** The signed descriptor (`custom.oci`). */
   signed: Descriptor;
+  /** With `chains` or `requireOrigin`: every chain that lists the target, and its status. */
+  chains?: ChainReport[];
 }
 
 export interface VerifyArtifactOptions {
@@ -29,6 +32,10 @@ export interface VerifyArtifactOptions {
   now: Date;
   /** The target path, when known (from a pointer or the user); else it is searched for. */
   targetPath?: string;
+  /** Also report every chain of delegations that lists the target (see chains.ts). */
+  chains?: boolean;
+  /** Refuse a target no imported chain (`import-*`) signs alike (implies `chains`). */
+  requireOrigin?: boolean;
 }
 
 export async function verifyArtifact(o: VerifyArtifactOptions): Promise<ArtifactVerified> {
@@ -57,7 +64,16 @@ export async function verifyArtifact(o: VerifyArtifactOptions): Promise<Artifact
     fail(
       `target ${JSON.stringify(path)} signs media type ${signed!.mediaType}, the registry serves ${o.artifact.mediaType}`,
     );
-  return { targetPath: path!, timestampVersion: session.timestampVersion, signed: signed! };
+  const out: ArtifactVerified = {
+    targetPath: path!,
+    timestampVersion: session.timestampVersion,
+    signed: signed!,
+  };
+  if (o.chains || o.requireOrigin) {
+    out.chains = assessChains(await session.updater.targetChains(path!), info!);
+    if (o.requireOrigin) await withContext(o.name, async () => requireOrigin(path!, out.chains!));
+  }
+  return out;
 }
 
 /**

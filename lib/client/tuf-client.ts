@@ -24,7 +24,12 @@ import { NetworkError, NotVerifiedError, TufciError } from '../errors.js';
 import { networkCode } from '../util/network.js';
 import { tufHint } from './explain.js';
 import { removeInside, writeInside } from '../util/fs.js';
-import { DelegationLookup, distinctSigners } from './delegations.js';
+import {
+  DelegationLookup,
+  distinctKeys,
+  distinctSigners,
+  type TargetChain,
+} from './delegations.js';
 import { fileOfUrl } from './fetchers.js';
 import { checkServedMetadata } from './served.js';
 
@@ -159,6 +164,25 @@ export class TufClient {
       const file = this.fetcher.last ? fileOfUrl(this.fetcher.last) : 'delegated metadata';
       throw this.failure(e, `target ${JSON.stringify(targetPath)}: ${file}`);
     }
+  }
+
+  /**
+   * Every trusted chain of delegations that lists the target (or fails to verify on the
+   * way to it), beside the one `getTargetInfo` decides on: see lib/client/chains.ts.
+   */
+  async targetChains(targetPath: string): Promise<TargetChain[]> {
+    if (!this.lookup) await this.refresh();
+    const root = this.readTrusted('root');
+    const targets = this.readTrusted('targets');
+    const keyIDs = root.signed.roles.targets?.keyIDs ?? [];
+    this.fetcher.reset();
+    return this.lookup!.chains(targetPath, {
+      role: 'targets',
+      keyIDs,
+      keys: distinctKeys(root.signed.keys, keyIDs),
+      threshold: root.signed.roles.targets?.threshold ?? 1,
+      signers: distinctSigners(targets, root.signed.keys, keyIDs),
+    });
   }
 
   /**

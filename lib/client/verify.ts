@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Fetcher } from 'tuf-js';
 import { NotVerifiedError } from '../errors.js';
+import { assessChains, requireOrigin, type ChainReport } from './chains.js';
 import { httpFetcher } from './fetchers.js';
 import { initTrust } from './trust-dir.js';
 import { TufClient } from './tuf-client.js';
@@ -31,6 +32,10 @@ export interface VerifyOptions {
   targetPath?: string;
   /** Reference time for delegated roles' expiry. */
   now: Date;
+  /** Also report every chain of delegations that lists each target (see chains.ts). */
+  chains?: boolean;
+  /** Refuse a target no imported chain (`import-*`) signs alike (implies `chains`). */
+  requireOrigin?: boolean;
 }
 
 interface VerifiedTarget {
@@ -41,6 +46,8 @@ interface VerifiedTarget {
   /** True when a file already in targetDir matched and nothing was downloaded. */
   cached: boolean;
   custom?: Record<string, unknown>;
+  /** With `chains` or `requireOrigin`: every chain that lists it, and its status. */
+  chains?: ChainReport[];
 }
 
 export interface VerifyResult {
@@ -86,6 +93,9 @@ export async function verifyRepository(o: VerifyOptions): Promise<VerifyResult> 
     // tuf-js writes the file; its name is checked to stay in the target directory first
     const file = pathInside(targetDir, targetFileName(path), 'target directory');
     const { cached } = await client.downloadTarget(info, file);
+    const chains =
+      o.chains || o.requireOrigin ? assessChains(await client.targetChains(path), info) : undefined;
+    if (o.requireOrigin) requireOrigin(path, chains!);
     result.targets.push({
       path,
       length: info.length,
@@ -93,6 +103,7 @@ export async function verifyRepository(o: VerifyOptions): Promise<VerifyResult> 
       file,
       cached,
       custom: info.custom as Record<string, unknown>,
+      ...(chains ? { chains } : {}),
     });
   }
   result.target = result.targets[0];

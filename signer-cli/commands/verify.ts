@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { dirFetcher, dirUrl, httpFetcher } from '../../lib/client/fetchers.js';
 import { requireRoot } from '../../lib/client/trust-dir.js';
 import { verifyRepository } from '../../lib/client/verify.js';
+import { formatChains } from '../../lib/client/chains.js';
 import { UsageError, UserError } from '../../lib/errors.js';
 import { isOciLocation, parseLocation } from '../../lib/location.js';
 import { writeUserFile } from '../../lib/util/fs.js';
@@ -84,6 +85,8 @@ async function verifyStatic(ctx: Ctx, src: StaticSource, o: VerifyOpts): Promise
     fetcher: src.local ? dirFetcher() : httpFetcher({ timeoutMs: timeoutMs(o) }),
     targetPath: o.target,
     now: ctx.now(),
+    chains: true,
+    requireOrigin: o.requireOrigin === true,
   });
   ctx.out(`Repository verified (timestamp version ${res.timestampVersion}).`);
   if (res.target) {
@@ -91,6 +94,7 @@ async function verifyStatic(ctx: Ctx, src: StaticSource, o: VerifyOpts): Promise
     ctx.out(
       `Target ${JSON.stringify(res.target.path)} verified: ${res.target.length} bytes, sha256 ${res.target.sha256}${o.out ? `, written to ${o.out}` : ''}.`,
     );
+    for (const line of formatChains(res.target.path, res.target.chains ?? [])) ctx.out(line);
   }
 }
 
@@ -100,6 +104,8 @@ export async function verifyCommand(
   artifact: string | undefined,
   o: VerifyOpts,
 ): Promise<void> {
+  if (o.requireOrigin && !artifact && o.target === undefined)
+    throw new UsageError('--require-origin checks a target: name an artifact or --target');
   const src = staticSource(ctx, o);
   if (src) {
     if (artifact) throw new UsageError('an artifact is verified from --from oci://HOST/REPO');
