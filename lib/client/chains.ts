@@ -159,7 +159,7 @@ export function requireOrigin(targetPath: string, reports: ChainReport[]): Chain
   }
   throw new NotVerifiedError(
     `${head}: no imported role verifies and agrees with the chain that decided:\n${imported
-      .map((r) => `  - ${r.roles.join(' → ')}: ${r.reason ?? r.status}`)
+      .map((r) => `    - ${r.roles.join(' → ')}: ${r.reason ?? r.status}`)
       .join('\n')}`,
   );
 }

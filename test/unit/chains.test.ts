@@ -121,7 +121,7 @@ describe('chains of delegations that list a target', () => {
       `Target "${PATH}": attested by targets, 1 of 1 key (threshold 1).`,
     );
     expect(() => requireOrigin(PATH, reports)).toThrow(
-      /no imported role verifies and agrees with the chain that decided:\n {2}- targets → import-web: import-web\.json: signed by 1 distinct key/,
+      /no imported role verifies and agrees with the chain that decided:\n {4}- targets → import-web: import-web\.json: signed by 1 distinct key/,
     );
   });
 
