@@ -6,9 +6,9 @@
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError, UserError } from '../errors.js';
+import { TufciError, UsageError, UserError } from '../errors.js';
 import { parseLocation, type OciLocationSpec } from '../location.js';
-import type { RegistryOptions } from '../oci/index.js';
+import { OciError, type RegistryOptions } from '../oci/index.js';
 import { ARCHIVE_PREFIX, extractArchive, writeArchive } from './archive.js';
 import { openMirrorEnd } from './endpoint.js';
 import { mirror, type MirrorReport } from './mirror.js';
@@ -63,6 +63,8 @@ export interface RunMirrorOptions {
   trustedRoot?: { bytes: Uint8Array; from: string };
   /** Registry options per end: a source and a destination may need different credentials. */
   registry: { source: RegistryFor; destination: RegistryFor };
+  /** Where each end's credentials are given (flags, inputs), for the message on a 401. */
+  credentialsHint?: { source: string; destination: string };
   /** A scratch directory (removed by the caller). */
   workDir: string;
   now: Date;
@@ -77,6 +79,35 @@ function unpack(end: MirrorEndSpec, workDir: string): OciLocationSpec & { kind: 
 }
 
 export async function runMirror(o: RunMirrorOptions): Promise<MirrorReport> {
+  try {
+    return await mirrorOnce(o);
+  } catch (e) {
+    throw explainRefusal(e, o);
+  }
+}
+
+/** A registry that refused access (HTTP 401/403), wherever it surfaced: named, with the fix. */
+function explainRefusal(e: unknown, o: RunMirrorOptions): unknown {
+  let oci: unknown = e;
+  while (oci instanceof Error && !(oci instanceof OciError)) oci = oci.cause;
+  if (!(oci instanceof OciError) || (oci.kind !== 'unauthorized' && oci.kind !== 'denied'))
+    return e;
+  const host = oci.registry ?? 'the registry';
+  const ends: ('source' | 'destination')[] = [];
+  if (host === o.from.host) ends.push('source');
+  if (host === o.to.host) ends.push('destination');
+  const via = ends
+    .map((end) => o.credentialsHint?.[end])
+    .filter((h): h is string => h !== undefined);
+  const what = oci.kind === 'unauthorized' ? 'HTTP 401, no valid credentials' : 'HTTP 403, denied';
+  return new TufciError(
+    'registry',
+    `${host} refused access (${what}; the ${ends.length ? ends.join(' and ') : 'artifact'} registry): give its credentials${via.length ? ` with ${via.join(' or ')}` : ''} or in ~/.docker/config.json for ${host}. (${(e as Error).message})`,
+    { cause: e },
+  );
+}
+
+async function mirrorOnce(o: RunMirrorOptions): Promise<MirrorReport> {
   if (o.from.kind === 'oci-archive' && !existsSync(o.from.file!))
     throw new UserError(`${o.from.spec}: no such archive (${o.from.file})`);
   const fromAt = o.from.kind === 'oci-archive' ? unpack(o.from, o.workDir) : o.from.location!;

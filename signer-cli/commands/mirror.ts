@@ -65,6 +65,12 @@ export async function mirrorCommand(
       to,
       ...(trustedRoot ? { trustedRoot } : {}),
       registry: { source, destination },
+      credentialsHint: {
+        source: own
+          ? '--source-username/--source-password-file'
+          : '--registry-username/--registry-password-file',
+        destination: '--registry-username/--registry-password-file',
+      },
       workDir,
       now: ctx.now(),
       log: ctx.out,
