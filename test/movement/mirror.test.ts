@@ -27,7 +27,6 @@ import {
   POINTER,
   RegistryClient,
   type Descriptor,
-  type OciStore,
   type RegistryOptions,
 } from '../../lib/oci/index.js';
 import { findPointers } from '../../lib/publish/oci-pointer.js';
@@ -36,29 +35,11 @@ import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { pushArtifact, randomData } from '../oci/support.js';
 import { Fixture, ORAS, SKOPEO, ok, tool } from '../oci-publish/support.js';
+import { missingContent } from './support.js';
 
 const BUSER = { username: 'bee', password: 'b-secret' };
 const CUSER = { username: 'sea', password: 'c-secret' };
 const hex = (d: string): string => d.slice('sha256:'.length);
-
-/** Blobs and child manifests every tag of `store` names that the store does not hold. */
-async function missingContent(store: OciStore): Promise<string[]> {
-  const missing: string[] = [];
-  const walk = async (ref: string, from: string): Promise<void> => {
-    const m = await store.getManifest(ref).catch(() => undefined);
-    if (!m) return void missing.push(`${from}: manifest ${ref}`);
-    const doc = JSON.parse(Buffer.from(m.bytes).toString('utf8')) as {
-      manifests?: Descriptor[];
-      config?: Descriptor;
-      layers?: Descriptor[];
-    };
-    for (const child of doc.manifests ?? []) await walk(child.digest, `${from} > ${ref}`);
-    for (const blob of [...(doc.config ? [doc.config] : []), ...(doc.layers ?? [])])
-      if (!(await store.hasBlob(blob.digest))) missing.push(`${from}: blob ${blob.digest}`);
-  };
-  for (const tag of await store.listTags()) await walk(tag, tag);
-  return missing;
-}
 
 const fx = new Fixture();
 let a: TestRegistry;
