@@ -26,6 +26,7 @@ const sources = [
   'publish',
   'create-signing-events',
   'test-repository',
+  'mirror',
 ];
 
 /** The template text of one of this repository's workflows. */

@@ -457,19 +457,30 @@ export function defineMirror(program: Command, ctx: Ctx): void {
     )
     .option('--check', "fail when the destination's timestamp expires within --interval")
     .option('--interval <duration>', 'time until the next mirror run, e.g. 6h or 1d (with --check)')
+    .option(
+      '--source-username <name>',
+      "the source registry's user, when it differs from the destination's (--registry-* then go to the destination only)",
+    )
+    .option('--source-password-file <file>', "file holding the source registry's password or token")
     .addHelpText(
       'after',
       `
-SOURCE and DESTINATION are oci://HOST/REPO or oci-layout:DIR. The source is verified as a
+SOURCE and DESTINATION are oci://HOST/REPO, oci-layout:DIR or oci-archive:FILE.tar (an
+OCI layout in one tar file, for an air gap). The source is verified as a
 TUF client would (root chain, timestamp, snapshot, targets and every delegated role)
 before anything is copied; the destination then verifies from the same root.
 Artifacts keep their repository path (HOST/apps/web -> DEST_HOST/apps/web; in a layout,
 DIR/artifacts/apps/web) and their digests. Order: artifacts and targets, role metadata,
 latest last. Re-running copies only what changed.
 
+Credentials: --registry-username/--registry-password-file (or TUFCI_REGISTRY_USERNAME /
+TUFCI_REGISTRY_PASSWORD) go to the registries named here; with --source-username/
+--source-password-file the source has its own. Otherwise ~/.docker/config.json, per host.
+
 Examples:
   tufci mirror oci://src.example/acme/tuf oci://mirror.example/acme/tuf --root root.json
   tufci mirror oci://src.example/acme/tuf oci-layout:./export     # air gap: export
+  tufci mirror oci://src.example/acme/tuf oci-archive:export.tar  # … as one tar file
   tufci mirror oci-layout:./export oci://inside.example/acme/tuf --root root.json
   tufci mirror SRC DST --check --interval 6h                     # scheduled refresh`,
     );

@@ -134,6 +134,18 @@ const RULES: readonly Rule[] = [
     when: (v) => v.args[0] !== undefined || v.value('target') === undefined,
     why: 'it is where the target named by --target is written (an artifact is verified where it is, not downloaded)',
   },
+  ...(
+    [
+      ['--source-username', 'sourceUsername'],
+      ['--source-password-file', 'sourcePasswordFile'],
+    ] as const
+  ).map(([flag, attr]) => ({
+    command: 'mirror',
+    flag,
+    attr,
+    when: (v: FlagView) => !isOci(v.args[0]),
+    why: 'the SOURCE is not a registry (oci://HOST/REPO)',
+  })),
   {
     command: 'mirror',
     flag: '--interval',

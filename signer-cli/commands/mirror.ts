@@ -3,9 +3,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError, UserError } from '../../lib/errors.js';
-import { parseLocation, type OciLocationSpec } from '../../lib/location.js';
-import { openMirrorEnd } from '../../lib/mirror/endpoint.js';
-import { mirror } from '../../lib/mirror/mirror.js';
+import {
+  checkDistinct,
+  checkFresh,
+  describeIn,
+  parseDuration,
+  parseMirrorEnd,
+  runMirror,
+} from '../../lib/mirror/run.js';
 import type { Ctx } from '../context.js';
 import { registryAccess, type RegistryFlags } from '../registry-flags.js';
 
@@ -13,25 +18,8 @@ export interface MirrorOpts extends RegistryFlags {
   root?: string;
   check?: boolean;
   interval?: string;
-}
-
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
-
-/** `90s`, `30m`, `6h`, `1d12h`, `2w` → milliseconds. */
-function parseDuration(text: string, flag: string): number {
-  const parts = [...text.matchAll(/(\d+)([smhdw])/g)];
-  if (text === '' || parts.map((p) => p[0]).join('') !== text)
-    throw new UsageError(`${flag} "${text}": use a duration such as 30m, 6h, 1d or 1d12h`);
-  return parts.reduce((ms, p) => ms + Number(p[1]) * UNITS[p[2]!]! * 1000, 0);
-}
-
-function describeIn(ms: number): string {
-  const h = Math.floor(Math.abs(ms) / 3_600_000);
-  const text =
-    h >= 48
-      ? `${Math.floor(h / 24)} days`
-      : `${h} h ${Math.floor((Math.abs(ms) / 60_000) % 60)} min`;
-  return ms < 0 ? `${text} ago` : `in ${text}`;
+  sourceUsername?: string;
+  sourcePasswordFile?: string;
 }
 
 /** `tufci mirror`. */
@@ -41,14 +29,9 @@ export async function mirrorCommand(
   dst: string,
   o: MirrorOpts,
 ): Promise<void> {
-  const accept = ['oci', 'oci-layout'] as const;
-  const from = parseLocation(src, { flag: 'SOURCE', cwd: ctx.cwd, accept }) as OciLocationSpec;
-  const to = parseLocation(dst, { flag: 'DESTINATION', cwd: ctx.cwd, accept }) as OciLocationSpec;
-  if (
-    from.spec === to.spec ||
-    (from.kind === 'oci-layout' && to.kind === 'oci-layout' && from.dir === to.dir)
-  )
-    throw new UsageError('SOURCE and DESTINATION are the same repository');
+  const from = parseMirrorEnd(src, 'SOURCE', ctx.cwd);
+  const to = parseMirrorEnd(dst, 'DESTINATION', ctx.cwd);
+  checkDistinct(from, to);
   const interval = o.interval === undefined ? undefined : parseDuration(o.interval, '--interval');
   if (o.check && interval === undefined) throw new UsageError('--check needs --interval');
   let trustedRoot;
@@ -60,16 +43,34 @@ export async function mirrorCommand(
       throw new UserError(`--root: cannot read ${file}; pin a trusted root.json`);
     }
   }
-  const hosts = [from, to].flatMap((l) => (l.kind === 'oci' ? [l.host] : []));
-  const access = registryAccess(ctx, o, hosts);
+  // --source-* credentials go to the source's host; --registry-* then only to the destination's
+  const own = o.sourceUsername !== undefined || o.sourcePasswordFile !== undefined;
+  const hosts = [from.host, to.host].filter((h): h is string => h !== undefined);
+  const destination = registryAccess(ctx, o, own ? [to.host ?? ''] : hosts);
+  const source = own
+    ? registryAccess(
+        ctx,
+        {
+          registryUsername: o.sourceUsername,
+          registryPasswordFile: o.sourcePasswordFile,
+          plainHttp: o.plainHttp,
+        },
+        [from.host ?? ''],
+      )
+    : destination;
   const workDir = mkdtempSync(join(tmpdir(), 'tufci-mirror-'));
   try {
-    const source = await openMirrorEnd(from, { registry: access });
-    const destination = await openMirrorEnd(to, { registry: access, destination: true });
-    const r = await mirror({
-      source,
-      destination,
+    const r = await runMirror({
+      from,
+      to,
       ...(trustedRoot ? { trustedRoot } : {}),
+      registry: { source, destination },
+      credentialsHint: {
+        source: own
+          ? '--source-username/--source-password-file'
+          : '--registry-username/--registry-password-file',
+        destination: '--registry-username/--registry-password-file',
+      },
       workDir,
       now: ctx.now(),
       log: ctx.out,
@@ -87,10 +88,8 @@ export async function mirrorCommand(
     ctx.out(
       `The destination's timestamp expires at ${r.timestampExpires.toISOString()} (${describeIn(left)}).`,
     );
-    if (o.check && interval !== undefined && left < interval)
-      throw new UserError(
-        `${to.spec}: the timestamp expires ${describeIn(left)}, before the next run (--interval ${o.interval}): the source must sign a newer timestamp, or the mirror run more often`,
-      );
+    if (o.check && interval !== undefined)
+      checkFresh(r, to.spec, ctx.now(), interval, o.interval!, '--interval');
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }

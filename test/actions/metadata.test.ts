@@ -44,10 +44,11 @@ describe('action metadata', () => {
       expect(v.description, `${a}: ${k}`).toBeTruthy();
     }
   });
-  it('has the six actions of the design', () => {
+  it('has the seven actions of the design', () => {
     expect(actions.sort()).toEqual(
       [
         'create-signing-events',
+        'mirror',
         'online-sign',
         'publish',
         'signing-event',

@@ -6,14 +6,19 @@
  * verify is refused with nothing copied. Two real docker-registry instances: the source
  * open, the destination behind htpasswd.
  */
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient, type Descriptor } from '../../lib/oci/index.js';
 import type { Envelope, TargetsSigned } from '../../lib/tuf/types.js';
-import { readFileSync } from 'node:fs';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { ngclient, type DownloadedTarget } from '../helpers/python-tuf.js';
+import { serveDir } from '../helpers/static-server.js';
 import { pushArtifact, randomData } from '../oci/support.js';
-import { Fixture, ok, type Result } from '../oci-publish/support.js';
+import { Fixture, ORAS, ok, tool, type Result } from '../oci-publish/support.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { missingContent } from './support.js';
 
 const USER = 'dst-user';
 const SECRET = 'dst secret';
@@ -136,6 +141,67 @@ describe('tufci copy: the destination signs a copied artifact', () => {
     expect(v.code).toBe(0);
     expect(v.out).toContain(`is signed as target "apps/web:v1" in oci://${dst.host}/acme/tuf`);
   });
+
+  it('with the source stopped, python-tuf verifies the copy from what oras pulls from the destination', async () => {
+    const site = mkdtempSync(join(dest.w.root, 'site-'));
+    const env = { HOME: dest.w.root, DOCKER_CONFIG: join(dest.w.root, '.oras') };
+    const login = ['--plain-http', '--username', USER, '--password', SECRET];
+    await tool(ORAS, ['pull', `${dst.host}/acme/tuf:latest`, '-o', site, ...login], env);
+    // the target's bytes are the manifest, fetched from the destination by digest
+    const manifest = (await dstRepo('apps/web').getManifest(web.digest)).bytes;
+    const hex = web.digest.slice('sha256:'.length);
+    mkdirSync(join(site, 'targets', 'apps'), { recursive: true });
+    const file = join(site, 'targets', 'apps', `${hex}.web:v1`);
+    const server = await serveDir(site);
+    try {
+      const run = () =>
+        ngclient({
+          trustedRoot: dest.root1,
+          baseUrl: server.url,
+          workDir: mkdtempSync(join(dest.w.root, 'py-')),
+          targets: ['apps/web:v1'],
+        });
+      // other bytes under the name are refused
+      writeFileSync(file, Buffer.concat([Buffer.from(manifest), Buffer.from(' ')]).subarray(1));
+      const refused = await run();
+      expect(refused.error).toBeUndefined();
+      expect(refused.targets['apps/web:v1']).toHaveProperty('error');
+      writeFileSync(file, manifest);
+      const res = await run();
+      expect(res.error).toBeUndefined();
+      const got = res.targets['apps/web:v1'] as DownloadedTarget;
+      expect(got.sha256).toBe(hex);
+      expect(got.length).toBe(manifest.length);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('exported to a layout, the copy verifies with no registry running at all', async () => {
+    const dir = join(mkdtempSync(join(dest.w.root, 'export-')), 'tuf');
+    const out = await dest.tufciWith(
+      { env: env() },
+      'mirror',
+      `oci://${dst.host}/acme/tuf`,
+      `oci-layout:${dir}`,
+      '--root',
+      dest.root1,
+    );
+    expect(out.err).toBe('');
+    expect(out.out).toContain('1 artifacts');
+    await dst.stop();
+    const v = await dest.tufci(
+      'verify',
+      `oci-layout:${join(dir, 'artifacts', 'apps', 'web')}@${web.digest}`,
+      '--from',
+      `oci-layout:${dir}`,
+      '--root',
+      dest.root1,
+      '--no-cache',
+    );
+    expect(v.err).toBe('');
+    expect(v.out).toContain(`is signed as target "apps/web:v1" in oci-layout:${dir}`);
+  });
 });
 
 describe('tufci copy refuses what it cannot sign', () => {
@@ -186,6 +252,65 @@ describe('tufci copy refuses what it cannot sign', () => {
       new RegistryClient(dst.host).repository('apps/other').getManifest(other.digest),
     ).rejects.toThrow();
     expect(dest.w.remoteRef('sign/bad')).toBeUndefined();
+  });
+
+  it('a copy killed midway leaves no tag naming missing blobs and no event; a re-run completes', async () => {
+    const big = (
+      await pushArtifact(new RegistryClient(src.host).repository('apps/big'), {
+        files: [1, 2, 3, 4, 5].map((i) => ({ name: `part${i}.bin`, data: randomData(2000 + i) })),
+        tag: 'v1',
+      })
+    ).descriptor;
+    const proxy = await startFaultProxy(dst.url);
+    let uploads = 0;
+    let killed = false;
+    try {
+      const child = spawn(
+        process.execPath,
+        [
+          resolve('build/signer-cli/main.js'),
+          'copy',
+          `oci://${src.host}/apps/big:v1`,
+          `oci://${proxy.host}/apps/big:v1`,
+          '--event',
+          'sign/big',
+        ],
+        { cwd: dest.alice.dir, env: dest.w.env as NodeJS.ProcessEnv, stdio: 'ignore' },
+      );
+      const exited = new Promise<void>((r) => child.on('exit', () => r()));
+      // the third blob upload: the process dies, its request unanswered
+      proxy.failMatching(
+        (method, url) => {
+          if (method !== 'PUT' || !url.includes('/blobs/uploads/') || ++uploads < 3) return false;
+          killed = child.kill('SIGKILL');
+          return true;
+        },
+        { destroy: true },
+      );
+      await exited;
+    } finally {
+      await proxy.close();
+    }
+    expect(killed).toBe(true);
+    const there = new RegistryClient(dst.host).repository('apps/big');
+    expect(await there.headManifest(big.digest)).toBeUndefined();
+    expect(await missingContent(there)).toEqual([]);
+    expect(dest.w.remoteRef('sign/big')).toBeUndefined();
+
+    const again = await dest.alice.tufci(
+      'copy',
+      `oci://${src.host}/apps/big:v1`,
+      `oci://${dst.host}/apps/big:v1`,
+      '--event',
+      'sign/big',
+    );
+    expect(again.err).toBe('');
+    expect(again.out).toMatch(
+      /Copied .*: sha256:[0-9a-f]{64} \(1 manifest\(s\), \d+ blob\(s\) sent, [1-9]\d* already there\)/,
+    );
+    expect((await there.getManifest('v1')).descriptor.digest).toBe(big.digest);
+    expect(await missingContent(there)).toEqual([]);
+    expect(dest.w.remoteRef('sign/big')).toBeDefined();
   });
 
   it('outside a TUF repository: says how to create one', async () => {
