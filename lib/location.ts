@@ -6,7 +6,8 @@
  */
 import { resolve } from 'node:path';
 import { UsageError } from './errors.js';
-import { isValidRepository, parseReference, targetsRepositoryOf } from './oci/index.js';
+import { isValidRepository, parseReference } from './oci/reference.js';
+import { targetsRepositoryOf } from './oci/tuf-layout.js';
 
 export type Location =
   | { kind: 'dir'; spec: string; path: string }

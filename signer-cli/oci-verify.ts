@@ -19,16 +19,15 @@ import {
   type Location,
   type OciLocationSpec,
 } from '../lib/location.js';
-import { DEFAULT_TIMEOUT_MS } from '../lib/client/fetchers.js';
 import {
   NotVerifiedError,
   TufciError,
-  UsageError,
   UserError,
   withContext,
   type ErrorCode,
 } from '../lib/errors.js';
 import type { Ctx } from './context.js';
+import { timeoutMs } from './timeout.js';
 import { registryAccess, type RegistryFlags } from './registry-flags.js';
 import { trustDirFor, type CacheFlags } from './trust-cache.js';
 import { openArtifact, parseArtifactRef } from './artifact-ref.js';
@@ -41,15 +40,6 @@ export interface OciVerifyOpts extends RegistryFlags, CacheFlags {
   timeout?: string;
   /** `--require-origin`: an imported chain (`import-*`) must sign the target alike. */
   requireOrigin?: boolean;
-}
-
-/** `--timeout` in milliseconds (default 30 s); anything but a positive number is refused. */
-export function timeoutMs(o: { timeout?: string }): number {
-  if (o.timeout === undefined) return DEFAULT_TIMEOUT_MS;
-  const s = Number(o.timeout);
-  if (!/^\d+(\.\d+)?$/.test(o.timeout.trim()) || !(s > 0))
-    throw new UsageError(`--timeout "${o.timeout}": give a number of seconds above 0`);
-  return Math.round(s * 1000);
 }
 
 function pinnedRoot(ctx: Ctx, o: OciVerifyOpts): Uint8Array {

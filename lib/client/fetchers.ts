@@ -1,21 +1,24 @@
 /**
  * tuf-js fetchers for static trees: a local directory (`file://` base URLs) and HTTP(S).
- * Both count bytes while reading and stop at TUF's length limit (the stream is
- * cancelled: an endless body is never read past the limit, nor held open); an HTTP
+ * Both count bytes while reading and stop at TUF's length limit (the source is
+ * destroyed: an endless body is never read past the limit, nor held open); an HTTP
  * request, headers and body, is bounded by a deadline, so a slow retrieval ends in a
  * refusal naming the file. Failures are tufci errors naming the file.
+ *
+ * Metadata (`downloadBytes`) is read into memory; targets (`downloadFile`) go through a
+ * temporary file handed to tuf-js. HTTP is node:http(s) itself: Node's fetch (undici)
+ * costs more to load than a whole lookup of one target (issue 10).
  */
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { BaseFetcher } from 'tuf-js';
+import type { Fetcher } from 'tuf-js';
 import { DownloadHTTPError, DownloadLengthMismatchError } from 'tuf-js/dist/error.js';
 import { NetworkError, NotVerifiedError } from '../errors.js';
-
-type Body = ReadableStream<Uint8Array<ArrayBuffer>>;
 
 /** The file a URL names, for messages: its last path segment, decoded when possible. */
 export function fileOfUrl(url: string): string {
@@ -30,45 +33,79 @@ export function fileOfUrl(url: string): string {
 /** Default deadline of one HTTP request, headers and body (`verify --timeout`). */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** The body of one file: its chunks, and a way to stop reading it early. */
+interface Body {
+  chunks: AsyncIterable<Uint8Array>;
+  cancel(): void;
+}
+
 /**
  * A fetcher that reads at most `maxLength` bytes of any file: the count is checked as
- * each chunk arrives, and the source is cancelled as soon as it is exceeded.
+ * each chunk arrives, and the source is stopped as soon as it is exceeded.
  */
-abstract class LimitedFetcher extends BaseFetcher {
-  override async downloadFile<T>(
+abstract class LimitedFetcher implements Fetcher {
+  protected abstract open(url: string): Promise<Body>;
+
+  /** The error for a body that failed while being read. */
+  protected readFailure(_url: string, e: unknown): unknown {
+    return e;
+  }
+
+  /** Reads the body of `url`, handing each chunk to `take`, within `maxLength` bytes. */
+  private async read(
+    url: string,
+    maxLength: number,
+    take: (chunk: Uint8Array) => Promise<void> | void,
+  ): Promise<void> {
+    const body = await this.open(url);
+    let received = 0;
+    let complete = false;
+    try {
+      try {
+        for await (const chunk of body.chunks) {
+          received += chunk.length;
+          if (received > maxLength)
+            throw new DownloadLengthMismatchError(
+              `more than the ${maxLength} bytes allowed (reading stopped there)`,
+            );
+          await take(chunk);
+        }
+      } catch (e) {
+        if (e instanceof DownloadLengthMismatchError) throw e;
+        throw this.readFailure(url, e);
+      }
+      complete = true;
+    } finally {
+      if (!complete) body.cancel();
+    }
+  }
+
+  async downloadBytes(url: string, maxLength: number): Promise<Buffer> {
+    const chunks: Uint8Array[] = [];
+    await this.read(url, maxLength, (c) => void chunks.push(c));
+    return Buffer.concat(chunks);
+  }
+
+  async downloadFile<T>(
     url: string,
     maxLength: number,
     handler: (file: string) => Promise<T>,
   ): Promise<T> {
-    const reader = (await this.fetch(url)).getReader();
     const dir = mkdtempSync(join(tmpdir(), 'tufci-fetch-'));
     try {
       const file = join(dir, 'download');
       const out = createWriteStream(file, { mode: 0o600 });
       let writeError: unknown;
       out.on('error', (e) => (writeError = e));
-      let received = 0;
       try {
-        for (;;) {
-          const { done, value } = await reader.read().catch((e: unknown) => {
-            throw this.readFailure(url, e);
-          });
-          if (done) break;
-          received += value.length;
-          if (received > maxLength)
-            throw new DownloadLengthMismatchError(
-              `more than the ${maxLength} bytes allowed (reading stopped there)`,
-            );
+        await this.read(url, maxLength, async (chunk) => {
           if (writeError) throw writeError;
-          if (!out.write(value))
+          if (!out.write(chunk))
             await new Promise<void>((ok) => {
               out.once('drain', () => ok());
               out.once('error', () => ok());
             });
-        }
-      } catch (e) {
-        await reader.cancel().catch(() => undefined);
-        throw e;
+        });
       } finally {
         out.end();
         await finished(out).catch(() => undefined);
@@ -79,16 +116,11 @@ abstract class LimitedFetcher extends BaseFetcher {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-
-  /** The error for a body that failed while being read. */
-  protected readFailure(_url: string, e: unknown): unknown {
-    return e;
-  }
 }
 
 /** Reads a published tree from a local directory, given as a `file://` base URL. */
 class DirFetcher extends LimitedFetcher {
-  override async fetch(url: string): Promise<Body> {
+  protected override open(url: string): Promise<Body> {
     const path = fileURLToPath(url);
     let isFile = false;
     try {
@@ -97,11 +129,12 @@ class DirFetcher extends LimitedFetcher {
       isFile = false;
     }
     if (!isFile) throw new DownloadHTTPError(`${fileOfUrl(url)}: not found`, 404);
-    return Readable.toWeb(createReadStream(path)) as Body;
+    const stream = createReadStream(path);
+    return Promise.resolve({ chunks: stream, cancel: () => stream.destroy() });
   }
 }
 
-export function dirFetcher(): BaseFetcher {
+export function dirFetcher(): Fetcher {
   return new DirFetcher();
 }
 
@@ -115,7 +148,15 @@ export interface HttpFetcherOptions {
   userAgent?: string;
 }
 
-/** HTTP(S) through Node's fetch; a non-2xx answer is a DownloadHTTPError, as tuf-js expects. */
+/** Redirects followed for one file, as fetch follows them. */
+const MAX_REDIRECTS = 20;
+
+/** The error a passed deadline destroys a request or its answer with. */
+class Deadline extends Error {
+  override name = 'TimeoutError';
+}
+
+/** HTTP(S) through node:http(s); a non-2xx answer is a DownloadHTTPError, as tuf-js expects. */
 class HttpFetcher extends LimitedFetcher {
   constructor(private readonly o: HttpFetcherOptions) {
     super();
@@ -125,23 +166,59 @@ class HttpFetcher extends LimitedFetcher {
     return this.o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  override async fetch(url: string): Promise<Body> {
-    let response: Response;
-    try {
-      response = await fetch(url, {
+  protected override async open(url: string): Promise<Body> {
+    // one deadline for the file: every redirect, the headers and the whole body
+    const deadline = Date.now() + this.timeoutMs;
+    let at = url;
+    for (let hop = 0; ; hop++) {
+      const res = await this.get(url, at, deadline);
+      const status = res.statusCode ?? 0;
+      const location = res.headers.location;
+      if ([301, 302, 303, 307, 308].includes(status) && location) {
+        res.destroy();
+        if (hop >= MAX_REDIRECTS)
+          throw new NetworkError(`${url}: more than ${MAX_REDIRECTS} redirects`);
+        at = new URL(location, at).href;
+        continue;
+      }
+      if (status < 200 || status > 299) {
+        res.destroy();
+        throw new DownloadHTTPError(`${fileOfUrl(url)}: HTTP ${status}`, status);
+      }
+      return { chunks: res, cancel: () => res.destroy() };
+    }
+  }
+
+  /** One GET of `at` (`url` after redirects); the answer is destroyed at the deadline. */
+  private async get(url: string, at: string, deadline: number): Promise<IncomingMessage> {
+    const target = new URL(at);
+    let request = httpRequest;
+    if (target.protocol === 'https:') request = (await import('node:https')).request;
+    else if (target.protocol !== 'http:')
+      throw new NetworkError(`${url}: redirected to ${target.protocol} (only http(s) is read)`);
+    return new Promise<IncomingMessage>((answer, fail) => {
+      const req = request(target, {
         headers: { 'user-agent': this.o.userAgent ?? 'tufci' },
-        signal: AbortSignal.timeout(this.timeoutMs),
-        redirect: 'follow',
       });
-    } catch (e) {
-      if (isTimeout(e)) throw this.slow(url, 'no answer');
-      throw new NetworkError(`${url}: ${describeNetworkError(e)}`, { cause: e });
-    }
-    if (!response.ok || !response.body) {
-      await response.body?.cancel().catch(() => undefined);
-      throw new DownloadHTTPError(`${fileOfUrl(url)}: HTTP ${response.status}`, response.status);
-    }
-    return response.body as Body;
+      const timer = setTimeout(() => {
+        const e = new Deadline('deadline passed');
+        req.destroy(e);
+        res?.destroy(e);
+      }, deadline - Date.now());
+      let res: IncomingMessage | undefined;
+      req.on('response', (r) => {
+        res = r;
+        r.once('close', () => clearTimeout(timer));
+        answer(r);
+      });
+      req.on('error', (e) => {
+        clearTimeout(timer);
+        if (res) return; // the body's reader sees it
+        if (isTimeout(e)) fail(this.slow(url, 'no answer'));
+        else fail(new NetworkError(`${url}: ${describeNetworkError(e)}`, { cause: e }));
+      });
+      req.end();
+    });
   }
 
   protected override readFailure(url: string, e: unknown): unknown {
@@ -157,7 +234,7 @@ class HttpFetcher extends LimitedFetcher {
   }
 }
 
-export function httpFetcher(o: HttpFetcherOptions = {}): BaseFetcher {
+export function httpFetcher(o: HttpFetcherOptions = {}): Fetcher {
   return new HttpFetcher(o);
 }
 
@@ -170,7 +247,7 @@ function isTimeout(e: unknown): boolean {
 }
 
 function describeNetworkError(e: unknown): string {
-  const err = e as Error & { cause?: { code?: string } };
-  const code = err?.cause?.code;
+  const err = e as Error & { code?: string; cause?: { code?: string } };
+  const code = err?.code ?? err?.cause?.code;
   return code ? `cannot connect (${code})` : `request failed (${err?.message ?? String(e)})`;
 }

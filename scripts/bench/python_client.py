@@ -1,6 +1,7 @@
 """The python-tuf ngclient peer of `tufci verify --target` for `npm run bench`: one
 lookup of one target as a whole process, from the trusted state in WORK_DIR (cold when
-WORK_DIR holds no metadata yet: it starts from ROOT).
+WORK_DIR holds no metadata yet: it starts from ROOT). The target is kept in WORK_DIR/targets
+and reused when its hashes still match, as tufci keeps it in its --cache directory.
 
 PYTHONPATH=/opt/tuf-py/usr/lib/python3/dist-packages /usr/bin/python3 \
   scripts/bench/python_client.py WORK_DIR ROOT BASE_URL TARGET
@@ -31,7 +32,8 @@ def main():
     info = updater.get_targetinfo(target)
     if info is None:
         sys.exit(f"{target}: not found")
-    updater.download_target(info, filepath=os.path.join(target_dir, "out"))
+    if updater.find_cached_target(info) is None:
+        updater.download_target(info)
 
 
 main()

@@ -8,12 +8,8 @@ import { UsageError, UserError } from '../../lib/errors.js';
 import { isOciLocation, parseLocation } from '../../lib/location.js';
 import { writeUserFile } from '../../lib/util/fs.js';
 import type { Ctx } from '../context.js';
-import {
-  timeoutMs,
-  verifyOciArtifact,
-  verifyOciRepository,
-  type OciVerifyOpts,
-} from '../oci-verify.js';
+import type { OciVerifyOpts } from '../oci-verify.js';
+import { timeoutMs } from '../timeout.js';
 import { trustDirFor } from '../trust-cache.js';
 
 export interface VerifyOpts extends OciVerifyOpts {
@@ -82,6 +78,8 @@ async function verifyStatic(ctx: Ctx, src: StaticSource, o: VerifyOpts): Promise
     metadataBaseUrl: src.metadataUrl,
     targetBaseUrl: src.targetsUrl,
     trustDir,
+    // targets are kept beside the trusted metadata: a warm lookup downloads timestamp.json only
+    targetDir: join(trustDir, 'targets'),
     fetcher: src.local ? dirFetcher() : httpFetcher({ timeoutMs: timeoutMs(o) }),
     targetPath: o.target,
     now: ctx.now(),
@@ -113,9 +111,11 @@ export async function verifyCommand(
   }
   const from =
     o.from === undefined ? undefined : parseLocation(o.from, { flag: '--from', cwd: ctx.cwd });
-  if (artifact) return verifyOciArtifact(ctx, artifact, from, o);
+  // the OCI client (registries, image layouts) is loaded only for OCI sources
+  if (artifact) return (await import('../oci-verify.js')).verifyOciArtifact(ctx, artifact, from, o);
   if (!from) throw new UsageError(`--from or --metadata-url: name the repository to verify`);
-  if (isOciLocation(from)) return verifyOciRepository(ctx, from, o);
+  if (isOciLocation(from))
+    return (await import('../oci-verify.js')).verifyOciRepository(ctx, from, o);
   const base = from.kind === 'dir' ? dirUrl(from.path) : from.url;
   return verifyStatic(
     ctx,
