@@ -19,6 +19,7 @@ import {
   copyBlob,
   copyGraph,
   CopySession,
+  digestOf,
   emptyCopyReport,
   isValidTag,
   OciError,
@@ -104,6 +105,8 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
     for (const l of m.layers) session.assumePresent(dst, l.digest);
     session.assumePresent(dst, EMPTY_JSON.descriptor.digest);
   }
+  for (const bytes of verified.files)
+    session.rememberBlob(source.repo.metadata, digestOf(bytes), bytes);
   const artifacts = await copyArtifacts(o, verified, common, log);
   const targetFiles = await copyTargetFiles(o, verified, common, published);
 
@@ -111,7 +114,7 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
   // destination's `latest`, one that differs from the destination's is new there (its new
   // metadata blobs too: sent without asking). Without one (a new destination, or a run cut
   // short before `latest`), the destination is asked what it has.
-  const assumeAbsent = published.latest !== undefined || targetFiles.fresh;
+  const assumeAbsent = published.latest !== undefined || targetFiles.assumeAbsent;
   const srcRepo = source.repo;
   const delegated = [...verified.roles.keys()].filter((r) => r !== 'targets');
   const copyMetadata = async (m: TufManifest, at: TufManifest | undefined): Promise<void> => {
@@ -173,10 +176,13 @@ async function copyArtifacts(
     }
   }
   const pointerName = o.destination.pointerName;
+  // Subjects whose pointer (for their target path) the copy wrote, rewritten.
+  const rewritten = new Set<string>();
   const rewrite = ({ manifest }: ReferrerRewrite): Uint8Array | undefined => {
     const m = manifest as ImageManifest;
     if (m.artifactType !== POINTER.artifactType || !pointerName || !m.subject) return undefined;
     const target = m.annotations?.[POINTER.targetAnnotation] ?? '';
+    rewritten.add(`${m.subject.digest} ${target}`);
     return pointerManifest(m.subject, { metadata: pointerName, target });
   };
   await runPool(list, common.concurrency, async ({ path, descriptor, source }) => {
@@ -189,7 +195,8 @@ async function copyArtifacts(
       rewriteReferrer: rewrite,
       ...(tag ? { tag } : {}),
     });
-    if (pointerName) await attachPointer(to, descriptor, { metadata: pointerName, target: path });
+    if (pointerName && !rewritten.has(`${descriptor.digest} ${path}`))
+      await attachPointer(to, descriptor, { metadata: pointerName, target: path });
   });
   return list.length;
 }
@@ -216,7 +223,7 @@ async function copyTargetFiles(
   verified: VerifiedRepository,
   common: { report: CopyReport; concurrency: number; session: CopySession },
   state: PublishedState,
-): Promise<{ count: number; fresh: boolean }> {
+): Promise<{ count: number; assumeAbsent: boolean }> {
   const published = state.targets;
   const files = new Map<string, { sha256: string; length: number }>();
   for (const targets of verified.roles.values()) {
@@ -228,16 +235,18 @@ async function copyTargetFiles(
     }
   }
   const changed = [...files].filter(([p, f]) => published.get(p)?.sha256 !== f.sha256);
-  if (changed.length === 0) return { count: files.size, fresh: false };
+  if (changed.length === 0) return { count: files.size, assumeAbsent: false };
   const from = o.source.repo.targets;
   if (!from) throw new UserError(`${o.source.name} has no targets repository`);
   const to = o.destination.repo.requireTargets();
   for (const f of published.values()) common.session.assumePresent(to, `sha256:${f.sha256}`);
   if (published.size > 0) common.session.assumePresent(to, EMPTY_JSON.descriptor.digest);
-  // A destination without metadata and tags is new (or holds blobs of a run that failed
-  // early, sent again at worst): nothing to ask it first.
-  const fresh = !state.latest && (await hasNoTags(to));
-  const opts = { ...common, assumeAbsent: fresh };
+  // Files the destination's metadata does not list yet are new there, and so is
+  // everything in a destination without metadata and tags: sent without asking first (a
+  // run cut short may have sent some: they are sent again). A destination that has tags
+  // but no `latest` (a run cut short) is asked.
+  const assumeAbsent = state.latest !== undefined || (await hasNoTags(to));
+  const opts = { ...common, assumeAbsent };
   await runPool(changed, common.concurrency, async ([, f]) => {
     const blob = { mediaType: TUF_MEDIA_TYPE.target, digest: `sha256:${f.sha256}`, size: f.length };
     await copyBlob(from, to, blob, opts);
@@ -255,7 +264,7 @@ async function copyTargetFiles(
     common.session.remember(from, at);
     await copyGraph(from, to, at.descriptor, { ...opts, tag });
   });
-  return { count: files.size, fresh };
+  return { count: files.size, assumeAbsent };
 }
 
 async function getOrUndefined(store: OciStore, tag: string): Promise<ManifestResult | undefined> {

@@ -62,6 +62,8 @@ export class CopySession {
   readonly manifests = new Shared<boolean>();
   /** Manifests read from a source already (by `source description\ndigest`), read once. */
   private readonly read = new Map<string, ManifestResult>();
+  /** Blobs read from a source already (small ones: metadata a verification read). */
+  private readonly readBlobs = new Map<string, Uint8Array>();
 
   /** Records that `to` has the blob `digest` (e.g. its published metadata lists it): not asked for. */
   assumePresent(to: OciStore, digest: string): void {
@@ -71,6 +73,19 @@ export class CopySession {
   /** Hands a manifest read from `from` (e.g. by tag) to the copy that will read it by digest. */
   remember(from: OciStore, result: ManifestResult): void {
     this.read.set(`${from.description}\n${result.descriptor.digest}`, result);
+  }
+
+  /** Hands blob bytes read from `from` (and checked against `digest`) to the copy that sends them. */
+  rememberBlob(from: OciStore, digest: string, bytes: Uint8Array): void {
+    this.readBlobs.set(`${from.description}\n${digest}`, bytes);
+  }
+
+  /** A remembered blob, once. */
+  takeBlob(from: OciStore, digest: string): Uint8Array | undefined {
+    const key = `${from.description}\n${digest}`;
+    const got = this.readBlobs.get(key);
+    this.readBlobs.delete(key);
+    return got;
   }
 
   /** A remembered manifest, once. */
@@ -267,7 +282,10 @@ class GraphCopier {
         digest: descriptor.digest,
         assumeAbsent: true,
       };
-      if (descriptor.size <= this.memoryLimit) {
+      const known = this.session.takeBlob(this.from, descriptor.digest);
+      if (known && known.length === descriptor.size) {
+        await this.to.pushBlob(known, put);
+      } else if (descriptor.size <= this.memoryLimit) {
         await this.to.pushBlob(await this.from.getBlob(descriptor.digest, read), put);
       } else {
         const dir = await mkdtemp(join(tmpdir(), 'tufci-copy-'));
