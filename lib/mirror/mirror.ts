@@ -12,25 +12,28 @@ import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { InternalError, NotVerifiedError, UserError } from '../errors.js';
 import {
-  METADATA_TAG,
+  EMPTY_JSON,
   POINTER,
   TUF_FILENAME_ANNOTATION,
   TUF_MEDIA_TYPE,
   copyBlob,
   copyGraph,
   CopySession,
+  digestOf,
   emptyCopyReport,
   isValidTag,
   OciError,
   parseReference,
   registryArtifactOf,
-  roleTag,
   runPool,
   type CopyReport,
   type Descriptor,
   type ImageManifest,
+  type ManifestResult,
   type OciStore,
+  type PublishedState,
   type ReferrerRewrite,
+  type TufManifest,
   type TufOciRepo,
 } from '../oci/index.js';
 import { publishedTargetFile } from '../oci/tuf-manifests.js';
@@ -90,22 +93,47 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
     );
 
   const report = emptyCopyReport();
-  const limit = o.concurrency ?? 4;
-  const common = { report, concurrency: limit, session: new CopySession() };
-  const artifacts = await copyArtifacts(o, verified, common, log);
-  const targetFiles = await copyTargetFiles(o, verified, common);
-
-  const srcRepo = source.repo;
+  const limit = o.concurrency ?? 8;
+  const session = new CopySession();
+  const common = { report, concurrency: limit, session };
+  // What the destination's metadata lists is there (a publish or mirror put it there
+  // before that metadata): not asked for again.
+  const published = await destination.repo.published();
   const dst = destination.repo.metadata;
+  for (const m of [published.latest, ...published.roles.values()]) {
+    if (!m) continue;
+    for (const l of m.layers) session.assumePresent(dst, l.digest);
+    session.assumePresent(dst, EMPTY_JSON.descriptor.digest);
+  }
+  for (const bytes of verified.files)
+    session.rememberBlob(source.repo.metadata, digestOf(bytes), bytes);
+  const artifacts = await copyArtifacts(o, verified, common, log);
+  const targetFiles = await copyTargetFiles(o, verified, common, published);
+
+  // Role manifests and `latest` were read from the source to verify it. Beside a
+  // destination's `latest`, one that differs from the destination's is new there (its new
+  // metadata blobs too: sent without asking). Without one (a new destination, or a run cut
+  // short before `latest`), the destination is asked what it has.
+  const assumeAbsent = published.latest !== undefined || targetFiles.assumeAbsent;
+  const srcRepo = source.repo;
   const delegated = [...verified.roles.keys()].filter((r) => r !== 'targets');
+  const copyMetadata = async (m: TufManifest, at: TufManifest | undefined): Promise<void> => {
+    if (at?.descriptor.digest === m.descriptor.digest) return;
+    session.remember(srcRepo.metadata, { bytes: m.bytes, descriptor: m.descriptor });
+    await copyGraph(srcRepo.metadata, dst, m.descriptor, {
+      ...common,
+      tag: m.tag,
+      assumeAbsent,
+    });
+  };
   await runPool(delegated, limit, async (role) => {
     const m = await srcRepo.roleManifest(role);
     if (!m) throw new InternalError(`${role}: its manifest was read to verify it, and is gone`);
-    await copyGraph(srcRepo.metadata, dst, m.descriptor, { ...common, tag: roleTag(role) });
+    await copyMetadata(m, published.roles.get(role));
   });
   const latest = (await srcRepo.latest())!;
   const before = report.manifestsCopied;
-  await copyGraph(srcRepo.metadata, dst, latest.descriptor, { ...common, tag: METADATA_TAG });
+  await copyMetadata(latest, published.latest);
   const unchanged = report.manifestsCopied === before && there === verified.timestamp.version;
 
   // What a client of the destination sees now: verify it from the same root.
@@ -122,7 +150,7 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
     timestampExpires: verified.timestamp.expires,
     unchanged,
     artifacts,
-    targetFiles,
+    targetFiles: targetFiles.count,
     roles: verified.roles.size,
     copy: report,
   };
@@ -148,10 +176,13 @@ async function copyArtifacts(
     }
   }
   const pointerName = o.destination.pointerName;
+  // Subjects whose pointer (for their target path) the copy wrote, rewritten.
+  const rewritten = new Set<string>();
   const rewrite = ({ manifest }: ReferrerRewrite): Uint8Array | undefined => {
     const m = manifest as ImageManifest;
     if (m.artifactType !== POINTER.artifactType || !pointerName || !m.subject) return undefined;
     const target = m.annotations?.[POINTER.targetAnnotation] ?? '';
+    rewritten.add(`${m.subject.digest} ${target}`);
     return pointerManifest(m.subject, { metadata: pointerName, target });
   };
   await runPool(list, common.concurrency, async ({ path, descriptor, source }) => {
@@ -164,7 +195,8 @@ async function copyArtifacts(
       rewriteReferrer: rewrite,
       ...(tag ? { tag } : {}),
     });
-    if (pointerName) await attachPointer(to, descriptor, { metadata: pointerName, target: path });
+    if (pointerName && !rewritten.has(`${descriptor.digest} ${path}`))
+      await attachPointer(to, descriptor, { metadata: pointerName, target: path });
   });
   return list.length;
 }
@@ -190,8 +222,9 @@ async function copyTargetFiles(
   o: MirrorOptions,
   verified: VerifiedRepository,
   common: { report: CopyReport; concurrency: number; session: CopySession },
-): Promise<number> {
-  const published = (await o.destination.repo.published()).targets;
+  state: PublishedState,
+): Promise<{ count: number; assumeAbsent: boolean }> {
+  const published = state.targets;
   const files = new Map<string, { sha256: string; length: number }>();
   for (const targets of verified.roles.values()) {
     for (const [path, t] of Object.entries(targets.targets)) {
@@ -202,13 +235,21 @@ async function copyTargetFiles(
     }
   }
   const changed = [...files].filter(([p, f]) => published.get(p)?.sha256 !== f.sha256);
-  if (changed.length === 0) return files.size;
+  if (changed.length === 0) return { count: files.size, assumeAbsent: false };
   const from = o.source.repo.targets;
   if (!from) throw new UserError(`${o.source.name} has no targets repository`);
   const to = o.destination.repo.requireTargets();
+  for (const f of published.values()) common.session.assumePresent(to, `sha256:${f.sha256}`);
+  if (published.size > 0) common.session.assumePresent(to, EMPTY_JSON.descriptor.digest);
+  // Files the destination's metadata does not list yet are new there, and so is
+  // everything in a destination without metadata and tags: sent without asking first (a
+  // run cut short may have sent some: they are sent again). A destination that has tags
+  // but no `latest` (a run cut short) is asked.
+  const assumeAbsent = state.latest !== undefined || (await hasNoTags(to));
+  const opts = { ...common, assumeAbsent };
   await runPool(changed, common.concurrency, async ([, f]) => {
     const blob = { mediaType: TUF_MEDIA_TYPE.target, digest: `sha256:${f.sha256}`, size: f.length };
-    await copyBlob(from, to, blob, common);
+    await copyBlob(from, to, blob, opts);
   });
   const tags = new Set(
     changed.map(([p, f]) => {
@@ -217,18 +258,29 @@ async function copyTargetFiles(
     }),
   );
   await runPool([...tags], common.concurrency, async (tag) => {
-    const at = await headOrUndefined(from, tag);
+    const at = await getOrUndefined(from, tag);
     // A source written by another tool may lack the manifest: the blobs are what clients read.
-    if (at) await copyGraph(from, to, at, { ...common, tag });
+    if (!at) return;
+    common.session.remember(from, at);
+    await copyGraph(from, to, at.descriptor, { ...opts, tag });
   });
-  return files.size;
+  return { count: files.size, assumeAbsent };
 }
 
-async function headOrUndefined(store: OciStore, tag: string): Promise<Descriptor | undefined> {
+async function getOrUndefined(store: OciStore, tag: string): Promise<ManifestResult | undefined> {
   try {
-    return await store.headManifest(tag);
+    return await store.getManifest(tag);
   } catch (e) {
     if (e instanceof OciError && e.kind === 'not-found') return undefined;
+    throw e;
+  }
+}
+
+async function hasNoTags(store: OciStore): Promise<boolean> {
+  try {
+    return (await store.listTags()).length === 0;
+  } catch (e) {
+    if (e instanceof OciError && e.kind === 'not-found') return true;
     throw e;
   }
 }

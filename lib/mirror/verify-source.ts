@@ -16,6 +16,8 @@ export interface VerifiedRepository {
   timestamp: { version: number; expires: Date };
   /** `targets` and every delegated role reached from it, as verified. */
   roles: Map<string, Targets>;
+  /** The bytes of the metadata files verified (a copy sends them without reading again). */
+  files: Uint8Array[];
 }
 
 export interface VerifySourceOptions {
@@ -36,8 +38,12 @@ export async function verifySource(o: VerifySourceOptions): Promise<VerifiedRepo
     name: o.name,
     now: o.now,
   });
-  const load = (file: string): unknown =>
-    JSON.parse(readFileSync(join(session.metadataDir, file), 'utf8'));
+  const files: Uint8Array[] = [];
+  const load = (file: string): unknown => {
+    const bytes = readFileSync(join(session.metadataDir, file));
+    files.push(bytes);
+    return JSON.parse(bytes.toString('utf8'));
+  };
   const timestamp = load('timestamp.json') as { signed: { version: number; expires: string } };
   const snapshot = Metadata.fromJSON(
     MetadataKind.Snapshot,
@@ -77,6 +83,7 @@ export async function verifySource(o: VerifySourceOptions): Promise<VerifiedRepo
         fail(`${file} holds version ${md.signed.version}, snapshot names ${meta!.version}`);
       if (md.signed.isExpired(o.now)) fail(`${file} expired at ${md.signed.expires}`);
       roles.set(name, md.signed);
+      files.push(bytes!);
       queue.push(md);
     }
   }
@@ -86,5 +93,6 @@ export async function verifySource(o: VerifySourceOptions): Promise<VerifiedRepo
       expires: new Date(timestamp.signed.expires),
     },
     roles,
+    files,
   };
 }

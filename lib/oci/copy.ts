@@ -14,7 +14,7 @@ import { OciError } from './errors.js';
 import { parseManifest } from './manifest.js';
 import { MANIFEST_MEDIA_TYPES, type Descriptor, type Manifest } from './media-types.js';
 import { Shared, runPool } from './pool.js';
-import type { OciStore } from './store.js';
+import type { ManifestResult, OciStore } from './store.js';
 
 /** A referrer about to be copied, and what to store instead. */
 export interface ReferrerRewrite {
@@ -49,12 +49,52 @@ export interface CopyGraphOptions {
    * every upload, and a manifest naming that blob, sent meanwhile, can be refused.
    */
   session?: CopySession;
+  /**
+   * The destination is new (e.g. a repository without tags): send without asking it
+   * first what it has. Whatever it had is sent again, which is harmless.
+   */
+  assumeAbsent?: boolean;
 }
 
 /** What concurrent copies share: one job per (destination, digest). */
 export class CopySession {
   readonly blobs = new Shared<void>();
   readonly manifests = new Shared<boolean>();
+  /** Manifests read from a source already (by `source description\ndigest`), read once. */
+  private readonly read = new Map<string, ManifestResult>();
+  /** Blobs read from a source already (small ones: metadata a verification read). */
+  private readonly readBlobs = new Map<string, Uint8Array>();
+
+  /** Records that `to` has the blob `digest` (e.g. its published metadata lists it): not asked for. */
+  assumePresent(to: OciStore, digest: string): void {
+    void this.blobs.run(`${to.description}\n${digest}`, () => Promise.resolve());
+  }
+
+  /** Hands a manifest read from `from` (e.g. by tag) to the copy that will read it by digest. */
+  remember(from: OciStore, result: ManifestResult): void {
+    this.read.set(`${from.description}\n${result.descriptor.digest}`, result);
+  }
+
+  /** Hands blob bytes read from `from` (and checked against `digest`) to the copy that sends them. */
+  rememberBlob(from: OciStore, digest: string, bytes: Uint8Array): void {
+    this.readBlobs.set(`${from.description}\n${digest}`, bytes);
+  }
+
+  /** A remembered blob, once. */
+  takeBlob(from: OciStore, digest: string): Uint8Array | undefined {
+    const key = `${from.description}\n${digest}`;
+    const got = this.readBlobs.get(key);
+    this.readBlobs.delete(key);
+    return got;
+  }
+
+  /** A remembered manifest, once. */
+  take(from: OciStore, digest: string): ManifestResult | undefined {
+    const key = `${from.description}\n${digest}`;
+    const got = this.read.get(key);
+    this.read.delete(key);
+    return got;
+  }
 }
 
 /** Registry codes for a child it has but could not read at that moment (see CopySession). */
@@ -106,7 +146,7 @@ export async function copyBlob(
   from: OciStore,
   to: OciStore,
   descriptor: Descriptor,
-  options: Pick<CopyGraphOptions, 'memoryLimit' | 'report' | 'session'> = {},
+  options: Pick<CopyGraphOptions, 'memoryLimit' | 'report' | 'session' | 'assumeAbsent'> = {},
 ): Promise<CopyReport> {
   const copier = new GraphCopier(from, to, options);
   await copier.blob(descriptor);
@@ -139,7 +179,7 @@ class GraphCopier {
 
   async root(descriptor: Descriptor): Promise<void> {
     const tag = this.options.tag;
-    if (tag !== undefined) {
+    if (tag !== undefined && !this.options.assumeAbsent) {
       const tagged = await this.to.headManifest(tag);
       if (tagged?.digest === descriptor.digest) {
         this.report.manifestsPresent++;
@@ -155,7 +195,7 @@ class GraphCopier {
   /** Copies one manifest and its graph; false when it was present (then only tagged). */
   private manifest(descriptor: Descriptor, tag?: string): Promise<boolean> {
     return this.session.manifests.run(this.key(`${descriptor.digest} ${tag ?? ''}`), async () => {
-      const present = await this.to.headManifest(descriptor.digest);
+      const present = !this.options.assumeAbsent && (await this.to.headManifest(descriptor.digest));
       if (present) {
         this.report.manifestsPresent++;
         if (tag !== undefined) {
@@ -215,7 +255,9 @@ class GraphCopier {
   private async read(
     descriptor: Descriptor,
   ): Promise<{ bytes: Uint8Array; descriptor: Descriptor; manifest: Manifest }> {
-    const result = await this.from.getManifest(descriptor.digest);
+    const result =
+      this.session.take(this.from, descriptor.digest) ??
+      (await this.from.getManifest(descriptor.digest));
     const manifest = parseManifest(result.bytes, {
       operation: 'copy manifest',
       registry: this.from.description,
@@ -226,7 +268,7 @@ class GraphCopier {
 
   blob(descriptor: Descriptor): Promise<void> {
     return this.session.blobs.run(this.key(descriptor.digest), async () => {
-      if (await this.to.statBlob(descriptor.digest)) {
+      if (!this.options.assumeAbsent && (await this.to.statBlob(descriptor.digest))) {
         this.report.blobsPresent++;
         return;
       }
@@ -240,7 +282,10 @@ class GraphCopier {
         digest: descriptor.digest,
         assumeAbsent: true,
       };
-      if (descriptor.size <= this.memoryLimit) {
+      const known = this.session.takeBlob(this.from, descriptor.digest);
+      if (known && known.length === descriptor.size) {
+        await this.to.pushBlob(known, put);
+      } else if (descriptor.size <= this.memoryLimit) {
         await this.to.pushBlob(await this.from.getBlob(descriptor.digest, read), put);
       } else {
         const dir = await mkdtemp(join(tmpdir(), 'tufci-copy-'));

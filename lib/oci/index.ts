@@ -2,7 +2,7 @@
  * lib/oci: an OCI distribution-spec 1.1 client on global fetch, and OCI image-layout
  * directories, behind one interface (OciStore).
  */
-export type { OciStore } from './store.js';
+export type { ManifestResult, OciStore } from './store.js';
 export {
   copyBlob,
   copyGraph,
@@ -53,4 +53,10 @@ export {
   findNamed,
   registryArtifactOf,
 } from './tuf-layout.js';
-export { TufOciRepo, emptyState, type PublishedState, type TufOciStores } from './tuf-repo.js';
+export {
+  TufOciRepo,
+  emptyState,
+  type PublishedState,
+  type TufManifest,
+  type TufOciStores,
+} from './tuf-repo.js';

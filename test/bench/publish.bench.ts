@@ -8,11 +8,16 @@
  * Half the targets are top-level files (one tagged manifest each, as Docker's layout
  * wants), half sit in four directories (one manifest each). The metadata is synthetic
  * (unsigned JSON listing every target): this measures transfer, not signing.
+ *
+ * First, the whole commands: `tufci publish --to oci://…` of a real signed repository
+ * holding the same 1,000 files, beside `oras push` of them, each into a registry started
+ * empty for the run, straight (no proxy), in turn, `TUFCI_BENCH_RUNS` (3) times each
+ * after a warm-up; medians and the ratio tufci / oras (goal ≤ 1.0).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -22,10 +27,14 @@ import { OciPublisher } from '../../lib/publish/oci.js';
 import { targetTreePath, type PublishTree, type TreeEntry } from '../../lib/publish/tree.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { Fixture } from '../oci-publish/support.js';
+import { median, runOnceAsync, type Run } from './measure.js';
 
 const ORAS = '/opt/oras/usr/bin/oras';
 const COUNT = 1000;
 const CONCURRENCY = 8;
+const RUNS = Number(process.env.TUFCI_BENCH_RUNS ?? 3);
+const CLI = join(new URL('../..', import.meta.url).pathname, 'build', 'signer-cli', 'main.js');
 
 function sizeOf(i: number): number {
   if (i % 100 === 99) return 1 << 20;
@@ -132,7 +141,21 @@ beforeAll(async () => {
   }
 }, 300_000);
 
+const cli: { tufci: Run[]; oras: Run[] } = { tufci: [], oras: [] };
+
 afterAll(async () => {
+  const t = (runs: Run[]): number => median(runs.map((r) => r.ms));
+  if (cli.tufci.length && cli.oras.length)
+    console.log(
+      [
+        '',
+        `first publish of ${COUNT} files, whole commands into an empty docker-registry, ${RUNS} runs each in turn (${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)})`,
+        `  tufci publish --to oci://…       median ${(t(cli.tufci) / 1000).toFixed(2)} s, peak ${median(cli.tufci.map((r) => r.rssMiB)).toFixed(0)} MiB`,
+        `  oras push --concurrency ${CONCURRENCY}        median ${(t(cli.oras) / 1000).toFixed(2)} s, peak ${median(cli.oras.map((r) => r.rssMiB)).toFixed(0)} MiB`,
+        `  ratio tufci/oras: ${(t(cli.tufci) / t(cli.oras)).toFixed(2)} (goal ≤ 1.0); per run ${cli.tufci.map((r, i) => (r.ms / cli.oras[i]!.ms).toFixed(2)).join(' ')}`,
+        '',
+      ].join('\n'),
+    );
   const mib = (contents.reduce((n, b) => n + b.length, 0) / 1048576).toFixed(1);
   const row = (label: string, key: string): string => {
     const r = results.get(key);
@@ -163,6 +186,55 @@ afterAll(async () => {
   await proxy?.close();
   await registry?.stop();
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe(`tufci publish beside oras push, ${COUNT} files, whole commands`, () => {
+  it('first publish into an empty registry, in turn', async () => {
+    const fx = new Fixture();
+    try {
+      await fx.bootstrap();
+      const files: Record<string, Uint8Array> = {};
+      names.forEach(
+        (name, i) => (files[i % 2 === 0 ? name : `dir${i % 4}/${name}`] = contents[i]!),
+      );
+      await fx.event(files);
+      const once = async (tool: 'tufci' | 'oras'): Promise<Run> => {
+        const r = await startRegistry();
+        try {
+          const run =
+            tool === 'tufci'
+              ? await runOnceAsync(['node', CLI, 'publish', '--to', `oci://${r.host}/bench/tuf`], {
+                  cwd: fx.ci.dir,
+                  env: fx.w.env,
+                })
+              : await runOnceAsync(
+                  [
+                    ORAS,
+                    'push',
+                    '--plain-http',
+                    '--concurrency',
+                    String(CONCURRENCY),
+                    `${r.host}/bench/oras:v1`,
+                    ...names,
+                  ],
+                  { cwd: dir, env: { PATH: process.env.PATH, HOME: dir } },
+                );
+          process.stderr.write(`${tool}: ${(run.ms / 1000).toFixed(2)} s\n`);
+          return run;
+        } finally {
+          await r.stop();
+        }
+      };
+      await once('tufci');
+      await once('oras');
+      for (let i = 0; i < RUNS; i++) {
+        cli.tufci.push(await once('tufci'));
+        cli.oras.push(await once('oras'));
+      }
+    } finally {
+      fx.cleanup();
+    }
+  }, 3_600_000);
 });
 
 describe(`publish ${COUNT} targets to a registry`, () => {

@@ -19,12 +19,19 @@ export interface TestRegistry {
   port: number;
   /** The registry's scratch dir (config.yml, data/, htpasswd). */
   dir: string;
+  /**
+   * With `accessLog`: the registry's access log so far, one request a line (Apache's
+   * combined format: `... "METHOD /v2/... HTTP/1.1" STATUS ...`).
+   */
+  accessLog(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
 export interface StartRegistryOptions {
   /** Require these credentials (htpasswd, bcrypt). */
   auth?: { username: string; password: string };
+  /** Keep the access log (the registry's stdout) for accessLog(). */
+  accessLog?: boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -94,7 +101,14 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
     await writeFile(join(dir, 'config.yml'), configYaml(dir, port, htpasswd));
     const child = spawn(REGISTRY_BIN, ['serve', join(dir, 'config.yml')], {
       cwd: dir,
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', options.accessLog ? 'pipe' : 'ignore', 'pipe'],
+    });
+    const lines: string[] = [];
+    let partial = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      const parts = (partial + d.toString()).split('\n');
+      partial = parts.pop()!;
+      lines.push(...parts);
     });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -111,6 +125,16 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
       url,
       port,
       dir,
+      async accessLog() {
+        if (!options.accessLog) throw new Error('started without accessLog');
+        // A marker request, logged after every request answered before it.
+        const marker = `log-marker-${lines.length}-${Date.now()}`;
+        const res = await fetch(`${url}/v2/`, { headers: { 'user-agent': marker } });
+        await res.body?.cancel();
+        for (let i = 0; i < 200 && !lines.some((l) => l.includes(marker)); i++)
+          await new Promise((r) => setTimeout(r, 10));
+        return lines.filter((l) => !l.includes('log-marker-'));
+      },
       async stop() {
         await stopChild(child);
         await rm(dir, { recursive: true, force: true });
