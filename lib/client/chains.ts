@@ -15,9 +15,9 @@ import { NotVerifiedError } from '../errors.js';
 import type { ChainHop, TargetChain } from './delegations.js';
 
 /** Role names a copy with the original signatures gives the imported role. */
-export const IMPORT_PREFIX = 'import-';
+const IMPORT_PREFIX = 'import-';
 
-export type ChainStatus = 'decides' | 'agrees' | 'disagrees' | 'not-verified';
+type ChainStatus = 'decides' | 'agrees' | 'disagrees' | 'not-verified';
 
 export interface ChainReport {
   /** Role names from top-level targets to the role that lists the target. */

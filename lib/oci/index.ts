@@ -43,7 +43,6 @@ export { runPool, Shared } from './pool.js';
 export {
   TUF_MEDIA_TYPE,
   TUF_FILENAME_ANNOTATION,
-  METADATA_TAG,
   POINTER,
   SOURCE_CUSTOM_KEY,
   targetsRepositoryOf,

@@ -11,7 +11,7 @@ import { Metadata, MetadataKind, Signature, type Targets } from '@tufjs/models';
 import { DelegationLookup } from '../../lib/client/delegations.js';
 import { dirFetcher, dirUrl } from '../../lib/client/fetchers.js';
 
-export const NOW = new Date('2026-01-01T00:00:00Z');
+const NOW = new Date('2026-01-01T00:00:00Z');
 const EXPIRES = '2030-01-01T00:00:00Z';
 
 export interface TestKey {

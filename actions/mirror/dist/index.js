@@ -23851,7 +23851,7 @@ var require_fetcher = __commonJS({
     var promise_retry_1 = require_lib2();
     var log = (0, debug_1.default)("tuf:fetch");
     var USER_AGENT_HEADER = "User-Agent";
-    var BaseFetcher3 = class {
+    var BaseFetcher2 = class {
       // Download file from given URL. The file is downloaded to a temporary
       // location and then passed to the given handler. The handler is responsible
       // for moving the file to its final location. The temporary file is deleted
@@ -23893,8 +23893,8 @@ var require_fetcher = __commonJS({
         });
       }
     };
-    exports.BaseFetcher = BaseFetcher3;
-    var DefaultFetcher = class extends BaseFetcher3 {
+    exports.BaseFetcher = BaseFetcher2;
+    var DefaultFetcher = class extends BaseFetcher2 {
       userAgent;
       timeout;
       retry;
@@ -26031,12 +26031,10 @@ import { existsSync as existsSync6, mkdtempSync as mkdtempSync3 } from "node:fs"
 import { join as join15, resolve as resolve3 } from "node:path";
 
 // lib/location.ts
-import { resolve as resolve2 } from "node:path";
+import { resolve } from "node:path";
 
-// lib/oci/copy.ts
-import { mkdtemp, rm as rm2 } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// lib/oci/reference.ts
+import { createHash as createHash2 } from "node:crypto";
 
 // lib/oci/digest.ts
 import { createHash } from "node:crypto";
@@ -26169,299 +26167,7 @@ function parseErrorBody(text) {
   }
 }
 
-// lib/oci/media-types.ts
-var MEDIA_TYPE = {
-  imageManifest: "application/vnd.oci.image.manifest.v1+json",
-  imageIndex: "application/vnd.oci.image.index.v1+json",
-  imageConfig: "application/vnd.oci.image.config.v1+json",
-  emptyJson: "application/vnd.oci.empty.v1+json",
-  layoutHeader: "application/vnd.oci.layout.header.v1+json",
-  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
-  dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json"
-};
-var MANIFEST_MEDIA_TYPES = [
-  MEDIA_TYPE.imageManifest,
-  MEDIA_TYPE.imageIndex,
-  MEDIA_TYPE.dockerManifest,
-  MEDIA_TYPE.dockerManifestList
-];
-function isIndexMediaType(mediaType) {
-  return mediaType === MEDIA_TYPE.imageIndex || mediaType === MEDIA_TYPE.dockerManifestList;
-}
-var REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
-var TITLE_ANNOTATION = "org.opencontainers.image.title";
-var EMPTY_JSON = {
-  bytes: new TextEncoder().encode("{}"),
-  descriptor: {
-    mediaType: MEDIA_TYPE.emptyJson,
-    digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
-    size: 2
-  }
-};
-function emptyIndex() {
-  return { schemaVersion: 2, mediaType: MEDIA_TYPE.imageIndex, manifests: [] };
-}
-
-// lib/oci/manifest.ts
-function parseManifest(bytes, context3) {
-  let value;
-  try {
-    value = JSON.parse(Buffer.from(bytes).toString("utf8"));
-  } catch {
-    throw new OciError("invalid", context3, "manifest is not JSON");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new OciError("invalid", context3, "manifest is not a JSON object");
-  }
-  const m = value;
-  if (m.schemaVersion !== 2)
-    throw new OciError("invalid", context3, "manifest schemaVersion is not 2");
-  return m;
-}
-function manifestMediaType(manifest, contentType) {
-  if (typeof manifest.mediaType === "string" && manifest.mediaType) return manifest.mediaType;
-  const header2 = contentType?.split(";")[0]?.trim();
-  if (header2 && MANIFEST_MEDIA_TYPES.includes(header2)) return header2;
-  return "manifests" in manifest ? MEDIA_TYPE.imageIndex : MEDIA_TYPE.imageManifest;
-}
-function encodeJson(value) {
-  return new TextEncoder().encode(JSON.stringify(value));
-}
-
-// lib/oci/pool.ts
-async function runPool(items, limit, job) {
-  let next = 0;
-  let failure;
-  const worker = async () => {
-    while (!failure && next < items.length) {
-      const index = next++;
-      try {
-        await job(items[index], index);
-      } catch (error2) {
-        failure ??= { error: error2 };
-      }
-    }
-  };
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
-  await Promise.all(workers);
-  if (failure) throw failure.error;
-}
-var Shared = class {
-  jobs = /* @__PURE__ */ new Map();
-  run(key, job) {
-    let p = this.jobs.get(key);
-    if (!p) {
-      p = job();
-      this.jobs.set(key, p);
-      p.catch(() => this.jobs.delete(key));
-    }
-    return p;
-  }
-};
-
-// lib/oci/copy.ts
-var CopySession = class {
-  blobs = new Shared();
-  manifests = new Shared();
-};
-var CHILD_RACE_CODES = /* @__PURE__ */ new Set(["MANIFEST_BLOB_UNKNOWN", "DIGEST_INVALID", "BLOB_UNKNOWN"]);
-var CHILD_RACE_RETRIES = 3;
-function emptyCopyReport() {
-  return {
-    manifestsCopied: 0,
-    manifestsPresent: 0,
-    blobsCopied: 0,
-    blobsMounted: 0,
-    blobsPresent: 0,
-    bytesCopied: 0,
-    referrersCopied: 0,
-    referrersDropped: 0
-  };
-}
-async function copyGraph(from, to, descriptor, options = {}) {
-  const copier = new GraphCopier(from, to, options);
-  await copier.root(descriptor);
-  return copier.report;
-}
-async function copyBlob(from, to, descriptor, options = {}) {
-  const copier = new GraphCopier(from, to, options);
-  await copier.blob(descriptor);
-  return copier.report;
-}
-var isManifestType = (mediaType) => MANIFEST_MEDIA_TYPES.includes(mediaType);
-var GraphCopier = class {
-  constructor(from, to, options) {
-    this.from = from;
-    this.to = to;
-    this.options = options;
-    this.report = options.report ?? emptyCopyReport();
-    this.session = options.session ?? new CopySession();
-    this.limit = options.concurrency ?? 4;
-    this.memoryLimit = options.memoryLimit ?? 32 * 1024 * 1024;
-    const a = from.registryRepository;
-    const b = to.registryRepository;
-    if (a && b && a.host === b.host && a.name !== b.name && to.mountBlob) this.mountFrom = a.name;
-  }
-  report;
-  session;
-  limit;
-  memoryLimit;
-  /** The source repository to mount from, when both stores are on one registry. */
-  mountFrom;
-  async root(descriptor) {
-    const tag = this.options.tag;
-    if (tag !== void 0) {
-      const tagged = await this.to.headManifest(tag);
-      if (tagged?.digest === descriptor.digest) {
-        this.report.manifestsPresent++;
-        if (this.options.referrers) await this.referrers(descriptor);
-        return;
-      }
-    }
-    const copied = await this.manifest(descriptor, tag);
-    if (!copied && this.options.referrers) await this.referrers(descriptor);
-  }
-  /** Copies one manifest and its graph; false when it was present (then only tagged). */
-  manifest(descriptor, tag) {
-    return this.session.manifests.run(this.key(`${descriptor.digest} ${tag ?? ""}`), async () => {
-      const present = await this.to.headManifest(descriptor.digest);
-      if (present) {
-        this.report.manifestsPresent++;
-        if (tag !== void 0) {
-          const { bytes: bytes2, descriptor: d2 } = await this.read(descriptor);
-          await this.putStoredChildren(bytes2, { mediaType: d2.mediaType, tag });
-        }
-        return false;
-      }
-      const { bytes, descriptor: d, manifest } = await this.read(descriptor);
-      await this.store(manifest, bytes, d.mediaType, tag);
-      if (this.options.referrers) await this.referrers(d);
-      return true;
-    });
-  }
-  /** Stores the manifest's children, then the manifest. */
-  async store(manifest, bytes, mediaType, tag) {
-    await runPool(childrenOf(manifest), this.limit, async (child) => {
-      if (isManifestType(child.mediaType)) await this.manifest(child);
-      else await this.blob(child);
-    });
-    await this.putStoredChildren(bytes, tag === void 0 ? { mediaType } : { mediaType, tag });
-    this.report.manifestsCopied++;
-  }
-  /** A session key: the same digest in two destinations is two jobs. */
-  key(k) {
-    return `${this.to.description}
-${k}`;
-  }
-  /**
-   * PUTs a manifest whose children are stored. A registry that reads a child's link
-   * file while another upload rewrites it says the child is unknown: asked again a
-   * moment later, it finds it.
-   */
-  async putStoredChildren(bytes, options) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.to.putManifest(bytes, options);
-        return;
-      } catch (e) {
-        const race = e instanceof OciError && e.codes.some((c) => CHILD_RACE_CODES.has(c));
-        if (!race || attempt >= CHILD_RACE_RETRIES) throw e;
-        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
-      }
-    }
-  }
-  async read(descriptor) {
-    const result = await this.from.getManifest(descriptor.digest);
-    const manifest = parseManifest(result.bytes, {
-      operation: "copy manifest",
-      registry: this.from.description,
-      reference: descriptor.digest
-    });
-    return { bytes: result.bytes, descriptor: result.descriptor, manifest };
-  }
-  blob(descriptor) {
-    return this.session.blobs.run(this.key(descriptor.digest), async () => {
-      if (await this.to.statBlob(descriptor.digest)) {
-        this.report.blobsPresent++;
-        return;
-      }
-      if (this.mountFrom && await this.to.mountBlob(descriptor.digest, this.mountFrom)) {
-        this.report.blobsMounted++;
-        return;
-      }
-      const read = { expectedSize: descriptor.size, maxSize: Math.max(descriptor.size, 0) };
-      const put = {
-        mediaType: descriptor.mediaType,
-        digest: descriptor.digest,
-        assumeAbsent: true
-      };
-      if (descriptor.size <= this.memoryLimit) {
-        await this.to.pushBlob(await this.from.getBlob(descriptor.digest, read), put);
-      } else {
-        const dir = await mkdtemp(join(tmpdir(), "tufci-copy-"));
-        try {
-          const file = join(dir, "blob");
-          await this.from.getBlobToFile(descriptor.digest, file, read);
-          await this.to.putBlobFile(file, put);
-        } finally {
-          await rm2(dir, { recursive: true, force: true });
-        }
-      }
-      this.report.blobsCopied++;
-      this.report.bytesCopied += descriptor.size;
-    });
-  }
-  /** Copies the referrers of `subject` (rewritten or left out by the hook). */
-  async referrers(subject) {
-    const list = await this.from.referrers(subject.digest);
-    await runPool(list, this.limit, async (listed) => {
-      const { bytes, descriptor, manifest } = await this.read(listed);
-      const hook2 = this.options.rewriteReferrer;
-      const replaced = hook2 ? await hook2({ descriptor: listed, manifest, bytes }) : void 0;
-      if (replaced === null) {
-        this.report.referrersDropped++;
-        return;
-      }
-      if (replaced === void 0) {
-        if (await this.manifest(descriptor)) this.report.referrersCopied++;
-        return;
-      }
-      const context3 = {
-        operation: "rewrite referrer",
-        registry: this.to.description,
-        reference: descriptor.digest
-      };
-      const rewritten = parseManifest(replaced, context3);
-      if (rewritten.subject?.digest !== subject.digest)
-        throw new OciError("invalid", context3, "a rewritten referrer must keep its subject");
-      const digest = digestOf(replaced);
-      await this.session.manifests.run(this.key(`${digest} `), async () => {
-        if (await this.to.headManifest(digest)) {
-          this.report.manifestsPresent++;
-          return false;
-        }
-        await this.store(rewritten, replaced, descriptor.mediaType, void 0);
-        this.report.referrersCopied++;
-        return true;
-      });
-    });
-  }
-};
-function childrenOf(manifest) {
-  const m = manifest;
-  const out = [];
-  const add = (d) => {
-    if (typeof d !== "object" || d === null) return;
-    const x = d;
-    if (typeof x.digest === "string" && typeof x.mediaType === "string") out.push(x);
-  };
-  add(m.config);
-  for (const list of [m.layers, m.manifests, m.blobs]) if (Array.isArray(list)) list.forEach(add);
-  return out;
-}
-
 // lib/oci/reference.ts
-import { createHash as createHash2 } from "node:crypto";
 var TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 var COMPONENT = "[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*";
 var REPOSITORY = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
@@ -26529,6 +26235,480 @@ function tagForName(name) {
 function isLoopbackHost(host) {
   const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.replace(/:\d+$/, "");
   return name === "localhost" || name === "[::1]" || name === "::1" || /^127(\.\d{1,3}){3}$/.test(name);
+}
+
+// lib/oci/tuf-layout.ts
+import { createHash as createHash3 } from "node:crypto";
+
+// lib/oci/media-types.ts
+var MEDIA_TYPE = {
+  imageManifest: "application/vnd.oci.image.manifest.v1+json",
+  imageIndex: "application/vnd.oci.image.index.v1+json",
+  imageConfig: "application/vnd.oci.image.config.v1+json",
+  emptyJson: "application/vnd.oci.empty.v1+json",
+  layoutHeader: "application/vnd.oci.layout.header.v1+json",
+  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+  dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json"
+};
+var MANIFEST_MEDIA_TYPES = [
+  MEDIA_TYPE.imageManifest,
+  MEDIA_TYPE.imageIndex,
+  MEDIA_TYPE.dockerManifest,
+  MEDIA_TYPE.dockerManifestList
+];
+function isIndexMediaType(mediaType) {
+  return mediaType === MEDIA_TYPE.imageIndex || mediaType === MEDIA_TYPE.dockerManifestList;
+}
+var REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
+var TITLE_ANNOTATION = "org.opencontainers.image.title";
+var EMPTY_JSON = {
+  bytes: new TextEncoder().encode("{}"),
+  descriptor: {
+    mediaType: MEDIA_TYPE.emptyJson,
+    digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+    size: 2
+  }
+};
+function emptyIndex() {
+  return { schemaVersion: 2, mediaType: MEDIA_TYPE.imageIndex, manifests: [] };
+}
+
+// lib/oci/tuf-layout.ts
+var TUF_MEDIA_TYPE = {
+  /** Layers holding metadata files; also the artifactType of metadata manifests. */
+  metadata: "application/vnd.tuf.metadata+json",
+  /** Layers holding target files, stored raw; also the artifactType of target manifests. */
+  target: "application/vnd.tuf.target"
+};
+var TUF_FILENAME_ANNOTATION = "tuf.io/filename";
+var METADATA_TAG = "latest";
+var TOP_LEVEL_ROLES = ["root", "timestamp", "snapshot", "targets"];
+var POINTER = {
+  artifactType: "application/vnd.tufci.pointer.v1+json",
+  /** `oci://HOST/REPO` of the TUF metadata repository. */
+  metadataAnnotation: "dev.tufci.pointer.metadata",
+  /** The TUF target path that signs the artifact. */
+  targetAnnotation: "dev.tufci.pointer.target"
+};
+var SOURCE_CUSTOM_KEY = "x-tufci-oci-source";
+function targetsRepositoryOf(repo) {
+  return `${repo}/targets`;
+}
+function roleTag(role) {
+  const tag = tagForName(role);
+  if (tag !== METADATA_TAG) return tag;
+  return `_${role}-${createHash3("sha256").update(role, "utf8").digest("hex").slice(0, 16)}`;
+}
+function parseMetadataFileName(name) {
+  const versioned = /^([1-9][0-9]*)\.(.+)\.json$/.exec(name);
+  if (versioned) return { role: versioned[2], version: Number(versioned[1]) };
+  const plain = /^(.+)\.json$/.exec(name);
+  return plain ? { role: plain[1] } : void 0;
+}
+function targetLocation(path) {
+  const rel = path.startsWith("targets/") ? path.slice("targets/".length) : path;
+  const slash = rel.lastIndexOf("/");
+  const fileName = rel.slice(slash + 1);
+  const m = /^([0-9a-f]{64})\.(.+)$/s.exec(fileName);
+  if (!m) return void 0;
+  const out = { sha256: m[1], fileName, relPath: rel };
+  if (slash < 0) out.tag = tagForName(fileName);
+  else out.indexTag = tagForName(rel.slice(0, rel.indexOf("/")));
+  return out;
+}
+function namedLayer(blob, mediaType, fileName) {
+  return {
+    mediaType,
+    digest: blob.digest,
+    size: blob.size,
+    annotations: { [TUF_FILENAME_ANNOTATION]: fileName, [TITLE_ANNOTATION]: fileName }
+  };
+}
+function artifactManifest(artifactType, layers) {
+  return {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPE.imageManifest,
+    artifactType,
+    config: { ...EMPTY_JSON.descriptor },
+    layers
+  };
+}
+function findNamed(list, fileName) {
+  return list.find((d) => d.annotations?.[TUF_FILENAME_ANNOTATION] === fileName);
+}
+function registryArtifactOf(custom) {
+  if (typeof custom !== "object" || custom === null) return void 0;
+  const c = custom;
+  const oci = c.oci;
+  if (typeof oci !== "object" || oci === null) return void 0;
+  const { mediaType, digest, size } = oci;
+  if (typeof mediaType !== "string" || typeof digest !== "string" || typeof size !== "number")
+    return void 0;
+  const source = typeof c[SOURCE_CUSTOM_KEY] === "string" ? c[SOURCE_CUSTOM_KEY] : void 0;
+  return source === void 0 ? { descriptor: { mediaType, digest, size } } : { descriptor: { mediaType, digest, size }, source };
+}
+
+// lib/location.ts
+var ALL_KINDS = ["dir", "http", "oci", "oci-layout"];
+var USAGE = {
+  dir: "dir:PATH",
+  http: "http(s)://URL",
+  oci: "oci://HOST/REPO",
+  "oci-layout": "oci-layout:DIR"
+};
+function parseLocation(text, options) {
+  const accept = options.accept ?? ALL_KINDS;
+  const fail = (why) => {
+    throw new UsageError(`${options.flag} "${text}": ${why}`);
+  };
+  const location = parseAny(text, options.cwd, fail);
+  if (!location || !accept.includes(location.kind)) {
+    const what = location ? `${USAGE[location.kind]} is not accepted here` : "unknown location";
+    return fail(`${what} (use ${accept.map((k) => USAGE[k]).join(", ")})`);
+  }
+  return location;
+}
+function parseAny(text, cwd, fail) {
+  if (text.startsWith("dir:")) {
+    const path = text.slice("dir:".length);
+    if (!path) fail("name a directory after dir:");
+    return { kind: "dir", spec: text, path: resolve(cwd, path) };
+  }
+  if (text.startsWith("oci-layout:")) {
+    const dir = text.slice("oci-layout:".length);
+    if (!dir) fail("name a directory after oci-layout:");
+    return { kind: "oci-layout", spec: text, dir: resolve(cwd, dir) };
+  }
+  if (text.startsWith("oci://")) return { spec: text, ...parseRegistryLocation(text, fail) };
+  if (/^https?:\/\//.test(text)) {
+    let url;
+    try {
+      url = new URL(text);
+    } catch {
+      return fail("not a valid URL");
+    }
+    if (!url.host) fail("the URL names no host");
+    return { kind: "http", spec: text, url: text.replace(/\/?$/, "/") };
+  }
+  return void 0;
+}
+function parseRegistryLocation(spec, fail) {
+  let ref;
+  try {
+    ref = parseReference(spec.slice("oci://".length));
+  } catch (e) {
+    return fail(e.message);
+  }
+  if (ref.tag || ref.digest) fail("name a repository (oci://HOST/REPO), without a tag or digest");
+  if (!isValidRepository(targetsRepositoryOf(ref.repository)))
+    fail("the repository name is too long for its /targets repository");
+  return {
+    kind: "oci",
+    reference: `${ref.registry}/${ref.repository}`,
+    host: ref.registry,
+    repository: ref.repository
+  };
+}
+
+// lib/oci/copy.ts
+import { mkdtemp, rm as rm2 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+// lib/oci/manifest.ts
+function parseManifest(bytes, context3) {
+  let value;
+  try {
+    value = JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch {
+    throw new OciError("invalid", context3, "manifest is not JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new OciError("invalid", context3, "manifest is not a JSON object");
+  }
+  const m = value;
+  if (m.schemaVersion !== 2)
+    throw new OciError("invalid", context3, "manifest schemaVersion is not 2");
+  return m;
+}
+function manifestMediaType(manifest, contentType) {
+  if (typeof manifest.mediaType === "string" && manifest.mediaType) return manifest.mediaType;
+  const header2 = contentType?.split(";")[0]?.trim();
+  if (header2 && MANIFEST_MEDIA_TYPES.includes(header2)) return header2;
+  return "manifests" in manifest ? MEDIA_TYPE.imageIndex : MEDIA_TYPE.imageManifest;
+}
+function encodeJson(value) {
+  return new TextEncoder().encode(JSON.stringify(value));
+}
+
+// lib/oci/pool.ts
+async function runPool(items, limit, job) {
+  let next = 0;
+  let failure;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const index = next++;
+      try {
+        await job(items[index], index);
+      } catch (error2) {
+        failure ??= { error: error2 };
+      }
+    }
+  };
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
+  await Promise.all(workers);
+  if (failure) throw failure.error;
+}
+var Shared = class {
+  jobs = /* @__PURE__ */ new Map();
+  run(key, job) {
+    let p = this.jobs.get(key);
+    if (!p) {
+      p = job();
+      this.jobs.set(key, p);
+      p.catch(() => this.jobs.delete(key));
+    }
+    return p;
+  }
+};
+
+// lib/oci/copy.ts
+var CopySession = class {
+  blobs = new Shared();
+  manifests = new Shared();
+  /** Manifests read from a source already (by `source description\ndigest`), read once. */
+  read = /* @__PURE__ */ new Map();
+  /** Blobs read from a source already (small ones: metadata a verification read). */
+  readBlobs = /* @__PURE__ */ new Map();
+  /** Records that `to` has the blob `digest` (e.g. its published metadata lists it): not asked for. */
+  assumePresent(to, digest) {
+    void this.blobs.run(`${to.description}
+${digest}`, () => Promise.resolve());
+  }
+  /** Hands a manifest read from `from` (e.g. by tag) to the copy that will read it by digest. */
+  remember(from, result) {
+    this.read.set(`${from.description}
+${result.descriptor.digest}`, result);
+  }
+  /** Hands blob bytes read from `from` (and checked against `digest`) to the copy that sends them. */
+  rememberBlob(from, digest, bytes) {
+    this.readBlobs.set(`${from.description}
+${digest}`, bytes);
+  }
+  /** A remembered blob, once. */
+  takeBlob(from, digest) {
+    const key = `${from.description}
+${digest}`;
+    const got = this.readBlobs.get(key);
+    this.readBlobs.delete(key);
+    return got;
+  }
+  /** A remembered manifest, once. */
+  take(from, digest) {
+    const key = `${from.description}
+${digest}`;
+    const got = this.read.get(key);
+    this.read.delete(key);
+    return got;
+  }
+};
+var CHILD_RACE_CODES = /* @__PURE__ */ new Set(["MANIFEST_BLOB_UNKNOWN", "DIGEST_INVALID", "BLOB_UNKNOWN"]);
+var CHILD_RACE_RETRIES = 3;
+function emptyCopyReport() {
+  return {
+    manifestsCopied: 0,
+    manifestsPresent: 0,
+    blobsCopied: 0,
+    blobsMounted: 0,
+    blobsPresent: 0,
+    bytesCopied: 0,
+    referrersCopied: 0,
+    referrersDropped: 0
+  };
+}
+async function copyGraph(from, to, descriptor, options = {}) {
+  const copier = new GraphCopier(from, to, options);
+  await copier.root(descriptor);
+  return copier.report;
+}
+async function copyBlob(from, to, descriptor, options = {}) {
+  const copier = new GraphCopier(from, to, options);
+  await copier.blob(descriptor);
+  return copier.report;
+}
+var isManifestType = (mediaType) => MANIFEST_MEDIA_TYPES.includes(mediaType);
+var GraphCopier = class {
+  constructor(from, to, options) {
+    this.from = from;
+    this.to = to;
+    this.options = options;
+    this.report = options.report ?? emptyCopyReport();
+    this.session = options.session ?? new CopySession();
+    this.limit = options.concurrency ?? 4;
+    this.memoryLimit = options.memoryLimit ?? 32 * 1024 * 1024;
+    const a = from.registryRepository;
+    const b = to.registryRepository;
+    if (a && b && a.host === b.host && a.name !== b.name && to.mountBlob) this.mountFrom = a.name;
+  }
+  report;
+  session;
+  limit;
+  memoryLimit;
+  /** The source repository to mount from, when both stores are on one registry. */
+  mountFrom;
+  async root(descriptor) {
+    const tag = this.options.tag;
+    if (tag !== void 0 && !this.options.assumeAbsent) {
+      const tagged = await this.to.headManifest(tag);
+      if (tagged?.digest === descriptor.digest) {
+        this.report.manifestsPresent++;
+        if (this.options.referrers) await this.referrers(descriptor);
+        return;
+      }
+    }
+    const copied = await this.manifest(descriptor, tag);
+    if (!copied && this.options.referrers) await this.referrers(descriptor);
+  }
+  /** Copies one manifest and its graph; false when it was present (then only tagged). */
+  manifest(descriptor, tag) {
+    return this.session.manifests.run(this.key(`${descriptor.digest} ${tag ?? ""}`), async () => {
+      const present = !this.options.assumeAbsent && await this.to.headManifest(descriptor.digest);
+      if (present) {
+        this.report.manifestsPresent++;
+        if (tag !== void 0) {
+          const { bytes: bytes2, descriptor: d2 } = await this.read(descriptor);
+          await this.putStoredChildren(bytes2, { mediaType: d2.mediaType, tag });
+        }
+        return false;
+      }
+      const { bytes, descriptor: d, manifest } = await this.read(descriptor);
+      await this.store(manifest, bytes, d.mediaType, tag);
+      if (this.options.referrers) await this.referrers(d);
+      return true;
+    });
+  }
+  /** Stores the manifest's children, then the manifest. */
+  async store(manifest, bytes, mediaType, tag) {
+    await runPool(childrenOf(manifest), this.limit, async (child) => {
+      if (isManifestType(child.mediaType)) await this.manifest(child);
+      else await this.blob(child);
+    });
+    await this.putStoredChildren(bytes, tag === void 0 ? { mediaType } : { mediaType, tag });
+    this.report.manifestsCopied++;
+  }
+  /** A session key: the same digest in two destinations is two jobs. */
+  key(k) {
+    return `${this.to.description}
+${k}`;
+  }
+  /**
+   * PUTs a manifest whose children are stored. A registry that reads a child's link
+   * file while another upload rewrites it says the child is unknown: asked again a
+   * moment later, it finds it.
+   */
+  async putStoredChildren(bytes, options) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.to.putManifest(bytes, options);
+        return;
+      } catch (e) {
+        const race = e instanceof OciError && e.codes.some((c) => CHILD_RACE_CODES.has(c));
+        if (!race || attempt >= CHILD_RACE_RETRIES) throw e;
+        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+      }
+    }
+  }
+  async read(descriptor) {
+    const result = this.session.take(this.from, descriptor.digest) ?? await this.from.getManifest(descriptor.digest);
+    const manifest = parseManifest(result.bytes, {
+      operation: "copy manifest",
+      registry: this.from.description,
+      reference: descriptor.digest
+    });
+    return { bytes: result.bytes, descriptor: result.descriptor, manifest };
+  }
+  blob(descriptor) {
+    return this.session.blobs.run(this.key(descriptor.digest), async () => {
+      if (!this.options.assumeAbsent && await this.to.statBlob(descriptor.digest)) {
+        this.report.blobsPresent++;
+        return;
+      }
+      if (this.mountFrom && await this.to.mountBlob(descriptor.digest, this.mountFrom)) {
+        this.report.blobsMounted++;
+        return;
+      }
+      const read = { expectedSize: descriptor.size, maxSize: Math.max(descriptor.size, 0) };
+      const put = {
+        mediaType: descriptor.mediaType,
+        digest: descriptor.digest,
+        assumeAbsent: true
+      };
+      const known = this.session.takeBlob(this.from, descriptor.digest);
+      if (known && known.length === descriptor.size) {
+        await this.to.pushBlob(known, put);
+      } else if (descriptor.size <= this.memoryLimit) {
+        await this.to.pushBlob(await this.from.getBlob(descriptor.digest, read), put);
+      } else {
+        const dir = await mkdtemp(join(tmpdir(), "tufci-copy-"));
+        try {
+          const file = join(dir, "blob");
+          await this.from.getBlobToFile(descriptor.digest, file, read);
+          await this.to.putBlobFile(file, put);
+        } finally {
+          await rm2(dir, { recursive: true, force: true });
+        }
+      }
+      this.report.blobsCopied++;
+      this.report.bytesCopied += descriptor.size;
+    });
+  }
+  /** Copies the referrers of `subject` (rewritten or left out by the hook). */
+  async referrers(subject) {
+    const list = await this.from.referrers(subject.digest);
+    await runPool(list, this.limit, async (listed) => {
+      const { bytes, descriptor, manifest } = await this.read(listed);
+      const hook2 = this.options.rewriteReferrer;
+      const replaced = hook2 ? await hook2({ descriptor: listed, manifest, bytes }) : void 0;
+      if (replaced === null) {
+        this.report.referrersDropped++;
+        return;
+      }
+      if (replaced === void 0) {
+        if (await this.manifest(descriptor)) this.report.referrersCopied++;
+        return;
+      }
+      const context3 = {
+        operation: "rewrite referrer",
+        registry: this.to.description,
+        reference: descriptor.digest
+      };
+      const rewritten = parseManifest(replaced, context3);
+      if (rewritten.subject?.digest !== subject.digest)
+        throw new OciError("invalid", context3, "a rewritten referrer must keep its subject");
+      const digest = digestOf(replaced);
+      await this.session.manifests.run(this.key(`${digest} `), async () => {
+        if (await this.to.headManifest(digest)) {
+          this.report.manifestsPresent++;
+          return false;
+        }
+        await this.store(rewritten, replaced, descriptor.mediaType, void 0);
+        this.report.referrersCopied++;
+        return true;
+      });
+    });
+  }
+};
+function childrenOf(manifest) {
+  const m = manifest;
+  const out = [];
+  const add = (d) => {
+    if (typeof d !== "object" || d === null) return;
+    const x = d;
+    if (typeof x.digest === "string" && typeof x.mediaType === "string") out.push(x);
+  };
+  add(m.config);
+  for (const list of [m.layers, m.manifests, m.blobs]) if (Array.isArray(list)) list.forEach(add);
+  return out;
 }
 
 // lib/oci/transport/auth.ts
@@ -26691,7 +26871,7 @@ import {
   writeFileSync
 } from "node:fs";
 import { open as open2, rm as rm3, rename as rename2 } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join as join2, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join as join2, relative, resolve as resolve2, sep } from "node:path";
 function modeOf(path) {
   try {
     const st = lstatSync(path);
@@ -26713,7 +26893,7 @@ function realOrNothing(path) {
   }
 }
 function realRoot(root) {
-  const abs = resolve(root);
+  const abs = resolve2(root);
   return existsSync2(abs) ? realpathSync(abs) : abs;
 }
 function pathInside(root, rel, what = "directory") {
@@ -26721,7 +26901,7 @@ function pathInside(root, rel, what = "directory") {
     throw outside(root, String(rel), what, "is empty or has a NUL character");
   if (isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) throw outside(root, rel, what, "is absolute");
   const base = realRoot(root);
-  const target = resolve(base, rel);
+  const target = resolve2(base, rel);
   if (!isInside(base, target)) throw outside(root, rel, what, "resolves outside it");
   let probe = target;
   while (probe !== base && !lstatSync(probe, { throwIfNoEntry: false })) probe = dirname(probe);
@@ -28173,82 +28353,6 @@ function aliases(host) {
   return docker.includes(host) ? docker : [host];
 }
 
-// lib/oci/tuf-layout.ts
-import { createHash as createHash3 } from "node:crypto";
-var TUF_MEDIA_TYPE = {
-  /** Layers holding metadata files; also the artifactType of metadata manifests. */
-  metadata: "application/vnd.tuf.metadata+json",
-  /** Layers holding target files, stored raw; also the artifactType of target manifests. */
-  target: "application/vnd.tuf.target"
-};
-var TUF_FILENAME_ANNOTATION = "tuf.io/filename";
-var METADATA_TAG = "latest";
-var TOP_LEVEL_ROLES = ["root", "timestamp", "snapshot", "targets"];
-var POINTER = {
-  artifactType: "application/vnd.tufci.pointer.v1+json",
-  /** `oci://HOST/REPO` of the TUF metadata repository. */
-  metadataAnnotation: "dev.tufci.pointer.metadata",
-  /** The TUF target path that signs the artifact. */
-  targetAnnotation: "dev.tufci.pointer.target"
-};
-var SOURCE_CUSTOM_KEY = "x-tufci-oci-source";
-function targetsRepositoryOf(repo) {
-  return `${repo}/targets`;
-}
-function roleTag(role) {
-  const tag = tagForName(role);
-  if (tag !== METADATA_TAG) return tag;
-  return `_${role}-${createHash3("sha256").update(role, "utf8").digest("hex").slice(0, 16)}`;
-}
-function parseMetadataFileName(name) {
-  const versioned = /^([1-9][0-9]*)\.(.+)\.json$/.exec(name);
-  if (versioned) return { role: versioned[2], version: Number(versioned[1]) };
-  const plain = /^(.+)\.json$/.exec(name);
-  return plain ? { role: plain[1] } : void 0;
-}
-function targetLocation(path) {
-  const rel = path.startsWith("targets/") ? path.slice("targets/".length) : path;
-  const slash = rel.lastIndexOf("/");
-  const fileName = rel.slice(slash + 1);
-  const m = /^([0-9a-f]{64})\.(.+)$/s.exec(fileName);
-  if (!m) return void 0;
-  const out = { sha256: m[1], fileName, relPath: rel };
-  if (slash < 0) out.tag = tagForName(fileName);
-  else out.indexTag = tagForName(rel.slice(0, rel.indexOf("/")));
-  return out;
-}
-function namedLayer(blob, mediaType, fileName) {
-  return {
-    mediaType,
-    digest: blob.digest,
-    size: blob.size,
-    annotations: { [TUF_FILENAME_ANNOTATION]: fileName, [TITLE_ANNOTATION]: fileName }
-  };
-}
-function artifactManifest(artifactType, layers) {
-  return {
-    schemaVersion: 2,
-    mediaType: MEDIA_TYPE.imageManifest,
-    artifactType,
-    config: { ...EMPTY_JSON.descriptor },
-    layers
-  };
-}
-function findNamed(list, fileName) {
-  return list.find((d) => d.annotations?.[TUF_FILENAME_ANNOTATION] === fileName);
-}
-function registryArtifactOf(custom) {
-  if (typeof custom !== "object" || custom === null) return void 0;
-  const c = custom;
-  const oci = c.oci;
-  if (typeof oci !== "object" || oci === null) return void 0;
-  const { mediaType, digest, size } = oci;
-  if (typeof mediaType !== "string" || typeof digest !== "string" || typeof size !== "number")
-    return void 0;
-  const source = typeof c[SOURCE_CUSTOM_KEY] === "string" ? c[SOURCE_CUSTOM_KEY] : void 0;
-  return source === void 0 ? { descriptor: { mediaType, digest, size } } : { descriptor: { mediaType, digest, size }, source };
-}
-
 // lib/oci/tuf-repo.ts
 function emptyState() {
   return { roles: /* @__PURE__ */ new Map(), versions: /* @__PURE__ */ new Map(), targets: /* @__PURE__ */ new Map() };
@@ -28407,68 +28511,6 @@ async function putUnlessSame(store, manifest, current) {
     tag: manifest.tag
   });
   return true;
-}
-
-// lib/location.ts
-var ALL_KINDS = ["dir", "http", "oci", "oci-layout"];
-var USAGE = {
-  dir: "dir:PATH",
-  http: "http(s)://URL",
-  oci: "oci://HOST/REPO",
-  "oci-layout": "oci-layout:DIR"
-};
-function parseLocation(text, options) {
-  const accept = options.accept ?? ALL_KINDS;
-  const fail = (why) => {
-    throw new UsageError(`${options.flag} "${text}": ${why}`);
-  };
-  const location = parseAny(text, options.cwd, fail);
-  if (!location || !accept.includes(location.kind)) {
-    const what = location ? `${USAGE[location.kind]} is not accepted here` : "unknown location";
-    return fail(`${what} (use ${accept.map((k) => USAGE[k]).join(", ")})`);
-  }
-  return location;
-}
-function parseAny(text, cwd, fail) {
-  if (text.startsWith("dir:")) {
-    const path = text.slice("dir:".length);
-    if (!path) fail("name a directory after dir:");
-    return { kind: "dir", spec: text, path: resolve2(cwd, path) };
-  }
-  if (text.startsWith("oci-layout:")) {
-    const dir = text.slice("oci-layout:".length);
-    if (!dir) fail("name a directory after oci-layout:");
-    return { kind: "oci-layout", spec: text, dir: resolve2(cwd, dir) };
-  }
-  if (text.startsWith("oci://")) return { spec: text, ...parseRegistryLocation(text, fail) };
-  if (/^https?:\/\//.test(text)) {
-    let url;
-    try {
-      url = new URL(text);
-    } catch {
-      return fail("not a valid URL");
-    }
-    if (!url.host) fail("the URL names no host");
-    return { kind: "http", spec: text, url: text.replace(/\/?$/, "/") };
-  }
-  return void 0;
-}
-function parseRegistryLocation(spec, fail) {
-  let ref;
-  try {
-    ref = parseReference(spec.slice("oci://".length));
-  } catch (e) {
-    return fail(e.message);
-  }
-  if (ref.tag || ref.digest) fail("name a repository (oci://HOST/REPO), without a tag or digest");
-  if (!isValidRepository(targetsRepositoryOf(ref.repository)))
-    fail("the repository name is too long for its /targets repository");
-  return {
-    kind: "oci",
-    reference: `${ref.registry}/${ref.repository}`,
-    host: ref.registry,
-    repository: ref.repository
-  };
 }
 
 // lib/mirror/archive.ts
@@ -29286,7 +29328,7 @@ function writeTrusted(dir, file, bytes) {
 
 // lib/client/tuf-client.ts
 var import_models3 = __toESM(require_dist(), 1);
-var import_tuf_js3 = __toESM(require_dist2(), 1);
+var import_tuf_js2 = __toESM(require_dist2(), 1);
 var import_error6 = __toESM(require_error2(), 1);
 var import_store2 = __toESM(require_store(), 1);
 import { existsSync as existsSync5, readFileSync as readFileSync3 } from "node:fs";
@@ -29309,6 +29351,32 @@ function distinctSigners(md, keys, keyIDs) {
     signers.add(keyMaterial({ keytype: key.keyType, keyval: key.keyVal }));
   }
   return signers.size;
+}
+function distinctKeys(keys, keyIDs) {
+  const seen = /* @__PURE__ */ new Set();
+  for (const id of keyIDs) {
+    const key = keys[id];
+    if (key)
+      seen.add(keyMaterial({ keytype: key.keyType, keyval: key.keyVal }));
+  }
+  return seen.size;
+}
+function describeHop(role, delegator, delegations) {
+  const rule = delegations.roles?.[role] ?? (delegations.succinctRoles?.isDelegatedRole(role) ? delegations.succinctRoles : void 0);
+  const keyIDs = rule?.keyIDs ?? [];
+  const hop = {
+    role,
+    delegator,
+    keyIDs,
+    keys: distinctKeys(delegations.keys, keyIDs),
+    threshold: rule?.threshold ?? 1
+  };
+  const imported = rule?.unrecognizedFields?.["x-tufci-import"];
+  if (imported && typeof imported === "object" && !Array.isArray(imported)) {
+    const text = (v) => typeof v === "string" ? v : void 0;
+    hop.imported = { repository: text(imported.repository), role: text(imported.role) };
+  }
+  return hop;
 }
 function roleFile(role) {
   return `${encodeURIComponent(role)}.json`;
@@ -29343,6 +29411,45 @@ var DelegationLookup = class {
       toVisit.push(...children.reverse());
     }
     return void 0;
+  }
+  /**
+   * Every chain of delegations that lists `targetPath` (see chains.ts), in the order TUF's
+   * search visits them: unlike `find`, the walk goes on past a role that lists the target,
+   * and a role that does not verify ends its own chain (reported with the reason), not the
+   * walk. A terminating delegation still ends the walk after its subtree, as in `find`.
+   * Nothing here decides whether the target verifies: `find` does.
+   */
+  async chains(targetPath, top) {
+    const max = this.o.maxDelegations ?? 32;
+    const out = [];
+    let visits = 0;
+    let stopped = false;
+    const walk = async (md, hops) => {
+      const listed = md.signed.targets[targetPath];
+      if (listed) out.push({ hops, target: listed });
+      const delegations = md.signed.delegations;
+      if (!delegations) return;
+      const name = hops[hops.length - 1].role;
+      for (const { role: child, terminating } of delegations.rolesForTarget(targetPath)) {
+        if (stopped) return;
+        if (hops.some((h) => h.role === child)) continue;
+        if (++visits > max) {
+          stopped = true;
+          return;
+        }
+        const hop = describeHop(child, name, delegations);
+        try {
+          const childMd = await this.load(child, { name, md });
+          hop.signers = distinctSigners(childMd, delegations.keys, hop.keyIDs);
+          await walk(childMd, [...hops, hop]);
+        } catch (e) {
+          out.push({ hops: [...hops, hop], error: e.message });
+        }
+        if (terminating) stopped = true;
+      }
+    };
+    await walk(this.o.targets, [top]);
+    return out;
   }
   /** A delegated role, verified against `delegator` on every visit. */
   async load(role, delegator) {
@@ -29415,7 +29522,6 @@ var DelegationLookup = class {
 };
 
 // lib/client/fetchers.ts
-var import_tuf_js2 = __toESM(require_dist2(), 1);
 var import_error5 = __toESM(require_error2(), 1);
 function fileOfUrl(url) {
   const last = url.replace(/\/+$/, "").split("/").pop() ?? url;
@@ -29484,7 +29590,7 @@ var TufClient = class {
     this.o = o;
     this.fetcher = new RecordingFetcher(o.fetcher);
     try {
-      this.updater = new import_tuf_js3.Updater({
+      this.updater = new import_tuf_js2.Updater({
         metadataDir: o.metadataDir,
         metadataBaseUrl: withSlash(o.metadataBaseUrl),
         targetBaseUrl: o.targetBaseUrl ? withSlash(o.targetBaseUrl) : void 0,
@@ -29550,6 +29656,24 @@ var TufClient = class {
       const file = this.fetcher.last ? fileOfUrl(this.fetcher.last) : "delegated metadata";
       throw this.failure(e, `target ${JSON.stringify(targetPath)}: ${file}`);
     }
+  }
+  /**
+   * Every trusted chain of delegations that lists the target (or fails to verify on the
+   * way to it), beside the one `getTargetInfo` decides on: see lib/client/chains.ts.
+   */
+  async targetChains(targetPath) {
+    if (!this.lookup) await this.refresh();
+    const root = this.readTrusted("root");
+    const targets = this.readTrusted("targets");
+    const keyIDs = root.signed.roles.targets?.keyIDs ?? [];
+    this.fetcher.reset();
+    return this.lookup.chains(targetPath, {
+      role: "targets",
+      keyIDs,
+      keys: distinctKeys(root.signed.keys, keyIDs),
+      threshold: root.signed.roles.targets?.threshold ?? 1,
+      signers: distinctSigners(targets, root.signed.keys, keyIDs)
+    });
   }
   /**
    * Downloads a target to `file` and checks its length and hashes; a file already there
@@ -29757,7 +29881,12 @@ async function verifySource(o) {
     name: o.name,
     now: o.now
   });
-  const load = (file) => JSON.parse(readFileSync4(join13(session.metadataDir, file), "utf8"));
+  const files = [];
+  const load = (file) => {
+    const bytes = readFileSync4(join13(session.metadataDir, file));
+    files.push(bytes);
+    return JSON.parse(bytes.toString("utf8"));
+  };
   const timestamp = load("timestamp.json");
   const snapshot = import_models4.Metadata.fromJSON(
     import_models4.MetadataKind.Snapshot,
@@ -29797,6 +29926,7 @@ async function verifySource(o) {
         fail(`${file} holds version ${md.signed.version}, snapshot names ${meta.version}`);
       if (md.signed.isExpired(o.now)) fail(`${file} expired at ${md.signed.expires}`);
       roles.set(name, md.signed);
+      files.push(bytes);
       queue.push(md);
     }
   }
@@ -29805,7 +29935,8 @@ async function verifySource(o) {
       version: timestamp.signed.version,
       expires: new Date(timestamp.signed.expires)
     },
-    roles
+    roles,
+    files
   };
 }
 
@@ -29834,21 +29965,40 @@ async function mirror(o) {
       `${source.name} has timestamp version ${verified.timestamp.version}, older than ${destination.name}'s ${there}: a mirror never goes back`
     );
   const report = emptyCopyReport();
-  const limit = o.concurrency ?? 4;
-  const common = { report, concurrency: limit, session: new CopySession() };
-  const artifacts = await copyArtifacts(o, verified, common, log);
-  const targetFiles = await copyTargetFiles(o, verified, common);
-  const srcRepo = source.repo;
+  const limit = o.concurrency ?? 8;
+  const session = new CopySession();
+  const common = { report, concurrency: limit, session };
+  const published = await destination.repo.published();
   const dst = destination.repo.metadata;
+  for (const m of [published.latest, ...published.roles.values()]) {
+    if (!m) continue;
+    for (const l of m.layers) session.assumePresent(dst, l.digest);
+    session.assumePresent(dst, EMPTY_JSON.descriptor.digest);
+  }
+  for (const bytes of verified.files)
+    session.rememberBlob(source.repo.metadata, digestOf(bytes), bytes);
+  const artifacts = await copyArtifacts(o, verified, common, log);
+  const targetFiles = await copyTargetFiles(o, verified, common, published);
+  const assumeAbsent = published.latest !== void 0 || targetFiles.assumeAbsent;
+  const srcRepo = source.repo;
   const delegated = [...verified.roles.keys()].filter((r) => r !== "targets");
+  const copyMetadata = async (m, at) => {
+    if (at?.descriptor.digest === m.descriptor.digest) return;
+    session.remember(srcRepo.metadata, { bytes: m.bytes, descriptor: m.descriptor });
+    await copyGraph(srcRepo.metadata, dst, m.descriptor, {
+      ...common,
+      tag: m.tag,
+      assumeAbsent
+    });
+  };
   await runPool(delegated, limit, async (role) => {
     const m = await srcRepo.roleManifest(role);
     if (!m) throw new InternalError(`${role}: its manifest was read to verify it, and is gone`);
-    await copyGraph(srcRepo.metadata, dst, m.descriptor, { ...common, tag: roleTag(role) });
+    await copyMetadata(m, published.roles.get(role));
   });
   const latest = await srcRepo.latest();
   const before = report.manifestsCopied;
-  await copyGraph(srcRepo.metadata, dst, latest.descriptor, { ...common, tag: METADATA_TAG });
+  await copyMetadata(latest, published.latest);
   const unchanged = report.manifestsCopied === before && there === verified.timestamp.version;
   await openTufSession({
     trustedRoot: root.bytes,
@@ -29863,7 +30013,7 @@ async function mirror(o) {
     timestampExpires: verified.timestamp.expires,
     unchanged,
     artifacts,
-    targetFiles,
+    targetFiles: targetFiles.count,
     roles: verified.roles.size,
     copy: report
   };
@@ -29882,10 +30032,12 @@ async function copyArtifacts(o, verified, common, log) {
     }
   }
   const pointerName = o.destination.pointerName;
+  const rewritten = /* @__PURE__ */ new Set();
   const rewrite = ({ manifest }) => {
     const m = manifest;
     if (m.artifactType !== POINTER.artifactType || !pointerName || !m.subject) return void 0;
     const target = m.annotations?.[POINTER.targetAnnotation] ?? "";
+    rewritten.add(`${m.subject.digest} ${target}`);
     return pointerManifest(m.subject, { metadata: pointerName, target });
   };
   await runPool(list, common.concurrency, async ({ path, descriptor, source }) => {
@@ -29898,7 +30050,8 @@ async function copyArtifacts(o, verified, common, log) {
       rewriteReferrer: rewrite,
       ...tag ? { tag } : {}
     });
-    if (pointerName) await attachPointer(to, descriptor, { metadata: pointerName, target: path });
+    if (pointerName && !rewritten.has(`${descriptor.digest} ${path}`))
+      await attachPointer(to, descriptor, { metadata: pointerName, target: path });
   });
   return list.length;
 }
@@ -29913,8 +30066,8 @@ function tagOfPath(path, source) {
   const tag = path.slice(repository.length + 1);
   return isValidTag(tag) ? tag : void 0;
 }
-async function copyTargetFiles(o, verified, common) {
-  const published = (await o.destination.repo.published()).targets;
+async function copyTargetFiles(o, verified, common, state) {
+  const published = state.targets;
   const files = /* @__PURE__ */ new Map();
   for (const targets of verified.roles.values()) {
     for (const [path, t] of Object.entries(targets.targets)) {
@@ -29925,13 +30078,17 @@ async function copyTargetFiles(o, verified, common) {
     }
   }
   const changed = [...files].filter(([p, f]) => published.get(p)?.sha256 !== f.sha256);
-  if (changed.length === 0) return files.size;
+  if (changed.length === 0) return { count: files.size, assumeAbsent: false };
   const from = o.source.repo.targets;
   if (!from) throw new UserError(`${o.source.name} has no targets repository`);
   const to = o.destination.repo.requireTargets();
+  for (const f of published.values()) common.session.assumePresent(to, `sha256:${f.sha256}`);
+  if (published.size > 0) common.session.assumePresent(to, EMPTY_JSON.descriptor.digest);
+  const assumeAbsent = state.latest !== void 0 || await hasNoTags(to);
+  const opts = { ...common, assumeAbsent };
   await runPool(changed, common.concurrency, async ([, f]) => {
     const blob = { mediaType: TUF_MEDIA_TYPE.target, digest: `sha256:${f.sha256}`, size: f.length };
-    await copyBlob(from, to, blob, common);
+    await copyBlob(from, to, blob, opts);
   });
   const tags = new Set(
     changed.map(([p, f]) => {
@@ -29940,16 +30097,26 @@ async function copyTargetFiles(o, verified, common) {
     })
   );
   await runPool([...tags], common.concurrency, async (tag) => {
-    const at = await headOrUndefined(from, tag);
-    if (at) await copyGraph(from, to, at, { ...common, tag });
+    const at = await getOrUndefined(from, tag);
+    if (!at) return;
+    common.session.remember(from, at);
+    await copyGraph(from, to, at.descriptor, { ...opts, tag });
   });
-  return files.size;
+  return { count: files.size, assumeAbsent };
 }
-async function headOrUndefined(store, tag) {
+async function getOrUndefined(store, tag) {
   try {
-    return await store.headManifest(tag);
+    return await store.getManifest(tag);
   } catch (e) {
     if (e instanceof OciError && e.kind === "not-found") return void 0;
+    throw e;
+  }
+}
+async function hasNoTags(store) {
+  try {
+    return (await store.listTags()).length === 0;
+  } catch (e) {
+    if (e instanceof OciError && e.kind === "not-found") return true;
     throw e;
   }
 }
