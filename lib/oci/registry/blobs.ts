@@ -1,4 +1,5 @@
 /** Reading blobs from a registry: HEAD, GET into memory, GET streamed to a file. */
+import type { HttpResponse } from '../transport/node-fetch.js';
 import { errorFromResponse, readBody, readBodyToFile } from '../transport/body.js';
 import type { ReadLimits } from '../transport/body.js';
 import { isDigest } from '../digest.js';
@@ -39,7 +40,7 @@ function readBlob<T>(
   digest: string,
   options: BlobReadOptions,
   read: (
-    res: Response,
+    res: HttpResponse,
     limits: ReadLimits & { digest: string },
     context: ReturnType<RepoHandle['context']>,
   ) => Promise<T>,

@@ -123,7 +123,7 @@ export async function putManifest(
         throw new OciError('digest-mismatch', context, `registry stored ${stored}, sent ${digest}`);
       }
       const descriptor = { mediaType, digest, size: bytes.length };
-      return { descriptor, subjectProcessed: res.headers.has('oci-subject') };
+      return { descriptor, subjectProcessed: res.headers.get('oci-subject') !== null };
     },
   );
 }

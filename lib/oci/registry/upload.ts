@@ -3,6 +3,7 @@
  * when asked, else POST + PUT (monolithic) or POST + PATCH chunks + PUT. A failed chunk
  * resumes from the offset the registry reports, or the upload starts over.
  */
+import type { HttpResponse } from '../transport/node-fetch.js';
 import type { BlobSource } from '../blob-source.js';
 import { errorFromResponse } from '../transport/body.js';
 import { OciError, type OciErrorContext } from '../errors.js';
@@ -117,7 +118,7 @@ async function startUpload(
   });
 }
 
-function locationOf(res: Response, context: OciErrorContext, base: string): string {
+function locationOf(res: HttpResponse, context: OciErrorContext, base: string): string {
   const location = res.headers.get('location');
   if (!location)
     throw new OciError('invalid', { ...context, status: res.status }, 'no upload Location');

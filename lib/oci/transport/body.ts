@@ -2,6 +2,7 @@
  * Reading response bodies safely: Content-Length and a size limit checked before and
  * while reading, digests verified, files written via temp file + rename.
  */
+import type { HttpResponse } from './node-fetch.js';
 import { dirname, basename } from 'node:path';
 import { streamInside } from '../../util/fs.js';
 import { ContentCheckError, ContentVerifier } from '../digest.js';
@@ -17,7 +18,7 @@ export interface ReadLimits {
 }
 
 /** Rejects early when Content-Length already breaks the limits. */
-function checkContentLength(res: Response, limits: ReadLimits, context: OciErrorContext): void {
+function checkContentLength(res: HttpResponse, limits: ReadLimits, context: OciErrorContext): void {
   const header = res.headers.get('content-length');
   if (header === null) return;
   const length = Number(header);
@@ -37,14 +38,14 @@ function checkContentLength(res: Response, limits: ReadLimits, context: OciError
   }
 }
 
-async function* chunks(res: Response): AsyncGenerator<Uint8Array> {
+async function* chunks(res: HttpResponse): AsyncGenerator<Uint8Array> {
   if (!res.body) return;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) yield chunk;
 }
 
 /** Reads the whole body into memory within the limits, verifying the digest if given. */
 export async function readBody(
-  res: Response,
+  res: HttpResponse,
   limits: ReadLimits,
   context: OciErrorContext,
 ): Promise<Uint8Array> {
@@ -76,7 +77,7 @@ export async function readBody(
 
 /** Streams the body to `path` (temp file + rename), verifying size and digest before the rename. */
 export async function readBodyToFile(
-  res: Response,
+  res: HttpResponse,
   path: string,
   limits: ReadLimits & { digest: string },
   context: OciErrorContext,
@@ -100,7 +101,7 @@ export async function readBodyToFile(
 }
 
 /** Reads a small text body (error bodies, JSON answers), cut at `maxSize`. */
-export async function readText(res: Response, maxSize = 1 << 20): Promise<string> {
+export async function readText(res: HttpResponse, maxSize = 1 << 20): Promise<string> {
   const parts: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of chunks(res)) {
@@ -116,7 +117,7 @@ export async function readText(res: Response, maxSize = 1 << 20): Promise<string
 
 /** The OciError for an unexpected response, with the registry's error codes; consumes the body. */
 export async function errorFromResponse(
-  res: Response,
+  res: HttpResponse,
   context: OciErrorContext,
   detail?: string,
 ): Promise<OciError> {

@@ -1,9 +1,10 @@
 /**
- * The HTTP transport under the registry client: global fetch with retries and backoff,
+ * The HTTP transport under the registry client: node:http(s) (node-fetch.ts) with retries and backoff,
  * authentication on 401, and redirects followed by hand so credentials stay on the
  * registry's own origin.
  */
 import type { Authenticator } from './auth.js';
+import { nodeFetch, type FetchLike, type HttpResponse } from './node-fetch.js';
 import { OciError, type OciErrorContext } from '../errors.js';
 import {
   DEFAULT_RETRY_POLICY,
@@ -18,8 +19,8 @@ interface OciLogger {
 }
 
 export interface HttpOptions {
-  /** Defaults to the global fetch. */
-  fetch?: typeof fetch;
+  /** Defaults to node:http(s) with keep-alive (node-fetch.ts); Node's fetch also fits. */
+  fetch?: FetchLike;
   /** Waits between retries; defaults to a setTimeout promise. Tests pass a recorder. */
   sleep?: (ms: number) => Promise<void>;
   /** Milliseconds since the epoch; used for token expiry and Retry-After dates only. */
@@ -59,7 +60,7 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 export class HttpTransport {
   authenticator?: Authenticator;
   private readonly policy: RetryPolicy;
-  private readonly fetchFn: typeof fetch;
+  private readonly fetchFn: FetchLike;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
@@ -68,7 +69,7 @@ export class HttpTransport {
     private readonly options: HttpOptions = {},
   ) {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.fetchFn = options.fetch ?? fetch;
+    this.fetchFn = options.fetch ?? nodeFetch;
     this.sleep = options.sleep ?? defaultSleep;
   }
 
@@ -76,11 +77,11 @@ export class HttpTransport {
    * Sends `req` and hands the final response to `handle`. Retries, within the policy,
    * on 429 and 5xx and whenever the connection fails, also while `handle` reads the body.
    */
-  async request<T>(req: HttpRequest, handle: (res: Response) => Promise<T>): Promise<T> {
+  async request<T>(req: HttpRequest, handle: (res: HttpResponse) => Promise<T>): Promise<T> {
     const canRetry = req.retry !== false;
     for (let attempt = 1; ; attempt++) {
       const last = !canRetry || attempt >= this.policy.maxAttempts;
-      let res: Response;
+      let res: HttpResponse;
       const ms = this.options.timeoutMs;
       const signal = ms === undefined ? undefined : AbortSignal.timeout(ms);
       try {
@@ -90,7 +91,12 @@ export class HttpTransport {
           await this.backoff(req, attempt, `HTTP ${res.status}`, res.headers.get('retry-after'));
           continue;
         }
-        return await handle(res);
+        try {
+          return await handle(res);
+        } finally {
+          // what the handler left unread goes, so the connection is free again
+          await discard(res);
+        }
       } catch (e) {
         if (signal?.aborted && !(e instanceof OciError && e.kind !== 'network'))
           throw new OciError('timeout', req.context, `no complete answer within ${ms! / 1000} s`, {
@@ -127,7 +133,7 @@ export class HttpTransport {
   }
 
   /** One logical exchange: follows redirects and answers one auth challenge. */
-  private async exchange(req: HttpRequest, signal?: AbortSignal): Promise<Response> {
+  private async exchange(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
     let url = new URL(req.url);
     const firstOrigin = url.origin;
     let method = req.method;
@@ -140,7 +146,7 @@ export class HttpTransport {
       const useAuth = req.auth !== false && url.origin === this.origin && this.authenticator;
       const sent = useAuth ? await this.authenticator!.authorization(req.scopes ?? []) : undefined;
       if (sent) headers.authorization = sent;
-      let res: Response;
+      let res: HttpResponse;
       try {
         res = await this.fetchFn(url, { method, headers, body, redirect: 'manual', signal });
       } catch (e) {
@@ -176,7 +182,7 @@ export class HttpTransport {
 }
 
 /** Drops a response body we will not read. */
-export async function discard(res: Response): Promise<void> {
+export async function discard(res: HttpResponse): Promise<void> {
   try {
     await res.body?.cancel();
   } catch {
