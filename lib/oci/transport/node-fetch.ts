@@ -18,7 +18,7 @@ export interface HttpResponse {
   readonly body: { cancel(): Promise<void> } | null;
 }
 
-export interface FetchInit {
+interface FetchInit {
   method: string;
   /** Header names in lower case. */
   headers: Record<string, string>;
