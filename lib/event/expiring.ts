@@ -5,6 +5,7 @@ import { binGroups, compactRoleNames } from '../tuf/bins.js';
 import type { RepoDir } from '../tuf/repo.js';
 import { periodsOf } from '../tuf/roles.js';
 import type { Envelope, RootSigned } from '../tuf/types.js';
+import { importedRoles } from '../tuf/imported.js';
 
 export interface ExpiringRole {
   role: string;
@@ -19,9 +20,11 @@ export function expiringRoles(repo: RepoDir, now: Date): ExpiringRole[] {
   const roles = repo.readOfflineRoles();
   const root = (roles.get('root') ?? repo.root()).signed as RootSigned;
   const out: ExpiringRole[] = [];
+  const imported = importedRoles(roles);
   for (const [role, env] of roles) {
-    // the online key re-signs the roles it signs (online-sign), no event needed
-    if (isOnlineSigned(role, root, roles)) continue;
+    // the online key re-signs the roles it signs (online-sign), no event needed; an
+    // imported role is refreshed from its source (`tufci copy --refresh`), no event either
+    if (isOnlineSigned(role, root, roles) || imported.has(role)) continue;
     const { signing } = periodsOf(role, env, root);
     if (now.getTime() >= new Date(env.signed.expires).getTime() - signing * 86_400_000) {
       out.push({

@@ -201,7 +201,7 @@ export class OciPublisher implements Publisher {
 
   private async attachPointers(tree: PublishTree, report: OciPublishReport): Promise<void> {
     const options = this.options.pointers;
-    for (const { path, target } of tree.registryTargets) {
+    for (const { path, target, imported } of tree.registryTargets) {
       const artifact = registryArtifactOf(target.custom);
       const line = (what: string): void => {
         report.pointers.push(`${path}: ${what}`);
@@ -210,6 +210,11 @@ export class OciPublisher implements Publisher {
       if (!artifact) continue;
       if (!options) {
         line('skipped (pointers are attached when publishing to a registry)');
+        continue;
+      }
+      if (imported) {
+        // the recorded repository may be the source's registry: never written to from here
+        line('skipped (an imported role lists it; verify it with --from naming this repository)');
         continue;
       }
       const store = artifact.source ? await options.open(artifact.source) : undefined;
