@@ -1,0 +1,341 @@
+/**
+ * Movement, scenarios 3 and 4, copy side: `tufci copy --signatures original` verifies the
+ * artifact at the source, copies it and the source's role that signs it (byte for byte),
+ * and the event delegates from the destination's targets to `import-<name>` with the
+ * source role's keys and threshold; the destination's signers (2 of 2 here) sign only the
+ * delegation. With `--add-signature` the destination's own role lists the target too.
+ * After publish the source registry is STOPPED: `tufci verify` by digest passes and
+ * reports the imported chain, python-tuf's ngclient verifies the destination for the
+ * target name. Refusals: a source that does not verify, an expired source role, no TUF
+ * repository here, name clashes, an interrupted copy (a re-run completes).
+ *
+ * Two real docker-registry instances, the source a real tufci repository published to its
+ * registry, the destination a clone on a real git remote; the real CLI throughout.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryClient, type Descriptor } from '../../lib/oci/index.js';
+import type { Envelope, TargetsSigned } from '../../lib/tuf/types.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { ngclient, type DownloadedTarget } from '../helpers/python-tuf.js';
+import { serveDir } from '../helpers/static-server.js';
+import type { Clone } from '../helpers/world.js';
+import { pushArtifact, randomData } from '../oci/support.js';
+import { Fixture, ORAS, ok, tool, type Result } from '../oci-publish/support.js';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { missingContent } from './support.js';
+
+const WEB = 'apps/web:v1';
+const API = 'apps/api:v1';
+
+describe('tufci copy --signatures original: the source signatures travel with the copy', () => {
+  const source = new Fixture();
+  const dest = new Fixture();
+  let bob: Clone;
+  let src: TestRegistry;
+  let dst: TestRegistry;
+  let web: Descriptor;
+  let api: Descriptor;
+  let sourceTargets: Buffer;
+  const srcTuf = (): string => `oci://${src.host}/acme/tuf`;
+  const dstTuf = (): string => `oci://${dst.host}/acme/tuf`;
+
+  /** CI updates the event, @alice then @bob sign (2 of 2), it is merged and signed online. */
+  const signByBoth = async (event: string): Promise<void> => {
+    dest.w.sync(dest.ci, event);
+    ok('event update', await dest.ci.tufci('event', 'update', '--push'));
+    ok('sign alice', await dest.alice.tufci('sign', event, '--yes'));
+    dest.w.sync(dest.alice, event);
+    const half = await dest.alice.tufci('status');
+    expect(half.out).toContain('not complete');
+    expect(half.out).toContain('Waiting for: @bob');
+    ok('sign bob', await bob.tufci('sign', event, '--yes'));
+    dest.merge(event);
+    await dest.signOnline();
+  };
+  const verify = (...args: string[]): Promise<Result> =>
+    dest.tufci('verify', ...args, '--root', dest.root1, '--no-cache');
+
+  beforeAll(async () => {
+    [src, dst] = await Promise.all([startRegistry(), startRegistry()]);
+    const push = (repo: string, size: number) =>
+      pushArtifact(new RegistryClient(src.host).repository(repo), {
+        files: [{ name: 'app.bin', data: randomData(size) }],
+        tag: 'v1',
+        artifactType: 'application/vnd.example.app',
+      }).then((r) => r.descriptor);
+    [web, api] = await Promise.all([push('apps/web', 3000), push('apps/api', 2000)]);
+    // the source signs both artifacts in its own TUF repository, published to its registry
+    await source.bootstrap();
+    for (const a of ['apps/web:v1', 'apps/api:v1'])
+      ok(
+        'add-artifact',
+        await source.alice.tufci('add-artifact', 'sign/apps', `oci://${src.host}/${a}`),
+      );
+    await source.signEvent('sign/apps');
+    ok('publish source', await source.tufci('publish', '--to', srcTuf()));
+    sourceTargets = readFileSync(join(source.ci.dir, 'metadata/targets.json'));
+    // the destination: root and targets signed by @alice and @bob, 2 of 2
+    bob = dest.w.clone('bob');
+    await dest.w.bootstrap([dest.alice, bob], 2, ['--top-level-dirs']);
+    dest.w.sync(dest.ci, 'main');
+  }, 300_000);
+
+  afterAll(async () => {
+    await Promise.all([src?.stop(), dst?.stop()]);
+    source.cleanup();
+    dest.cleanup();
+  });
+
+  describe('refusals (nothing copied, no event)', () => {
+    it('an artifact the source does not sign: exit 3, nothing copied, no event', async () => {
+      const other = (
+        await pushArtifact(new RegistryClient(src.host).repository('apps/other'), {
+          files: [{ name: 'o.bin', data: randomData(100) }],
+          tag: 'v1',
+        })
+      ).descriptor;
+      const r = await dest.alice.tufci(
+        'copy',
+        `oci://${src.host}/apps/other:v1`,
+        `oci://${dst.host}/apps/other:v1`,
+        '--event',
+        'sign/bad',
+        '--signatures',
+        'original',
+        '--source-root',
+        source.root1,
+        '--source-from',
+        srcTuf(),
+        '--no-cache',
+      );
+      expect(r.code).toBe(3);
+      expect(r.err).toMatch(/apps\/other:v1 \(sha256:[0-9a-f]{64}\) is not verified/);
+      expect(r.err).not.toMatch(/^\s+at /m);
+      expect(
+        await new RegistryClient(dst.host).repository('apps/other').headManifest(other.digest),
+      ).toBeUndefined();
+      expect(dest.w.remoteRef('sign/bad')).toBeUndefined();
+    });
+
+    it("the source's role expired (at the time of the copy): exit 3, nothing copied", async () => {
+      const later = new Date(dest.w.now.getTime() + 400 * 86_400_000);
+      const r = await dest.alice.tufciWith(
+        { now: () => later },
+        'copy',
+        `oci://${src.host}/apps/web:v1`,
+        `oci://${dst.host}/apps/web:v1`,
+        '--event',
+        'sign/late',
+        '--signatures',
+        'original',
+        '--source-root',
+        source.root1,
+        '--no-cache',
+      );
+      expect(r.code).toBe(3);
+      expect(r.err).toMatch(/the source's role targets \(version \d+\) expired on /);
+      expect(
+        await new RegistryClient(dst.host).repository('apps/web').headManifest(web.digest),
+      ).toBeUndefined();
+      expect(dest.w.remoteRef('sign/late')).toBeUndefined();
+    });
+
+    it('outside a TUF repository, without --source-root, a bad --signatures: clear errors', async () => {
+      const args = [
+        'copy',
+        `oci://${src.host}/apps/web:v1`,
+        `oci://${dst.host}/apps/web:v1`,
+        '--event',
+        'sign/x',
+        '--signatures',
+        'original',
+      ];
+      const none = await dest.alice.tufciWith(
+        { cwd: dest.w.root },
+        ...args,
+        '--source-root',
+        source.root1,
+      );
+      expect(none.code).toBe(1);
+      expect(none.err).toContain('no TUF repository here');
+      expect(none.err).toContain('tufci init');
+      const noRoot = await dest.alice.tufci(...args);
+      expect(noRoot.code).toBe(2);
+      expect(noRoot.err).toContain('--signatures original: needs --source-root');
+      const bad = await dest.alice.tufci(...args.slice(0, -1), 'mine');
+      expect(bad.code).toBe(2);
+      expect(bad.err).toContain('--signatures "mine": original or none');
+    });
+
+    it('an interrupted copy leaves no event and no tag naming missing blobs; a re-run completes', async () => {
+      const proxy = await startFaultProxy(dst.url);
+      let uploads = 0;
+      try {
+        proxy.failMatching(
+          // the connection drops on the second write: a blob or the manifest is missing
+          (method) => ['PUT', 'POST', 'PATCH'].includes(method) && ++uploads >= 2,
+          { destroy: true },
+          1000,
+        );
+        const r = await dest.alice.tufci(
+          'copy',
+          `oci://${src.host}/apps/web:v1`,
+          `oci://${proxy.host}/apps/web:v1`,
+          '--event',
+          'sign/import',
+          '--signatures',
+          'original',
+          '--source-root',
+          source.root1,
+          '--no-cache',
+        );
+        expect(r.code).not.toBe(0);
+        expect(r.err).not.toMatch(/^\s+at /m);
+        expect(uploads).toBeGreaterThanOrEqual(2);
+      } finally {
+        await proxy.close();
+      }
+      const there = new RegistryClient(dst.host).repository('apps/web');
+      expect(await there.headManifest(web.digest)).toBeUndefined();
+      expect(await missingContent(there)).toEqual([]);
+      expect(dest.w.remoteRef('sign/import')).toBeUndefined();
+      // nothing left behind in the clone: metadata is as it was
+      expect(readdirSync(join(dest.alice.dir, 'metadata'))).not.toContain('import-web.json');
+    });
+  });
+
+  describe('scenario 3: only the imported role signs the copy', () => {
+    let copied: Result;
+    beforeAll(async () => {
+      copied = await dest.alice.tufci(
+        'copy',
+        `oci://${src.host}/apps/web:v1`,
+        `oci://${dst.host}/apps/web:v1`,
+        '--event',
+        'sign/import',
+        '--signatures',
+        'original',
+        '--source-root',
+        source.root1,
+        '--no-cache',
+      );
+    }, 120_000);
+
+    it('copies the artifact and the role, and delegates to import-web in the event', async () => {
+      expect(copied.err).toBe('');
+      expect(copied.code).toBe(0);
+      expect(copied.out).toContain(`Verified oci://${src.host}/apps/web:v1: ${web.digest}`);
+      expect(copied.out).toContain(
+        `Copied oci://${src.host}/apps/web:v1 to ${dst.host}/apps/web:v1`,
+      );
+      expect(copied.out).toMatch(
+        new RegExp(
+          `Imported: import-web: role "targets" of ${srcTuf().replace(/[.]/g, '\\.')}, version \\d+ \\(expires [^)]+\\), byte for byte; its keys [0-9a-f]{12}, threshold 1; delegated from targets, terminating, for "apps/web:v1"`,
+        ),
+      );
+      const there = await new RegistryClient(dst.host).repository('apps/web').getManifest('v1');
+      expect(there.descriptor.digest).toBe(web.digest);
+      dest.w.sync(dest.ci, 'sign/import');
+      expect(
+        readFileSync(join(dest.ci.dir, 'metadata/import-web.json')).equals(sourceTargets),
+      ).toBe(true);
+      const targets = JSON.parse(
+        readFileSync(join(dest.ci.dir, 'metadata/targets.json'), 'utf8'),
+      ) as Envelope<TargetsSigned>;
+      const entry = targets.signed.delegations!.roles!.find((r) => r.name === 'import-web')!;
+      const srcRoot = JSON.parse(readFileSync(source.root1, 'utf8')) as {
+        signed: { roles: { targets: { keyids: string[]; threshold: number } } };
+      };
+      expect(entry).toMatchObject({
+        keyids: srcRoot.signed.roles.targets.keyids,
+        threshold: srcRoot.signed.roles.targets.threshold,
+        terminating: true,
+        paths: [WEB],
+        'x-tufci-import': { repository: srcTuf(), role: 'targets' },
+      });
+      // the destination's own role does not list it: only the import signs it
+      expect(targets.signed.targets[WEB]).toBeUndefined();
+    });
+
+    it('the account names the imported keys and threshold; the destination signs the delegation (2 of 2)', async () => {
+      ok('event update', await dest.ci.tufci('event', 'update', '--push'));
+      dest.w.sync(dest.alice, 'sign/import');
+      const st = await dest.alice.tufci('status');
+      expect(st.out).toMatch(
+        new RegExp(
+          `import-web v\\d+ \\(expires [^)]+\\): imported byte for byte from role "targets" of ${srcTuf().replace(/[.]/g, '\\.')}: signed there by 1 of its 1 key\\(s\\) \\([0-9a-f]{12}\\), threshold 1 \\(met\\); nobody here signs it`,
+        ),
+      );
+      const md = await dest.alice.tufci('status', '--markdown');
+      expect(md.out).toContain('📥 imported, source signatures verify');
+      await signByBoth('sign/import');
+      expect(
+        readFileSync(join(dest.ci.dir, 'metadata/import-web.json')).equals(sourceTargets),
+      ).toBe(true);
+      ok('publish', await dest.tufci('publish', '--to', dstTuf()));
+    });
+  });
+
+  describe('with the source registry stopped', () => {
+    beforeAll(async () => {
+      await src.stop();
+    });
+
+    it('with the source registry stopped: verify by digest passes through the imported chain', async () => {
+      const v = await verify(`oci://${dst.host}/apps/web@${web.digest}`, '--from', dstTuf());
+      expect(v.err).toBe('');
+      expect(v.code).toBe(0);
+      expect(v.out).toContain(`is signed as target "${WEB}" in ${dstTuf()}`);
+      expect(v.out).toContain(
+        `Target "${WEB}": signed by the source's role "targets" (${srcTuf()}) through import-web, 1 of 1 key (threshold 1).`,
+      );
+      const strict = await verify(
+        `oci://${dst.host}/apps/web@${web.digest}`,
+        '--from',
+        dstTuf(),
+        '--require-origin',
+      );
+      expect(strict.err).toBe('');
+    });
+
+    it('python-tuf ngclient verifies the destination for the target name; the published role is the source bytes', async () => {
+      const site = mkdtempSync(join(dest.w.root, 'site-'));
+      const env = { HOME: dest.w.root, DOCKER_CONFIG: join(dest.w.root, '.oras') };
+      await tool(ORAS, ['pull', `${dst.host}/acme/tuf:latest`, '-o', site, '--plain-http'], env);
+      const role = (await tool(ORAS, ['repo', 'tags', `${dst.host}/acme/tuf`, '--plain-http'], env))
+        .split('\n')
+        .find((t) => t === 'import-web');
+      expect(role).toBe('import-web');
+      await tool(
+        ORAS,
+        ['pull', `${dst.host}/acme/tuf:import-web`, '-o', site, '--plain-http'],
+        env,
+      );
+      const file = readdirSync(site).find((f) => /^\d+\.import-web\.json$/.test(f))!;
+      expect(readFileSync(join(site, file)).equals(sourceTargets)).toBe(true);
+      const manifest = (
+        await new RegistryClient(dst.host).repository('apps/web').getManifest(web.digest)
+      ).bytes;
+      const hex = web.digest.slice('sha256:'.length);
+      mkdirSync(join(site, 'targets', 'apps'), { recursive: true });
+      writeFileSync(join(site, 'targets', 'apps', `${hex}.web:v1`), manifest);
+      const server = await serveDir(site);
+      try {
+        const res = await ngclient({
+          trustedRoot: dest.root1,
+          baseUrl: server.url,
+          workDir: mkdtempSync(join(dest.w.root, 'py-')),
+          targets: [WEB],
+        });
+        expect(res.error).toBeUndefined();
+        const got = res.targets[WEB] as DownloadedTarget;
+        expect(got.sha256).toBe(hex);
+        expect(got.length).toBe(manifest.length);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+});
