@@ -278,6 +278,133 @@ describe('tufci copy --signatures original: the source signatures travel with th
     });
   });
 
+  describe('scenario 4: --add-signature, the destination signs the same target too', () => {
+    it('imports the role as import-api and lists the target in targets alike', async () => {
+      const r = await dest.alice.tufci(
+        'copy',
+        `oci://${src.host}/apps/api:v1`,
+        `oci://${dst.host}/apps/api:v1`,
+        '--event',
+        'sign/api',
+        '--signatures',
+        'original',
+        '--import-name',
+        'api',
+        '--add-signature',
+        '--source-root',
+        source.root1,
+        '--source-from',
+        srcTuf(),
+        '--no-cache',
+      );
+      expect(r.err).toBe('');
+      expect(r.out).toContain(
+        `Added target "${API}" in role targets too (the destination's own signature, alike).`,
+      );
+      expect(r.out).toContain('Imported: import-api: role "targets"');
+      dest.w.sync(dest.ci, 'sign/api');
+      const targets = JSON.parse(
+        readFileSync(join(dest.ci.dir, 'metadata/targets.json'), 'utf8'),
+      ) as Envelope<TargetsSigned>;
+      const theirs = (JSON.parse(sourceTargets.toString('utf8')) as Envelope<TargetsSigned>).signed
+        .targets[API];
+      expect(targets.signed.targets[API]).toEqual(theirs);
+      expect(
+        readFileSync(join(dest.ci.dir, 'metadata/import-api.json')).equals(sourceTargets),
+      ).toBe(true);
+      await signByBoth('sign/api');
+      const pub = ok('publish', await dest.tufci('publish', '--to', dstTuf()));
+      // no pointer is written into the source registry the entry records
+      expect(pub.out + pub.err).not.toContain(`attached on ${src.host}`);
+    });
+  });
+
+  describe('name clashes (refused, nothing recorded)', () => {
+    it('import-web exists with other keys, or from another repository', async () => {
+      dest.w.sync(dest.alice, 'main');
+      const targets = JSON.parse(
+        readFileSync(join(dest.alice.dir, 'metadata/targets.json'), 'utf8'),
+      ) as Envelope<TargetsSigned>;
+      const root = JSON.parse(readFileSync(join(dest.alice.dir, 'metadata/root.json'), 'utf8')) as {
+        signed: { keys: Record<string, never>; roles: { targets: { keyids: string[] } } };
+      };
+      const mine = root.signed.roles.targets.keyids[0]!;
+      const entry = targets.signed.delegations!.roles!.find((r) => r.name === 'import-web')!;
+      entry.keyids = [mine];
+      targets.signed.delegations!.keys[mine] = root.signed.keys[mine]!;
+      dest.w.pushFiles(dest.alice, 'sign/clash', {
+        'metadata/targets.json': JSON.stringify(targets, null, 2) + '\n',
+      });
+      const args = (event: string, name: string) => [
+        'copy',
+        `oci://${src.host}/apps/web:v1`,
+        `oci://${dst.host}/apps/web:v1`,
+        '--event',
+        event,
+        '--signatures',
+        'original',
+        '--import-name',
+        name,
+        '--source-root',
+        source.root1,
+        '--no-cache',
+      ];
+      const before = dest.w.remoteRef('sign/clash');
+      const keys = await dest.alice.tufci(...args('sign/clash', 'web'));
+      expect(keys.code).toBe(1);
+      expect(keys.err).toContain(
+        '--import-name: role import-web already exists in this repository with other keys or another threshold',
+      );
+      expect(dest.w.remoteRef('sign/clash')).toBe(before);
+
+      (entry as unknown as Record<string, unknown>)['x-tufci-import'] = {
+        repository: 'oci://elsewhere.example/tuf',
+        role: 'targets',
+      };
+      dest.w.pushFiles(dest.alice, 'sign/clash2', {
+        'metadata/targets.json': JSON.stringify(targets, null, 2) + '\n',
+      });
+      const repo = await dest.alice.tufci(...args('sign/clash2', 'web'));
+      expect(repo.code).toBe(1);
+      expect(repo.err).toContain(
+        'role import-web already exists in this repository and imports role "targets" of oci://elsewhere.example/tuf',
+      );
+    });
+
+    it('a role of that name that is not an import', async () => {
+      ok(
+        'delegate',
+        await dest.alice.tufci(
+          'delegate',
+          'sign/plain',
+          'import-plain',
+          '--signers',
+          '@alice',
+          '--key',
+          `@alice=${dest.alice.pubfile}`,
+        ),
+      );
+      const r = await dest.alice.tufci(
+        'copy',
+        `oci://${src.host}/apps/web:v1`,
+        `oci://${dst.host}/apps/web:v1`,
+        '--event',
+        'sign/plain',
+        '--signatures',
+        'original',
+        '--import-name',
+        'plain',
+        '--source-root',
+        source.root1,
+        '--no-cache',
+      );
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(
+        'role import-plain already exists in this repository and is not an imported role; choose another name with --import-name',
+      );
+    });
+  });
+
   describe('with the source registry stopped', () => {
     beforeAll(async () => {
       await src.stop();
@@ -298,6 +425,22 @@ describe('tufci copy --signatures original: the source signatures travel with th
         '--require-origin',
       );
       expect(strict.err).toBe('');
+    });
+
+    it('scenario 4 by digest: both chains are reported and --require-origin passes', async () => {
+      const v = await verify(
+        `oci://${dst.host}/apps/api@${api.digest}`,
+        '--from',
+        dstTuf(),
+        '--require-origin',
+      );
+      expect(v.err).toBe('');
+      expect(v.code).toBe(0);
+      expect(v.out).toContain(
+        `Target "${API}": signed by the source's role "targets" (${srcTuf()}) through import-api, 1 of 1 key (threshold 1); attested by targets, 2 of 2 keys (threshold 2).`,
+      );
+      expect(v.out).toContain('targets → import-api: signed by the source\'s role "targets"');
+      expect(v.out).toContain('verified; same length and hashes');
     });
 
     it('python-tuf ngclient verifies the destination for the target name; the published role is the source bytes', async () => {
