@@ -6,14 +6,15 @@
  * destination's signers sign that delegation (targets) in the usual flow; nobody here signs
  * the imported role. Run `updateEvent` afterwards.
  */
-import { UserError } from '../errors.js';
-import { parseEnvelope } from '../tuf/envelope.js';
+import { NotVerifiedError, UserError } from '../errors.js';
+import { parseEnvelope, signerCount } from '../tuf/envelope.js';
+import type { RoleKeys } from '../tuf/roles.js';
 import { IMPORT_FIELD, IMPORT_PREFIX, importOf, type ImportSource } from '../tuf/imported.js';
 import { keyMaterial } from '../tuf/key-identity.js';
 import { checkDelegatedRoleName } from '../tuf/names.js';
 import type { RepoDir } from '../tuf/repo.js';
 import { checkTargetPath } from '../tuf/target-files.js';
-import { type DelegatedRoleJson, type KeyJson, type TargetsSigned } from '../tuf/types.js';
+import type { DelegatedRoleJson, Envelope, KeyJson, TargetsSigned } from '../tuf/types.js';
 import { writeInside } from '../util/fs.js';
 
 export interface ImportRole {
@@ -158,4 +159,59 @@ export function importRole(repo: RepoDir, o: ImportRole): ImportResult {
   }
   repo.writeRole('targets', targets);
   return { created: !existing, wroteRole, version };
+}
+
+/** What a refresh decided for one imported role. */
+export type RefreshCheck =
+  { kind: 'newer'; version: number; expires: string; signers: number } | { kind: 'current' };
+
+/**
+ * Whether `bytes` (the source's role, as its repository serves it now) may replace the
+ * imported role `current`: a newer version, signed by at least `rule.threshold` of the keys
+ * the delegation names, not expired, still listing every target the delegation covers.
+ * Nothing of the source's repository but the role itself is trusted: the delegation's keys
+ * and threshold decide, as for a client. Throws NotVerifiedError naming what is wrong.
+ */
+export function checkRefresh(
+  role: string,
+  bytes: Uint8Array,
+  current: { env: Envelope; bytes: Uint8Array },
+  rule: RoleKeys,
+  paths: string[],
+  now: Date,
+): RefreshCheck {
+  const where = `${role}: the source's newer version`;
+  let env: Envelope;
+  try {
+    env = parseEnvelope(Buffer.from(bytes).toString('utf8'), where, 'targets');
+  } catch (e) {
+    throw new NotVerifiedError(`${where}: malformed metadata (${(e as Error).message})`, {
+      cause: e,
+    });
+  }
+  const cur = current.env.signed.version;
+  const v = env.signed.version;
+  if (v < cur) return { kind: 'current' }; // the source serves an older one: keep what is here
+  if (v === cur) {
+    if (Buffer.from(bytes).equals(Buffer.from(current.bytes))) return { kind: 'current' };
+    throw new NotVerifiedError(
+      `${role}: the source serves version ${v} with other bytes than the imported version ${v}; refused`,
+    );
+  }
+  const signers = signerCount(env, rule.keys, rule.keyids);
+  if (signers < rule.threshold)
+    throw new NotVerifiedError(
+      `${role}: the source's version ${v} is signed by ${signers} of the ${rule.keyids.length} key(s) the delegation trusts for it, ${rule.threshold} required; refused (the import stays at version ${cur})`,
+    );
+  if (new Date(env.signed.expires) <= now)
+    throw new NotVerifiedError(
+      `${role}: the source's version ${v} expired on ${env.signed.expires}; refused (the import stays at version ${cur})`,
+    );
+  const listed = (env.signed as TargetsSigned).targets;
+  const gone = paths.filter((p) => !/[*?[]/.test(p) && !listed[p]);
+  if (gone.length)
+    throw new NotVerifiedError(
+      `${role}: the source's version ${v} no longer lists ${gone.map((p) => JSON.stringify(p)).join(', ')}; refused (the import stays at version ${cur})`,
+    );
+  return { kind: 'newer', version: v, expires: env.signed.expires, signers };
 }

@@ -102,8 +102,13 @@ export class OciPublisher implements Publisher {
       ),
     );
     if (!prev.latest) await metadata.putBlob(EMPTY_JSON.bytes, { mediaType: MEDIA_TYPE.emptyJson });
+    // one upload per blob: two roles may have the same bytes (two imports of one source
+    // role), and a registry may refuse a manifest that names a blob still being uploaded twice
+    const metadataBlobs = new Shared<boolean>();
     const pushMetadataBlob = async (e: MetadataEntry): Promise<boolean> =>
-      known.has(`sha256:${e.sha256}`) ? false : repo.putMetadataBlob(e.bytes);
+      known.has(`sha256:${e.sha256}`)
+        ? false
+        : metadataBlobs.run(e.sha256, () => repo.putMetadataBlob(e.bytes));
     const metadataEntries = tree.entries.filter(isMetadataEntry);
     const delegated = metadataEntries.filter(
       (e) => e.kind === 'metadata' && !TOP_LEVEL.has(e.name),

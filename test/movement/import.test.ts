@@ -405,6 +405,69 @@ describe('tufci copy --signatures original: the source signatures travel with th
     });
   });
 
+  describe('scheduled refresh: the source signs a newer version of its role', () => {
+    let newer: Buffer;
+    let version: number;
+    beforeAll(async () => {
+      await source.event({ 'docs/release.txt': 'release notes\n' });
+      ok('publish source', await source.tufci('publish', '--to', srcTuf()));
+      newer = readFileSync(join(source.ci.dir, 'metadata/targets.json'));
+      version = (JSON.parse(newer.toString('utf8')) as Envelope).signed.version;
+    }, 120_000);
+
+    it('a version the delegation does not trust (its keys changed here) is refused, the import kept', async () => {
+      const carol = dest.w.clone('carol');
+      dest.w.sync(carol, 'main');
+      const file = join(carol.dir, 'metadata/targets.json');
+      const targets = JSON.parse(readFileSync(file, 'utf8')) as Envelope<TargetsSigned>;
+      const root = JSON.parse(readFileSync(join(carol.dir, 'metadata/root.json'), 'utf8')) as {
+        signed: { keys: Record<string, never>; roles: { targets: { keyids: string[] } } };
+      };
+      const mine = root.signed.roles.targets.keyids[0]!;
+      const entry = targets.signed.delegations!.roles!.find((r) => r.name === 'import-web')!;
+      entry.keyids = [mine];
+      targets.signed.delegations!.keys[mine] = root.signed.keys[mine]!;
+      writeFileSync(file, JSON.stringify(targets, null, 2) + '\n');
+      const before = readFileSync(join(carol.dir, 'metadata/import-web.json'));
+      const r = await carol.tufci('copy', '--refresh', '--no-push');
+      expect(r.code).toBe(3);
+      expect(r.err).toContain(
+        `import-web: the source's version ${version} is signed by 0 of the 1 key(s) the delegation trusts for it, 1 required; refused`,
+      );
+      expect(r.err).not.toMatch(/^\s+at /m);
+      expect(readFileSync(join(carol.dir, 'metadata/import-web.json')).equals(before)).toBe(true);
+      // the import the delegation trusts is refreshed all the same (locally: --no-push)
+      expect(r.out).toContain(`import-api: version ${version - 1} -> ${version}`);
+    });
+
+    it('fetches the newer version, verifies it against the delegation and commits it; no person signs', async () => {
+      dest.w.sync(dest.ci, 'main');
+      const mainBefore = dest.w.remoteRef('main');
+      const r = await dest.ci.tufci('copy', '--refresh');
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`import-web: version ${version - 1} -> ${version} (expires `);
+      expect(r.out).toContain(
+        `from role "targets" of ${srcTuf()}, signed by 1 of the delegation's 1 key(s) (threshold 1).`,
+      );
+      expect(dest.w.remoteRef('main')).not.toBe(mainBefore);
+      await dest.signOnline();
+      for (const role of ['import-web', 'import-api'])
+        expect(readFileSync(join(dest.ci.dir, `metadata/${role}.json`)).equals(newer)).toBe(true);
+      const snap = JSON.parse(
+        readFileSync(join(dest.ci.dir, 'metadata/snapshot.json'), 'utf8'),
+      ) as {
+        signed: { meta: Record<string, { version: number }> };
+      };
+      expect(snap.signed.meta['import-web.json']!.version).toBe(version);
+      ok('publish', await dest.tufci('publish', '--to', dstTuf()));
+      const again = await dest.ci.tufci('copy', '--refresh');
+      expect(again.out).toContain(`import-web: version ${version} (expires`);
+      expect(again.out).toContain("is the source's newest; nothing to do.");
+      sourceTargets = newer;
+    });
+  });
+
   describe('with the source registry stopped', () => {
     beforeAll(async () => {
       await src.stop();
@@ -456,7 +519,11 @@ describe('tufci copy --signatures original: the source signatures travel with th
         ['pull', `${dst.host}/acme/tuf:import-web`, '-o', site, '--plain-http'],
         env,
       );
-      const file = readdirSync(site).find((f) => /^\d+\.import-web\.json$/.test(f))!;
+      // the role's manifest keeps the version before too; the newest is what snapshot names
+      const file = readdirSync(site)
+        .filter((f) => /^\d+\.import-web\.json$/.test(f))
+        .sort((a, b) => parseInt(a) - parseInt(b))
+        .at(-1)!;
       expect(readFileSync(join(site, file)).equals(sourceTargets)).toBe(true);
       const manifest = (
         await new RegistryClient(dst.host).repository('apps/web').getManifest(web.digest)
