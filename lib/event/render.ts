@@ -10,7 +10,7 @@ function reqLine(label: string, q: Requirement): string {
 }
 
 /** Where an imported role comes from and who signed it there, in words. */
-export function importLine(r: RoleStatus): string {
+function importLine(r: RoleStatus): string {
   const q = r.current;
   const keys = q.signers.map((s) => s.keyid.slice(0, 12)).join(', ');
   return `imported byte for byte from role "${r.imported!.role}" of ${r.imported!.repository}: signed there by ${q.signedCount} of its ${q.signers.length} key(s) (${keys}), threshold ${q.threshold}${q.met ? ' (met)' : ' (NOT met)'}; nobody here signs it`;

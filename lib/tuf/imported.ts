@@ -51,10 +51,3 @@ export function importedRoles(
   }
   return out;
 }
-
-export function isImportedRole(
-  role: string,
-  roles: Map<string, Envelope> | Map<string, { signed: unknown }>,
-): boolean {
-  return importedRoles(roles).has(role);
-}
