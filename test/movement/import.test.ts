@@ -468,6 +468,36 @@ describe('tufci copy --signatures original: the source signatures travel with th
     });
   });
 
+  describe('a second artifact of the same source role', () => {
+    it('joins the same import: its name is added to the delegation, the role bytes stay', async () => {
+      const r = await dest.alice.tufci(
+        'copy',
+        `oci://${src.host}/apps/api:v1`,
+        `oci://${dst.host}/apps/api:v1`,
+        '--event',
+        'sign/web-api',
+        '--signatures',
+        'original',
+        '--import-name',
+        'web',
+        '--source-root',
+        source.root1,
+        '--no-cache',
+      );
+      expect(r.err).toBe('');
+      expect(r.out).toContain('Import updated: import-web:');
+      dest.w.sync(dest.ci, 'sign/web-api');
+      const targets = JSON.parse(
+        readFileSync(join(dest.ci.dir, 'metadata/targets.json'), 'utf8'),
+      ) as Envelope<TargetsSigned>;
+      const entry = targets.signed.delegations!.roles!.find((e) => e.name === 'import-web')!;
+      expect(entry.paths).toEqual([WEB, API]);
+      expect(
+        readFileSync(join(dest.ci.dir, 'metadata/import-web.json')).equals(sourceTargets),
+      ).toBe(true);
+    });
+  });
+
   describe('with the source registry stopped', () => {
     beforeAll(async () => {
       await src.stop();
@@ -506,43 +536,51 @@ describe('tufci copy --signatures original: the source signatures travel with th
       expect(v.out).toContain('verified; same length and hashes');
     });
 
-    it('python-tuf ngclient verifies the destination for the target name; the published role is the source bytes', async () => {
+    it('python-tuf ngclient verifies the destination for both names (scenarios 3 and 4); the published roles are the source bytes', async () => {
       const site = mkdtempSync(join(dest.w.root, 'site-'));
       const env = { HOME: dest.w.root, DOCKER_CONFIG: join(dest.w.root, '.oras') };
-      await tool(ORAS, ['pull', `${dst.host}/acme/tuf:latest`, '-o', site, '--plain-http'], env);
-      const role = (await tool(ORAS, ['repo', 'tags', `${dst.host}/acme/tuf`, '--plain-http'], env))
-        .split('\n')
-        .find((t) => t === 'import-web');
-      expect(role).toBe('import-web');
-      await tool(
-        ORAS,
-        ['pull', `${dst.host}/acme/tuf:import-web`, '-o', site, '--plain-http'],
-        env,
-      );
-      // the role's manifest keeps the version before too; the newest is what snapshot names
-      const file = readdirSync(site)
-        .filter((f) => /^\d+\.import-web\.json$/.test(f))
-        .sort((a, b) => parseInt(a) - parseInt(b))
-        .at(-1)!;
-      expect(readFileSync(join(site, file)).equals(sourceTargets)).toBe(true);
-      const manifest = (
-        await new RegistryClient(dst.host).repository('apps/web').getManifest(web.digest)
-      ).bytes;
-      const hex = web.digest.slice('sha256:'.length);
+      const pull = (tag: string) =>
+        tool(ORAS, ['pull', `${dst.host}/acme/tuf:${tag}`, '-o', site, '--plain-http'], env);
+      await pull('latest');
+      const tags = (
+        await tool(ORAS, ['repo', 'tags', `${dst.host}/acme/tuf`, '--plain-http'], env)
+      ).split('\n');
+      expect(tags).toEqual(expect.arrayContaining(['import-web', 'import-api']));
+      for (const role of ['import-web', 'import-api']) {
+        await pull(role);
+        // the role's manifest keeps the version before too; the newest is what snapshot names
+        const file = readdirSync(site)
+          .filter((f) => f.endsWith(`.${role}.json`) && /^\d+\./.test(f))
+          .sort((a, b) => parseInt(a) - parseInt(b))
+          .at(-1)!;
+        expect(readFileSync(join(site, file)).equals(sourceTargets), role).toBe(true);
+      }
       mkdirSync(join(site, 'targets', 'apps'), { recursive: true });
-      writeFileSync(join(site, 'targets', 'apps', `${hex}.web:v1`), manifest);
+      const expected = new Map<string, { hex: string; length: number }>();
+      for (const [name, d, repo, file] of [
+        [WEB, web, 'apps/web', 'web:v1'],
+        [API, api, 'apps/api', 'api:v1'],
+      ] as const) {
+        const manifest = (await new RegistryClient(dst.host).repository(repo).getManifest(d.digest))
+          .bytes;
+        const hex = d.digest.slice('sha256:'.length);
+        writeFileSync(join(site, 'targets', 'apps', `${hex}.${file}`), manifest);
+        expected.set(name, { hex, length: manifest.length });
+      }
       const server = await serveDir(site);
       try {
         const res = await ngclient({
           trustedRoot: dest.root1,
           baseUrl: server.url,
           workDir: mkdtempSync(join(dest.w.root, 'py-')),
-          targets: [WEB],
+          targets: [WEB, API],
         });
         expect(res.error).toBeUndefined();
-        const got = res.targets[WEB] as DownloadedTarget;
-        expect(got.sha256).toBe(hex);
-        expect(got.length).toBe(manifest.length);
+        for (const [name, want] of expected) {
+          const got = res.targets[name] as DownloadedTarget;
+          expect(got.sha256, name).toBe(want.hex);
+          expect(got.length, name).toBe(want.length);
+        }
       } finally {
         await server.close();
       }

@@ -114,6 +114,17 @@ describe('an imported role stays the source bytes through event update, status, 
     expect(st.out).not.toContain('import-web');
   });
 
+  it('once the imported role expires, online-sign refuses and names the refresh', async () => {
+    dest.w.sync(dest.ci, 'main');
+    const later = new Date(dest.w.now.getTime() + 100 * 86_400_000);
+    const r = await dest.ci.tufciWith({ now: () => later }, 'online-sign');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      'metadata/import-web.json: the imported role (role "targets" of oci://src.example/acme/tuf) expired on',
+    );
+    expect(r.err).toContain('run `tufci copy --refresh`');
+  });
+
   it('an imported role changed with the same version is refused by event update', async () => {
     const other = JSON.parse(bytes.toString()) as Envelope;
     (other.signed as { targets: Record<string, unknown> }).targets['x.txt'] = {

@@ -64755,6 +64755,22 @@ function importOf(entry) {
   if (typeof repository !== "string" || typeof role !== "string") return void 0;
   return { repository, role };
 }
+function importedRoles(roles) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [name, env2] of roles) {
+    const s2 = env2.signed;
+    if (s2._type !== "targets") continue;
+    for (const entry of s2.delegations?.roles ?? []) {
+      const src = importOf(entry);
+      if (src && !out.has(entry.name)) out.set(entry.name, { ...src, delegator: name });
+    }
+  }
+  for (const name of out.keys()) {
+    const d5 = out.get(name).delegator;
+    if (out.has(d5)) out.delete(name);
+  }
+  return out;
+}
 
 // lib/tuf/health.ts
 function isOnlineSigned(role, root5, roles) {
@@ -64872,10 +64888,12 @@ async function onlineSign(repo, factory, now) {
   if (bins.length)
     reasons.push(`${compactRoleNames(bins, binGroups(offline))}: content changed or due`);
   const meta = {};
+  const imported = importedRoles(offline);
   for (const [role, env2] of offline) {
     if (new Date(env2.signed.expires) <= now) {
+      const src = imported.get(role);
       throw new UserError(
-        `metadata/${role}.json: role ${role} expired on ${env2.signed.expires}; sign a new version first`
+        src ? `metadata/${role}.json: the imported role (role "${src.role}" of ${src.repository}) expired on ${env2.signed.expires}; run \`tufci copy --refresh\` to bring the source's newer version (the source must sign one)` : `metadata/${role}.json: role ${role} expired on ${env2.signed.expires}; sign a new version first`
       );
     }
     const prev = role === "root" ? 0 : curSnap?.signed.meta[`${role}.json`]?.version ?? 0;
