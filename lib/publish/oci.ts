@@ -46,6 +46,14 @@ interface PointerOptions {
   metadata: string;
   /** The store for an artifact's repository (`HOST/REPO` as recorded), or undefined to skip it. */
   open(source: string): Promise<OciStore | undefined>;
+  /**
+   * The store for the same repository path on the registry being published to: where a
+   * copy of an imported artifact lives (`tufci copy --signatures original`), since the
+   * repository an imported entry records is the source's.
+   */
+  here?(source: string): Promise<OciStore | undefined>;
+  /** `HOST` of the registry being published to, for messages. */
+  host?: string;
 }
 
 export interface OciPublisherOptions {
@@ -218,8 +226,29 @@ export class OciPublisher implements Publisher {
         continue;
       }
       if (imported) {
-        // the recorded repository may be the source's registry: never written to from here
-        line('skipped (an imported role lists it; verify it with --from naming this repository)');
+        // the recorded repository may be the source's registry: never written to from here;
+        // the copy at this registry, under the same repository path, gets the pointer
+        const subject: Descriptor = artifact.descriptor;
+        const repoPath = artifact.source?.slice(artifact.source.indexOf('/') + 1);
+        const here = artifact.source ? await options.here?.(artifact.source) : undefined;
+        const present = here
+          ? await here.headManifest(subject.digest).catch(() => undefined)
+          : undefined;
+        if (!here || !present) {
+          line(
+            `skipped (an imported role lists it and no copy of it is at ${options.host ?? 'this registry'}/${repoPath ?? '?'}; verify it with --from naming this repository)`,
+          );
+          continue;
+        }
+        try {
+          const status = await attachPointer(here, subject, {
+            metadata: options.metadata,
+            target: path,
+          });
+          line(`${status} on ${options.host}/${repoPath}@${subject.digest} (the copy here)`);
+        } catch (e) {
+          line(`failed on ${options.host}/${repoPath}: ${(e as Error).message}`);
+        }
         continue;
       }
       const store = artifact.source ? await options.open(artifact.source) : undefined;

@@ -274,7 +274,12 @@ describe('tufci copy --signatures original: the source signatures travel with th
       expect(
         readFileSync(join(dest.ci.dir, 'metadata/import-web.json')).equals(sourceTargets),
       ).toBe(true);
-      ok('publish', await dest.tufci('publish', '--to', dstTuf()));
+      const pub = ok('publish', await dest.tufci('publish', '--to', dstTuf()));
+      // the pointer goes on the copy here, never into the source registry the entry records
+      expect(pub.out + pub.err).toContain(
+        `pointer for "${WEB}": attached on ${dst.host}/apps/web@${web.digest} (the copy here)`,
+      );
+      expect(pub.out + pub.err).not.toContain(`on ${src.host}`);
     });
   });
 
@@ -518,6 +523,17 @@ describe('tufci copy --signatures original: the source signatures travel with th
         '--require-origin',
       );
       expect(strict.err).toBe('');
+    });
+
+    it('by digest with no --from: the pointer on the destination copy finds the repository', async () => {
+      for (const [repo, d, name] of [
+        ['apps/web', web, WEB],
+        ['apps/api', api, API],
+      ] as const) {
+        const v = await verify(`oci://${dst.host}/${repo}@${d.digest}`);
+        expect(v.err, name).toBe('');
+        expect(v.out, name).toContain(`is signed as target "${name}" in ${dstTuf()}`);
+      }
     });
 
     it('scenario 4 by digest: both chains are reported and --require-origin passes', async () => {

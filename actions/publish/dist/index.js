@@ -34577,7 +34577,25 @@ var OciPublisher = class {
         continue;
       }
       if (imported) {
-        line("skipped (an imported role lists it; verify it with --from naming this repository)");
+        const subject = artifact.descriptor;
+        const repoPath = artifact.source?.slice(artifact.source.indexOf("/") + 1);
+        const here = artifact.source ? await options.here?.(artifact.source) : void 0;
+        const present = here ? await here.headManifest(subject.digest).catch(() => void 0) : void 0;
+        if (!here || !present) {
+          line(
+            `skipped (an imported role lists it and no copy of it is at ${options.host ?? "this registry"}/${repoPath ?? "?"}; verify it with --from naming this repository)`
+          );
+          continue;
+        }
+        try {
+          const status = await attachPointer(here, subject, {
+            metadata: options.metadata,
+            target: path
+          });
+          line(`${status} on ${options.host}/${repoPath}@${subject.digest} (the copy here)`);
+        } catch (e) {
+          line(`failed on ${options.host}/${repoPath}: ${e.message}`);
+        }
         continue;
       }
       const store = artifact.source ? await options.open(artifact.source) : void 0;
@@ -34645,6 +34663,12 @@ async function openOciPublisher(location, options) {
       const ref = parseReference(source);
       const registry = await options.registry?.(ref.registry) ?? {};
       return new RegistryClient(ref.registry, registry).repository(ref.repository);
+    },
+    host: opened.host,
+    here: async (source) => {
+      const ref = parseReference(source);
+      const registry = await options.registry?.(opened.host) ?? {};
+      return new RegistryClient(opened.host, registry).repository(ref.repository);
     }
   } : void 0;
   return new OciPublisher(
