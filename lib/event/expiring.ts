@@ -103,3 +103,37 @@ export function bumped(env: Envelope, role: string, root: RootSigned, now: Date)
   next.signatures = [];
   return next;
 }
+
+export interface ImportedExpiry {
+  role: string;
+  version: number;
+  expires: string;
+  /** Where it comes from (the delegation's `x-tufci-import`). */
+  repository: string;
+  sourceRole: string;
+  /** Expired, or within `days` of expiring: the refresh should have brought a newer one. */
+  due: boolean;
+}
+
+/**
+ * The imported roles and their expiry (the source's): nobody here bumps them; `tufci copy
+ * --refresh` brings the source's newer version. `due` within 7 days of expiring.
+ */
+export function importedExpiry(repo: RepoDir, now: Date, days = 7): ImportedExpiry[] {
+  const roles = repo.readOfflineRoles();
+  return [...importedRoles(roles)].flatMap(([role, src]) => {
+    const env = roles.get(role);
+    if (!env) return [];
+    const expires = env.signed.expires;
+    return [
+      {
+        role,
+        version: env.signed.version,
+        expires,
+        repository: src.repository,
+        sourceRole: src.role,
+        due: now.getTime() >= new Date(expires).getTime() - days * 86_400_000,
+      },
+    ];
+  });
+}

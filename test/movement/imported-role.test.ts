@@ -111,7 +111,21 @@ describe('an imported role stays the source bytes through event update, status, 
     ]);
     // a later event that changes nothing of it leaves it alone, and nobody is asked to bump it
     const st = await dest.tufci('status');
-    expect(st.out).not.toContain('import-web');
+    expect(st.err).toBe('');
+    expect(st.out).toContain('Every offline role is signed');
+    expect(st.out).toContain(
+      'import-web v7: role "targets" of oci://src.example/acme/tuf, expires ' +
+        (JSON.parse(bytes.toString()) as Envelope).signed.expires,
+    );
+    expect(st.out).not.toContain('DUE');
+    const later = await dest.tufciWith(
+      { now: () => new Date(dest.w.now.getTime() + 85 * 86_400_000) },
+      'status',
+    );
+    expect(later.out).toMatch(
+      /import-web v7: .* \(DUE: the source has not published a newer version/,
+    );
+    expect(later.out).not.toMatch(/Roles that need a new signed version:[^]*import-web/);
   });
 
   it('once the imported role expires, online-sign refuses and names the refresh', async () => {
