@@ -601,5 +601,26 @@ describe('tufci copy --signatures original: the source signatures travel with th
         await server.close();
       }
     });
+
+    it('mirrored to a layout with the source stopped, both copies verify with no registry running', async () => {
+      const dir = join(mkdtempSync(join(dest.w.root, 'export-')), 'tuf');
+      const out = await dest.tufci('mirror', dstTuf(), `oci-layout:${dir}`, '--root', dest.root1);
+      expect(out.err).toBe('');
+      expect(out.code).toBe(0);
+      await dst.stop();
+      for (const [repo, d, name] of [
+        ['apps/web', web, WEB],
+        ['apps/api', api, API],
+      ] as const) {
+        const v = await verify(
+          `oci-layout:${join(dir, 'artifacts', ...repo.split('/'))}@${d.digest}`,
+          '--from',
+          `oci-layout:${dir}`,
+          '--require-origin',
+        );
+        expect(v.err, name).toBe('');
+        expect(v.out, name).toContain(`is signed as target "${name}" in oci-layout:${dir}`);
+      }
+    });
   });
 });

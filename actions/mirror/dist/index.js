@@ -22516,7 +22516,7 @@ var require_targets = __commonJS({
     var delegations_1 = require_delegations();
     var file_1 = require_file2();
     var utils_1 = require_utils2();
-    var Targets = class _Targets extends base_1.Signed {
+    var Targets2 = class _Targets extends base_1.Signed {
       type = base_1.MetadataKind.Targets;
       targets;
       delegations;
@@ -22559,7 +22559,7 @@ var require_targets = __commonJS({
         });
       }
     };
-    exports.Targets = Targets;
+    exports.Targets = Targets2;
     function targetsToJSON(targets) {
       return tufciLinearMap(Object.entries(targets), (path, target) => target.toJSON());
     }
@@ -29085,6 +29085,9 @@ function expiresProblem(signed) {
   return `field "signed.expires": ${JSON.stringify(expires)} is not a date as TUF writes it (YYYY-MM-DDTHH:MM:SSZ); a client could never see it expire`;
 }
 
+// lib/tuf/imported.ts
+var IMPORT_FIELD = "x-tufci-import";
+
 // lib/publish/oci-destination.ts
 async function openOciLocation(location, options) {
   const spec = location.spec;
@@ -29152,13 +29155,15 @@ async function openMirrorEnd(location, options) {
       artifacts: async (source) => {
         const { host, repository } = repositoryOf(source);
         return (await client(create ? location.host : host)).repository(repository);
-      }
+      },
+      here: (source) => `${location.host}/${repositoryOf(source).repository}`
     };
   }
   return {
     name: location.spec,
     kind: "layout",
     repo,
+    here: (source) => source,
     artifacts: async (source) => {
       const { repository } = repositoryOf(source);
       if (!isValidRepository(repository))
@@ -29997,7 +30002,7 @@ async function verifySource(o) {
       if (md.signed.isExpired(o.now)) fail(`${file} expired at ${md.signed.expires}`);
       roles.set(name, md.signed);
       files.push(bytes);
-      queue.push(md);
+      if (!d?.roles?.[name]?.unrecognizedFields?.[IMPORT_FIELD]) queue.push(md);
     }
   }
   return {
@@ -30008,6 +30013,24 @@ async function verifySource(o) {
     roles,
     files
   };
+}
+
+// lib/tuf/owner.ts
+var import_models5 = __toESM(require_dist(), 1);
+function pathMatches(patterns, path) {
+  const segs = path.split("/");
+  return patterns.some((pat) => {
+    const ps = pat.split("/");
+    if (ps.length !== segs.length) return false;
+    return ps.every((p, i) => globSegment(p, segs[i]));
+  });
+}
+function globSegment(pattern, s) {
+  const re = new RegExp(
+    "^" + pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$",
+    "s"
+  );
+  return re.test(s);
 }
 
 // lib/mirror/mirror.ts
@@ -30088,17 +30111,36 @@ async function mirror(o) {
     copy: report
   };
 }
+function importCoverage(verified) {
+  const covered = /* @__PURE__ */ new Map();
+  for (const targets of verified.roles.values())
+    for (const [name, r] of Object.entries(targets.delegations?.roles ?? {}))
+      if (r.unrecognizedFields?.[IMPORT_FIELD]) covered.set(name, r.paths ?? []);
+  return covered;
+}
 async function copyArtifacts(o, verified, common, log) {
   const list = [];
-  for (const targets of verified.roles.values()) {
+  const covered = importCoverage(verified);
+  const importedPaths = /* @__PURE__ */ new Set();
+  for (const [name, paths] of covered)
+    for (const path of Object.keys(verified.roles.get(name)?.targets ?? {}))
+      if (pathMatches(paths, path)) importedPaths.add(path);
+  const seen = /* @__PURE__ */ new Set();
+  for (const [role, targets] of verified.roles) {
     for (const [path, t] of Object.entries(targets.targets)) {
       const artifact = registryArtifactOf(t.custom);
       if (!artifact) continue;
+      const patterns = covered.get(role);
+      if (patterns && !pathMatches(patterns, path)) continue;
       if (!artifact.source) {
         log(`artifact ${JSON.stringify(path)}: skipped (no repository recorded for it)`);
         continue;
       }
-      list.push({ path, descriptor: artifact.descriptor, source: artifact.source });
+      const source = importedPaths.has(path) ? o.source.here(artifact.source) : artifact.source;
+      const key = `${path}\0${artifact.descriptor.digest}\0${source}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      list.push({ path, descriptor: artifact.descriptor, source });
     }
   }
   const pointerName = o.destination.pointerName;
@@ -30139,7 +30181,9 @@ function tagOfPath(path, source) {
 async function copyTargetFiles(o, verified, common, state) {
   const published = state.targets;
   const files = /* @__PURE__ */ new Map();
-  for (const targets of verified.roles.values()) {
+  const imported = importCoverage(verified);
+  for (const [role, targets] of verified.roles) {
+    if (imported.has(role)) continue;
     for (const [path, t] of Object.entries(targets.targets)) {
       if (registryArtifactOf(t.custom) || "oci" in t.custom) continue;
       const sha256 = t.hashes.sha256;
