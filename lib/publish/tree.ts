@@ -9,6 +9,7 @@ import { checkRoleSigned } from '../tuf/health.js';
 import { checkTargetPath } from '../tuf/target-files.js';
 import type { Envelope, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
 import { importedRoles } from '../tuf/imported.js';
+import { pathMatches } from '../tuf/owner.js';
 
 interface EntryBase {
   /** Path in the published tree, e.g. `3.targets.json` or `targets/app/<sha>.app.tgz`. */
@@ -96,9 +97,19 @@ export function buildTree(repo: RepoDir, now: Date): PublishTree {
   const registryTargets: PublishTree['registryTargets'] = [];
   const seen = new Set<string>();
   const imported = importedRoles(roles);
+  // the names of an imported role its delegation covers: the only ones a client reaches
+  const covers = (r: string, path: string): boolean => {
+    const d = imported.get(r)!.delegator;
+    const entry = (roles.get(d)?.signed as TargetsSigned | undefined)?.delegations?.roles?.find(
+      (e) => e.name === r,
+    );
+    return pathMatches(entry?.paths ?? [], path);
+  };
   const importedPaths = new Set(
     [...imported.keys()].flatMap((r) =>
-      Object.keys((roles.get(r)?.signed as TargetsSigned | undefined)?.targets ?? {}),
+      Object.keys((roles.get(r)?.signed as TargetsSigned | undefined)?.targets ?? {}).filter((p) =>
+        covers(r, p),
+      ),
     ),
   );
   // own roles first: a file an own role lists is checked even when an import lists it too
@@ -113,6 +124,7 @@ export function buildTree(repo: RepoDir, now: Date): PublishTree {
       // an imported role is the source's: its names are the source's business (a client
       // reaches only those its delegation's paths cover), so they are not refused here
       if (!fromSource) checkTargetPath(path, `metadata/${r}.json targets`);
+      else if (!covers(r, path)) continue;
       if (t.custom && typeof t.custom === 'object' && 'oci' in t.custom) {
         if (!listedRegistry.has(path) || !fromSource)
           registryTargets.push({

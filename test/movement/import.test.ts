@@ -280,6 +280,8 @@ describe('tufci copy --signatures original: the source signatures travel with th
         `pointer for "${WEB}": attached on ${dst.host}/apps/web@${web.digest} (the copy here)`,
       );
       expect(pub.out + pub.err).not.toContain(`on ${src.host}`);
+      // the source role lists apps/api:v1 too, but the delegation does not cover it
+      expect(pub.out + pub.err).not.toContain(`pointer for "${API}"`);
     });
   });
 

@@ -29088,6 +29088,24 @@ function expiresProblem(signed) {
 // lib/tuf/imported.ts
 var IMPORT_FIELD = "x-tufci-import";
 
+// lib/tuf/owner.ts
+var import_models2 = __toESM(require_dist(), 1);
+function pathMatches(patterns, path) {
+  const segs = path.split("/");
+  return patterns.some((pat) => {
+    const ps = pat.split("/");
+    if (ps.length !== segs.length) return false;
+    return ps.every((p, i) => globSegment(p, segs[i]));
+  });
+}
+function globSegment(pattern, s) {
+  const re = new RegExp(
+    "^" + pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$",
+    "s"
+  );
+  return re.test(s);
+}
+
 // lib/publish/oci-destination.ts
 async function openOciLocation(location, options) {
   const spec = location.spec;
@@ -29332,7 +29350,7 @@ function writeTrusted(dir, file, bytes) {
 }
 
 // lib/client/tuf-client.ts
-var import_models3 = __toESM(require_dist(), 1);
+var import_models4 = __toESM(require_dist(), 1);
 var import_tuf_js2 = __toESM(require_dist2(), 1);
 var import_error6 = __toESM(require_error2(), 1);
 var import_store2 = __toESM(require_store(), 1);
@@ -29340,7 +29358,7 @@ import { existsSync as existsSync5, readFileSync as readFileSync3 } from "node:f
 import { join as join11 } from "node:path";
 
 // lib/client/delegations.ts
-var import_models2 = __toESM(require_dist(), 1);
+var import_models3 = __toESM(require_dist(), 1);
 import { existsSync as existsSync4, readFileSync as readFileSync2 } from "node:fs";
 import { join as join10 } from "node:path";
 function distinctSigners(md, keys, keyIDs) {
@@ -29521,9 +29539,9 @@ var DelegationLookup = class {
   parse(role, bytes) {
     try {
       const json = JSON.parse(Buffer.from(bytes).toString("utf8"));
-      if (json?.signed?._type !== import_models2.MetadataKind.Targets)
+      if (json?.signed?._type !== import_models3.MetadataKind.Targets)
         throw new Error(`its type is ${JSON.stringify(json?.signed?._type)}, not "targets"`);
-      return import_models2.Metadata.fromJSON(import_models2.MetadataKind.Targets, json);
+      return import_models3.Metadata.fromJSON(import_models3.MetadataKind.Targets, json);
     } catch (e) {
       throw new NotVerifiedError(`${role}.json: malformed metadata (${e.message})`, {
         cause: e
@@ -29850,13 +29868,13 @@ var TufClient = class {
       const json = JSON.parse(readFileSync3(file, "utf8"));
       switch (role) {
         case "root":
-          return import_models3.Metadata.fromJSON(import_models3.MetadataKind.Root, json);
+          return import_models4.Metadata.fromJSON(import_models4.MetadataKind.Root, json);
         case "timestamp":
-          return import_models3.Metadata.fromJSON(import_models3.MetadataKind.Timestamp, json);
+          return import_models4.Metadata.fromJSON(import_models4.MetadataKind.Timestamp, json);
         case "snapshot":
-          return import_models3.Metadata.fromJSON(import_models3.MetadataKind.Snapshot, json);
+          return import_models4.Metadata.fromJSON(import_models4.MetadataKind.Snapshot, json);
         default:
-          return import_models3.Metadata.fromJSON(import_models3.MetadataKind.Targets, json);
+          return import_models4.Metadata.fromJSON(import_models4.MetadataKind.Targets, json);
       }
     } catch (e) {
       throw notVerified(`${role}.json (trusted copy)`, e);
@@ -29869,7 +29887,7 @@ function targetUrlPath(path) {
 function withUrlPath(info2) {
   const encoded = targetUrlPath(info2.path);
   if (encoded === info2.path) return info2;
-  return new import_models3.TargetFile({
+  return new import_models4.TargetFile({
     path: encoded,
     length: info2.length,
     hashes: info2.hashes,
@@ -29945,7 +29963,7 @@ async function rootMismatch(fetcher, version, pinned) {
 }
 
 // lib/mirror/verify-source.ts
-var import_models4 = __toESM(require_dist(), 1);
+var import_models5 = __toESM(require_dist(), 1);
 import { readFileSync as readFileSync4 } from "node:fs";
 import { join as join13 } from "node:path";
 async function verifySource(o) {
@@ -29963,12 +29981,12 @@ async function verifySource(o) {
     return JSON.parse(bytes.toString("utf8"));
   };
   const timestamp = load("timestamp.json");
-  const snapshot = import_models4.Metadata.fromJSON(
-    import_models4.MetadataKind.Snapshot,
+  const snapshot = import_models5.Metadata.fromJSON(
+    import_models5.MetadataKind.Snapshot,
     load("snapshot.json")
   );
-  const top = import_models4.Metadata.fromJSON(
-    import_models4.MetadataKind.Targets,
+  const top = import_models5.Metadata.fromJSON(
+    import_models5.MetadataKind.Targets,
     load("targets.json")
   );
   const roles = /* @__PURE__ */ new Map([["targets", top.signed]]);
@@ -29989,8 +30007,8 @@ async function verifySource(o) {
       let md;
       try {
         meta.verify(Buffer.from(bytes));
-        md = import_models4.Metadata.fromJSON(
-          import_models4.MetadataKind.Targets,
+        md = import_models5.Metadata.fromJSON(
+          import_models5.MetadataKind.Targets,
           JSON.parse(Buffer.from(bytes).toString("utf8"))
         );
         parent.verifyDelegate(name, md);
@@ -30013,24 +30031,6 @@ async function verifySource(o) {
     roles,
     files
   };
-}
-
-// lib/tuf/owner.ts
-var import_models5 = __toESM(require_dist(), 1);
-function pathMatches(patterns, path) {
-  const segs = path.split("/");
-  return patterns.some((pat) => {
-    const ps = pat.split("/");
-    if (ps.length !== segs.length) return false;
-    return ps.every((p, i) => globSegment(p, segs[i]));
-  });
-}
-function globSegment(pattern, s) {
-  const re = new RegExp(
-    "^" + pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$",
-    "s"
-  );
-  return re.test(s);
 }
 
 // lib/mirror/mirror.ts

@@ -22560,7 +22560,7 @@ var require_targets = __commonJS({
     var delegations_1 = require_delegations();
     var file_1 = require_file2();
     var utils_1 = require_utils2();
-    var Targets = class _Targets extends base_1.Signed {
+    var Targets2 = class _Targets extends base_1.Signed {
       type = base_1.MetadataKind.Targets;
       targets;
       delegations;
@@ -22603,7 +22603,7 @@ var require_targets = __commonJS({
         });
       }
     };
-    exports.Targets = Targets;
+    exports.Targets = Targets2;
     function targetsToJSON(targets) {
       return tufciLinearMap(Object.entries(targets), (path, target) => target.toJSON());
     }
@@ -27973,6 +27973,26 @@ function checkRoleSigned(role, env, root, delegations, now, consequence) {
 import { createHash as createHash6 } from "node:crypto";
 import { existsSync as existsSync6, readFileSync as readFileSync4 } from "node:fs";
 import { join as join7 } from "node:path";
+
+// lib/tuf/owner.ts
+var import_models4 = __toESM(require_dist(), 1);
+function pathMatches(patterns, path) {
+  const segs = path.split("/");
+  return patterns.some((pat) => {
+    const ps = pat.split("/");
+    if (ps.length !== segs.length) return false;
+    return ps.every((p, i) => globSegment(p, segs[i]));
+  });
+}
+function globSegment(pattern, s) {
+  const re = new RegExp(
+    "^" + pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$",
+    "s"
+  );
+  return re.test(s);
+}
+
+// lib/publish/tree.ts
 var isTargetEntry = (e) => e.kind === "target";
 var isMetadataEntry = (e) => e.kind !== "target";
 var sha256 = (b) => createHash6("sha256").update(b).digest("hex");
@@ -28007,9 +28027,18 @@ function buildTree(repo, now) {
   const registryTargets = [];
   const seen = /* @__PURE__ */ new Set();
   const imported = importedRoles(roles);
+  const covers = (r, path) => {
+    const d = imported.get(r).delegator;
+    const entry = roles.get(d)?.signed?.delegations?.roles?.find(
+      (e) => e.name === r
+    );
+    return pathMatches(entry?.paths ?? [], path);
+  };
   const importedPaths = new Set(
     [...imported.keys()].flatMap(
-      (r) => Object.keys(roles.get(r)?.signed?.targets ?? {})
+      (r) => Object.keys(roles.get(r)?.signed?.targets ?? {}).filter(
+        (p) => covers(r, p)
+      )
     )
   );
   const order = [
@@ -28021,6 +28050,7 @@ function buildTree(repo, now) {
     const fromSource = imported.has(r);
     for (const [path, t] of Object.entries(roles.get(r).signed.targets)) {
       if (!fromSource) checkTargetPath(path, `metadata/${r}.json targets`);
+      else if (!covers(r, path)) continue;
       if (t.custom && typeof t.custom === "object" && "oci" in t.custom) {
         if (!listedRegistry.has(path) || !fromSource)
           registryTargets.push({
