@@ -626,3 +626,81 @@ describe('tufci copy --signatures original: the source signatures travel with th
     });
   });
 });
+
+describe('tufci copy --signatures original from a delegated role of the source', () => {
+  const source = new Fixture();
+  const dest = new Fixture();
+  let src: TestRegistry;
+  let dst: TestRegistry;
+  let web: Descriptor;
+
+  beforeAll(async () => {
+    [src, dst] = await Promise.all([startRegistry(), startRegistry()]);
+    web = (
+      await pushArtifact(new RegistryClient(src.host).repository('apps/web'), {
+        files: [{ name: 'app.bin', data: randomData(1500) }],
+        tag: 'v1',
+      })
+    ).descriptor;
+    // the source delegates apps/* to its role "apps" (signed by @alice), which signs the artifact
+    await Promise.all([source.bootstrap('apps'), dest.bootstrap()]);
+    ok(
+      'add-artifact',
+      await source.alice.tufci('add-artifact', 'sign/web', `oci://${src.host}/apps/web:v1`),
+    );
+    await source.signEvent('sign/web');
+    ok('publish source', await source.tufci('publish', '--to', `oci://${src.host}/acme/tuf`));
+    dest.w.sync(dest.ci, 'main');
+  }, 300_000);
+  afterAll(async () => {
+    await Promise.all([src?.stop(), dst?.stop()]);
+    source.cleanup();
+    dest.cleanup();
+  });
+
+  it('imports the delegated role byte for byte with the rule its delegator (targets) gives it', async () => {
+    const r = await dest.alice.tufci(
+      'copy',
+      `oci://${src.host}/apps/web:v1`,
+      `oci://${dst.host}/apps/web:v1`,
+      '--event',
+      'sign/import',
+      '--signatures',
+      'original',
+      '--source-root',
+      source.root1,
+      '--no-cache',
+    );
+    expect(r.err).toBe('');
+    expect(r.out).toContain(`Imported: import-web: role "apps" of oci://${src.host}/acme/tuf`);
+    const role = readFileSync(join(source.ci.dir, 'metadata/apps.json'));
+    dest.w.sync(dest.ci, 'sign/import');
+    expect(readFileSync(join(dest.ci.dir, 'metadata/import-web.json')).equals(role)).toBe(true);
+    const srcTargets = JSON.parse(
+      readFileSync(join(source.ci.dir, 'metadata/targets.json'), 'utf8'),
+    ) as Envelope<TargetsSigned>;
+    const rule = srcTargets.signed.delegations!.roles!.find((e) => e.name === 'apps')!;
+    const targets = JSON.parse(
+      readFileSync(join(dest.ci.dir, 'metadata/targets.json'), 'utf8'),
+    ) as Envelope<TargetsSigned>;
+    const entry = targets.signed.delegations!.roles!.find((e) => e.name === 'import-web')!;
+    expect(entry.keyids).toEqual(rule.keyids);
+    expect(entry.threshold).toBe(rule.threshold);
+    expect(entry).toMatchObject({ 'x-tufci-import': { role: 'apps' }, paths: [WEB] });
+    await dest.signEvent('sign/import');
+    ok('publish', await dest.tufci('publish', '--to', `oci://${dst.host}/acme/tuf`));
+    await src.stop();
+    const v = await dest.tufci(
+      'verify',
+      `oci://${dst.host}/apps/web@${web.digest}`,
+      '--root',
+      dest.root1,
+      '--no-cache',
+      '--require-origin',
+    );
+    expect(v.err).toBe('');
+    expect(v.out).toContain(
+      `Target "${WEB}": signed by the source's role "apps" (oci://${src.host}/acme/tuf) through import-web, 1 of 1 key (threshold 1).`,
+    );
+  });
+});
