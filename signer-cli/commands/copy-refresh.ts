@@ -7,7 +7,13 @@
  * keys and threshold (as a client checks them), are newer, unexpired and still list every
  * copied name. No person signs anything: the destination's signers signed the delegation.
  */
-import { NotVerifiedError, UserError, withContext } from '../../lib/errors.js';
+import {
+  NotVerifiedError,
+  TufciError,
+  UserError,
+  withContext,
+  type ErrorCode,
+} from '../../lib/errors.js';
 import { checkRefresh } from '../../lib/event/import.js';
 import { OCI_METADATA_URL, OciFetcher } from '../../lib/client/oci-fetcher.js';
 import { parseLocation, type OciLocationSpec } from '../../lib/location.js';
@@ -69,6 +75,7 @@ export async function refreshImports(ctx: Ctx, o: CopyOpts): Promise<void> {
   const now = ctx.now();
   const refreshed: string[] = [];
   const failures: string[] = [];
+  const codes = new Set<ErrorCode>();
   await withRollback(ctx.cwd, ['metadata'], async () => {
     for (const [role, src] of imports) {
       const rule = roleKeys(role, root, roles);
@@ -95,6 +102,7 @@ export async function refreshImports(ctx: Ctx, o: CopyOpts): Promise<void> {
         );
       } catch (e) {
         failures.push(`${role}: ${(e as Error).message}`);
+        codes.add(e instanceof TufciError ? e.code : 'internal');
       }
     }
     if (refreshed.length) {
@@ -106,8 +114,15 @@ export async function refreshImports(ctx: Ctx, o: CopyOpts): Promise<void> {
       );
     }
   });
-  if (failures.length)
-    throw new NotVerifiedError(
+  if (failures.length) {
+    // one kind of failure keeps its code (a source that cannot be reached is a network
+    // failure); a refusal, or a mix, is a refusal to verify
+    const [only] = codes;
+    const code: ErrorCode =
+      codes.size === 1 && only !== undefined && only !== 'internal' ? only : 'not-verified';
+    throw new TufciError(
+      code,
       `not refreshed (the imports keep their version):\n${failures.map((f) => `  - ${f}`).join('\n')}`,
     );
+  }
 }

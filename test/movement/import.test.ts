@@ -527,6 +527,19 @@ describe('tufci copy --signatures original: the source signatures travel with th
       expect(strict.err).toBe('');
     });
 
+    it('a refresh with the source unreachable: exit 4, the imports kept, nothing committed', async () => {
+      dest.w.sync(dest.ci, 'main');
+      const before = readFileSync(join(dest.ci.dir, 'metadata/import-web.json'));
+      const head = dest.w.remoteRef('main');
+      const r = await dest.ci.tufci('copy', '--refresh');
+      expect(r.code).toBe(4);
+      expect(r.err).toContain('not refreshed (the imports keep their version):');
+      expect(r.err).toContain(`  - import-web: ${srcTuf()}`);
+      expect(r.err).not.toMatch(/^\s+at /m);
+      expect(readFileSync(join(dest.ci.dir, 'metadata/import-web.json')).equals(before)).toBe(true);
+      expect(dest.w.remoteRef('main')).toBe(head);
+    });
+
     it('by digest with no --from: the pointer on the destination copy finds the repository', async () => {
       for (const [repo, d, name] of [
         ['apps/web', web, WEB],
