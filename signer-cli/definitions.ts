@@ -492,12 +492,28 @@ Examples:
 export function defineCopy(program: Command, ctx: Ctx): void {
   const cmd = configOptions(
     program
-      .command('copy <source> <destination>')
+      .command('copy [source] [destination]')
       .description(
-        "copy a registry artifact to this repository's registry (digest unchanged) and sign it here in a signing event",
+        "copy a registry artifact to this repository's registry (digest unchanged) and sign it here in a signing event, or carry the source's signatures",
       ),
   )
-    .requiredOption('--event <branch>', 'signing event to record the copy in (sign/NAME)')
+    .option('--event <branch>', 'signing event to record the copy in (sign/NAME; required)')
+    .option(
+      '--signatures <which>',
+      "none (default): this repository's signers sign the copy; original: import the source's role that signs it, byte for byte, under a delegation this repository's signers sign (needs --source-root)",
+    )
+    .option(
+      '--import-name <name>',
+      "with --signatures original: the imported role is import-<name> (default: the last segment of the source's repository)",
+    )
+    .option(
+      '--add-signature',
+      "with --signatures original: this repository's own role lists the target too (same length, hashes and custom), so verify reports both chains",
+    )
+    .option(
+      '--refresh',
+      "bring every imported role on the checked-out branch up to the source's newer version, verified against its delegation's keys and threshold (no SOURCE or DESTINATION; for a scheduled job)",
+    )
     .option(
       '--source-root <file>',
       "verify the artifact at the source first, from the source's trusted root.json; refuse it (nothing copied) when it does not verify",
@@ -523,12 +539,26 @@ The artifact's whole graph is copied (index children, blobs; a mount on one regi
 its digest unchanged; the event then lists it as a target of the destination's own role,
 so the destination's signers sign it and snapshot and timestamp follow online.
 
+With --signatures original (and --source-root) the role of the source that signs the
+artifact is copied too, byte for byte (its version, expiry and signatures the source's),
+as metadata/import-<name>.json; targets delegates to it, terminating, with the source
+role's keys and threshold, for the copied target names only, and the entry records where
+it comes from ("x-tufci-import": {"repository": …, "role": …}). This repository's signers
+sign only that delegation. --add-signature also lists the target in this repository's own
+role. Before the imported role expires, \`tufci copy --refresh\` (on the default branch,
+scheduled, like online-sign) fetches the source's newer version of it and keeps it when it
+verifies against the delegation; no person signs.
+
 Examples:
   tufci copy oci://src.example/apps/web:v1 oci://dst.example/apps/web:v1 --event sign/web-v1
   tufci copy oci://src.example/apps/web@sha256:… oci://dst.example/apps/web \\
-    --event sign/web --source-root source-root.json`,
+    --event sign/web --source-root source-root.json
+  tufci copy oci://src.example/apps/web:v1 oci://dst.example/apps/web:v1 --event sign/web \\
+    --signatures original --source-root source-root.json --source-from oci://src.example/acme/tuf
+  tufci copy --refresh          # scheduled on the default branch: commits and pushes`,
     );
-  registryOptions(cmd).action(async (src: string, dst: string, o: CopyOpts) =>
-    (await import('./commands/copy.js')).copyCommand(ctx, src, dst, o),
+  registryOptions(cmd).action(
+    async (src: string | undefined, dst: string | undefined, o: CopyOpts) =>
+      (await import('./commands/copy.js')).copyCommand(ctx, src, dst, o),
   );
 }

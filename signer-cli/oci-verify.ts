@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openTufSession } from '../lib/client/oci-client.js';
-import { verifyArtifact } from '../lib/client/oci-verify.js';
+import { verifyArtifact, type ArtifactVerified } from '../lib/client/oci-verify.js';
 import { assessChains, formatChains, requireOrigin } from '../lib/client/chains.js';
 import type { Descriptor, OciStore } from '../lib/oci/index.js';
 import { findPointers } from '../lib/publish/oci-pointer.js';
@@ -40,6 +40,15 @@ export interface OciVerifyOpts extends RegistryFlags, CacheFlags {
   timeout?: string;
   /** `--require-origin`: an imported chain (`import-*`) must sign the target alike. */
   requireOrigin?: boolean;
+  /** Hand back the role that signs the artifact (for `tufci copy --signatures original`). */
+  origin?: boolean;
+}
+
+/** What a verified artifact is, and the metadata repository it was verified in. */
+export interface OciArtifactVerified extends ArtifactVerified {
+  /** The metadata repository as named (`oci://HOST/REPO`, `oci-layout:DIR`). */
+  metadata: string;
+  descriptor: Descriptor;
 }
 
 function pinnedRoot(ctx: Ctx, o: OciVerifyOpts): Uint8Array {
@@ -79,7 +88,7 @@ export async function verifyOciArtifact(
   artifact: string,
   from: Location | undefined,
   o: OciVerifyOpts,
-): Promise<void> {
+): Promise<OciArtifactVerified> {
   if (from !== undefined && !isOciLocation(from))
     throw new UserError(
       `--from "${from.spec}": an artifact is verified from oci://HOST/REPO or oci-layout:DIR`,
@@ -129,12 +138,13 @@ export async function verifyOciArtifact(
         targetPath: c.target,
         chains: true,
         requireOrigin: o.requireOrigin === true,
+        origin: o.origin === true,
       });
       ctx.out(
         `Verified ${label}: ${descriptor.digest} (${descriptor.size} bytes, ${descriptor.mediaType}) is signed as target ${JSON.stringify(ok.targetPath)} in ${c.metadata} (timestamp version ${ok.timestampVersion}).`,
       );
       for (const line of formatChains(ok.targetPath, ok.chains ?? [])) ctx.out(line);
-      return;
+      return { ...ok, metadata: c.metadata, descriptor };
     } catch (e) {
       failures.push(`${c.via}: ${(e as Error).message}`);
       codes.add(e instanceof TufciError ? e.code : 'internal');

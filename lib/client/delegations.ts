@@ -136,13 +136,29 @@ interface Delegator {
   md: Metadata<Targets>;
 }
 
+/** Where `find` found a target: the role that lists it and the delegator on the path to it. */
+export interface FoundTarget {
+  info: TargetFile;
+  role: string;
+  /** The role that delegates to it (none for top-level targets). */
+  delegator?: { name: string; md: Metadata<Targets> };
+  /** The role's metadata exactly as verified (delegated roles only; targets.json is tuf-js's). */
+  bytes?: Uint8Array;
+}
+
 export class DelegationLookup {
   private readonly loaded = new Map<string, Metadata<Targets>>();
+  private readonly raw = new Map<string, Uint8Array>();
 
   constructor(private readonly o: LookupOptions) {}
 
   /** The target's signed info from the most trusted role that has it, or undefined. */
   async find(targetPath: string): Promise<TargetFile | undefined> {
+    return (await this.findWhere(targetPath))?.info;
+  }
+
+  /** As `find`, with the role that lists the target, its delegator and its verified bytes. */
+  async findWhere(targetPath: string): Promise<FoundTarget | undefined> {
     const max = this.o.maxDelegations ?? 32;
     const toVisit: Visit[] = [{ role: 'targets' }];
     const visited = new Set<string>();
@@ -151,7 +167,15 @@ export class DelegationLookup {
       if (visited.has(role)) continue;
       const md = delegator ? await this.load(role, delegator) : this.o.targets;
       const found = md.signed.targets[targetPath];
-      if (found) return found;
+      if (found) {
+        const bytes = delegator ? this.raw.get(role) : undefined;
+        return {
+          info: found,
+          role,
+          ...(delegator ? { delegator } : {}),
+          ...(bytes ? { bytes } : {}),
+        };
+      }
       visited.add(role);
       const delegations = md.signed.delegations;
       if (!delegations) continue;
@@ -208,6 +232,11 @@ export class DelegationLookup {
     return out;
   }
 
+  /** A delegated role this lookup loaded and verified, if any. */
+  loadedRole(role: string): Metadata<Targets> | undefined {
+    return this.loaded.get(role);
+  }
+
   /** A delegated role, verified against `delegator` on every visit. */
   private async load(role: string, delegator: Delegator): Promise<Metadata<Targets>> {
     const meta = this.o.snapshot.signed.meta[`${role}.json`];
@@ -220,10 +249,12 @@ export class DelegationLookup {
     const local = join(this.o.metadataDir, roleFile(role));
     if (existsSync(local)) {
       try {
-        const md = this.parse(role, readFileSync(local));
+        const bytes = readFileSync(local);
+        const md = this.parse(role, bytes);
         this.check(role, md, delegator);
         if (md.signed.version === meta.version) {
           this.loaded.set(role, md);
+          this.raw.set(role, bytes);
           return md;
         }
       } catch {
@@ -249,6 +280,7 @@ export class DelegationLookup {
       );
     writeTrusted(this.o.metadataDir, roleFile(role), bytes);
     this.loaded.set(role, md);
+    this.raw.set(role, bytes);
     return md;
   }
 

@@ -10,6 +10,7 @@ import { NotVerifiedError, withContext } from '../errors.js';
 import { assessChains, requireOrigin, type ChainReport } from './chains.js';
 import { openTufSession, type TufSession } from './oci-client.js';
 import type { OciSource } from './oci-fetcher.js';
+import type { TargetOrigin } from './tuf-client.js';
 
 export interface ArtifactVerified {
   targetPath: string;
@@ -18,6 +19,8 @@ export interface ArtifactVerified {
   signed: Descriptor;
   /** With `chains` or `requireOrigin`: every chain that lists the target, and its status. */
   chains?: ChainReport[];
+  /** With `origin`: the role that signs the target, its verified bytes and its delegator's rule. */
+  origin?: TargetOrigin;
 }
 
 export interface VerifyArtifactOptions {
@@ -36,6 +39,8 @@ export interface VerifyArtifactOptions {
   chains?: boolean;
   /** Refuse a target no imported chain (`import-*`) signs alike (implies `chains`). */
   requireOrigin?: boolean;
+  /** Also hand back the role that signs the target (for an import, see TufClient.targetOrigin). */
+  origin?: boolean;
 }
 
 export async function verifyArtifact(o: VerifyArtifactOptions): Promise<ArtifactVerified> {
@@ -69,6 +74,11 @@ export async function verifyArtifact(o: VerifyArtifactOptions): Promise<Artifact
     timestampVersion: session.timestampVersion,
     signed: signed!,
   };
+  if (o.origin) {
+    const origin = await session.updater.targetOrigin(path!);
+    if (!origin) fail(`target ${JSON.stringify(path)} is not in the signed metadata`);
+    out.origin = origin!;
+  }
   if (o.chains || o.requireOrigin) {
     out.chains = assessChains(await session.updater.targetChains(path!), info!);
     if (o.requireOrigin) await withContext(o.name, async () => requireOrigin(path!, out.chains!));

@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  type Key,
   Metadata,
   MetadataKind,
   type Root,
@@ -28,8 +29,24 @@ import {
   DelegationLookup,
   distinctKeys,
   distinctSigners,
+  type FoundTarget,
   type TargetChain,
 } from './delegations.js';
+import type { KeyJson } from '../tuf/types.js';
+
+/** The role that signs a target, as `targetOrigin` returns it. */
+export interface TargetOrigin {
+  info: TargetFile;
+  role: string;
+  /** The role's metadata byte for byte, as it was verified. */
+  bytes: Uint8Array;
+  /** The keys its delegator trusts for it (JSON as in metadata), their keyids and threshold. */
+  keys: Record<string, KeyJson>;
+  keyids: string[];
+  threshold: number;
+  version: number;
+  expires: string;
+}
 import { fileOfUrl } from './fetchers.js';
 import { checkServedMetadata } from './served.js';
 
@@ -164,6 +181,59 @@ export class TufClient {
       const file = this.fetcher.last ? fileOfUrl(this.fetcher.last) : 'delegated metadata';
       throw this.failure(e, `target ${JSON.stringify(targetPath)}: ${file}`);
     }
+  }
+
+  /**
+   * The role that signs a target as the standard lookup decides, for an import
+   * (`tufci copy --signatures original`): its name, its metadata byte for byte as verified,
+   * and the rule its delegator (root for targets) trusts it under. Undefined when no role
+   * lists the target.
+   */
+  async targetOrigin(targetPath: string): Promise<TargetOrigin | undefined> {
+    if (!this.lookup) await this.refresh();
+    this.fetcher.reset();
+    let found: FoundTarget | undefined;
+    try {
+      found = await this.lookup!.findWhere(targetPath);
+    } catch (e) {
+      const file = this.fetcher.last ? fileOfUrl(this.fetcher.last) : 'delegated metadata';
+      throw this.failure(e, `target ${JSON.stringify(targetPath)}: ${file}`);
+    }
+    if (!found) return undefined;
+    let keys: Record<string, Key>;
+    let rule: { keyIDs: string[]; threshold: number } | undefined;
+    let bytes: Uint8Array | undefined;
+    let md: Metadata<Targets>;
+    if (!found.delegator) {
+      const root = this.readTrusted('root');
+      keys = root.signed.keys;
+      rule = root.signed.roles.targets;
+      bytes = readFileSync(join(this.o.metadataDir, 'targets.json'));
+      md = this.readTrusted('targets');
+    } else {
+      const d = found.delegator.md.signed.delegations!;
+      keys = d.keys;
+      rule =
+        d.roles?.[found.role] ??
+        (d.succinctRoles?.isDelegatedRole(found.role) ? d.succinctRoles : undefined);
+      bytes = found.bytes;
+      md = this.lookup!.loadedRole(found.role)!;
+    }
+    if (!rule || !bytes)
+      throw new NotVerifiedError(`${found.role}.json: no verified copy of the role to import`);
+    const keyids = [...rule.keyIDs];
+    const json: Record<string, KeyJson> = {};
+    for (const id of keyids) if (keys[id]) json[id] = keys[id].toJSON() as unknown as KeyJson;
+    return {
+      info: found.info,
+      role: found.role,
+      bytes,
+      keys: json,
+      keyids,
+      threshold: rule.threshold,
+      version: md.signed.version,
+      expires: md.signed.expires,
+    };
   }
 
   /**

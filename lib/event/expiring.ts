@@ -5,6 +5,7 @@ import { binGroups, compactRoleNames } from '../tuf/bins.js';
 import type { RepoDir } from '../tuf/repo.js';
 import { periodsOf } from '../tuf/roles.js';
 import type { Envelope, RootSigned } from '../tuf/types.js';
+import { importedRoles } from '../tuf/imported.js';
 
 export interface ExpiringRole {
   role: string;
@@ -19,9 +20,11 @@ export function expiringRoles(repo: RepoDir, now: Date): ExpiringRole[] {
   const roles = repo.readOfflineRoles();
   const root = (roles.get('root') ?? repo.root()).signed as RootSigned;
   const out: ExpiringRole[] = [];
+  const imported = importedRoles(roles);
   for (const [role, env] of roles) {
-    // the online key re-signs the roles it signs (online-sign), no event needed
-    if (isOnlineSigned(role, root, roles)) continue;
+    // the online key re-signs the roles it signs (online-sign), no event needed; an
+    // imported role is refreshed from its source (`tufci copy --refresh`), no event either
+    if (isOnlineSigned(role, root, roles) || imported.has(role)) continue;
     const { signing } = periodsOf(role, env, root);
     if (now.getTime() >= new Date(env.signed.expires).getTime() - signing * 86_400_000) {
       out.push({
@@ -99,4 +102,38 @@ export function bumped(env: Envelope, role: string, root: RootSigned, now: Date)
   next.signed.expires = tufDate(addDays(now, periodsOf(role, env, root).expiry));
   next.signatures = [];
   return next;
+}
+
+export interface ImportedExpiry {
+  role: string;
+  version: number;
+  expires: string;
+  /** Where it comes from (the delegation's `x-tufci-import`). */
+  repository: string;
+  sourceRole: string;
+  /** Expired, or within `days` of expiring: the refresh should have brought a newer one. */
+  due: boolean;
+}
+
+/**
+ * The imported roles and their expiry (the source's): nobody here bumps them; `tufci copy
+ * --refresh` brings the source's newer version. `due` within 7 days of expiring.
+ */
+export function importedExpiry(repo: RepoDir, now: Date, days = 7): ImportedExpiry[] {
+  const roles = repo.readOfflineRoles();
+  return [...importedRoles(roles)].flatMap(([role, src]) => {
+    const env = roles.get(role);
+    if (!env) return [];
+    const expires = env.signed.expires;
+    return [
+      {
+        role,
+        version: env.signed.version,
+        expires,
+        repository: src.repository,
+        sourceRole: src.role,
+        due: now.getTime() >= new Date(expires).getTime() - days * 86_400_000,
+      },
+    ];
+  });
 }

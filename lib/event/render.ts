@@ -9,6 +9,13 @@ function reqLine(label: string, q: Requirement): string {
   return `${label}${q.signedCount} of ${q.threshold} needed${q.met ? ' (met)' : ''}; signed: ${signed.join(', ') || 'nobody'}; not signed: ${unsigned.join(', ') || 'nobody'}`;
 }
 
+/** Where an imported role comes from and who signed it there, in words. */
+function importLine(r: RoleStatus): string {
+  const q = r.current;
+  const keys = q.signers.map((s) => s.keyid.slice(0, 12)).join(', ');
+  return `imported byte for byte from role "${r.imported!.role}" of ${r.imported!.repository}: signed there by ${q.signedCount} of its ${q.signers.length} key(s) (${keys}), threshold ${q.threshold}${q.met ? ' (met)' : ' (NOT met)'}; nobody here signs it`;
+}
+
 /** Plain-text status for the terminal. */
 export function statusText(event: string, s: EventStatus, outOfSync: string[] = []): string[] {
   const lines = [
@@ -18,9 +25,9 @@ export function statusText(event: string, s: EventStatus, outOfSync: string[] = 
   if (!s.roles.length) lines.push('  No role changed in this event.');
   for (const r of displayRoles(s.roles)) {
     lines.push(
-      `  ${r.role} v${r.version} (expires ${r.expires}): ${r.online ? 'signed by the online key after the merge' : r.complete ? 'signed' : 'needs signatures'}`,
+      `  ${r.role} v${r.version} (expires ${r.expires}): ${r.online ? 'signed by the online key after the merge' : r.imported ? importLine(r) : r.complete ? 'signed' : 'needs signatures'}`,
     );
-    if (r.online) continue;
+    if (r.online || r.imported) continue;
     lines.push(reqLine('    signatures: ', r.current));
     if (r.previous) lines.push(reqLine('    previous root: ', r.previous));
     if (r.invites.length) lines.push(`    invited, key not yet added: ${r.invites.join(', ')}`);
@@ -38,6 +45,8 @@ function mdReq(q: Requirement): string {
 }
 
 function roleRow(r: RoleStatus, what: string): string {
+  if (r.imported)
+    return `| ${mdEsc(r.role)} | ${r.version} | ${mdEsc(what)} | ${r.expires.slice(0, 10)} | ${r.complete ? '📥 imported, source signatures verify' : '❌ imported, source signatures do not meet the threshold'} | ${mdEsc(importLine(r))} |`;
   const state = r.online
     ? '🤖 online key, after the merge'
     : r.complete

@@ -93,6 +93,7 @@ export async function planSigning(
   const root = roles.get('root')!.signed as RootSigned;
   const baseRoot = (await base.read('root'))?.signed as RootSigned | undefined;
   for (const r of status.roles) {
+    if (r.imported) continue; // the source's signatures: never signed here
     const mine = unsignedKeysOf(r, user);
     if (!mine.length) continue;
     // matched by key material: a legacy keyid that is not the spec hash still names this key

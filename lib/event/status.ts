@@ -6,6 +6,7 @@ import { ownerOf, roleKeys } from '../tuf/roles.js';
 import type { RoleKeys } from '../tuf/roles.js';
 import type { Envelope, RootSigned } from '../tuf/types.js';
 import type { Invites } from './invites.js';
+import { importedRoles, type ImportSource } from '../tuf/imported.js';
 
 interface SignerState {
   name: string;
@@ -34,6 +35,11 @@ export interface RoleStatus {
   online?: boolean;
   /** A hash bin: the name_prefix of its succinct delegation (status shows bins as a group). */
   bin?: string;
+  /**
+   * An imported role (`tufci copy --signatures original`): the source's bytes, signed by the
+   * source's keys; complete when those signatures meet the delegation. Nobody here signs it.
+   */
+  imported?: ImportSource;
   complete: boolean;
 }
 
@@ -79,6 +85,7 @@ export async function eventStatus(
   const baseRoot = (await base.read('root'))?.signed as RootSigned | undefined;
   const out: RoleStatus[] = [];
   const bins = binGroups(roles);
+  const imports = importedRoles(roles);
   for (const role of await changedRoles(roles, base)) {
     const env = roles.get(role)!;
     const rk = roleKeys(role, root, roles) ?? { keys: {}, keyids: [], threshold: 1 };
@@ -90,8 +97,10 @@ export async function eventStatus(
       .map(([u]) => u);
     const online = !Object.hasOwn(root.roles, role) && isOnlineRule(rk);
     const bin = bins.get(role);
+    const imp = imports.get(role);
     out.push({
       ...(online ? { online } : {}),
+      ...(imp ? { imported: { repository: imp.repository, role: imp.role } } : {}),
       ...(bin !== undefined ? { bin } : {}),
       role,
       version: env.signed.version,
@@ -113,7 +122,7 @@ export async function eventStatus(
 export function missingSigners(status: EventStatus): string[] {
   const names = new Set<string>();
   for (const r of status.roles) {
-    if (r.complete || r.online) continue;
+    if (r.complete || r.online || r.imported) continue;
     for (const req of [r.current, r.previous]) {
       if (req && !req.met) for (const s of req.signers) if (!s.signed) names.add(s.name);
     }
@@ -125,6 +134,7 @@ export function missingSigners(status: EventStatus): string[] {
 /** Keyids `user` can still sign with in `role` (new and, for root, previous requirement). */
 export function unsignedKeysOf(r: RoleStatus, user: string): string[] {
   const ids = new Set<string>();
+  if (r.imported) return []; // the source's signatures, never the destination's
   for (const req of [r.current, r.previous]) {
     for (const s of req?.signers ?? []) if (s.name === user && !s.signed) ids.add(s.keyid);
   }

@@ -22,6 +22,7 @@ import type {
   TargetFileJson,
   TargetsSigned,
 } from '../tuf/types.js';
+import { importedRoles } from '../tuf/imported.js';
 import { defaultPaths } from './delegate.js';
 import { inviteCount, readInvites } from './invites.js';
 
@@ -91,9 +92,10 @@ const ONLINE_BIN_PERIODS = { [EXPIRY_PERIOD]: 14, [SIGNING_PERIOD]: 7 };
  * Creates (in memory) every bin of every succinct delegation that has no metadata yet:
  * version 1, no targets, unsigned. Bins signed by the online key get short periods.
  */
-function addMissingBins(roles: Map<string, Envelope>, now: Date): void {
+function addMissingBins(roles: Map<string, Envelope>, now: Date, imported: Set<string>): void {
   const root = roles.get('root')!.signed as RootSigned;
-  for (const [, env] of [...roles]) {
+  for (const [name, env] of [...roles]) {
+    if (imported.has(name)) continue;
     const s = env.signed as TargetsSigned;
     const sr = s._type === 'targets' ? s.delegations?.succinct_roles : undefined;
     if (!sr) continue;
@@ -122,6 +124,7 @@ function syncTargets(
   log: string[],
   event: string,
   known: ReadonlyMap<string, TargetFileJson>,
+  imported: Set<string>,
 ): void {
   const targets = roles.get('targets')!.signed as TargetsSigned;
   const lookup = lookupIn(roles);
@@ -146,6 +149,15 @@ function syncTargets(
       for (const p of files) wanted.get('targets')![p] = scanned.get(p)!;
   } else refuseUnassigned(unassigned, roles.get('root')!.signed as RootSigned, event);
   for (const [role, files] of wanted) {
+    if (imported.has(role)) {
+      // the source signs what an imported role lists; a file here cannot be added to it
+      const [first] = Object.keys(files);
+      if (first !== undefined)
+        throw new UserError(
+          `targets/${first}: the path belongs to the imported role ${role} (the source's role, signed by the source); sign it in another role or remove the file`,
+        );
+      continue;
+    }
     const env = roles.get(role);
     if (!env)
       throw new UserError(
@@ -191,6 +203,22 @@ async function knownHashes(
 }
 
 /**
+ * An imported role may change only to a newer version of the source's (a refresh): its
+ * version is the source's, so it can never be bumped here to make room for other content.
+ */
+function checkImportedVersion(role: string, env: Envelope, b: Envelope | undefined): void {
+  if (!b) return;
+  if (env.signed.version < b.signed.version)
+    throw new UserError(
+      `metadata/${role}.json: the imported role's version ${env.signed.version} goes backwards (known-good version is ${b.signed.version})`,
+    );
+  if (env.signed.version === b.signed.version)
+    throw new UserError(
+      `metadata/${role}.json: the imported role changed but keeps version ${env.signed.version}; it must be the source's newer version, byte for byte`,
+    );
+}
+
+/**
  * What CI runs on every push to a `sign/*` branch: sync targets metadata with
  * targets/, give each changed role exactly one version bump over the known-good
  * state with a fresh expiry, and drop signatures that no longer verify.
@@ -210,10 +238,19 @@ export async function updateEvent(
     roles.set(role, env);
     original.set(role, clone(env));
   }
+  // imported roles are the source's, byte for byte: never re-versioned, re-signed or rewritten
+  const imported = new Set(importedRoles(roles).keys());
   // every bin exists as signed metadata, empty ones too: clients fetch whichever bin a path hashes to
-  addMissingBins(roles, now);
+  addMissingBins(roles, now, imported);
   if (roles.has('targets'))
-    syncTargets(repo, roles, log, opts.event ?? 'sign/<event>', await knownHashes(base, roles));
+    syncTargets(
+      repo,
+      roles,
+      log,
+      opts.event ?? 'sign/<event>',
+      await knownHashes(base, roles),
+      imported,
+    );
 
   const root = roles.get('root')!.signed as RootSigned;
   const baseRoot = (await base.read('root'))?.signed as RootSigned | undefined;
@@ -225,7 +262,7 @@ export async function updateEvent(
   // every role that delegates (nested layouts too) lists keys under spec or adopted keyids
   for (const [role, env] of roles) {
     const d = env.signed._type === 'targets' ? env.signed.delegations : undefined;
-    if (!d) continue;
+    if (!d || imported.has(role)) continue;
     keyMaps.push({ where: `metadata/${role}.json delegations`, keys: d.keys });
     const b = role === 'targets' ? baseTargets : (await base.read(role))?.signed;
     adopted.push((b as TargetsSigned | undefined)?.delegations?.keys ?? {});
@@ -235,6 +272,10 @@ export async function updateEvent(
   for (const [role, env] of roles) {
     const b = await base.read(role);
     if (b && sameJson(b.signed, env.signed)) continue;
+    if (imported.has(role)) {
+      checkImportedVersion(role, env, b);
+      continue;
+    }
     // a role new to git may have been published before (a bin of an earlier shape): never reuse a version
     const floor = b ? b.signed.version : (baseSnap?.meta[`${role}.json`]?.version ?? 0);
     // a role new to git starts above the floor; only a known role can go backwards
@@ -277,7 +318,7 @@ export async function updateEvent(
   // is signed again under the new rule (and never merges into an outage).
   for (const [role, env] of roles) {
     const b = await base.read(role);
-    if (!b || !sameJson(b.signed, env.signed)) continue;
+    if (!b || !sameJson(b.signed, env.signed) || imported.has(role)) continue;
     const rule = roleKeys(role, root, roles);
     const parent = delegatorName(roles, role);
     const baseParent =
@@ -313,7 +354,8 @@ export async function updateEvent(
   }
 
   const written: string[] = [];
-  for (const [role, env] of roles) checkKeyOrder(env.signed, `metadata/${role}.json`);
+  for (const [role, env] of roles)
+    if (!imported.has(role)) checkKeyOrder(env.signed, `metadata/${role}.json`);
   for (const [role, env] of roles) {
     if (!sameJson(env, original.get(role))) {
       if (!opts.dryRun) repo.writeRole(role, env);

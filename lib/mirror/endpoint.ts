@@ -27,6 +27,11 @@ export interface MirrorEnd {
   pointerName?: string;
   /** The store of an artifact recorded as found at `source` (`HOST/REPO`). */
   artifacts(source: string): Promise<OciStore>;
+  /**
+   * `source` (`HOST/REPO`) as the same repository path at this end: where the copy of an
+   * imported artifact lives (its entry records the source's registry).
+   */
+  here(source: string): string;
 }
 
 export interface OpenEndOptions {
@@ -80,12 +85,14 @@ export async function openMirrorEnd(
         const { host, repository } = repositoryOf(source);
         return (await client(create ? location.host : host)).repository(repository);
       },
+      here: (source) => `${location.host}/${repositoryOf(source).repository}`,
     };
   }
   return {
     name: location.spec,
     kind: 'layout',
     repo,
+    here: (source) => source,
     artifacts: async (source) => {
       const { repository } = repositoryOf(source);
       if (!isValidRepository(repository))

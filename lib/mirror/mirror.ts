@@ -41,6 +41,8 @@ import { openTufSession } from '../client/oci-client.js';
 import { attachPointer, pointerManifest } from '../publish/oci-pointer.js';
 import type { MirrorEnd } from './endpoint.js';
 import { verifySource, type VerifiedRepository } from './verify-source.js';
+import { IMPORT_FIELD } from '../tuf/imported.js';
+import { pathMatches } from '../tuf/owner.js';
 
 export interface MirrorOptions {
   source: MirrorEnd;
@@ -156,6 +158,15 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
   };
 }
 
+/** The imported roles among the verified ones, with the path patterns their delegation covers. */
+function importCoverage(verified: VerifiedRepository): Map<string, string[]> {
+  const covered = new Map<string, string[]>();
+  for (const targets of verified.roles.values())
+    for (const [name, r] of Object.entries(targets.delegations?.roles ?? {}))
+      if (r.unrecognizedFields?.[IMPORT_FIELD]) covered.set(name, r.paths ?? []);
+  return covered;
+}
+
 /** Every registry artifact the verified metadata signs, with referrers; pointers rewritten. */
 async function copyArtifacts(
   o: MirrorOptions,
@@ -164,15 +175,30 @@ async function copyArtifacts(
   log: (line: string) => void,
 ): Promise<number> {
   const list: { path: string; descriptor: Descriptor; source: string }[] = [];
-  for (const targets of verified.roles.values()) {
+  // Imported roles (`tufci copy --signatures original`) are a source's roles: only the
+  // names their delegation covers are this repository's, and their copies live here, under
+  // the repository path their entry records (whose host is the source's registry).
+  const covered = importCoverage(verified);
+  const importedPaths = new Set<string>();
+  for (const [name, paths] of covered)
+    for (const path of Object.keys(verified.roles.get(name)?.targets ?? {}))
+      if (pathMatches(paths, path)) importedPaths.add(path);
+  const seen = new Set<string>();
+  for (const [role, targets] of verified.roles) {
     for (const [path, t] of Object.entries(targets.targets)) {
       const artifact = registryArtifactOf(t.custom);
       if (!artifact) continue;
+      const patterns = covered.get(role);
+      if (patterns && !pathMatches(patterns, path)) continue;
       if (!artifact.source) {
         log(`artifact ${JSON.stringify(path)}: skipped (no repository recorded for it)`);
         continue;
       }
-      list.push({ path, descriptor: artifact.descriptor, source: artifact.source });
+      const source = importedPaths.has(path) ? o.source.here(artifact.source) : artifact.source;
+      const key = `${path}\0${artifact.descriptor.digest}\0${source}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      list.push({ path, descriptor: artifact.descriptor, source });
     }
   }
   const pointerName = o.destination.pointerName;
@@ -226,7 +252,10 @@ async function copyTargetFiles(
 ): Promise<{ count: number; assumeAbsent: boolean }> {
   const published = state.targets;
   const files = new Map<string, { sha256: string; length: number }>();
-  for (const targets of verified.roles.values()) {
+  const imported = importCoverage(verified);
+  for (const [role, targets] of verified.roles) {
+    // an imported role's files are its source's (publish serves only those held here)
+    if (imported.has(role)) continue;
     for (const [path, t] of Object.entries(targets.targets)) {
       if (registryArtifactOf(t.custom) || 'oci' in t.custom) continue;
       const sha256 = t.hashes.sha256;

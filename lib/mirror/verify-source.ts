@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Metadata, MetadataKind, type Snapshot, type Targets } from '@tufjs/models';
 import { openTufSession } from '../client/oci-client.js';
+import { IMPORT_FIELD } from '../tuf/imported.js';
 import { NotVerifiedError } from '../errors.js';
 import type { TufOciRepo } from '../oci/index.js';
 
@@ -84,7 +85,8 @@ export async function verifySource(o: VerifySourceOptions): Promise<VerifiedRepo
       if (md.signed.isExpired(o.now)) fail(`${file} expired at ${md.signed.expires}`);
       roles.set(name, md.signed);
       files.push(bytes!);
-      queue.push(md);
+      // an imported role's own delegations are its source's: not part of this repository
+      if (!d?.roles?.[name]?.unrecognizedFields?.[IMPORT_FIELD]) queue.push(md);
     }
   }
   return {

@@ -86,6 +86,12 @@ export async function openOciPublisher(
             const registry = (await options.registry?.(ref.registry)) ?? {};
             return new RegistryClient(ref.registry, registry).repository(ref.repository);
           },
+          host: opened.host!,
+          here: async (source: string) => {
+            const ref = parseReference(source);
+            const registry = (await options.registry?.(opened.host!)) ?? {};
+            return new RegistryClient(opened.host!, registry).repository(ref.repository);
+          },
         }
       : undefined;
   return new OciPublisher(

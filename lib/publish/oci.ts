@@ -46,6 +46,14 @@ interface PointerOptions {
   metadata: string;
   /** The store for an artifact's repository (`HOST/REPO` as recorded), or undefined to skip it. */
   open(source: string): Promise<OciStore | undefined>;
+  /**
+   * The store for the same repository path on the registry being published to: where a
+   * copy of an imported artifact lives (`tufci copy --signatures original`), since the
+   * repository an imported entry records is the source's.
+   */
+  here?(source: string): Promise<OciStore | undefined>;
+  /** `HOST` of the registry being published to, for messages. */
+  host?: string;
 }
 
 export interface OciPublisherOptions {
@@ -102,8 +110,13 @@ export class OciPublisher implements Publisher {
       ),
     );
     if (!prev.latest) await metadata.putBlob(EMPTY_JSON.bytes, { mediaType: MEDIA_TYPE.emptyJson });
+    // one upload per blob: two roles may have the same bytes (two imports of one source
+    // role), and a registry may refuse a manifest that names a blob still being uploaded twice
+    const metadataBlobs = new Shared<boolean>();
     const pushMetadataBlob = async (e: MetadataEntry): Promise<boolean> =>
-      known.has(`sha256:${e.sha256}`) ? false : repo.putMetadataBlob(e.bytes);
+      known.has(`sha256:${e.sha256}`)
+        ? false
+        : metadataBlobs.run(e.sha256, () => repo.putMetadataBlob(e.bytes));
     const metadataEntries = tree.entries.filter(isMetadataEntry);
     const delegated = metadataEntries.filter(
       (e) => e.kind === 'metadata' && !TOP_LEVEL.has(e.name),
@@ -201,7 +214,7 @@ export class OciPublisher implements Publisher {
 
   private async attachPointers(tree: PublishTree, report: OciPublishReport): Promise<void> {
     const options = this.options.pointers;
-    for (const { path, target } of tree.registryTargets) {
+    for (const { path, target, imported } of tree.registryTargets) {
       const artifact = registryArtifactOf(target.custom);
       const line = (what: string): void => {
         report.pointers.push(`${path}: ${what}`);
@@ -210,6 +223,32 @@ export class OciPublisher implements Publisher {
       if (!artifact) continue;
       if (!options) {
         line('skipped (pointers are attached when publishing to a registry)');
+        continue;
+      }
+      if (imported) {
+        // the recorded repository may be the source's registry: never written to from here;
+        // the copy at this registry, under the same repository path, gets the pointer
+        const subject: Descriptor = artifact.descriptor;
+        const repoPath = artifact.source?.slice(artifact.source.indexOf('/') + 1);
+        const here = artifact.source ? await options.here?.(artifact.source) : undefined;
+        const present = here
+          ? await here.headManifest(subject.digest).catch(() => undefined)
+          : undefined;
+        if (!here || !present) {
+          line(
+            `skipped (an imported role lists it and no copy of it is at ${options.host ?? 'this registry'}/${repoPath ?? '?'}; verify it with --from naming this repository)`,
+          );
+          continue;
+        }
+        try {
+          const status = await attachPointer(here, subject, {
+            metadata: options.metadata,
+            target: path,
+          });
+          line(`${status} on ${options.host}/${repoPath}@${subject.digest} (the copy here)`);
+        } catch (e) {
+          line(`failed on ${options.host}/${repoPath}: ${(e as Error).message}`);
+        }
         continue;
       }
       const store = artifact.source ? await options.open(artifact.source) : undefined;

@@ -8,6 +8,8 @@ import type { RepoDir } from '../tuf/repo.js';
 import { checkRoleSigned } from '../tuf/health.js';
 import { checkTargetPath } from '../tuf/target-files.js';
 import type { Envelope, RootSigned, TargetFileJson, TargetsSigned } from '../tuf/types.js';
+import { importedRoles } from '../tuf/imported.js';
+import { pathMatches } from '../tuf/owner.js';
 
 interface EntryBase {
   /** Path in the published tree, e.g. `3.targets.json` or `targets/app/<sha>.app.tgz`. */
@@ -46,8 +48,12 @@ export const isMetadataEntry = (e: TreeEntry): e is MetadataEntry => e.kind !== 
 export interface PublishTree {
   entries: TreeEntry[];
   roles: Map<string, Envelope>;
-  /** Registry artifacts (signed OCI descriptors): not files, published by reference. */
-  registryTargets: { path: string; target: TargetFileJson }[];
+  /**
+   * Registry artifacts (signed OCI descriptors): not files, published by reference.
+   * `imported`: an imported role lists the path, so the repository its entry records may
+   * be the source's, which a publish never writes to (no pointer is attached).
+   */
+  registryTargets: { path: string; target: TargetFileJson; imported?: boolean }[];
 }
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -58,6 +64,16 @@ export function targetTreePath(path: string, hash: string): string {
   return i < 0
     ? `targets/${hash}.${path}`
     : `targets/${path.slice(0, i)}/${hash}.${path.slice(i + 1)}`;
+}
+
+/** The file of a target path an imported role lists, or undefined when the name is not a safe path. */
+function safeTargetFile(repo: RepoDir, path: string): string | undefined {
+  try {
+    checkTargetPath(path, 'imported target');
+  } catch {
+    return undefined;
+  }
+  return join(repo.targetsDir, ...path.split('/'));
 }
 
 /** Builds the tree from a checkout of the default branch; refuses anything a client would reject. */
@@ -80,17 +96,55 @@ export function buildTree(repo: RepoDir, now: Date): PublishTree {
   const entries: TreeEntry[] = [];
   const registryTargets: PublishTree['registryTargets'] = [];
   const seen = new Set<string>();
-  for (const r of offline.filter((x) => x !== 'root')) {
+  const imported = importedRoles(roles);
+  // the names of an imported role its delegation covers: the only ones a client reaches
+  const covers = (r: string, path: string): boolean => {
+    const d = imported.get(r)!.delegator;
+    const entry = (roles.get(d)?.signed as TargetsSigned | undefined)?.delegations?.roles?.find(
+      (e) => e.name === r,
+    );
+    return pathMatches(entry?.paths ?? [], path);
+  };
+  const importedPaths = new Set(
+    [...imported.keys()].flatMap((r) =>
+      Object.keys((roles.get(r)?.signed as TargetsSigned | undefined)?.targets ?? {}).filter((p) =>
+        covers(r, p),
+      ),
+    ),
+  );
+  // own roles first: a file an own role lists is checked even when an import lists it too
+  const order = [
+    ...offline.filter((x) => x !== 'root' && !imported.has(x)),
+    ...offline.filter((x) => imported.has(x)),
+  ];
+  const listedRegistry = new Set<string>();
+  for (const r of order) {
+    const fromSource = imported.has(r);
     for (const [path, t] of Object.entries((roles.get(r)!.signed as TargetsSigned).targets)) {
-      checkTargetPath(path, `metadata/${r}.json targets`);
+      // an imported role is the source's: its names are the source's business (a client
+      // reaches only those its delegation's paths cover), so they are not refused here
+      if (!fromSource) checkTargetPath(path, `metadata/${r}.json targets`);
+      else if (!covers(r, path)) continue;
       if (t.custom && typeof t.custom === 'object' && 'oci' in t.custom) {
-        registryTargets.push({ path, target: t });
+        if (!listedRegistry.has(path) || !fromSource)
+          registryTargets.push({
+            path,
+            target: t,
+            ...(importedPaths.has(path) ? { imported: true } : {}),
+          });
+        listedRegistry.add(path);
         continue;
       }
-      const file = join(repo.targetsDir, ...path.split('/'));
-      if (!existsSync(file))
+      const file = fromSource
+        ? safeTargetFile(repo, path)
+        : join(repo.targetsDir, ...path.split('/'));
+      if (!file || !existsSync(file)) {
+        // the source's files are not copied: only what the destination holds is published
+        if (fromSource) continue;
         throw new UserError(`targets/${path}: missing, but metadata/${r}.json lists it`);
+      }
       const { sha256: hash, length } = hashFile(file);
+      if (fromSource && (hash !== t.hashes.sha256 || length !== t.length)) continue;
       if (hash !== t.hashes.sha256 || length !== t.length) {
         throw new UserError(
           `targets/${path}: content differs from metadata/${r}.json (length or sha256)`,

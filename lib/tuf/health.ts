@@ -8,6 +8,7 @@ import { signerCount, validSignatures } from './envelope.js';
 import { isOnlineRule } from './bins.js';
 import { ownerOf, periodsOf, roleKeys } from './roles.js';
 import type { Envelope, RootSigned, TargetsSigned } from './types.js';
+import { importedRoles } from './imported.js';
 
 /** Where delegated roles' rules are: targets' metadata, or every loaded role by name. */
 type Delegations = TargetsSigned | Map<string, Envelope> | undefined;
@@ -79,13 +80,15 @@ function roleHealth(
 
 /**
  * Every offline role that needs a new signed version: below threshold, expired or due.
- * Roles signed by the online key (online hash bins) are online-sign's, not people's.
+ * Roles signed by the online key (online hash bins) are online-sign's, not people's;
+ * imported roles are the source's (a refresh brings its newer version), not people's here.
  */
 export function unhealthyRoles(roles: Map<string, Envelope>, now: Date): RoleHealth[] {
   const root = roles.get('root')?.signed as RootSigned | undefined;
   if (!root) return [];
+  const imported = importedRoles(roles);
   return [...roles]
-    .filter(([role]) => !isOnlineSigned(role, root, roles))
+    .filter(([role]) => !isOnlineSigned(role, root, roles) && !imported.has(role))
     .map(([role, env]) => roleHealth(role, env, root, roles, now))
     .filter((h) => h.problems.length > 0);
 }

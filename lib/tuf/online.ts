@@ -8,6 +8,7 @@ import { keyMaterial } from './key-identity.js';
 import { keyId } from './keys.js';
 import type { RepoDir } from './repo.js';
 import { checkRoleSigned, isOnlineSigned } from './health.js';
+import { importedRoles } from './imported.js';
 import { binGroups, compactRoleNames, delegatorName } from './bins.js';
 import { periodsOf, roleKeys } from './roles.js';
 import type { RoleKeys } from './roles.js';
@@ -140,10 +141,14 @@ export async function onlineSign(
     reasons.push(`${compactRoleNames(bins, binGroups(offline))}: content changed or due`);
   const meta: Record<string, MetaFileJson> = {};
   // never vouch (in a snapshot) for metadata a client would reject
+  const imported = importedRoles(offline);
   for (const [role, env] of offline) {
     if (new Date(env.signed.expires) <= now) {
+      const src = imported.get(role);
       throw new UserError(
-        `metadata/${role}.json: role ${role} expired on ${env.signed.expires}; sign a new version first`,
+        src
+          ? `metadata/${role}.json: the imported role (role "${src.role}" of ${src.repository}) expired on ${env.signed.expires}; run \`tufci copy --refresh\` to bring the source's newer version (the source must sign one)`
+          : `metadata/${role}.json: role ${role} expired on ${env.signed.expires}; sign a new version first`,
       );
     }
     const prev = role === 'root' ? 0 : (curSnap?.signed.meta[`${role}.json`]?.version ?? 0);

@@ -5,6 +5,7 @@ import { removeInside, writeInside } from '../util/fs.js';
 import { parseEnvelope, serialize } from './envelope.js';
 import { binNames } from './bins.js';
 import { checkRoleName } from './names.js';
+import { importOf } from './imported.js';
 import { roleType } from './types.js';
 import type { Envelope, RootSigned, TargetsSigned } from './types.js';
 
@@ -47,6 +48,11 @@ export class RepoDir implements MetadataReader {
     const path = this.rolePath(role);
     if (!existsSync(path)) throw new UserError(`${this.relRolePath(role)}: no such metadata file`);
     return parseEnvelope(readFileSync(path, 'utf8'), this.relRolePath(role), roleType(role));
+  }
+
+  /** A role's file as it is (an imported role's bytes are the source's). */
+  readRoleBytes(role: string): Buffer {
+    return readFileSync(this.rolePath(role));
   }
 
   root(): Envelope<RootSigned> {
@@ -97,7 +103,8 @@ export class RepoDir implements MetadataReader {
   /**
    * The offline roles that exist (root, targets, then every role delegated from targets,
    * from delegated roles and from hash bins, breadth first in delegation order), each file
-   * read and parsed once. A missing delegated role is an error; with `missingBins: 'skip'`
+   * read and parsed once (an imported role's own delegations are the source's and are not
+   * followed). A missing delegated role is an error; with `missingBins: 'skip'`
    * a missing hash bin is left out (event update creates it).
    */
   readOfflineRoles(o: { missingBins?: 'skip' } = {}): Map<string, Envelope> {
@@ -111,6 +118,8 @@ export class RepoDir implements MetadataReader {
       const d = todo[i]!.signed.delegations;
       if (!d) continue;
       const named = (d.roles ?? []).map((r) => r.name);
+      // an imported role is the source's: its own delegations are the source's, not loaded here
+      const imported = new Set((d.roles ?? []).filter((r) => importOf(r)).map((r) => r.name));
       const bins = d.succinct_roles ? binNames(d.succinct_roles) : [];
       for (const [name, bin] of [
         ...named.map((n) => [n, false] as const),
@@ -120,7 +129,7 @@ export class RepoDir implements MetadataReader {
         if (bin && o.missingBins === 'skip' && !this.has(name)) continue;
         const env = this.targets(name);
         roles.set(name, env);
-        todo.push(env);
+        if (!imported.has(name)) todo.push(env);
       }
     }
     return roles;

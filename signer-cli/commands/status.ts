@@ -1,5 +1,5 @@
 import { GitRevReader, knownGood } from '../../lib/event/base.js';
-import { rolesToBump } from '../../lib/event/expiring.js';
+import { importedExpiry, rolesToBump } from '../../lib/event/expiring.js';
 import { allEventsGuide, defaultBranchGuide, eventGuide } from '../../lib/event/guide.js';
 import type { Guide } from '../../lib/event/guide.js';
 import { behindDefault, openEvents } from '../../lib/event/open-events.js';
@@ -53,17 +53,29 @@ export async function statusCommand(ctx: Ctx, o: StatusOpts): Promise<void> {
   const repo = repoOf(ctx);
   if (!branch.startsWith('sign/')) {
     const due = rolesToBump(repo, ctx.now());
+    const imports = importedExpiry(repo, ctx.now());
     const open = (await openEvents(git, o.remote, defaultBranch)).map((e) => e.event);
     const g = defaultBranchGuide(branch, due, open);
     if (o.json)
       ctx.out(
         JSON.stringify(
-          { event: null, branch, due: due.map((d) => d.health), next: g.next },
+          { event: null, branch, due: due.map((d) => d.health), imports, next: g.next },
           null,
           2,
         ),
       );
-    else print(ctx, [], g);
+    else {
+      const lines = imports.length
+        ? [
+            'Imported roles (the source signs them; `tufci copy --refresh` brings its newer versions, nobody here signs):',
+            ...imports.map(
+              (i) =>
+                `  ${i.role} v${i.version}: role "${i.sourceRole}" of ${i.repository}, expires ${i.expires}${i.due ? ' (DUE: the source has not published a newer version, or the refresh has not run)' : ''}`,
+            ),
+          ]
+        : [];
+      print(ctx, [], { ...g, lines: [...g.lines, ...lines] });
+    }
     return;
   }
   const base = await knownGood(git, o.remote, defaultBranch);

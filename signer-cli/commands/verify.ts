@@ -112,7 +112,10 @@ export async function verifyCommand(
   const from =
     o.from === undefined ? undefined : parseLocation(o.from, { flag: '--from', cwd: ctx.cwd });
   // the OCI client (registries, image layouts) is loaded only for OCI sources
-  if (artifact) return (await import('../oci-verify.js')).verifyOciArtifact(ctx, artifact, from, o);
+  if (artifact) {
+    await (await import('../oci-verify.js')).verifyOciArtifact(ctx, artifact, from, o);
+    return;
+  }
   if (!from) throw new UsageError(`--from or --metadata-url: name the repository to verify`);
   if (isOciLocation(from))
     return (await import('../oci-verify.js')).verifyOciRepository(ctx, from, o);

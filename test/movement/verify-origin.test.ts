@@ -9,9 +9,10 @@
  * with tampered import bytes, while the standard lookup still verifies the target.
  *
  * The destination is built with the real CLI (copy, delegate, event update, sign,
- * online-sign, publish); what `tufci copy --signatures original` will write and no command
- * writes yet (the imported bytes, the terminating delegation with `x-tufci-import`) is put
- * in the event with lib/tuf's envelope helpers and the signers' own key files. Two real
+ * online-sign, publish); what `tufci copy --signatures original` writes (the imported bytes,
+ * the terminating delegation with `x-tufci-import`; test/movement/import.test.ts runs that
+ * command itself) is put in the event here with lib/tuf's envelope helpers and the signers'
+ * own key files, so the tampered and disagreeing variants below can be made from it. Two real
  * docker-registry instances; the source registry is stopped before anything is verified.
  */
 import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';

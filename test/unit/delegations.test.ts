@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { DelegationLookup } from '../../lib/client/delegations.js';
 import { dirFetcher, dirUrl } from '../../lib/client/fetchers.js';
 import { NotVerifiedError } from '../../lib/errors.js';
+import { lookup as lookupOf, newKey as key, role as signedRole } from '../helpers/signed-roles.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 const EXPIRES = '2030-01-01T00:00:00Z';
@@ -176,5 +177,31 @@ describe('delegation lookup', () => {
       { r: role([{ key: ra }, { key: ra, keyid: twin.keyid }], { targets: ['x'] }) },
     );
     await expect(l.find('x')).rejects.toThrow(/r\.json: signed by 1 distinct key/);
+  });
+});
+
+describe('DelegationLookup.findWhere: the role an import takes from a verification', () => {
+  it('names the delegated role that lists the target, its delegator and its verified bytes', async () => {
+    const top = key();
+    const owner = key();
+    const listed = { length: 10, sha256: 'cd'.repeat(32) };
+    const text = JSON.stringify(
+      signedRole([owner], { targets: { 'apps/web:v1': listed }, version: 4 }).toJSON(),
+      null,
+      1,
+    );
+    const targets = signedRole([top], {
+      rules: [{ name: 'apps', keys: [owner], paths: ['apps/*'], threshold: 1 }],
+    });
+    const l = lookupOf(targets, { apps: text });
+    const found = await l.findWhere('apps/web:v1');
+    expect(found?.role).toBe('apps');
+    expect(found?.delegator?.name).toBe('targets');
+    // the bytes as served, not a re-serialisation: an import keeps them as they are
+    expect(Buffer.from(found!.bytes!).toString('utf8')).toBe(text);
+    expect(found?.info.length).toBe(10);
+    expect(l.loadedRole('apps')?.signed.version).toBe(4);
+    const none = await l.findWhere('apps/other');
+    expect(none).toBeUndefined();
   });
 });
