@@ -24,6 +24,7 @@ import type { Clone } from '../helpers/world.js';
 import { pushArtifact, randomData } from '../oci/support.js';
 import { Fixture, ORAS, ok, tool, type Result } from '../oci-publish/support.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { runAction } from '../helpers/run-action.js';
 import { missingContent } from './support.js';
 
 const WEB = 'apps/web:v1';
@@ -473,6 +474,40 @@ describe('tufci copy --signatures original: the source signatures travel with th
       expect(again.out).toContain("is the source's newest; nothing to do.");
       sourceTargets = newer;
     });
+
+    it('the online-sign action refreshes on its schedule, then signs the snapshot that lists it', async () => {
+      await source.event({ 'docs/release.txt': 'release notes, again\n' });
+      ok('publish source', await source.tufci('publish', '--to', srcTuf()));
+      const newest = readFileSync(join(source.ci.dir, 'metadata/targets.json'));
+      const v = (JSON.parse(newest.toString('utf8')) as Envelope).signed.version;
+      const workspace = dest.w.ci().dir;
+      const run = await runAction('online-sign', {
+        workspace,
+        apiUrl: 'http://127.0.0.1:9',
+        repository: 'acme/dest',
+        ref: 'refs/heads/main',
+        eventName: 'schedule',
+        payload: {},
+        inputs: { 'online-key': dest.w.env.TUFCI_ONLINE_KEY! },
+        env: dest.w.env,
+      });
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+      expect(run.code).toBe(0);
+      expect(run.outputs.refreshed).toBe(`import-api v${v},import-web v${v}`);
+      expect(run.outputs.signed).toContain('snapshot');
+      expect(run.stdout).toContain(`import-web: version ${v - 1} -> ${v} (expires `);
+      dest.w.sync(dest.ci, 'main');
+      expect(readFileSync(join(dest.ci.dir, 'metadata/import-web.json')).equals(newest)).toBe(true);
+      const snap = JSON.parse(
+        readFileSync(join(dest.ci.dir, 'metadata/snapshot.json'), 'utf8'),
+      ) as {
+        signed: { meta: Record<string, { version: number }> };
+      };
+      expect(snap.signed.meta['import-web.json']!.version).toBe(v);
+      expect(snap.signed.meta['import-api.json']!.version).toBe(v);
+      ok('publish', await dest.tufci('publish', '--to', dstTuf()));
+      sourceTargets = newest;
+    });
   });
 
   describe('a second artifact of the same source role', () => {
@@ -537,6 +572,29 @@ describe('tufci copy --signatures original: the source signatures travel with th
       expect(r.err).toContain(`  - import-web: ${srcTuf()}`);
       expect(r.err).not.toMatch(/^\s+at /m);
       expect(readFileSync(join(dest.ci.dir, 'metadata/import-web.json')).equals(before)).toBe(true);
+      expect(dest.w.remoteRef('main')).toBe(head);
+    });
+
+    it('the online-sign action with the source unreachable: the imports kept, the job fails naming them', async () => {
+      const workspace = dest.w.ci().dir;
+      const before = readFileSync(join(workspace, 'metadata/import-web.json'));
+      const head = dest.w.remoteRef('main');
+      const run = await runAction('online-sign', {
+        workspace,
+        apiUrl: 'http://127.0.0.1:9',
+        repository: 'acme/dest',
+        ref: 'refs/heads/main',
+        eventName: 'schedule',
+        payload: {},
+        inputs: { 'online-key': dest.w.env.TUFCI_ONLINE_KEY! },
+        env: dest.w.env,
+      });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('::warning::not refreshed (the imports keep their version):');
+      expect(run.stdout).toMatch(/::error::not refreshed .*import-web: /);
+      expect(run.stdout).toContain('snapshot and timestamp are current; nothing to sign.');
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+      expect(readFileSync(join(workspace, 'metadata/import-web.json')).equals(before)).toBe(true);
       expect(dest.w.remoteRef('main')).toBe(head);
     });
 

@@ -46,7 +46,7 @@ var require_tunnel = __commonJS({
     var net = __require("net");
     var tls = __require("tls");
     var http = __require("http");
-    var https = __require("https");
+    var https2 = __require("https");
     var events = __require("events");
     var assert = __require("assert");
     var util = __require("util");
@@ -68,12 +68,12 @@ var require_tunnel = __commonJS({
     }
     function httpOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https.request;
+      agent.request = https2.request;
       return agent;
     }
     function httpsOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https.request;
+      agent.request = https2.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -2164,9 +2164,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve2(data);
+              return err ? reject(err) : resolve3(data);
             });
           });
         }
@@ -2204,12 +2204,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve2(data);
+              ) : resolve3(data);
             });
           });
         }
@@ -4186,10 +4186,10 @@ var require_util2 = __commonJS({
     function TAOCheck() {
       return "success";
     }
-    function appendFetchMetadata(httpRequest) {
+    function appendFetchMetadata(httpRequest2) {
       let header = null;
-      header = httpRequest.mode;
-      httpRequest.headersList.set("sec-fetch-mode", header, true);
+      header = httpRequest2.mode;
+      httpRequest2.headersList.set("sec-fetch-mode", header, true);
     }
     function appendRequestOriginHeader(request2) {
       let serializedOrigin = request2.origin;
@@ -4476,8 +4476,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve2, reject) => {
-        res = resolve2;
+      const promise = new Promise((resolve3, reject) => {
+        res = resolve3;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6728,12 +6728,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve2, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve2;
+          callback = resolve3;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7403,12 +7403,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve2, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve2;
+          callback = resolve3;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7504,7 +7504,7 @@ var require_redirect_handler = __commonJS({
         this.handler.onError(error3);
       }
       onHeaders(statusCode, headers, resume, statusText) {
-        this.location = this.history.length >= this.maxRedirections || util.isDisturbed(this.opts.body) ? null : parseLocation(statusCode, headers);
+        this.location = this.history.length >= this.maxRedirections || util.isDisturbed(this.opts.body) ? null : parseLocation2(statusCode, headers);
         if (this.opts.throwOnMaxRedirect && this.history.length >= this.maxRedirections) {
           if (this.request) {
             this.request.abort(new Error("max redirects"));
@@ -7552,7 +7552,7 @@ var require_redirect_handler = __commonJS({
         }
       }
     };
-    function parseLocation(statusCode, headers) {
+    function parseLocation2(statusCode, headers) {
       if (redirectableStatusCodes.indexOf(statusCode) === -1) {
         return null;
       }
@@ -7887,16 +7887,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve2) => {
+        return new Promise((resolve3) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve2;
+            this[kClosedResolve] = resolve3;
           } else {
-            resolve2(null);
+            resolve3(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve2) => {
+        return new Promise((resolve3) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i6 = 0; i6 < requests.length; i6++) {
             const request2 = requests[i6];
@@ -7907,7 +7907,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve2(null);
+            resolve3(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7958,7 +7958,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve2, reject) => {
+        const socket = await new Promise((resolve3, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7970,7 +7970,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve2(socket2);
+              resolve3(socket2);
             }
           });
         });
@@ -8306,8 +8306,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c7) => c7.close()));
         } else {
-          await new Promise((resolve2) => {
-            this[kClosedResolve] = resolve2;
+          await new Promise((resolve3) => {
+            this[kClosedResolve] = resolve3;
           });
         }
       }
@@ -8622,7 +8622,7 @@ var require_agent = __commonJS({
     function defaultFactory(origin, opts) {
       return opts && opts.connections === 1 ? new Client2(origin, opts) : new Pool(origin, opts);
     }
-    var Agent = class extends DispatcherBase {
+    var Agent2 = class extends DispatcherBase {
       constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
@@ -8697,7 +8697,7 @@ var require_agent = __commonJS({
         await Promise.all(destroyPromises);
       }
     };
-    module.exports = Agent;
+    module.exports = Agent2;
   }
 });
 
@@ -8707,7 +8707,7 @@ var require_proxy_agent = __commonJS({
     "use strict";
     var { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = require_symbols();
     var { URL: URL2 } = __require("node:url");
-    var Agent = require_agent();
+    var Agent2 = require_agent();
     var Pool = require_pool();
     var DispatcherBase = require_dispatcher_base();
     var { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors();
@@ -8822,7 +8822,7 @@ var require_proxy_agent = __commonJS({
           return agentFactory(origin2, options);
         };
         this[kClient] = clientFactory(url, { connect });
-        this[kAgent] = new Agent({
+        this[kAgent] = new Agent2({
           ...opts,
           factory,
           connect: async (opts2, callback) => {
@@ -8931,7 +8931,7 @@ var require_env_http_proxy_agent = __commonJS({
     var DispatcherBase = require_dispatcher_base();
     var { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = require_symbols();
     var ProxyAgent2 = require_proxy_agent();
-    var Agent = require_agent();
+    var Agent2 = require_agent();
     var DEFAULT_PORTS2 = {
       "http:": 80,
       "https:": 443
@@ -8951,7 +8951,7 @@ var require_env_http_proxy_agent = __commonJS({
           });
         }
         const { httpProxy, httpsProxy, noProxy, ...agentOpts } = opts;
-        this[kNoProxyAgent] = new Agent(agentOpts);
+        this[kNoProxyAgent] = new Agent2(agentOpts);
         const HTTP_PROXY = httpProxy ?? process.env.http_proxy ?? process.env.HTTP_PROXY;
         if (HTTP_PROXY) {
           this[kHttpProxyAgent] = new ProxyAgent2({ ...agentOpts, uri: HTTP_PROXY });
@@ -9576,7 +9576,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve2, reject) => {
+        return await new Promise((resolve3, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9589,7 +9589,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve2(null);
+              resolve3(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9608,7 +9608,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9625,7 +9625,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve2,
+              resolve: resolve3,
               reject,
               length: 0,
               body: []
@@ -9669,44 +9669,44 @@ var require_readable = __commonJS({
       while (consume2.stream.read() != null) {
       }
     }
-    function chunksDecode(chunks, length) {
-      if (chunks.length === 0 || length === 0) {
+    function chunksDecode(chunks2, length) {
+      if (chunks2.length === 0 || length === 0) {
         return "";
       }
-      const buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+      const buffer = chunks2.length === 1 ? chunks2[0] : Buffer.concat(chunks2, length);
       const bufferLength = buffer.length;
       const start = bufferLength > 2 && buffer[0] === 239 && buffer[1] === 187 && buffer[2] === 191 ? 3 : 0;
       return buffer.utf8Slice(start, bufferLength);
     }
-    function chunksConcat(chunks, length) {
-      if (chunks.length === 0 || length === 0) {
+    function chunksConcat(chunks2, length) {
+      if (chunks2.length === 0 || length === 0) {
         return new Uint8Array(0);
       }
-      if (chunks.length === 1) {
-        return new Uint8Array(chunks[0]);
+      if (chunks2.length === 1) {
+        return new Uint8Array(chunks2[0]);
       }
       const buffer = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer);
       let offset = 0;
-      for (let i6 = 0; i6 < chunks.length; ++i6) {
-        const chunk = chunks[i6];
+      for (let i6 = 0; i6 < chunks2.length; ++i6) {
+        const chunk = chunks2[i6];
         buffer.set(chunk, offset);
         offset += chunk.length;
       }
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve2, stream, length } = consume2;
+      const { type, body, resolve: resolve3, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve2(chunksDecode(body, length));
+          resolve3(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve2(JSON.parse(chunksDecode(body, length)));
+          resolve3(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve2(chunksConcat(body, length).buffer);
+          resolve3(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve2(new Blob(body, { type: stream[kContentType] }));
+          resolve3(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve2(chunksConcat(body, length));
+          resolve3(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9748,20 +9748,20 @@ var require_util3 = __commonJS({
     var CHUNK_LIMIT = 128 * 1024;
     async function getResolveErrorBodyCallback({ callback, body, contentType, statusCode, statusMessage, headers }) {
       assert(body);
-      let chunks = [];
+      let chunks2 = [];
       let length = 0;
       try {
         for await (const chunk of body) {
-          chunks.push(chunk);
+          chunks2.push(chunk);
           length += chunk.length;
           if (length > CHUNK_LIMIT) {
-            chunks = [];
+            chunks2 = [];
             length = 0;
             break;
           }
         }
       } catch {
-        chunks = [];
+        chunks2 = [];
         length = 0;
       }
       const message = `Response status code ${statusCode}${statusMessage ? `: ${statusMessage}` : ""}`;
@@ -9774,9 +9774,9 @@ var require_util3 = __commonJS({
       let payload2;
       try {
         if (isContentTypeApplicationJson(contentType)) {
-          payload2 = JSON.parse(chunksDecode(chunks, length));
+          payload2 = JSON.parse(chunksDecode(chunks2, length));
         } else if (isContentTypeText(contentType)) {
-          payload2 = chunksDecode(chunks, length);
+          payload2 = chunksDecode(chunks2, length);
         }
       } catch {
       } finally {
@@ -9963,9 +9963,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -10188,9 +10188,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -10475,9 +10475,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -10569,9 +10569,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -11296,7 +11296,7 @@ var require_mock_agent = __commonJS({
   "node_modules/undici/lib/mock/mock-agent.js"(exports, module) {
     "use strict";
     var { kClients } = require_symbols();
-    var Agent = require_agent();
+    var Agent2 = require_agent();
     var {
       kAgent,
       kMockAgentSet,
@@ -11323,7 +11323,7 @@ var require_mock_agent = __commonJS({
         if (opts?.agent && typeof opts.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
         }
-        const agent = opts?.agent ? opts.agent : new Agent(opts);
+        const agent = opts?.agent ? opts.agent : new Agent2(opts);
         this[kAgent] = agent;
         this[kClients] = agent[kClients];
         this[kOptions] = buildMockOptions(opts);
@@ -11427,9 +11427,9 @@ var require_global2 = __commonJS({
     "use strict";
     var globalDispatcher = Symbol.for("undici.globalDispatcher.1");
     var { InvalidArgumentError } = require_errors();
-    var Agent = require_agent();
+    var Agent2 = require_agent();
     if (getGlobalDispatcher() === void 0) {
-      setGlobalDispatcher(new Agent());
+      setGlobalDispatcher(new Agent2());
     }
     function setGlobalDispatcher(agent) {
       if (!agent || typeof agent.dispatch !== "function") {
@@ -12038,12 +12038,12 @@ var require_headers = __commonJS({
       append(name, value, isLowerCase) {
         this[kHeadersSortedMap] = null;
         const lowercaseName = isLowerCase ? name : name.toLowerCase();
-        const exists3 = this[kHeadersMap].get(lowercaseName);
-        if (exists3) {
+        const exists4 = this[kHeadersMap].get(lowercaseName);
+        if (exists4) {
           const delimiter = lowercaseName === "cookie" ? "; " : ", ";
           this[kHeadersMap].set(lowercaseName, {
-            name: exists3.name,
-            value: `${exists3.value}${delimiter}${value}`
+            name: exists4.name,
+            value: `${exists4.value}${delimiter}${value}`
           });
         } else {
           this[kHeadersMap].set(lowercaseName, { name, value });
@@ -12607,7 +12607,7 @@ var require_response = __commonJS({
         aborted: reason && reason.name === "AbortError"
       });
     }
-    function isNetworkError(response) {
+    function isNetworkError2(response) {
       return (
         // A network error is a response whose type is "error",
         response.type === "error" && // status is 0
@@ -12760,7 +12760,7 @@ var require_response = __commonJS({
       }
     ]);
     module.exports = {
-      isNetworkError,
+      isNetworkError: isNetworkError2,
       makeNetworkError,
       makeResponse,
       makeAppropriateNetworkError,
@@ -13611,7 +13611,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch2(input, init = void 0) {
+    function fetch3(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p4 = createDeferredPromise();
       let requestObject;
@@ -14148,74 +14148,74 @@ var require_fetch = __commonJS({
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
       const request2 = fetchParams.request;
       let httpFetchParams = null;
-      let httpRequest = null;
+      let httpRequest2 = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
       if (request2.window === "no-window" && request2.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request2;
+        httpRequest2 = request2;
       } else {
-        httpRequest = cloneRequest(request2);
+        httpRequest2 = cloneRequest(request2);
         httpFetchParams = { ...fetchParams };
-        httpFetchParams.request = httpRequest;
+        httpFetchParams.request = httpRequest2;
       }
       const includeCredentials = request2.credentials === "include" || request2.credentials === "same-origin" && request2.responseTainting === "basic";
-      const contentLength = httpRequest.body ? httpRequest.body.length : null;
+      const contentLength = httpRequest2.body ? httpRequest2.body.length : null;
       let contentLengthHeaderValue = null;
-      if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
+      if (httpRequest2.body == null && ["POST", "PUT"].includes(httpRequest2.method)) {
         contentLengthHeaderValue = "0";
       }
       if (contentLength != null) {
         contentLengthHeaderValue = isomorphicEncode(`${contentLength}`);
       }
       if (contentLengthHeaderValue != null) {
-        httpRequest.headersList.append("content-length", contentLengthHeaderValue, true);
+        httpRequest2.headersList.append("content-length", contentLengthHeaderValue, true);
       }
-      if (contentLength != null && httpRequest.keepalive) {
+      if (contentLength != null && httpRequest2.keepalive) {
       }
-      if (httpRequest.referrer instanceof URL) {
-        httpRequest.headersList.append("referer", isomorphicEncode(httpRequest.referrer.href), true);
+      if (httpRequest2.referrer instanceof URL) {
+        httpRequest2.headersList.append("referer", isomorphicEncode(httpRequest2.referrer.href), true);
       }
-      appendRequestOriginHeader(httpRequest);
-      appendFetchMetadata(httpRequest);
-      if (!httpRequest.headersList.contains("user-agent", true)) {
-        httpRequest.headersList.append("user-agent", defaultUserAgent2);
+      appendRequestOriginHeader(httpRequest2);
+      appendFetchMetadata(httpRequest2);
+      if (!httpRequest2.headersList.contains("user-agent", true)) {
+        httpRequest2.headersList.append("user-agent", defaultUserAgent2);
       }
-      if (httpRequest.cache === "default" && (httpRequest.headersList.contains("if-modified-since", true) || httpRequest.headersList.contains("if-none-match", true) || httpRequest.headersList.contains("if-unmodified-since", true) || httpRequest.headersList.contains("if-match", true) || httpRequest.headersList.contains("if-range", true))) {
-        httpRequest.cache = "no-store";
+      if (httpRequest2.cache === "default" && (httpRequest2.headersList.contains("if-modified-since", true) || httpRequest2.headersList.contains("if-none-match", true) || httpRequest2.headersList.contains("if-unmodified-since", true) || httpRequest2.headersList.contains("if-match", true) || httpRequest2.headersList.contains("if-range", true))) {
+        httpRequest2.cache = "no-store";
       }
-      if (httpRequest.cache === "no-cache" && !httpRequest.preventNoCacheCacheControlHeaderModification && !httpRequest.headersList.contains("cache-control", true)) {
-        httpRequest.headersList.append("cache-control", "max-age=0", true);
+      if (httpRequest2.cache === "no-cache" && !httpRequest2.preventNoCacheCacheControlHeaderModification && !httpRequest2.headersList.contains("cache-control", true)) {
+        httpRequest2.headersList.append("cache-control", "max-age=0", true);
       }
-      if (httpRequest.cache === "no-store" || httpRequest.cache === "reload") {
-        if (!httpRequest.headersList.contains("pragma", true)) {
-          httpRequest.headersList.append("pragma", "no-cache", true);
+      if (httpRequest2.cache === "no-store" || httpRequest2.cache === "reload") {
+        if (!httpRequest2.headersList.contains("pragma", true)) {
+          httpRequest2.headersList.append("pragma", "no-cache", true);
         }
-        if (!httpRequest.headersList.contains("cache-control", true)) {
-          httpRequest.headersList.append("cache-control", "no-cache", true);
+        if (!httpRequest2.headersList.contains("cache-control", true)) {
+          httpRequest2.headersList.append("cache-control", "no-cache", true);
         }
       }
-      if (httpRequest.headersList.contains("range", true)) {
-        httpRequest.headersList.append("accept-encoding", "identity", true);
+      if (httpRequest2.headersList.contains("range", true)) {
+        httpRequest2.headersList.append("accept-encoding", "identity", true);
       }
-      if (!httpRequest.headersList.contains("accept-encoding", true)) {
-        if (urlHasHttpsScheme(requestCurrentURL(httpRequest))) {
-          httpRequest.headersList.append("accept-encoding", "br, gzip, deflate", true);
+      if (!httpRequest2.headersList.contains("accept-encoding", true)) {
+        if (urlHasHttpsScheme(requestCurrentURL(httpRequest2))) {
+          httpRequest2.headersList.append("accept-encoding", "br, gzip, deflate", true);
         } else {
-          httpRequest.headersList.append("accept-encoding", "gzip, deflate", true);
+          httpRequest2.headersList.append("accept-encoding", "gzip, deflate", true);
         }
       }
-      httpRequest.headersList.delete("host", true);
+      httpRequest2.headersList.delete("host", true);
       if (includeCredentials) {
       }
       if (httpCache == null) {
-        httpRequest.cache = "no-store";
+        httpRequest2.cache = "no-store";
       }
-      if (httpRequest.cache !== "no-store" && httpRequest.cache !== "reload") {
+      if (httpRequest2.cache !== "no-store" && httpRequest2.cache !== "reload") {
       }
       if (response == null) {
-        if (httpRequest.cache === "only-if-cached") {
+        if (httpRequest2.cache === "only-if-cached") {
           return makeNetworkError("only if cached");
         }
         const forwardResponse = await httpNetworkFetch(
@@ -14223,7 +14223,7 @@ var require_fetch = __commonJS({
           includeCredentials,
           isNewConnectionFetch
         );
-        if (!safeMethodsSet.has(httpRequest.method) && forwardResponse.status >= 200 && forwardResponse.status <= 399) {
+        if (!safeMethodsSet.has(httpRequest2.method) && forwardResponse.status >= 200 && forwardResponse.status <= 399) {
         }
         if (revalidatingFlag && forwardResponse.status === 304) {
         }
@@ -14231,8 +14231,8 @@ var require_fetch = __commonJS({
           response = forwardResponse;
         }
       }
-      response.urlList = [...httpRequest.urlList];
-      if (httpRequest.headersList.contains("range", true)) {
+      response.urlList = [...httpRequest2.urlList];
+      if (httpRequest2.headersList.contains("range", true)) {
         response.rangeRequested = true;
       }
       response.requestIncludesCredentials = includeCredentials;
@@ -14434,7 +14434,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve2, reject) => agent.dispatch(
+        return new Promise((resolve3, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14510,7 +14510,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable7({ read: resume });
               const onError2 = this.onError.bind(this);
-              resolve2({
+              resolve3({
                 status,
                 statusText,
                 headersList,
@@ -14553,7 +14553,7 @@ var require_fetch = __commonJS({
               for (let i6 = 0; i6 < rawHeaders.length; i6 += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i6]), rawHeaders[i6 + 1].toString("latin1"), true);
               }
-              resolve2({
+              resolve3({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -14566,7 +14566,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch: fetch2,
+      fetch: fetch3,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -16481,7 +16481,7 @@ var require_cookies = __commonJS({
       if (!cookies) {
         return [];
       }
-      return cookies.map((pair) => parseSetCookie(pair));
+      return cookies.map((pair2) => parseSetCookie(pair2));
     }
     function setCookie(headers, cookie) {
       webidl.argumentLengthCheck(arguments, 2, "setCookie");
@@ -17029,8 +17029,8 @@ var require_util7 = __commonJS({
       const position = { position: 0 };
       const extensionList = /* @__PURE__ */ new Map();
       while (position.position < extensions.length) {
-        const pair = collectASequenceOfCodePointsFast(";", extensions, position);
-        const [name, value = ""] = pair.split("=");
+        const pair2 = collectASequenceOfCodePointsFast(";", extensions, position);
+        const [name, value = ""] = pair2.split("=");
         extensionList.set(
           removeHTTPWhitespace(name, true, false),
           removeHTTPWhitespace(value, false, true)
@@ -18294,8 +18294,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay2(ms) {
-      return new Promise((resolve2) => {
-        setTimeout(resolve2, ms).unref();
+      return new Promise((resolve3) => {
+        setTimeout(resolve3, ms).unref();
       });
     }
     module.exports = {
@@ -18637,7 +18637,7 @@ ${value}`;
         if (this.lineChunkIndex === this.chunkIndex) {
           return this.chunks[this.chunkIndex].subarray(this.linePos, this.pos);
         }
-        const chunks = [];
+        const chunks2 = [];
         let length = 0;
         for (let i6 = this.lineChunkIndex; i6 <= this.chunkIndex; i6++) {
           const chunk = this.chunks[i6];
@@ -18645,9 +18645,9 @@ ${value}`;
           const end2 = i6 === this.chunkIndex ? this.pos : chunk.length;
           const slice = chunk.subarray(start, end2);
           length += slice.length;
-          chunks.push(slice);
+          chunks2.push(slice);
         }
-        return Buffer.concat(chunks, length);
+        return Buffer.concat(chunks2, length);
       }
       peekBufferedByte(offset) {
         let chunkIndex = this.lineChunkIndex;
@@ -18722,7 +18722,7 @@ var require_eventsource = __commonJS({
     var { EventSourceStream } = require_eventsource_stream();
     var { parseMIMEType } = require_data_url();
     var { createFastMessageEvent } = require_events();
-    var { isNetworkError } = require_response();
+    var { isNetworkError: isNetworkError2 } = require_response();
     var { delay: delay2 } = require_util8();
     var { kEnumerableProperty } = require_util();
     var { environmentSettingsObject } = require_util2();
@@ -18836,7 +18836,7 @@ var require_eventsource = __commonJS({
           dispatcher: this.#dispatcher
         };
         const processEventSourceEndOfBody = (response) => {
-          if (isNetworkError(response)) {
+          if (isNetworkError2(response)) {
             this.dispatchEvent(new Event("error"));
             this.close();
           }
@@ -18844,7 +18844,7 @@ var require_eventsource = __commonJS({
         };
         fetchParams.processResponseEndOfBody = processEventSourceEndOfBody;
         fetchParams.processResponse = (response) => {
-          if (isNetworkError(response)) {
+          if (isNetworkError2(response)) {
             if (response.aborted) {
               this.close();
               this.dispatchEvent(new Event("error"));
@@ -19019,7 +19019,7 @@ var require_undici = __commonJS({
     var Dispatcher = require_dispatcher();
     var Pool = require_pool();
     var BalancedPool = require_balanced_pool();
-    var Agent = require_agent();
+    var Agent2 = require_agent();
     var ProxyAgent2 = require_proxy_agent();
     var EnvHttpProxyAgent = require_env_http_proxy_agent();
     var RetryAgent = require_retry_agent();
@@ -19042,7 +19042,7 @@ var require_undici = __commonJS({
     module.exports.Client = Client2;
     module.exports.Pool = Pool;
     module.exports.BalancedPool = BalancedPool;
-    module.exports.Agent = Agent;
+    module.exports.Agent = Agent2;
     module.exports.ProxyAgent = ProxyAgent2;
     module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent;
     module.exports.RetryAgent = RetryAgent;
@@ -19104,7 +19104,7 @@ var require_undici = __commonJS({
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
     module.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module.exports.fetch = async function fetch2(init, options = void 0) {
+    module.exports.fetch = async function fetch3(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -19930,12 +19930,12 @@ var require_src2 = __commonJS({
     function check(path, isFile, isDirectory2) {
       log(`checking %s`, path);
       try {
-        const stat2 = fs_1.statSync(path);
-        if (stat2.isFile() && isFile) {
+        const stat3 = fs_1.statSync(path);
+        if (stat3.isFile() && isFile) {
           log(`[OK] path represents a file`);
           return true;
         }
-        if (stat2.isDirectory() && isDirectory2) {
+        if (stat3.isDirectory() && isDirectory2) {
           log(`[OK] path represents a directory`);
           return true;
         }
@@ -19950,10 +19950,10 @@ var require_src2 = __commonJS({
         throw e5;
       }
     }
-    function exists3(path, type = exports.READABLE) {
+    function exists4(path, type = exports.READABLE) {
       return check(path, (type & exports.FILE) > 0, (type & exports.FOLDER) > 0);
     }
-    exports.exists = exists3;
+    exports.exists = exists4;
     exports.FILE = 1;
     exports.FOLDER = 2;
     exports.READABLE = exports.FILE + exports.FOLDER;
@@ -20015,7 +20015,15 @@ var require_dist2 = __commonJS({
 });
 
 // lib/errors.ts
-var TufciError, UserError, MetadataError, GitError2, SignerError, NetworkError, InternalError;
+async function withContext(what, work) {
+  try {
+    return await work();
+  } catch (e5) {
+    if (e5 instanceof TufciError) e5.message = `${what}: ${e5.message}`;
+    throw e5;
+  }
+}
+var TufciError, UserError, UsageError, MetadataError, NotVerifiedError, GitError2, SignerError, NetworkError, InternalError;
 var init_errors = __esm({
   "lib/errors.ts"() {
     "use strict";
@@ -20033,10 +20041,22 @@ var init_errors = __esm({
         this.name = "UserError";
       }
     };
+    UsageError = class extends TufciError {
+      constructor(message, options) {
+        super("usage", message, options);
+        this.name = "UsageError";
+      }
+    };
     MetadataError = class extends TufciError {
       constructor(message, options) {
         super("metadata-invalid", message, options);
         this.name = "MetadataError";
+      }
+    };
+    NotVerifiedError = class extends TufciError {
+      constructor(message, options) {
+        super("not-verified", message, options);
+        this.name = "NotVerifiedError";
       }
     };
     GitError2 = class extends TufciError {
@@ -20129,8 +20149,8 @@ var require_lib = __commonJS({
 // lib/tuf/keys.ts
 import { createHash, createPublicKey } from "node:crypto";
 function keyId(key) {
-  const canonical = (0, import_canonical_json.canonicalize)({ keytype: key.keytype, scheme: key.scheme, keyval: key.keyval });
-  return createHash("sha256").update(canonical).digest("hex");
+  const canonical2 = (0, import_canonical_json.canonicalize)({ keytype: key.keytype, scheme: key.scheme, keyval: key.keyval });
+  return createHash("sha256").update(canonical2).digest("hex");
 }
 function tufKeyFromPublicPem(pem) {
   const key = createPublicKey(pem);
@@ -20688,8 +20708,8 @@ function parseQueryString(querystring) {
   const query = {};
   querystring = querystring.replace(/^\?/, "");
   if (querystring) {
-    for (const pair of querystring.split("&")) {
-      let [key, value = null] = pair.split("=");
+    for (const pair2 of querystring.split("&")) {
+      let [key, value = null] = pair2.split("=");
       key = decodeURIComponent(key);
       if (value) {
         value = decodeURIComponent(value);
@@ -22296,20 +22316,20 @@ var init_NodeUseFipsEndpointConfigOptions = __esm({
 var getAllAliases, getMiddlewareNameWithAliases, constructStack, stepWeights, priorityWeights;
 var init_MiddlewareStack = __esm({
   "node_modules/@smithy/core/dist-es/submodules/client/middleware-stack/MiddlewareStack.js"() {
-    getAllAliases = (name, aliases) => {
+    getAllAliases = (name, aliases2) => {
       const _aliases = [];
       if (name) {
         _aliases.push(name);
       }
-      if (aliases) {
-        for (const alias of aliases) {
+      if (aliases2) {
+        for (const alias of aliases2) {
           _aliases.push(alias);
         }
       }
       return _aliases;
     };
-    getMiddlewareNameWithAliases = (name, aliases) => {
-      return `${name || "anonymous"}${aliases && aliases.length > 0 ? ` (a.k.a. ${aliases.join(",")})` : ""}`;
+    getMiddlewareNameWithAliases = (name, aliases2) => {
+      return `${name || "anonymous"}${aliases2 && aliases2.length > 0 ? ` (a.k.a. ${aliases2.join(",")})` : ""}`;
     };
     constructStack = () => {
       let absoluteEntries = [];
@@ -22320,10 +22340,10 @@ var init_MiddlewareStack = __esm({
       const removeByName = (toRemove) => {
         let isRemoved = false;
         const filterCb = (entry) => {
-          const aliases = getAllAliases(entry.name, entry.aliases);
-          if (aliases.includes(toRemove)) {
+          const aliases2 = getAllAliases(entry.name, entry.aliases);
+          if (aliases2.includes(toRemove)) {
             isRemoved = true;
-            for (const alias of aliases) {
+            for (const alias of aliases2) {
               entriesNameSet.delete(alias);
             }
             return false;
@@ -22437,13 +22457,13 @@ var init_MiddlewareStack = __esm({
             middleware,
             ...options
           };
-          const aliases = getAllAliases(name, _aliases);
-          if (aliases.length > 0) {
-            if (aliases.some((alias) => entriesNameSet.has(alias))) {
+          const aliases2 = getAllAliases(name, _aliases);
+          if (aliases2.length > 0) {
+            if (aliases2.some((alias) => entriesNameSet.has(alias))) {
               if (!override) {
                 throw new Error(`Duplicate middleware name '${getMiddlewareNameWithAliases(name, _aliases)}'`);
               }
-              for (const alias of aliases) {
+              for (const alias of aliases2) {
                 const toOverrideIndex = absoluteEntries.findIndex((entry2) => entry2.name === alias || entry2.aliases?.some((a5) => a5 === alias));
                 if (toOverrideIndex === -1) {
                   continue;
@@ -22455,7 +22475,7 @@ var init_MiddlewareStack = __esm({
                 absoluteEntries.splice(toOverrideIndex, 1);
               }
             }
-            for (const alias of aliases) {
+            for (const alias of aliases2) {
               entriesNameSet.add(alias);
             }
           }
@@ -22467,13 +22487,13 @@ var init_MiddlewareStack = __esm({
             middleware,
             ...options
           };
-          const aliases = getAllAliases(name, _aliases);
-          if (aliases.length > 0) {
-            if (aliases.some((alias) => entriesNameSet.has(alias))) {
+          const aliases2 = getAllAliases(name, _aliases);
+          if (aliases2.length > 0) {
+            if (aliases2.some((alias) => entriesNameSet.has(alias))) {
               if (!override) {
                 throw new Error(`Duplicate middleware name '${getMiddlewareNameWithAliases(name, _aliases)}'`);
               }
-              for (const alias of aliases) {
+              for (const alias of aliases2) {
                 const toOverrideIndex = relativeEntries.findIndex((entry2) => entry2.name === alias || entry2.aliases?.some((a5) => a5 === alias));
                 if (toOverrideIndex === -1) {
                   continue;
@@ -22485,7 +22505,7 @@ var init_MiddlewareStack = __esm({
                 relativeEntries.splice(toOverrideIndex, 1);
               }
             }
-            for (const alias of aliases) {
+            for (const alias of aliases2) {
               entriesNameSet.add(alias);
             }
           }
@@ -22507,8 +22527,8 @@ var init_MiddlewareStack = __esm({
           const filterCb = (entry) => {
             const { tags, name, aliases: _aliases } = entry;
             if (tags && tags.includes(toRemove)) {
-              const aliases = getAllAliases(name, _aliases);
-              for (const alias of aliases) {
+              const aliases2 = getAllAliases(name, _aliases);
+              for (const alias of aliases2) {
                 entriesNameSet.delete(alias);
               }
               isRemoved = true;
@@ -22608,7 +22628,7 @@ var sleep;
 var init_sleep = __esm({
   "node_modules/@smithy/core/dist-es/submodules/client/util-waiter/utils/sleep.js"() {
     sleep = (seconds) => {
-      return new Promise((resolve2) => setTimeout(resolve2, seconds * 1e3));
+      return new Promise((resolve3) => setTimeout(resolve3, seconds * 1e3));
     };
   }
 });
@@ -22773,8 +22793,8 @@ var init_createWaiter = __esm({
     init_waiter();
     abortTimeout = (abortSignal) => {
       let onAbort;
-      const promise = new Promise((resolve2) => {
-        onAbort = () => resolve2({ state: WaiterState.ABORTED });
+      const promise = new Promise((resolve3) => {
+        onAbort = () => resolve3({ state: WaiterState.ABORTED });
         if (typeof abortSignal.addEventListener === "function") {
           abortSignal.addEventListener("abort", onAbort);
         } else {
@@ -24644,7 +24664,7 @@ var init_getInstanceMetadataRegion = __esm({
     };
     imdsRequest = async (options) => {
       const { request: request2 } = await import("node:http");
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         const req = request2({
           hostname: options.hostname,
           port: options.port,
@@ -24669,10 +24689,10 @@ var init_getInstanceMetadataRegion = __esm({
             req.destroy();
             return;
           }
-          const chunks = [];
-          res.on("data", (chunk) => chunks.push(chunk));
+          const chunks2 = [];
+          res.on("data", (chunk) => chunks2.push(chunk));
           res.on("end", () => {
-            resolve2(Buffer.concat(chunks));
+            resolve3(Buffer.concat(chunks2));
             req.destroy();
           });
         });
@@ -26865,13 +26885,13 @@ var init_getAwsChunkedEncodingStream = __esm({
 // node_modules/@smithy/core/dist-es/submodules/serde/util-stream/headStream.browser.js
 async function headStream(stream, bytes) {
   let byteLengthCounter = 0;
-  const chunks = [];
+  const chunks2 = [];
   const reader = stream.getReader();
   let isDone = false;
   while (!isDone) {
     const { done, value } = await reader.read();
     if (value) {
-      chunks.push(value);
+      chunks2.push(value);
       byteLengthCounter += value?.byteLength ?? 0;
     }
     if (byteLengthCounter >= bytes) {
@@ -26882,7 +26902,7 @@ async function headStream(stream, bytes) {
   reader.releaseLock();
   const collected = new Uint8Array(Math.min(bytes, byteLengthCounter));
   let offset = 0;
-  for (const chunk of chunks) {
+  for (const chunk of chunks2) {
     if (chunk.byteLength > collected.byteLength - offset) {
       collected.set(chunk.subarray(0, collected.byteLength - offset), offset);
       break;
@@ -26910,7 +26930,7 @@ var init_headStream = __esm({
       if (isReadableStream(stream)) {
         return headStream(stream, bytes);
       }
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         const collector = new Collector();
         collector.limit = bytes;
         stream.pipe(collector);
@@ -26921,7 +26941,7 @@ var init_headStream = __esm({
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes2 = concatBytes(this.buffers);
-          resolve2(bytes2);
+          resolve3(bytes2);
         });
       });
     };
@@ -26965,20 +26985,20 @@ async function collectBlob(blob) {
   return blob.arrayBuffer().then((ab) => new Uint8Array(ab));
 }
 async function collectReadableStream(stream) {
-  const chunks = [];
+  const chunks2 = [];
   const reader = stream.getReader();
   let length = 0;
   while (true) {
     const { done, value } = await reader.read();
     if (value) {
-      chunks.push(value);
+      chunks2.push(value);
       length += value.length;
     }
     if (done) {
       break;
     }
   }
-  return concatBytes(chunks, length);
+  return concatBytes(chunks2, length);
 }
 var streamCollector;
 var init_stream_collector_browser = __esm({
@@ -27073,7 +27093,7 @@ var init_stream_collector = __esm({
       if (isReadableStream(stream)) {
         return collectReadableStream(stream);
       }
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         const collector = new Collector2();
         const nodeStream = stream;
         nodeStream.pipe(collector);
@@ -27084,7 +27104,7 @@ var init_stream_collector = __esm({
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes = concatBytes(this.bufferedBytes);
-          resolve2(bytes);
+          resolve3(bytes);
         });
       });
     };
@@ -27618,7 +27638,7 @@ var fileStreamHasher, isReadStream;
 var init_fileStreamHasher = __esm({
   "node_modules/@smithy/core/dist-es/submodules/checksum/hash-stream-node/fileStreamHasher.js"() {
     init_HashCalculator();
-    fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve2, reject) => {
+    fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve3, reject) => {
       if (!isReadStream(fileStream)) {
         reject(new Error("Unable to calculate hash for non-file streams."));
         return;
@@ -27636,7 +27656,7 @@ var init_fileStreamHasher = __esm({
       });
       hashCalculator.on("error", reject);
       hashCalculator.on("finish", function() {
-        hash.digest().then(resolve2).catch(reject);
+        hash.digest().then(resolve3).catch(reject);
       });
     });
     isReadStream = (stream) => typeof stream.path === "string";
@@ -27655,14 +27675,14 @@ var init_readableStreamHasher = __esm({
       const hash = new hashCtor();
       const hashCalculator = new HashCalculator(hash);
       readableStream.pipe(hashCalculator);
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         readableStream.on("error", (err) => {
           hashCalculator.end();
           reject(err);
         });
         hashCalculator.on("error", reject);
         hashCalculator.on("finish", () => {
-          hash.digest().then(resolve2).catch(reject);
+          hash.digest().then(resolve3).catch(reject);
         });
       });
     };
@@ -28347,7 +28367,7 @@ var init_HeaderMarshaller = __esm({
         this.fromUtf8 = fromUtf83;
       }
       format(headers) {
-        const chunks = [];
+        const chunks2 = [];
         for (const headerName in headers) {
           if (!hasOwn(headers, headerName)) {
             continue;
@@ -28356,11 +28376,11 @@ var init_HeaderMarshaller = __esm({
           if (bytes.byteLength > 255) {
             throw new Error(`@smithy/core/event-streams - header name exceeds 255 bytes: ${bytes.byteLength}`);
           }
-          chunks.push(Uint8Array.from([bytes.byteLength]), bytes, this.formatHeaderValue(headers[headerName]));
+          chunks2.push(Uint8Array.from([bytes.byteLength]), bytes, this.formatHeaderValue(headers[headerName]));
         }
-        const out = new Uint8Array(chunks.reduce((carry, bytes) => carry + bytes.byteLength, 0));
+        const out = new Uint8Array(chunks2.reduce((carry, bytes) => carry + bytes.byteLength, 0));
         let position = 0;
-        for (const chunk of chunks) {
+        for (const chunk of chunks2) {
           out.set(chunk, position);
           position += chunk.byteLength;
         }
@@ -28922,7 +28942,7 @@ async function* readableToIterable(readStream) {
     streamEnded = true;
   });
   while (!generationEnded) {
-    const value = await new Promise((resolve2) => setTimeout(() => resolve2(records.shift()), 0));
+    const value = await new Promise((resolve3) => setTimeout(() => resolve3(records.shift()), 0));
     if (value) {
       yield value;
     }
@@ -30639,12 +30659,12 @@ function isRepresentable(numericString, value) {
     return expandToDecimal(numericString) === expandToDecimal(String(value));
   }
   const normalized = numericString.replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
-  const canonical = String(value);
-  if (normalized === canonical) {
+  const canonical2 = String(value);
+  if (normalized === canonical2) {
     return true;
   }
-  if (/[eE]/.test(canonical)) {
-    return normalized === expandToDecimal(canonical);
+  if (/[eE]/.test(canonical2)) {
+    return normalized === expandToDecimal(canonical2);
   }
   return false;
 }
@@ -32993,7 +33013,7 @@ var init_httpApiKeyAuth = __esm({
     init_protocols();
     import_types24 = __toESM(require_dist_cjs());
     HttpApiKeyAuthSigner = class {
-      async sign(httpRequest, identity, signingProperties) {
+      async sign(httpRequest2, identity, signingProperties) {
         if (!signingProperties) {
           throw new Error("request could not be signed with `apiKey` since the `name` and `in` signer properties are missing");
         }
@@ -33006,7 +33026,7 @@ var init_httpApiKeyAuth = __esm({
         if (!identity.apiKey) {
           throw new Error("request could not be signed with `apiKey` since the `apiKey` is not defined");
         }
-        const clonedRequest = HttpRequest.clone(httpRequest);
+        const clonedRequest = HttpRequest.clone(httpRequest2);
         if (signingProperties.in === import_types24.HttpApiKeyAuthLocation.QUERY) {
           clonedRequest.query[signingProperties.name] = identity.apiKey;
         } else if (signingProperties.in === import_types24.HttpApiKeyAuthLocation.HEADER) {
@@ -33026,8 +33046,8 @@ var init_httpBearerAuth = __esm({
   "node_modules/@smithy/core/dist-es/legacy-root-exports/util-identity-and-auth/httpAuthSchemes/httpBearerAuth.js"() {
     init_protocols();
     HttpBearerAuthSigner = class {
-      async sign(httpRequest, identity, signingProperties) {
-        const clonedRequest = HttpRequest.clone(httpRequest);
+      async sign(httpRequest2, identity, signingProperties) {
+        const clonedRequest = HttpRequest.clone(httpRequest2);
         if (!identity.token) {
           throw new Error("request could not be signed with `token` since the `token` is not defined");
         }
@@ -33043,8 +33063,8 @@ var NoAuthSigner;
 var init_noAuth = __esm({
   "node_modules/@smithy/core/dist-es/legacy-root-exports/util-identity-and-auth/httpAuthSchemes/noAuth.js"() {
     NoAuthSigner = class {
-      async sign(httpRequest, identity, signingProperties) {
-        return httpRequest;
+      async sign(httpRequest2, identity, signingProperties) {
+        return httpRequest2;
       }
     };
   }
@@ -33801,7 +33821,7 @@ function bindRetryMiddleware(isStreamingPayload2) {
           const delay2 = retryToken.getRetryDelay();
           totalRetryDelay += (retryToken?.$retryLog?.acquisitionDelay ?? 0) + delay2;
           if (delay2 > 0) {
-            await race(new Promise((resolve2) => setTimeout(resolve2, delay2)), abortSignal);
+            await race(new Promise((resolve3) => setTimeout(resolve3, delay2)), abortSignal);
           }
         }
       }
@@ -33934,7 +33954,7 @@ var init_DefaultRateLimiter = __esm({
         this.refillTokenBucket();
         while (amount > this.availableTokens) {
           const delay2 = (amount - this.availableTokens) / this.fillRate * 1e3;
-          await new Promise((resolve2) => _DefaultRateLimiter.setTimeoutFn(resolve2, delay2));
+          await new Promise((resolve3) => _DefaultRateLimiter.setTimeoutFn(resolve3, delay2));
           this.refillTokenBucket();
         }
         this.availableTokens = this.availableTokens - amount;
@@ -34125,12 +34145,12 @@ var init_StandardRetryStrategy = __esm({
           const errorType = errorInfo.errorType;
           this.retryBackoffStrategy.setDelayBase(errorType === "THROTTLING" ? Retry.throttlingDelay() : this.baseDelay);
           const delayFromErrorType = this.retryBackoffStrategy.computeNextBackoffDelay(token.getRetryCount());
-          let retryDelay = delayFromErrorType;
+          let retryDelay2 = delayFromErrorType;
           if (errorInfo.retryAfterHint instanceof Date) {
-            retryDelay = Math.max(delayFromErrorType, Math.min(errorInfo.retryAfterHint.getTime() - Date.now(), delayFromErrorType + 5e3));
+            retryDelay2 = Math.max(delayFromErrorType, Math.min(errorInfo.retryAfterHint.getTime() - Date.now(), delayFromErrorType + 5e3));
           }
           if (!shouldRetry) {
-            const longPollBackoff = retryCode === refusal.capacity && isLongPoll ? retryDelay : 0;
+            const longPollBackoff = retryCode === refusal.capacity && isLongPoll ? retryDelay2 : 0;
             if (longPollBackoff > 0) {
               await new Promise((r6) => setTimeout(r6, longPollBackoff));
             }
@@ -34138,8 +34158,8 @@ var init_StandardRetryStrategy = __esm({
             const capacityCost = this.getCapacityCost(errorType);
             this.capacity -= capacityCost;
             const nextToken = new DefaultRetryToken(0, token.getRetryCount() + 1, capacityCost, token.isLongPoll?.() ?? false);
-            await new Promise((r6) => setTimeout(r6, retryDelay));
-            nextToken.$retryLog.acquisitionDelay = retryDelay;
+            await new Promise((r6) => setTimeout(r6, retryDelay2));
+            nextToken.$retryLog.acquisitionDelay = retryDelay2;
             return nextToken;
           }
         }
@@ -34372,7 +34392,7 @@ var init_StandardRetryStrategy2 = __esm({
               const delayFromResponse = getDelayFromRetryAfterHeader(err.$response);
               const delay2 = Math.max(delayFromResponse || 0, delayFromDecider);
               totalDelay += delay2;
-              await new Promise((resolve2) => setTimeout(resolve2, delay2));
+              await new Promise((resolve3) => setTimeout(resolve3, delay2));
               continue;
             }
             if (!err.$metadata) {
@@ -35218,7 +35238,7 @@ var init_bowser = __esm({
         var versionBPrecision = Utils2.getVersionPrecision(versionB);
         var precision = Math.max(versionAPrecision, versionBPrecision);
         var lastPrecision = 0;
-        var chunks = Utils2.map([versionA, versionB], function(version) {
+        var chunks2 = Utils2.map([versionA, versionB], function(version) {
           var delta = precision - Utils2.getVersionPrecision(version);
           var _version = version + new Array(delta + 1).join(".0");
           return Utils2.map(_version.split("."), function(chunk) {
@@ -35228,11 +35248,11 @@ var init_bowser = __esm({
         if (isLoose) lastPrecision = precision - Math.min(versionAPrecision, versionBPrecision);
         precision -= 1;
         while (precision >= lastPrecision) {
-          if (chunks[0][precision] > chunks[1][precision]) return 1;
-          if (chunks[0][precision] === chunks[1][precision]) {
+          if (chunks2[0][precision] > chunks2[1][precision]) return 1;
+          if (chunks2[0][precision] === chunks2[1][precision]) {
             if (precision === lastPrecision) return 0;
             precision -= 1;
-          } else if (chunks[0][precision] < chunks[1][precision]) return -1;
+          } else if (chunks2[0][precision] < chunks2[1][precision]) return -1;
         }
       };
       Utils2.map = function map3(arr, iterator2) {
@@ -37210,18 +37230,18 @@ function stsRegionDefaultResolver(loaderConfig = {}) {
   return loadConfig({
     ...NODE_REGION_CONFIG_OPTIONS,
     async default() {
-      if (!warning.silence) {
+      if (!warning2.silence) {
         console.warn("@aws-sdk - WARN - default STS region of us-east-1 used. See @aws-sdk/credential-providers README and set a region explicitly.");
       }
       return "us-east-1";
     }
   }, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig });
 }
-var warning;
+var warning2;
 var init_stsRegionDefaultResolver = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/client/region-config-resolver/stsRegionDefaultResolver.js"() {
     init_config3();
-    warning = {
+    warning2 = {
       silence: false
     };
   }
@@ -37299,7 +37319,7 @@ __export(client_exports2, {
   setTokenFeature: () => setTokenFeature,
   state: () => state,
   stsRegionDefaultResolver: () => stsRegionDefaultResolver,
-  stsRegionWarning: () => warning,
+  stsRegionWarning: () => warning2,
   toEndpointV1: () => toEndpointV12,
   useDefaultPartitionInfo: () => useDefaultPartitionInfo,
   userAgentMiddleware: () => userAgentMiddleware
@@ -37421,8 +37441,8 @@ var init_AwsSdkSigV4Signer = __esm({
       };
     };
     AwsSdkSigV4Signer = class {
-      async sign(httpRequest, identity, signingProperties) {
-        if (!HttpRequest.isInstance(httpRequest)) {
+      async sign(httpRequest2, identity, signingProperties) {
+        if (!HttpRequest.isInstance(httpRequest2)) {
           throw new Error("The request is not an instance of `HttpRequest` and cannot be signed");
         }
         const validatedProps = await validateSigningProperties(signingProperties);
@@ -37444,7 +37464,7 @@ var init_AwsSdkSigV4Signer = __esm({
           signingProperties._preRequestSystemClockOffset = config.systemClockOffset;
           signingProperties._requestSentAt = Date.now();
         }
-        const signedRequest = await signer.sign(httpRequest, {
+        const signedRequest = await signer.sign(httpRequest2, {
           signingDate: noSkewCorrection ? /* @__PURE__ */ new Date() : getSkewCorrectedDate(config.systemClockOffset),
           signingRegion,
           signingService: signingName
@@ -37499,8 +37519,8 @@ var init_AwsSdkSigV4ASigner = __esm({
     init_utils4();
     init_AwsSdkSigV4Signer();
     AwsSdkSigV4ASigner = class extends AwsSdkSigV4Signer {
-      async sign(httpRequest, identity, signingProperties) {
-        if (!HttpRequest.isInstance(httpRequest)) {
+      async sign(httpRequest2, identity, signingProperties) {
+        if (!HttpRequest.isInstance(httpRequest2)) {
           throw new Error("The request is not an instance of `HttpRequest` and cannot be signed");
         }
         const { config, signer, signingRegion, signingRegionSet, signingName } = await validateSigningProperties(signingProperties);
@@ -37512,7 +37532,7 @@ var init_AwsSdkSigV4ASigner = __esm({
           signingProperties._preRequestSystemClockOffset = config.systemClockOffset;
           signingProperties._requestSentAt = Date.now();
         }
-        const signedRequest = await signer.sign(httpRequest, {
+        const signedRequest = await signer.sign(httpRequest2, {
           signingDate: noSkewCorrection ? /* @__PURE__ */ new Date() : getSkewCorrectedDate(config.systemClockOffset),
           signingRegion: multiRegionOverride,
           signingService: signingName
@@ -37611,17 +37631,17 @@ var require_dist_cjs2 = __commonJS({
     var { escapeUri: escapeUri2, HttpRequest: HttpRequest2 } = (init_protocols(), __toCommonJS(protocols_exports));
     var HeaderFormatter = class {
       format(headers) {
-        const chunks = [];
+        const chunks2 = [];
         for (const headerName in headers) {
           if (!hasOwn2(headers, headerName)) {
             continue;
           }
           const bytes = fromUtf83(headerName);
-          chunks.push(Uint8Array.from([bytes.byteLength]), bytes, this.formatHeaderValue(headers[headerName]));
+          chunks2.push(Uint8Array.from([bytes.byteLength]), bytes, this.formatHeaderValue(headers[headerName]));
         }
-        const out = new Uint8Array(chunks.reduce((carry, bytes) => carry + bytes.byteLength, 0));
+        const out = new Uint8Array(chunks2.reduce((carry, bytes) => carry + bytes.byteLength, 0));
         let position = 0;
-        for (const chunk of chunks) {
+        for (const chunk of chunks2) {
           out.set(chunk, position);
           position += chunk.byteLength;
         }
@@ -37917,7 +37937,7 @@ ${toHex2(hashedRequest)}`;
       return hash.digest();
     };
     var getCanonicalHeaders = ({ headers }, unsignableHeaders, signableHeaders) => {
-      const canonical = {};
+      const canonical2 = {};
       for (const headerName of Object.keys(headers).sort()) {
         if (headers[headerName] == void 0) {
           continue;
@@ -37929,11 +37949,11 @@ ${toHex2(hashedRequest)}`;
           }
         }
         if (canonicalHeaderName === "__proto__") {
-          writeKey3(canonical);
+          writeKey3(canonical2);
         }
-        canonical[canonicalHeaderName] = headers[headerName].replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "");
+        canonical2[canonicalHeaderName] = headers[headerName].replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "");
       }
-      return canonical;
+      return canonical2;
     };
     var getPayloadHash = async ({ headers, body }, hashConstructor) => {
       for (const headerName in headers) {
@@ -38423,8 +38443,8 @@ var require_dist_cjs4 = __commonJS({
     var DEFAULT_TIMEOUT = 1e3;
     var DEFAULT_MAX_RETRIES = 0;
     var providerConfigFromInit = ({ maxRetries = DEFAULT_MAX_RETRIES, timeout = DEFAULT_TIMEOUT }) => ({ maxRetries, timeout });
-    function httpRequest(options) {
-      return new Promise((resolve2, reject) => {
+    function httpRequest2(options) {
+      return new Promise((resolve3, reject) => {
         const req = node_http.request({
           method: "GET",
           ...options,
@@ -38444,12 +38464,12 @@ var require_dist_cjs4 = __commonJS({
             reject(Object.assign(new ProviderError2("Error response received from instance metadata service"), { statusCode }));
             req.destroy();
           }
-          const chunks = [];
+          const chunks2 = [];
           res.on("data", (chunk) => {
-            chunks.push(chunk);
+            chunks2.push(chunk);
           });
           res.on("end", () => {
-            resolve2(Buffer.concat(chunks));
+            resolve3(Buffer.concat(chunks2));
             req.destroy();
           });
         });
@@ -38486,7 +38506,7 @@ var require_dist_cjs4 = __commonJS({
           Authorization: process.env[ENV_CMDS_AUTH_TOKEN]
         };
       }
-      const buffer = await httpRequest({
+      const buffer = await httpRequest2({
         ...options,
         timeout
       });
@@ -38715,7 +38735,7 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
         }
       };
     };
-    var getMetadataToken = async (options) => httpRequest({
+    var getMetadataToken = async (options) => httpRequest2({
       ...options,
       path: IMDS_TOKEN_PATH2,
       method: "PUT",
@@ -38723,9 +38743,9 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
         "x-aws-ec2-metadata-token-ttl-seconds": "21600"
       }
     });
-    var getProfile = async (options) => (await httpRequest({ ...options, path: IMDS_PATH })).toString();
+    var getProfile = async (options) => (await httpRequest2({ ...options, path: IMDS_PATH })).toString();
     var getCredentialsFromProfile = async (profile, options, init) => {
-      const credentialsResponse = JSON.parse((await httpRequest({
+      const credentialsResponse = JSON.parse((await httpRequest2({
         ...options,
         path: IMDS_PATH + profile
       })).toString());
@@ -38745,7 +38765,7 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
     exports.fromContainerMetadata = fromContainerMetadata;
     exports.fromInstanceMetadata = fromInstanceMetadata;
     exports.getInstanceMetadataEndpoint = getInstanceMetadataEndpoint;
-    exports.httpRequest = httpRequest;
+    exports.httpRequest = httpRequest2;
     exports.providerConfigFromInit = providerConfigFromInit;
   }
 });
@@ -38905,39 +38925,39 @@ var require_dist_cjs5 = __commonJS({
       request2.once("close", () => timing.clearTimeout(deferralId));
     };
     var MIN_WAIT_TIME = 6e3;
-    async function writeRequestBody(httpRequest, request2, maxContinueTimeoutMs = MIN_WAIT_TIME, externalAgent = false) {
+    async function writeRequestBody(httpRequest2, request2, maxContinueTimeoutMs = MIN_WAIT_TIME, externalAgent = false) {
       const headers = request2.headers;
       const expect = headers ? headers.Expect || headers.expect : void 0;
       let timeoutId = -1;
       let sendBody = true;
       if (!externalAgent && expect === "100-continue") {
         sendBody = await Promise.race([
-          new Promise((resolve2) => {
-            timeoutId = Number(timing.setTimeout(() => resolve2(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
+          new Promise((resolve3) => {
+            timeoutId = Number(timing.setTimeout(() => resolve3(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
           }),
-          new Promise((resolve2) => {
-            httpRequest.on("continue", () => {
+          new Promise((resolve3) => {
+            httpRequest2.on("continue", () => {
               timing.clearTimeout(timeoutId);
-              resolve2(true);
+              resolve3(true);
             });
-            httpRequest.on("response", () => {
+            httpRequest2.on("response", () => {
               timing.clearTimeout(timeoutId);
-              resolve2(false);
+              resolve3(false);
             });
-            httpRequest.on("error", () => {
+            httpRequest2.on("error", () => {
               timing.clearTimeout(timeoutId);
-              resolve2(false);
+              resolve3(false);
             });
           })
         ]);
       }
       if (sendBody) {
-        writeBody(httpRequest, request2.body);
+        writeBody(httpRequest2, request2.body);
       }
     }
-    function writeBody(httpRequest, body) {
+    function writeBody(httpRequest2, body) {
       if (body instanceof Readable7) {
-        body.pipe(httpRequest);
+        body.pipe(httpRequest2);
         return;
       }
       if (body) {
@@ -38945,21 +38965,21 @@ var require_dist_cjs5 = __commonJS({
         const isString = typeof body === "string";
         if (isBuffer2 || isString) {
           if (isBuffer2 && body.byteLength === 0) {
-            httpRequest.end();
+            httpRequest2.end();
           } else {
-            httpRequest.end(body);
+            httpRequest2.end(body);
           }
           return;
         }
         const uint8 = body;
         if (typeof uint8 === "object" && uint8.buffer && typeof uint8.byteOffset === "number" && typeof uint8.byteLength === "number") {
-          httpRequest.end(Buffer.from(uint8.buffer, uint8.byteOffset, uint8.byteLength));
+          httpRequest2.end(Buffer.from(uint8.buffer, uint8.byteOffset, uint8.byteLength));
           return;
         }
-        httpRequest.end(Buffer.from(body));
+        httpRequest2.end(Buffer.from(body));
         return;
       }
-      httpRequest.end();
+      httpRequest2.end();
     }
     var DEFAULT_REQUEST_TIMEOUT = 0;
     var hAgent = void 0;
@@ -39003,13 +39023,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return socketWarningTimestamp;
       }
       constructor(options) {
-        this.configProvider = new Promise((resolve2, reject) => {
+        this.configProvider = new Promise((resolve3, reject) => {
           if (typeof options === "function") {
             options().then((_options) => {
-              resolve2(this.resolveDefaultConfig(_options));
+              resolve3(this.resolveDefaultConfig(_options));
             }).catch(reject);
           } else {
-            resolve2(this.resolveDefaultConfig(options));
+            resolve3(this.resolveDefaultConfig(options));
           }
         });
       }
@@ -39039,7 +39059,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             timing.clearTimeout(requestTimeoutId);
             timing.clearTimeout(keepAliveTimeoutId);
           };
-          const resolve2 = async (arg) => {
+          const resolve3 = async (arg) => {
             await writeRequestBodyPromise;
             clearTimeouts();
             _resolve(arg);
@@ -39103,7 +39123,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               headers: getTransformedHeaders(res.headers),
               body: res
             });
-            resolve2({ response: httpResponse });
+            resolve3({ response: httpResponse });
           });
           req.on("error", (err) => {
             if (NODEJS_TIMEOUT_ERROR_CODES2.includes(err.code)) {
@@ -39135,11 +39155,11 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           } else {
             setSocketTimeout(req, reject, config.socketTimeout);
           }
-          const httpAgent = nodeHttpsOptions.agent;
-          if (typeof httpAgent === "object" && "keepAlive" in httpAgent) {
+          const httpAgent2 = nodeHttpsOptions.agent;
+          if (typeof httpAgent2 === "object" && "keepAlive" in httpAgent2) {
             keepAliveTimeoutId = setSocketKeepAlive(req, {
-              keepAlive: httpAgent.keepAlive,
-              keepAliveMsecs: httpAgent.keepAliveMsecs
+              keepAlive: httpAgent2.keepAlive,
+              keepAliveMsecs: httpAgent2.keepAliveMsecs
             });
           }
           writeRequestBodyPromise = writeRequestBody(req, request2, effectiveRequestTimeout, this.externalAgent).catch((e5) => {
@@ -39171,7 +39191,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return this.config ?? {};
       }
       resolveDefaultConfig(options) {
-        const { requestTimeout, connectionTimeout, socketTimeout, socketAcquisitionWarningTimeout, httpAgent, httpsAgent, throwOnRequestTimeout, logger: logger2 } = options || {};
+        const { requestTimeout, connectionTimeout, socketTimeout, socketAcquisitionWarningTimeout, httpAgent: httpAgent2, httpsAgent, throwOnRequestTimeout, logger: logger2 } = options || {};
         const keepAlive = true;
         const maxSockets = 50;
         let httpAgentPromise;
@@ -39184,14 +39204,14 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           throwOnRequestTimeout,
           httpAgentProvider: () => httpAgentPromise ??= (async () => {
             const node_http = __require("node:http");
-            const { Agent, request: request2 } = node_http.default ?? node_http;
+            const { Agent: Agent2, request: request2 } = node_http.default ?? node_http;
             hRequest = request2;
-            hAgent = Agent;
-            if (httpAgent instanceof hAgent || typeof httpAgent?.destroy === "function") {
+            hAgent = Agent2;
+            if (httpAgent2 instanceof hAgent || typeof httpAgent2?.destroy === "function") {
               this.externalAgent = true;
-              return httpAgent;
+              return httpAgent2;
             }
-            return new hAgent({ keepAlive, maxSockets, ...httpAgent });
+            return new hAgent({ keepAlive, maxSockets, ...httpAgent2 });
           })(),
           httpsAgent: (() => {
             if (httpsAgent instanceof node_https.Agent || typeof httpsAgent?.destroy === "function") {
@@ -39442,13 +39462,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new _NodeHttp2Handler(instanceOrOptions);
       }
       constructor(options) {
-        this.configProvider = new Promise((resolve2, reject) => {
+        this.configProvider = new Promise((resolve3, reject) => {
           if (typeof options === "function") {
             options().then((opts) => {
-              resolve2(opts || {});
+              resolve3(opts || {});
             }).catch(reject);
           } else {
-            resolve2(options || {});
+            resolve3(options || {});
           }
         });
       }
@@ -39475,7 +39495,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new Promise((_resolve, _reject) => {
           let fulfilled = false;
           let writeRequestBodyPromise = void 0;
-          const resolve2 = async (arg) => {
+          const resolve3 = async (arg) => {
             await writeRequestBodyPromise;
             _resolve(arg);
           };
@@ -39572,7 +39592,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               body: clientHttp2Stream
             });
             fulfilled = true;
-            resolve2({ response: httpResponse });
+            resolve3({ response: httpResponse });
             if (useIsolatedSession) {
               session.close();
               clientHttp2Stream.on("end", () => {
@@ -39710,7 +39730,7 @@ var require_dist_cjs6 = __commonJS({
           try {
             return await toRetry();
           } catch (e5) {
-            await new Promise((resolve2) => setTimeout(resolve2, delayMs));
+            await new Promise((resolve3) => setTimeout(resolve3, delayMs));
           }
         }
         return await toRetry();
@@ -40765,8 +40785,8 @@ function readTag(ns) {
   }
   if (tagNumber === 4) {
     const docSchema2 = NormalizedSchema.of(15);
-    const pair = readValue(docSchema2);
-    const [rawExponent, mantissa] = pair;
+    const pair2 = readValue(docSchema2);
+    const [rawExponent, mantissa] = pair2;
     const normalizer = mantissa < 0 ? -1 : 1;
     const absMantissa = BigInt(normalizer) * BigInt(mantissa);
     const mantissaDigits = String(absMantissa);
@@ -40816,16 +40836,16 @@ function readIndefinite(ns, major) {
 }
 function readUtf8StringIndefinite() {
   pos += 1;
-  const chunks = [];
+  const chunks2 = [];
   let totalLen = 0;
   while (pos < end) {
     if (payload[pos] === 255) {
       pos += 1;
       const combined = new Uint8Array(totalLen);
       let offset = 0;
-      for (let i6 = 0; i6 < chunks.length; ++i6) {
-        combined.set(chunks[i6], offset);
-        offset += chunks[i6].length;
+      for (let i6 = 0; i6 < chunks2.length; ++i6) {
+        combined.set(chunks2[i6], offset);
+        offset += chunks2[i6].length;
       }
       if (USE_BUFFER2) {
         return Buffer.from(combined.buffer, combined.byteOffset, combined.byteLength).toString("utf-8");
@@ -40833,28 +40853,28 @@ function readUtf8StringIndefinite() {
       return textDecoder.decode(combined);
     }
     const bytes = readByteString();
-    chunks.push(bytes);
+    chunks2.push(bytes);
     totalLen += bytes.length;
   }
   throw new Error("expected break marker.");
 }
 function readByteStringIndefinite() {
   pos += 1;
-  const chunks = [];
+  const chunks2 = [];
   let totalLen = 0;
   while (pos < end) {
     if (payload[pos] === 255) {
       pos += 1;
       const combined = new Uint8Array(totalLen);
       let offset = 0;
-      for (let i6 = 0; i6 < chunks.length; ++i6) {
-        combined.set(chunks[i6], offset);
-        offset += chunks[i6].length;
+      for (let i6 = 0; i6 < chunks2.length; ++i6) {
+        combined.set(chunks2[i6], offset);
+        offset += chunks2[i6].length;
       }
       return combined;
     }
     const bytes = readByteString();
-    chunks.push(bytes);
+    chunks2.push(bytes);
     totalLen += bytes.length;
   }
   throw new Error("expected break marker.");
@@ -47661,10 +47681,10 @@ var require_dist_cjs11 = __commonJS({
     var { setCredentialFeature: setCredentialFeature2 } = (init_client3(), __toCommonJS(client_exports2));
     var { CredentialsProviderError: CredentialsProviderError2, parseKnownFiles: parseKnownFiles2, getProfileName: getProfileName2 } = (init_config3(), __toCommonJS(config_exports));
     var { HttpRequest: HttpRequest2 } = (init_protocols(), __toCommonJS(protocols_exports));
-    var { createHash: createHash10, createPrivateKey: createPrivateKey2, createPublicKey: createPublicKey5, sign: sign2 } = __require("node:crypto");
+    var { createHash: createHash13, createPrivateKey: createPrivateKey2, createPublicKey: createPublicKey5, sign: sign2 } = __require("node:crypto");
     var { promises: promises3 } = __require("node:fs");
-    var { homedir: homedir2 } = __require("node:os");
-    var { dirname: dirname2, join: join9 } = __require("node:path");
+    var { homedir: homedir3 } = __require("node:os");
+    var { dirname: dirname4, join: join13 } = __require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -47822,7 +47842,7 @@ var require_dist_cjs11 = __commonJS({
       }
       async saveToken(token) {
         const tokenFilePath = this.getTokenFilePath();
-        const directory = dirname2(tokenFilePath);
+        const directory = dirname4(tokenFilePath);
         try {
           await promises3.mkdir(directory, { recursive: true });
         } catch (error3) {
@@ -47830,10 +47850,10 @@ var require_dist_cjs11 = __commonJS({
         await promises3.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join9(homedir2(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join13(homedir3(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash10("sha256").update(loginSessionBytes).digest("hex");
-        return join9(directory, `${loginSessionSha256}.json`);
+        const loginSessionSha256 = createHash13("sha256").update(loginSessionBytes).digest("hex");
+        return join13(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -52478,13 +52498,13 @@ function utf8(bytes, fail2) {
 function attributes(part, separator, fail2) {
   if (part === "") return [];
   const seen = /* @__PURE__ */ new Set();
-  return part.split(separator).map((pair) => {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) fail2(`expected name=value, got "${pair}"`);
-    const name = pair.slice(0, eq).toLowerCase();
+  return part.split(separator).map((pair2) => {
+    const eq = pair2.indexOf("=");
+    if (eq <= 0) fail2(`expected name=value, got "${pair2}"`);
+    const name = pair2.slice(0, eq).toLowerCase();
     if (seen.has(name)) fail2(`attribute "${name}" appears twice`);
     seen.add(name);
-    return [name, pair.slice(eq + 1)];
+    return [name, pair2.slice(eq + 1)];
   });
 }
 function parsePkcs11Uri(uri) {
@@ -52687,8 +52707,8 @@ function pkcs11ErrorCode(err) {
   const code = err?.code;
   return typeof code === "number" ? code : void 0;
 }
-function moduleLoadError(modulePath, exists3, detail) {
-  const what = exists3 ? `Cannot load the PKCS#11 module ${modulePath}: ${detail}.` : `The PKCS#11 module ${modulePath} was not found.`;
+function moduleLoadError(modulePath, exists4, detail) {
+  const what = exists4 ? `Cannot load the PKCS#11 module ${modulePath}: ${detail}.` : `The PKCS#11 module ${modulePath} was not found.`;
   return fail(
     "module",
     `${what} For a YubiKey install Yubico's ykcs11 (package ykcs11 or yubico-piv-tool), or set the module path in the configuration to the module of your token.`
@@ -52922,17 +52942,17 @@ function listKeys(p4, session) {
   ];
   const keys = [];
   for (const o4 of objects) {
-    const pair = o4.id === "" ? void 0 : keys.find(
+    const pair2 = o4.id === "" ? void 0 : keys.find(
       (k6) => k6.id === o4.id && k6.keyType === o4.keyType && (o4.cls === "private" ? !k6.privateHandle : !k6.publicHandle)
     );
-    const key = pair ?? {
+    const key = pair2 ?? {
       label: o4.label,
       id: o4.id,
       keyType: o4.keyType,
       alwaysAuthenticate: false,
       labels: []
     };
-    if (!pair) keys.push(key);
+    if (!pair2) keys.push(key);
     if (o4.cls === "private") {
       key.privateHandle = o4.handle;
       key.alwaysAuthenticate = o4.alwaysAuthenticate;
@@ -54250,19 +54270,19 @@ var require_commonjs2 = __commonJS({
     }
     function maskUnmatchedOpens(masked, budget) {
       budget.remaining -= masked.length;
-      const open2 = [];
+      const open4 = [];
       for (let i6 = 0; i6 < masked.length; i6++) {
         const c7 = masked.charCodeAt(i6);
         if (c7 === 123) {
-          open2.push(i6);
-        } else if (c7 === 125 && open2.length) {
-          open2.pop();
+          open4.push(i6);
+        } else if (c7 === 125 && open4.length) {
+          open4.pop();
         }
       }
       let out = "";
       let last2 = 0;
-      for (let i6 = 0; i6 < open2.length; i6++) {
-        const at = open2[i6];
+      for (let i6 = 0; i6 < open4.length; i6++) {
+        const at = open4[i6];
         out += masked.slice(last2, at) + "\0";
         last2 = at + 1;
       }
@@ -56106,10 +56126,10 @@ var require_commonjs3 = __commonJS({
           }
           return filtered.join("/");
         }).join("|");
-        const [open2, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
-        re = "^" + open2 + re + close + "$";
+        const [open4, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
+        re = "^" + open4 + re + close + "$";
         if (this.partial) {
-          re = "^(?:\\/|" + open2 + re.slice(1, -1) + close + ")$";
+          re = "^(?:\\/|" + open4 + re.slice(1, -1) + close + ")$";
         }
         if (this.negate)
           re = "^(?!" + re + ").+$";
@@ -56793,7 +56813,7 @@ var require_targets = __commonJS({
     var delegations_1 = require_delegations();
     var file_1 = require_file2();
     var utils_1 = require_utils2();
-    var Targets = class _Targets extends base_1.Signed {
+    var Targets2 = class _Targets extends base_1.Signed {
       type = base_1.MetadataKind.Targets;
       targets;
       delegations;
@@ -56836,7 +56856,7 @@ var require_targets = __commonJS({
         });
       }
     };
-    exports.Targets = Targets;
+    exports.Targets = Targets2;
     function targetsToJSON(targets) {
       return tufciLinearMap(Object.entries(targets), (path, target) => target.toJSON());
     }
@@ -57119,6 +57139,966 @@ var require_dist3 = __commonJS({
   }
 });
 
+// node_modules/tuf-js/dist/error.js
+var require_error2 = __commonJS({
+  "node_modules/tuf-js/dist/error.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.DownloadHTTPError = exports.DownloadLengthMismatchError = exports.DownloadError = exports.ExpiredMetadataError = exports.EqualVersionError = exports.BadVersionError = exports.RepositoryError = exports.PersistError = exports.RuntimeError = exports.ValueError = void 0;
+    var ValueError = class extends Error {
+    };
+    exports.ValueError = ValueError;
+    var RuntimeError = class extends Error {
+    };
+    exports.RuntimeError = RuntimeError;
+    var PersistError = class extends Error {
+    };
+    exports.PersistError = PersistError;
+    var RepositoryError = class extends Error {
+    };
+    exports.RepositoryError = RepositoryError;
+    var BadVersionError = class extends RepositoryError {
+    };
+    exports.BadVersionError = BadVersionError;
+    var EqualVersionError = class extends BadVersionError {
+    };
+    exports.EqualVersionError = EqualVersionError;
+    var ExpiredMetadataError = class extends RepositoryError {
+    };
+    exports.ExpiredMetadataError = ExpiredMetadataError;
+    var DownloadError = class extends Error {
+    };
+    exports.DownloadError = DownloadError;
+    var DownloadLengthMismatchError2 = class extends DownloadError {
+    };
+    exports.DownloadLengthMismatchError = DownloadLengthMismatchError2;
+    var DownloadHTTPError2 = class extends DownloadError {
+      statusCode;
+      constructor(message, statusCode) {
+        super(message);
+        this.statusCode = statusCode;
+      }
+    };
+    exports.DownloadHTTPError = DownloadHTTPError2;
+  }
+});
+
+// node_modules/tuf-js/dist/utils/tmpfile.js
+var require_tmpfile = __commonJS({
+  "node_modules/tuf-js/dist/utils/tmpfile.js"(exports) {
+    "use strict";
+    var __importDefault = exports && exports.__importDefault || function(mod) {
+      return mod && mod.__esModule ? mod : { "default": mod };
+    };
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.withTempFile = void 0;
+    var promises_1 = __importDefault(__require("fs/promises"));
+    var os_1 = __importDefault(__require("os"));
+    var path_1 = __importDefault(__require("path"));
+    var withTempFile = async (handler2) => withTempDir(async (dir) => handler2(path_1.default.join(dir, "tempfile")));
+    exports.withTempFile = withTempFile;
+    var withTempDir = async (handler2) => {
+      const tmpDir = await promises_1.default.realpath(os_1.default.tmpdir());
+      const dir = await promises_1.default.mkdtemp(tmpDir + path_1.default.sep);
+      try {
+        return await handler2(dir);
+      } finally {
+        await promises_1.default.rm(dir, { force: true, recursive: true, maxRetries: 3 });
+      }
+    };
+  }
+});
+
+// node_modules/@gar/promise-retry/lib/retry.js
+var require_retry2 = __commonJS({
+  "node_modules/@gar/promise-retry/lib/retry.js"(exports, module) {
+    var RetryOperation = class {
+      #attempts = 1;
+      #cachedTimeouts = null;
+      #errors = [];
+      #fn = null;
+      #maxRetryTime;
+      #operationStart = null;
+      #originalTimeouts;
+      #timeouts;
+      #timer = null;
+      #unref;
+      constructor(timeouts, options = {}) {
+        this.#originalTimeouts = [...timeouts];
+        this.#timeouts = [...timeouts];
+        this.#unref = options.unref;
+        this.#maxRetryTime = options.maxRetryTime || Infinity;
+        if (options.forever) {
+          this.#cachedTimeouts = [...this.#timeouts];
+        }
+      }
+      get timeouts() {
+        return [...this.#timeouts];
+      }
+      get errors() {
+        return [...this.#errors];
+      }
+      get attempts() {
+        return this.#attempts;
+      }
+      get mainError() {
+        let mainError = null;
+        if (this.#errors.length) {
+          let mainErrorCount = 0;
+          const counts = {};
+          for (let i6 = 0; i6 < this.#errors.length; i6++) {
+            const error3 = this.#errors[i6];
+            const { message } = error3;
+            if (!counts[message]) {
+              counts[message] = 0;
+            }
+            counts[message]++;
+            if (counts[message] >= mainErrorCount) {
+              mainError = error3;
+              mainErrorCount = counts[message];
+            }
+          }
+        }
+        return mainError;
+      }
+      reset() {
+        this.#attempts = 1;
+        this.#timeouts = [...this.#originalTimeouts];
+      }
+      stop() {
+        if (this.#timer) {
+          clearTimeout(this.#timer);
+        }
+        this.#timeouts = [];
+        this.#cachedTimeouts = null;
+      }
+      retry(err) {
+        this.#errors.push(err);
+        if ((/* @__PURE__ */ new Date()).getTime() - this.#operationStart >= this.#maxRetryTime) {
+          this.#errors.unshift(new Error("RetryOperation timeout occurred"));
+          return false;
+        }
+        let timeout = this.#timeouts.shift();
+        if (timeout === void 0) {
+          if (this.#cachedTimeouts) {
+            this.#errors.pop();
+            timeout = this.#cachedTimeouts.at(-1);
+          } else {
+            return false;
+          }
+        }
+        this.#timer = setTimeout(() => {
+          this.#attempts++;
+          this.#fn(this.#attempts);
+        }, timeout);
+        if (this.#unref) {
+          this.#timer.unref();
+        }
+        return true;
+      }
+      attempt(fn) {
+        this.#fn = fn;
+        this.#operationStart = (/* @__PURE__ */ new Date()).getTime();
+        this.#fn(this.#attempts);
+      }
+    };
+    module.exports = { RetryOperation };
+  }
+});
+
+// node_modules/@gar/promise-retry/lib/index.js
+var require_lib2 = __commonJS({
+  "node_modules/@gar/promise-retry/lib/index.js"(exports, module) {
+    var { RetryOperation } = require_retry2();
+    var createTimeout = (attempt, opts) => Math.min(Math.round((1 + (opts.randomize ? Math.random() : 0)) * Math.max(opts.minTimeout, 1) * Math.pow(opts.factor, attempt)), opts.maxTimeout);
+    var isRetryError = (err) => err?.code === "EPROMISERETRY" && Object.hasOwn(err, "retried");
+    var promiseRetry = async (fn, options = {}) => {
+      let timeouts = [];
+      if (options instanceof Array) {
+        timeouts = [...options];
+      } else {
+        if (options.retries === Infinity) {
+          options.forever = true;
+          delete options.retries;
+        }
+        const opts = {
+          retries: 10,
+          factor: 2,
+          minTimeout: 1 * 1e3,
+          maxTimeout: Infinity,
+          randomize: false,
+          ...options
+        };
+        if (opts.minTimeout > opts.maxTimeout) {
+          throw new Error("minTimeout is greater than maxTimeout");
+        }
+        if (opts.retries) {
+          for (let i6 = 0; i6 < opts.retries; i6++) {
+            timeouts.push(createTimeout(i6, opts));
+          }
+          timeouts.sort((a5, b6) => a5 - b6);
+        } else if (options.forever) {
+          timeouts.push(createTimeout(0, opts));
+        }
+      }
+      const operation2 = new RetryOperation(timeouts, {
+        forever: options.forever,
+        unref: options.unref,
+        maxRetryTime: options.maxRetryTime
+      });
+      return new Promise(function(resolve3, reject) {
+        operation2.attempt(async (number) => {
+          try {
+            const result = await fn((err) => {
+              throw Object.assign(new Error("Retrying"), { code: "EPROMISERETRY", retried: err });
+            }, number, operation2);
+            return resolve3(result);
+          } catch (err) {
+            if (!isRetryError(err)) {
+              return reject(err);
+            }
+            if (!operation2.retry(err.retried || new Error())) {
+              return reject(err.retried);
+            }
+          }
+        });
+      });
+    };
+    module.exports = { promiseRetry };
+  }
+});
+
+// node_modules/tuf-js/dist/fetcher.js
+var require_fetcher = __commonJS({
+  "node_modules/tuf-js/dist/fetcher.js"(exports) {
+    "use strict";
+    var __importDefault = exports && exports.__importDefault || function(mod) {
+      return mod && mod.__esModule ? mod : { "default": mod };
+    };
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.DefaultFetcher = exports.BaseFetcher = void 0;
+    var debug_1 = __importDefault(require_src());
+    var fs_1 = __importDefault(__require("fs"));
+    var util_1 = __importDefault(__require("util"));
+    var error_1 = require_error2();
+    var tmpfile_1 = require_tmpfile();
+    var promise_retry_1 = require_lib2();
+    var log = (0, debug_1.default)("tuf:fetch");
+    var USER_AGENT_HEADER = "User-Agent";
+    var BaseFetcher2 = class {
+      // Download file from given URL. The file is downloaded to a temporary
+      // location and then passed to the given handler. The handler is responsible
+      // for moving the file to its final location. The temporary file is deleted
+      // after the handler returns.
+      async downloadFile(url, maxLength, handler2) {
+        return (0, tmpfile_1.withTempFile)(async (tmpFile) => {
+          const reader = await this.fetch(url);
+          let numberOfBytesReceived = 0;
+          const fileStream = fs_1.default.createWriteStream(tmpFile);
+          const streamReader = reader.getReader();
+          try {
+            while (true) {
+              const { done, value: chunk } = await streamReader.read();
+              if (done) {
+                break;
+              }
+              numberOfBytesReceived += chunk.length;
+              if (numberOfBytesReceived > maxLength) {
+                throw new error_1.DownloadLengthMismatchError("Max length reached");
+              }
+              await writeBufferToStream(fileStream, Buffer.from(chunk));
+            }
+          } finally {
+            streamReader.releaseLock();
+            await util_1.default.promisify(fileStream.close).bind(fileStream)();
+          }
+          return handler2(tmpFile);
+        });
+      }
+      // Download bytes from given URL.
+      async downloadBytes(url, maxLength) {
+        return this.downloadFile(url, maxLength, async (file2) => {
+          const stream = fs_1.default.createReadStream(file2);
+          const chunks2 = [];
+          for await (const chunk of stream) {
+            chunks2.push(chunk);
+          }
+          return Buffer.concat(chunks2);
+        });
+      }
+    };
+    exports.BaseFetcher = BaseFetcher2;
+    var DefaultFetcher = class extends BaseFetcher2 {
+      userAgent;
+      timeout;
+      retry;
+      constructor(options = {}) {
+        super();
+        this.userAgent = options.userAgent;
+        this.timeout = options.timeout;
+        if (options.retry === true) {
+          this.retry = { forever: true };
+        } else if (options.retry === false || options.retry === void 0) {
+          this.retry = void 0;
+        } else if (typeof options.retry === "number") {
+          if (options.retry < 0) {
+            throw new Error("Retry count must be non-negative number");
+          }
+          this.retry = { retries: options.retry };
+        } else {
+          this.retry = options.retry;
+        }
+      }
+      async fetch(url) {
+        const shouldRetry = this.retry !== void 0;
+        return (0, promise_retry_1.promiseRetry)(async (retry, number) => {
+          log("GET %s (attempt %d)", url, number);
+          let response;
+          try {
+            response = await fetch(url, {
+              headers: {
+                [USER_AGENT_HEADER]: this.userAgent || ""
+              },
+              signal: this.timeout ? AbortSignal.timeout(this.timeout) : void 0
+            });
+          } catch (error3) {
+            const err = error3 instanceof Error ? error3 : new Error(String(error3));
+            if (shouldRetry) {
+              return retry(err);
+            }
+            throw err;
+          }
+          if (!response.ok || !response.body) {
+            const err = new error_1.DownloadHTTPError("Failed to download", response.status);
+            if (shouldRetry && response.status >= 500 && response.status < 600) {
+              return retry(err);
+            }
+            throw err;
+          }
+          return response.body;
+        }, this.retry);
+      }
+    };
+    exports.DefaultFetcher = DefaultFetcher;
+    var writeBufferToStream = async (stream, buffer) => {
+      return new Promise((resolve3, reject) => {
+        stream.write(buffer, (err) => {
+          if (err) {
+            reject(err);
+          }
+          resolve3(true);
+        });
+      });
+    };
+  }
+});
+
+// node_modules/tuf-js/package.json
+var require_package = __commonJS({
+  "node_modules/tuf-js/package.json"(exports, module) {
+    module.exports = {
+      name: "tuf-js",
+      version: "5.0.1",
+      description: "JavaScript implementation of The Update Framework (TUF)",
+      main: "dist/index.js",
+      types: "dist/index.d.ts",
+      scripts: {
+        build: "tsc --build tsconfig.build.json",
+        clean: "rm -rf dist && rm tsconfig.build.tsbuildinfo",
+        test: "jest"
+      },
+      repository: {
+        type: "git",
+        url: "git+https://github.com/theupdateframework/tuf-js.git"
+      },
+      files: [
+        "dist"
+      ],
+      keywords: [
+        "tuf",
+        "security",
+        "update"
+      ],
+      author: "bdehamer@github.com",
+      license: "MIT",
+      bugs: {
+        url: "https://github.com/theupdateframework/tuf-js/issues"
+      },
+      homepage: "https://github.com/theupdateframework/tuf-js/tree/main/packages/client#readme",
+      devDependencies: {
+        "@tufjs/repo-mock": "4.0.2",
+        "@types/debug": "^4.1.13",
+        "@types/retry": "^0.12.5"
+      },
+      dependencies: {
+        "@tufjs/models": "4.1.1",
+        debug: "^4.4.3",
+        "@gar/promise-retry": "^1.0.3"
+      },
+      engines: {
+        node: "^20.17.0 || >=22.9.0"
+      }
+    };
+  }
+});
+
+// node_modules/tuf-js/dist/config.js
+var require_config = __commonJS({
+  "node_modules/tuf-js/dist/config.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.defaultConfig = void 0;
+    exports.defaultConfig = {
+      maxRootRotations: 256,
+      maxDelegations: 32,
+      rootMaxLength: 512e3,
+      //bytes
+      timestampMaxLength: 16384,
+      // bytes
+      snapshotMaxLength: 2e6,
+      // bytes
+      targetsMaxLength: 5e6,
+      // bytes
+      prefixTargetsWithHash: true,
+      fetchTimeout: 1e5,
+      // milliseconds
+      fetchRetries: void 0,
+      fetchRetry: 2,
+      userAgent: ""
+    };
+  }
+});
+
+// node_modules/tuf-js/dist/store.js
+var require_store = __commonJS({
+  "node_modules/tuf-js/dist/store.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.TrustedMetadataStore = void 0;
+    var models_1 = require_dist3();
+    var error_1 = require_error2();
+    var TrustedMetadataStore = class {
+      trustedSet = {};
+      referenceTime;
+      constructor(rootData) {
+        this.referenceTime = /* @__PURE__ */ new Date();
+        this.loadTrustedRoot(rootData);
+      }
+      get root() {
+        if (!this.trustedSet.root) {
+          throw new ReferenceError("No trusted root metadata");
+        }
+        return this.trustedSet.root;
+      }
+      get timestamp() {
+        return this.trustedSet.timestamp;
+      }
+      get snapshot() {
+        return this.trustedSet.snapshot;
+      }
+      get targets() {
+        return this.trustedSet.targets;
+      }
+      getRole(name) {
+        return this.trustedSet[name];
+      }
+      updateRoot(bytesBuffer) {
+        const data = JSON.parse(bytesBuffer.toString("utf8"));
+        const newRoot = models_1.Metadata.fromJSON(models_1.MetadataKind.Root, data);
+        if (newRoot.signed.type != models_1.MetadataKind.Root) {
+          throw new error_1.RepositoryError(`Expected 'root', got ${newRoot.signed.type}`);
+        }
+        this.root.verifyDelegate(models_1.MetadataKind.Root, newRoot);
+        if (newRoot.signed.version != this.root.signed.version + 1) {
+          throw new error_1.BadVersionError(`Expected version ${this.root.signed.version + 1}, got ${newRoot.signed.version}`);
+        }
+        newRoot.verifyDelegate(models_1.MetadataKind.Root, newRoot);
+        this.trustedSet.root = newRoot;
+        return newRoot;
+      }
+      updateTimestamp(bytesBuffer) {
+        if (this.snapshot) {
+          throw new error_1.RuntimeError("Cannot update timestamp after snapshot");
+        }
+        if (this.root.signed.isExpired(this.referenceTime)) {
+          throw new error_1.ExpiredMetadataError("Final root.json is expired");
+        }
+        const data = JSON.parse(bytesBuffer.toString("utf8"));
+        const newTimestamp = models_1.Metadata.fromJSON(models_1.MetadataKind.Timestamp, data);
+        if (newTimestamp.signed.type != models_1.MetadataKind.Timestamp) {
+          throw new error_1.RepositoryError(`Expected 'timestamp', got ${newTimestamp.signed.type}`);
+        }
+        this.root.verifyDelegate(models_1.MetadataKind.Timestamp, newTimestamp);
+        if (this.timestamp) {
+          if (newTimestamp.signed.version < this.timestamp.signed.version) {
+            throw new error_1.BadVersionError(`New timestamp version ${newTimestamp.signed.version} is less than current version ${this.timestamp.signed.version}`);
+          }
+          if (newTimestamp.signed.version === this.timestamp.signed.version) {
+            throw new error_1.EqualVersionError(`New timestamp version ${newTimestamp.signed.version} is equal to current version ${this.timestamp.signed.version}`);
+          }
+          const snapshotMeta = this.timestamp.signed.snapshotMeta;
+          const newSnapshotMeta = newTimestamp.signed.snapshotMeta;
+          if (newSnapshotMeta.version < snapshotMeta.version) {
+            throw new error_1.BadVersionError(`New snapshot version ${newSnapshotMeta.version} is less than current version ${snapshotMeta.version}`);
+          }
+        }
+        this.trustedSet.timestamp = newTimestamp;
+        this.checkFinalTimestamp();
+        return newTimestamp;
+      }
+      updateSnapshot(bytesBuffer, trusted = false) {
+        if (!this.timestamp) {
+          throw new error_1.RuntimeError("Cannot update snapshot before timestamp");
+        }
+        if (this.targets) {
+          throw new error_1.RuntimeError("Cannot update snapshot after targets");
+        }
+        this.checkFinalTimestamp();
+        const snapshotMeta = this.timestamp.signed.snapshotMeta;
+        if (!trusted) {
+          snapshotMeta.verify(bytesBuffer);
+        }
+        const data = JSON.parse(bytesBuffer.toString("utf8"));
+        const newSnapshot = models_1.Metadata.fromJSON(models_1.MetadataKind.Snapshot, data);
+        if (newSnapshot.signed.type != models_1.MetadataKind.Snapshot) {
+          throw new error_1.RepositoryError(`Expected 'snapshot', got ${newSnapshot.signed.type}`);
+        }
+        this.root.verifyDelegate(models_1.MetadataKind.Snapshot, newSnapshot);
+        if (this.snapshot) {
+          Object.entries(this.snapshot.signed.meta).forEach(([fileName, fileInfo]) => {
+            const newFileInfo = newSnapshot.signed.meta[fileName];
+            if (!newFileInfo) {
+              throw new error_1.RepositoryError(`Missing file ${fileName} in new snapshot`);
+            }
+            if (newFileInfo.version < fileInfo.version) {
+              throw new error_1.BadVersionError(`New version ${newFileInfo.version} of ${fileName} is less than current version ${fileInfo.version}`);
+            }
+          });
+        }
+        this.trustedSet.snapshot = newSnapshot;
+        this.checkFinalSnapsnot();
+        return newSnapshot;
+      }
+      updateDelegatedTargets(bytesBuffer, roleName, delegatorName2) {
+        if (!this.snapshot) {
+          throw new error_1.RuntimeError("Cannot update delegated targets before snapshot");
+        }
+        this.checkFinalSnapsnot();
+        const delegator = this.trustedSet[delegatorName2];
+        if (!delegator) {
+          throw new error_1.RuntimeError(`No trusted ${delegatorName2} metadata`);
+        }
+        const meta = this.snapshot.signed.meta?.[`${roleName}.json`];
+        if (!meta) {
+          throw new error_1.RepositoryError(`Missing ${roleName}.json in snapshot`);
+        }
+        meta.verify(bytesBuffer);
+        const data = JSON.parse(bytesBuffer.toString("utf8"));
+        const newDelegate = models_1.Metadata.fromJSON(models_1.MetadataKind.Targets, data);
+        if (newDelegate.signed.type != models_1.MetadataKind.Targets) {
+          throw new error_1.RepositoryError(`Expected 'targets', got ${newDelegate.signed.type}`);
+        }
+        delegator.verifyDelegate(roleName, newDelegate);
+        const version = newDelegate.signed.version;
+        if (version != meta.version) {
+          throw new error_1.BadVersionError(`Version ${version} of ${roleName} does not match snapshot version ${meta.version}`);
+        }
+        if (newDelegate.signed.isExpired(this.referenceTime)) {
+          throw new error_1.ExpiredMetadataError(`${roleName}.json is expired`);
+        }
+        this.trustedSet[roleName] = newDelegate;
+      }
+      // Verifies and loads data as trusted root metadata.
+      // Note that an expired initial root is still considered valid.
+      loadTrustedRoot(bytesBuffer) {
+        const data = JSON.parse(bytesBuffer.toString("utf8"));
+        const root5 = models_1.Metadata.fromJSON(models_1.MetadataKind.Root, data);
+        if (root5.signed.type != models_1.MetadataKind.Root) {
+          throw new error_1.RepositoryError(`Expected 'root', got ${root5.signed.type}`);
+        }
+        root5.verifyDelegate(models_1.MetadataKind.Root, root5);
+        this.trustedSet["root"] = root5;
+      }
+      checkFinalTimestamp() {
+        if (!this.timestamp) {
+          throw new ReferenceError("No trusted timestamp metadata");
+        }
+        if (this.timestamp.signed.isExpired(this.referenceTime)) {
+          throw new error_1.ExpiredMetadataError("Final timestamp.json is expired");
+        }
+      }
+      checkFinalSnapsnot() {
+        if (!this.snapshot) {
+          throw new ReferenceError("No trusted snapshot metadata");
+        }
+        if (!this.timestamp) {
+          throw new ReferenceError("No trusted timestamp metadata");
+        }
+        if (this.snapshot.signed.isExpired(this.referenceTime)) {
+          throw new error_1.ExpiredMetadataError("snapshot.json is expired");
+        }
+        const snapshotMeta = this.timestamp.signed.snapshotMeta;
+        if (this.snapshot.signed.version !== snapshotMeta.version) {
+          throw new error_1.BadVersionError("Snapshot version doesn't match timestamp");
+        }
+      }
+    };
+    exports.TrustedMetadataStore = TrustedMetadataStore;
+  }
+});
+
+// node_modules/tuf-js/dist/utils/url.js
+var require_url = __commonJS({
+  "node_modules/tuf-js/dist/utils/url.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.join = join13;
+    var url_1 = __require("url");
+    function join13(base, path) {
+      return new url_1.URL(ensureTrailingSlash(base) + removeLeadingSlash(path)).toString();
+    }
+    function ensureTrailingSlash(path) {
+      return path.endsWith("/") ? path : path + "/";
+    }
+    function removeLeadingSlash(path) {
+      return path.startsWith("/") ? path.slice(1) : path;
+    }
+  }
+});
+
+// node_modules/tuf-js/dist/updater.js
+var require_updater = __commonJS({
+  "node_modules/tuf-js/dist/updater.js"(exports) {
+    "use strict";
+    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o4, m3, k6, k22) {
+      if (k22 === void 0) k22 = k6;
+      var desc = Object.getOwnPropertyDescriptor(m3, k6);
+      if (!desc || ("get" in desc ? !m3.__esModule : desc.writable || desc.configurable)) {
+        desc = { enumerable: true, get: function() {
+          return m3[k6];
+        } };
+      }
+      Object.defineProperty(o4, k22, desc);
+    }) : (function(o4, m3, k6, k22) {
+      if (k22 === void 0) k22 = k6;
+      o4[k22] = m3[k6];
+    }));
+    var __setModuleDefault = exports && exports.__setModuleDefault || (Object.create ? (function(o4, v) {
+      Object.defineProperty(o4, "default", { enumerable: true, value: v });
+    }) : function(o4, v) {
+      o4["default"] = v;
+    });
+    var __importStar = exports && exports.__importStar || /* @__PURE__ */ (function() {
+      var ownKeys = function(o4) {
+        ownKeys = Object.getOwnPropertyNames || function(o5) {
+          var ar = [];
+          for (var k6 in o5) if (Object.prototype.hasOwnProperty.call(o5, k6)) ar[ar.length] = k6;
+          return ar;
+        };
+        return ownKeys(o4);
+      };
+      return function(mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) {
+          for (var k6 = ownKeys(mod), i6 = 0; i6 < k6.length; i6++) if (k6[i6] !== "default") __createBinding(result, mod, k6[i6]);
+        }
+        __setModuleDefault(result, mod);
+        return result;
+      };
+    })();
+    var __importDefault = exports && exports.__importDefault || function(mod) {
+      return mod && mod.__esModule ? mod : { "default": mod };
+    };
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.Updater = void 0;
+    var models_1 = require_dist3();
+    var debug_1 = __importDefault(require_src());
+    var fs3 = __importStar(__require("fs"));
+    var path = __importStar(__require("path"));
+    var package_json_1 = require_package();
+    var config_1 = require_config();
+    var error_1 = require_error2();
+    var fetcher_1 = require_fetcher();
+    var store_1 = require_store();
+    var url = __importStar(require_url());
+    var log = (0, debug_1.default)("tuf:cache");
+    var Updater = class {
+      dir;
+      metadataBaseUrl;
+      targetDir;
+      targetBaseUrl;
+      forceCache;
+      trustedSet;
+      config;
+      fetcher;
+      constructor(options) {
+        const { metadataDir, metadataBaseUrl, targetDir, targetBaseUrl, fetcher, config } = options;
+        this.dir = metadataDir;
+        this.metadataBaseUrl = metadataBaseUrl;
+        this.targetDir = targetDir;
+        this.targetBaseUrl = targetBaseUrl;
+        this.forceCache = options.forceCache ?? false;
+        const data = this.loadLocalMetadata(models_1.MetadataKind.Root);
+        this.trustedSet = new store_1.TrustedMetadataStore(data);
+        this.config = { ...config_1.defaultConfig, ...config };
+        const userAgent2 = config?.userAgent ? `${config.userAgent} tuf-js/${package_json_1.version}` : `tuf-js/${package_json_1.version}`;
+        this.fetcher = fetcher || new fetcher_1.DefaultFetcher({
+          userAgent: userAgent2,
+          timeout: this.config.fetchTimeout,
+          retry: this.config.fetchRetries ?? this.config.fetchRetry
+        });
+      }
+      // refresh and load the metadata before downloading the target
+      // refresh should be called once after the client is initialized
+      async refresh() {
+        if (this.forceCache) {
+          try {
+            await this.loadTimestamp({ checkRemote: false });
+          } catch (error3) {
+            await this.loadRoot();
+            await this.loadTimestamp();
+          }
+        } else {
+          await this.loadRoot();
+          await this.loadTimestamp();
+        }
+        await this.loadSnapshot();
+        await this.loadTargets(models_1.MetadataKind.Targets, models_1.MetadataKind.Root);
+      }
+      // Returns the TargetFile instance with information for the given target path.
+      //
+      // Implicitly calls refresh if it hasn't already been called.
+      async getTargetInfo(targetPath) {
+        if (!this.trustedSet.targets) {
+          await this.refresh();
+        }
+        return this.preorderDepthFirstWalk(targetPath);
+      }
+      async downloadTarget(targetInfo, filePath, targetBaseUrl) {
+        const targetPath = filePath || this.generateTargetPath(targetInfo);
+        if (!targetBaseUrl) {
+          if (!this.targetBaseUrl) {
+            throw new error_1.ValueError("Target base URL not set");
+          }
+          targetBaseUrl = this.targetBaseUrl;
+        }
+        let targetFilePath = targetInfo.path;
+        const consistentSnapshot = this.trustedSet.root.signed.consistentSnapshot;
+        if (consistentSnapshot && this.config.prefixTargetsWithHash) {
+          const hashes = Object.values(targetInfo.hashes);
+          const { dir, base } = path.parse(targetFilePath);
+          const filename = `${hashes[0]}.${base}`;
+          targetFilePath = dir ? `${dir}/${filename}` : filename;
+        }
+        const targetUrl = url.join(targetBaseUrl, targetFilePath);
+        await this.fetcher.downloadFile(targetUrl, targetInfo.length, async (fileName) => {
+          await targetInfo.verify(fs3.createReadStream(fileName));
+          log("WRITE %s", targetPath);
+          fs3.copyFileSync(fileName, targetPath);
+        });
+        return targetPath;
+      }
+      async findCachedTarget(targetInfo, filePath) {
+        if (!filePath) {
+          filePath = this.generateTargetPath(targetInfo);
+        }
+        try {
+          if (fs3.existsSync(filePath)) {
+            await targetInfo.verify(fs3.createReadStream(filePath));
+            return filePath;
+          }
+        } catch (error3) {
+          return;
+        }
+        return;
+      }
+      loadLocalMetadata(fileName) {
+        const filePath = path.join(this.dir, `${fileName}.json`);
+        log("READ %s", filePath);
+        return fs3.readFileSync(filePath);
+      }
+      // Sequentially load and persist on local disk every newer root metadata
+      // version available on the remote.
+      // Client workflow 5.3: update root role
+      async loadRoot() {
+        const rootVersion = this.trustedSet.root.signed.version;
+        const lowerBound = rootVersion + 1;
+        const upperBound = lowerBound + this.config.maxRootRotations;
+        for (let version = lowerBound; version < upperBound; version++) {
+          const rootUrl = url.join(this.metadataBaseUrl, `${version}.root.json`);
+          try {
+            const bytesData = await this.fetcher.downloadBytes(rootUrl, this.config.rootMaxLength);
+            this.trustedSet.updateRoot(bytesData);
+            this.persistMetadata(models_1.MetadataKind.Root, bytesData);
+          } catch (error3) {
+            if (error3 instanceof error_1.DownloadHTTPError) {
+              if ([403, 404].includes(error3.statusCode)) {
+                break;
+              }
+            }
+            throw error3;
+          }
+        }
+      }
+      // Load local and remote timestamp metadata.
+      // Client workflow 5.4: update timestamp role
+      async loadTimestamp({ checkRemote } = { checkRemote: true }) {
+        try {
+          const data = this.loadLocalMetadata(models_1.MetadataKind.Timestamp);
+          this.trustedSet.updateTimestamp(data);
+          if (!checkRemote) {
+            return;
+          }
+        } catch (error3) {
+        }
+        const timestampUrl = url.join(this.metadataBaseUrl, "timestamp.json");
+        const bytesData = await this.fetcher.downloadBytes(timestampUrl, this.config.timestampMaxLength);
+        try {
+          this.trustedSet.updateTimestamp(bytesData);
+        } catch (error3) {
+          if (error3 instanceof error_1.EqualVersionError) {
+            return;
+          }
+          throw error3;
+        }
+        this.persistMetadata(models_1.MetadataKind.Timestamp, bytesData);
+      }
+      // Load local and remote snapshot metadata.
+      // Client workflow 5.5: update snapshot role
+      async loadSnapshot() {
+        try {
+          const data = this.loadLocalMetadata(models_1.MetadataKind.Snapshot);
+          this.trustedSet.updateSnapshot(data, true);
+        } catch (error3) {
+          if (!this.trustedSet.timestamp) {
+            throw new ReferenceError("No timestamp metadata", { cause: error3 });
+          }
+          const snapshotMeta = this.trustedSet.timestamp.signed.snapshotMeta;
+          const maxLength = snapshotMeta.length || this.config.snapshotMaxLength;
+          const version = this.trustedSet.root.signed.consistentSnapshot ? snapshotMeta.version : void 0;
+          const snapshotUrl = url.join(this.metadataBaseUrl, version ? `${version}.snapshot.json` : "snapshot.json");
+          try {
+            const bytesData = await this.fetcher.downloadBytes(snapshotUrl, maxLength);
+            this.trustedSet.updateSnapshot(bytesData);
+            this.persistMetadata(models_1.MetadataKind.Snapshot, bytesData);
+          } catch (error4) {
+            throw new error_1.RuntimeError(`Unable to load snapshot metadata error ${error4}`);
+          }
+        }
+      }
+      // Load local and remote targets metadata.
+      // Client workflow 5.6: update targets role
+      async loadTargets(role, parentRole) {
+        if (this.trustedSet.getRole(role)) {
+          return this.trustedSet.getRole(role);
+        }
+        try {
+          const buffer = this.loadLocalMetadata(role);
+          this.trustedSet.updateDelegatedTargets(buffer, role, parentRole);
+        } catch (error3) {
+          if (!this.trustedSet.snapshot) {
+            throw new ReferenceError("No snapshot metadata", { cause: error3 });
+          }
+          const metaInfo = this.trustedSet.snapshot.signed.meta[`${role}.json`];
+          const maxLength = metaInfo.length || this.config.targetsMaxLength;
+          const version = this.trustedSet.root.signed.consistentSnapshot ? metaInfo.version : void 0;
+          const encodedRole = encodeURIComponent(role);
+          const metadataUrl = url.join(this.metadataBaseUrl, version ? `${version}.${encodedRole}.json` : `${encodedRole}.json`);
+          try {
+            const bytesData = await this.fetcher.downloadBytes(metadataUrl, maxLength);
+            this.trustedSet.updateDelegatedTargets(bytesData, role, parentRole);
+            this.persistMetadata(role, bytesData);
+          } catch (error4) {
+            throw new error_1.RuntimeError(`Unable to load targets error ${error4}`);
+          }
+        }
+        return this.trustedSet.getRole(role);
+      }
+      async preorderDepthFirstWalk(targetPath) {
+        const delegationsToVisit = [
+          {
+            roleName: models_1.MetadataKind.Targets,
+            parentRoleName: models_1.MetadataKind.Root
+          }
+        ];
+        const visitedRoleNames = /* @__PURE__ */ new Set();
+        while (visitedRoleNames.size <= this.config.maxDelegations && delegationsToVisit.length > 0) {
+          const { roleName, parentRoleName } = delegationsToVisit.pop();
+          if (visitedRoleNames.has(roleName)) {
+            continue;
+          }
+          const targets = (await this.loadTargets(roleName, parentRoleName))?.signed;
+          if (!targets) {
+            continue;
+          }
+          const target = targets.targets?.[targetPath];
+          if (target) {
+            return target;
+          }
+          visitedRoleNames.add(roleName);
+          if (targets.delegations) {
+            const childRolesToVisit = [];
+            const rolesForTarget = targets.delegations.rolesForTarget(targetPath);
+            for (const { role: childName, terminating } of rolesForTarget) {
+              childRolesToVisit.push({
+                roleName: childName,
+                parentRoleName: roleName
+              });
+              if (terminating) {
+                delegationsToVisit.splice(0);
+                break;
+              }
+            }
+            childRolesToVisit.reverse();
+            delegationsToVisit.push(...childRolesToVisit);
+          }
+        }
+        return;
+      }
+      generateTargetPath(targetInfo) {
+        if (!this.targetDir) {
+          throw new error_1.ValueError("Target directory not set");
+        }
+        const filePath = encodeURIComponent(targetInfo.path);
+        return path.join(this.targetDir, filePath);
+      }
+      persistMetadata(metaDataName, bytesData) {
+        const encodedName = encodeURIComponent(metaDataName);
+        try {
+          const filePath = path.join(this.dir, `${encodedName}.json`);
+          log("WRITE %s", filePath);
+          fs3.writeFileSync(filePath, bytesData.toString("utf8"));
+        } catch (error3) {
+          throw new error_1.PersistError(`Failed to persist metadata ${encodedName} error: ${error3}`);
+        }
+      }
+    };
+    exports.Updater = Updater;
+  }
+});
+
+// node_modules/tuf-js/dist/index.js
+var require_dist4 = __commonJS({
+  "node_modules/tuf-js/dist/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.Updater = exports.BaseFetcher = exports.TargetFile = void 0;
+    var models_1 = require_dist3();
+    Object.defineProperty(exports, "TargetFile", { enumerable: true, get: function() {
+      return models_1.TargetFile;
+    } });
+    var fetcher_1 = require_fetcher();
+    Object.defineProperty(exports, "BaseFetcher", { enumerable: true, get: function() {
+      return fetcher_1.BaseFetcher;
+    } });
+    var updater_1 = require_updater();
+    Object.defineProperty(exports, "Updater", { enumerable: true, get: function() {
+      return updater_1.Updater;
+    } });
+  }
+});
+
 // node_modules/@actions/github/node_modules/@actions/http-client/lib/proxy.js
 var require_proxy = __commonJS({
   "node_modules/@actions/github/node_modules/@actions/http-client/lib/proxy.js"(exports) {
@@ -57201,7 +58181,7 @@ var require_proxy = __commonJS({
 });
 
 // node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var require_lib2 = __commonJS({
+var require_lib3 = __commonJS({
   "node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o4, m3, k6, k22) {
@@ -57243,11 +58223,11 @@ var require_lib2 = __commonJS({
     })();
     var __awaiter3 = exports && exports.__awaiter || function(thisArg, _arguments, P2, generator) {
       function adopt(value) {
-        return value instanceof P2 ? value : new P2(function(resolve2) {
-          resolve2(value);
+        return value instanceof P2 ? value : new P2(function(resolve3) {
+          resolve3(value);
         });
       }
-      return new (P2 || (P2 = Promise))(function(resolve2, reject) {
+      return new (P2 || (P2 = Promise))(function(resolve3, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -57263,7 +58243,7 @@ var require_lib2 = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -57273,7 +58253,7 @@ var require_lib2 = __commonJS({
     exports.getProxyUrl = getProxyUrl2;
     exports.isHttps = isHttps;
     var http = __importStar(__require("http"));
-    var https = __importStar(__require("https"));
+    var https2 = __importStar(__require("https"));
     var pm = __importStar(require_proxy());
     var tunnel2 = __importStar(require_tunnel2());
     var undici_1 = require_undici();
@@ -57350,26 +58330,26 @@ var require_lib2 = __commonJS({
       }
       readBody() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve2) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve3) => __awaiter3(this, void 0, void 0, function* () {
             let output = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output = Buffer.concat([output, chunk]);
             });
             this.message.on("end", () => {
-              resolve2(output.toString());
+              resolve3(output.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve2) => __awaiter3(this, void 0, void 0, function* () {
-            const chunks = [];
+          return new Promise((resolve3) => __awaiter3(this, void 0, void 0, function* () {
+            const chunks2 = [];
             this.message.on("data", (chunk) => {
-              chunks.push(chunk);
+              chunks2.push(chunk);
             });
             this.message.on("end", () => {
-              resolve2(Buffer.concat(chunks));
+              resolve3(Buffer.concat(chunks2));
             });
           }));
         });
@@ -57577,14 +58557,14 @@ var require_lib2 = __commonJS({
        */
       requestRaw(info2, data) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             function callbackForResult(err, res) {
               if (err) {
                 reject(err);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve2(res);
+                resolve3(res);
               }
             }
             this.requestRawWithCallback(info2, data, callbackForResult);
@@ -57662,7 +58642,7 @@ var require_lib2 = __commonJS({
         const info2 = {};
         info2.parsedUrl = requestUrl;
         const usingSsl = info2.parsedUrl.protocol === "https:";
-        info2.httpModule = usingSsl ? https : http;
+        info2.httpModule = usingSsl ? https2 : http;
         const defaultPort = usingSsl ? 443 : 80;
         info2.options = {};
         info2.options.host = info2.parsedUrl.hostname;
@@ -57785,7 +58765,7 @@ var require_lib2 = __commonJS({
         }
         if (!agent) {
           const options = { keepAlive: this._keepAlive, maxSockets };
-          agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+          agent = usingSsl ? new https2.Agent(options) : new http.Agent(options);
           this._agent = agent;
         }
         if (usingSsl && this._ignoreSslError) {
@@ -57828,12 +58808,12 @@ var require_lib2 = __commonJS({
         return __awaiter3(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
           const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve2) => setTimeout(() => resolve2(), ms));
+          return new Promise((resolve3) => setTimeout(() => resolve3(), ms));
         });
       }
       _processResponse(res, options) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve2, reject) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve3, reject) => __awaiter3(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -57841,7 +58821,7 @@ var require_lib2 = __commonJS({
               headers: {}
             };
             if (statusCode === HttpCodes2.NotFound) {
-              resolve2(response);
+              resolve3(response);
             }
             function dateTimeDeserializer(key, value) {
               if (typeof value === "string") {
@@ -57880,7 +58860,7 @@ var require_lib2 = __commonJS({
               err.result = response.result;
               reject(err);
             } else {
-              resolve2(response);
+              resolve3(response);
             }
           }));
         });
@@ -57892,7 +58872,7 @@ var require_lib2 = __commonJS({
 });
 
 // node_modules/@octokit/request/node_modules/content-type/dist/index.js
-var require_dist4 = __commonJS({
+var require_dist5 = __commonJS({
   "node_modules/@octokit/request/node_modules/content-type/dist/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
@@ -58029,6 +59009,9 @@ var require_dist4 = __commonJS({
     }
   }
 });
+
+// actions/online-sign/src/main.ts
+import { homedir as homedir2 } from "node:os";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -58192,11 +59175,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P2 ? value : new P2(function(resolve2) {
-      resolve2(value);
+    return value instanceof P2 ? value : new P2(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P2 || (P2 = Promise))(function(resolve2, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -58212,7 +59195,7 @@ var __awaiter = function(thisArg, _arguments, P2, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -58506,6 +59489,17 @@ function getInput(name, options) {
   }
   return val.trim();
 }
+function getBooleanInput(name, options) {
+  const trueValue = ["true", "True", "TRUE"];
+  const falseValue = ["false", "False", "FALSE"];
+  const val = getInput(name, options);
+  if (trueValue.includes(val))
+    return true;
+  if (falseValue.includes(val))
+    return false;
+  throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}
+Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
 function setOutput(name, value) {
   const filePath = process.env["GITHUB_OUTPUT"] || "";
   if (filePath) {
@@ -58520,6 +59514,9 @@ function setFailed(message) {
 }
 function error(message, properties = {}) {
   issueCommand("error", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+function warning(message, properties = {}) {
+  issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 function info(message) {
   process.stdout.write(message + os4.EOL);
@@ -64962,6 +65959,7 @@ import { existsSync as existsSync6, readFileSync as readFileSync3, readdirSync }
 import { join as join7 } from "node:path";
 
 // lib/util/fs.ts
+init_errors();
 import { randomBytes } from "node:crypto";
 import {
   chmodSync,
@@ -64975,7 +65973,7 @@ import {
   rmSync,
   writeFileSync
 } from "node:fs";
-init_errors();
+import { open as open2, rm as rm2, rename as rename2 } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join as join6, relative, resolve, sep as sep2 } from "node:path";
 function modeOf2(path) {
   try {
@@ -65050,6 +66048,23 @@ function writeInside(root5, rel, content, o4 = {}) {
     rmSync(temp, { force: true });
   }
   return path;
+}
+async function streamInside(root5, rel, write, o4 = {}) {
+  const path = prepare(root5, rel, o4.what ?? "directory", o4.parents);
+  const temp = tempFor(path);
+  const file2 = await open2(temp, "wx", o4.mode);
+  let result;
+  try {
+    result = await write(file2);
+    await file2.sync();
+  } catch (e5) {
+    await file2.close().catch(() => void 0);
+    await rm2(temp, { force: true });
+    throw e5;
+  }
+  await file2.close();
+  await rename2(temp, path);
+  return result;
 }
 function removeInside(root5, rel, what = "directory") {
   rmSync(pathInside(root5, rel, what), { force: true });
@@ -65228,6 +66243,2392 @@ async function onlineSignTask(t2, o4 = {}) {
   return res.written;
 }
 
+// actions/online-sign/src/main.ts
+init_errors();
+
+// lib/event/import-refresh.ts
+init_errors();
+
+// lib/client/oci-fetcher.ts
+var import_tuf_js = __toESM(require_dist4(), 1);
+var import_error = __toESM(require_error2(), 1);
+init_errors();
+import { mkdtemp, rm as rm3 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join as join11 } from "node:path";
+
+// lib/oci/digest.ts
+import { createHash as createHash10 } from "node:crypto";
+import { createReadStream as createReadStream2 } from "node:fs";
+var HEX_LENGTH = { sha256: 64, sha512: 128 };
+function parseDigest(digest2) {
+  const m3 = /^(sha256|sha512):([a-f0-9]+)$/.exec(digest2);
+  if (!m3 || m3[2].length !== HEX_LENGTH[m3[1]]) return void 0;
+  return { algorithm: m3[1], hex: m3[2] };
+}
+function isDigest(value) {
+  return parseDigest(value) !== void 0;
+}
+function digestOf(bytes, algorithm = "sha256") {
+  return `${algorithm}:${createHash10(algorithm).update(bytes).digest("hex")}`;
+}
+async function digestOfFile(path) {
+  const hash = createHash10("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream2(path)) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { digest: `sha256:${hash.digest("hex")}`, size };
+}
+var ContentCheckError = class extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.kind = kind;
+  }
+};
+var ContentVerifier = class {
+  constructor(expectedDigest, limits) {
+    this.expectedDigest = expectedDigest;
+    this.limits = limits;
+    const parsed = parseDigest(expectedDigest);
+    if (!parsed)
+      throw new ContentCheckError("digest-mismatch", `unsupported digest ${expectedDigest}`);
+    this.algorithm = parsed.algorithm;
+    this.expectedHex = parsed.hex;
+    this.hash = createHash10(parsed.algorithm);
+  }
+  hash;
+  expectedHex;
+  algorithm;
+  size = 0;
+  update(chunk) {
+    this.size += chunk.length;
+    const limit = Math.min(this.limits.maxSize, this.limits.expectedSize ?? Infinity);
+    if (this.size > limit) {
+      throw new ContentCheckError("too-large", `content exceeds ${limit} bytes`);
+    }
+    this.hash.update(chunk);
+  }
+  /** Throws unless the content seen so far is complete and matches. */
+  finish() {
+    const expected = this.limits.expectedSize;
+    if (expected !== void 0 && this.size !== expected) {
+      throw new ContentCheckError(
+        "digest-mismatch",
+        `size ${this.size} differs from expected ${expected}`
+      );
+    }
+    const actual = this.hash.digest("hex");
+    if (actual !== this.expectedHex) {
+      throw new ContentCheckError(
+        "digest-mismatch",
+        `content digest ${this.algorithm}:${actual} differs from ${this.expectedDigest}`
+      );
+    }
+  }
+};
+
+// lib/oci/errors.ts
+init_errors();
+function codeOf(kind) {
+  if (kind === "network" || kind === "timeout") return "network";
+  if (kind === "digest-mismatch") return "not-verified";
+  return "registry";
+}
+var OciError = class extends TufciError {
+  kind;
+  operation;
+  registry;
+  repository;
+  reference;
+  status;
+  codes;
+  constructor(kind, context3, detail, options) {
+    super(codeOf(kind), formatMessage(context3, detail), options);
+    this.name = "OciError";
+    this.kind = kind;
+    this.operation = context3.operation;
+    this.registry = context3.registry;
+    this.repository = context3.repository;
+    this.reference = context3.reference;
+    this.status = context3.status;
+    this.codes = context3.codes ?? [];
+  }
+};
+function formatMessage(c7, detail) {
+  let where = c7.registry ?? "";
+  if (c7.repository) where += (where ? "/" : "") + c7.repository;
+  if (c7.reference) where += (c7.reference.includes(":") ? "@" : ":") + c7.reference;
+  let msg = `${c7.operation}${where ? ` ${where}` : ""}`;
+  const why = [];
+  if (c7.status !== void 0) why.push(`HTTP ${c7.status}`);
+  if (c7.codes && c7.codes.length > 0) why.push(c7.codes.join(", "));
+  if (detail) why.push(detail);
+  if (why.length > 0) msg += `: ${why.join(" ")}`;
+  return msg;
+}
+function kindForStatus(status) {
+  if (status === 404) return "not-found";
+  if (status === 401) return "unauthorized";
+  if (status === 403) return "denied";
+  if (status === 412) return "precondition-failed";
+  if (status === 413) return "too-large";
+  return "http";
+}
+function parseErrorBody(text) {
+  try {
+    const body = JSON.parse(text);
+    const errors = Array.isArray(body.errors) ? body.errors : [];
+    const codes = errors.map((e5) => e5.code).filter((c7) => typeof c7 === "string");
+    const first2 = errors.find((e5) => typeof e5.message === "string");
+    const message = first2 ? String(first2.message).slice(0, 200) : void 0;
+    return { codes, message };
+  } catch {
+    return { codes: [] };
+  }
+}
+
+// lib/oci/media-types.ts
+var MEDIA_TYPE = {
+  imageManifest: "application/vnd.oci.image.manifest.v1+json",
+  imageIndex: "application/vnd.oci.image.index.v1+json",
+  imageConfig: "application/vnd.oci.image.config.v1+json",
+  emptyJson: "application/vnd.oci.empty.v1+json",
+  layoutHeader: "application/vnd.oci.layout.header.v1+json",
+  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+  dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json"
+};
+var MANIFEST_MEDIA_TYPES = [
+  MEDIA_TYPE.imageManifest,
+  MEDIA_TYPE.imageIndex,
+  MEDIA_TYPE.dockerManifest,
+  MEDIA_TYPE.dockerManifestList
+];
+function isIndexMediaType(mediaType) {
+  return mediaType === MEDIA_TYPE.imageIndex || mediaType === MEDIA_TYPE.dockerManifestList;
+}
+var REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
+var EMPTY_JSON = {
+  bytes: new TextEncoder().encode("{}"),
+  descriptor: {
+    mediaType: MEDIA_TYPE.emptyJson,
+    digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+    size: 2
+  }
+};
+function emptyIndex() {
+  return { schemaVersion: 2, mediaType: MEDIA_TYPE.imageIndex, manifests: [] };
+}
+
+// lib/oci/manifest.ts
+function parseManifest(bytes, context3) {
+  let value;
+  try {
+    value = JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch {
+    throw new OciError("invalid", context3, "manifest is not JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new OciError("invalid", context3, "manifest is not a JSON object");
+  }
+  const m3 = value;
+  if (m3.schemaVersion !== 2)
+    throw new OciError("invalid", context3, "manifest schemaVersion is not 2");
+  return m3;
+}
+function manifestMediaType(manifest, contentType) {
+  if (typeof manifest.mediaType === "string" && manifest.mediaType) return manifest.mediaType;
+  const header = contentType?.split(";")[0]?.trim();
+  if (header && MANIFEST_MEDIA_TYPES.includes(header)) return header;
+  return "manifests" in manifest ? MEDIA_TYPE.imageIndex : MEDIA_TYPE.imageManifest;
+}
+function encodeJson(value) {
+  return new TextEncoder().encode(JSON.stringify(value));
+}
+
+// lib/oci/reference.ts
+import { createHash as createHash11 } from "node:crypto";
+var TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+var COMPONENT = "[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*";
+var REPOSITORY = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
+var DOMAIN_PART = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+var HOST = new RegExp(
+  `^(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]{1,5})?$`
+);
+function isValidTag(tag) {
+  return TAG.test(tag);
+}
+function isValidRepository(name) {
+  return name.length <= 255 && REPOSITORY.test(name);
+}
+function parseReference(ref) {
+  const fail2 = (why) => {
+    throw new OciError(
+      "invalid",
+      { operation: "parse reference" },
+      `${JSON.stringify(ref)}: ${why}`
+    );
+  };
+  const slash = ref.indexOf("/");
+  if (slash <= 0) fail2("expected HOST/REPOSITORY[:TAG|@DIGEST]");
+  const registry = ref.slice(0, slash);
+  const looksLikeHost = /[.:]/.test(registry) || registry === "localhost" || registry.startsWith("[");
+  if (!looksLikeHost || !HOST.test(registry))
+    fail2(`${JSON.stringify(registry)} is not a registry host`);
+  let rest = ref.slice(slash + 1);
+  let digest2;
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    digest2 = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!parseDigest(digest2)) fail2(`${JSON.stringify(digest2)} is not a sha256/sha512 digest`);
+  }
+  let tag;
+  const colon = rest.lastIndexOf(":");
+  if (colon >= 0) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!isValidTag(tag)) fail2(`${JSON.stringify(tag)} is not a valid tag`);
+  }
+  if (!isValidRepository(rest)) fail2(`${JSON.stringify(rest)} is not a valid repository name`);
+  const out = { registry, repository: rest };
+  if (tag !== void 0) out.tag = tag;
+  if (digest2 !== void 0) out.digest = digest2;
+  return out;
+}
+function referrersTag(digest2) {
+  const parsed = parseDigest(digest2);
+  if (!parsed) {
+    throw new OciError("invalid", { operation: "referrers tag" }, `${digest2} is not a digest`);
+  }
+  return `${parsed.algorithm}-${parsed.hex}`.slice(0, 128);
+}
+var HASH_SUFFIX = /-[0-9a-f]{16}$/;
+var RESERVED = /^sha(256|512)-/;
+function tagForName(name) {
+  if (isValidTag(name) && !RESERVED.test(name) && !HASH_SUFFIX.test(name)) return name;
+  const h6 = createHash11("sha256").update(name, "utf8").digest("hex").slice(0, 16);
+  let base = name.replace(/[^a-zA-Z0-9_.-]/g, "_");
+  if (!/^[a-zA-Z0-9_]/.test(base) || RESERVED.test(base)) base = `_${base}`;
+  return `${base.slice(0, 111)}-${h6}`;
+}
+function isLoopbackHost(host) {
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.replace(/:\d+$/, "");
+  return name === "localhost" || name === "[::1]" || name === "::1" || /^127(\.\d{1,3}){3}$/.test(name);
+}
+
+// lib/oci/transport/auth.ts
+function parseChallenges(header) {
+  const out = [];
+  const token = /[A-Za-z0-9!#$%&'*+.^_`|~-]+/y;
+  const quoted = /"((?:[^"\\]|\\.)*)"/y;
+  const bare = /[^,\s]*/y;
+  let i6 = 0;
+  const read = (re) => {
+    re.lastIndex = i6;
+    const m3 = re.exec(header);
+    if (m3) i6 = re.lastIndex;
+    return m3;
+  };
+  while (i6 < header.length) {
+    while (i6 < header.length && /[\s,]/.test(header[i6])) i6++;
+    const name = read(token);
+    if (!name) break;
+    while (header[i6] === " ") i6++;
+    if (header[i6] !== "=") {
+      out.push({ scheme: name[0].toLowerCase(), params: {} });
+      continue;
+    }
+    i6++;
+    while (header[i6] === " ") i6++;
+    const q4 = read(quoted);
+    const value = q4 ? q4[1].replace(/\\(.)/g, "$1") : read(bare)?.[0] ?? "";
+    const current = out[out.length - 1];
+    if (current) current.params[name[0].toLowerCase()] = value;
+  }
+  return out;
+}
+var Authenticator = class {
+  constructor(registry, credentials, fetchToken, now) {
+    this.registry = registry;
+    this.credentials = credentials;
+    this.fetchToken = fetchToken;
+    this.now = now;
+  }
+  scheme = "none";
+  realm;
+  tokens = /* @__PURE__ */ new Map();
+  /** Token fetches under way, so parallel requests for one scope share one fetch. */
+  pending = /* @__PURE__ */ new Map();
+  /** The Authorization header for a request needing `scopes`, if the scheme is known yet. */
+  async authorization(scopes) {
+    if (this.scheme === "basic") return this.basic();
+    if (this.scheme !== "bearer") return void 0;
+    const cached = this.tokens.get(scopeKey(scopes));
+    if (cached && (cached.expiresAt === void 0 || !this.now || this.now() < cached.expiresAt)) {
+      return `Bearer ${cached.token}`;
+    }
+    return `Bearer ${await this.sharedToken(scopes, scopes)}`;
+  }
+  /** A new token for `scopes`, cached under `keyScopes`; one fetch at a time per key. */
+  sharedToken(keyScopes, scopes) {
+    const key = scopeKey(keyScopes);
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.newToken(keyScopes, scopes).finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+  /**
+   * Learns from a 401. Returns true when the request should be sent again with a new
+   * `authorization()`; false when nothing would change (no credentials, or they were refused).
+   */
+  async unauthorized(header, scopes, sent) {
+    const challenges = parseChallenges(header ?? "");
+    const bearer = challenges.find((c7) => c7.scheme === "bearer" && c7.params.realm);
+    if (bearer) {
+      this.scheme = "bearer";
+      this.realm = { realm: bearer.params.realm, service: bearer.params.service };
+      const asked = (bearer.params.scope ?? "").split(" ").filter(Boolean);
+      const key = scopeKey(scopes);
+      const cached = this.tokens.get(key);
+      if (this.pending.has(key)) await this.pending.get(key);
+      else if (!cached || sent === `Bearer ${cached.token}`) {
+        this.tokens.delete(key);
+        await this.sharedToken(scopes, [.../* @__PURE__ */ new Set([...scopes, ...asked])]);
+      }
+      return true;
+    }
+    if (challenges.some((c7) => c7.scheme === "basic") && this.credentials) {
+      if (sent?.startsWith("Basic ")) return false;
+      this.scheme = "basic";
+      return true;
+    }
+    return false;
+  }
+  basic() {
+    if (!this.credentials) return void 0;
+    const { username, password } = this.credentials;
+    return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+  }
+  async newToken(keyScopes, scopes) {
+    const { realm, service } = this.realm;
+    const context3 = { operation: "get bearer token", registry: this.registry };
+    let url;
+    try {
+      url = new URL(realm);
+    } catch {
+      throw new OciError("unauthorized", context3, "the registry named an invalid token realm");
+    }
+    if (service) url.searchParams.set("service", service);
+    for (const s2 of scopes) url.searchParams.append("scope", s2);
+    const headers = { accept: "application/json" };
+    const basic = this.basic();
+    if (basic) {
+      if (url.protocol !== "https:" && !isLoopbackHost(url.host)) {
+        throw new OciError(
+          "unauthorized",
+          context3,
+          `refusing to send credentials to ${url.origin}`
+        );
+      }
+      headers.authorization = basic;
+    }
+    const res = await this.fetchToken(url.toString(), headers);
+    if (res.status !== 200) {
+      throw new OciError("unauthorized", { ...context3, status: res.status }, `from ${url.origin}`);
+    }
+    let body;
+    try {
+      body = JSON.parse(res.text);
+    } catch {
+      throw new OciError("unauthorized", context3, `${url.origin} answered with no JSON`);
+    }
+    const token = typeof body.token === "string" ? body.token : body.access_token;
+    if (typeof token !== "string" || token === "") {
+      throw new OciError("unauthorized", context3, `${url.origin} answered with no token`);
+    }
+    const lifetime = typeof body.expires_in === "number" ? body.expires_in : 60;
+    const expiresAt = this.now ? this.now() + Math.max(lifetime - 10, 1) * 1e3 : void 0;
+    this.tokens.set(scopeKey(keyScopes), { token, expiresAt });
+    return token;
+  }
+};
+function scopeKey(scopes) {
+  return [...scopes].sort().join(" ");
+}
+
+// lib/oci/transport/body.ts
+import { dirname as dirname2, basename as basename2 } from "node:path";
+
+// lib/oci/transport/node-fetch.ts
+import { Agent, request as httpRequest } from "node:http";
+var IDLE_MS = 3e5;
+var DRAIN_LIMIT = 256 * 1024;
+var httpAgent = new Agent({ keepAlive: true });
+var httpsModule;
+function https() {
+  httpsModule ??= import("node:https").then((m3) => ({
+    request: m3.request,
+    agent: new m3.Agent({ keepAlive: true })
+  }));
+  return httpsModule;
+}
+var NodeBody = class {
+  constructor(message) {
+    this.message = message;
+  }
+  [Symbol.asyncIterator]() {
+    return this.message[Symbol.asyncIterator]();
+  }
+  async cancel() {
+    const m3 = this.message;
+    if (m3.readableEnded || m3.destroyed) return;
+    const length = Number(m3.headers["content-length"] ?? NaN);
+    if (m3.complete || Number.isFinite(length) && length <= DRAIN_LIMIT) {
+      const ended = new Promise((r6) => {
+        m3.once("end", r6);
+        m3.once("close", r6);
+      });
+      m3.resume();
+      await ended;
+    } else m3.destroy();
+  }
+};
+var NodeResponse = class {
+  status;
+  body;
+  headers;
+  constructor(message) {
+    this.status = message.statusCode ?? 0;
+    this.body = new NodeBody(message);
+    const raw = message.headers;
+    this.headers = {
+      get(name) {
+        const v = raw[name.toLowerCase()];
+        if (v === void 0) return null;
+        return Array.isArray(v) ? v.join(", ") : v;
+      }
+    };
+  }
+};
+var BODYLESS = /* @__PURE__ */ new Set(["GET", "HEAD"]);
+var nodeFetch = async (url, init) => {
+  let request2 = httpRequest;
+  let agent = httpAgent;
+  if (url.protocol === "https:") ({ request: request2, agent } = await https());
+  else if (url.protocol !== "http:") throw new TypeError(`${url.protocol} is not http(s)`);
+  const headers = { ...init.headers };
+  if (init.body !== void 0 || !BODYLESS.has(init.method))
+    headers["content-length"] = init.body?.length ?? 0;
+  return new Promise((resolve3, reject) => {
+    const req = request2(url, {
+      method: init.method,
+      headers,
+      agent,
+      timeout: IDLE_MS,
+      ...init.signal ? { signal: init.signal } : {}
+    });
+    req.once(
+      "timeout",
+      () => req.destroy(
+        Object.assign(new Error(`no data for ${IDLE_MS / 1e3} s`), { code: "ETIMEDOUT" })
+      )
+    );
+    req.once("response", (message) => {
+      message.on("error", () => void 0);
+      resolve3(new NodeResponse(message));
+    });
+    req.on("error", reject);
+    req.end(
+      init.body === void 0 ? void 0 : Buffer.from(init.body.buffer, init.body.byteOffset, init.body.byteLength)
+    );
+  });
+};
+
+// lib/oci/transport/retry-policy.ts
+var DEFAULT_RETRY_POLICY = {
+  maxAttempts: 5,
+  backoffMs: 250,
+  maxDelayMs: 3e4
+};
+function isRetryableStatus(status) {
+  return status === 429 || status >= 500 && status !== 501 && status !== 505;
+}
+function isNetworkError(error3) {
+  for (let e5 = error3, depth = 0; e5 && depth < 5; depth++) {
+    if (typeof e5 !== "object") return false;
+    const { message, code, cause } = e5;
+    if (e5 instanceof TypeError && (message === "fetch failed" || message === "terminated")) {
+      return true;
+    }
+    if (isNetworkCode(code)) return true;
+    if (e5 instanceof AggregateError && e5.errors.some(isNetworkError)) return true;
+    e5 = cause;
+  }
+  return false;
+}
+function retryDelay(policy, attempt, retryAfter, now) {
+  const backoff = policy.backoffMs * 2 ** (attempt - 1);
+  let delay2 = backoff;
+  if (retryAfter) {
+    const trimmed2 = retryAfter.trim();
+    if (/^\d+$/.test(trimmed2)) {
+      delay2 = Number(trimmed2) * 1e3;
+    } else if (now) {
+      const at = Date.parse(trimmed2);
+      if (!Number.isNaN(at)) delay2 = Math.max(0, at - now());
+    }
+  }
+  return Math.min(delay2, policy.maxDelayMs);
+}
+
+// lib/oci/transport/http.ts
+var REDIRECTS = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
+var MAX_REDIRECTS = 10;
+var defaultSleep = (ms) => new Promise((r6) => setTimeout(r6, ms));
+var HttpTransport = class {
+  constructor(origin, options = {}) {
+    this.origin = origin;
+    this.options = options;
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.fetchFn = options.fetch ?? nodeFetch;
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+  authenticator;
+  policy;
+  fetchFn;
+  sleep;
+  /**
+   * Sends `req` and hands the final response to `handle`. Retries, within the policy,
+   * on 429 and 5xx and whenever the connection fails, also while `handle` reads the body.
+   */
+  async request(req, handle) {
+    const canRetry = req.retry !== false;
+    for (let attempt = 1; ; attempt++) {
+      const last2 = !canRetry || attempt >= this.policy.maxAttempts;
+      let res;
+      const ms = this.options.timeoutMs;
+      const signal = ms === void 0 ? void 0 : AbortSignal.timeout(ms);
+      try {
+        res = await this.exchange(req, signal);
+        if (!last2 && isRetryableStatus(res.status)) {
+          await discard(res);
+          await this.backoff(req, attempt, `HTTP ${res.status}`, res.headers.get("retry-after"));
+          continue;
+        }
+        try {
+          return await handle(res);
+        } finally {
+          await discard(res);
+        }
+      } catch (e5) {
+        if (signal?.aborted && !(e5 instanceof OciError && e5.kind !== "network"))
+          throw new OciError("timeout", req.context, `no complete answer within ${ms / 1e3} s`, {
+            cause: e5
+          });
+        if (e5 instanceof OciError || !isNetworkError(e5)) throw e5;
+        if (last2) {
+          const tries = attempt > 1 ? ` after ${attempt} attempts` : "";
+          throw new OciError("network", req.context, `connection failed${tries} (${describe149(e5)})`, {
+            cause: e5
+          });
+        }
+        await this.backoff(req, attempt, describe149(e5), null);
+      }
+    }
+  }
+  /** Attempts allowed for one operation, the first included. */
+  get maxAttempts() {
+    return this.policy.maxAttempts;
+  }
+  /** Waits before attempt `attempt + 1` of some operation, logging why. */
+  async wait(attempt, what, retryAfter = null) {
+    const ms = retryDelay(this.policy, attempt, retryAfter, this.options.now);
+    this.options.logger?.debug(
+      `${what}; retry ${attempt + 1}/${this.policy.maxAttempts} in ${ms} ms`
+    );
+    await this.sleep(ms);
+  }
+  backoff(req, attempt, why, retryAfter) {
+    return this.wait(attempt, `${req.method} ${redactUrl(req.url)}: ${why}`, retryAfter);
+  }
+  /** One logical exchange: follows redirects and answers one auth challenge. */
+  async exchange(req, signal) {
+    let url = new URL(req.url);
+    const firstOrigin = url.origin;
+    let method = req.method;
+    let body = req.body;
+    let challenged = false;
+    for (let hops = 0; ; ) {
+      const headers = { ...req.headers };
+      if (url.origin !== firstOrigin) delete headers.authorization;
+      if (this.options.userAgent) headers["user-agent"] = this.options.userAgent;
+      const useAuth = req.auth !== false && url.origin === this.origin && this.authenticator;
+      const sent = useAuth ? await this.authenticator.authorization(req.scopes ?? []) : void 0;
+      if (sent) headers.authorization = sent;
+      let res;
+      try {
+        res = await this.fetchFn(url, { method, headers, body, redirect: "manual", signal });
+      } catch (e5) {
+        this.options.onRequest?.(method, redactUrl(url.toString()), 0);
+        throw e5;
+      }
+      this.options.onRequest?.(method, redactUrl(url.toString()), res.status);
+      if (res.status === 401 && useAuth && !challenged) {
+        challenged = true;
+        const header = res.headers.get("www-authenticate");
+        if (await this.authenticator.unauthorized(header, req.scopes ?? [], sent)) {
+          await discard(res);
+          continue;
+        }
+        return res;
+      }
+      const location = res.headers.get("location");
+      if (REDIRECTS.has(res.status) && location) {
+        if (++hops > MAX_REDIRECTS) {
+          throw new OciError("http", req.context, `more than ${MAX_REDIRECTS} redirects`);
+        }
+        await discard(res);
+        url = new URL(location, url);
+        if (res.status === 303 || res.status <= 302 && method === "POST") {
+          method = method === "HEAD" ? "HEAD" : "GET";
+          body = void 0;
+        }
+        continue;
+      }
+      return res;
+    }
+  }
+};
+async function discard(res) {
+  try {
+    await res.body?.cancel();
+  } catch {
+  }
+}
+var SECRET_PARAM = /sig|token|credential|secret|key|auth|pass/i;
+function redactUrl(raw) {
+  let url;
+  try {
+    url = new URL(raw);
+  } catch {
+    return "<invalid url>";
+  }
+  url.username = "";
+  url.password = "";
+  for (const name of [...url.searchParams.keys()]) {
+    if (SECRET_PARAM.test(name)) url.searchParams.set(name, "REDACTED");
+  }
+  return url.toString();
+}
+function describe149(e5) {
+  const err = e5;
+  const code = err.cause?.code ?? err.cause?.message;
+  return code ? `${err.message}: ${code}` : String(err.message ?? e5);
+}
+
+// lib/oci/transport/body.ts
+function checkContentLength(res, limits, context3) {
+  const header = res.headers.get("content-length");
+  if (header === null) return;
+  const length = Number(header);
+  if (length > limits.maxSize) {
+    throw new OciError(
+      "too-large",
+      context3,
+      `Content-Length ${length} exceeds limit ${limits.maxSize}`
+    );
+  }
+  if (limits.expectedSize !== void 0 && length !== limits.expectedSize) {
+    throw new OciError(
+      "digest-mismatch",
+      context3,
+      `Content-Length ${length} differs from expected size ${limits.expectedSize}`
+    );
+  }
+}
+async function* chunks(res) {
+  if (!res.body) return;
+  for await (const chunk of res.body) yield chunk;
+}
+async function readBody(res, limits, context3) {
+  try {
+    checkContentLength(res, limits, context3);
+  } catch (e5) {
+    await discard(res);
+    throw e5;
+  }
+  const verifier = limits.digest ? new ContentVerifier(limits.digest, limits) : void 0;
+  const parts = [];
+  let size = 0;
+  try {
+    for await (const chunk of chunks(res)) {
+      size += chunk.length;
+      if (size > limits.maxSize)
+        throw new ContentCheckError("too-large", `body exceeds ${limits.maxSize} bytes`);
+      verifier?.update(chunk);
+      parts.push(chunk);
+    }
+    verifier?.finish();
+  } catch (e5) {
+    await discard(res);
+    if (e5 instanceof ContentCheckError) throw new OciError(e5.kind, context3, e5.message);
+    throw e5;
+  }
+  return Buffer.concat(parts, size);
+}
+async function readBodyToFile(res, path, limits, context3) {
+  checkContentLength(res, limits, context3);
+  const verifier = new ContentVerifier(limits.digest, limits);
+  await streamInside(dirname2(path), basename2(path), async (file2) => {
+    try {
+      for await (const chunk of chunks(res)) {
+        verifier.update(chunk);
+        await file2.write(chunk);
+      }
+      verifier.finish();
+    } catch (e5) {
+      await discard(res);
+      if (e5 instanceof ContentCheckError) throw new OciError(e5.kind, context3, e5.message);
+      throw e5;
+    }
+  });
+  return verifier.size;
+}
+async function readText(res, maxSize = 1 << 20) {
+  const parts = [];
+  let size = 0;
+  for await (const chunk of chunks(res)) {
+    parts.push(chunk);
+    size += chunk.length;
+    if (size > maxSize) {
+      await discard(res);
+      break;
+    }
+  }
+  return Buffer.concat(parts).subarray(0, maxSize).toString("utf8");
+}
+async function errorFromResponse(res, context3, detail) {
+  const text = await readText(res, 64 * 1024).catch(() => "");
+  const parsed = parseErrorBody(text);
+  const why = [detail, parsed.message].filter(Boolean).join("; ") || void 0;
+  return new OciError(
+    kindForStatus(res.status),
+    { ...context3, status: res.status, codes: parsed.codes },
+    why
+  );
+}
+
+// lib/oci/registry/handle.ts
+var DEFAULT_REGISTRY_SETTINGS = {
+  monolithicLimit: 16 * 1024 * 1024,
+  chunkSize: 8 * 1024 * 1024,
+  maxManifestSize: 4 * 1024 * 1024,
+  maxBlobSize: 8 * 1024 * 1024 * 1024
+};
+var RepoHandle = class {
+  constructor(registry, name, transport, settings) {
+    this.registry = registry;
+    this.name = name;
+    this.transport = transport;
+    this.settings = settings;
+    this.pull = [`repository:${name}:pull`];
+    this.push = [`repository:${name}:pull,push`];
+  }
+  /** Token scopes for reading, and for reading and writing. */
+  pull;
+  push;
+  /** Absolute URL of `/v2/<name>/<path>`. */
+  url(path) {
+    return `${this.transport.origin}/v2/${this.name}/${path}`;
+  }
+  context(operation2, reference) {
+    return { operation: operation2, registry: this.registry, repository: this.name, reference };
+  }
+};
+
+// lib/oci/blob-source.ts
+import { closeSync, fstatSync as fstatSync2, openSync, readSync } from "node:fs";
+import { open as open3 } from "node:fs/promises";
+function bytesSource(data) {
+  return {
+    size: data.length,
+    read: async (offset, length) => data.subarray(offset, offset + length)
+  };
+}
+var WHOLE_FILE_LIMIT = 1 << 20;
+function smallFile(path) {
+  const fd = openSync(path, "r");
+  try {
+    const { size } = fstatSync2(fd);
+    if (size > WHOLE_FILE_LIMIT) return void 0;
+    const buffer = Buffer.allocUnsafe(size);
+    for (let done = 0; done < size; ) {
+      const n3 = readSync(fd, buffer, done, size - done, done);
+      if (n3 === 0) throw new Error(`${path} shrank while being read`);
+      done += n3;
+    }
+    return buffer;
+  } finally {
+    closeSync(fd);
+  }
+}
+async function fileSource(path) {
+  const whole = smallFile(path);
+  if (whole) return { ...bytesSource(whole), close: () => Promise.resolve() };
+  const handle = await open3(path, "r");
+  const { size } = await handle.stat();
+  return {
+    size,
+    async read(offset, length) {
+      const buffer = Buffer.alloc(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);
+        if (bytesRead === 0) throw new Error(`${path} shrank while being read`);
+        done += bytesRead;
+      }
+      return buffer;
+    },
+    close: () => handle.close()
+  };
+}
+
+// lib/oci/registry/blobs.ts
+var OCTET_STREAM = "application/octet-stream";
+function checkDigest(repo, operation2, digest2) {
+  if (!isDigest(digest2))
+    throw new OciError("invalid", repo.context(operation2, digest2), "not a digest");
+}
+async function statBlob(repo, digest2) {
+  const context3 = repo.context("HEAD blob", digest2);
+  checkDigest(repo, context3.operation, digest2);
+  return repo.transport.request(
+    { method: "HEAD", url: repo.url(`blobs/${digest2}`), scopes: repo.pull, context: context3 },
+    async (res) => {
+      await discard(res);
+      if (res.status === 404) return void 0;
+      if (res.status !== 200) throw await errorFromResponse(res, context3);
+      const size = Number(res.headers.get("content-length") ?? NaN);
+      if (!Number.isSafeInteger(size) || size < 0) {
+        throw new OciError("invalid", context3, "registry gave no Content-Length");
+      }
+      return { mediaType: OCTET_STREAM, digest: digest2, size };
+    }
+  );
+}
+function readBlob(repo, digest2, options, read) {
+  const context3 = repo.context("GET blob", digest2);
+  checkDigest(repo, context3.operation, digest2);
+  const limits = { ...options, maxSize: options.maxSize ?? repo.settings.maxBlobSize, digest: digest2 };
+  return repo.transport.request(
+    { method: "GET", url: repo.url(`blobs/${digest2}`), scopes: repo.pull, context: context3 },
+    async (res) => {
+      if (res.status !== 200) throw await errorFromResponse(res, context3);
+      return read(res, limits, context3);
+    }
+  );
+}
+function getBlob(repo, digest2, options = {}) {
+  return readBlob(repo, digest2, options, (res, limits, context3) => readBody(res, limits, context3));
+}
+function getBlobToFile(repo, digest2, path, options = {}) {
+  return readBlob(
+    repo,
+    digest2,
+    options,
+    (res, limits, context3) => readBodyToFile(res, path, limits, context3)
+  );
+}
+
+// lib/oci/registry/manifests.ts
+var ACCEPT = MANIFEST_MEDIA_TYPES.join(", ");
+function checkReference(repo, operation2, reference) {
+  if (!isDigest(reference) && !isValidTag(reference)) {
+    throw new OciError("invalid", repo.context(operation2, reference), "not a tag or digest");
+  }
+}
+async function getManifest(repo, reference, maxSize = repo.settings.maxManifestSize) {
+  const context3 = repo.context("GET manifest", reference);
+  checkReference(repo, context3.operation, reference);
+  const byDigest = isDigest(reference);
+  return repo.transport.request(
+    {
+      method: "GET",
+      url: repo.url(`manifests/${reference}`),
+      headers: { accept: ACCEPT },
+      scopes: repo.pull,
+      context: context3
+    },
+    async (res) => {
+      if (res.status !== 200) throw await errorFromResponse(res, context3);
+      const bytes = await readBody(
+        res,
+        { maxSize, digest: byDigest ? reference : void 0 },
+        context3
+      );
+      const header = res.headers.get("docker-content-digest");
+      const digest2 = byDigest ? reference : digestOf(bytes);
+      if (!byDigest && header && parseDigest(header)?.algorithm === "sha256" && header !== digest2) {
+        throw new OciError(
+          "digest-mismatch",
+          context3,
+          `registry says ${header}, content is ${digest2}`
+        );
+      }
+      const manifest = parseManifest(bytes, context3);
+      const mediaType = manifestMediaType(manifest, res.headers.get("content-type"));
+      const descriptor = { mediaType, digest: digest2, size: bytes.length };
+      return { descriptor, bytes, etag: res.headers.get("etag") ?? void 0 };
+    }
+  );
+}
+async function headManifest(repo, reference) {
+  const context3 = repo.context("HEAD manifest", reference);
+  checkReference(repo, context3.operation, reference);
+  const found = await repo.transport.request(
+    {
+      method: "HEAD",
+      url: repo.url(`manifests/${reference}`),
+      headers: { accept: ACCEPT },
+      scopes: repo.pull,
+      context: context3
+    },
+    async (res) => {
+      await discard(res);
+      if (res.status === 404) return null;
+      if (res.status !== 200) throw await errorFromResponse(res, context3);
+      const digest2 = res.headers.get("docker-content-digest") ?? "";
+      const size = Number(res.headers.get("content-length") ?? NaN);
+      const mediaType = res.headers.get("content-type")?.split(";")[0]?.trim() ?? "";
+      const complete = isDigest(digest2) && Number.isSafeInteger(size) && mediaType !== "";
+      if (complete && (!isDigest(reference) || reference === digest2)) {
+        return { mediaType, digest: digest2, size };
+      }
+      return void 0;
+    }
+  );
+  if (found === null) return void 0;
+  return found ?? (await getManifest(repo, reference)).descriptor;
+}
+async function putManifest(repo, bytes, mediaType, reference, ifMatch) {
+  const context3 = repo.context("PUT manifest", reference);
+  checkReference(repo, context3.operation, reference);
+  const digest2 = digestOf(bytes);
+  if (isDigest(reference) && reference !== digest2) {
+    throw new OciError("digest-mismatch", context3, `content is ${digest2}`);
+  }
+  const headers = { "content-type": mediaType };
+  if (ifMatch) headers["if-match"] = ifMatch;
+  return repo.transport.request(
+    {
+      method: "PUT",
+      url: repo.url(`manifests/${reference}`),
+      headers,
+      body: bytes,
+      scopes: repo.push,
+      context: context3
+    },
+    async (res) => {
+      if (res.status !== 201) throw await errorFromResponse(res, context3);
+      await discard(res);
+      const stored = res.headers.get("docker-content-digest");
+      if (stored && parseDigest(stored)?.algorithm === "sha256" && stored !== digest2) {
+        throw new OciError("digest-mismatch", context3, `registry stored ${stored}, sent ${digest2}`);
+      }
+      const descriptor = { mediaType, digest: digest2, size: bytes.length };
+      return { descriptor, subjectProcessed: res.headers.get("oci-subject") !== null };
+    }
+  );
+}
+var MAX_TAG_PAGES = 1e4;
+async function listTags(repo, pageSize) {
+  const context3 = repo.context("list tags");
+  const tags = [];
+  let url = repo.url(`tags/list${pageSize ? `?n=${pageSize}` : ""}`);
+  const seen = /* @__PURE__ */ new Set();
+  while (url) {
+    if (seen.has(url) || seen.size >= MAX_TAG_PAGES) {
+      throw new OciError("invalid", context3, "tag list pagination does not end");
+    }
+    seen.add(url);
+    const page = await repo.transport.request(
+      { method: "GET", url, scopes: repo.pull, context: context3 },
+      async (res) => {
+        if (res.status !== 200) throw await errorFromResponse(res, context3);
+        let body;
+        try {
+          body = JSON.parse(await readText(res, repo.settings.maxManifestSize));
+        } catch {
+          throw new OciError("invalid", context3, "tag list is not JSON");
+        }
+        const list2 = Array.isArray(body.tags) ? body.tags.filter((t2) => typeof t2 === "string") : [];
+        const next = nextLink(res.headers.get("link"));
+        return {
+          tags: list2,
+          next: next ? new URL(next, repo.transport.origin).toString() : void 0
+        };
+      }
+    );
+    tags.push(...page.tags);
+    url = page.next;
+  }
+  return tags;
+}
+function nextLink(header) {
+  for (const part of (header ?? "").split(",")) {
+    const m3 = /<([^>]*)>\s*;(.*)/.exec(part.trim());
+    if (m3 && /\brel\s*=\s*"?next"?/i.test(m3[2])) return m3[1];
+  }
+  return void 0;
+}
+
+// lib/oci/referrers.ts
+function referrerDescriptor(manifest, descriptor) {
+  const out = {
+    mediaType: descriptor.mediaType,
+    digest: descriptor.digest,
+    size: descriptor.size
+  };
+  const artifactType = manifest.artifactType ?? ("config" in manifest && !isIndexMediaType(descriptor.mediaType) ? manifest.config?.mediaType : void 0);
+  if (artifactType) out.artifactType = artifactType;
+  if (manifest.annotations && Object.keys(manifest.annotations).length > 0) {
+    out.annotations = { ...manifest.annotations };
+  }
+  return out;
+}
+function addReferrer(index, referrer) {
+  const base = index ?? emptyIndex();
+  const manifests = Array.isArray(base.manifests) ? base.manifests : [];
+  const same = manifests.filter((d5) => d5.digest === referrer.digest);
+  if (same.length === 1 && sameDescriptor(same[0], referrer)) return void 0;
+  const kept = manifests.filter((d5) => d5.digest !== referrer.digest);
+  return { ...base, manifests: [...kept, referrer] };
+}
+function filterReferrers(list2, artifactType) {
+  const seen = /* @__PURE__ */ new Set();
+  return list2.filter((d5) => {
+    if (seen.has(d5.digest) || artifactType && d5.artifactType !== artifactType) return false;
+    seen.add(d5.digest);
+    return true;
+  });
+}
+function sameDescriptor(a5, b6) {
+  return canonical(a5) === canonical(b6);
+}
+function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value).filter(([, v]) => v !== void 0).sort(([x2], [y2]) => x2 < y2 ? -1 : x2 > y2 ? 1 : 0);
+    return `{${entries.map(([k6, v]) => `${JSON.stringify(k6)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+// lib/oci/registry/referrers.ts
+async function referrersFromApi(repo, digest2, artifactType) {
+  const context3 = repo.context("GET referrers", digest2);
+  const query = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : "";
+  let url = repo.url(`referrers/${digest2}${query}`);
+  const all = [];
+  for (let pages = 0; url; pages++) {
+    if (pages >= 1e3) throw new OciError("invalid", context3, "referrers pagination does not end");
+    const page = await repo.transport.request(
+      {
+        method: "GET",
+        url,
+        headers: { accept: MEDIA_TYPE.imageIndex },
+        scopes: repo.pull,
+        context: context3
+      },
+      async (res) => {
+        if (res.status === 404 && pages === 0) {
+          await readText(res, 4096).catch(() => "");
+          return void 0;
+        }
+        if (res.status !== 200) throw await errorFromResponse(res, context3);
+        const index = parseManifest(
+          Buffer.from(await readText(res, repo.settings.maxManifestSize)),
+          context3
+        );
+        const list2 = "manifests" in index && Array.isArray(index.manifests) ? index.manifests : [];
+        const next = nextLink(res.headers.get("link"));
+        return { list: list2, next: next ? new URL(next, repo.transport.origin).toString() : void 0 };
+      }
+    );
+    if (!page) return void 0;
+    all.push(...page.list);
+    url = page.next;
+  }
+  return filterReferrers(all, artifactType);
+}
+async function readFallback(repo, subject) {
+  try {
+    const { bytes, etag } = await getManifest(repo, referrersTag(subject));
+    const context3 = repo.context("read referrers tag", referrersTag(subject));
+    const manifest = parseManifest(bytes, context3);
+    if (!("manifests" in manifest) || !Array.isArray(manifest.manifests)) {
+      throw new OciError(
+        "invalid",
+        context3,
+        `tag holds ${manifestMediaType(manifest)}, not an index`
+      );
+    }
+    return { index: manifest, etag };
+  } catch (e5) {
+    if (e5 instanceof OciError && e5.kind === "not-found") return {};
+    throw e5;
+  }
+}
+async function referrersFromFallbackTag(repo, subject, artifactType) {
+  const { index } = await readFallback(repo, subject);
+  return filterReferrers(index?.manifests ?? [], artifactType);
+}
+var MAX_TAG_UPDATES = 5;
+async function addToFallbackTag(repo, subject, referrer) {
+  const tag = referrersTag(subject);
+  for (let attempt = 1; ; attempt++) {
+    const { index, etag } = await readFallback(repo, subject);
+    const updated = addReferrer(index, referrer);
+    if (!updated) return;
+    try {
+      await putManifest(
+        repo,
+        encodeJson(updated),
+        MEDIA_TYPE.imageIndex,
+        tag,
+        index ? etag : void 0
+      );
+      return;
+    } catch (e5) {
+      if (!(e5 instanceof OciError && e5.kind === "precondition-failed") || attempt >= MAX_TAG_UPDATES) {
+        throw e5;
+      }
+      await repo.transport.wait(attempt, `${repo.name}:${tag} changed while being updated`);
+    }
+  }
+}
+
+// lib/oci/registry/upload.ts
+var OCTET_STREAM2 = "application/octet-stream";
+async function uploadBlob(repo, source, digest2, mountFrom, assumeAbsent = false) {
+  const transport = repo.transport;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if ((attempt > 1 || !assumeAbsent) && await statBlob(repo, digest2)) return false;
+      const location = await startUpload(repo, digest2, mountFrom);
+      if (location === void 0) return true;
+      if (source.size <= repo.settings.monolithicLimit) {
+        await finishUpload(repo, location, digest2, await source.read(0, source.size));
+      } else {
+        const last2 = await sendChunks(repo, source, location, digest2);
+        await finishUpload(repo, last2, digest2, new Uint8Array(0));
+      }
+      return true;
+    } catch (e5) {
+      if (!canRestart(e5) || attempt >= transport.maxAttempts) throw e5;
+      await transport.wait(
+        attempt,
+        `upload of ${digest2} to ${repo.name} failed (${e5.message})`
+      );
+    }
+  }
+}
+async function mountBlob(repo, digest2, from) {
+  if (from === repo.name) return await statBlob(repo, digest2) !== void 0;
+  const context3 = repo.context("mount blob", digest2);
+  const url = `${repo.url("blobs/uploads/")}?mount=${encodeURIComponent(digest2)}&from=${encodeURIComponent(from)}`;
+  const scopes = [...repo.push, `repository:${from}:pull`];
+  let session;
+  try {
+    const mounted = await repo.transport.request(
+      { method: "POST", url, scopes, context: context3 },
+      async (res) => {
+        if (res.status !== 201 && res.status !== 202) throw await errorFromResponse(res, context3);
+        await discard(res);
+        if (res.status === 201) return true;
+        session = locationOf(res, context3, url);
+        return false;
+      }
+    );
+    if (mounted) return true;
+  } catch (e5) {
+    if (e5 instanceof OciError && (e5.kind === "unauthorized" || e5.kind === "denied")) return false;
+    throw e5;
+  }
+  if (session) await cancelUpload(repo, session, digest2);
+  return false;
+}
+async function cancelUpload(repo, location, digest2) {
+  const context3 = repo.context("cancel blob upload", digest2);
+  await repo.transport.request(
+    { method: "DELETE", url: location, scopes: repo.push, retry: false, context: context3 },
+    (res) => discard(res)
+  ).catch(() => void 0);
+}
+function canRestart(e5) {
+  if (!(e5 instanceof OciError)) return false;
+  return e5.kind === "network" || e5.status !== void 0 && isRetryableStatus(e5.status);
+}
+async function startUpload(repo, digest2, mountFrom) {
+  const context3 = repo.context("start blob upload", digest2);
+  let url = repo.url("blobs/uploads/");
+  let scopes = repo.push;
+  if (mountFrom && mountFrom !== repo.name) {
+    url += `?mount=${encodeURIComponent(digest2)}&from=${encodeURIComponent(mountFrom)}`;
+    scopes = [...repo.push, `repository:${mountFrom}:pull`];
+  }
+  return repo.transport.request({ method: "POST", url, scopes, context: context3 }, async (res) => {
+    if (res.status === 201) {
+      await discard(res);
+      return void 0;
+    }
+    if (res.status !== 202) throw await errorFromResponse(res, context3);
+    await discard(res);
+    return locationOf(res, context3, url);
+  });
+}
+function locationOf(res, context3, base) {
+  const location = res.headers.get("location");
+  if (!location)
+    throw new OciError("invalid", { ...context3, status: res.status }, "no upload Location");
+  return new URL(location, base).toString();
+}
+async function sendChunks(repo, source, location, digest2) {
+  const context3 = repo.context("upload blob chunk", digest2);
+  let offset = 0;
+  for (let failures = 0; offset < source.size; ) {
+    const length = Math.min(repo.settings.chunkSize, source.size - offset);
+    const chunk = await source.read(offset, length);
+    try {
+      location = await repo.transport.request(
+        {
+          method: "PATCH",
+          url: location,
+          headers: {
+            "content-type": OCTET_STREAM2,
+            "content-range": `${offset}-${offset + length - 1}`
+          },
+          body: chunk,
+          scopes: repo.push,
+          retry: false,
+          context: context3
+        },
+        async (res) => {
+          if (res.status !== 202) throw await errorFromResponse(res, context3);
+          await discard(res);
+          return locationOf(res, context3, location);
+        }
+      );
+      offset += length;
+    } catch (e5) {
+      const resumable = canRestart(e5) || e5 instanceof OciError && e5.status === 416;
+      if (!resumable || ++failures >= repo.transport.maxAttempts) throw e5;
+      await repo.transport.wait(failures, `chunk at ${offset} of ${digest2} failed`);
+      const status = await uploadStatus(repo, location, digest2);
+      if (status) {
+        ({ location, offset } = status);
+      } else {
+        const fresh = await startUpload(repo, digest2);
+        if (fresh === void 0) throw e5;
+        location = fresh;
+        offset = 0;
+      }
+    }
+  }
+  return location;
+}
+async function uploadStatus(repo, location, digest2) {
+  const context3 = repo.context("get blob upload status", digest2);
+  return repo.transport.request(
+    { method: "GET", url: location, scopes: repo.push, context: context3 },
+    async (res) => {
+      await discard(res);
+      if (res.status !== 204) return void 0;
+      const range2 = /^(?:bytes=)?0-(\d+)$/.exec(res.headers.get("range") ?? "");
+      const end2 = range2 ? Number(range2[1]) : -1;
+      const offset = end2 > 0 ? end2 + 1 : 0;
+      const next = res.headers.get("location");
+      return { location: next ? new URL(next, location).toString() : location, offset };
+    }
+  );
+}
+async function finishUpload(repo, location, digest2, body) {
+  const context3 = repo.context("finish blob upload", digest2);
+  const url = new URL(location);
+  url.searchParams.set("digest", digest2);
+  await repo.transport.request(
+    {
+      method: "PUT",
+      url: url.toString(),
+      headers: { "content-type": OCTET_STREAM2 },
+      body,
+      scopes: repo.push,
+      context: context3
+    },
+    async (res) => {
+      if (res.status === 201) {
+        const got = res.headers.get("docker-content-digest");
+        await discard(res);
+        if (got && got !== digest2) {
+          throw new OciError("digest-mismatch", context3, `registry stored ${got}`);
+        }
+        return;
+      }
+      if (res.status === 404 && await statBlob(repo, digest2)) {
+        await discard(res);
+        return;
+      }
+      throw await errorFromResponse(res, context3);
+    }
+  );
+}
+
+// lib/oci/registry/repository.ts
+var OCTET_STREAM3 = "application/octet-stream";
+var RegistryRepository = class {
+  constructor(handle) {
+    this.handle = handle;
+    this.description = `${handle.registry}/${handle.name}`;
+    this.registryRepository = { host: handle.registry, name: handle.name };
+  }
+  description;
+  registryRepository;
+  /** Whether the registry answered the referrers API; undefined until asked. */
+  referrersApi;
+  statBlob(digest2) {
+    return statBlob(this.handle, digest2);
+  }
+  async hasBlob(digest2) {
+    return await statBlob(this.handle, digest2) !== void 0;
+  }
+  getBlob(digest2, options) {
+    return getBlob(this.handle, digest2, options);
+  }
+  getBlobToFile(digest2, path, options) {
+    return getBlobToFile(this.handle, digest2, path, options);
+  }
+  async putBlob(data, options = {}) {
+    return (await this.pushBlob(data, options)).descriptor;
+  }
+  async pushBlob(data, options = {}) {
+    const digest2 = this.checkedDigest(digestOf(data), options.digest);
+    const sent = await uploadBlob(
+      this.handle,
+      bytesSource(data),
+      digest2,
+      options.mountFrom,
+      options.assumeAbsent
+    );
+    const descriptor = { mediaType: options.mediaType ?? OCTET_STREAM3, digest: digest2, size: data.length };
+    return { descriptor, existed: !sent };
+  }
+  mountBlob(digest2, repository) {
+    if (!isDigest(digest2))
+      throw new OciError("invalid", this.handle.context("mount blob", digest2), "not a digest");
+    return mountBlob(this.handle, digest2, repository);
+  }
+  async putBlobFile(path, options = {}) {
+    const given = options.digest;
+    if (given !== void 0 && !isDigest(given))
+      throw new OciError("invalid", this.handle.context("upload blob", given), "not a digest");
+    const computed = given === void 0 ? await digestOfFile(path) : void 0;
+    const digest2 = computed ? this.checkedDigest(computed.digest, given) : given;
+    const source = await fileSource(path);
+    try {
+      if (computed && source.size !== computed.size) {
+        throw new OciError(
+          "invalid",
+          this.handle.context("upload blob", digest2),
+          `${path} changed while read`
+        );
+      }
+      await uploadBlob(this.handle, source, digest2, options.mountFrom, options.assumeAbsent);
+    } finally {
+      await source.close();
+    }
+    return { mediaType: options.mediaType ?? OCTET_STREAM3, digest: digest2, size: source.size };
+  }
+  getManifest(reference, options = {}) {
+    return getManifest(this.handle, reference, options.maxSize);
+  }
+  headManifest(reference) {
+    return headManifest(this.handle, reference);
+  }
+  async putManifest(bytes, options = {}) {
+    const context3 = this.handle.context("PUT manifest", options.tag);
+    const manifest = parseManifest(bytes, context3);
+    const mediaType = options.mediaType ?? manifestMediaType(manifest);
+    const reference = options.tag ?? digestOf(bytes);
+    const { descriptor, subjectProcessed } = await putManifest(
+      this.handle,
+      bytes,
+      mediaType,
+      reference,
+      options.ifMatch
+    );
+    if (manifest.subject && isDigest(manifest.subject.digest)) {
+      if (subjectProcessed) {
+        this.referrersApi = true;
+      } else {
+        await addToFallbackTag(
+          this.handle,
+          manifest.subject.digest,
+          referrerDescriptor(manifest, descriptor)
+        );
+      }
+    }
+    return descriptor;
+  }
+  listTags(options = {}) {
+    return listTags(this.handle, options.pageSize);
+  }
+  async referrers(digest2, options = {}) {
+    if (!isDigest(digest2)) {
+      throw new OciError("invalid", this.handle.context("GET referrers", digest2), "not a digest");
+    }
+    if (this.referrersApi !== false) {
+      const list2 = await referrersFromApi(this.handle, digest2, options.artifactType);
+      this.referrersApi = list2 !== void 0;
+      if (list2) return list2;
+    }
+    return referrersFromFallbackTag(this.handle, digest2, options.artifactType);
+  }
+  checkedDigest(computed, given) {
+    if (given && given !== computed) {
+      throw new OciError(
+        "digest-mismatch",
+        this.handle.context("upload blob", given),
+        `content is ${computed}`
+      );
+    }
+    return computed;
+  }
+};
+
+// lib/oci/registry/client.ts
+var RegistryClient = class {
+  constructor(host, options = {}) {
+    this.host = host;
+    const plain = options.plainHttp ?? isLoopbackHost(host);
+    this.transport = new HttpTransport(`${plain ? "http" : "https"}://${host}`, options);
+    this.settings = {
+      monolithicLimit: options.monolithicLimit ?? DEFAULT_REGISTRY_SETTINGS.monolithicLimit,
+      chunkSize: options.chunkSize ?? DEFAULT_REGISTRY_SETTINGS.chunkSize,
+      maxManifestSize: options.maxManifestSize ?? DEFAULT_REGISTRY_SETTINGS.maxManifestSize,
+      maxBlobSize: options.maxBlobSize ?? DEFAULT_REGISTRY_SETTINGS.maxBlobSize
+    };
+    const transport = this.transport;
+    this.transport.authenticator = new Authenticator(
+      host,
+      options.credentials,
+      (url, headers) => transport.request(
+        {
+          method: "GET",
+          url,
+          headers,
+          auth: false,
+          context: { operation: "get bearer token", registry: host }
+        },
+        async (res) => ({ status: res.status, text: await readText(res, 1 << 20) })
+      ),
+      options.now
+    );
+  }
+  transport;
+  settings;
+  repository(name) {
+    if (!isValidRepository(name)) {
+      throw new OciError(
+        "invalid",
+        { operation: "open repository", registry: this.host },
+        `${JSON.stringify(name)} is not a valid repository name`
+      );
+    }
+    return new RegistryRepository(new RepoHandle(this.host, name, this.transport, this.settings));
+  }
+  /** Checks that the host speaks the distribution API (`GET /v2/`), authenticating if asked. */
+  async ping() {
+    const context3 = { operation: "GET /v2/", registry: this.host };
+    await this.transport.request(
+      { method: "GET", url: `${this.transport.origin}/v2/`, scopes: [], context: context3 },
+      async (res) => {
+        await readText(res, 4096).catch(() => "");
+        if (res.status !== 200) {
+          throw new OciError(res.status === 401 ? "unauthorized" : "http", {
+            ...context3,
+            status: res.status
+          });
+        }
+      }
+    );
+  }
+};
+
+// lib/oci/layout/store.ts
+import { basename as basename3, dirname as dirname3 } from "node:path";
+
+// lib/oci/layout/index-file.ts
+function tagOf(entry) {
+  return entry.annotations?.[REF_NAME_ANNOTATION];
+}
+function findTag(index, tag) {
+  return index.manifests.filter((d5) => tagOf(d5) === tag).at(-1);
+}
+function tagsOf(index) {
+  const tags = index.manifests.map(tagOf).filter((t2) => t2 !== void 0);
+  return [...new Set(tags)].sort();
+}
+function withManifest(index, descriptor, tag) {
+  const entry = {
+    mediaType: descriptor.mediaType,
+    digest: descriptor.digest,
+    size: descriptor.size
+  };
+  if (descriptor.artifactType) entry.artifactType = descriptor.artifactType;
+  if (tag === void 0) {
+    if (index.manifests.some((d5) => d5.digest === descriptor.digest)) return void 0;
+    return { ...index, manifests: [...index.manifests, entry] };
+  }
+  const current = findTag(index, tag);
+  if (current?.digest === descriptor.digest && index.manifests.filter((d5) => tagOf(d5) === tag).length === 1) {
+    return void 0;
+  }
+  entry.annotations = { [REF_NAME_ANNOTATION]: tag };
+  const kept = index.manifests.filter(
+    (d5) => tagOf(d5) !== tag && !(d5.digest === descriptor.digest && tagOf(d5) === void 0)
+  );
+  return { ...index, manifests: [...kept, entry] };
+}
+
+// lib/oci/layout/files.ts
+import { createReadStream as createReadStream3 } from "node:fs";
+import { mkdir as mkdir2, readFile as readFile3, stat as stat2 } from "node:fs/promises";
+import { join as join9 } from "node:path";
+var LAYOUT_VERSION = "1.0.0";
+function blobPath(dir, digest2) {
+  return join9(dir, blobRel(dir, digest2));
+}
+function blobRel(dir, digest2) {
+  const parsed = parseDigest(digest2);
+  if (!parsed) {
+    throw new OciError(
+      "invalid",
+      { operation: "blob path", registry: `oci-layout ${dir}` },
+      `${digest2} is not a digest`
+    );
+  }
+  return `blobs/${parsed.algorithm}/${parsed.hex}`;
+}
+function streamToLayout(dir, rel, write) {
+  return streamInside(dir, rel, write, { what: "OCI layout" });
+}
+function writeLayoutFile(dir, rel, data) {
+  return streamToLayout(dir, rel, (f5) => f5.writeFile(data));
+}
+async function ensureLayout(dir, create) {
+  const context3 = { operation: "open", registry: `oci-layout ${dir}` };
+  const marker = join9(dir, "oci-layout");
+  let text;
+  try {
+    text = await readFile3(marker, "utf8");
+  } catch (e5) {
+    if (e5.code !== "ENOENT") throw e5;
+    if (!create) throw new OciError("not-found", context3, "no oci-layout file");
+  }
+  if (text !== void 0) {
+    let version;
+    try {
+      version = JSON.parse(text).imageLayoutVersion;
+    } catch {
+      throw new OciError("invalid", context3, "oci-layout is not JSON");
+    }
+    if (typeof version !== "string" || !version.startsWith("1.")) {
+      throw new OciError("invalid", context3, `unsupported imageLayoutVersion ${String(version)}`);
+    }
+  }
+  await mkdir2(join9(dir, "blobs", "sha256"), { recursive: true });
+  if (text === void 0) {
+    await writeLayoutFile(
+      dir,
+      "oci-layout",
+      JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION })
+    );
+  }
+  if (!await exists3(join9(dir, "index.json"))) {
+    await writeLayoutFile(dir, "index.json", JSON.stringify(emptyIndex()));
+  }
+}
+async function readIndex(dir) {
+  const context3 = { operation: "read index.json", registry: `oci-layout ${dir}` };
+  let index;
+  try {
+    index = JSON.parse(await readFile3(join9(dir, "index.json"), "utf8"));
+  } catch (e5) {
+    throw new OciError("invalid", context3, "index.json is missing or not JSON", { cause: e5 });
+  }
+  if (index.schemaVersion !== 2 || !Array.isArray(index.manifests)) {
+    throw new OciError("invalid", context3, "index.json is not an OCI index");
+  }
+  return index;
+}
+async function writeIndex(dir, index) {
+  await writeLayoutFile(dir, "index.json", JSON.stringify(index));
+}
+async function exists3(path) {
+  return await sizeOf2(path) !== void 0;
+}
+async function sizeOf2(path) {
+  try {
+    return (await stat2(path)).size;
+  } catch (e5) {
+    if (e5.code === "ENOENT") return void 0;
+    throw e5;
+  }
+}
+async function verifyFile(path, verifier, context3, sink) {
+  try {
+    for await (const chunk of createReadStream3(path)) {
+      verifier.update(chunk);
+      await sink?.(chunk);
+    }
+    verifier.finish();
+  } catch (e5) {
+    if (e5 instanceof ContentCheckError) throw new OciError(e5.kind, context3, e5.message);
+    throw e5;
+  }
+}
+
+// lib/oci/layout/store.ts
+var OCTET_STREAM4 = "application/octet-stream";
+var OciLayoutStore = class _OciLayoutStore {
+  constructor(dir, limits) {
+    this.dir = dir;
+    this.limits = limits;
+    this.description = `oci-layout ${dir}`;
+  }
+  description;
+  queue = Promise.resolve();
+  static async open(dir, options = {}) {
+    await ensureLayout(dir, options.create ?? true);
+    return new _OciLayoutStore(dir, {
+      maxBlobSize: options.maxBlobSize ?? 8 * 1024 * 1024 * 1024,
+      maxManifestSize: options.maxManifestSize ?? 4 * 1024 * 1024
+    });
+  }
+  context(operation2, reference) {
+    return { operation: operation2, registry: this.description, reference };
+  }
+  async statBlob(digest2) {
+    const size = await sizeOf2(blobPath(this.dir, digest2));
+    return size === void 0 ? void 0 : { mediaType: OCTET_STREAM4, digest: digest2, size };
+  }
+  async hasBlob(digest2) {
+    return await this.statBlob(digest2) !== void 0;
+  }
+  async getBlob(digest2, options = {}) {
+    const parts = [];
+    await this.readVerified(digest2, options, (c7) => void parts.push(c7));
+    return Buffer.concat(parts);
+  }
+  async getBlobToFile(digest2, path, options = {}) {
+    return streamInside(
+      dirname3(path),
+      basename3(path),
+      (out) => this.readVerified(digest2, options, async (c7) => void await out.write(c7))
+    );
+  }
+  async readVerified(digest2, options, sink) {
+    const context3 = this.context("read blob", digest2);
+    const path = blobPath(this.dir, digest2);
+    if (!await exists3(path)) throw new OciError("not-found", context3, "blob unknown");
+    const verifier = new ContentVerifier(digest2, {
+      ...options,
+      maxSize: options.maxSize ?? this.limits.maxBlobSize
+    });
+    await verifyFile(path, verifier, context3, sink);
+    return verifier.size;
+  }
+  async putBlob(data, options = {}) {
+    return (await this.pushBlob(data, options)).descriptor;
+  }
+  async pushBlob(data, options = {}) {
+    const digest2 = digestOf(data);
+    this.checkGiven(digest2, options.digest);
+    const rel = blobRel(this.dir, digest2);
+    const existed = await exists3(blobPath(this.dir, digest2));
+    if (!existed) await writeLayoutFile(this.dir, rel, data);
+    const descriptor = { mediaType: options.mediaType ?? OCTET_STREAM4, digest: digest2, size: data.length };
+    return { descriptor, existed };
+  }
+  async putBlobFile(source, options = {}) {
+    const { digest: digest2, size } = await digestOfFile(source);
+    this.checkGiven(digest2, options.digest);
+    if (!await exists3(blobPath(this.dir, digest2))) {
+      const verifier = new ContentVerifier(digest2, { maxSize: size, expectedSize: size });
+      await streamToLayout(
+        this.dir,
+        blobRel(this.dir, digest2),
+        (out) => verifyFile(
+          source,
+          verifier,
+          this.context("store blob", digest2),
+          async (c7) => void await out.write(c7)
+        )
+      );
+    }
+    return { mediaType: options.mediaType ?? OCTET_STREAM4, digest: digest2, size };
+  }
+  checkGiven(computed, given) {
+    if (given && given !== computed) {
+      throw new OciError(
+        "digest-mismatch",
+        this.context("store blob", given),
+        `content is ${computed}`
+      );
+    }
+  }
+  async getManifest(reference, options = {}) {
+    const context3 = this.context("read manifest", reference);
+    const index = await readIndex(this.dir);
+    const entry = isDigest(reference) ? index.manifests.find((d5) => d5.digest === reference) : findTag(index, reference);
+    if (!entry && !isDigest(reference)) throw new OciError("not-found", context3, "tag unknown");
+    const digest2 = entry?.digest ?? reference;
+    const maxSize = options.maxSize ?? this.limits.maxManifestSize;
+    const bytes = await this.getBlob(digest2, { maxSize, expectedSize: entry?.size }).catch(
+      (e5) => {
+        throw e5 instanceof OciError ? new OciError(e5.kind, context3, e5.message) : e5;
+      }
+    );
+    const mediaType = entry?.mediaType ?? manifestMediaType(parseManifest(bytes, context3));
+    return { descriptor: { mediaType, digest: digest2, size: bytes.length }, bytes, etag: `"${digest2}"` };
+  }
+  async headManifest(reference) {
+    try {
+      return (await this.getManifest(reference)).descriptor;
+    } catch (e5) {
+      if (e5 instanceof OciError && e5.kind === "not-found") return void 0;
+      throw e5;
+    }
+  }
+  async putManifest(bytes, options = {}) {
+    const context3 = this.context("write manifest", options.tag);
+    if (options.tag !== void 0 && !isValidTag(options.tag))
+      throw new OciError("invalid", context3, "not a valid tag");
+    const manifest = parseManifest(bytes, context3);
+    const stored = await this.putBlob(bytes);
+    const descriptor = {
+      ...stored,
+      mediaType: options.mediaType ?? manifestMediaType(manifest)
+    };
+    if (manifest.artifactType) descriptor.artifactType = manifest.artifactType;
+    await this.updateIndex(async () => {
+      const index = await readIndex(this.dir);
+      if (options.ifMatch && options.tag !== void 0) {
+        const current = findTag(index, options.tag);
+        if (!current || `"${current.digest}"` !== options.ifMatch) {
+          throw new OciError("precondition-failed", context3, "the tag changed since it was read");
+        }
+      }
+      const updated = withManifest(index, descriptor, options.tag);
+      if (updated) await writeIndex(this.dir, updated);
+    });
+    return { mediaType: descriptor.mediaType, digest: descriptor.digest, size: descriptor.size };
+  }
+  async listTags() {
+    return tagsOf(await readIndex(this.dir));
+  }
+  async referrers(digest2, options = {}) {
+    const context3 = this.context("find referrers", digest2);
+    const index = await readIndex(this.dir);
+    const found = [];
+    const fallback2 = findTag(index, referrersTag(digest2));
+    for (const entry of new Map(index.manifests.map((d5) => [d5.digest, d5])).values()) {
+      if (entry === fallback2 || !await this.hasBlob(entry.digest)) continue;
+      const { bytes, descriptor } = await this.getManifest(entry.digest);
+      const manifest = parseManifest(bytes, context3);
+      if (manifest.subject?.digest === digest2) found.push(referrerDescriptor(manifest, descriptor));
+    }
+    if (fallback2) {
+      const listed = parseManifest((await this.getManifest(fallback2.digest)).bytes, context3);
+      if ("manifests" in listed && Array.isArray(listed.manifests)) found.push(...listed.manifests);
+    }
+    return filterReferrers(found, options.artifactType);
+  }
+  /** Runs index.json read-modify-write steps one at a time. */
+  updateIndex(step) {
+    const run = this.queue.then(step, step);
+    this.queue = run.catch(() => void 0);
+    return run;
+  }
+};
+
+// lib/oci/transport/credentials.ts
+import { readFile as readFile4 } from "node:fs/promises";
+import { join as join10 } from "node:path";
+var ENV_USERNAME = "TUFCI_REGISTRY_USERNAME";
+var ENV_PASSWORD = "TUFCI_REGISTRY_PASSWORD";
+function dockerConfigPath(home, env2 = {}) {
+  const dir = env2.DOCKER_CONFIG;
+  return dir ? join10(dir, "config.json") : join10(home, ".docker", "config.json");
+}
+async function resolveCredentials(host, sources) {
+  const explicit = pair(sources.explicit?.username, sources.explicit?.password);
+  if (explicit) return explicit;
+  const env2 = pair(sources.env?.[ENV_USERNAME], sources.env?.[ENV_PASSWORD]);
+  if (env2) return env2;
+  if (sources.dockerConfigPath) return fromDockerConfig(host, sources.dockerConfigPath);
+  return void 0;
+}
+function pair(username, password) {
+  return username && password ? { username, password } : void 0;
+}
+async function fromDockerConfig(host, path) {
+  let text;
+  try {
+    text = await readFile4(path, "utf8");
+  } catch (e5) {
+    if (e5.code === "ENOENT") return void 0;
+    throw new OciError("invalid", { operation: "read docker config", registry: host }, path, {
+      cause: e5
+    });
+  }
+  let auths;
+  try {
+    auths = JSON.parse(text).auths ?? {};
+  } catch {
+    throw new OciError(
+      "invalid",
+      { operation: "read docker config", registry: host },
+      `${path} is not JSON`
+    );
+  }
+  const wanted = aliases(host);
+  for (const [key, entry] of Object.entries(auths)) {
+    if (!wanted.includes(normalizeConfigKey(key))) continue;
+    if (entry.auth) {
+      const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+      const colon = decoded.indexOf(":");
+      if (colon > 0) return pair(decoded.slice(0, colon), decoded.slice(colon + 1));
+    }
+    const direct = pair(entry.username, entry.password);
+    if (direct) return direct;
+  }
+  return void 0;
+}
+function normalizeConfigKey(key) {
+  return key.replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "");
+}
+function aliases(host) {
+  const docker = ["docker.io", "index.docker.io", "registry-1.docker.io"];
+  return docker.includes(host) ? docker : [host];
+}
+
+// lib/oci/tuf-layout.ts
+import { createHash as createHash12 } from "node:crypto";
+var TUF_MEDIA_TYPE = {
+  /** Layers holding metadata files; also the artifactType of metadata manifests. */
+  metadata: "application/vnd.tuf.metadata+json",
+  /** Layers holding target files, stored raw; also the artifactType of target manifests. */
+  target: "application/vnd.tuf.target"
+};
+var TUF_FILENAME_ANNOTATION = "tuf.io/filename";
+var METADATA_TAG = "latest";
+var TOP_LEVEL_ROLES2 = ["root", "timestamp", "snapshot", "targets"];
+function targetsRepositoryOf(repo) {
+  return `${repo}/targets`;
+}
+function roleTag(role) {
+  const tag = tagForName(role);
+  if (tag !== METADATA_TAG) return tag;
+  return `_${role}-${createHash12("sha256").update(role, "utf8").digest("hex").slice(0, 16)}`;
+}
+function parseMetadataFileName(name) {
+  const versioned = /^([1-9][0-9]*)\.(.+)\.json$/.exec(name);
+  if (versioned) return { role: versioned[2], version: Number(versioned[1]) };
+  const plain = /^(.+)\.json$/.exec(name);
+  return plain ? { role: plain[1] } : void 0;
+}
+function findNamed(list2, fileName) {
+  return list2.find((d5) => d5.annotations?.[TUF_FILENAME_ANNOTATION] === fileName);
+}
+
+// lib/oci/tuf-repo.ts
+function emptyState() {
+  return { roles: /* @__PURE__ */ new Map(), versions: /* @__PURE__ */ new Map(), targets: /* @__PURE__ */ new Map() };
+}
+var MAX_METADATA = 512 * 1024 * 1024;
+var TufOciRepo = class {
+  constructor(stores) {
+    this.stores = stores;
+  }
+  manifests = /* @__PURE__ */ new Map();
+  get metadata() {
+    return this.stores.metadata;
+  }
+  get targets() {
+    return this.stores.targets;
+  }
+  // ---- reading -------------------------------------------------------------
+  /** The metadata manifest tagged `tag`, or undefined when there is none (read once). */
+  manifest(tag) {
+    let p4 = this.manifests.get(tag);
+    if (!p4) {
+      p4 = this.readManifest(tag);
+      this.manifests.set(tag, p4);
+      p4.catch(() => this.manifests.delete(tag));
+    }
+    return p4;
+  }
+  /** The `latest` manifest: every top-level file. */
+  latest() {
+    return this.manifest(METADATA_TAG);
+  }
+  /** The manifest holding `role`'s files: `latest` for top-level roles, else the role's tag. */
+  roleManifest(role) {
+    return TOP_LEVEL_ROLES2.includes(role) ? this.latest() : this.manifest(roleTag(role));
+  }
+  /** The layer of a metadata file (`timestamp.json`, `3.snapshot.json`, `2.app.json`). */
+  async metadataFile(name) {
+    const parsed = parseMetadataFileName(name);
+    if (!parsed) return void 0;
+    const manifest = await this.roleManifest(parsed.role);
+    return manifest && findNamed(manifest.layers, name);
+  }
+  /** A metadata file's bytes (checked against its layer), or undefined when not published. */
+  async readMetadata(name, maxSize = MAX_METADATA) {
+    const layer = await this.metadataFile(name);
+    if (!layer) return void 0;
+    return this.metadata.getBlob(layer.digest, { expectedSize: layer.size, maxSize });
+  }
+  /**
+   * The blob of a target file from its consistent-snapshot name (`<dir>/<sha>.<name>`):
+   * target blobs are stored raw, so the digest is the sha256 in the name. The size is
+   * unknown (-1): the TUF client checks the signed length.
+   */
+  targetBlob(name) {
+    const hex = /^([0-9a-f]{64})\./.exec(name.slice(name.lastIndexOf("/") + 1))?.[1];
+    if (!hex || !this.targets) return void 0;
+    return { mediaType: TUF_MEDIA_TYPE.target, digest: `sha256:${hex}`, size: -1 };
+  }
+  /**
+   * What is published, for an incremental publish: `latest`, the versions its snapshot
+   * names, the delegated roles' manifests and the target files their metadata lists.
+   * A repository without `latest` is empty. Parts that are missing or unreadable are
+   * left out, so the publisher uploads (or checks) them again.
+   */
+  async published() {
+    const state2 = emptyState();
+    const latest = await this.latest();
+    if (!latest) return state2;
+    state2.latest = latest;
+    try {
+      const snapshotName = latest.layers.map((l3) => l3.annotations?.[TUF_FILENAME_ANNOTATION] ?? "").find((n3) => /^[0-9]+\.snapshot\.json$/.test(n3));
+      const snapshot = snapshotName ? await this.readSigned(snapshotName) : void 0;
+      const meta = snapshot?.meta ?? {};
+      for (const [file2, m3] of Object.entries(meta)) {
+        if (file2.endsWith(".json") && typeof m3.version === "number")
+          state2.versions.set(file2.slice(0, -".json".length), m3.version);
+      }
+      for (const [role, version] of state2.versions) {
+        if (role !== "targets") {
+          const manifest = await this.roleManifest(role);
+          if (!manifest) continue;
+          state2.roles.set(role, manifest);
+        }
+        addTargetFiles(state2.targets, await this.readSigned(`${version}.${role}.json`));
+      }
+    } catch (e5) {
+      const unreadable = e5 instanceof SyntaxError || e5 instanceof OciError && ["not-found", "invalid", "digest-mismatch", "too-large"].includes(e5.kind);
+      if (!unreadable) throw e5;
+      state2.targets.clear();
+    }
+    return state2;
+  }
+  async readSigned(name) {
+    const bytes = await this.readMetadata(name);
+    if (!bytes) return void 0;
+    const doc = JSON.parse(Buffer.from(bytes).toString("utf8"));
+    return typeof doc.signed === "object" && doc.signed !== null ? doc.signed : void 0;
+  }
+  async readManifest(tag) {
+    let result;
+    try {
+      result = await this.metadata.getManifest(tag);
+    } catch (e5) {
+      if (e5 instanceof OciError && e5.kind === "not-found") return void 0;
+      throw e5;
+    }
+    const manifest = parseManifest(result.bytes, {
+      operation: "read TUF metadata manifest",
+      registry: this.metadata.description,
+      reference: tag
+    });
+    const layers = "layers" in manifest && Array.isArray(manifest.layers) ? manifest.layers : [];
+    return { tag, descriptor: result.descriptor, bytes: result.bytes, layers };
+  }
+  // ---- writing -------------------------------------------------------------
+  /** Stores a metadata file's bytes; true when they were sent (the store lacked them). */
+  async putMetadataBlob(bytes) {
+    const pushed = await this.metadata.pushBlob(bytes, { mediaType: TUF_MEDIA_TYPE.metadata });
+    return !pushed.existed;
+  }
+  /** PUTs a metadata manifest (a role's, or `latest`) unless `current` is its digest. */
+  putMetadataManifest(manifest, current) {
+    return putUnlessSame(this.metadata, manifest, current);
+  }
+  /** PUTs a targets manifest (a file's or a directory's) unless `current` is its digest. */
+  putTargetManifest(manifest, current) {
+    return putUnlessSame(this.requireTargets(), manifest, current);
+  }
+  requireTargets() {
+    if (!this.targets)
+      throw new OciError(
+        "not-found",
+        { operation: "open targets repository", registry: this.metadata.description },
+        "the repository has no targets store"
+      );
+    return this.targets;
+  }
+};
+function addTargetFiles(into, signed) {
+  const targets = signed?.targets;
+  if (typeof targets !== "object" || targets === null) return;
+  for (const [path, t2] of Object.entries(targets)) {
+    const info2 = t2;
+    if (isRegistryArtifact(info2.custom)) continue;
+    if (typeof info2.hashes?.sha256 === "string" && typeof info2.length === "number")
+      into.set(path, { sha256: info2.hashes.sha256, length: info2.length });
+  }
+}
+function isRegistryArtifact(custom) {
+  return typeof custom === "object" && custom !== null && "oci" in custom;
+}
+async function putUnlessSame(store, manifest, current) {
+  if (current === manifest.descriptor.digest) return false;
+  await store.putManifest(manifest.bytes, {
+    mediaType: manifest.descriptor.mediaType,
+    tag: manifest.tag
+  });
+  return true;
+}
+
+// lib/client/oci-fetcher.ts
+var OCI_METADATA_URL = "oci:/metadata/";
+var FETCH_LIMIT = 1 << 30;
+var OciFetcher = class extends import_tuf_js.BaseFetcher {
+  repo;
+  constructor(source) {
+    super();
+    this.repo = source instanceof TufOciRepo ? source : new TufOciRepo(source);
+  }
+  async downloadFile(url, maxLength, handler2) {
+    const { store, descriptor, name } = await this.locate(url, maxLength);
+    const dir = await mkdtemp(join11(tmpdir(), "tufci-oci-fetch-"));
+    try {
+      const file2 = join11(dir, "download");
+      await store.getBlobToFile(descriptor.digest, file2, this.limits(descriptor, maxLength)).catch((e5) => rethrow(e5, name, descriptor.size >= 0));
+      return await handler2(file2);
+    } finally {
+      await rm3(dir, { recursive: true, force: true });
+    }
+  }
+  async downloadBytes(url, maxLength) {
+    const { store, descriptor, name } = await this.locate(url, maxLength);
+    const bytes = await store.getBlob(descriptor.digest, this.limits(descriptor, maxLength)).catch((e5) => rethrow(e5, name, descriptor.size >= 0));
+    return Buffer.from(bytes);
+  }
+  async fetch(url) {
+    const bytes = new Uint8Array(await this.downloadBytes(url, FETCH_LIMIT));
+    return new ReadableStream({
+      start(controller) {
+        controller.enqueue(bytes);
+        controller.close();
+      }
+    });
+  }
+  limits(d5, maxLength) {
+    return d5.size >= 0 ? { maxSize: maxLength, expectedSize: d5.size } : { maxSize: maxLength };
+  }
+  /** The store and blob behind a URL tuf-js asks for. */
+  async locate(url, maxLength) {
+    const path = new URL(url).pathname;
+    if (path.startsWith("/metadata/")) {
+      const name = decodeURIComponent(path.slice("/metadata/".length));
+      const descriptor = await this.repo.metadataFile(name).catch((e5) => rethrow(e5, name, false));
+      if (!descriptor) throw new import_error.DownloadHTTPError(`${name}: not published`, 404);
+      if (descriptor.size > maxLength)
+        throw new import_error.DownloadLengthMismatchError(
+          `${name}: ${descriptor.size} bytes, more than the ${maxLength} allowed`
+        );
+      return { store: this.repo.metadata, descriptor, name };
+    }
+    if (path.startsWith("/targets/")) {
+      const name = decodeURIComponent(path.slice("/targets/".length));
+      const descriptor = this.repo.targetBlob(name);
+      if (!descriptor || !this.repo.targets)
+        throw new import_error.DownloadHTTPError(`target ${name}: not published`, 404);
+      return { store: this.repo.targets, descriptor, name: `target ${name}` };
+    }
+    throw new import_error.DownloadHTTPError(`${url}: not a TUF-on-OCI location`, 404);
+  }
+};
+function rethrow(e5, name, sizeFromManifest) {
+  if (e5 instanceof OciError && e5.kind === "timeout")
+    throw new NotVerifiedError(`${name}: slow retrieval: ${e5.message}; refused`, { cause: e5 });
+  if (e5 instanceof OciError && e5.kind === "not-found")
+    throw new import_error.DownloadHTTPError(`${name}: not published`, 404);
+  if (e5 instanceof OciError && e5.kind === "too-large" && sizeFromManifest)
+    throw new NotVerifiedError(`${name}: larger than its manifest says (tampered): ${e5.message}`, {
+      cause: e5
+    });
+  if (e5 instanceof OciError && e5.kind === "too-large")
+    throw new import_error.DownloadLengthMismatchError(`${name}: ${e5.message}`);
+  if (e5 instanceof OciError && e5.kind === "digest-mismatch")
+    throw new NotVerifiedError(
+      `${name}: a blob does not match its digest (tampered): ${e5.message}`,
+      {
+        cause: e5
+      }
+    );
+  throw e5;
+}
+
+// lib/location.ts
+init_errors();
+import { resolve as resolve2 } from "node:path";
+var ALL_KINDS = ["dir", "http", "oci", "oci-layout"];
+var USAGE = {
+  dir: "dir:PATH",
+  http: "http(s)://URL",
+  oci: "oci://HOST/REPO",
+  "oci-layout": "oci-layout:DIR"
+};
+function parseLocation(text, options) {
+  const accept = options.accept ?? ALL_KINDS;
+  const fail2 = (why) => {
+    throw new UsageError(`${options.flag} "${text}": ${why}`);
+  };
+  const location = parseAny(text, options.cwd, fail2);
+  if (!location || !accept.includes(location.kind)) {
+    const what = location ? `${USAGE[location.kind]} is not accepted here` : "unknown location";
+    return fail2(`${what} (use ${accept.map((k6) => USAGE[k6]).join(", ")})`);
+  }
+  return location;
+}
+function parseAny(text, cwd, fail2) {
+  if (text.startsWith("dir:")) {
+    const path = text.slice("dir:".length);
+    if (!path) fail2("name a directory after dir:");
+    return { kind: "dir", spec: text, path: resolve2(cwd, path) };
+  }
+  if (text.startsWith("oci-layout:")) {
+    const dir = text.slice("oci-layout:".length);
+    if (!dir) fail2("name a directory after oci-layout:");
+    return { kind: "oci-layout", spec: text, dir: resolve2(cwd, dir) };
+  }
+  if (text.startsWith("oci://")) return { spec: text, ...parseRegistryLocation(text, fail2) };
+  if (/^https?:\/\//.test(text)) {
+    let url;
+    try {
+      url = new URL(text);
+    } catch {
+      return fail2("not a valid URL");
+    }
+    if (!url.host) fail2("the URL names no host");
+    return { kind: "http", spec: text, url: text.replace(/\/?$/, "/") };
+  }
+  return void 0;
+}
+function parseRegistryLocation(spec, fail2) {
+  let ref;
+  try {
+    ref = parseReference(spec.slice("oci://".length));
+  } catch (e5) {
+    return fail2(e5.message);
+  }
+  if (ref.tag || ref.digest) fail2("name a repository (oci://HOST/REPO), without a tag or digest");
+  if (!isValidRepository(targetsRepositoryOf(ref.repository)))
+    fail2("the repository name is too long for its /targets repository");
+  return {
+    kind: "oci",
+    reference: `${ref.registry}/${ref.repository}`,
+    host: ref.registry,
+    repository: ref.repository
+  };
+}
+
+// lib/publish/oci-destination.ts
+init_errors();
+import { join as join12 } from "node:path";
+
+// lib/oci/tuf-manifests.ts
+init_errors();
+
+// lib/publish/tree.ts
+init_errors();
+
+// lib/tuf/owner.ts
+var import_models2 = __toESM(require_dist3(), 1);
+init_errors();
+
+// lib/publish/oci-destination.ts
+async function openOciLocation(location, options) {
+  const spec = location.spec;
+  if (location.kind === "oci") {
+    const { host, repository } = location;
+    const client = new RegistryClient(host, await options.registry?.(host) ?? {});
+    return {
+      name: spec,
+      kind: "registry",
+      host,
+      metadata: client.repository(repository),
+      targets: client.repository(targetsRepositoryOf(repository))
+    };
+  }
+  const dir = location.dir;
+  const create = options.create ?? false;
+  const open4 = async (d5) => {
+    try {
+      return await OciLayoutStore.open(d5, { create });
+    } catch (e5) {
+      if (e5 instanceof OciError && e5.kind === "not-found") return void 0;
+      throw e5;
+    }
+  };
+  const metadata = await open4(dir);
+  if (!metadata)
+    throw new UserError(`${spec}: ${dir} is not an OCI image layout (no oci-layout file)`);
+  const targets = await open4(join12(dir, "targets"));
+  return { name: spec, kind: "layout", metadata, ...targets ? { targets } : {} };
+}
+
+// lib/event/import.ts
+init_errors();
+function checkRefresh(role, bytes, current, rule, paths, now) {
+  const where = `${role}: the source's newer version`;
+  let env2;
+  try {
+    env2 = parseEnvelope(Buffer.from(bytes).toString("utf8"), where, "targets");
+  } catch (e5) {
+    throw new NotVerifiedError(`${where}: malformed metadata (${e5.message})`, {
+      cause: e5
+    });
+  }
+  const cur = current.env.signed.version;
+  const v = env2.signed.version;
+  if (v < cur) return { kind: "current" };
+  if (v === cur) {
+    if (Buffer.from(bytes).equals(Buffer.from(current.bytes))) return { kind: "current" };
+    throw new NotVerifiedError(
+      `${role}: the source serves version ${v} with other bytes than the imported version ${v}; refused`
+    );
+  }
+  const signers = signerCount(env2, rule.keys, rule.keyids);
+  if (signers < rule.threshold)
+    throw new NotVerifiedError(
+      `${role}: the source's version ${v} is signed by ${signers} of the ${rule.keyids.length} key(s) the delegation trusts for it, ${rule.threshold} required; refused (the import stays at version ${cur})`
+    );
+  if (new Date(env2.signed.expires) <= now)
+    throw new NotVerifiedError(
+      `${role}: the source's version ${v} expired on ${env2.signed.expires}; refused (the import stays at version ${cur})`
+    );
+  const listed = env2.signed.targets;
+  const gone = paths.filter((p4) => !/[*?[]/.test(p4) && !listed[p4]);
+  if (gone.length)
+    throw new NotVerifiedError(
+      `${role}: the source's version ${v} no longer lists ${gone.map((p4) => JSON.stringify(p4)).join(", ")}; refused (the import stays at version ${cur})`
+    );
+  return { kind: "newer", version: v, expires: env2.signed.expires, signers };
+}
+
+// lib/event/import-refresh.ts
+var MAX_METADATA2 = 16 << 20;
+async function sourceRoleBytes(e5, src) {
+  checkRoleName(src.role, "x-tufci-import role");
+  const spec = parseLocation(src.repository, {
+    flag: "x-tufci-import repository",
+    cwd: e5.dir,
+    accept: ["oci", "oci-layout"]
+  });
+  const access2 = e5.registry(spec.kind === "oci" ? [spec.host] : []);
+  const fetcher = new OciFetcher(await openOciLocation(spec, { registry: access2 }));
+  const json = async (file2) => JSON.parse(
+    (await fetcher.downloadBytes(`${OCI_METADATA_URL}${file2}`, MAX_METADATA2)).toString("utf8")
+  );
+  const version = (meta, name) => {
+    const v = meta?.[name]?.version;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1)
+      throw new NotVerifiedError(`${src.repository}: lists no version of ${name}`);
+    return v;
+  };
+  return withContext(src.repository, async () => {
+    const ts = await json("timestamp.json");
+    const snap = await json(`${version(ts.signed?.meta, "snapshot.json")}.snapshot.json`);
+    const v = version(snap.signed?.meta, `${src.role}.json`);
+    return fetcher.downloadBytes(`${OCI_METADATA_URL}${v}.${src.role}.json`, MAX_METADATA2);
+  });
+}
+async function refreshImports(e5, o4 = {}) {
+  const repo = new RepoDir(e5.dir);
+  const roles = repo.readOfflineRoles();
+  const root5 = roles.get("root").signed;
+  const imports = importedRoles(roles);
+  const result = { any: imports.size > 0, refreshed: [], failures: [] };
+  if (!imports.size) return result;
+  const codes = /* @__PURE__ */ new Set();
+  await withRollback(e5.dir, ["metadata"], async () => {
+    for (const [role, src] of imports) {
+      const rule = roleKeys(role, root5, roles);
+      const env2 = roles.get(role);
+      const delegator = roles.get(src.delegator)?.signed;
+      const paths = delegator?.delegations?.roles?.find((r6) => r6.name === role)?.paths ?? [];
+      if (!rule || !env2) continue;
+      try {
+        const bytes = await sourceRoleBytes(e5, src);
+        const current = { env: env2, bytes: repo.readRoleBytes(role) };
+        const r6 = checkRefresh(role, bytes, current, rule, paths, e5.now);
+        if (r6.kind === "current") {
+          e5.out(
+            `${role}: version ${env2.signed.version} (expires ${env2.signed.expires}) is the source's newest; nothing to do.`
+          );
+          continue;
+        }
+        writeInside(repo.dir, repo.relRolePath(role), Buffer.from(bytes), {
+          what: "repository"
+        });
+        result.refreshed.push(`${role} v${r6.version}`);
+        e5.out(
+          `${role}: version ${env2.signed.version} -> ${r6.version} (expires ${r6.expires}) from role "${src.role}" of ${src.repository}, signed by ${r6.signers} of the delegation's ${rule.keyids.length} key(s) (threshold ${rule.threshold}).`
+        );
+      } catch (err) {
+        result.failures.push(`${role}: ${err.message}`);
+        codes.add(err instanceof TufciError ? err.code : "internal");
+      }
+    }
+    if (result.refreshed.length) {
+      const git = new Git2(e5.dir, e5.env);
+      await git.commit(`Refresh imported roles: ${result.refreshed.join(", ")}`, ["metadata"]);
+      if (o4.push !== void 0) await git.push(o4.push, await git.currentBranch());
+    }
+  });
+  if (result.failures.length) {
+    const [only] = codes;
+    result.code = codes.size === 1 && only !== void 0 && only !== "internal" ? only : "not-verified";
+  }
+  return result;
+}
+function refreshFailure(r6) {
+  return new TufciError(
+    r6.code ?? "not-verified",
+    `not refreshed (the imports keep their version):
+${r6.failures.map((f5) => `  - ${f5}`).join("\n")}`
+  );
+}
+
 // node_modules/@actions/github/lib/context.js
 import { readFileSync as readFileSync5, existsSync as existsSync8 } from "fs";
 import { EOL as EOL5 } from "os";
@@ -65280,15 +68681,15 @@ var Context = class {
 };
 
 // node_modules/@actions/github/lib/internal/utils.js
-var httpClient = __toESM(require_lib2(), 1);
+var httpClient = __toESM(require_lib3(), 1);
 var import_undici2 = __toESM(require_undici(), 1);
 var __awaiter2 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P2 ? value : new P2(function(resolve2) {
-      resolve2(value);
+    return value instanceof P2 ? value : new P2(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P2 || (P2 = Promise))(function(resolve2, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -65304,7 +68705,7 @@ var __awaiter2 = function(thisArg, _arguments, P2, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -65780,7 +69181,7 @@ function withDefaults(oldDefaults, newDefaults) {
 var endpoint = withDefaults(null, DEFAULTS);
 
 // node_modules/@octokit/request/dist-bundle/index.js
-var import_content_type = __toESM(require_dist4(), 1);
+var import_content_type = __toESM(require_dist5(), 1);
 
 // node_modules/json-with-bigint/json-with-bigint.js
 var intRegex = /^-?\d+$/;
@@ -65836,7 +69237,7 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   if (isRootPrimitive || isRootNativeRawJSON) {
     return originalStringify(rootProcessed);
   }
-  const chunks = [];
+  const chunks2 = [];
   let level = 0;
   const stack = [
     {
@@ -65853,18 +69254,18 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   while (stack.length > 0) {
     const node = stack[stack.length - 1];
     if (node.index === 0) {
-      chunks.push(node.isArray ? "[" : "{");
+      chunks2.push(node.isArray ? "[" : "{");
       level++;
     }
     let isDone = false;
     if (node.isArray) {
       if (node.index < node.val.length) {
-        if (!node.first) chunks.push(",");
-        if (space) chunks.push("\n" + space.repeat(level));
+        if (!node.first) chunks2.push(",");
+        if (space) chunks2.push("\n" + space.repeat(level));
         const childRaw = node.val[node.index];
         const childVal = prepareVal(node.val, String(node.index), childRaw);
         if (isUnstringifiable(childVal)) {
-          chunks.push("null");
+          chunks2.push("null");
           node.first = false;
           node.index++;
         } else {
@@ -65887,7 +69288,7 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
             node.first = false;
             node.index++;
           } else {
-            chunks.push(originalStringify(childVal));
+            chunks2.push(originalStringify(childVal));
             node.first = false;
             node.index++;
           }
@@ -65903,11 +69304,11 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
         const childRaw = node.val[k6];
         const childVal = prepareVal(node.val, k6, childRaw);
         if (isUnstringifiable(childVal)) continue;
-        if (!node.first) chunks.push(",");
+        if (!node.first) chunks2.push(",");
         if (space) {
-          chunks.push("\n" + space.repeat(level) + originalStringify(k6) + ": ");
+          chunks2.push("\n" + space.repeat(level) + originalStringify(k6) + ": ");
         } else {
-          chunks.push(originalStringify(k6) + ":");
+          chunks2.push(originalStringify(k6) + ":");
         }
         const isComplexObject = childVal !== null && typeof childVal === "object";
         const isNativeRaw = isRawJSON(childVal);
@@ -65928,7 +69329,7 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
           node.first = false;
           break;
         } else {
-          chunks.push(originalStringify(childVal));
+          chunks2.push(originalStringify(childVal));
           node.first = false;
         }
       }
@@ -65939,13 +69340,13 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
     }
     if (isDone) {
       level--;
-      if (!node.first && space) chunks.push("\n" + space.repeat(level));
-      chunks.push(node.isArray ? "]" : "}");
+      if (!node.first && space) chunks2.push("\n" + space.repeat(level));
+      chunks2.push(node.isArray ? "]" : "}");
       visited.delete(node.val);
       stack.pop();
     }
   }
-  return chunks.join("");
+  return chunks2.join("");
 };
 var JSONStringify = (value, replacer, space) => {
   try {
@@ -66173,8 +69574,8 @@ function isPlainObject2(value) {
 }
 var noop = () => "";
 async function fetchWrapper(requestOptions) {
-  const fetch2 = requestOptions.request?.fetch || globalThis.fetch;
-  if (!fetch2) {
+  const fetch3 = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch3) {
     throw new Error(
       "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
     );
@@ -66190,7 +69591,7 @@ async function fetchWrapper(requestOptions) {
   );
   let fetchResponse;
   try {
-    fetchResponse = await fetch2(requestOptions.url, {
+    fetchResponse = await fetch3(requestOptions.url, {
       method: requestOptions.method,
       body,
       redirect: requestOptions.request?.redirect,
@@ -69235,8 +72636,39 @@ async function runAction(main2) {
 
 // actions/online-sign/src/main.ts
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+function sourceAccess() {
+  const username = getInput("source-registry-username");
+  const password = getInput("source-registry-password");
+  if (password) setSecret(password);
+  if (!!username !== !!password)
+    throw new UserError(
+      `inputs source-registry-username and source-registry-password: give both or neither (${username ? "the password" : "the user"} is empty)`
+    );
+  return (hosts) => async (host) => {
+    const credentials = await resolveCredentials(host, {
+      explicit: username && hosts.includes(host) ? { username, password } : void 0,
+      dockerConfigPath: dockerConfigPath(homedir2(), process.env)
+    });
+    return credentials ? { credentials } : {};
+  };
+}
 async function main() {
   const dir = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  let refreshError;
+  if (getBooleanInput("refresh-imports")) {
+    const refreshed = await refreshImports({
+      dir,
+      env: { ...process.env },
+      now: /* @__PURE__ */ new Date(),
+      out: (l3) => info(l3),
+      registry: sourceAccess()
+    });
+    setOutput("refreshed", refreshed.refreshed.join(","));
+    if (refreshed.failures.length) {
+      refreshError = refreshFailure(refreshed);
+      warning(refreshError.message);
+    }
+  }
   const key = getInput("online-key");
   for (const line of key.split("\n")) if (line.trim()) setSecret(line.trim());
   const uri = getInput("online-key-uri");
@@ -69263,5 +72695,6 @@ async function main() {
     });
     info(`Dispatched ${workflow} to publish ${sha.slice(0, 12)} (${branch}).`);
   }
+  if (refreshError) throw refreshError;
 }
 void runAction(main);

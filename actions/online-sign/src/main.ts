@@ -1,14 +1,61 @@
+import { homedir } from 'node:os';
 import * as core from '@actions/core';
 import { onlineSignTask } from '../../../lib/ci/online-sign.js';
+import { UserError } from '../../../lib/errors.js';
+import { refreshFailure, refreshImports } from '../../../lib/event/import-refresh.js';
 import { Git } from '../../../lib/git/git.js';
+import {
+  dockerConfigPath,
+  resolveCredentials,
+  type RegistryOptions,
+} from '../../../lib/oci/index.js';
 import { defaultBranch, repoClient, runAction } from '../../common/github.js';
 
 // The AWS SDK's notice that its later releases need a newer Node is not the user's
 // concern (the action runs on node24, but the same bundle runs under Node 20 too).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/**
+ * Registry options for the imports' sources: the source-registry-* inputs for the hosts a
+ * delegation names, else what ~/.docker/config.json holds per host; anonymous otherwise.
+ */
+function sourceAccess(): (hosts: readonly string[]) => (host: string) => Promise<RegistryOptions> {
+  const username = core.getInput('source-registry-username');
+  const password = core.getInput('source-registry-password');
+  if (password) core.setSecret(password);
+  if (!!username !== !!password)
+    throw new UserError(
+      `inputs source-registry-username and source-registry-password: give both or neither (${username ? 'the password' : 'the user'} is empty)`,
+    );
+  return (hosts) => async (host) => {
+    const credentials = await resolveCredentials(host, {
+      explicit: username && hosts.includes(host) ? { username, password } : undefined,
+      dockerConfigPath: dockerConfigPath(homedir(), process.env),
+    });
+    return credentials ? { credentials } : {};
+  };
+}
+
 async function main(): Promise<void> {
   const dir = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  // imported roles first: a newer version of the source's role goes into this snapshot;
+  // an import that cannot be refreshed keeps its version and fails the job at the end,
+  // after snapshot and timestamp are kept fresh all the same
+  let refreshError: Error | undefined;
+  if (core.getBooleanInput('refresh-imports')) {
+    const refreshed = await refreshImports({
+      dir,
+      env: { ...process.env },
+      now: new Date(),
+      out: (l) => core.info(l),
+      registry: sourceAccess(),
+    });
+    core.setOutput('refreshed', refreshed.refreshed.join(','));
+    if (refreshed.failures.length) {
+      refreshError = refreshFailure(refreshed);
+      core.warning(refreshError.message);
+    }
+  }
   const key = core.getInput('online-key');
   for (const line of key.split('\n')) if (line.trim()) core.setSecret(line.trim());
   const uri = core.getInput('online-key-uri');
@@ -36,6 +83,7 @@ async function main(): Promise<void> {
     });
     core.info(`Dispatched ${workflow} to publish ${sha.slice(0, 12)} (${branch}).`);
   }
+  if (refreshError) throw refreshError;
 }
 
 void runAction(main);
