@@ -56,6 +56,36 @@ function checkDestination(ctx: Ctx, destination: string): void {
     );
 }
 
+/**
+ * Verifies the artifact at the source as a client of its TUF repository would (from
+ * `--source-from`, else where its pointer says), refusing what does not verify; with
+ * `origin`, the result also holds the role that signs it, as verified.
+ */
+async function verifyAtSource(
+  ctx: Ctx,
+  source: string,
+  root: string,
+  o: CopyOpts,
+  origin: boolean,
+) {
+  let from: Location | undefined;
+  if (o.sourceFrom !== undefined)
+    from = parseLocation(o.sourceFrom, {
+      flag: 'source-from',
+      cwd: ctx.cwd,
+      accept: ['oci', 'oci-layout'],
+    });
+  const { verifyOciArtifact } = await import('../oci-verify.js');
+  return verifyOciArtifact(ctx, source, from, {
+    root,
+    registryUsername: o.registryUsername,
+    registryPasswordFile: o.registryPasswordFile,
+    plainHttp: o.plainHttp,
+    ...(origin ? { origin: true } : {}),
+    ...(o.cache !== undefined ? { cache: o.cache } : {}),
+  });
+}
+
 /** True when a registry reference names a tag or digest (`HOST/REPO:TAG`, `…@sha256:…`). */
 function hasReference(reference: string): boolean {
   try {
@@ -108,23 +138,7 @@ export async function copyCommand(
   const hosts = [src.kind === 'registry' ? src.host : undefined];
 
   // 1. verify at the source, when asked: nothing is copied from a source that does not verify
-  if (o.sourceRoot !== undefined) {
-    let from: Location | undefined;
-    if (o.sourceFrom !== undefined)
-      from = parseLocation(o.sourceFrom, {
-        flag: 'source-from',
-        cwd: ctx.cwd,
-        accept: ['oci', 'oci-layout'],
-      });
-    const { verifyOciArtifact } = await import('../oci-verify.js');
-    await verifyOciArtifact(ctx, source, from, {
-      root: o.sourceRoot,
-      registryUsername: o.registryUsername,
-      registryPasswordFile: o.registryPasswordFile,
-      plainHttp: o.plainHttp,
-      ...(o.cache !== undefined ? { cache: o.cache } : {}),
-    });
-  }
+  if (o.sourceRoot !== undefined) await verifyAtSource(ctx, source, o.sourceRoot, o, false);
 
   const srcAccess = registryAccess(
     ctx,
@@ -196,22 +210,7 @@ async function copyWithSignatures(
 ): Promise<void> {
   checkDestination(ctx, destination);
   const src = parseArtifactRef(source, ctx.cwd);
-  let from: Location | undefined;
-  if (o.sourceFrom !== undefined)
-    from = parseLocation(o.sourceFrom, {
-      flag: 'source-from',
-      cwd: ctx.cwd,
-      accept: ['oci', 'oci-layout'],
-    });
-  const { verifyOciArtifact } = await import('../oci-verify.js');
-  const ok = await verifyOciArtifact(ctx, source, from, {
-    root: o.sourceRoot,
-    registryUsername: o.registryUsername,
-    registryPasswordFile: o.registryPasswordFile,
-    plainHttp: o.plainHttp,
-    origin: true,
-    ...(o.cache !== undefined ? { cache: o.cache } : {}),
-  });
+  const ok = await verifyAtSource(ctx, source, o.sourceRoot, o, true);
   const origin = ok.origin!;
   const now = ctx.now();
   if (new Date(origin.expires) <= now)
