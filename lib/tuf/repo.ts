@@ -12,8 +12,17 @@ import type { Envelope, RootSigned, TargetsSigned } from './types.js';
 export interface MetadataReader {
   /** The role's envelope, or undefined when the role does not exist there. */
   read(role: string): Promise<Envelope | undefined>;
-  /** Paths under targets/ whose files are as they were in this state, when it can tell. */
-  unchangedTargets?(): Promise<Set<string>>;
+  /**
+   * Paths under targets/ whose files are as they were in this state, when it can tell,
+   * each with its size in this state.
+   */
+  unchangedTargets?(): Promise<Map<string, number>>;
+  /** Reads `roles` ahead in one go (a hint: `read` works without it). */
+  prefetch?(roles: string[]): Promise<void>;
+  /** The git object id of the role's file in this state, when it can tell. */
+  blobId?(role: string): Promise<string | undefined>;
+  /** Reads and parses `roles` without keeping them; roles this state lacks are left out. */
+  readFresh?(roles: string[]): Promise<Map<string, Envelope>>;
 }
 
 /** A repository checkout: `metadata/` and `targets/` under one directory. */
@@ -69,6 +78,12 @@ export class RepoDir implements MetadataReader {
     if (role === 'root' && opts.history !== false) this.writeRootHistory(env);
   }
 
+  /** Writes a targets role's metadata as it is already serialised (see `serialize`). */
+  writeRoleText(role: string, text: string): void {
+    checkRoleName(role, 'role name');
+    writeInside(this.dir, this.relRolePath(role), text, { what: 'repository' });
+  }
+
   /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */
   writeRootHistory(env: Envelope): boolean {
     const text = serialize(env);
@@ -100,13 +115,23 @@ export class RepoDir implements MetadataReader {
    * read and parsed once. A missing delegated role is an error; with `missingBins: 'skip'`
    * a missing hash bin is left out (event update creates it).
    */
-  readOfflineRoles(o: { missingBins?: 'skip' } = {}): Map<string, Envelope> {
+  readOfflineRoles(
+    o: {
+      missingBins?: 'skip';
+      /** Filled with the name of every role found, loaded or deferred, in load order. */
+      order?: string[];
+      /** Hash bins found are added here instead of being read (their delegations are not followed). */
+      deferBins?: Set<string>;
+    } = {},
+  ): Map<string, Envelope> {
     const roles = new Map<string, Envelope>();
     if (!this.has('root')) return roles;
     roles.set('root', this.root());
+    o.order?.push('root');
     if (!this.has('targets')) return roles;
     const todo: Envelope<TargetsSigned>[] = [this.targets()];
     roles.set('targets', todo[0]!);
+    o.order?.push('targets');
     for (let i = 0; i < todo.length; i++) {
       const d = todo[i]!.signed.delegations;
       if (!d) continue;
@@ -116,8 +141,13 @@ export class RepoDir implements MetadataReader {
         ...named.map((n) => [n, false] as const),
         ...bins.map((n) => [n, true] as const),
       ]) {
-        if (roles.has(name) || roleType(name) !== 'targets') continue;
+        if (roles.has(name) || o.deferBins?.has(name) || roleType(name) !== 'targets') continue;
         if (bin && o.missingBins === 'skip' && !this.has(name)) continue;
+        o.order?.push(name);
+        if (bin && o.deferBins) {
+          o.deferBins.add(name);
+          continue;
+        }
         const env = this.targets(name);
         roles.set(name, env);
         todo.push(env);
