@@ -45,10 +45,12 @@ export class GitRevReader implements MetadataReader {
     const file = `${role}.json`;
     let text: string | undefined;
     if (this.blobs) {
-      // listed already: read just this role, not every file of metadata/
-      if (!this.some.has(file)) await this.prefetch([role]);
+      // listed already (see prefetch): a role not there is not read at all
+      if (!(await this.blobs)?.has(file)) return undefined;
       text = this.some.get(file);
-    } else {
+    }
+    // else every file of metadata/ in one go: callers read many roles, one by one
+    if (text === undefined) {
       this.texts ??= this.git.showDir(this.rev, 'metadata');
       text = (await this.texts).get(file);
     }
@@ -81,21 +83,13 @@ export class GitRevReader implements MetadataReader {
     return (await this.listing())?.get(`${role}.json`)?.oid;
   }
 
-  /**
-   * Reads and parses `roles` without keeping them (for thousands of hash bins, taken a few
-   * at a time); roles the revision lacks are left out.
-   */
-  async readFresh(roles: string[]): Promise<Map<string, Envelope>> {
-    const out = new Map<string, Envelope>();
-    const blobs = await this.listing();
-    if (!blobs) return out;
-    const have = roles.filter((r) => blobs.has(`${r}.json`));
-    const texts = await this.git.blobTexts(
-      have.map((r) => blobs.get(`${r}.json`)!),
-      `show metadata at ${this.rev!}`,
-    );
-    have.forEach((r, i) => out.set(r, parseEnvelope(texts[i]!, this.where(r), roleType(r))));
-    return out;
+  /** As `read`, without keeping the envelope (nor, once read, the text) for later reads. */
+  async readOnce(role: string): Promise<Envelope | undefined> {
+    const cached = this.cache.get(role);
+    if (cached) return cached;
+    const env = await this.load(role);
+    this.some.delete(`${role}.json`);
+    return env;
   }
 
   /**

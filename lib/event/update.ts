@@ -7,13 +7,13 @@ import {
   checkKeyOrder,
   clone,
   parseEnvelope,
-  serialize,
   sameJson,
   tufDate,
   signerCount,
   validSignatures,
 } from '../tuf/envelope.js';
 import type { MetadataReader, RepoDir } from '../tuf/repo.js';
+import type { Staged } from '../util/fs.js';
 import { lookupIn, roleForTarget } from '../tuf/owner.js';
 import { checkKeyids } from '../tuf/key-identity.js';
 import { checkThreshold, ownerOf, periodsOf, roleKeys } from '../tuf/roles.js';
@@ -184,7 +184,9 @@ function sameTargets(
 ): boolean {
   const keys = Object.keys(next);
   if (keys.length !== Object.keys(prev).length) return false;
-  return keys.every((k) => Object.hasOwn(prev, k) && (next[k] === prev[k] || sameJson(next[k], prev[k])));
+  return keys.every(
+    (k) => Object.hasOwn(prev, k) && (next[k] === prev[k] || sameJson(next[k], prev[k])),
+  );
 }
 
 /** A known-good entry whose sha256 can stand for an unchanged file. */
@@ -197,11 +199,7 @@ function reusable(t: TargetFileJson | undefined): t is TargetFileJson {
  * targets role (empty lists too). Deferred bins delegate nothing, so the search needs only
  * the core roles.
  */
-function assignTargets(
-  repo: RepoDir,
-  roles: Roles,
-  event: string,
-): Map<string, string[]> {
+function assignTargets(repo: RepoDir, roles: Roles, event: string): Map<string, string[]> {
   const { core } = roles;
   const targets = core.get('targets')!.signed as TargetsSigned;
   const lookup = lookupIn(core);
@@ -263,16 +261,16 @@ class FileInfos {
 
   /** `path`'s entry; `own`: the known-good targets of the role it belongs to. */
   get(path: string, own: Record<string, TargetFileJson> | undefined): TargetFileJson {
-    const full = join(this.repo.targetsDir, path);
+    const full = (): string => join(this.repo.targetsDir, path);
     const size = this.unchanged.get(path);
     if (size !== undefined) {
       const o = own && Object.hasOwn(own, path) ? own[path] : undefined;
       const k = reusable(o) ? o : this.fallback?.get(path);
       // the size git has for it, or (a file git converts on checkout) the file's own
-      if (k && (k.length === size || k.length === lstatSync(full).size))
+      if (k && (k.length === size || k.length === lstatSync(full()).size))
         return { length: k.length, hashes: { sha256: k.hashes.sha256! } };
     }
-    return targetFileInfo(full);
+    return targetFileInfo(full());
   }
 }
 
@@ -287,6 +285,12 @@ interface Slot {
   /** Deferred bins: whether the update changed it (for core roles, compared with a copy). */
   changed: boolean;
   deferred: boolean;
+}
+
+/** A deferred bin's file (undefined: none yet), and whether it is the known-good one byte for byte. */
+interface Read {
+  bytes: Buffer | undefined;
+  same: boolean;
 }
 
 /** Bins updated per batch: each batch reads its known-good versions in one git call. */
@@ -313,14 +317,6 @@ export async function updateEvent(
   }
 }
 
-/** Whether some bin found would not be a leaf: its file names delegations. */
-function someBinDelegates(repo: RepoDir, deferred: Map<string, Deferred>): boolean {
-  for (const [name, d] of deferred)
-    if (d.exists && readFileSync(repo.rolePath(name), 'latin1').includes('"delegations"'))
-      return true;
-  return false;
-}
-
 async function update(
   repo: RepoDir,
   base: MetadataReader,
@@ -329,7 +325,6 @@ async function update(
   defer: boolean,
 ): Promise<UpdateResult> {
   const roles = loadRoles(repo, now, defer);
-  if (defer && someBinDelegates(repo, roles.deferred)) throw new NotALeaf();
   const { core, deferred, order } = roles;
   const original = new Map<string, Envelope>();
   for (const [role, env] of core) original.set(role, clone(env));
@@ -345,7 +340,16 @@ async function update(
     if (!failure || step < failure.step || (step === failure.step && at < failure.at))
       failure = { step, at, error };
   };
-  const STEP = { read: 0, sync: 1, keyids: 2, version: 3, rule: 4, threshold: 5, online: 6, order: 7 };
+  const STEP = {
+    read: 0,
+    sync: 1,
+    keyids: 2,
+    version: 3,
+    rule: 4,
+    threshold: 5,
+    online: 6,
+    order: 7,
+  };
 
   let wanted: Map<string, string[]> | undefined;
   if (core.has('targets')) {
@@ -380,42 +384,53 @@ async function update(
 
   const logs = { sync: [] as string[], version: [] as string[], rule: [] as string[] };
   const written: string[] = [];
-  const texts = new Map<string, string>();
+  const staged = new Map<string, Staged>();
   const same = (s: Slot): boolean =>
     s.base === 'same' ? !s.changed : !!s.base && sameJson(s.base.signed, s.env.signed);
 
-  /** Reads the deferred bins among `names`, with their known-good versions. */
-  const readBatch = async (names: string[], at: number): Promise<Map<string, Slot>> => {
-    const out = new Map<string, Slot>();
+  /**
+   * The deferred bins among `names`: their files' bytes, and the texts of those whose
+   * known-good version differs (read from git in one call). Parsed one at a time, in `slot`.
+   */
+  const readBatch = async (names: string[]): Promise<Map<string, Read>> => {
+    const out = new Map<string, Read>();
     const fetch: string[] = [];
-    for (const [i, role] of names.entries()) {
+    for (const role of names) {
       const d = deferred.get(role);
       if (!d) continue;
-      try {
-        let env: Envelope;
-        let b: Slot['base'] = undefined;
-        if (d.exists) {
-          const bytes = readFileSync(repo.rolePath(role));
-          env = parseEnvelope(bytes.toString('utf8'), repo.relRolePath(role), 'targets');
-          if (delegates(env)) throw new NotALeaf();
-          const id = await base.blobId?.(role);
-          if (id !== undefined && id === blobIdOf(bytes, id)) b = 'same';
-        } else env = emptyBin(role, d.online, now, root);
-        if (b === undefined) fetch.push(role);
-        out.set(role, { role, env, base: b, version: env.signed.version, changed: !d.exists, deferred: true });
-      } catch (e) {
-        fail(STEP.read, at + i, e);
-      }
+      const bytes = d.exists ? readFileSync(repo.rolePath(role)) : undefined;
+      const id = bytes ? await base.blobId?.(role) : undefined;
+      const same = id !== undefined && id === blobIdOf(bytes!, id);
+      out.set(role, { bytes, same });
+      if (!same) fetch.push(role);
     }
-    if (fetch.length) {
-      const got = base.readFresh
-        ? await base.readFresh(fetch)
-        : new Map(
-            await Promise.all(fetch.map(async (r) => [r, await base.read(r)] as const)),
-          );
-      for (const r of fetch) out.get(r)!.base = got.get(r);
-    }
+    if (fetch.length) await base.prefetch?.(fetch);
     return out;
+  };
+
+  /** A deferred bin, read and parsed (its known-good version too, unless byte for byte the same). */
+  const slot = async (role: string, r: Read, at: number): Promise<Slot | undefined> => {
+    const d = deferred.get(role)!;
+    try {
+      const env = r.bytes
+        ? parseEnvelope(r.bytes.toString('utf8'), repo.relRolePath(role), 'targets')
+        : emptyBin(role, d.online, now, root);
+      if (delegates(env)) throw new NotALeaf();
+      const b: Slot['base'] = r.same
+        ? 'same'
+        : await (base.readOnce ? base.readOnce(role) : base.read(role));
+      return {
+        role,
+        env,
+        base: b,
+        version: env.signed.version,
+        changed: !d.exists,
+        deferred: true,
+      };
+    } catch (e) {
+      fail(STEP.read, at, e);
+      return undefined;
+    }
   };
 
   const updateRole = async (s: Slot, at: number): Promise<void> => {
@@ -526,46 +541,74 @@ async function update(
       if (!s.deferred || s.changed) checkKeyOrder(env.signed, `metadata/${role}.json`);
       if (s.deferred ? s.changed : !sameJson(env, original.get(role))) {
         written.push(role);
-        if (s.deferred && !opts.dryRun) texts.set(role, serialize(env));
+        // written beside the file now (so thousands of bins are never held), put in place at the end
+        if (s.deferred && !opts.dryRun) staged.set(role, repo.stageRole(role, env));
       }
     } catch (e) {
       fail(step, at, e);
     }
   };
 
-  for (let i = 0; i < order.length; i += BATCH) {
-    const names = order.slice(i, i + BATCH);
-    const batch = await readBatch(names, i);
-    for (const [j, role] of names.entries()) {
-      const env = core.get(role);
-      const slot: Slot | undefined = env
-        ? { role, env, base: await base.read(role), version: env.signed.version, changed: false, deferred: false }
-        : batch.get(role);
-      if (slot) await updateRole(slot, i + j);
+  try {
+    await updateAll();
+  } catch (e) {
+    for (const st of staged.values()) st.discard();
+    throw e;
+  }
+  async function updateAll(): Promise<void> {
+    for (let i = 0; i < order.length; i += BATCH) {
+      const names = order.slice(i, i + BATCH);
+      const batch = await readBatch(names);
+      for (const [j, role] of names.entries()) {
+        const env = core.get(role);
+        const s: Slot | undefined = env
+          ? {
+              role,
+              env,
+              base: await base.read(role),
+              version: env.signed.version,
+              changed: false,
+              deferred: false,
+            }
+          : await slot(role, batch.get(role)!, i + j);
+        batch.delete(role);
+        if (s) await updateRole(s, i + j);
+      }
+    }
+    for (const role of ['snapshot', 'timestamp']) {
+      const rk = roleKeys(role, root, undefined);
+      try {
+        if (rk) checkThreshold(`metadata/root.json role ${role}`, rk);
+      } catch (e) {
+        fail(STEP.online, 0, e);
+      }
     }
   }
-  for (const role of ['snapshot', 'timestamp']) {
-    const rk = roleKeys(role, root, undefined);
-    try {
-      if (rk) checkThreshold(`metadata/root.json role ${role}`, rk);
-    } catch (e) {
-      fail(STEP.online, 0, e);
-    }
+  if (failure) {
+    for (const st of staged.values()) st.discard();
+    throw failure.error;
   }
-  if (failure) throw failure.error;
 
   const log = [...logs.sync, ...logs.version, ...logs.rule];
-  if (!opts.dryRun)
-    for (const role of written) {
-      const text = texts.get(role);
-      if (text !== undefined) repo.writeRoleText(role, text);
-      else repo.writeRole(role, core.get(role)!);
+  if (!opts.dryRun) {
+    try {
+      for (const role of written) {
+        const st = staged.get(role);
+        if (st) {
+          st.commit();
+          staged.delete(role);
+        } else repo.writeRole(role, core.get(role)!);
+      }
+    } finally {
+      for (const st of staged.values()) st.discard();
     }
+  }
   const groups = new Map<string, string>();
   for (const env of core.values()) {
     const sr = (env.signed as TargetsSigned).delegations?.succinct_roles;
     if (sr && env.signed._type === 'targets')
-      for (const b of binNames(sr)) if (core.has(b) || deferred.has(b)) groups.set(b, sr.name_prefix);
+      for (const b of binNames(sr))
+        if (core.has(b) || deferred.has(b)) groups.set(b, sr.name_prefix);
   }
   const result = (): UpdateResult => ({
     written,

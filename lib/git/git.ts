@@ -174,14 +174,20 @@ export class Git {
     );
     const prefix = `${dir.replace(/\/+$/, '')}/`;
     const out = new Map<string, number>();
-    for (const l of listing.split('\0')) {
-      // <mode> blob <oid> <size, space-padded>\t<path>
-      const tab = l.indexOf('\t');
-      if (tab < 0) continue;
-      const path = l.slice(tab + 1);
-      const head = l.slice(0, tab).split(' ').filter(Boolean);
-      if (head[1] !== 'blob' || changed.has(path) || !path.startsWith(prefix)) continue;
-      out.set(path.slice(prefix.length), Number(head[3]));
+    // <mode> SP blob SP <oid> SP <size, space-padded> TAB <path> NUL: one pass, no split
+    for (let at = 0; at < listing.length;) {
+      let end = listing.indexOf('\0', at);
+      if (end < 0) end = listing.length;
+      const tab = listing.indexOf('\t', at);
+      if (tab > at && tab < end && listing.startsWith(' blob ', listing.indexOf(' ', at))) {
+        const path = listing.slice(tab + 1, end);
+        if (!changed.has(path) && path.startsWith(prefix))
+          out.set(
+            path.slice(prefix.length),
+            Number(listing.slice(listing.lastIndexOf(' ', tab) + 1, tab)),
+          );
+      }
+      at = end + 1;
     }
     return out;
   }

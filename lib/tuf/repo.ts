@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { removeInside, writeInside } from '../util/fs.js';
+import { removeInside, stageInside, writeInside } from '../util/fs.js';
+import type { Staged } from '../util/fs.js';
 import { parseEnvelope, serialize } from './envelope.js';
 import { binNames } from './bins.js';
 import { checkRoleName } from './names.js';
@@ -21,8 +22,11 @@ export interface MetadataReader {
   prefetch?(roles: string[]): Promise<void>;
   /** The git object id of the role's file in this state, when it can tell. */
   blobId?(role: string): Promise<string | undefined>;
-  /** Reads and parses `roles` without keeping them; roles this state lacks are left out. */
-  readFresh?(roles: string[]): Promise<Map<string, Envelope>>;
+  /**
+   * As `read`, but the envelope is not kept for later reads (for thousands of hash bins,
+   * read one at a time; `prefetch` them a batch at a time).
+   */
+  readOnce?(role: string): Promise<Envelope | undefined>;
 }
 
 /** A repository checkout: `metadata/` and `targets/` under one directory. */
@@ -78,10 +82,13 @@ export class RepoDir implements MetadataReader {
     if (role === 'root' && opts.history !== false) this.writeRootHistory(env);
   }
 
-  /** Writes a targets role's metadata as it is already serialised (see `serialize`). */
-  writeRoleText(role: string, text: string): void {
+  /**
+   * A targets role's new metadata written beside its file, put in place by `commit` (see
+   * stageInside): a batch of roles is staged one by one, then committed together.
+   */
+  stageRole(role: string, env: Envelope): Staged {
     checkRoleName(role, 'role name');
-    writeInside(this.dir, this.relRolePath(role), text, { what: 'repository' });
+    return stageInside(this.dir, this.relRolePath(role), serialize(env), { what: 'repository' });
   }
 
   /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */

@@ -122,6 +122,29 @@ function commit(temp: string, path: string, exclusive: boolean, rel: string, roo
 
 /** Writes `content` to `rel` inside `root`, atomically. Returns the absolute path written. */
 export function writeInside(root: string, rel: string, content: Content, o: WriteOptions = {}) {
+  return stageInside(root, rel, content, o).commit();
+}
+
+/** A file written beside its target, not yet in place (see stageInside). */
+export interface Staged {
+  /** Renames it over the target; returns the target's absolute path. */
+  commit(): string;
+  /** Removes it; the target stays as it was. */
+  discard(): void;
+}
+
+/**
+ * The first half of writeInside: `content` written to a temp file beside `rel`, put in
+ * place by `commit` (or removed by `discard`). Staging many files, then committing them,
+ * writes a batch without holding it in memory and without a half-written batch when one
+ * of them fails.
+ */
+export function stageInside(
+  root: string,
+  rel: string,
+  content: Content,
+  o: WriteOptions = {},
+): Staged {
   const path = prepare(root, rel, o.what ?? 'directory', o.parents);
   const temp = tempFor(path);
   // a file that is replaced keeps its permission bits, unless a mode is asked for
@@ -132,11 +155,21 @@ export function writeInside(root: string, rel: string, content: Content, o: Writ
     if (mode !== undefined) chmodSync(temp, mode);
     if (typeof content === 'object' && 'copyOf' in content) copyFileSync(content.copyOf, temp);
     else writeFileSync(temp, content);
-    commit(temp, path, o.exclusive === true, rel, root);
-  } finally {
+  } catch (e) {
     rmSync(temp, { force: true });
+    throw e;
   }
-  return path;
+  return {
+    commit: () => {
+      try {
+        commit(temp, path, o.exclusive === true, rel, root);
+      } finally {
+        rmSync(temp, { force: true });
+      }
+      return path;
+    },
+    discard: () => rmSync(temp, { force: true }),
+  };
 }
 
 /**
