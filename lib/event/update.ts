@@ -14,7 +14,7 @@ import {
 } from '../tuf/envelope.js';
 import type { MetadataReader, RepoDir } from '../tuf/repo.js';
 import type { Staged } from '../util/fs.js';
-import { lookupIn, roleForTarget } from '../tuf/owner.js';
+import { binOwner, lookupIn, roleForTarget } from '../tuf/owner.js';
 import { checkKeyids } from '../tuf/key-identity.js';
 import { checkThreshold, ownerOf, periodsOf, roleKeys } from '../tuf/roles.js';
 import { listTargetFiles, targetFileInfo } from '../tuf/target-files.js';
@@ -210,8 +210,10 @@ function assignTargets(repo: RepoDir, roles: Roles, event: string): Map<string, 
   for (const role of (targets.delegations?.roles ?? []).map((r) => r.name))
     if (!wanted.has(role)) wanted.set(role, []);
   const unassigned = new Map<string, string[]>();
+  const byHash = binOwner(lookup);
   for (const path of listTargetFiles(repo.targetsDir)) {
-    const role = roleForTarget(lookup, path, `targets/${path}`);
+    const where = `targets/${path}`;
+    const role = byHash ? byHash(path, where) : roleForTarget(lookup, path, where);
     if (role === 'targets' && path.includes('/')) {
       const dir = path.split('/')[0]!;
       unassigned.set(dir, [...(unassigned.get(dir) ?? []), path]);

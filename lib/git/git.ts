@@ -161,7 +161,14 @@ export class Git {
    * its size at `rev` (the blob's). Names come NUL-separated, so no quoting can mangle them.
    */
   async unchangedSince(rev: string, dir: string): Promise<Map<string, number>> {
-    const listing = await this.run(['ls-tree', '-r', '-z', '-l', rev, '--', dir], 'ls-tree');
+    // type, size and path only (git 2.36+): a third of `-l`'s bytes for 100k files
+    const short = ['ls-tree', '-r', '-z', '--format=%(objecttype) %(objectsize) %(path)'];
+    const listing = await this.run([...short, rev, '--', dir], 'ls-tree')
+      .then((text) => ({ text, short: true }))
+      .catch(async () => ({
+        text: await this.run(['ls-tree', '-r', '-z', '-l', rev, '--', dir], 'ls-tree'),
+        short: false,
+      }));
     const changed = new Set(
       (
         await this.run(
@@ -174,18 +181,30 @@ export class Git {
     );
     const prefix = `${dir.replace(/\/+$/, '')}/`;
     const out = new Map<string, number>();
-    // <mode> SP blob SP <oid> SP <size, space-padded> TAB <path> NUL: one pass, no split
-    for (let at = 0; at < listing.length;) {
-      let end = listing.indexOf('\0', at);
-      if (end < 0) end = listing.length;
-      const tab = listing.indexOf('\t', at);
-      if (tab > at && tab < end && listing.startsWith(' blob ', listing.indexOf(' ', at))) {
-        const path = listing.slice(tab + 1, end);
+    // `blob <size> <path>` (or -l's `<mode> blob <oid> <padded size>\t<path>`), each
+    // ended by NUL: one pass, no split
+    const { text } = listing;
+    for (let at = 0; at < text.length;) {
+      let end = text.indexOf('\0', at);
+      if (end < 0) end = text.length;
+      let sizeAt = -1;
+      let pathAt = -1;
+      if (listing.short) {
+        if (text.startsWith('blob ', at)) {
+          sizeAt = at + 5;
+          pathAt = text.indexOf(' ', sizeAt) + 1;
+        }
+      } else {
+        const tab = text.indexOf('\t', at);
+        if (tab > at && tab < end && text.startsWith(' blob ', text.indexOf(' ', at))) {
+          sizeAt = text.lastIndexOf(' ', tab) + 1;
+          pathAt = tab + 1;
+        }
+      }
+      if (sizeAt > 0 && pathAt > sizeAt && pathAt <= end) {
+        const path = text.slice(pathAt, end);
         if (!changed.has(path) && path.startsWith(prefix))
-          out.set(
-            path.slice(prefix.length),
-            Number(listing.slice(listing.lastIndexOf(' ', tab) + 1, tab)),
-          );
+          out.set(path.slice(prefix.length), Number(text.slice(sizeAt, pathAt - 1)));
       }
       at = end + 1;
     }

@@ -192,6 +192,26 @@ function nestedLeaf(lookup: TargetsLookup, search: SearchStep[]): string | undef
   })?.role;
 }
 
+/**
+ * When targets delegates straight to succinct hash bins (no named roles anywhere, so no
+ * search can go elsewhere), `roleForTarget` for a checked path: its bin, by hash alone,
+ * without a delegation search per path (a repository of 100k targets). Else undefined.
+ */
+export function binOwner(
+  lookup: TargetsLookup,
+): ((path: string, where: string) => string) | undefined {
+  const targets = lookup('targets');
+  const d = targets?.delegations;
+  if (!targets || !d?.succinct_roles || d.roles !== undefined) return undefined;
+  const sr = modelOf(targets, 'targets')?.succinctRoles;
+  if (!sr) return undefined;
+  return (path, where) => {
+    const bin = sr.getRoleForTarget(path);
+    // a bin that itself delegates (or a name no client follows) needs the whole search
+    return followable(bin) && !lookup(bin)?.delegations ? bin : roleForTarget(lookup, path, where);
+  };
+}
+
 /** A lookup over loaded envelopes (e.g. an event's roles by name). */
 export function lookupIn(roles: Map<string, { signed: unknown }>): TargetsLookup {
   return (role) => {
