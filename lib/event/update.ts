@@ -308,11 +308,12 @@ export async function updateEvent(
   repo: RepoDir,
   base: MetadataReader,
   now: Date,
-  opts: { dryRun?: boolean; event?: string } = {},
+  opts: { dryRun?: boolean; event?: string; readAllUpFront?: boolean } = {},
 ): Promise<UpdateResult> {
   if (!repo.has('root')) throw new UserError('metadata/root.json: missing; run `tufci init` first');
   try {
-    return await update(repo, base, now, opts, true);
+    // readAllUpFront: every bin read before any is updated (what a bin that delegates needs)
+    return await update(repo, base, now, opts, !opts.readAllUpFront);
   } catch (e) {
     if (!(e instanceof NotALeaf)) throw e;
     return update(repo, base, now, opts, false);
