@@ -3,6 +3,7 @@
  * delegation graph as a TUF client does (preorder, depth first, `terminating` cuts the
  * rest of the search), over @tufjs/models' DelegatedRole and SuccinctRoles.
  */
+import { hash } from 'node:crypto';
 import { Targets } from '@tufjs/models';
 import { UserError } from '../errors.js';
 import { checkRoleName } from './names.js';
@@ -205,8 +206,13 @@ export function binOwner(
   if (!targets || !d?.succinct_roles || d.roles !== undefined) return undefined;
   const sr = modelOf(targets, 'targets')?.succinctRoles;
   if (!sr) return undefined;
+  // as SuccinctRoles.getRoleForTarget (TAP 15: the first bit_length bits of the path's
+  // sha256), with a one-shot hash: no Hash object per path to wait for the collector
+  const shift = 32 - sr.bitLength;
+  const width = (2 ** sr.bitLength - 1).toString(16).length;
   return (path, where) => {
-    const bin = sr.getRoleForTarget(path);
+    const n = hash('sha256', path, 'buffer').readUInt32BE(0) >>> shift;
+    const bin = `${sr.namePrefix}-${n.toString(16).padStart(width, '0')}`;
     // a bin that itself delegates (or a name no client follows) needs the whole search
     return followable(bin) && !lookup(bin)?.delegations ? bin : roleForTarget(lookup, path, where);
   };
