@@ -327,6 +327,9 @@ async function update(
   opts: { dryRun?: boolean; event?: string },
   defer: boolean,
 ): Promise<UpdateResult> {
+  // git lists the unchanged files (a diff that stats every file) while the work tree is walked
+  const unchanged = base.unchangedTargets?.() ?? Promise.resolve(new Map<string, number>());
+  unchanged.catch(() => undefined);
   const roles = loadRoles(repo, now, defer);
   const { core, deferred, order } = roles;
   const original = new Map<string, Envelope>();
@@ -362,7 +365,7 @@ async function update(
       fail(STEP.sync, -1, e);
     }
   }
-  const infos = new FileInfos(repo, (await base.unchangedTargets?.()) ?? new Map());
+  const infos = new FileInfos(repo, await unchanged);
   if (wanted) await infos.init(base, roles);
 
   const baseRoot = (await base.read('root'))?.signed as RootSigned | undefined;

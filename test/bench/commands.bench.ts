@@ -42,10 +42,12 @@ const worlds: World[] = [];
 const peerEnv = { PATH: process.env.PATH, PYTHONPATH, PYTHONDONTWRITEBYTECODE: '1' };
 
 afterAll(() => {
-  const lines = [
-    '',
-    `sign, online-sign, publish --to dir:, flat layout, 1% changed (${cpus().length} cores)`,
-  ];
+  const lines: string[] = [];
+  if (LAYOUTS.includes('flat'))
+    lines.push(
+      '',
+      `sign, online-sign, publish --to dir:, flat layout, 1% changed (${cpus().length} cores)`,
+    );
   const t = (x: Run[]) => median(x.map((r) => r.ms));
   for (const c of COMMANDS) {
     for (const n of SIZES) {
