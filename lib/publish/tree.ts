@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { hashFile } from '../util/file-content.js';
-import { parseEnvelope } from '../tuf/envelope.js';
+import { freezeEnvelopes, parseEnvelope } from '../tuf/envelope.js';
 import type { RepoDir } from '../tuf/repo.js';
 import { checkRoleSigned } from '../tuf/health.js';
 import { checkTargetPath } from '../tuf/target-files.js';
@@ -73,6 +73,8 @@ export function buildTree(repo: RepoDir, now: Date): PublishTree {
       throw new UserError(`metadata/${r}.json: missing; run \`tufci online-sign\` first`);
     roles.set(r, repo.readRole(r));
   }
+  // read only from here on (checked here, shown on index.html): each signature verified once
+  freezeEnvelopes(roles.values());
   const root = roles.get('root')!.signed as RootSigned;
   const targets = roles.get('targets')!.signed as TargetsSigned;
   for (const [r, env] of roles) checkRoleSigned(r, env, root, roles, now, 'not publishable');

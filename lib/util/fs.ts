@@ -92,6 +92,45 @@ export function pathInside(root: string, rel: string, what = 'directory'): strin
   return target;
 }
 
+/**
+ * `pathInside` for many paths at once, the same checks and errors, with the root and each
+ * directory resolved once rather than once per path (a tree of 100k files).
+ */
+export function pathsInside(root: string, rels: string[], what = 'directory'): string[] {
+  const base = realRoot(root);
+  const dirs = new Map<string, string>();
+  /** realpath of an existing directory, remembered */
+  const realDir = (dir: string): string => {
+    let r = dirs.get(dir);
+    if (r === undefined) dirs.set(dir, (r = realOrNothing(dir)));
+    return r;
+  };
+  return rels.map((rel) => {
+    if (typeof rel !== 'string' || rel === '' || rel.includes('\0'))
+      throw outside(root, String(rel), what, 'is empty or has a NUL character');
+    if (isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) throw outside(root, rel, what, 'is absolute');
+    const target = resolve(base, rel);
+    if (!isInside(base, target)) throw outside(root, rel, what, 'resolves outside it');
+    let probe = target;
+    let st = lstatSync(probe, { throwIfNoEntry: false });
+    while (probe !== base && !st) {
+      probe = dirname(probe);
+      st = probe === base ? undefined : lstatSync(probe, { throwIfNoEntry: false });
+    }
+    if (probe !== base) {
+      // what a symlink leads to is asked of it; anything else is where its directory really is
+      const real = st!.isSymbolicLink()
+        ? realOrNothing(probe)
+        : st!.isDirectory()
+          ? realDir(probe)
+          : join(realDir(dirname(probe)), basename(probe));
+      if (!isInside(base, real))
+        throw outside(root, rel, what, 'leads outside it through a symbolic link');
+    }
+    return target;
+  });
+}
+
 /** `pathInside`, then the parent directories created (never through a symlink out). */
 function prepare(root: string, rel: string, what: string, parents = true): string {
   const target = pathInside(root, rel, what);

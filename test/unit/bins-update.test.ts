@@ -5,7 +5,7 @@
  * defers bins writes exactly what one that reads every bin up front writes. Real git.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, sign } from 'node:crypto';
 import {
   cpSync,
   existsSync,
@@ -23,12 +23,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { GitRevReader } from '../../lib/event/base.js';
 import { updateEvent } from '../../lib/event/update.js';
 import { Git } from '../../lib/git/git.js';
+import { generateKey } from '../../lib/signers/keyfile.js';
+import { freezeEnvelopes, signedBytes, validSignatures } from '../../lib/tuf/envelope.js';
 import { binNames } from '../../lib/tuf/bins.js';
 import { binOwner, lookupIn, roleForTarget } from '../../lib/tuf/owner.js';
 import { RepoDir } from '../../lib/tuf/repo.js';
 import { checkTargetPath, listTargetFiles } from '../../lib/tuf/target-files.js';
 import type { Envelope, TargetsSigned } from '../../lib/tuf/types.js';
-import { stageInside } from '../../lib/util/fs.js';
+import { pathInside, pathsInside, stageInside } from '../../lib/util/fs.js';
 import { withRollback } from '../../lib/util/transaction.js';
 
 const dirs: string[] = [];
@@ -163,6 +165,52 @@ describe('binOwner', () => {
       roles: [{ name: 'a', keyids: [], threshold: 1, terminating: true, paths: ['a/*'] }],
     };
     expect(binOwner(lookupIn(new Map([['targets', named]])))).toBeUndefined();
+  });
+});
+
+describe('pathsInside', () => {
+  it('accepts and refuses what pathInside does, path by path', () => {
+    const d = tmp();
+    const out = tmp();
+    write(d, 'a/b/file.txt', 'x');
+    write(out, 'secret', 's');
+    symlinkSync(out, join(d, 'a/out'));
+    symlinkSync(join(d, 'a/b'), join(d, 'a/in'));
+    symlinkSync(join(out, 'secret'), join(d, 'a/b/leak'));
+    const rels = [
+      'a/b/file.txt',
+      'a/b/new/deeper.txt',
+      'a/out/x',
+      'a/out',
+      'a/in/file.txt',
+      'a/b/leak',
+      'fresh/file',
+      '../escape',
+      '/abs',
+      'C:x',
+      '',
+      'a\0b',
+    ];
+    const one = (rel: string): string => {
+      try {
+        return pathInside(d, rel, 'tree');
+      } catch (e) {
+        return `error: ${(e as Error).message}`;
+      }
+    };
+    const each = rels.map(one);
+    expect(each.filter((r) => r.startsWith('error')).length).toBe(8);
+    for (const [i, rel] of rels.entries()) {
+      let got: string;
+      try {
+        got = pathsInside(d, [rel], 'tree')[0]!;
+      } catch (e) {
+        got = `error: ${(e as Error).message}`;
+      }
+      expect(got, rel).toBe(each[i]);
+    }
+    const ok = rels.filter((_, i) => !each[i]!.startsWith('error'));
+    expect(pathsInside(d, ok, 'tree')).toEqual(ok.map(one));
   });
 });
 
@@ -307,5 +355,36 @@ describe('event update with bins deferred', () => {
         updateEvent(new RepoDir(a), base, new Date(), { event: 'sign/x', readAllUpFront }),
       ).rejects.toThrow('metadata/bins-3.json: malformed JSON');
     expect(jsonIn(a).map((f) => readFileSync(join(a, 'metadata', f), 'utf8'))).toEqual(before);
+  });
+});
+
+describe('validSignatures over frozen envelopes', () => {
+  it('checks each signature once, and only envelopes that cannot change', () => {
+    const a = generateKey('ed25519');
+    const b = generateKey('ed25519');
+    const keyOf = (pem: string) => ({
+      keytype: 'ed25519',
+      scheme: 'ed25519',
+      keyval: { public: pem },
+    });
+    const env: Envelope = { signed: { _type: 'targets', ...common, targets: {} }, signatures: [] };
+    const sig = sign(null, signedBytes(env), createPrivateKey(a.privatePem)).toString('hex');
+    env.signatures.push({ keyid: 'k', sig });
+    const ka = { k: keyOf(a.publicPem) };
+    const kb = { k: keyOf(b.publicPem) };
+    expect(validSignatures(env, ka, ['k'])).toEqual(['k']);
+    // not frozen: a change is seen
+    env.signed.version = 2;
+    expect(validSignatures(env, ka, ['k'])).toEqual([]);
+    env.signed.version = 1;
+    freezeEnvelopes([env]);
+    expect(() => {
+      (env.signed as { version: number }).version = 3;
+    }).toThrow();
+    for (let i = 0; i < 2; i++) {
+      expect(validSignatures(env, ka, ['k'])).toEqual(['k']);
+      // the same keyid naming another key: asked again, not answered from the memo
+      expect(validSignatures(env, kb, ['k'])).toEqual([]);
+    }
   });
 });
