@@ -4,6 +4,12 @@ import { simpleGit } from 'simple-git';
 import type { SimpleGit } from 'simple-git';
 import { GitError } from '../errors.js';
 
+/** A blob in a git tree: its object id and size in bytes. */
+export interface Blob {
+  oid: string;
+  size: number;
+}
+
 /** The git operations the project needs, behind one small interface (prompts always off). */
 export class Git {
   private readonly git: SimpleGit;
@@ -96,26 +102,43 @@ export class Git {
    */
   async showDir(rev: string, dir: string): Promise<Map<string, string>> {
     const out = new Map<string, string>();
+    const blobs = await this.listBlobs(rev, dir);
+    if (!blobs) return out;
+    const names = [...blobs.keys()];
+    const texts = await this.blobTexts([...blobs.values()], `show ${dir} at ${rev}`);
+    names.forEach((n, i) => out.set(n, texts[i]!));
+    return out;
+  }
+
+  /**
+   * The blobs directly in `dir` at a revision, by name: object id and size. Undefined
+   * when the revision has no such directory (or no such revision).
+   */
+  async listBlobs(rev: string, dir: string): Promise<Map<string, Blob> | undefined> {
     let listing: string;
     try {
-      listing = await this.git.raw(['ls-tree', '-l', rev, '--', `${dir}/`]);
+      listing = await this.git.raw(['ls-tree', '-l', '-z', rev, '--', `${dir}/`]);
     } catch {
-      return out;
+      return undefined;
     }
-    const blobs = listing
-      .split('\n')
-      .map((l) => /^\d+ blob ([0-9a-f]+)\s+(\d+)\t(.*)$/.exec(l))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ oid: m[1]!, size: Number(m[2]), name: m[3]!.slice(dir.length + 1) }));
+    const out = new Map<string, Blob>();
+    for (const l of listing.split('\0')) {
+      const m = /^\d+ blob ([0-9a-f]+)\s+(\d+)\t(.*)$/s.exec(l);
+      if (m) out.set(m[3]!.slice(dir.length + 1), { oid: m[1]!, size: Number(m[2]) });
+    }
+    return out;
+  }
+
+  /** The texts of blobs (UTF-8), in order, a few hundred per git call. */
+  async blobTexts(blobs: Blob[], what: string): Promise<string[]> {
+    const out: string[] = [];
     for (let i = 0; i < blobs.length; i += 500) {
       const chunk = blobs.slice(i, i + 500);
       // blobs come back concatenated; their sizes (from ls-tree) split them
-      const all = Buffer.from(
-        await this.run(['show', ...chunk.map((b) => b.oid)], `show ${dir} at ${rev}`),
-      );
+      const all = Buffer.from(await this.run(['show', ...chunk.map((b) => b.oid)], what));
       let at = 0;
       for (const b of chunk) {
-        out.set(b.name, all.subarray(at, at + b.size).toString('utf8'));
+        out.push(all.subarray(at, at + b.size).toString('utf8'));
         at += b.size;
       }
     }
@@ -134,26 +157,58 @@ export class Git {
 
   /**
    * Files below `dir` (paths relative to it) whose content in the work tree is the content
-   * they have at `rev`: tracked there and not changed, staged or deleted since. Names come
-   * NUL-separated, so no quoting can mangle them.
+   * they have at `rev`: tracked there and not changed, staged or deleted since, each with
+   * its size at `rev` (the blob's). Names come NUL-separated, so no quoting can mangle them.
    */
-  async unchangedSince(rev: string, dir: string): Promise<Set<string>> {
-    const names = (out: string): string[] => out.split('\0').filter(Boolean);
-    const at = names(
-      await this.run(['ls-tree', '-r', '-z', '--name-only', rev, '--', dir], 'ls-tree'),
-    );
+  async unchangedSince(rev: string, dir: string): Promise<Map<string, number>> {
+    // type, size and path only (git 2.36+): a third of `-l`'s bytes for 100k files
+    const short = ['ls-tree', '-r', '-z', '--format=%(objecttype) %(objectsize) %(path)'];
+    const listing = await this.run([...short, rev, '--', dir], 'ls-tree')
+      .then((text) => ({ text, short: true }))
+      .catch(async () => ({
+        text: await this.run(['ls-tree', '-r', '-z', '-l', rev, '--', dir], 'ls-tree'),
+        short: false,
+      }));
     const changed = new Set(
-      names(
+      (
         await this.run(
           ['diff', '--relative', '--no-renames', '--name-only', '-z', rev, '--', dir],
           'diff',
-        ),
-      ),
+        )
+      )
+        .split('\0')
+        .filter(Boolean),
     );
     const prefix = `${dir.replace(/\/+$/, '')}/`;
-    return new Set(
-      at.filter((p) => !changed.has(p) && p.startsWith(prefix)).map((p) => p.slice(prefix.length)),
-    );
+    const out = new Map<string, number>();
+    // `blob <size> <path>` (or -l's `<mode> blob <oid> <padded size>\t<path>`), each
+    // ended by NUL: one pass, no split
+    const { text } = listing;
+    for (let at = 0; at < text.length;) {
+      let end = text.indexOf('\0', at);
+      if (end < 0) end = text.length;
+      let sizeAt = -1;
+      let pathAt = -1;
+      if (listing.short) {
+        if (text.startsWith('blob ', at)) {
+          sizeAt = at + 5;
+          pathAt = text.indexOf(' ', sizeAt) + 1;
+        }
+      } else {
+        const tab = text.indexOf('\t', at);
+        if (tab > at && tab < end && text.startsWith(' blob ', text.indexOf(' ', at))) {
+          sizeAt = text.lastIndexOf(' ', tab) + 1;
+          pathAt = tab + 1;
+        }
+      }
+      if (sizeAt > 0 && pathAt > sizeAt && pathAt <= end) {
+        const path = text.slice(pathAt, end);
+        if (!changed.has(path) && path.startsWith(prefix))
+          out.set(path.slice(prefix.length), Number(text.slice(sizeAt, pathAt - 1)));
+      }
+      at = end + 1;
+    }
+    return out;
   }
 
   /** Stages `paths` (additions and removals) and commits; false when there was nothing to commit. */

@@ -2,14 +2,21 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { hashFile } from '../util/file-content.js';
-import { pathInside, writeInside } from '../util/fs.js';
+import { pathsInside, writeInside } from '../util/fs.js';
 import { indexHtml, type PageInfo } from './html.js';
 import type { Progress, PublishReport, Publisher } from './publisher.js';
 import { isTargetEntry, type PublishTree, type TreeEntry } from './tree.js';
 
 /** A file already published is left alone only when its content is exactly the entry's. */
 function sameContent(dest: string, e: TreeEntry): boolean {
-  if (statSync(dest).size !== e.length) return false;
+  // one stat says whether it is there (as existsSync would) and its size
+  let size: number | undefined;
+  try {
+    size = statSync(dest).size;
+  } catch {
+    return false;
+  }
+  if (size !== e.length) return false;
   if (!isTargetEntry(e)) return readFileSync(dest).equals(e.bytes);
   return hashFile(dest).sha256 === e.sha256;
 }
@@ -39,12 +46,16 @@ export class DirPublisher implements Publisher {
     const total = tree.entries.length;
     const what = 'publish destination';
     // every path is checked before the first file is written: a refused tree writes nothing
-    const dests = tree.entries.map((e) => pathInside(this.dir, e.path, what));
+    const dests = pathsInside(
+      this.dir,
+      tree.entries.map((e) => e.path),
+      what,
+    );
     tree.entries.forEach((e, i) => {
       progress?.(i, total, e.path);
       const dest = dests[i]!;
       const mutable = e.path === 'timestamp.json';
-      if (!mutable && existsSync(dest) && sameContent(dest, e)) {
+      if (!mutable && sameContent(dest, e)) {
         report.skipped.push(e.path);
         return;
       }

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { hashFile } from '../util/file-content.js';
-import { parseEnvelope } from '../tuf/envelope.js';
+import { freezeEnvelopes, parseEnvelope } from '../tuf/envelope.js';
 import type { RepoDir } from '../tuf/repo.js';
 import { checkRoleSigned } from '../tuf/health.js';
 import { checkTargetPath } from '../tuf/target-files.js';
@@ -89,6 +89,8 @@ export function buildTree(repo: RepoDir, now: Date): PublishTree {
       throw new UserError(`metadata/${r}.json: missing; run \`tufci online-sign\` first`);
     roles.set(r, repo.readRole(r));
   }
+  // read only from here on (checked here, shown on index.html): each signature verified once
+  freezeEnvelopes(roles.values());
   const root = roles.get('root')!.signed as RootSigned;
   const targets = roles.get('targets')!.signed as TargetsSigned;
   for (const [r, env] of roles) checkRoleSigned(r, env, root, roles, now, 'not publishable');
@@ -138,12 +140,19 @@ export function buildTree(repo: RepoDir, now: Date): PublishTree {
       const file = fromSource
         ? safeTargetFile(repo, path)
         : join(repo.targetsDir, ...path.split('/'));
-      if (!file || !existsSync(file)) {
-        // the source's files are not copied: only what the destination holds is published
-        if (fromSource) continue;
-        throw new UserError(`targets/${path}: missing, but metadata/${r}.json lists it`);
+      // the source's files are not copied: only what the destination holds is published
+      if (!file || (fromSource && !existsSync(file))) continue;
+      let info: { sha256: string; length: number };
+      try {
+        info = hashFile(file);
+      } catch (e) {
+        // asked of the file itself, not with a stat first: one call per target, 100k targets
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR')
+          throw new UserError(`targets/${path}: missing, but metadata/${r}.json lists it`);
+        throw e;
       }
-      const { sha256: hash, length } = hashFile(file);
+      const { sha256: hash, length } = info;
       if (fromSource && (hash !== t.hashes.sha256 || length !== t.length)) continue;
       if (hash !== t.hashes.sha256 || length !== t.length) {
         throw new UserError(

@@ -206,6 +206,41 @@ export function checkKeyOrder(value: unknown, where: string): void {
   for (const v of Object.values(value)) checkKeyOrder(v, where);
 }
 
+/**
+ * Deep-freezes envelopes that are only read from now on (a tree being published): their
+ * signatures are then checked once, however many times they are asked about.
+ */
+export function freezeEnvelopes(envs: Iterable<Envelope>): void {
+  const freeze = (v: unknown): void => {
+    if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
+    Object.freeze(v);
+    for (const x of Object.values(v)) freeze(x);
+  };
+  for (const env of envs) freeze(env);
+}
+
+/** Per frozen envelope: its signed bytes (null: none a client could verify) and checks made. */
+const checked = new WeakMap<Envelope, { bytes: Buffer | null; results: Map<string, boolean> }>();
+
+/** A frozen envelope's memo (a frozen one cannot change under it), else undefined. */
+function memoOf(
+  env: Envelope,
+): { bytes: Buffer | null; results: Map<string, boolean> } | undefined {
+  if (!Object.isFrozen(env) || !Object.isFrozen(env.signed) || !Object.isFrozen(env.signatures))
+    return undefined;
+  let m = checked.get(env);
+  if (!m) {
+    let bytes: Buffer | null;
+    try {
+      bytes = signedBytes(env);
+    } catch {
+      bytes = null;
+    }
+    checked.set(env, (m = { bytes, results: new Map() }));
+  }
+  return m;
+}
+
 /** Keyids (among `keyids`) whose signature on the envelope verifies (node:crypto, no models). */
 export function validSignatures(
   env: Envelope,
@@ -216,13 +251,24 @@ export function validSignatures(
   for (const s of env.signatures) if (!sigs.has(s.keyid)) sigs.set(s.keyid, s.sig);
   const wanted = keyids.filter((id) => keys[id] && sigs.has(id));
   if (!wanted.length) return [];
+  const memo = memoOf(env);
   let bytes: Buffer;
   try {
-    bytes = signedBytes(env);
+    if (memo && !memo.bytes) return [];
+    bytes = memo ? memo.bytes! : signedBytes(env);
   } catch {
     return []; // no client could verify a signature over it
   }
-  return wanted.filter((id) => verifyWith(keys[id]!, bytes, sigs.get(id)!));
+  return wanted.filter((id) => {
+    const k = keys[id]!;
+    const sig = sigs.get(id)!;
+    if (!memo) return verifyWith(k, bytes, sig);
+    // the same key (as it is written), the same signature: the same answer
+    const key = JSON.stringify([k.keytype, k.scheme, k.keyval, sig]);
+    let ok = memo.results.get(key);
+    if (ok === undefined) memo.results.set(key, (ok = verifyWith(k, bytes, sig)));
+    return ok;
+  });
 }
 
 /**

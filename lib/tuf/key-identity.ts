@@ -6,6 +6,7 @@
  * matched to a listed key by its material and signs under the repository's keyid, and a
  * role that lists one key under two keyids is refused where metadata is loaded.
  */
+import type { KeyObject } from 'node:crypto';
 import { canonicalize } from '@tufjs/canonical-json';
 import { UserError } from '../errors.js';
 import { keyId } from './keys.js';
@@ -20,13 +21,21 @@ type KeyLike = Pick<KeyJson, 'keytype' | 'keyval'>;
  */
 export function keyMaterial(key: KeyLike): string {
   const pub = publicKeyOf(key);
-  if (pub) return `spki:${pub.export({ format: 'der', type: 'spki' }).toString('hex')}`;
+  if (pub) {
+    // publicKeyOf hands out one KeyObject per key: its DER is exported once, not per role
+    let der = spki.get(pub);
+    if (der === undefined)
+      spki.set(pub, (der = pub.export({ format: 'der', type: 'spki' }).toString('hex')));
+    return `spki:${der}`;
+  }
   try {
     return `raw:${String(key.keytype)}:${canonicalize((key.keyval ?? null) as object)}`;
   } catch {
     return `raw:${String(key.keytype)}:${String(key.keyval)}`;
   }
 }
+
+const spki = new WeakMap<KeyObject, string>();
 
 /** How many distinct keys the keyids name (keyids missing from `keys` do not count). */
 export function distinctKeyCount(keyids: Iterable<string>, keys: Record<string, KeyLike>): number {

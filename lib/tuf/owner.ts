@@ -3,6 +3,7 @@
  * delegation graph as a TUF client does (preorder, depth first, `terminating` cuts the
  * rest of the search), over @tufjs/models' DelegatedRole and SuccinctRoles.
  */
+import { hash } from 'node:crypto';
 import { Targets } from '@tufjs/models';
 import { UserError } from '../errors.js';
 import { checkRoleName } from './names.js';
@@ -190,6 +191,31 @@ function nestedLeaf(lookup: TargetsLookup, search: SearchStep[]): string | undef
     const d = lookup(s.role)?.delegations;
     return !d || (!(d.roles?.length ?? 0) && !d.succinct_roles);
   })?.role;
+}
+
+/**
+ * When targets delegates straight to succinct hash bins (no named roles anywhere, so no
+ * search can go elsewhere), `roleForTarget` for a checked path: its bin, by hash alone,
+ * without a delegation search per path (a repository of 100k targets). Else undefined.
+ */
+export function binOwner(
+  lookup: TargetsLookup,
+): ((path: string, where: string) => string) | undefined {
+  const targets = lookup('targets');
+  const d = targets?.delegations;
+  if (!targets || !d?.succinct_roles || d.roles !== undefined) return undefined;
+  const sr = modelOf(targets, 'targets')?.succinctRoles;
+  if (!sr) return undefined;
+  // as SuccinctRoles.getRoleForTarget (TAP 15: the first bit_length bits of the path's
+  // sha256), with a one-shot hash: no Hash object per path to wait for the collector
+  const shift = 32 - sr.bitLength;
+  const width = (2 ** sr.bitLength - 1).toString(16).length;
+  return (path, where) => {
+    const n = hash('sha256', path, 'buffer').readUInt32BE(0) >>> shift;
+    const bin = `${sr.namePrefix}-${n.toString(16).padStart(width, '0')}`;
+    // a bin that itself delegates (or a name no client follows) needs the whole search
+    return followable(bin) && !lookup(bin)?.delegations ? bin : roleForTarget(lookup, path, where);
+  };
 }
 
 /** A lookup over loaded envelopes (e.g. an event's roles by name). */

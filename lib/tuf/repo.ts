@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { removeInside, writeInside } from '../util/fs.js';
+import { removeInside, stageInside, writeInside } from '../util/fs.js';
+import type { Staged } from '../util/fs.js';
 import { parseEnvelope, serialize } from './envelope.js';
 import { binNames } from './bins.js';
 import { checkRoleName } from './names.js';
@@ -13,8 +14,20 @@ import type { Envelope, RootSigned, TargetsSigned } from './types.js';
 export interface MetadataReader {
   /** The role's envelope, or undefined when the role does not exist there. */
   read(role: string): Promise<Envelope | undefined>;
-  /** Paths under targets/ whose files are as they were in this state, when it can tell. */
-  unchangedTargets?(): Promise<Set<string>>;
+  /**
+   * Paths under targets/ whose files are as they were in this state, when it can tell,
+   * each with its size in this state.
+   */
+  unchangedTargets?(): Promise<Map<string, number>>;
+  /** Reads `roles` ahead in one go (a hint: `read` works without it). */
+  prefetch?(roles: string[]): Promise<void>;
+  /** The git object id of the role's file in this state, when it can tell. */
+  blobId?(role: string): Promise<string | undefined>;
+  /**
+   * As `read`, but the envelope is not kept for later reads (for thousands of hash bins,
+   * read one at a time; `prefetch` them a batch at a time).
+   */
+  readOnce?(role: string): Promise<Envelope | undefined>;
 }
 
 /** A repository checkout: `metadata/` and `targets/` under one directory. */
@@ -75,6 +88,15 @@ export class RepoDir implements MetadataReader {
     if (role === 'root' && opts.history !== false) this.writeRootHistory(env);
   }
 
+  /**
+   * A targets role's new metadata written beside its file, put in place by `commit` (see
+   * stageInside): a batch of roles is staged one by one, then committed together.
+   */
+  stageRole(role: string, env: Envelope): Staged {
+    checkRoleName(role, 'role name');
+    return stageInside(this.dir, this.relRolePath(role), serialize(env), { what: 'repository' });
+  }
+
   /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */
   writeRootHistory(env: Envelope): boolean {
     const text = serialize(env);
@@ -107,13 +129,23 @@ export class RepoDir implements MetadataReader {
    * followed). A missing delegated role is an error; with `missingBins: 'skip'`
    * a missing hash bin is left out (event update creates it).
    */
-  readOfflineRoles(o: { missingBins?: 'skip' } = {}): Map<string, Envelope> {
+  readOfflineRoles(
+    o: {
+      missingBins?: 'skip';
+      /** Filled with the name of every role found, loaded or deferred, in load order. */
+      order?: string[];
+      /** Hash bins found are added here instead of being read (their delegations are not followed). */
+      deferBins?: Set<string>;
+    } = {},
+  ): Map<string, Envelope> {
     const roles = new Map<string, Envelope>();
     if (!this.has('root')) return roles;
     roles.set('root', this.root());
+    o.order?.push('root');
     if (!this.has('targets')) return roles;
     const todo: Envelope<TargetsSigned>[] = [this.targets()];
     roles.set('targets', todo[0]!);
+    o.order?.push('targets');
     for (let i = 0; i < todo.length; i++) {
       const d = todo[i]!.signed.delegations;
       if (!d) continue;
@@ -125,8 +157,13 @@ export class RepoDir implements MetadataReader {
         ...named.map((n) => [n, false] as const),
         ...bins.map((n) => [n, true] as const),
       ]) {
-        if (roles.has(name) || roleType(name) !== 'targets') continue;
+        if (roles.has(name) || o.deferBins?.has(name) || roleType(name) !== 'targets') continue;
         if (bin && o.missingBins === 'skip' && !this.has(name)) continue;
+        o.order?.push(name);
+        if (bin && o.deferBins) {
+          o.deferBins.add(name);
+          continue;
+        }
         const env = this.targets(name);
         roles.set(name, env);
         if (!imported.has(name)) todo.push(env);

@@ -1,4 +1,5 @@
-import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { hashFile } from '../util/file-content.js';
@@ -9,12 +10,15 @@ import type { TargetFileJson } from './types.js';
  * empty segment, no backslash. Such a path can never escape `targets/` when joined.
  */
 export function checkTargetPath(path: string, where: string): void {
+  // an empty segment is a leading, trailing or doubled '/'; called once per target, so no split
   const bad =
     path === '' ||
     path.startsWith('/') ||
+    path.endsWith('/') ||
+    path.includes('//') ||
     path.includes('\\') ||
     /^[A-Za-z]:/.test(path) ||
-    path.split('/').some((seg) => seg === '' || seg === '.' || seg === '..');
+    /(?:^|\/)\.\.?(?:\/|$)/.test(path);
   if (bad) {
     throw new UserError(
       `${where}: target path "${path}" escapes targets/ (it must be relative, without '..' or empty segments)`,
@@ -23,39 +27,33 @@ export function checkTargetPath(path: string, where: string): void {
 }
 
 /** Length and sha256 of a file, hashed in chunks: a large target is never held in memory. */
-function fileInfo(path: string): TargetFileJson {
+export function targetFileInfo(path: string): TargetFileJson {
   const { sha256, length } = hashFile(path);
   return { length, hashes: { sha256 } };
 }
 
 /**
- * Every regular file under `targets/` with its TUF path (relative, '/'-separated).
- * A symlink anywhere below is an error: it could point outside the repository.
- * `known` holds the length and sha256 of files known to be unchanged (by git, against
- * the known-good state): those of the same size are not read again.
+ * The TUF path (relative, '/'-separated) of every regular file under `targets/`, in
+ * sorted order, read from directory entries (no stat per file). A symlink anywhere below
+ * is an error: it could point outside the repository.
  */
-export function scanTargetFiles(
-  targetsDir: string,
-  known: ReadonlyMap<string, TargetFileJson> = new Map(),
-): Map<string, TargetFileJson> {
-  const out = new Map<string, TargetFileJson>();
+export function listTargetFiles(targetsDir: string): string[] {
+  const out: string[] = [];
   if (!existsSync(targetsDir)) return out;
+  const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   const walk = (dir: string, prefix: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const full = join(dir, name);
-      const rel = prefix ? `${prefix}/${name}` : name;
-      const st = lstatSync(full);
-      if (st.isSymbolicLink()) {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort(byName)) {
+      const rel = prefix ? `${prefix}/${e.name}` : e.name;
+      if (e.isSymbolicLink()) {
         throw new UserError(
           `targets/${rel}: is a symlink; targets must be regular files inside targets/`,
         );
       }
-      if (st.isDirectory()) walk(full, rel);
-      else if (st.isFile()) {
-        if (name === '.gitkeep') continue;
+      if (e.isDirectory()) walk(join(dir, e.name), rel);
+      else if (e.isFile()) {
+        if (e.name === '.gitkeep') continue;
         checkTargetPath(rel, `targets/${rel}`);
-        const k = known.get(rel);
-        out.set(rel, k && k.length === st.size ? k : fileInfo(full));
+        out.push(rel);
       }
     }
   };

@@ -92,6 +92,45 @@ export function pathInside(root: string, rel: string, what = 'directory'): strin
   return target;
 }
 
+/**
+ * `pathInside` for many paths at once, the same checks and errors, with the root and each
+ * directory resolved once rather than once per path (a tree of 100k files).
+ */
+export function pathsInside(root: string, rels: string[], what = 'directory'): string[] {
+  const base = realRoot(root);
+  const dirs = new Map<string, string>();
+  /** realpath of an existing directory, remembered */
+  const realDir = (dir: string): string => {
+    let r = dirs.get(dir);
+    if (r === undefined) dirs.set(dir, (r = realOrNothing(dir)));
+    return r;
+  };
+  return rels.map((rel) => {
+    if (typeof rel !== 'string' || rel === '' || rel.includes('\0'))
+      throw outside(root, String(rel), what, 'is empty or has a NUL character');
+    if (isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) throw outside(root, rel, what, 'is absolute');
+    const target = resolve(base, rel);
+    if (!isInside(base, target)) throw outside(root, rel, what, 'resolves outside it');
+    let probe = target;
+    let st = lstatSync(probe, { throwIfNoEntry: false });
+    while (probe !== base && !st) {
+      probe = dirname(probe);
+      st = probe === base ? undefined : lstatSync(probe, { throwIfNoEntry: false });
+    }
+    if (probe !== base) {
+      // what a symlink leads to is asked of it; anything else is where its directory really is
+      const real = st!.isSymbolicLink()
+        ? realOrNothing(probe)
+        : st!.isDirectory()
+          ? realDir(probe)
+          : join(realDir(dirname(probe)), basename(probe));
+      if (!isInside(base, real))
+        throw outside(root, rel, what, 'leads outside it through a symbolic link');
+    }
+    return target;
+  });
+}
+
 /** `pathInside`, then the parent directories created (never through a symlink out). */
 function prepare(root: string, rel: string, what: string, parents = true): string {
   const target = pathInside(root, rel, what);
@@ -122,6 +161,29 @@ function commit(temp: string, path: string, exclusive: boolean, rel: string, roo
 
 /** Writes `content` to `rel` inside `root`, atomically. Returns the absolute path written. */
 export function writeInside(root: string, rel: string, content: Content, o: WriteOptions = {}) {
+  return stageInside(root, rel, content, o).commit();
+}
+
+/** A file written beside its target, not yet in place (see stageInside). */
+export interface Staged {
+  /** Renames it over the target; returns the target's absolute path. */
+  commit(): string;
+  /** Removes it; the target stays as it was. */
+  discard(): void;
+}
+
+/**
+ * The first half of writeInside: `content` written to a temp file beside `rel`, put in
+ * place by `commit` (or removed by `discard`). Staging many files, then committing them,
+ * writes a batch without holding it in memory and without a half-written batch when one
+ * of them fails.
+ */
+export function stageInside(
+  root: string,
+  rel: string,
+  content: Content,
+  o: WriteOptions = {},
+): Staged {
   const path = prepare(root, rel, o.what ?? 'directory', o.parents);
   const temp = tempFor(path);
   // a file that is replaced keeps its permission bits, unless a mode is asked for
@@ -132,11 +194,21 @@ export function writeInside(root: string, rel: string, content: Content, o: Writ
     if (mode !== undefined) chmodSync(temp, mode);
     if (typeof content === 'object' && 'copyOf' in content) copyFileSync(content.copyOf, temp);
     else writeFileSync(temp, content);
-    commit(temp, path, o.exclusive === true, rel, root);
-  } finally {
+  } catch (e) {
     rmSync(temp, { force: true });
+    throw e;
   }
-  return path;
+  return {
+    commit: () => {
+      try {
+        commit(temp, path, o.exclusive === true, rel, root);
+      } finally {
+        rmSync(temp, { force: true });
+      }
+      return path;
+    },
+    discard: () => rmSync(temp, { force: true }),
+  };
 }
 
 /**

@@ -40,7 +40,10 @@ afterAll(() => {
     );
   }
   console.log(lines.join('\n') + '\n');
-  for (const w of worlds) w.cleanup();
+  // TUFCI_BENCH_KEEP=1 keeps the repositories (to profile a command in them)
+  if (process.env.TUFCI_BENCH_KEEP === '1')
+    console.log(`kept: ${worlds.map((w) => w.root).join(' ')}`);
+  else for (const w of worlds) w.cleanup();
 });
 
 describe('event update in a hash-bin repository, beside python-tuf', () => {

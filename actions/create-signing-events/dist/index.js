@@ -25220,13 +25220,19 @@ function verifyWith(key, bytes, sig) {
 // lib/tuf/key-identity.ts
 function keyMaterial(key) {
   const pub = publicKeyOf(key);
-  if (pub) return `spki:${pub.export({ format: "der", type: "spki" }).toString("hex")}`;
+  if (pub) {
+    let der = spki.get(pub);
+    if (der === void 0)
+      spki.set(pub, der = pub.export({ format: "der", type: "spki" }).toString("hex"));
+    return `spki:${der}`;
+  }
   try {
     return `raw:${String(key.keytype)}:${(0, import_canonical_json2.canonicalize)(key.keyval ?? null)}`;
   } catch {
     return `raw:${String(key.keytype)}:${String(key.keyval)}`;
   }
 }
+var spki = /* @__PURE__ */ new WeakMap();
 function distinctKeyCount(keyids, keys) {
   const seen = /* @__PURE__ */ new Set();
   for (const id of keyids) {
@@ -25305,7 +25311,7 @@ var CHUNK = 1024 * 1024;
 
 // lib/tuf/target-files.ts
 function checkTargetPath(path, where) {
-  const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
+  const bad = path === "" || path.startsWith("/") || path.endsWith("/") || path.includes("//") || path.includes("\\") || /^[A-Za-z]:/.test(path) || /(?:^|\/)\.\.?(?:\/|$)/.test(path);
   if (bad) {
     throw new UserError(
       `${where}: target path "${path}" escapes targets/ (it must be relative, without '..' or empty segments)`
@@ -25452,18 +25458,44 @@ function checkKeyOrder(value, where) {
   }
   for (const v of Object.values(value)) checkKeyOrder(v, where);
 }
+var checked = /* @__PURE__ */ new WeakMap();
+function memoOf(env) {
+  if (!Object.isFrozen(env) || !Object.isFrozen(env.signed) || !Object.isFrozen(env.signatures))
+    return void 0;
+  let m = checked.get(env);
+  if (!m) {
+    let bytes;
+    try {
+      bytes = signedBytes(env);
+    } catch {
+      bytes = null;
+    }
+    checked.set(env, m = { bytes, results: /* @__PURE__ */ new Map() });
+  }
+  return m;
+}
 function validSignatures(env, keys, keyids) {
   const sigs = /* @__PURE__ */ new Map();
   for (const s of env.signatures) if (!sigs.has(s.keyid)) sigs.set(s.keyid, s.sig);
   const wanted = keyids.filter((id) => keys[id] && sigs.has(id));
   if (!wanted.length) return [];
+  const memo = memoOf(env);
   let bytes;
   try {
-    bytes = signedBytes(env);
+    if (memo && !memo.bytes) return [];
+    bytes = memo ? memo.bytes : signedBytes(env);
   } catch {
     return [];
   }
-  return wanted.filter((id) => verifyWith(keys[id], bytes, sigs.get(id)));
+  return wanted.filter((id) => {
+    const k2 = keys[id];
+    const sig = sigs.get(id);
+    if (!memo) return verifyWith(k2, bytes, sig);
+    const key = JSON.stringify([k2.keytype, k2.scheme, k2.keyval, sig]);
+    let ok = memo.results.get(key);
+    if (ok === void 0) memo.results.set(key, ok = verifyWith(k2, bytes, sig));
+    return ok;
+  });
 }
 function signerCount(env, keys, keyids) {
   return distinctKeyCount(validSignatures(env, keys, keyids), keys);
@@ -25577,6 +25609,9 @@ function commit(temp, path, exclusive, rel, root) {
   }
 }
 function writeInside(root, rel, content, o2 = {}) {
+  return stageInside(root, rel, content, o2).commit();
+}
+function stageInside(root, rel, content, o2 = {}) {
   const path = prepare(root, rel, o2.what ?? "directory", o2.parents);
   const temp = tempFor(path);
   const mode = o2.mode ?? modeOf(path);
@@ -25585,11 +25620,21 @@ function writeInside(root, rel, content, o2 = {}) {
     if (mode !== void 0) chmodSync(temp, mode);
     if (typeof content === "object" && "copyOf" in content) copyFileSync(content.copyOf, temp);
     else writeFileSync(temp, content);
-    commit(temp, path, o2.exclusive === true, rel, root);
-  } finally {
+  } catch (e) {
     rmSync(temp, { force: true });
+    throw e;
   }
-  return path;
+  return {
+    commit: () => {
+      try {
+        commit(temp, path, o2.exclusive === true, rel, root);
+      } finally {
+        rmSync(temp, { force: true });
+      }
+      return path;
+    },
+    discard: () => rmSync(temp, { force: true })
+  };
 }
 function removeInside(root, rel, what = "directory") {
   rmSync(pathInside(root, rel, what), { force: true });
@@ -30895,21 +30940,40 @@ var Git2 = class {
    */
   async showDir(rev, dir) {
     const out = /* @__PURE__ */ new Map();
+    const blobs = await this.listBlobs(rev, dir);
+    if (!blobs) return out;
+    const names = [...blobs.keys()];
+    const texts = await this.blobTexts([...blobs.values()], `show ${dir} at ${rev}`);
+    names.forEach((n, i2) => out.set(n, texts[i2]));
+    return out;
+  }
+  /**
+   * The blobs directly in `dir` at a revision, by name: object id and size. Undefined
+   * when the revision has no such directory (or no such revision).
+   */
+  async listBlobs(rev, dir) {
     let listing;
     try {
-      listing = await this.git.raw(["ls-tree", "-l", rev, "--", `${dir}/`]);
+      listing = await this.git.raw(["ls-tree", "-l", "-z", rev, "--", `${dir}/`]);
     } catch {
-      return out;
+      return void 0;
     }
-    const blobs = listing.split("\n").map((l) => /^\d+ blob ([0-9a-f]+)\s+(\d+)\t(.*)$/.exec(l)).filter((m) => m !== null).map((m) => ({ oid: m[1], size: Number(m[2]), name: m[3].slice(dir.length + 1) }));
+    const out = /* @__PURE__ */ new Map();
+    for (const l of listing.split("\0")) {
+      const m = /^\d+ blob ([0-9a-f]+)\s+(\d+)\t(.*)$/s.exec(l);
+      if (m) out.set(m[3].slice(dir.length + 1), { oid: m[1], size: Number(m[2]) });
+    }
+    return out;
+  }
+  /** The texts of blobs (UTF-8), in order, a few hundred per git call. */
+  async blobTexts(blobs, what) {
+    const out = [];
     for (let i2 = 0; i2 < blobs.length; i2 += 500) {
       const chunk = blobs.slice(i2, i2 + 500);
-      const all = Buffer.from(
-        await this.run(["show", ...chunk.map((b2) => b2.oid)], `show ${dir} at ${rev}`)
-      );
+      const all = Buffer.from(await this.run(["show", ...chunk.map((b2) => b2.oid)], what));
       let at = 0;
       for (const b2 of chunk) {
-        out.set(b2.name, all.subarray(at, at + b2.size).toString("utf8"));
+        out.push(all.subarray(at, at + b2.size).toString("utf8"));
         at += b2.size;
       }
     }
@@ -30926,26 +30990,49 @@ var Git2 = class {
   }
   /**
    * Files below `dir` (paths relative to it) whose content in the work tree is the content
-   * they have at `rev`: tracked there and not changed, staged or deleted since. Names come
-   * NUL-separated, so no quoting can mangle them.
+   * they have at `rev`: tracked there and not changed, staged or deleted since, each with
+   * its size at `rev` (the blob's). Names come NUL-separated, so no quoting can mangle them.
    */
   async unchangedSince(rev, dir) {
-    const names = (out) => out.split("\0").filter(Boolean);
-    const at = names(
-      await this.run(["ls-tree", "-r", "-z", "--name-only", rev, "--", dir], "ls-tree")
-    );
+    const short = ["ls-tree", "-r", "-z", "--format=%(objecttype) %(objectsize) %(path)"];
+    const listing = await this.run([...short, rev, "--", dir], "ls-tree").then((text2) => ({ text: text2, short: true })).catch(async () => ({
+      text: await this.run(["ls-tree", "-r", "-z", "-l", rev, "--", dir], "ls-tree"),
+      short: false
+    }));
     const changed = new Set(
-      names(
-        await this.run(
-          ["diff", "--relative", "--no-renames", "--name-only", "-z", rev, "--", dir],
-          "diff"
-        )
-      )
+      (await this.run(
+        ["diff", "--relative", "--no-renames", "--name-only", "-z", rev, "--", dir],
+        "diff"
+      )).split("\0").filter(Boolean)
     );
     const prefix = `${dir.replace(/\/+$/, "")}/`;
-    return new Set(
-      at.filter((p2) => !changed.has(p2) && p2.startsWith(prefix)).map((p2) => p2.slice(prefix.length))
-    );
+    const out = /* @__PURE__ */ new Map();
+    const { text } = listing;
+    for (let at = 0; at < text.length; ) {
+      let end = text.indexOf("\0", at);
+      if (end < 0) end = text.length;
+      let sizeAt = -1;
+      let pathAt = -1;
+      if (listing.short) {
+        if (text.startsWith("blob ", at)) {
+          sizeAt = at + 5;
+          pathAt = text.indexOf(" ", sizeAt) + 1;
+        }
+      } else {
+        const tab = text.indexOf("	", at);
+        if (tab > at && tab < end && text.startsWith(" blob ", text.indexOf(" ", at))) {
+          sizeAt = text.lastIndexOf(" ", tab) + 1;
+          pathAt = tab + 1;
+        }
+      }
+      if (sizeAt > 0 && pathAt > sizeAt && pathAt <= end) {
+        const path = text.slice(pathAt, end);
+        if (!changed.has(path) && path.startsWith(prefix))
+          out.set(path.slice(prefix.length), Number(text.slice(sizeAt, pathAt - 1)));
+      }
+      at = end + 1;
+    }
+    return out;
   }
   /** Stages `paths` (additions and removals) and commits; false when there was nothing to commit. */
   async commit(message, paths) {
@@ -31122,6 +31209,14 @@ var RepoDir = class {
     writeInside(this.dir, this.relRolePath(role), text, { what: "repository" });
     if (role === "root" && opts.history !== false) this.writeRootHistory(env);
   }
+  /**
+   * A targets role's new metadata written beside its file, put in place by `commit` (see
+   * stageInside): a batch of roles is staged one by one, then committed together.
+   */
+  stageRole(role, env) {
+    checkRoleName(role, "role name");
+    return stageInside(this.dir, this.relRolePath(role), serialize(env), { what: "repository" });
+  }
   /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */
   writeRootHistory(env) {
     const text = serialize(env);
@@ -31155,9 +31250,11 @@ var RepoDir = class {
     const roles = /* @__PURE__ */ new Map();
     if (!this.has("root")) return roles;
     roles.set("root", this.root());
+    o2.order?.push("root");
     if (!this.has("targets")) return roles;
     const todo = [this.targets()];
     roles.set("targets", todo[0]);
+    o2.order?.push("targets");
     for (let i2 = 0; i2 < todo.length; i2++) {
       const d = todo[i2].signed.delegations;
       if (!d) continue;
@@ -31168,8 +31265,13 @@ var RepoDir = class {
         ...named.map((n) => [n, false]),
         ...bins.map((n) => [n, true])
       ]) {
-        if (roles.has(name) || roleType(name) !== "targets") continue;
+        if (roles.has(name) || o2.deferBins?.has(name) || roleType(name) !== "targets") continue;
         if (bin && o2.missingBins === "skip" && !this.has(name)) continue;
+        o2.order?.push(name);
+        if (bin && o2.deferBins) {
+          o2.deferBins.add(name);
+          continue;
+        }
         const env = this.targets(name);
         roles.set(name, env);
         if (!imported.has(name)) todo.push(env);

@@ -26932,6 +26932,9 @@ function commit(temp, path, exclusive, rel, root) {
   }
 }
 function writeInside(root, rel, content, o = {}) {
+  return stageInside(root, rel, content, o).commit();
+}
+function stageInside(root, rel, content, o = {}) {
   const path = prepare(root, rel, o.what ?? "directory", o.parents);
   const temp = tempFor(path);
   const mode = o.mode ?? modeOf(path);
@@ -26940,11 +26943,21 @@ function writeInside(root, rel, content, o = {}) {
     if (mode !== void 0) chmodSync(temp, mode);
     if (typeof content === "object" && "copyOf" in content) copyFileSync(content.copyOf, temp);
     else writeFileSync(temp, content);
-    commit(temp, path, o.exclusive === true, rel, root);
-  } finally {
+  } catch (e) {
     rmSync(temp, { force: true });
+    throw e;
   }
-  return path;
+  return {
+    commit: () => {
+      try {
+        commit(temp, path, o.exclusive === true, rel, root);
+      } finally {
+        rmSync(temp, { force: true });
+      }
+      return path;
+    },
+    discard: () => rmSync(temp, { force: true })
+  };
 }
 async function streamInside(root, rel, write, o = {}) {
   const path = prepare(root, rel, o.what ?? "directory", o.parents);
@@ -28968,13 +28981,19 @@ function publicKeyOf(key) {
 // lib/tuf/key-identity.ts
 function keyMaterial(key) {
   const pub = publicKeyOf(key);
-  if (pub) return `spki:${pub.export({ format: "der", type: "spki" }).toString("hex")}`;
+  if (pub) {
+    let der = spki.get(pub);
+    if (der === void 0)
+      spki.set(pub, der = pub.export({ format: "der", type: "spki" }).toString("hex"));
+    return `spki:${der}`;
+  }
   try {
     return `raw:${String(key.keytype)}:${(0, import_canonical_json2.canonicalize)(key.keyval ?? null)}`;
   } catch {
     return `raw:${String(key.keytype)}:${String(key.keyval)}`;
   }
 }
+var spki = /* @__PURE__ */ new WeakMap();
 function firstDuplicate(role, keyids, keys) {
   if (!Array.isArray(keyids)) return void 0;
   const seen = /* @__PURE__ */ new Map();
@@ -29042,7 +29061,7 @@ function checkMetaFileName(name, where) {
 
 // lib/tuf/target-files.ts
 function checkTargetPath(path, where) {
-  const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
+  const bad = path === "" || path.startsWith("/") || path.endsWith("/") || path.includes("//") || path.includes("\\") || /^[A-Za-z]:/.test(path) || /(?:^|\/)\.\.?(?:\/|$)/.test(path);
   if (bad) {
     throw new UserError(
       `${where}: target path "${path}" escapes targets/ (it must be relative, without '..' or empty segments)`

@@ -20166,14 +20166,14 @@ function tufKeyFromPublicPem(pem) {
     const curve = key.asymmetricKeyDetails?.namedCurve;
     const scheme = curve === "prime256v1" ? "ecdsa-sha2-nistp256" : curve === "secp384r1" ? "ecdsa-sha2-nistp384" : void 0;
     if (!scheme) throw new Error(`unsupported EC curve ${curve ?? "unknown"}: use P-256 or P-384`);
-    const spki = key.export({ format: "pem", type: "spki" }).toString();
-    return { keytype: "ecdsa", scheme, keyval: { public: spki } };
+    const spki2 = key.export({ format: "pem", type: "spki" }).toString();
+    return { keytype: "ecdsa", scheme, keyval: { public: spki2 } };
   }
   if (key.asymmetricKeyType === "rsa") {
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < 2048) throw new Error(`RSA key of ${bits} bits: use at least 2048`);
-    const spki = key.export({ format: "pem", type: "spki" }).toString();
-    return { keytype: "rsa", scheme: "rsassa-pss-sha256", keyval: { public: spki } };
+    const spki2 = key.export({ format: "pem", type: "spki" }).toString();
+    return { keytype: "rsa", scheme: "rsassa-pss-sha256", keyval: { public: spki2 } };
   }
   throw new Error(
     `unsupported key type ${key.asymmetricKeyType ?? "unknown"}: use ed25519, ECDSA P-256 or RSA`
@@ -64563,21 +64563,40 @@ var Git2 = class {
    */
   async showDir(rev, dir) {
     const out = /* @__PURE__ */ new Map();
+    const blobs = await this.listBlobs(rev, dir);
+    if (!blobs) return out;
+    const names = [...blobs.keys()];
+    const texts = await this.blobTexts([...blobs.values()], `show ${dir} at ${rev}`);
+    names.forEach((n3, i6) => out.set(n3, texts[i6]));
+    return out;
+  }
+  /**
+   * The blobs directly in `dir` at a revision, by name: object id and size. Undefined
+   * when the revision has no such directory (or no such revision).
+   */
+  async listBlobs(rev, dir) {
     let listing;
     try {
-      listing = await this.git.raw(["ls-tree", "-l", rev, "--", `${dir}/`]);
+      listing = await this.git.raw(["ls-tree", "-l", "-z", rev, "--", `${dir}/`]);
     } catch {
-      return out;
+      return void 0;
     }
-    const blobs = listing.split("\n").map((l3) => /^\d+ blob ([0-9a-f]+)\s+(\d+)\t(.*)$/.exec(l3)).filter((m3) => m3 !== null).map((m3) => ({ oid: m3[1], size: Number(m3[2]), name: m3[3].slice(dir.length + 1) }));
+    const out = /* @__PURE__ */ new Map();
+    for (const l3 of listing.split("\0")) {
+      const m3 = /^\d+ blob ([0-9a-f]+)\s+(\d+)\t(.*)$/s.exec(l3);
+      if (m3) out.set(m3[3].slice(dir.length + 1), { oid: m3[1], size: Number(m3[2]) });
+    }
+    return out;
+  }
+  /** The texts of blobs (UTF-8), in order, a few hundred per git call. */
+  async blobTexts(blobs, what) {
+    const out = [];
     for (let i6 = 0; i6 < blobs.length; i6 += 500) {
       const chunk = blobs.slice(i6, i6 + 500);
-      const all = Buffer.from(
-        await this.run(["show", ...chunk.map((b6) => b6.oid)], `show ${dir} at ${rev}`)
-      );
+      const all = Buffer.from(await this.run(["show", ...chunk.map((b6) => b6.oid)], what));
       let at = 0;
       for (const b6 of chunk) {
-        out.set(b6.name, all.subarray(at, at + b6.size).toString("utf8"));
+        out.push(all.subarray(at, at + b6.size).toString("utf8"));
         at += b6.size;
       }
     }
@@ -64594,26 +64613,49 @@ var Git2 = class {
   }
   /**
    * Files below `dir` (paths relative to it) whose content in the work tree is the content
-   * they have at `rev`: tracked there and not changed, staged or deleted since. Names come
-   * NUL-separated, so no quoting can mangle them.
+   * they have at `rev`: tracked there and not changed, staged or deleted since, each with
+   * its size at `rev` (the blob's). Names come NUL-separated, so no quoting can mangle them.
    */
   async unchangedSince(rev, dir) {
-    const names = (out) => out.split("\0").filter(Boolean);
-    const at = names(
-      await this.run(["ls-tree", "-r", "-z", "--name-only", rev, "--", dir], "ls-tree")
-    );
+    const short2 = ["ls-tree", "-r", "-z", "--format=%(objecttype) %(objectsize) %(path)"];
+    const listing = await this.run([...short2, rev, "--", dir], "ls-tree").then((text2) => ({ text: text2, short: true })).catch(async () => ({
+      text: await this.run(["ls-tree", "-r", "-z", "-l", rev, "--", dir], "ls-tree"),
+      short: false
+    }));
     const changed = new Set(
-      names(
-        await this.run(
-          ["diff", "--relative", "--no-renames", "--name-only", "-z", rev, "--", dir],
-          "diff"
-        )
-      )
+      (await this.run(
+        ["diff", "--relative", "--no-renames", "--name-only", "-z", rev, "--", dir],
+        "diff"
+      )).split("\0").filter(Boolean)
     );
     const prefix = `${dir.replace(/\/+$/, "")}/`;
-    return new Set(
-      at.filter((p4) => !changed.has(p4) && p4.startsWith(prefix)).map((p4) => p4.slice(prefix.length))
-    );
+    const out = /* @__PURE__ */ new Map();
+    const { text } = listing;
+    for (let at = 0; at < text.length; ) {
+      let end2 = text.indexOf("\0", at);
+      if (end2 < 0) end2 = text.length;
+      let sizeAt = -1;
+      let pathAt = -1;
+      if (listing.short) {
+        if (text.startsWith("blob ", at)) {
+          sizeAt = at + 5;
+          pathAt = text.indexOf(" ", sizeAt) + 1;
+        }
+      } else {
+        const tab = text.indexOf("	", at);
+        if (tab > at && tab < end2 && text.startsWith(" blob ", text.indexOf(" ", at))) {
+          sizeAt = text.lastIndexOf(" ", tab) + 1;
+          pathAt = tab + 1;
+        }
+      }
+      if (sizeAt > 0 && pathAt > sizeAt && pathAt <= end2) {
+        const path = text.slice(pathAt, end2);
+        if (!changed.has(path) && path.startsWith(prefix))
+          out.set(path.slice(prefix.length), Number(text.slice(sizeAt, pathAt - 1)));
+      }
+      at = end2 + 1;
+    }
+    return out;
   }
   /** Stages `paths` (additions and removals) and commits; false when there was nothing to commit. */
   async commit(message, paths) {
@@ -65312,13 +65354,19 @@ function verifyWith(key, bytes, sig) {
 // lib/tuf/key-identity.ts
 function keyMaterial(key) {
   const pub = publicKeyOf(key);
-  if (pub) return `spki:${pub.export({ format: "der", type: "spki" }).toString("hex")}`;
+  if (pub) {
+    let der = spki.get(pub);
+    if (der === void 0)
+      spki.set(pub, der = pub.export({ format: "der", type: "spki" }).toString("hex"));
+    return `spki:${der}`;
+  }
   try {
     return `raw:${String(key.keytype)}:${(0, import_canonical_json2.canonicalize)(key.keyval ?? null)}`;
   } catch {
     return `raw:${String(key.keytype)}:${String(key.keyval)}`;
   }
 }
+var spki = /* @__PURE__ */ new WeakMap();
 function distinctKeyCount(keyids, keys) {
   const seen = /* @__PURE__ */ new Set();
   for (const id of keyids) {
@@ -65404,7 +65452,7 @@ var CHUNK = 1024 * 1024;
 
 // lib/tuf/target-files.ts
 function checkTargetPath(path, where) {
-  const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
+  const bad = path === "" || path.startsWith("/") || path.endsWith("/") || path.includes("//") || path.includes("\\") || /^[A-Za-z]:/.test(path) || /(?:^|\/)\.\.?(?:\/|$)/.test(path);
   if (bad) {
     throw new UserError(
       `${where}: target path "${path}" escapes targets/ (it must be relative, without '..' or empty segments)`
@@ -65551,18 +65599,44 @@ function checkKeyOrder(value, where) {
   }
   for (const v of Object.values(value)) checkKeyOrder(v, where);
 }
+var checked = /* @__PURE__ */ new WeakMap();
+function memoOf(env2) {
+  if (!Object.isFrozen(env2) || !Object.isFrozen(env2.signed) || !Object.isFrozen(env2.signatures))
+    return void 0;
+  let m3 = checked.get(env2);
+  if (!m3) {
+    let bytes;
+    try {
+      bytes = signedBytes(env2);
+    } catch {
+      bytes = null;
+    }
+    checked.set(env2, m3 = { bytes, results: /* @__PURE__ */ new Map() });
+  }
+  return m3;
+}
 function validSignatures(env2, keys, keyids) {
   const sigs = /* @__PURE__ */ new Map();
   for (const s2 of env2.signatures) if (!sigs.has(s2.keyid)) sigs.set(s2.keyid, s2.sig);
   const wanted = keyids.filter((id) => keys[id] && sigs.has(id));
   if (!wanted.length) return [];
+  const memo = memoOf(env2);
   let bytes;
   try {
-    bytes = signedBytes(env2);
+    if (memo && !memo.bytes) return [];
+    bytes = memo ? memo.bytes : signedBytes(env2);
   } catch {
     return [];
   }
-  return wanted.filter((id) => verifyWith(keys[id], bytes, sigs.get(id)));
+  return wanted.filter((id) => {
+    const k6 = keys[id];
+    const sig = sigs.get(id);
+    if (!memo) return verifyWith(k6, bytes, sig);
+    const key = JSON.stringify([k6.keytype, k6.scheme, k6.keyval, sig]);
+    let ok = memo.results.get(key);
+    if (ok === void 0) memo.results.set(key, ok = verifyWith(k6, bytes, sig));
+    return ok;
+  });
 }
 function signerCount(env2, keys, keyids) {
   return distinctKeyCount(validSignatures(env2, keys, keyids), keys);
@@ -66035,6 +66109,9 @@ function commit(temp, path, exclusive, rel, root5) {
   }
 }
 function writeInside(root5, rel, content, o4 = {}) {
+  return stageInside(root5, rel, content, o4).commit();
+}
+function stageInside(root5, rel, content, o4 = {}) {
   const path = prepare(root5, rel, o4.what ?? "directory", o4.parents);
   const temp = tempFor(path);
   const mode = o4.mode ?? modeOf2(path);
@@ -66043,11 +66120,21 @@ function writeInside(root5, rel, content, o4 = {}) {
     if (mode !== void 0) chmodSync(temp, mode);
     if (typeof content === "object" && "copyOf" in content) copyFileSync(content.copyOf, temp);
     else writeFileSync(temp, content);
-    commit(temp, path, o4.exclusive === true, rel, root5);
-  } finally {
+  } catch (e5) {
     rmSync(temp, { force: true });
+    throw e5;
   }
-  return path;
+  return {
+    commit: () => {
+      try {
+        commit(temp, path, o4.exclusive === true, rel, root5);
+      } finally {
+        rmSync(temp, { force: true });
+      }
+      return path;
+    },
+    discard: () => rmSync(temp, { force: true })
+  };
 }
 async function streamInside(root5, rel, write, o4 = {}) {
   const path = prepare(root5, rel, o4.what ?? "directory", o4.parents);
@@ -66118,6 +66205,14 @@ var RepoDir = class {
     writeInside(this.dir, this.relRolePath(role), text, { what: "repository" });
     if (role === "root" && opts.history !== false) this.writeRootHistory(env2);
   }
+  /**
+   * A targets role's new metadata written beside its file, put in place by `commit` (see
+   * stageInside): a batch of roles is staged one by one, then committed together.
+   */
+  stageRole(role, env2) {
+    checkRoleName(role, "role name");
+    return stageInside(this.dir, this.relRolePath(role), serialize(env2), { what: "repository" });
+  }
   /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */
   writeRootHistory(env2) {
     const text = serialize(env2);
@@ -66151,9 +66246,11 @@ var RepoDir = class {
     const roles = /* @__PURE__ */ new Map();
     if (!this.has("root")) return roles;
     roles.set("root", this.root());
+    o4.order?.push("root");
     if (!this.has("targets")) return roles;
     const todo = [this.targets()];
     roles.set("targets", todo[0]);
+    o4.order?.push("targets");
     for (let i6 = 0; i6 < todo.length; i6++) {
       const d5 = todo[i6].signed.delegations;
       if (!d5) continue;
@@ -66164,8 +66261,13 @@ var RepoDir = class {
         ...named.map((n3) => [n3, false]),
         ...bins.map((n3) => [n3, true])
       ]) {
-        if (roles.has(name) || roleType(name) !== "targets") continue;
+        if (roles.has(name) || o4.deferBins?.has(name) || roleType(name) !== "targets") continue;
         if (bin && o4.missingBins === "skip" && !this.has(name)) continue;
+        o4.order?.push(name);
+        if (bin && o4.deferBins) {
+          o4.deferBins.add(name);
+          continue;
+        }
         const env2 = this.targets(name);
         roles.set(name, env2);
         if (!imported.has(name)) todo.push(env2);
@@ -66185,7 +66287,16 @@ var RepoDir = class {
 };
 
 // lib/util/transaction.ts
-import { existsSync as existsSync7, readFileSync as readFileSync4, readdirSync as readdirSync2, statSync } from "node:fs";
+import {
+  existsSync as existsSync7,
+  linkSync as linkSync2,
+  mkdtempSync,
+  readFileSync as readFileSync4,
+  readdirSync as readdirSync2,
+  rmSync as rmSync2,
+  statSync
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join as join8, relative as relative2 } from "node:path";
 function listFiles(dir) {
   if (!existsSync7(dir)) return [];
@@ -66197,21 +66308,44 @@ function listFiles(dir) {
   }
   return out;
 }
+function snapshotDir(root5) {
+  const git = join8(root5, ".git");
+  const parent = existsSync7(git) && statSync(git).isDirectory() ? git : tmpdir();
+  return mkdtempSync(join8(parent, "tufci-rollback-"));
+}
 async function withRollback(root5, dirs, work) {
   const saved = /* @__PURE__ */ new Map();
-  for (const d5 of dirs) for (const f5 of listFiles(join8(root5, d5))) saved.set(f5, readFileSync4(f5));
+  let snap;
   try {
-    return await work();
-  } catch (e5) {
-    for (const d5 of dirs) {
-      for (const f5 of listFiles(join8(root5, d5)))
-        if (!saved.has(f5)) removeInside(root5, relative2(root5, f5), "repository");
+    for (const d5 of dirs)
+      for (const f5 of listFiles(join8(root5, d5))) {
+        let kept;
+        try {
+          snap ??= snapshotDir(root5);
+          const link = join8(snap, String(saved.size));
+          linkSync2(f5, link);
+          kept = { link };
+        } catch {
+          kept = readFileSync4(f5);
+        }
+        saved.set(f5, kept);
+      }
+    try {
+      return await work();
+    } catch (e5) {
+      for (const d5 of dirs) {
+        for (const f5 of listFiles(join8(root5, d5)))
+          if (!saved.has(f5)) removeInside(root5, relative2(root5, f5), "repository");
+      }
+      for (const [f5, kept] of saved) {
+        const data = Buffer.isBuffer(kept) ? kept : readFileSync4(kept.link);
+        if (!existsSync7(f5) || !readFileSync4(f5).equals(data))
+          writeInside(root5, relative2(root5, f5), data, { what: "repository" });
+      }
+      throw e5;
     }
-    for (const [f5, data] of saved) {
-      if (!existsSync7(f5) || !readFileSync4(f5).equals(data))
-        writeInside(root5, relative2(root5, f5), data, { what: "repository" });
-    }
-    throw e5;
+  } finally {
+    if (snap) rmSync2(snap, { recursive: true, force: true });
   }
 }
 
@@ -66254,7 +66388,7 @@ var import_tuf_js = __toESM(require_dist4(), 1);
 var import_error = __toESM(require_error2(), 1);
 init_errors();
 import { mkdtemp, rm as rm3 } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { tmpdir as tmpdir2 } from "node:os";
 import { join as join11 } from "node:path";
 
 // lib/oci/digest.ts
@@ -68327,7 +68461,7 @@ var OciFetcher = class extends import_tuf_js.BaseFetcher {
   }
   async downloadFile(url, maxLength, handler2) {
     const { store, descriptor, name } = await this.locate(url, maxLength);
-    const dir = await mkdtemp(join11(tmpdir(), "tufci-oci-fetch-"));
+    const dir = await mkdtemp(join11(tmpdir2(), "tufci-oci-fetch-"));
     try {
       const file2 = join11(dir, "download");
       await store.getBlobToFile(descriptor.digest, file2, this.limits(descriptor, maxLength)).catch((e5) => rethrow(e5, name, descriptor.size >= 0));

@@ -26374,13 +26374,19 @@ function verifyWith(key, bytes, sig) {
 // lib/tuf/key-identity.ts
 function keyMaterial(key) {
   const pub = publicKeyOf(key);
-  if (pub) return `spki:${pub.export({ format: "der", type: "spki" }).toString("hex")}`;
+  if (pub) {
+    let der = spki.get(pub);
+    if (der === void 0)
+      spki.set(pub, der = pub.export({ format: "der", type: "spki" }).toString("hex"));
+    return `spki:${der}`;
+  }
   try {
     return `raw:${String(key.keytype)}:${(0, import_canonical_json2.canonicalize)(key.keyval ?? null)}`;
   } catch {
     return `raw:${String(key.keytype)}:${String(key.keyval)}`;
   }
 }
+var spki = /* @__PURE__ */ new WeakMap();
 function distinctKeyCount(keyids, keys) {
   const seen = /* @__PURE__ */ new Set();
   for (const id of keyids) {
@@ -26458,9 +26464,10 @@ function checkMetaFileName(name, where) {
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
 var CHUNK = 1024 * 1024;
+var shared;
 function hashFile(path) {
   const hash = createHash("sha256");
-  const buf = Buffer.allocUnsafe(CHUNK);
+  const buf = shared ??= Buffer.allocUnsafe(CHUNK);
   const fd = openSync(path, "r");
   let length = 0;
   try {
@@ -26478,7 +26485,7 @@ function hashFile(path) {
 
 // lib/tuf/target-files.ts
 function checkTargetPath(path, where) {
-  const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
+  const bad = path === "" || path.startsWith("/") || path.endsWith("/") || path.includes("//") || path.includes("\\") || /^[A-Za-z]:/.test(path) || /(?:^|\/)\.\.?(?:\/|$)/.test(path);
   if (bad) {
     throw new UserError(
       `${where}: target path "${path}" escapes targets/ (it must be relative, without '..' or empty segments)`
@@ -26625,18 +26632,52 @@ function checkKeyOrder(value, where) {
   }
   for (const v of Object.values(value)) checkKeyOrder(v, where);
 }
+function freezeEnvelopes(envs) {
+  const freeze = (v) => {
+    if (v === null || typeof v !== "object" || Object.isFrozen(v)) return;
+    Object.freeze(v);
+    for (const x of Object.values(v)) freeze(x);
+  };
+  for (const env of envs) freeze(env);
+}
+var checked = /* @__PURE__ */ new WeakMap();
+function memoOf(env) {
+  if (!Object.isFrozen(env) || !Object.isFrozen(env.signed) || !Object.isFrozen(env.signatures))
+    return void 0;
+  let m = checked.get(env);
+  if (!m) {
+    let bytes;
+    try {
+      bytes = signedBytes(env);
+    } catch {
+      bytes = null;
+    }
+    checked.set(env, m = { bytes, results: /* @__PURE__ */ new Map() });
+  }
+  return m;
+}
 function validSignatures(env, keys, keyids) {
   const sigs = /* @__PURE__ */ new Map();
   for (const s of env.signatures) if (!sigs.has(s.keyid)) sigs.set(s.keyid, s.sig);
   const wanted = keyids.filter((id) => keys[id] && sigs.has(id));
   if (!wanted.length) return [];
+  const memo = memoOf(env);
   let bytes;
   try {
-    bytes = signedBytes(env);
+    if (memo && !memo.bytes) return [];
+    bytes = memo ? memo.bytes : signedBytes(env);
   } catch {
     return [];
   }
-  return wanted.filter((id) => verifyWith(keys[id], bytes, sigs.get(id)));
+  return wanted.filter((id) => {
+    const k = keys[id];
+    const sig = sigs.get(id);
+    if (!memo) return verifyWith(k, bytes, sig);
+    const key = JSON.stringify([k.keytype, k.scheme, k.keyval, sig]);
+    let ok = memo.results.get(key);
+    if (ok === void 0) memo.results.set(key, ok = verifyWith(k, bytes, sig));
+    return ok;
+  });
 }
 function signerCount(env, keys, keyids) {
   return distinctKeyCount(validSignatures(env, keys, keyids), keys);
@@ -26706,6 +26747,34 @@ function pathInside(root, rel, what = "directory") {
     throw outside(root, rel, what, "leads outside it through a symbolic link");
   return target;
 }
+function pathsInside(root, rels, what = "directory") {
+  const base = realRoot(root);
+  const dirs = /* @__PURE__ */ new Map();
+  const realDir = (dir) => {
+    let r = dirs.get(dir);
+    if (r === void 0) dirs.set(dir, r = realOrNothing(dir));
+    return r;
+  };
+  return rels.map((rel) => {
+    if (typeof rel !== "string" || rel === "" || rel.includes("\0"))
+      throw outside(root, String(rel), what, "is empty or has a NUL character");
+    if (isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) throw outside(root, rel, what, "is absolute");
+    const target = resolve(base, rel);
+    if (!isInside(base, target)) throw outside(root, rel, what, "resolves outside it");
+    let probe = target;
+    let st = lstatSync(probe, { throwIfNoEntry: false });
+    while (probe !== base && !st) {
+      probe = dirname(probe);
+      st = probe === base ? void 0 : lstatSync(probe, { throwIfNoEntry: false });
+    }
+    if (probe !== base) {
+      const real = st.isSymbolicLink() ? realOrNothing(probe) : st.isDirectory() ? realDir(probe) : join2(realDir(dirname(probe)), basename(probe));
+      if (!isInside(base, real))
+        throw outside(root, rel, what, "leads outside it through a symbolic link");
+    }
+    return target;
+  });
+}
 function prepare(root, rel, what, parents2 = true) {
   const target = pathInside(root, rel, what);
   if (!parents2 && !existsSync2(dirname(target)))
@@ -26729,6 +26798,9 @@ function commit(temp, path, exclusive, rel, root) {
   }
 }
 function writeInside(root, rel, content, o = {}) {
+  return stageInside(root, rel, content, o).commit();
+}
+function stageInside(root, rel, content, o = {}) {
   const path = prepare(root, rel, o.what ?? "directory", o.parents);
   const temp = tempFor(path);
   const mode = o.mode ?? modeOf(path);
@@ -26737,11 +26809,21 @@ function writeInside(root, rel, content, o = {}) {
     if (mode !== void 0) chmodSync(temp, mode);
     if (typeof content === "object" && "copyOf" in content) copyFileSync(content.copyOf, temp);
     else writeFileSync(temp, content);
-    commit(temp, path, o.exclusive === true, rel, root);
-  } finally {
+  } catch (e) {
     rmSync2(temp, { force: true });
+    throw e;
   }
-  return path;
+  return {
+    commit: () => {
+      try {
+        commit(temp, path, o.exclusive === true, rel, root);
+      } finally {
+        rmSync2(temp, { force: true });
+      }
+      return path;
+    },
+    discard: () => rmSync2(temp, { force: true })
+  };
 }
 async function streamInside(root, rel, write, o = {}) {
   const path = prepare(root, rel, o.what ?? "directory", o.parents);
@@ -28020,6 +28102,7 @@ function buildTree(repo, now) {
       throw new UserError(`metadata/${r}.json: missing; run \`tufci online-sign\` first`);
     roles.set(r, repo.readRole(r));
   }
+  freezeEnvelopes(roles.values());
   const root = roles.get("root").signed;
   const targets = roles.get("targets").signed;
   for (const [r, env] of roles) checkRoleSigned(r, env, root, roles, now, "not publishable");
@@ -28062,11 +28145,17 @@ function buildTree(repo, now) {
         continue;
       }
       const file = fromSource ? safeTargetFile(repo, path) : join7(repo.targetsDir, ...path.split("/"));
-      if (!file || !existsSync6(file)) {
-        if (fromSource) continue;
-        throw new UserError(`targets/${path}: missing, but metadata/${r}.json lists it`);
+      if (!file || fromSource && !existsSync6(file)) continue;
+      let info2;
+      try {
+        info2 = hashFile(file);
+      } catch (e) {
+        const code = e.code;
+        if (code === "ENOENT" || code === "ENOTDIR")
+          throw new UserError(`targets/${path}: missing, but metadata/${r}.json lists it`);
+        throw e;
       }
-      const { sha256: hash, length } = hashFile(file);
+      const { sha256: hash, length } = info2;
       if (fromSource && (hash !== t.hashes.sha256 || length !== t.length)) continue;
       if (hash !== t.hashes.sha256 || length !== t.length) {
         throw new UserError(
@@ -28419,7 +28508,13 @@ ${snippets(pin, page.url, targets)}
 
 // lib/publish/dir.ts
 function sameContent(dest, e) {
-  if (statSync2(dest).size !== e.length) return false;
+  let size;
+  try {
+    size = statSync2(dest).size;
+  } catch {
+    return false;
+  }
+  if (size !== e.length) return false;
   if (!isTargetEntry(e)) return readFileSync5(dest).equals(e.bytes);
   return hashFile(dest).sha256 === e.sha256;
 }
@@ -28443,12 +28538,16 @@ var DirPublisher = class {
     const report = { destination: this.destination, written: [], skipped: [] };
     const total = tree.entries.length;
     const what = "publish destination";
-    const dests = tree.entries.map((e) => pathInside(this.dir, e.path, what));
+    const dests = pathsInside(
+      this.dir,
+      tree.entries.map((e) => e.path),
+      what
+    );
     tree.entries.forEach((e, i) => {
       progress?.(i, total, e.path);
       const dest = dests[i];
       const mutable = e.path === "timestamp.json";
-      if (!mutable && existsSync7(dest) && sameContent(dest, e)) {
+      if (!mutable && sameContent(dest, e)) {
         report.skipped.push(e.path);
         return;
       }
@@ -28511,6 +28610,14 @@ var RepoDir = class {
     writeInside(this.dir, this.relRolePath(role), text, { what: "repository" });
     if (role === "root" && opts.history !== false) this.writeRootHistory(env);
   }
+  /**
+   * A targets role's new metadata written beside its file, put in place by `commit` (see
+   * stageInside): a batch of roles is staged one by one, then committed together.
+   */
+  stageRole(role, env) {
+    checkRoleName(role, "role name");
+    return stageInside(this.dir, this.relRolePath(role), serialize(env), { what: "repository" });
+  }
   /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */
   writeRootHistory(env) {
     const text = serialize(env);
@@ -28544,9 +28651,11 @@ var RepoDir = class {
     const roles = /* @__PURE__ */ new Map();
     if (!this.has("root")) return roles;
     roles.set("root", this.root());
+    o.order?.push("root");
     if (!this.has("targets")) return roles;
     const todo = [this.targets()];
     roles.set("targets", todo[0]);
+    o.order?.push("targets");
     for (let i = 0; i < todo.length; i++) {
       const d = todo[i].signed.delegations;
       if (!d) continue;
@@ -28557,8 +28666,13 @@ var RepoDir = class {
         ...named.map((n) => [n, false]),
         ...bins.map((n) => [n, true])
       ]) {
-        if (roles.has(name) || roleType(name) !== "targets") continue;
+        if (roles.has(name) || o.deferBins?.has(name) || roleType(name) !== "targets") continue;
         if (bin && o.missingBins === "skip" && !this.has(name)) continue;
+        o.order?.push(name);
+        if (bin && o.deferBins) {
+          o.deferBins.add(name);
+          continue;
+        }
         const env = this.targets(name);
         roles.set(name, env);
         if (!imported.has(name)) todo.push(env);

@@ -4087,7 +4087,7 @@ var require_util2 = __commonJS({
     try {
       crypto2 = __require("node:crypto");
       const possibleRelevantHashes = ["sha256", "sha384", "sha512"];
-      supportedHashes = crypto2.getHashes().filter((hash) => possibleRelevantHashes.includes(hash));
+      supportedHashes = crypto2.getHashes().filter((hash2) => possibleRelevantHashes.includes(hash2));
     } catch {
     }
     function responseURL(response) {
@@ -20370,13 +20370,13 @@ var require_file2 = __commonJS({
         }
         if (this.hashes) {
           Object.entries(this.hashes).forEach(([key, value]) => {
-            let hash;
+            let hash2;
             try {
-              hash = crypto_1.default.createHash(key);
+              hash2 = crypto_1.default.createHash(key);
             } catch (e) {
               throw new error_1.LengthOrHashMismatchError(`Hash algorithm ${key} not supported`);
             }
-            const observedHash = hash.update(data).digest("hex");
+            const observedHash = hash2.update(data).digest("hex");
             if (observedHash !== value) {
               throw new error_1.LengthOrHashMismatchError(`Expected hash ${value} but got ${observedHash}`);
             }
@@ -23888,12 +23888,12 @@ var require_common = __commonJS({
       createDebug.skips = [];
       createDebug.formatters = {};
       function selectColor(namespace) {
-        let hash = 0;
+        let hash2 = 0;
         for (let i2 = 0; i2 < namespace.length; i2++) {
-          hash = (hash << 5) - hash + namespace.charCodeAt(i2);
-          hash |= 0;
+          hash2 = (hash2 << 5) - hash2 + namespace.charCodeAt(i2);
+          hash2 |= 0;
         }
-        return createDebug.colors[Math.abs(hash) % createDebug.colors.length];
+        return createDebug.colors[Math.abs(hash2) % createDebug.colors.length];
       }
       createDebug.selectColor = selectColor;
       function createDebug(namespace) {
@@ -29229,13 +29229,19 @@ function verifyWith(key, bytes, sig) {
 // lib/tuf/key-identity.ts
 function keyMaterial(key) {
   const pub = publicKeyOf(key);
-  if (pub) return `spki:${pub.export({ format: "der", type: "spki" }).toString("hex")}`;
+  if (pub) {
+    let der = spki.get(pub);
+    if (der === void 0)
+      spki.set(pub, der = pub.export({ format: "der", type: "spki" }).toString("hex"));
+    return `spki:${der}`;
+  }
   try {
     return `raw:${String(key.keytype)}:${(0, import_canonical_json2.canonicalize)(key.keyval ?? null)}`;
   } catch {
     return `raw:${String(key.keytype)}:${String(key.keyval)}`;
   }
 }
+var spki = /* @__PURE__ */ new WeakMap();
 function distinctKeyCount(keyids, keys) {
   const seen = /* @__PURE__ */ new Set();
   for (const id of keyids) {
@@ -29323,63 +29329,62 @@ function checkMetaFileName(name, where) {
 }
 
 // lib/tuf/target-files.ts
-import { existsSync as existsSync3, lstatSync, readdirSync } from "node:fs";
+import { existsSync as existsSync3, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 // lib/util/file-content.ts
 import { createHash as createHash2 } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
 var CHUNK = 1024 * 1024;
+var shared;
 function hashFile(path) {
-  const hash = createHash2("sha256");
-  const buf = Buffer.allocUnsafe(CHUNK);
+  const hash2 = createHash2("sha256");
+  const buf = shared ??= Buffer.allocUnsafe(CHUNK);
   const fd = openSync(path, "r");
   let length = 0;
   try {
     for (; ; ) {
       const n = readSync(fd, buf, 0, CHUNK, null);
       if (n === 0) break;
-      hash.update(buf.subarray(0, n));
+      hash2.update(buf.subarray(0, n));
       length += n;
     }
   } finally {
     closeSync(fd);
   }
-  return { sha256: hash.digest("hex"), length };
+  return { sha256: hash2.digest("hex"), length };
 }
 
 // lib/tuf/target-files.ts
 function checkTargetPath(path, where) {
-  const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
+  const bad = path === "" || path.startsWith("/") || path.endsWith("/") || path.includes("//") || path.includes("\\") || /^[A-Za-z]:/.test(path) || /(?:^|\/)\.\.?(?:\/|$)/.test(path);
   if (bad) {
     throw new UserError(
       `${where}: target path "${path}" escapes targets/ (it must be relative, without '..' or empty segments)`
     );
   }
 }
-function fileInfo(path) {
+function targetFileInfo(path) {
   const { sha256, length } = hashFile(path);
   return { length, hashes: { sha256 } };
 }
-function scanTargetFiles(targetsDir, known = /* @__PURE__ */ new Map()) {
-  const out = /* @__PURE__ */ new Map();
+function listTargetFiles(targetsDir) {
+  const out = [];
   if (!existsSync3(targetsDir)) return out;
+  const byName = (a, b2) => a.name < b2.name ? -1 : a.name > b2.name ? 1 : 0;
   const walk = (dir, prefix) => {
-    for (const name of readdirSync(dir).sort()) {
-      const full = join(dir, name);
-      const rel = prefix ? `${prefix}/${name}` : name;
-      const st = lstatSync(full);
-      if (st.isSymbolicLink()) {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort(byName)) {
+      const rel = prefix ? `${prefix}/${e.name}` : e.name;
+      if (e.isSymbolicLink()) {
         throw new UserError(
           `targets/${rel}: is a symlink; targets must be regular files inside targets/`
         );
       }
-      if (st.isDirectory()) walk(full, rel);
-      else if (st.isFile()) {
-        if (name === ".gitkeep") continue;
+      if (e.isDirectory()) walk(join(dir, e.name), rel);
+      else if (e.isFile()) {
+        if (e.name === ".gitkeep") continue;
         checkTargetPath(rel, `targets/${rel}`);
-        const k2 = known.get(rel);
-        out.set(rel, k2 && k2.length === st.size ? k2 : fileInfo(full));
+        out.push(rel);
       }
     }
   };
@@ -29526,18 +29531,44 @@ function checkKeyOrder(value, where) {
   }
   for (const v of Object.values(value)) checkKeyOrder(v, where);
 }
+var checked = /* @__PURE__ */ new WeakMap();
+function memoOf(env) {
+  if (!Object.isFrozen(env) || !Object.isFrozen(env.signed) || !Object.isFrozen(env.signatures))
+    return void 0;
+  let m = checked.get(env);
+  if (!m) {
+    let bytes;
+    try {
+      bytes = signedBytes(env);
+    } catch {
+      bytes = null;
+    }
+    checked.set(env, m = { bytes, results: /* @__PURE__ */ new Map() });
+  }
+  return m;
+}
 function validSignatures(env, keys, keyids) {
   const sigs = /* @__PURE__ */ new Map();
   for (const s of env.signatures) if (!sigs.has(s.keyid)) sigs.set(s.keyid, s.sig);
   const wanted = keyids.filter((id) => keys[id] && sigs.has(id));
   if (!wanted.length) return [];
+  const memo = memoOf(env);
   let bytes;
   try {
-    bytes = signedBytes(env);
+    if (memo && !memo.bytes) return [];
+    bytes = memo ? memo.bytes : signedBytes(env);
   } catch {
     return [];
   }
-  return wanted.filter((id) => verifyWith(keys[id], bytes, sigs.get(id)));
+  return wanted.filter((id) => {
+    const k2 = keys[id];
+    const sig = sigs.get(id);
+    if (!memo) return verifyWith(k2, bytes, sig);
+    const key = JSON.stringify([k2.keytype, k2.scheme, k2.keyval, sig]);
+    let ok = memo.results.get(key);
+    if (ok === void 0) memo.results.set(key, ok = verifyWith(k2, bytes, sig));
+    return ok;
+  });
 }
 function signerCount(env, keys, keyids) {
   return distinctKeyCount(validSignatures(env, keys, keyids), keys);
@@ -29592,7 +29623,7 @@ import {
   copyFileSync,
   existsSync as existsSync4,
   linkSync,
-  lstatSync as lstatSync2,
+  lstatSync,
   mkdirSync,
   realpathSync,
   renameSync,
@@ -29602,7 +29633,7 @@ import {
 import { basename, dirname, isAbsolute, join as join2, relative, resolve, sep as sep2 } from "node:path";
 function modeOf(path) {
   try {
-    const st = lstatSync2(path);
+    const st = lstatSync(path);
     return st.isFile() ? st.mode & 4095 : void 0;
   } catch {
     return void 0;
@@ -29632,7 +29663,7 @@ function pathInside(root, rel, what = "directory") {
   const target = resolve(base, rel);
   if (!isInside(base, target)) throw outside(root, rel, what, "resolves outside it");
   let probe = target;
-  while (probe !== base && !lstatSync2(probe, { throwIfNoEntry: false })) probe = dirname(probe);
+  while (probe !== base && !lstatSync(probe, { throwIfNoEntry: false })) probe = dirname(probe);
   if (probe !== base && !isInside(base, realOrNothing(probe)))
     throw outside(root, rel, what, "leads outside it through a symbolic link");
   return target;
@@ -29660,6 +29691,9 @@ function commit(temp, path, exclusive, rel, root) {
   }
 }
 function writeInside(root, rel, content, o2 = {}) {
+  return stageInside(root, rel, content, o2).commit();
+}
+function stageInside(root, rel, content, o2 = {}) {
   const path = prepare(root, rel, o2.what ?? "directory", o2.parents);
   const temp = tempFor(path);
   const mode = o2.mode ?? modeOf(path);
@@ -29668,11 +29702,21 @@ function writeInside(root, rel, content, o2 = {}) {
     if (mode !== void 0) chmodSync(temp, mode);
     if (typeof content === "object" && "copyOf" in content) copyFileSync(content.copyOf, temp);
     else writeFileSync(temp, content);
-    commit(temp, path, o2.exclusive === true, rel, root);
-  } finally {
+  } catch (e) {
     rmSync(temp, { force: true });
+    throw e;
   }
-  return path;
+  return {
+    commit: () => {
+      try {
+        commit(temp, path, o2.exclusive === true, rel, root);
+      } finally {
+        rmSync(temp, { force: true });
+      }
+      return path;
+    },
+    discard: () => rmSync(temp, { force: true })
+  };
 }
 function removeInside(root, rel, what = "directory") {
   rmSync(pathInside(root, rel, what), { force: true });
@@ -29725,6 +29769,10 @@ var GitRevReader = class {
   unchanged;
   /** The texts of metadata/*.json at the revision, read in one go on first use. */
   texts;
+  /** The blobs of metadata/ at the revision, once listed (see prefetch). */
+  blobs;
+  /** Texts of the roles prefetch read (file name → text). */
+  some = /* @__PURE__ */ new Map();
   read(role) {
     let env = this.cache.get(role);
     if (!env) {
@@ -29733,20 +29781,61 @@ var GitRevReader = class {
     }
     return env;
   }
+  where(role) {
+    return `metadata/${role}.json at ${this.rev.slice(0, 10)}`;
+  }
   async load(role) {
     if (!this.rev) return void 0;
-    this.texts ??= this.git.showDir(this.rev, "metadata");
-    const text = (await this.texts).get(`${role}.json`);
+    const file = `${role}.json`;
+    let text;
+    if (this.blobs) {
+      if (!(await this.blobs)?.has(file)) return void 0;
+      text = this.some.get(file);
+    }
+    if (text === void 0) {
+      this.texts ??= this.git.showDir(this.rev, "metadata");
+      text = (await this.texts).get(file);
+    }
     if (text === void 0) return void 0;
-    return parseEnvelope(text, `metadata/${role}.json at ${this.rev.slice(0, 10)}`, roleType(role));
+    return parseEnvelope(text, this.where(role), roleType(role));
+  }
+  listing() {
+    this.blobs ??= this.rev ? this.git.listBlobs(this.rev, "metadata") : Promise.resolve(void 0);
+    return this.blobs;
+  }
+  /**
+   * Reads the texts of `roles` in one git call, so that `read` of them (and of any role,
+   * from then on) does not read the whole of metadata/ (thousands of hash bins).
+   */
+  async prefetch(roles) {
+    const blobs = await this.listing();
+    if (!blobs) return;
+    const want = roles.map((r2) => `${r2}.json`).filter((f) => blobs.has(f) && !this.some.has(f));
+    const texts = await this.git.blobTexts(
+      want.map((f) => blobs.get(f)),
+      `show metadata at ${this.rev}`
+    );
+    want.forEach((f, i2) => this.some.set(f, texts[i2]));
+  }
+  /** The git object id of metadata/<role>.json at the revision (undefined: no such file). */
+  async blobId(role) {
+    return (await this.listing())?.get(`${role}.json`)?.oid;
+  }
+  /** As `read`, without keeping the envelope (nor, once read, the text) for later reads. */
+  async readOnce(role) {
+    const cached = this.cache.get(role);
+    if (cached) return cached;
+    const env = await this.load(role);
+    this.some.delete(`${role}.json`);
+    return env;
   }
   /**
    * Paths under targets/ whose files are as they were at this revision (see
-   * Git.unchangedSince). Asked once per reader: a command does not edit targets/, and
-   * `sign` updates the event twice (what it shows, then what it signs).
+   * Git.unchangedSince), with their size there. Asked once per reader: a command does not
+   * edit targets/, and `sign` updates the event twice (what it shows, then what it signs).
    */
   unchangedTargets() {
-    this.unchanged ??= this.rev ? this.git.unchangedSince(this.rev, "targets") : Promise.resolve(/* @__PURE__ */ new Set());
+    this.unchanged ??= this.rev ? this.git.unchangedSince(this.rev, "targets") : Promise.resolve(/* @__PURE__ */ new Map());
     return this.unchanged;
   }
   async invites() {
@@ -30139,8 +30228,14 @@ async function catchUp(git, repo, tipRef, log) {
   return tip;
 }
 
+// lib/event/update.ts
+import { createHash as createHash4 } from "node:crypto";
+import { lstatSync as lstatSync2, readFileSync as readFileSync3 } from "node:fs";
+import { join as join5 } from "node:path";
+
 // lib/tuf/owner.ts
 var import_models2 = __toESM(require_dist2(), 1);
+import { hash } from "node:crypto";
 var MAX_ROLES = 32;
 function pathMatches(patterns, path) {
   const segs = path.split("/");
@@ -30257,6 +30352,20 @@ function nestedLeaf(lookup, search) {
     return !d || !(d.roles?.length ?? 0) && !d.succinct_roles;
   })?.role;
 }
+function binOwner(lookup) {
+  const targets = lookup("targets");
+  const d = targets?.delegations;
+  if (!targets || !d?.succinct_roles || d.roles !== void 0) return void 0;
+  const sr = modelOf(targets, "targets")?.succinctRoles;
+  if (!sr) return void 0;
+  const shift = 32 - sr.bitLength;
+  const width = (2 ** sr.bitLength - 1).toString(16).length;
+  return (path, where) => {
+    const n = hash("sha256", path, "buffer").readUInt32BE(0) >>> shift;
+    const bin = `${sr.namePrefix}-${n.toString(16).padStart(width, "0")}`;
+    return followable(bin) && !lookup(bin)?.delegations ? bin : roleForTarget(lookup, path, where);
+  };
+}
 function lookupIn(roles) {
   return (role) => {
     const s = roles.get(role)?.signed;
@@ -30309,95 +30418,141 @@ function refuseUnassigned(unassigned, root, event) {
   throw new UserError(parts.join("\n"));
 }
 var ONLINE_BIN_PERIODS = { [EXPIRY_PERIOD]: 14, [SIGNING_PERIOD]: 7 };
-function addMissingBins(roles, now, imported) {
-  const root = roles.get("root").signed;
-  for (const [name, env] of [...roles]) {
+function emptyBin(name, online, now, root) {
+  const signed = {
+    _type: "targets",
+    spec_version: "1.0.31",
+    version: 1,
+    expires: "",
+    targets: {},
+    ...online ? ONLINE_BIN_PERIODS : {}
+  };
+  const bin = { signed, signatures: [] };
+  signed.expires = tufDate(addDays(now, periodsOf(name, bin, root).expiry));
+  return bin;
+}
+var NotALeaf = class extends Error {
+};
+var delegates2 = (env) => env.signed.delegations !== void 0;
+function loadRoles(repo, now, defer) {
+  const order = [];
+  const found = /* @__PURE__ */ new Set();
+  const core = repo.readOfflineRoles({
+    missingBins: "skip",
+    order,
+    ...defer ? { deferBins: found } : {}
+  });
+  const deferred2 = /* @__PURE__ */ new Map();
+  for (const b2 of found) deferred2.set(b2, { exists: true, online: false });
+  const imported = new Set(importedRoles(core).keys());
+  const root = core.get("root").signed;
+  for (const [name, env] of [...core]) {
     if (imported.has(name)) continue;
     const s = env.signed;
     const sr = s._type === "targets" ? s.delegations?.succinct_roles : void 0;
     if (!sr) continue;
     const online = isOnlineRule({ keys: s.delegations.keys, keyids: sr.keyids });
     for (const name2 of binNames(sr)) {
-      if (roles.has(name2)) continue;
-      const signed = {
-        _type: "targets",
-        spec_version: "1.0.31",
-        version: 1,
-        expires: "",
-        targets: {},
-        ...online ? ONLINE_BIN_PERIODS : {}
-      };
-      const bin = { signed, signatures: [] };
-      signed.expires = tufDate(addDays(now, periodsOf(name2, bin, root).expiry));
-      roles.set(name2, bin);
+      if (core.has(name2) || deferred2.has(name2)) continue;
+      order.push(name2);
+      if (defer) deferred2.set(name2, { exists: false, online });
+      else core.set(name2, emptyBin(name2, online, now, root));
     }
   }
+  return { order, core, deferred: deferred2, imported };
 }
-function syncTargets(repo, roles, log, event, known, imported) {
-  const targets = roles.get("targets").signed;
-  const lookup = lookupIn(roles);
+function blobIdOf(bytes, like) {
+  return createHash4(like.length === 64 ? "sha256" : "sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+function sameFileEntry(old, t2) {
+  const h2 = old.hashes;
+  if (!Object.is(old.length, t2.length) || h2 === null || typeof h2 !== "object") return false;
+  if (Array.isArray(h2) || Object.getPrototypeOf(h2) !== Object.prototype) return false;
+  const keys = Object.keys(h2);
+  return keys.length === 1 && keys[0] === "sha256" && old.hashes.sha256 === t2.hashes.sha256;
+}
+function sameTargets(next, prev) {
+  const keys = Object.keys(next);
+  if (keys.length !== Object.keys(prev).length) return false;
+  return keys.every(
+    (k2) => Object.hasOwn(prev, k2) && (next[k2] === prev[k2] || sameJson(next[k2], prev[k2]))
+  );
+}
+function reusable(t2) {
+  return !!t2 && !isRegistryTarget(t2) && typeof t2.hashes?.sha256 === "string";
+}
+function assignTargets(repo, roles, event) {
+  const { core } = roles;
+  const targets = core.get("targets").signed;
+  const lookup = lookupIn(core);
   const wanted = /* @__PURE__ */ new Map();
-  for (const [role, env] of roles) if (env.signed._type === "targets") wanted.set(role, {});
+  for (const role of roles.order)
+    if (roles.deferred.has(role) || core.get(role).signed._type === "targets")
+      wanted.set(role, []);
   for (const role of (targets.delegations?.roles ?? []).map((r2) => r2.name))
-    if (!wanted.has(role)) wanted.set(role, {});
+    if (!wanted.has(role)) wanted.set(role, []);
   const unassigned = /* @__PURE__ */ new Map();
-  const scanned = scanTargetFiles(repo.targetsDir, known);
-  for (const [path, info2] of scanned) {
-    const role = roleForTarget(lookup, path, `targets/${path}`);
+  const byHash = binOwner(lookup);
+  for (const path of listTargetFiles(repo.targetsDir)) {
+    const where = `targets/${path}`;
+    const role = byHash ? byHash(path, where) : roleForTarget(lookup, path, where);
     if (role === "targets" && path.includes("/")) {
       const dir = path.split("/")[0];
       unassigned.set(dir, [...unassigned.get(dir) ?? [], path]);
       continue;
     }
-    if (!wanted.has(role)) wanted.set(role, {});
-    wanted.get(role)[path] = info2;
+    if (!wanted.has(role)) wanted.set(role, []);
+    wanted.get(role).push(path);
   }
   if (targets[TOP_LEVEL_DIRS] === true) {
-    for (const files of unassigned.values())
-      for (const p2 of files) wanted.get("targets")[p2] = scanned.get(p2);
-  } else refuseUnassigned(unassigned, roles.get("root").signed, event);
+    for (const files of unassigned.values()) wanted.get("targets").push(...files);
+  } else refuseUnassigned(unassigned, core.get("root").signed, event);
   for (const [role, files] of wanted) {
-    if (imported.has(role)) {
-      const [first2] = Object.keys(files);
-      if (first2 !== void 0)
+    if (roles.imported.has(role)) {
+      if (files[0] !== void 0)
         throw new UserError(
-          `targets/${first2}: the path belongs to the imported role ${role} (the source's role, signed by the source); sign it in another role or remove the file`
+          `targets/${files[0]}: the path belongs to the imported role ${role} (the source's role, signed by the source); sign it in another role or remove the file`
         );
+      wanted.delete(role);
       continue;
     }
-    const env = roles.get(role);
-    if (!env)
+    if (!core.has(role) && !roles.deferred.has(role))
       throw new UserError(
         `metadata/${role}.json: missing, but targets.json delegates to role ${role}`
       );
-    const signed = env.signed;
-    const next = {};
-    for (const [p2, t2] of Object.entries(signed.targets)) if (isRegistryTarget(t2)) next[p2] = t2;
-    for (const [p2, t2] of Object.entries(files)) {
-      const old = signed.targets[p2];
-      next[p2] = old && sameJson({ length: old.length, hashes: old.hashes }, t2) ? old : t2;
-    }
-    if (!sameJson(next, signed.targets)) {
-      log.push(`${role}: targets synced with files under targets/`);
-      signed.targets = next;
+  }
+  return wanted;
+}
+var FileInfos = class {
+  constructor(repo, unchanged) {
+    this.repo = repo;
+    this.unchanged = unchanged;
+  }
+  fallback;
+  /** Entries of the core roles at the known-good state (later roles win, as a client's search order). */
+  async init(base, roles) {
+    this.fallback = /* @__PURE__ */ new Map();
+    if (!this.unchanged.size) return;
+    for (const role of roles.order) {
+      if (!roles.core.has(role) || roleType(role) !== "targets") continue;
+      const b2 = (await base.read(role))?.signed;
+      for (const [p2, t2] of Object.entries(b2?.targets ?? {}))
+        if (this.unchanged.has(p2) && reusable(t2)) this.fallback.set(p2, t2);
     }
   }
-}
-async function knownHashes(base, roles) {
-  const known = /* @__PURE__ */ new Map();
-  const unchanged = await base.unchangedTargets?.();
-  if (!unchanged?.size) return known;
-  for (const role of roles.keys()) {
-    if (roleType(role) !== "targets") continue;
-    const b2 = (await base.read(role))?.signed;
-    for (const [p2, t2] of Object.entries(b2?.targets ?? {})) {
-      const sha256 = t2.hashes?.sha256;
-      if (unchanged.has(p2) && !isRegistryTarget(t2) && typeof sha256 === "string")
-        known.set(p2, { length: t2.length, hashes: { sha256 } });
+  /** `path`'s entry; `own`: the known-good targets of the role it belongs to. */
+  get(path, own) {
+    const full = () => join5(this.repo.targetsDir, path);
+    const size2 = this.unchanged.get(path);
+    if (size2 !== void 0) {
+      const o2 = own && Object.hasOwn(own, path) ? own[path] : void 0;
+      const k2 = reusable(o2) ? o2 : this.fallback?.get(path);
+      if (k2 && (k2.length === size2 || k2.length === lstatSync2(full()).size))
+        return { length: k2.length, hashes: { sha256: k2.hashes.sha256 } };
     }
+    return targetFileInfo(full());
   }
-  return known;
-}
+};
 function checkImportedVersion(role, env, b2) {
   if (!b2) return;
   if (env.signed.version < b2.signed.version)
@@ -30409,127 +30564,271 @@ function checkImportedVersion(role, env, b2) {
       `metadata/${role}.json: the imported role changed but keeps version ${env.signed.version}; it must be the source's newer version, byte for byte`
     );
 }
+var BATCH = 128;
 async function updateEvent(repo, base, now, opts = {}) {
-  const log = [];
   if (!repo.has("root")) throw new UserError("metadata/root.json: missing; run `tufci init` first");
-  const roles = /* @__PURE__ */ new Map();
-  const original = /* @__PURE__ */ new Map();
-  for (const [role, env] of repo.readOfflineRoles({ missingBins: "skip" })) {
-    roles.set(role, env);
-    original.set(role, clone(env));
+  try {
+    return await update(repo, base, now, opts, !opts.readAllUpFront);
+  } catch (e) {
+    if (!(e instanceof NotALeaf)) throw e;
+    return update(repo, base, now, opts, false);
   }
-  const imported = new Set(importedRoles(roles).keys());
-  addMissingBins(roles, now, imported);
-  if (roles.has("targets"))
-    syncTargets(
-      repo,
-      roles,
-      log,
-      opts.event ?? "sign/<event>",
-      await knownHashes(base, roles),
-      imported
-    );
-  const root = roles.get("root").signed;
+}
+async function update(repo, base, now, opts, defer) {
+  const unchanged = base.unchangedTargets?.() ?? Promise.resolve(/* @__PURE__ */ new Map());
+  unchanged.catch(() => void 0);
+  const roles = loadRoles(repo, now, defer);
+  const { core, deferred: deferred2, order, imported } = roles;
+  const original = /* @__PURE__ */ new Map();
+  for (const [role, env] of core) original.set(role, clone(env));
+  const root = core.get("root").signed;
+  await base.prefetch?.([...core.keys(), "snapshot"]);
+  let failure;
+  const fail = (step, at2, error2) => {
+    if (error2 instanceof NotALeaf) throw error2;
+    if (!failure || step < failure.step || step === failure.step && at2 < failure.at)
+      failure = { step, at: at2, error: error2 };
+  };
+  const STEP = {
+    read: 0,
+    sync: 1,
+    keyids: 2,
+    version: 3,
+    rule: 4,
+    threshold: 5,
+    online: 6,
+    order: 7
+  };
+  let wanted;
+  if (core.has("targets")) {
+    try {
+      wanted = assignTargets(repo, roles, opts.event ?? "sign/<event>");
+    } catch (e) {
+      fail(STEP.sync, -1, e);
+    }
+  }
+  const infos = new FileInfos(repo, await unchanged);
+  if (wanted) await infos.init(base, roles);
   const baseRoot = (await base.read("root"))?.signed;
   const baseTargets = (await base.read("targets"))?.signed;
   const baseSnap = (await base.read("snapshot"))?.signed;
   const invites = readInvites(repo.dir);
-  const keyMaps = [{ where: "metadata/root.json", keys: root.keys }];
-  const adopted = [baseRoot?.keys ?? {}];
-  for (const [role, env] of roles) {
-    const d = env.signed._type === "targets" ? env.signed.delegations : void 0;
-    if (!d || imported.has(role)) continue;
-    keyMaps.push({ where: `metadata/${role}.json delegations`, keys: d.keys });
-    const b2 = role === "targets" ? baseTargets : (await base.read(role))?.signed;
-    adopted.push(b2?.delegations?.keys ?? {});
-  }
-  checkKeyids(keyMaps, adopted);
-  for (const [role, env] of roles) {
-    const b2 = await base.read(role);
-    if (b2 && sameJson(b2.signed, env.signed)) continue;
-    if (imported.has(role)) {
-      checkImportedVersion(role, env, b2);
-      continue;
+  try {
+    const keyMaps = [{ where: "metadata/root.json", keys: root.keys }];
+    const adopted = [baseRoot?.keys ?? {}];
+    for (const [role, env] of core) {
+      const d = env.signed._type === "targets" ? env.signed.delegations : void 0;
+      if (!d || imported.has(role)) continue;
+      keyMaps.push({ where: `metadata/${role}.json delegations`, keys: d.keys });
+      const b2 = role === "targets" ? baseTargets : (await base.read(role))?.signed;
+      adopted.push(b2?.delegations?.keys ?? {});
     }
-    const floor = b2 ? b2.signed.version : baseSnap?.meta[`${role}.json`]?.version ?? 0;
-    if (b2 && env.signed.version < floor) {
-      throw new UserError(
-        `metadata/${role}.json: version ${env.signed.version} goes backwards (known-good version is ${floor})`
-      );
-    }
-    const desired = floor + 1;
-    if (env.signed.version !== desired) {
-      env.signed.version = desired;
-      env.signed.expires = tufDate(addDays(now, periodsOf(role, env, root).expiry));
-      env.signatures = [];
-      log.push(`${role}: version ${desired}, expires ${env.signed.expires}`);
-      continue;
-    }
-    const rk = roleKeys(role, root, roles);
-    const keys = { ...baseRoot?.keys ?? {}, ...rk?.keys ?? {} };
-    const good = new Set(
-      validSignatures(
-        env,
-        keys,
-        env.signatures.map((s) => s.keyid)
-      )
-    );
-    const kept = env.signatures.filter((s) => good.has(s.keyid) || s.sig === "");
-    if (kept.length !== env.signatures.length) {
-      log.push(
-        `${role}: dropped ${env.signatures.length - kept.length} signature(s) over older content`
-      );
-      env.signatures = kept;
-    }
+    checkKeyids(keyMaps, adopted);
+  } catch (e) {
+    fail(STEP.keyids, -1, e);
   }
-  for (const [role, env] of roles) {
-    const b2 = await base.read(role);
-    if (!b2 || !sameJson(b2.signed, env.signed) || imported.has(role)) continue;
-    const rule = roleKeys(role, root, roles);
-    const parent = delegatorName(roles, role);
-    const baseParent = parent === void 0 || parent === "targets" ? baseTargets : (await base.read(parent))?.signed;
-    const before = baseRoot ? roleKeys(role, baseRoot, baseParent) : void 0;
-    if (!rule || !before || sameJson(rule, before)) continue;
-    const metBefore = signerCount(env, before.keys, before.keyids) >= before.threshold;
-    const validNow = signerCount(env, rule.keys, rule.keyids);
-    if (!metBefore || validNow >= rule.threshold) continue;
-    env.signed.version = b2.signed.version + 1;
-    env.signed.expires = tufDate(addDays(now, periodsOf(role, env, root).expiry));
-    env.signatures = [];
-    log.push(
-      `${role}: version ${env.signed.version}, expires ${env.signed.expires}: its signatures meet the old rule but not this event's (${validNow} of ${rule.threshold} valid), so it must be signed again`
-    );
-  }
-  for (const role of roles.keys()) {
-    const rk = roleKeys(role, root, roles);
-    if (!rk) throw new UserError(`metadata/${role}.json: no role delegates to ${role}`);
-    checkThreshold(
-      `metadata/${role === "root" || role === "targets" ? "root" : delegatorName(roles, role) ?? "targets"}.json role ${role}`,
-      rk,
-      inviteCount(invites, role)
-    );
-  }
-  for (const role of ["snapshot", "timestamp"]) {
-    const rk = roleKeys(role, root, void 0);
-    if (rk) checkThreshold(`metadata/root.json role ${role}`, rk);
-  }
+  const logs = { sync: [], version: [], rule: [] };
   const written = [];
-  for (const [role, env] of roles)
-    if (!imported.has(role)) checkKeyOrder(env.signed, `metadata/${role}.json`);
-  for (const [role, env] of roles) {
-    if (!sameJson(env, original.get(role))) {
-      if (!opts.dryRun) repo.writeRole(role, env);
-      written.push(role);
+  const staged = /* @__PURE__ */ new Map();
+  const same = (s) => s.base === "same" ? !s.changed : !!s.base && sameJson(s.base.signed, s.env.signed);
+  const readBatch = async (names) => {
+    const out = /* @__PURE__ */ new Map();
+    const fetch2 = [];
+    for (const role of names) {
+      const d = deferred2.get(role);
+      if (!d) continue;
+      const bytes = d.exists ? readFileSync3(repo.rolePath(role)) : void 0;
+      const id = bytes ? await base.blobId?.(role) : void 0;
+      const same2 = id !== void 0 && id === blobIdOf(bytes, id);
+      out.set(role, { bytes, same: same2 });
+      if (!same2) fetch2.push(role);
+    }
+    if (fetch2.length) await base.prefetch?.(fetch2);
+    return out;
+  };
+  const slot = async (role, r2, at2) => {
+    const d = deferred2.get(role);
+    try {
+      const env = r2.bytes ? parseEnvelope(r2.bytes.toString("utf8"), repo.relRolePath(role), "targets") : emptyBin(role, d.online, now, root);
+      if (delegates2(env)) throw new NotALeaf();
+      const b2 = r2.same ? "same" : await (base.readOnce ? base.readOnce(role) : base.read(role));
+      return {
+        role,
+        env,
+        base: b2,
+        version: env.signed.version,
+        changed: !d.exists,
+        deferred: true
+      };
+    } catch (e) {
+      fail(STEP.read, at2, e);
+      return void 0;
+    }
+  };
+  const updateRole = async (s, at2) => {
+    const { role, env } = s;
+    let step = STEP.sync;
+    try {
+      const files = wanted?.get(role);
+      if (files) {
+        const signed = env.signed;
+        const own = s.base === "same" ? signed.targets : (s.deferred ? s.base?.signed : void 0)?.targets;
+        const next = {};
+        for (const [p2, t2] of Object.entries(signed.targets)) if (isRegistryTarget(t2)) next[p2] = t2;
+        for (const p2 of files) {
+          const t2 = infos.get(p2, own);
+          const old = Object.hasOwn(signed.targets, p2) ? signed.targets[p2] : void 0;
+          next[p2] = old && sameFileEntry(old, t2) ? old : t2;
+        }
+        if (!sameTargets(next, signed.targets)) {
+          logs.sync.push(`${role}: targets synced with files under targets/`);
+          signed.targets = next;
+          s.changed = true;
+        }
+      }
+      step = STEP.version;
+      const b2 = s.base;
+      if (imported.has(role)) {
+        if (!same(s) && b2 !== "same") checkImportedVersion(role, env, b2);
+      } else if (!same(s)) {
+        const baseVersion = b2 === "same" ? s.version : b2?.signed.version;
+        const floor = baseVersion ?? baseSnap?.meta[`${role}.json`]?.version ?? 0;
+        if (b2 && env.signed.version < floor) {
+          throw new UserError(
+            `metadata/${role}.json: version ${env.signed.version} goes backwards (known-good version is ${floor})`
+          );
+        }
+        const desired = floor + 1;
+        if (env.signed.version !== desired) {
+          env.signed.version = desired;
+          env.signed.expires = tufDate(addDays(now, periodsOf(role, env, root).expiry));
+          env.signatures = [];
+          s.changed = true;
+          logs.version.push(`${role}: version ${desired}, expires ${env.signed.expires}`);
+        } else {
+          const rk2 = roleKeys(role, root, core);
+          const keys = { ...baseRoot?.keys ?? {}, ...rk2?.keys ?? {} };
+          const good = new Set(
+            validSignatures(
+              env,
+              keys,
+              env.signatures.map((x2) => x2.keyid)
+            )
+          );
+          const kept = env.signatures.filter((x2) => good.has(x2.keyid) || x2.sig === "");
+          if (kept.length !== env.signatures.length) {
+            logs.version.push(
+              `${role}: dropped ${env.signatures.length - kept.length} signature(s) over older content`
+            );
+            env.signatures = kept;
+            s.changed = true;
+          }
+        }
+      } else {
+        step = STEP.rule;
+        const rule = roleKeys(role, root, core);
+        const parent = delegatorName(core, role);
+        const baseParent = parent === void 0 || parent === "targets" ? baseTargets : (await base.read(parent))?.signed;
+        const before = baseRoot ? roleKeys(role, baseRoot, baseParent) : void 0;
+        if (rule && before && !sameJson(rule, before)) {
+          const metBefore = signerCount(env, before.keys, before.keyids) >= before.threshold;
+          const validNow = signerCount(env, rule.keys, rule.keyids);
+          if (metBefore && validNow < rule.threshold) {
+            env.signed.version = s.version + 1;
+            env.signed.expires = tufDate(addDays(now, periodsOf(role, env, root).expiry));
+            env.signatures = [];
+            s.changed = true;
+            logs.rule.push(
+              `${role}: version ${env.signed.version}, expires ${env.signed.expires}: its signatures meet the old rule but not this event's (${validNow} of ${rule.threshold} valid), so it must be signed again`
+            );
+          }
+        }
+      }
+      step = STEP.threshold;
+      const rk = roleKeys(role, root, core);
+      if (!rk) throw new UserError(`metadata/${role}.json: no role delegates to ${role}`);
+      checkThreshold(
+        `metadata/${role === "root" || role === "targets" ? "root" : delegatorName(core, role) ?? "targets"}.json role ${role}`,
+        rk,
+        inviteCount(invites, role)
+      );
+      step = STEP.order;
+      if ((!s.deferred || s.changed) && !imported.has(role))
+        checkKeyOrder(env.signed, `metadata/${role}.json`);
+      if (s.deferred ? s.changed : !sameJson(env, original.get(role))) {
+        written.push(role);
+        if (s.deferred && !opts.dryRun) staged.set(role, repo.stageRole(role, env));
+      }
+    } catch (e) {
+      fail(step, at2, e);
+    }
+  };
+  try {
+    await updateAll();
+  } catch (e) {
+    for (const st of staged.values()) st.discard();
+    throw e;
+  }
+  async function updateAll() {
+    for (let i2 = 0; i2 < order.length; i2 += BATCH) {
+      const names = order.slice(i2, i2 + BATCH);
+      const batch = await readBatch(names);
+      for (const [j2, role] of names.entries()) {
+        const env = core.get(role);
+        const s = env ? {
+          role,
+          env,
+          base: await base.read(role),
+          version: env.signed.version,
+          changed: false,
+          deferred: false
+        } : await slot(role, batch.get(role), i2 + j2);
+        batch.delete(role);
+        if (s) await updateRole(s, i2 + j2);
+      }
+    }
+    for (const role of ["snapshot", "timestamp"]) {
+      const rk = roleKeys(role, root, void 0);
+      try {
+        if (rk) checkThreshold(`metadata/root.json role ${role}`, rk);
+      } catch (e) {
+        fail(STEP.online, 0, e);
+      }
     }
   }
-  const groups = binGroups(roles);
+  if (failure) {
+    for (const st of staged.values()) st.discard();
+    throw failure.error;
+  }
+  const log = [...logs.sync, ...logs.version, ...logs.rule];
+  if (!opts.dryRun) {
+    try {
+      for (const role of written) {
+        const st = staged.get(role);
+        if (st) {
+          st.commit();
+          staged.delete(role);
+        } else repo.writeRole(role, core.get(role));
+      }
+    } finally {
+      for (const st of staged.values()) st.discard();
+    }
+  }
+  const groups = /* @__PURE__ */ new Map();
+  for (const env of core.values()) {
+    const sr = env.signed.delegations?.succinct_roles;
+    if (sr && env.signed._type === "targets") {
+      for (const b2 of binNames(sr))
+        if (core.has(b2) || deferred2.has(b2)) groups.set(b2, sr.name_prefix);
+    }
+  }
   const result = () => ({
     written,
     log: compactLog(log, groups),
     writtenText: compactRoleNames(written, groups)
   });
   if (opts.dryRun) return result();
-  const rootEnv = roles.get("root");
+  const rootEnv = core.get("root");
   if (rootEnv.signed.version > (baseRoot?.version ?? 0) && repo.writeRootHistory(rootEnv)) {
     if (!written.includes("root")) written.push("root");
   }
@@ -30563,7 +30862,7 @@ async function pushEvent(io, branch) {
 
 // lib/git/git.ts
 import { existsSync as existsSync7 } from "node:fs";
-import { join as join5 } from "node:path";
+import { join as join6 } from "node:path";
 
 // node_modules/simple-git/dist/esm/index.js
 var import_file_exists = __toESM(require_dist3(), 1);
@@ -34163,10 +34462,10 @@ var init_apply_patch = __esm({
     init_task();
   }
 });
-function branchDeletionSuccess(branch, hash) {
+function branchDeletionSuccess(branch, hash2) {
   return {
     branch,
-    hash,
+    hash: hash2,
     success: true
   };
 }
@@ -34208,8 +34507,8 @@ var init_parse_branch_delete = __esm({
     deleteSuccessRegex = /(\S+)\s+\(\S+\s([^)]+)\)/;
     deleteErrorRegex = /^error[^']+'([^']+)'/m;
     parsers8 = [
-      new LineParser(deleteSuccessRegex, (result, [branch, hash]) => {
-        const deletion = branchDeletionSuccess(branch, hash);
+      new LineParser(deleteSuccessRegex, (result, [branch, hash2]) => {
+        const deletion = branchDeletionSuccess(branch, hash2);
         result.all.push(deletion);
         result.branches[branch] = deletion;
       }),
@@ -35601,21 +35900,40 @@ var Git2 = class {
    */
   async showDir(rev, dir) {
     const out = /* @__PURE__ */ new Map();
+    const blobs = await this.listBlobs(rev, dir);
+    if (!blobs) return out;
+    const names = [...blobs.keys()];
+    const texts = await this.blobTexts([...blobs.values()], `show ${dir} at ${rev}`);
+    names.forEach((n, i2) => out.set(n, texts[i2]));
+    return out;
+  }
+  /**
+   * The blobs directly in `dir` at a revision, by name: object id and size. Undefined
+   * when the revision has no such directory (or no such revision).
+   */
+  async listBlobs(rev, dir) {
     let listing;
     try {
-      listing = await this.git.raw(["ls-tree", "-l", rev, "--", `${dir}/`]);
+      listing = await this.git.raw(["ls-tree", "-l", "-z", rev, "--", `${dir}/`]);
     } catch {
-      return out;
+      return void 0;
     }
-    const blobs = listing.split("\n").map((l) => /^\d+ blob ([0-9a-f]+)\s+(\d+)\t(.*)$/.exec(l)).filter((m) => m !== null).map((m) => ({ oid: m[1], size: Number(m[2]), name: m[3].slice(dir.length + 1) }));
+    const out = /* @__PURE__ */ new Map();
+    for (const l of listing.split("\0")) {
+      const m = /^\d+ blob ([0-9a-f]+)\s+(\d+)\t(.*)$/s.exec(l);
+      if (m) out.set(m[3].slice(dir.length + 1), { oid: m[1], size: Number(m[2]) });
+    }
+    return out;
+  }
+  /** The texts of blobs (UTF-8), in order, a few hundred per git call. */
+  async blobTexts(blobs, what) {
+    const out = [];
     for (let i2 = 0; i2 < blobs.length; i2 += 500) {
       const chunk = blobs.slice(i2, i2 + 500);
-      const all = Buffer.from(
-        await this.run(["show", ...chunk.map((b2) => b2.oid)], `show ${dir} at ${rev}`)
-      );
+      const all = Buffer.from(await this.run(["show", ...chunk.map((b2) => b2.oid)], what));
       let at2 = 0;
       for (const b2 of chunk) {
-        out.set(b2.name, all.subarray(at2, at2 + b2.size).toString("utf8"));
+        out.push(all.subarray(at2, at2 + b2.size).toString("utf8"));
         at2 += b2.size;
       }
     }
@@ -35632,33 +35950,56 @@ var Git2 = class {
   }
   /**
    * Files below `dir` (paths relative to it) whose content in the work tree is the content
-   * they have at `rev`: tracked there and not changed, staged or deleted since. Names come
-   * NUL-separated, so no quoting can mangle them.
+   * they have at `rev`: tracked there and not changed, staged or deleted since, each with
+   * its size at `rev` (the blob's). Names come NUL-separated, so no quoting can mangle them.
    */
   async unchangedSince(rev, dir) {
-    const names = (out) => out.split("\0").filter(Boolean);
-    const at2 = names(
-      await this.run(["ls-tree", "-r", "-z", "--name-only", rev, "--", dir], "ls-tree")
-    );
+    const short = ["ls-tree", "-r", "-z", "--format=%(objecttype) %(objectsize) %(path)"];
+    const listing = await this.run([...short, rev, "--", dir], "ls-tree").then((text2) => ({ text: text2, short: true })).catch(async () => ({
+      text: await this.run(["ls-tree", "-r", "-z", "-l", rev, "--", dir], "ls-tree"),
+      short: false
+    }));
     const changed = new Set(
-      names(
-        await this.run(
-          ["diff", "--relative", "--no-renames", "--name-only", "-z", rev, "--", dir],
-          "diff"
-        )
-      )
+      (await this.run(
+        ["diff", "--relative", "--no-renames", "--name-only", "-z", rev, "--", dir],
+        "diff"
+      )).split("\0").filter(Boolean)
     );
     const prefix = `${dir.replace(/\/+$/, "")}/`;
-    return new Set(
-      at2.filter((p2) => !changed.has(p2) && p2.startsWith(prefix)).map((p2) => p2.slice(prefix.length))
-    );
+    const out = /* @__PURE__ */ new Map();
+    const { text } = listing;
+    for (let at2 = 0; at2 < text.length; ) {
+      let end = text.indexOf("\0", at2);
+      if (end < 0) end = text.length;
+      let sizeAt = -1;
+      let pathAt = -1;
+      if (listing.short) {
+        if (text.startsWith("blob ", at2)) {
+          sizeAt = at2 + 5;
+          pathAt = text.indexOf(" ", sizeAt) + 1;
+        }
+      } else {
+        const tab = text.indexOf("	", at2);
+        if (tab > at2 && tab < end && text.startsWith(" blob ", text.indexOf(" ", at2))) {
+          sizeAt = text.lastIndexOf(" ", tab) + 1;
+          pathAt = tab + 1;
+        }
+      }
+      if (sizeAt > 0 && pathAt > sizeAt && pathAt <= end) {
+        const path = text.slice(pathAt, end);
+        if (!changed.has(path) && path.startsWith(prefix))
+          out.set(path.slice(prefix.length), Number(text.slice(sizeAt, pathAt - 1)));
+      }
+      at2 = end + 1;
+    }
+    return out;
   }
   /** Stages `paths` (additions and removals) and commits; false when there was nothing to commit. */
   async commit(message, paths) {
     const known = [];
     for (const p2 of paths) {
       const tracked = (await this.git.raw(["ls-files", "--", p2])).trim() !== "";
-      if (tracked || existsSync7(join5(this.dir, p2))) known.push(p2);
+      if (tracked || existsSync7(join6(this.dir, p2))) known.push(p2);
     }
     if (!known.length) return false;
     await this.run(["add", "-A", "--", ...known], "add");
@@ -35767,7 +36108,7 @@ var Git2 = class {
   /** The path of a file inside the git directory (worktrees included), e.g. info/exclude. */
   async gitPath(path) {
     const out = (await this.run(["rev-parse", "--git-path", path], "rev-parse")).trim();
-    return out.startsWith("/") ? out : join5(this.dir, out);
+    return out.startsWith("/") ? out : join6(this.dir, out);
   }
   /** Whether commit `a` is an ancestor of (or the same as) `b`. */
   async isAncestor(a, b2) {
@@ -35779,19 +36120,19 @@ var Git2 = class {
 };
 
 // lib/tuf/repo.ts
-import { existsSync as existsSync8, readFileSync as readFileSync3, readdirSync as readdirSync2 } from "node:fs";
-import { join as join6 } from "node:path";
+import { existsSync as existsSync8, readFileSync as readFileSync4, readdirSync as readdirSync2 } from "node:fs";
+import { join as join7 } from "node:path";
 var RepoDir = class {
   constructor(dir) {
     this.dir = dir;
-    this.metadataDir = join6(dir, "metadata");
-    this.targetsDir = join6(dir, "targets");
+    this.metadataDir = join7(dir, "metadata");
+    this.targetsDir = join7(dir, "targets");
   }
   metadataDir;
   targetsDir;
   rolePath(role) {
     checkRoleName(role, "role name");
-    return join6(this.metadataDir, `${role}.json`);
+    return join7(this.metadataDir, `${role}.json`);
   }
   relRolePath(role) {
     return `metadata/${role}.json`;
@@ -35805,11 +36146,11 @@ var RepoDir = class {
   readRole(role) {
     const path = this.rolePath(role);
     if (!existsSync8(path)) throw new UserError(`${this.relRolePath(role)}: no such metadata file`);
-    return parseEnvelope(readFileSync3(path, "utf8"), this.relRolePath(role), roleType(role));
+    return parseEnvelope(readFileSync4(path, "utf8"), this.relRolePath(role), roleType(role));
   }
   /** A role's file as it is (an imported role's bytes are the source's). */
   readRoleBytes(role) {
-    return readFileSync3(this.rolePath(role));
+    return readFileSync4(this.rolePath(role));
   }
   root() {
     return this.readRole("root");
@@ -35828,12 +36169,20 @@ var RepoDir = class {
     writeInside(this.dir, this.relRolePath(role), text, { what: "repository" });
     if (role === "root" && opts.history !== false) this.writeRootHistory(env);
   }
+  /**
+   * A targets role's new metadata written beside its file, put in place by `commit` (see
+   * stageInside): a batch of roles is staged one by one, then committed together.
+   */
+  stageRole(role, env) {
+    checkRoleName(role, "role name");
+    return stageInside(this.dir, this.relRolePath(role), serialize(env), { what: "repository" });
+  }
   /** Makes root_history/N.root.json (N the root's version) hold this root; true when written. */
   writeRootHistory(env) {
     const text = serialize(env);
     const rel = `metadata/root_history/${env.signed.version}.root.json`;
-    const path = join6(this.dir, rel);
-    if (existsSync8(path) && readFileSync3(path, "utf8") === text) return false;
+    const path = join7(this.dir, rel);
+    if (existsSync8(path) && readFileSync4(path, "utf8") === text) return false;
     writeInside(this.dir, rel, text, { what: "repository" });
     return true;
   }
@@ -35861,9 +36210,11 @@ var RepoDir = class {
     const roles = /* @__PURE__ */ new Map();
     if (!this.has("root")) return roles;
     roles.set("root", this.root());
+    o2.order?.push("root");
     if (!this.has("targets")) return roles;
     const todo = [this.targets()];
     roles.set("targets", todo[0]);
+    o2.order?.push("targets");
     for (let i2 = 0; i2 < todo.length; i2++) {
       const d = todo[i2].signed.delegations;
       if (!d) continue;
@@ -35874,8 +36225,13 @@ var RepoDir = class {
         ...named.map((n) => [n, false]),
         ...bins.map((n) => [n, true])
       ]) {
-        if (roles.has(name) || roleType(name) !== "targets") continue;
+        if (roles.has(name) || o2.deferBins?.has(name) || roleType(name) !== "targets") continue;
         if (bin && o2.missingBins === "skip" && !this.has(name)) continue;
+        o2.order?.push(name);
+        if (bin && o2.deferBins) {
+          o2.deferBins.add(name);
+          continue;
+        }
         const env = this.targets(name);
         roles.set(name, env);
         if (!imported.has(name)) todo.push(env);
@@ -35885,43 +36241,75 @@ var RepoDir = class {
   }
   /** Root versions kept in root_history, ascending. */
   rootHistory() {
-    const dir = join6(this.metadataDir, "root_history");
+    const dir = join7(this.metadataDir, "root_history");
     if (!existsSync8(dir)) return [];
     return readdirSync2(dir).map((f) => /^(\d+)\.root\.json$/.exec(f)?.[1]).filter((v) => v !== void 0).map(Number).sort((a, b2) => a - b2);
   }
   readRootVersion(version) {
-    return readFileSync3(join6(this.metadataDir, "root_history", `${version}.root.json`), "utf8");
+    return readFileSync4(join7(this.metadataDir, "root_history", `${version}.root.json`), "utf8");
   }
 };
 
 // lib/util/transaction.ts
-import { existsSync as existsSync9, readFileSync as readFileSync4, readdirSync as readdirSync3, statSync } from "node:fs";
-import { join as join7, relative as relative2 } from "node:path";
+import {
+  existsSync as existsSync9,
+  linkSync as linkSync2,
+  mkdtempSync,
+  readFileSync as readFileSync5,
+  readdirSync as readdirSync3,
+  rmSync as rmSync2,
+  statSync
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join as join8, relative as relative2 } from "node:path";
 function listFiles(dir) {
   if (!existsSync9(dir)) return [];
   const out = [];
   for (const name of readdirSync3(dir)) {
-    const full = join7(dir, name);
+    const full = join8(dir, name);
     if (statSync(full).isDirectory()) out.push(...listFiles(full));
     else out.push(full);
   }
   return out;
 }
+function snapshotDir(root) {
+  const git = join8(root, ".git");
+  const parent = existsSync9(git) && statSync(git).isDirectory() ? git : tmpdir();
+  return mkdtempSync(join8(parent, "tufci-rollback-"));
+}
 async function withRollback(root, dirs, work) {
   const saved = /* @__PURE__ */ new Map();
-  for (const d of dirs) for (const f of listFiles(join7(root, d))) saved.set(f, readFileSync4(f));
+  let snap;
   try {
-    return await work();
-  } catch (e) {
-    for (const d of dirs) {
-      for (const f of listFiles(join7(root, d)))
-        if (!saved.has(f)) removeInside(root, relative2(root, f), "repository");
+    for (const d of dirs)
+      for (const f of listFiles(join8(root, d))) {
+        let kept;
+        try {
+          snap ??= snapshotDir(root);
+          const link = join8(snap, String(saved.size));
+          linkSync2(f, link);
+          kept = { link };
+        } catch {
+          kept = readFileSync5(f);
+        }
+        saved.set(f, kept);
+      }
+    try {
+      return await work();
+    } catch (e) {
+      for (const d of dirs) {
+        for (const f of listFiles(join8(root, d)))
+          if (!saved.has(f)) removeInside(root, relative2(root, f), "repository");
+      }
+      for (const [f, kept] of saved) {
+        const data = Buffer.isBuffer(kept) ? kept : readFileSync5(kept.link);
+        if (!existsSync9(f) || !readFileSync5(f).equals(data))
+          writeInside(root, relative2(root, f), data, { what: "repository" });
+      }
+      throw e;
     }
-    for (const [f, data] of saved) {
-      if (!existsSync9(f) || !readFileSync4(f).equals(data))
-        writeInside(root, relative2(root, f), data, { what: "repository" });
-    }
-    throw e;
+  } finally {
+    if (snap) rmSync2(snap, { recursive: true, force: true });
   }
 }
 

@@ -26328,13 +26328,19 @@ function publicKeyOf(key) {
 // lib/tuf/key-identity.ts
 function keyMaterial(key) {
   const pub = publicKeyOf(key);
-  if (pub) return `spki:${pub.export({ format: "der", type: "spki" }).toString("hex")}`;
+  if (pub) {
+    let der = spki.get(pub);
+    if (der === void 0)
+      spki.set(pub, der = pub.export({ format: "der", type: "spki" }).toString("hex"));
+    return `spki:${der}`;
+  }
   try {
     return `raw:${String(key.keytype)}:${(0, import_canonical_json2.canonicalize)(key.keyval ?? null)}`;
   } catch {
     return `raw:${String(key.keytype)}:${String(key.keyval)}`;
   }
 }
+var spki = /* @__PURE__ */ new WeakMap();
 function firstDuplicate(role, keyids, keys) {
   if (!Array.isArray(keyids)) return void 0;
   const seen = /* @__PURE__ */ new Map();
@@ -26405,7 +26411,7 @@ var CHUNK = 1024 * 1024;
 
 // lib/tuf/target-files.ts
 function checkTargetPath(path, where) {
-  const bad = path === "" || path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path) || path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
+  const bad = path === "" || path.startsWith("/") || path.endsWith("/") || path.includes("//") || path.includes("\\") || /^[A-Za-z]:/.test(path) || /(?:^|\/)\.\.?(?:\/|$)/.test(path);
   if (bad) {
     throw new UserError(
       `${where}: target path "${path}" escapes targets/ (it must be relative, without '..' or empty segments)`
@@ -26632,6 +26638,9 @@ function commit(temp, path, exclusive, rel, root) {
   }
 }
 function writeInside(root, rel, content, o = {}) {
+  return stageInside(root, rel, content, o).commit();
+}
+function stageInside(root, rel, content, o = {}) {
   const path = prepare(root, rel, o.what ?? "directory", o.parents);
   const temp = tempFor(path);
   const mode = o.mode ?? modeOf(path);
@@ -26640,11 +26649,21 @@ function writeInside(root, rel, content, o = {}) {
     if (mode !== void 0) chmodSync(temp, mode);
     if (typeof content === "object" && "copyOf" in content) copyFileSync(content.copyOf, temp);
     else writeFileSync(temp, content);
-    commit(temp, path, o.exclusive === true, rel, root);
-  } finally {
+  } catch (e) {
     rmSync2(temp, { force: true });
+    throw e;
   }
-  return path;
+  return {
+    commit: () => {
+      try {
+        commit(temp, path, o.exclusive === true, rel, root);
+      } finally {
+        rmSync2(temp, { force: true });
+      }
+      return path;
+    },
+    discard: () => rmSync2(temp, { force: true })
+  };
 }
 function removeInside(root, rel, what = "directory") {
   rmSync2(pathInside(root, rel, what), { force: true });
