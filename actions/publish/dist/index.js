@@ -26485,13 +26485,13 @@ function hashFileOfSize(path, length) {
   try {
     const st = fstatSync(fd);
     if (!st.isFile() || st.size !== length) return void 0;
-    const h = hashFd(fd);
+    const h = hashFd(fd, true);
     return h.length === length ? h.sha256 : void 0;
   } finally {
     closeSync(fd);
   }
 }
-function hashFd(fd) {
+function hashFd(fd, regular = false) {
   const hash = createHash("sha256");
   const buf = shared ??= Buffer.allocUnsafe(CHUNK);
   let length = 0;
@@ -26500,6 +26500,7 @@ function hashFd(fd) {
     if (n === 0) break;
     hash.update(buf.subarray(0, n));
     length += n;
+    if (regular && n < CHUNK) break;
   }
   return { sha256: hash.digest("hex"), length };
 }

@@ -29345,7 +29345,7 @@ function hashFile(path) {
     closeSync(fd);
   }
 }
-function hashFd(fd) {
+function hashFd(fd, regular = false) {
   const hash2 = createHash2("sha256");
   const buf = shared ??= Buffer.allocUnsafe(CHUNK);
   let length = 0;
@@ -29354,6 +29354,7 @@ function hashFd(fd) {
     if (n === 0) break;
     hash2.update(buf.subarray(0, n));
     length += n;
+    if (regular && n < CHUNK) break;
   }
   return { sha256: hash2.digest("hex"), length };
 }
