@@ -25543,6 +25543,7 @@ import {
   linkSync,
   lstatSync,
   mkdirSync,
+  readdirSync,
   realpathSync,
   renameSync,
   rmSync,
@@ -31160,7 +31161,7 @@ var Git2 = class {
 };
 
 // lib/tuf/repo.ts
-import { existsSync as existsSync4, readFileSync, readdirSync } from "node:fs";
+import { existsSync as existsSync4, readFileSync, readdirSync as readdirSync2 } from "node:fs";
 import { join as join3 } from "node:path";
 var RepoDir = class {
   constructor(dir) {
@@ -31283,7 +31284,7 @@ var RepoDir = class {
   rootHistory() {
     const dir = join3(this.metadataDir, "root_history");
     if (!existsSync4(dir)) return [];
-    return readdirSync(dir).map((f) => /^(\d+)\.root\.json$/.exec(f)?.[1]).filter((v) => v !== void 0).map(Number).sort((a, b2) => a - b2);
+    return readdirSync2(dir).map((f) => /^(\d+)\.root\.json$/.exec(f)?.[1]).filter((v) => v !== void 0).map(Number).sort((a, b2) => a - b2);
   }
   readRootVersion(version) {
     return readFileSync(join3(this.metadataDir, "root_history", `${version}.root.json`), "utf8");

@@ -26865,6 +26865,7 @@ import {
   linkSync,
   lstatSync,
   mkdirSync,
+  readdirSync,
   realpathSync,
   renameSync,
   rmSync,
@@ -28642,7 +28643,7 @@ import {
   mkdirSync as mkdirSync2,
   openSync as openSync2,
   readSync as readSync2,
-  readdirSync,
+  readdirSync as readdirSync2,
   renameSync as renameSync2,
   rmSync as rmSync2,
   statSync,
@@ -28719,7 +28720,7 @@ function writeArchive(dir, file) {
       put(header(name, type, size, prefix));
     };
     const walk = (rel) => {
-      for (const name of readdirSync(join5(dir, rel)).sort()) {
+      for (const name of readdirSync2(join5(dir, rel)).sort()) {
         const path = rel ? `${rel}/${name}` : name;
         const st = statSync(join5(dir, path));
         if (st.isDirectory()) {

@@ -66029,7 +66029,7 @@ async function onlineSign(repo, factory, now) {
 
 // lib/tuf/repo.ts
 init_errors();
-import { existsSync as existsSync6, readFileSync as readFileSync3, readdirSync } from "node:fs";
+import { existsSync as existsSync6, readFileSync as readFileSync3, readdirSync as readdirSync2 } from "node:fs";
 import { join as join7 } from "node:path";
 
 // lib/util/fs.ts
@@ -66042,6 +66042,7 @@ import {
   linkSync,
   lstatSync as lstatSync2,
   mkdirSync,
+  readdirSync,
   realpathSync,
   renameSync,
   rmSync,
@@ -66279,7 +66280,7 @@ var RepoDir = class {
   rootHistory() {
     const dir = join7(this.metadataDir, "root_history");
     if (!existsSync6(dir)) return [];
-    return readdirSync(dir).map((f5) => /^(\d+)\.root\.json$/.exec(f5)?.[1]).filter((v) => v !== void 0).map(Number).sort((a5, b6) => a5 - b6);
+    return readdirSync2(dir).map((f5) => /^(\d+)\.root\.json$/.exec(f5)?.[1]).filter((v) => v !== void 0).map(Number).sort((a5, b6) => a5 - b6);
   }
   readRootVersion(version) {
     return readFileSync3(join7(this.metadataDir, "root_history", `${version}.root.json`), "utf8");
@@ -66292,7 +66293,7 @@ import {
   linkSync as linkSync2,
   mkdtempSync,
   readFileSync as readFileSync4,
-  readdirSync as readdirSync2,
+  readdirSync as readdirSync3,
   rmSync as rmSync2,
   statSync
 } from "node:fs";
@@ -66301,7 +66302,7 @@ import { join as join8, relative as relative2 } from "node:path";
 function listFiles(dir) {
   if (!existsSync7(dir)) return [];
   const out = [];
-  for (const name of readdirSync2(dir)) {
+  for (const name of readdirSync3(dir)) {
     const full = join8(dir, name);
     if (statSync(full).isDirectory()) out.push(...listFiles(full));
     else out.push(full);

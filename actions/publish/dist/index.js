@@ -26725,6 +26725,7 @@ import {
   linkSync,
   lstatSync,
   mkdirSync,
+  readdirSync,
   realpathSync,
   renameSync,
   rmSync as rmSync2,
@@ -26777,6 +26778,27 @@ function pathsInside(root, rels, what = "directory") {
     if (r === void 0) dirs.set(dir, r = realOrNothing(dir));
     return r;
   };
+  const listings = /* @__PURE__ */ new Map();
+  const listing = (dir) => {
+    if (listings.has(dir)) return listings.get(dir);
+    let m;
+    try {
+      m = new Map(readdirSync(dir, { withFileTypes: true }).map((d) => [d.name, d]));
+    } catch (e) {
+      m = e.code === "ENOENT" ? /* @__PURE__ */ new Map() : void 0;
+    }
+    listings.set(dir, m);
+    return m;
+  };
+  const kindOf = (path) => {
+    const entries = listing(dirname(path));
+    if (entries) {
+      const d = entries.get(basename(path));
+      if (!d) return void 0;
+      if (d.isFile() || d.isDirectory() || d.isSymbolicLink()) return d;
+    }
+    return lstatSync(path, { throwIfNoEntry: false });
+  };
   return rels.map((rel) => {
     if (typeof rel !== "string" || rel === "" || rel.includes("\0"))
       throw outside(root, String(rel), what, "is empty or has a NUL character");
@@ -26784,10 +26806,10 @@ function pathsInside(root, rels, what = "directory") {
     const target = resolve(base, rel);
     if (!isInside(base, target)) throw outside(root, rel, what, "resolves outside it");
     let probe = target;
-    let st = lstatSync(probe, { throwIfNoEntry: false });
+    let st = kindOf(probe);
     while (probe !== base && !st) {
       probe = dirname(probe);
-      st = probe === base ? void 0 : lstatSync(probe, { throwIfNoEntry: false });
+      st = probe === base ? void 0 : kindOf(probe);
     }
     if (probe !== base) {
       const real = st.isSymbolicLink() ? realOrNothing(probe) : st.isDirectory() ? realDir(probe) : join2(realDir(dirname(probe)), basename(probe));
@@ -28583,7 +28605,7 @@ var DirPublisher = class {
 };
 
 // lib/tuf/repo.ts
-import { existsSync as existsSync8, readFileSync as readFileSync6, readdirSync } from "node:fs";
+import { existsSync as existsSync8, readFileSync as readFileSync6, readdirSync as readdirSync2 } from "node:fs";
 import { join as join8 } from "node:path";
 var RepoDir = class {
   constructor(dir) {
@@ -28706,7 +28728,7 @@ var RepoDir = class {
   rootHistory() {
     const dir = join8(this.metadataDir, "root_history");
     if (!existsSync8(dir)) return [];
-    return readdirSync(dir).map((f) => /^(\d+)\.root\.json$/.exec(f)?.[1]).filter((v) => v !== void 0).map(Number).sort((a, b) => a - b);
+    return readdirSync2(dir).map((f) => /^(\d+)\.root\.json$/.exec(f)?.[1]).filter((v) => v !== void 0).map(Number).sort((a, b) => a - b);
   }
   readRootVersion(version) {
     return readFileSync6(join8(this.metadataDir, "root_history", `${version}.root.json`), "utf8");

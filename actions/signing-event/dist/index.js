@@ -29629,6 +29629,7 @@ import {
   linkSync,
   lstatSync,
   mkdirSync,
+  readdirSync as readdirSync2,
   realpathSync,
   renameSync,
   rmSync,
@@ -36124,7 +36125,7 @@ var Git2 = class {
 };
 
 // lib/tuf/repo.ts
-import { existsSync as existsSync8, readFileSync as readFileSync4, readdirSync as readdirSync2 } from "node:fs";
+import { existsSync as existsSync8, readFileSync as readFileSync4, readdirSync as readdirSync3 } from "node:fs";
 import { join as join7 } from "node:path";
 var RepoDir = class {
   constructor(dir) {
@@ -36247,7 +36248,7 @@ var RepoDir = class {
   rootHistory() {
     const dir = join7(this.metadataDir, "root_history");
     if (!existsSync8(dir)) return [];
-    return readdirSync2(dir).map((f) => /^(\d+)\.root\.json$/.exec(f)?.[1]).filter((v) => v !== void 0).map(Number).sort((a, b2) => a - b2);
+    return readdirSync3(dir).map((f) => /^(\d+)\.root\.json$/.exec(f)?.[1]).filter((v) => v !== void 0).map(Number).sort((a, b2) => a - b2);
   }
   readRootVersion(version) {
     return readFileSync4(join7(this.metadataDir, "root_history", `${version}.root.json`), "utf8");
@@ -36260,7 +36261,7 @@ import {
   linkSync as linkSync2,
   mkdtempSync,
   readFileSync as readFileSync5,
-  readdirSync as readdirSync3,
+  readdirSync as readdirSync4,
   rmSync as rmSync2,
   statSync
 } from "node:fs";
@@ -36269,7 +36270,7 @@ import { join as join8, relative as relative2 } from "node:path";
 function listFiles(dir) {
   if (!existsSync9(dir)) return [];
   const out = [];
-  for (const name of readdirSync3(dir)) {
+  for (const name of readdirSync4(dir)) {
     const full = join8(dir, name);
     if (statSync(full).isDirectory()) out.push(...listFiles(full));
     else out.push(full);

@@ -26572,6 +26572,7 @@ import {
   linkSync,
   lstatSync,
   mkdirSync,
+  readdirSync,
   realpathSync,
   renameSync,
   rmSync as rmSync2,
