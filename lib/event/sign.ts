@@ -75,15 +75,20 @@ export interface SignPlan {
   mine: string[];
 }
 
-/** Works out which roles `user` must sign with `signer`'s key, and what they change. */
+/**
+ * Works out which roles `user` must sign with `signer`'s key, and what they change.
+ * `loaded`: the roles of the work tree and their status, when the caller has them and
+ * nothing was written since (1,024 hash bins are then not read and compared again).
+ */
 export async function planSigning(
   repo: RepoDir,
   base: MetadataReader,
   user: string,
   signer: Signer,
+  loaded?: { roles: Map<string, Envelope>; status: EventStatus },
 ): Promise<SignPlan> {
-  const roles = loadOfflineRoles(repo);
-  const status = await eventStatus(roles, base, readInvites(repo.dir));
+  const roles = loaded?.roles ?? loadOfflineRoles(repo);
+  const status = loaded?.status ?? (await eventStatus(roles, base, readInvites(repo.dir)));
   const pub = await signer.publicKey();
   const keyid = keyId(pub);
   const toSign: RoleChanges[] = [];

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
-import { hashFile } from '../util/file-content.js';
+import { hashFileOfSize } from '../util/file-content.js';
 import { pathsInside, writeInside } from '../util/fs.js';
 import { indexHtml, type PageInfo } from './html.js';
 import type { Progress, PublishReport, Publisher } from './publisher.js';
@@ -9,6 +9,8 @@ import { isTargetEntry, type PublishTree, type TreeEntry } from './tree.js';
 
 /** A file already published is left alone only when its content is exactly the entry's. */
 function sameContent(dest: string, e: TreeEntry): boolean {
+  // a target: one open, its size asked of the open file, then hashed only when it matches
+  if (isTargetEntry(e)) return hashFileOfSize(dest, e.length) === e.sha256;
   // one stat says whether it is there (as existsSync would) and its size
   let size: number | undefined;
   try {
@@ -17,8 +19,7 @@ function sameContent(dest: string, e: TreeEntry): boolean {
     return false;
   }
   if (size !== e.length) return false;
-  if (!isTargetEntry(e)) return readFileSync(dest).equals(e.bytes);
-  return hashFile(dest).sha256 === e.sha256;
+  return readFileSync(dest).equals(e.bytes);
 }
 
 /** Publishes a static directory (GitHub Pages, any web server), in safe order, atomically per file. */

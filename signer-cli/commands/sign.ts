@@ -31,7 +31,8 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
       `event ${event}: waiting for CI to update this event (or run \`tufci event update\`): the metadata of ${pending.writtenText} does not match the branch yet`,
     );
   // nothing for this signer: say so before asking for a key (or touching a YubiKey)
-  const before = await eventStatus(loadOfflineRoles(repo), ev.base, readInvites(repo.dir));
+  const loaded = loadOfflineRoles(repo);
+  const before = await eventStatus(loaded, ev.base, readInvites(repo.dir));
   const tip = new GitRevReader(ev.git, `${cfg.pullRemote}/${ev.defaultBranch}`);
   const behind = await behindDefault(
     before.roles.map((r) => r.role),
@@ -56,7 +57,14 @@ export async function signCommand(ctx: Ctx, event: string, o: SignOpts): Promise
         `Accepted the invite: your key (${signer.description}) now signs ${joined.join(', ')}.`,
       );
     }
-    const plan = await planSigning(repo, ev.base, cfg.user, signer);
+    // no invite accepted: nothing was written since `before`, whose roles are the plan's
+    const plan = await planSigning(
+      repo,
+      ev.base,
+      cfg.user,
+      signer,
+      joined.length ? undefined : { roles: loaded, status: before },
+    );
     if (!plan.toSign.length) {
       if (joined.length) {
         await commitAndPush(io, ev, `Accept invite for ${cfg.user}: ${joined.join(', ')}`, o.push);

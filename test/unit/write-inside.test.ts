@@ -13,12 +13,14 @@ import {
   symlinkSync,
 } from 'node:fs';
 import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../lib/errors.js';
 import { DirPublisher } from '../../lib/publish/dir.js';
 import type { PublishTree } from '../../lib/publish/tree.js';
+import type { Envelope } from '../../lib/tuf/types.js';
 import { pathInside, streamInside, writeInside, writeUserFile } from '../../lib/util/fs.js';
 import { changedFiles, snapshotFiles } from '../helpers/disk-snapshot.js';
 
@@ -138,5 +140,48 @@ describe('writeInside', () => {
     );
     expect(changedFiles(before, snapshotFiles(top, []))).toEqual([]);
     expect(readdirSync(top)).not.toContain('site');
+  });
+
+  it("a published target is left alone only when its size and sha256 are the entry's", async () => {
+    const dest = join(top, 'site-targets');
+    const src = join(top, 'src-target');
+    writeFileSync(src, 'hello');
+    const sha = createHash('sha256').update('hello').digest('hex');
+    const target = (path: string) => ({
+      path,
+      kind: 'target' as const,
+      name: 'a',
+      file: src,
+      length: 5,
+      sha256: sha,
+      target: { length: 5, hashes: { sha256: sha } },
+    });
+    const paths = ['targets/good', 'targets/same-size', 'targets/longer', 'targets/new'];
+    mkdirSync(join(dest, 'targets'), { recursive: true });
+    writeFileSync(join(dest, 'targets', 'good'), 'hello');
+    writeFileSync(join(dest, 'targets', 'same-size'), 'HELLO');
+    writeFileSync(join(dest, 'targets', 'longer'), 'hello!');
+    // index.html names the root: the least one (no keys, unsigned) is enough for the page
+    const root = {
+      signed: {
+        _type: 'root',
+        spec_version: '1.0.31',
+        version: 1,
+        expires: '2100-01-01T00:00:00Z',
+        consistent_snapshot: true,
+        keys: {},
+        roles: {},
+      },
+      signatures: [],
+    } as unknown as Envelope;
+    const tree: PublishTree = {
+      entries: paths.map(target),
+      roles: new Map([['root', root]]),
+      registryTargets: [],
+    };
+    const report = await new DirPublisher(dest).publish(tree);
+    expect(report.skipped).toEqual(['targets/good']);
+    expect(report.written).toEqual(['targets/same-size', 'targets/longer', 'targets/new']);
+    for (const p of paths) expect(readFileSync(join(dest, p), 'utf8')).toBe('hello');
   });
 });
