@@ -86,6 +86,19 @@ async function verifyAtSource(
   });
 }
 
+/** The destination as a registry reference; a digest it names must be the source's (a copy keeps its digest). */
+function destinationRef(ctx: Ctx, destination: string, descriptor: Descriptor) {
+  const spec = hasReference(destination) ? destination : `${destination}@${descriptor.digest}`;
+  const dst = parseArtifactRef(spec, ctx.cwd);
+  if (dst.kind !== 'registry')
+    throw new UserError(`${destination}: expected oci://HOST/REPO[:TAG]`);
+  if (dst.reference.startsWith('sha256:') && dst.reference !== descriptor.digest)
+    throw new UserError(
+      `${destination}: names ${dst.reference}, but the source is ${descriptor.digest} (a copy keeps its digest)`,
+    );
+  return dst;
+}
+
 /** True when a registry reference names a tag or digest (`HOST/REPO:TAG`, `…@sha256:…`). */
 function hasReference(reference: string): boolean {
   try {
@@ -152,14 +165,7 @@ export async function copyCommand(
   );
 
   // 2. the destination keeps the digest: a destination digest must be the same one
-  const dstSpec = hasReference(destination) ? destination : `${destination}@${descriptor.digest}`;
-  const dst = parseArtifactRef(dstSpec, ctx.cwd);
-  if (dst.kind !== 'registry')
-    throw new UserError(`${destination}: expected oci://HOST/REPO[:TAG]`);
-  if (dst.reference.startsWith('sha256:') && dst.reference !== descriptor.digest)
-    throw new UserError(
-      `${destination}: names ${dst.reference}, but the source is ${descriptor.digest} (a copy keeps its digest)`,
-    );
+  const dst = destinationRef(ctx, destination, descriptor);
   const dstAccess = registryAccess(ctx, o, [dst.host]);
   const to = await openArtifact(dst, dstAccess);
   const report = await withContext(`copy to ${dst.host}/${dst.repository}`, () =>
@@ -222,14 +228,7 @@ async function copyWithSignatures(
       `--path "${o.path}": with --signatures original the target keeps the source's name, ${JSON.stringify(ok.targetPath)}`,
     );
   const descriptor = ok.descriptor;
-  const dstSpec = hasReference(destination) ? destination : `${destination}@${descriptor.digest}`;
-  const dst = parseArtifactRef(dstSpec, ctx.cwd);
-  if (dst.kind !== 'registry')
-    throw new UserError(`${destination}: expected oci://HOST/REPO[:TAG]`);
-  if (dst.reference.startsWith('sha256:') && dst.reference !== descriptor.digest)
-    throw new UserError(
-      `${destination}: names ${dst.reference}, but the source is ${descriptor.digest} (a copy keeps its digest)`,
-    );
+  const dst = destinationRef(ctx, destination, descriptor);
   const name =
     o.importName ?? defaultImportName(src.kind === 'registry' ? src.repository : 'source');
   const role = `${IMPORT_PREFIX}${name}`;
