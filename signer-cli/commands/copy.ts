@@ -6,7 +6,7 @@
  * `--source-root` the artifact is verified at the source first and refused (nothing
  * copied) when it does not verify.
  */
-import { copyGraph, parseReference, type Descriptor } from '../../lib/oci/index.js';
+import { copyGraph, parseReference, type Descriptor, type OciStore } from '../../lib/oci/index.js';
 import { UsageError, UserError, withContext } from '../../lib/errors.js';
 import { parseLocation, type Location } from '../../lib/location.js';
 import type { Ctx } from '../context.js';
@@ -99,6 +99,24 @@ function destinationRef(ctx: Ctx, destination: string, descriptor: Descriptor) {
   return dst;
 }
 
+/** Copies the artifact's whole graph into the destination (digests unchanged) and says what was sent. */
+async function copyTo(
+  ctx: Ctx,
+  o: CopyOpts,
+  label: string,
+  from: OciStore,
+  dst: ReturnType<typeof destinationRef>,
+  descriptor: Descriptor,
+): Promise<void> {
+  const to = await openArtifact(dst, registryAccess(ctx, o, [dst.host]));
+  const report = await withContext(`copy to ${dst.host}/${dst.repository}`, () =>
+    copyGraph(from, to.store, descriptor, dst.tag ? { tag: dst.tag } : {}),
+  );
+  ctx.out(
+    `Copied ${label} to ${dst.host}/${dst.repository}${dst.tag ? `:${dst.tag}` : ''}: ${descriptor.digest} (${report.manifestsCopied} manifest(s), ${report.blobsCopied} blob(s) sent, ${report.blobsPresent} already there).`,
+  );
+}
+
 /** True when a registry reference names a tag or digest (`HOST/REPO:TAG`, `…@sha256:…`). */
 function hasReference(reference: string): boolean {
   try {
@@ -166,14 +184,7 @@ export async function copyCommand(
 
   // 2. the destination keeps the digest: a destination digest must be the same one
   const dst = destinationRef(ctx, destination, descriptor);
-  const dstAccess = registryAccess(ctx, o, [dst.host]);
-  const to = await openArtifact(dst, dstAccess);
-  const report = await withContext(`copy to ${dst.host}/${dst.repository}`, () =>
-    copyGraph(from.store, to.store, descriptor, dst.tag ? { tag: dst.tag } : {}),
-  );
-  ctx.out(
-    `Copied ${src.label} to ${dst.host}/${dst.repository}${dst.tag ? `:${dst.tag}` : ''}: ${descriptor.digest} (${report.manifestsCopied} manifest(s), ${report.blobsCopied} blob(s) sent, ${report.blobsPresent} already there).`,
-  );
+  await copyTo(ctx, o, src.label, from.store, dst, descriptor);
 
   // 3. sign it in the destination's event, by digest: the tag may move, the digest does not
   const rest: AddArtifactOpts = {
@@ -277,14 +288,7 @@ async function copyWithSignatures(
     // 2. the artifact, by the digest that verified
     const srcAccess = registryAccess(ctx, o, src.kind === 'registry' ? [src.host] : []);
     const fromArt = await openArtifact(src, srcAccess);
-    const dstAccess = registryAccess(ctx, o, [dst.host]);
-    const to = await openArtifact(dst, dstAccess);
-    const report = await withContext(`copy to ${dst.host}/${dst.repository}`, () =>
-      copyGraph(fromArt.store, to.store, descriptor, dst.tag ? { tag: dst.tag } : {}),
-    );
-    ctx.out(
-      `Copied ${src.label} to ${dst.host}/${dst.repository}${dst.tag ? `:${dst.tag}` : ''}: ${descriptor.digest} (${report.manifestsCopied} manifest(s), ${report.blobsCopied} blob(s) sent, ${report.blobsPresent} already there).`,
-    );
+    await copyTo(ctx, o, src.label, fromArt.store, dst, descriptor);
     const keys = origin.keyids.map((k) => k.slice(0, 12)).join(', ');
     const account = `${role}: role "${origin.role}" of ${ok.metadata}, version ${origin.version} (expires ${origin.expires}), byte for byte; its keys ${keys}, threshold ${origin.threshold}; delegated from targets, terminating, for ${JSON.stringify(ok.targetPath)}`;
     ctx.out(`${res.created ? 'Imported' : 'Import updated'}: ${account}.`);

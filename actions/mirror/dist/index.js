@@ -25478,7 +25478,7 @@ var require_dist3 = __commonJS({
 
 // actions/mirror/src/main.ts
 import { mkdtempSync as mkdtempSync4, readFileSync as readFileSync6, rmSync as rmSync3 } from "node:fs";
-import { homedir, tmpdir as tmpdir4 } from "node:os";
+import { tmpdir as tmpdir4 } from "node:os";
 import { join as join16, resolve as resolve4 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
@@ -34436,8 +34436,9 @@ async function runAction(main2) {
   }
 }
 
-// actions/mirror/src/main.ts
-function access2(end, prefix) {
+// actions/common/registry.ts
+import { homedir } from "node:os";
+function credentialInputs(prefix) {
   const username = getInput(`${prefix}-username`);
   const password = getInput(`${prefix}-password`);
   if (password) setSecret(password);
@@ -34445,14 +34446,16 @@ function access2(end, prefix) {
     throw new UserError(
       `inputs ${prefix}-username and ${prefix}-password: give both or neither (${username ? "the password" : "the user"} is empty)`
     );
-  return async (host) => {
+  return (namedHosts) => async (host) => {
     const credentials = await resolveCredentials(host, {
-      explicit: host === end.host ? { username, password } : void 0,
+      explicit: username && namedHosts.includes(host) ? { username, password } : void 0,
       dockerConfigPath: dockerConfigPath(homedir(), process.env)
     });
     return credentials ? { credentials } : {};
   };
 }
+
+// actions/mirror/src/main.ts
 async function main() {
   const ws = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const from = parseMirrorEnd(getInput("source", { required: true }), "input source", ws);
@@ -34474,7 +34477,11 @@ async function main() {
       throw new UserError(`input root: cannot read ${file}; pin a trusted root.json`);
     }
   }
-  const registry = { source: access2(from, "source"), destination: access2(to, "destination") };
+  const named = (end) => end.host ? [end.host] : [];
+  const registry = {
+    source: credentialInputs("source")(named(from)),
+    destination: credentialInputs("destination")(named(to))
+  };
   const workDir = mkdtempSync4(join16(tmpdir4(), "tufci-mirror-action-"));
   try {
     const now = /* @__PURE__ */ new Date();

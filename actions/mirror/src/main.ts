@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { UserError } from '../../../lib/errors.js';
@@ -12,33 +12,8 @@ import {
   runMirror,
   type MirrorEndSpec,
 } from '../../../lib/mirror/run.js';
-import {
-  dockerConfigPath,
-  resolveCredentials,
-  type RegistryOptions,
-} from '../../../lib/oci/index.js';
 import { runAction } from '../../common/github.js';
-
-/**
- * Registry options for one end: its own credentials (inputs) for its host, else what
- * ~/.docker/config.json holds per host (also for artifacts recorded on other hosts).
- */
-function access(end: MirrorEndSpec, prefix: string): (host: string) => Promise<RegistryOptions> {
-  const username = core.getInput(`${prefix}-username`);
-  const password = core.getInput(`${prefix}-password`);
-  if (password) core.setSecret(password);
-  if (!!username !== !!password)
-    throw new UserError(
-      `inputs ${prefix}-username and ${prefix}-password: give both or neither (${username ? 'the password' : 'the user'} is empty)`,
-    );
-  return async (host) => {
-    const credentials = await resolveCredentials(host, {
-      explicit: host === end.host ? { username, password } : undefined,
-      dockerConfigPath: dockerConfigPath(homedir(), process.env),
-    });
-    return credentials ? { credentials } : {};
-  };
-}
+import { credentialInputs } from '../../common/registry.js';
 
 async function main(): Promise<void> {
   const ws = process.env.GITHUB_WORKSPACE ?? process.cwd();
@@ -61,7 +36,11 @@ async function main(): Promise<void> {
       throw new UserError(`input root: cannot read ${file}; pin a trusted root.json`);
     }
   }
-  const registry = { source: access(from, 'source'), destination: access(to, 'destination') };
+  const named = (end: MirrorEndSpec): string[] => (end.host ? [end.host] : []);
+  const registry = {
+    source: credentialInputs('source')(named(from)),
+    destination: credentialInputs('destination')(named(to)),
+  };
   const workDir = mkdtempSync(join(tmpdir(), 'tufci-mirror-action-'));
   try {
     const now = new Date();

@@ -59010,9 +59010,6 @@ var require_dist5 = __commonJS({
   }
 });
 
-// actions/online-sign/src/main.ts
-import { homedir as homedir2 } from "node:os";
-
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
 
@@ -66378,9 +66375,6 @@ async function onlineSignTask(t2, o4 = {}) {
   return res.written;
 }
 
-// actions/online-sign/src/main.ts
-init_errors();
-
 // lib/event/import-refresh.ts
 init_errors();
 
@@ -72769,24 +72763,28 @@ async function runAction(main2) {
   }
 }
 
-// actions/online-sign/src/main.ts
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-function sourceAccess() {
-  const username = getInput("source-registry-username");
-  const password = getInput("source-registry-password");
+// actions/common/registry.ts
+import { homedir as homedir2 } from "node:os";
+init_errors();
+function credentialInputs(prefix) {
+  const username = getInput(`${prefix}-username`);
+  const password = getInput(`${prefix}-password`);
   if (password) setSecret(password);
   if (!!username !== !!password)
     throw new UserError(
-      `inputs source-registry-username and source-registry-password: give both or neither (${username ? "the password" : "the user"} is empty)`
+      `inputs ${prefix}-username and ${prefix}-password: give both or neither (${username ? "the password" : "the user"} is empty)`
     );
-  return (hosts) => async (host) => {
+  return (namedHosts) => async (host) => {
     const credentials = await resolveCredentials(host, {
-      explicit: username && hosts.includes(host) ? { username, password } : void 0,
+      explicit: username && namedHosts.includes(host) ? { username, password } : void 0,
       dockerConfigPath: dockerConfigPath(homedir2(), process.env)
     });
     return credentials ? { credentials } : {};
   };
 }
+
+// actions/online-sign/src/main.ts
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 async function main() {
   const dir = process.env.GITHUB_WORKSPACE ?? process.cwd();
   let refreshError;
@@ -72796,7 +72794,7 @@ async function main() {
       env: { ...process.env },
       now: /* @__PURE__ */ new Date(),
       out: (l3) => info(l3),
-      registry: sourceAccess()
+      registry: credentialInputs("source-registry")
     });
     setOutput("refreshed", refreshed.refreshed.join(","));
     if (refreshed.failures.length) {

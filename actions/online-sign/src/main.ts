@@ -1,40 +1,13 @@
-import { homedir } from 'node:os';
 import * as core from '@actions/core';
 import { onlineSignTask } from '../../../lib/ci/online-sign.js';
-import { UserError } from '../../../lib/errors.js';
 import { refreshFailure, refreshImports } from '../../../lib/event/import-refresh.js';
 import { Git } from '../../../lib/git/git.js';
-import {
-  dockerConfigPath,
-  resolveCredentials,
-  type RegistryOptions,
-} from '../../../lib/oci/index.js';
 import { defaultBranch, repoClient, runAction } from '../../common/github.js';
+import { credentialInputs } from '../../common/registry.js';
 
 // The AWS SDK's notice that its later releases need a newer Node is not the user's
 // concern (the action runs on node24, but the same bundle runs under Node 20 too).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-/**
- * Registry options for the imports' sources: the source-registry-* inputs for the hosts a
- * delegation names, else what ~/.docker/config.json holds per host; anonymous otherwise.
- */
-function sourceAccess(): (hosts: readonly string[]) => (host: string) => Promise<RegistryOptions> {
-  const username = core.getInput('source-registry-username');
-  const password = core.getInput('source-registry-password');
-  if (password) core.setSecret(password);
-  if (!!username !== !!password)
-    throw new UserError(
-      `inputs source-registry-username and source-registry-password: give both or neither (${username ? 'the password' : 'the user'} is empty)`,
-    );
-  return (hosts) => async (host) => {
-    const credentials = await resolveCredentials(host, {
-      explicit: username && hosts.includes(host) ? { username, password } : undefined,
-      dockerConfigPath: dockerConfigPath(homedir(), process.env),
-    });
-    return credentials ? { credentials } : {};
-  };
-}
 
 async function main(): Promise<void> {
   const dir = process.env.GITHUB_WORKSPACE ?? process.cwd();
@@ -48,7 +21,7 @@ async function main(): Promise<void> {
       env: { ...process.env },
       now: new Date(),
       out: (l) => core.info(l),
-      registry: sourceAccess(),
+      registry: credentialInputs('source-registry'),
     });
     core.setOutput('refreshed', refreshed.refreshed.join(','));
     if (refreshed.failures.length) {
