@@ -82,7 +82,9 @@ export async function refreshImports(
   o: { push?: string } = {},
 ): Promise<RefreshResult> {
   const repo = new RepoDir(e.dir);
-  const roles = repo.readOfflineRoles();
+  // imports are delegated from targets (tufci copy) or another role, never from a hash bin:
+  // the bins are left unread, so a scheduled run costs little in a 100k-target repository
+  const roles = repo.readOfflineRoles({ deferBins: new Set() });
   const root = roles.get('root')!.signed as RootSigned;
   const imports = importedRoles(roles);
   const result: RefreshResult = { any: imports.size > 0, refreshed: [], failures: [] };

@@ -68703,7 +68703,7 @@ async function sourceRoleBytes(e5, src) {
 }
 async function refreshImports(e5, o4 = {}) {
   const repo = new RepoDir(e5.dir);
-  const roles = repo.readOfflineRoles();
+  const roles = repo.readOfflineRoles({ deferBins: /* @__PURE__ */ new Set() });
   const root5 = roles.get("root").signed;
   const imports = importedRoles(roles);
   const result = { any: imports.size > 0, refreshed: [], failures: [] };
